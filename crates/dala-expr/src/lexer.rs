@@ -1,0 +1,267 @@
+//! Source text to tokens with byte spans. The lexer never fails: a character that starts no
+//! token becomes an `Error` token and a diagnostic, and lexing goes on.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TokenKind {
+    Number,
+    /// A string literal; its text (without quotes) is `src[span.start + 1 .. span.end - 1]`.
+    Str,
+    /// `${name}`; the name is `src[span.start + 2 .. span.end - 1]`.
+    Ref,
+    /// A (possibly prefixed) XML name: `selected`, `jr:choice-name`, `item`.
+    Name,
+    Dot,
+    DotDot,
+    Slash,
+    SlashSlash,
+    At,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+    Pipe,
+    Plus,
+    Minus,
+    /// `*` as multiplication (after an operand).
+    Multiply,
+    /// `*` as a name test (at the start of a step).
+    Star,
+    Eq,
+    Neq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Div,
+    Mod,
+    Error,
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.') || c == '\u{B7}'
+}
+
+/// True when `name` is an XML NCName, which is what XLSForm requires of question names.
+pub fn is_ncname(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+}
+
+/// Splits `src` into tokens; the last token is always `Eof`.
+pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
+    let mut tokens: Vec<Token> = Vec::with_capacity(src.len() / 3 + 2);
+    let bytes = src.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let b = bytes[i];
+        // XPath 1.0 §3.7: `*` and `and or div mod` are operators only after an operand.
+        let after_operand = tokens.last().is_some_and(|t| {
+            matches!(
+                t.kind,
+                TokenKind::Number
+                    | TokenKind::Str
+                    | TokenKind::Ref
+                    | TokenKind::Name
+                    | TokenKind::Dot
+                    | TokenKind::DotDot
+                    | TokenKind::RParen
+                    | TokenKind::RBracket
+                    | TokenKind::Star
+            )
+        });
+        let kind = match b {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'0'..=b'9' => {
+                i = scan_number(bytes, i);
+                TokenKind::Number
+            }
+            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i = scan_number(bytes, i);
+                TokenKind::Number
+            }
+            b'.' if bytes.get(i + 1) == Some(&b'.') => {
+                i += 2;
+                TokenKind::DotDot
+            }
+            b'.' => {
+                i += 1;
+                TokenKind::Dot
+            }
+            b'\'' | b'"' => match src[i + 1..].find(b as char) {
+                Some(len) => {
+                    i += len + 2;
+                    TokenKind::Str
+                }
+                None => {
+                    i = src.len();
+                    diagnostics.push(Diagnostic::new(
+                        Code::UnterminatedString,
+                        Span::new(start, i),
+                        "this string has no closing quote",
+                    ));
+                    TokenKind::Error
+                }
+            },
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                match src[i + 2..].find('}') {
+                    Some(len) => {
+                        i += len + 3;
+                        let name = &src[start + 2..i - 1];
+                        if !is_ncname(name) {
+                            diagnostics.push(Diagnostic::new(
+                                Code::BadReference,
+                                Span::new(start, i),
+                                format!("`{name}` is not a valid question name"),
+                            ));
+                        }
+                    }
+                    None => {
+                        i = src.len();
+                        diagnostics.push(Diagnostic::new(
+                            Code::BadReference,
+                            Span::new(start, i),
+                            "this reference has no closing `}`",
+                        ));
+                    }
+                }
+                TokenKind::Ref
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i += 2;
+                TokenKind::SlashSlash
+            }
+            b'!' if bytes.get(i + 1) == Some(&b'=') => {
+                i += 2;
+                TokenKind::Neq
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'=') => {
+                i += 2;
+                TokenKind::Le
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'=') => {
+                i += 2;
+                TokenKind::Ge
+            }
+            b'*' => {
+                i += 1;
+                if after_operand { TokenKind::Multiply } else { TokenKind::Star }
+            }
+            b'/' | b'@' | b'(' | b')' | b'[' | b']' | b',' | b'|' | b'+' | b'-' | b'=' | b'<'
+            | b'>' => {
+                i += 1;
+                match b {
+                    b'/' => TokenKind::Slash,
+                    b'@' => TokenKind::At,
+                    b'(' => TokenKind::LParen,
+                    b')' => TokenKind::RParen,
+                    b'[' => TokenKind::LBracket,
+                    b']' => TokenKind::RBracket,
+                    b',' => TokenKind::Comma,
+                    b'|' => TokenKind::Pipe,
+                    b'+' => TokenKind::Plus,
+                    b'-' => TokenKind::Minus,
+                    b'=' => TokenKind::Eq,
+                    b'<' => TokenKind::Lt,
+                    _ => TokenKind::Gt,
+                }
+            }
+            _ => {
+                let c = src[i..].chars().next().unwrap_or('\u{FFFD}');
+                if is_name_start(c) {
+                    i = scan_qname(src, i);
+                    let kind = if after_operand {
+                        match &src[start..i] {
+                            "and" => Some(TokenKind::And),
+                            "or" => Some(TokenKind::Or),
+                            "div" => Some(TokenKind::Div),
+                            "mod" => Some(TokenKind::Mod),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    kind.unwrap_or(TokenKind::Name)
+                } else {
+                    i += c.len_utf8();
+                    diagnostics.push(Diagnostic::new(
+                        Code::UnexpectedChar,
+                        Span::new(start, i),
+                        format!("`{c}` cannot appear here"),
+                    ));
+                    TokenKind::Error
+                }
+            }
+        };
+        tokens.push(Token { kind, span: Span::new(start, i) });
+    }
+    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(src.len(), src.len()) });
+    tokens
+}
+
+/// `digits ('.' digits?)?` or `'.' digits` (XPath 1.0 has no exponent and no sign).
+fn scan_number(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i < bytes.len() && bytes[i] == b'.' && bytes.get(i + 1) != Some(&b'.') {
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    i
+}
+
+/// An NCName, optionally followed by `:` and a second NCName (`jr:choice-name`).
+fn scan_qname(src: &str, start: usize) -> usize {
+    let scan_ncname = |from: usize| {
+        let mut end = from;
+        for (offset, c) in src[from..].char_indices() {
+            if (offset == 0 && !is_name_start(c)) || !is_name_char(c) {
+                break;
+            }
+            end = from + offset + c.len_utf8();
+        }
+        end
+    };
+    let end = scan_ncname(start);
+    if src[end..].starts_with(':') && !src[end..].starts_with("::") {
+        let local_end = scan_ncname(end + 1);
+        if local_end > end + 1 {
+            return local_end;
+        }
+    }
+    end
+}
+
+/// Text of a string literal token without its quotes.
+pub fn string_text(src: &str, span: Span) -> &str {
+    &src[span.start as usize + 1..span.end as usize - 1]
+}
+
+/// Name of a reference token `${name}` (an unterminated one runs to the end of the source).
+pub fn ref_name(src: &str, span: Span) -> &str {
+    let inner = &src[span.start as usize + 2..span.end as usize];
+    inner.strip_suffix('}').unwrap_or(inner)
+}
