@@ -1,1 +1,88 @@
-fn main(){}
+//! `cargo xtask`: build, serve, test and benchmark Dala with nothing installed but Rust
+//! (and, for browser tests, Debian's chromium and chromium-driver).
+
+mod bench;
+mod toolchain;
+mod web;
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  build                 build the web app into dist/ (release)
+  serve [--addr A:P]    build, then serve dist/ on http://127.0.0.1:8080 (or A:P)
+  test                  every test: native, then the browser tests in headless Chromium
+  bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
+";
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("build") => web::build(&root).map(drop),
+        Some("serve") => serve(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn serve(root: &Path, args: &[String]) -> Result<()> {
+    let addr = match args {
+        [] => "127.0.0.1:8080".to_string(),
+        [flag, addr] if flag == "--addr" => addr.clone(),
+        _ => bail!("usage: cargo xtask serve [--addr HOST:PORT]"),
+    };
+    let dist = web::build(root)?;
+    let server = dala_e2e::server::StaticServer::start(&dist, &addr)?;
+    println!("Dala is served at {} (Ctrl-C to stop)", server.url());
+    if !addr.starts_with("127.") && !addr.starts_with("localhost") {
+        println!(
+            "note: browsers register the service worker (offline use) only over HTTPS or on localhost; \
+             put an HTTPS proxy in front of this address for tablets on a LAN"
+        );
+    }
+    server.wait();
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<()> {
+    // Fail at once, in one line, when the browser is missing: browser tests are never skipped.
+    if let Err(message) = dala_e2e::webdriver::find_browser() {
+        bail!("{message}");
+    }
+    let dist = web::build(root)?;
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args(["test", "--workspace", "--exclude", "dala-web", "--exclude", "dala-expr-wasm-bench"])
+        .env("DALA_DIST", &dist)
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("tests failed");
+    }
+    Ok(())
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}

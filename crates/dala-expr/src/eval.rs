@@ -598,7 +598,7 @@ fn xpath_substring(s: &str, start: f64, length: Option<f64>) -> String {
 fn to_date(v: Value, offset: i32, span: Span) -> R {
     match v {
         Value::Date(_) => Ok(v),
-        Value::DateTime(dt) => Ok(Value::Date(dt.local_day())),
+        Value::DateTime(dt) => Ok(Value::Date(DateTime { offset_minutes: offset, ..dt }.local_day())),
         Value::Nodes(nodes) => to_date(nodes.into_iter().next().unwrap_or_else(Value::empty), offset, span),
         Value::Number(n) if n.is_finite() => Ok(Value::Date(n.floor() as i64)),
         Value::Boolean(_) | Value::Number(_) => {
@@ -613,7 +613,7 @@ fn to_date(v: Value, offset: i32, span: Span) -> R {
                 return Ok(Value::Date(days));
             }
             if let Some(dt) = date::parse_date_time(t, offset) {
-                return Ok(Value::Date(dt.local_day()));
+                return Ok(Value::Date(DateTime { offset_minutes: offset, ..dt }.local_day()));
             }
             let n = crate::value::string_to_number(t);
             if n.is_finite() {
@@ -641,7 +641,8 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
                 return Ok(Value::empty());
             }
             if let Some(dt) = date::parse_date_time(t, offset) {
-                return Ok(Value::DateTime(dt));
+                // Like ODK Collect, a dateTime is shown on the device's clock.
+                return Ok(Value::DateTime(DateTime { offset_minutes: offset, ..dt }));
             }
             if let Some(days) = date::parse_date(t) {
                 return to_date_time(Value::Date(days), offset, span);
@@ -659,7 +660,7 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
 fn date_fields(v: Value, offset: i32) -> Option<Fields> {
     match v {
         Value::Date(days) => Some(Fields::of_day(days)),
-        Value::DateTime(dt) => Some(dt.local_fields()),
+        Value::DateTime(dt) => Some(DateTime { offset_minutes: offset, ..dt }.local_fields()),
         Value::Number(n) if n.is_finite() && n.abs() < 1e11 => Some(Fields::of_day(n.floor() as i64)),
         Value::Nodes(nodes) => nodes.into_iter().next().and_then(|n| date_fields(n, offset)),
         Value::String(s) => {
@@ -667,7 +668,7 @@ fn date_fields(v: Value, offset: i32) -> Option<Fields> {
             if let Some(days) = date::parse_date(t) {
                 Some(Fields::of_day(days))
             } else if let Some(dt) = date::parse_date_time(t, offset) {
-                Some(dt.local_fields())
+                Some(DateTime { offset_minutes: offset, ..dt }.local_fields())
             } else {
                 // A time of day alone (a `time` question) formats on 1970-01-01.
                 date::parse_time(t).map(|(ms, _)| {

@@ -1,0 +1,5 @@
+//! The one integration-test binary of dala-expr.
+
+mod conformance;
+mod parser;
+mod properties;

@@ -1,0 +1,128 @@
+//! Parser one-liners: source -> S-expression, and the spans and codes of diagnostics.
+
+use dala_expr::{parse, print, sexp, Code, MAX_DEPTH};
+use std::time::Instant;
+
+fn tree(src: &str) -> String {
+    let parsed = parse(src);
+    assert!(parsed.is_ok(), "{src}: {:?}", parsed.diagnostics);
+    sexp(&parsed.expr)
+}
+
+fn codes(src: &str) -> Vec<&'static str> {
+    parse(src).diagnostics.iter().map(|d| d.code.as_str()).collect()
+}
+
+#[test]
+fn precedence_follows_xpath() {
+    assert_eq!(tree("1 + 2 * 3"), "(+ 1.0 (* 2.0 3.0))");
+    assert_eq!(tree("1 - 2 - 3"), "(- (- 1.0 2.0) 3.0)");
+    assert_eq!(tree("a or b and c"), "(or (path . a) (and (path . b) (path . c)))");
+    assert_eq!(tree("1 = 2 < 3"), "(= 1.0 (< 2.0 3.0))");
+    assert_eq!(tree("-1 * 2"), "(* (neg 1.0) 2.0)");
+    assert_eq!(tree("-a | b"), "(neg (| (path . a) (path . b)))");
+    assert_eq!(tree("6 div 2 mod 4"), "(mod (div 6.0 2.0) 4.0)");
+}
+
+#[test]
+fn operator_names_are_names_where_no_operand_precedes() {
+    assert_eq!(tree("div div div"), "(div (path . div) (path . div))");
+    assert_eq!(tree("and"), "(path . and)");
+    assert_eq!(tree("* * *"), "(* (path . *) (path . *))");
+}
+
+#[test]
+fn references_calls_and_paths() {
+    assert_eq!(tree("${age} >= 18"), "(>= $age 18.0)");
+    assert_eq!(tree("selected(${roles}, 'officer')"), "(selected $roles \"officer\")");
+    assert_eq!(tree("jr:choice-name(${d}, '${d}')"), "(jr:choice-name $d \"${d}\")");
+    assert_eq!(tree("."), "(path . self::*)");
+    assert_eq!(tree("../x"), "(path . parent::* x)");
+    assert_eq!(tree("/data/age"), "(path / data age)");
+    assert_eq!(tree("//item"), "(path / descendant-or-self::* item)");
+    assert_eq!(tree("@id"), "(path . @id)");
+    assert_eq!(
+        tree("instance('l')/root/item[district = ${d}]/name"),
+        "(path (instance \"l\") root item[(= (path . district) $d)] name)"
+    );
+    assert_eq!(tree("current()/../x"), "(path (current) parent::* x)");
+}
+
+#[test]
+fn diagnostics_carry_spans() {
+    let parsed = parse("1 + foo(2)");
+    assert_eq!(parsed.diagnostics.len(), 1);
+    let d = &parsed.diagnostics[0];
+    assert_eq!(d.code, Code::UnknownFunction);
+    assert_eq!((d.span.start, d.span.end), (4, 7));
+    let rendered = d.render("1 + foo(2)");
+    assert!(rendered.ends_with("\n  | 1 + foo(2)\n  |     ^^^"), "{rendered}");
+
+    let unclosed = parse("concat('a', 'b'");
+    assert_eq!(unclosed.diagnostics[0].code, Code::Unclosed);
+    assert_eq!(unclosed.diagnostics[0].span.start, 6);
+}
+
+#[test]
+fn several_problems_are_reported_at_once() {
+    assert_eq!(codes("foo(1) + bar(2) + selected(1)"), ["E005", "E005", "E006"]);
+    // The lexer's findings come first, then the parser's.
+    assert_eq!(codes("foo() + ${a b} + 'x"), ["E009", "E002", "E005"]);
+}
+
+#[test]
+fn the_caret_counts_characters_not_bytes() {
+    let src = "'Бишкек' + nope()";
+    let d = &parse(src).diagnostics[0];
+    assert!(d.render(src).ends_with("\n  |            ^^^^"), "{}", d.render(src));
+}
+
+#[test]
+fn ten_thousand_nested_parentheses_give_a_diagnostic_fast() {
+    let src = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+    let started = Instant::now();
+    let parsed = parse(&src);
+    let took = started.elapsed();
+    assert_eq!(codes(&src), ["E007"]);
+    assert!(!parsed.is_ok());
+    // Not a timing assertion on the machine's speed: a generous bound that only a
+    // quadratic or exponential parser would miss (measured in milliseconds).
+    assert!(took.as_secs() < 5, "took {took:?}");
+}
+
+#[test]
+fn deep_nesting_of_every_kind_is_bounded() {
+    for src in [
+        "-".repeat(100_000) + "1",
+        "not(".repeat(50_000) + "1" + &")".repeat(50_000),
+        "a[".repeat(50_000),
+        (0..100_000).map(|_| "1").collect::<Vec<_>>().join(" + "),
+    ] {
+        assert!(codes(&src).contains(&"E007"), "{}", &src[..20]);
+    }
+    // Just inside the bound is fine.
+    let ok = format!("{}1{}", "(".repeat(MAX_DEPTH as usize - 1), ")".repeat(MAX_DEPTH as usize - 1));
+    assert!(parse(&ok).is_ok());
+    let sum = (0..200).map(|i| format!("${{q{i}}}")).collect::<Vec<_>>().join(" + ");
+    assert!(parse(&sum).is_ok(), "a sum of 200 scores must parse");
+}
+
+#[test]
+fn print_gives_source_that_parses_back() {
+    for src in [
+        "1 + 2 * 3",
+        "-(1 - -2)",
+        "if(${a} > 1 or not(${b}), concat('x', \"it's\"), 0 div 0)",
+        "instance('l')/root/item[x = 1][y != 'a']/name",
+        "//a/b//c",
+        "../x | /data/y",
+        "jr:choice-name(${d}, '${d}')",
+    ] {
+        let first = parse(src);
+        assert!(first.is_ok(), "{src}");
+        let printed = print(&first.expr);
+        let second = parse(&printed);
+        assert!(second.is_ok(), "{src} printed as {printed}: {:?}", second.diagnostics);
+        assert_eq!(sexp(&first.expr), sexp(&second.expr), "{src} printed as {printed}");
+    }
+}

@@ -1,0 +1,196 @@
+//! Just enough of the W3C WebDriver protocol to drive headless Chromium through
+//! chromedriver: new session, navigate, run a script, resize, screenshot.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Debian packages that provide the browser and its driver.
+pub const BROWSER_PACKAGES: &str = "chromium chromium-driver";
+
+fn find_program(candidates: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in candidates {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// The Chromium binary and chromedriver, or one line saying which packages to install.
+pub fn find_browser() -> Result<(PathBuf, PathBuf), String> {
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let driver = find_program(&["chromedriver"]);
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Ok((c, d)),
+        _ => Err(format!(
+            "browser tests need Chromium and ChromeDriver: install the Debian packages `{BROWSER_PACKAGES}` (apt-get install -y {BROWSER_PACKAGES})"
+        )),
+    }
+}
+
+/// A running chromedriver and one browser session; both end when this is dropped.
+pub struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a headless Chromium session with the
+    /// flags this closed network needs, a fresh profile and the given window size.
+    pub fn start(width: u32, height: u32) -> Result<Browser, String> {
+        let (chromium, chromedriver) = find_browser()?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+        let profile = std::env::temp_dir().join(format!("dala-chromium-{}-{port}", std::process::id()));
+        let mut browser = Browser { driver, port, session: String::new(), _profile: TempDir(profile.clone()) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("chromedriver did not start listening within 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        }}});
+        let response = browser.request("POST", "/session", Some(&capabilities))?;
+        browser.session = response["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("chromedriver gave no session: {response}"))?
+            .to_string();
+        Ok(browser)
+    }
+
+    pub fn goto(&self, url: &str) -> Result<(), String> {
+        self.command("POST", "url", Some(&json!({ "url": url }))).map(drop)
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
+    pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.command("POST", "execute/sync", Some(&json!({ "script": script, "args": args })))
+    }
+
+    /// Polls `script` until it returns something other than null/false, or fails after `timeout`.
+    pub fn wait_for(&self, script: &str, timeout: Duration) -> Result<Value, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.execute(script, json!([]))?;
+            if !(value.is_null() || value == Value::Bool(false)) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("timed out after {timeout:?} waiting for: {script}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Saves a PNG of the viewport.
+    pub fn screenshot(&self, path: &Path) -> Result<(), String> {
+        let value = self.command("GET", "screenshot", None)?;
+        let encoded = value.as_str().ok_or("the screenshot is not a string")?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| format!("the screenshot is not base64: {e}"))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    fn command(&self, method: &str, what: &str, body: Option<&Value>) -> Result<Value, String> {
+        let response = self.request(method, &format!("/session/{}/{what}", self.session), body)?;
+        Ok(response)
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let response = http(self.port, method, path, &body).map_err(|e| format!("{method} {path}: {e}"))?;
+        let parsed: Value = serde_json::from_str(&response).map_err(|e| format!("{method} {path}: bad JSON: {e}"))?;
+        let value = parsed.get("value").cloned().unwrap_or(Value::Null);
+        if let Some(error) = value.get("error").and_then(Value::as_str) {
+            let message = value.get("message").and_then(Value::as_str).unwrap_or_default();
+            return Err(format!("{method} {path}: {error}: {message}"));
+        }
+        // New-session responses put the id inside `value`.
+        Ok(value)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), "");
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// One HTTP/1.1 request to 127.0.0.1:`port`; returns the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> io::Result<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| io::Error::other("malformed HTTP response"))?;
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        return Ok(dechunk(rest));
+    }
+    Ok(rest.to_string())
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
