@@ -9,6 +9,7 @@ use crate::value::Value;
 use crate::Span;
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 pub trait Env {
     /// The value of `${name}` seen from the current question: one value, or `Value::Nodes`
@@ -75,11 +76,32 @@ pub fn uuid_from(mut random: impl FnMut() -> f64) -> String {
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
+/// FNV-1a: question names are short and not attacker-chosen keys of a long-lived server
+/// table, so a fast hash beats SipHash's flooding resistance here.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// A fixed table of values with a fixed clock and a seeded random source.
 #[derive(Debug, Clone)]
 pub struct SimpleEnv {
-    values: HashMap<String, Value>,
-    choice_names: HashMap<(String, String), String>,
+    values: FastMap<String, Value>,
+    choice_names: FastMap<(String, String), String>,
     pub current: Value,
     pub position: Option<f64>,
     pub now: DateTime,
@@ -95,8 +117,8 @@ impl Default for SimpleEnv {
 impl SimpleEnv {
     pub fn new(now: DateTime, seed: u64) -> SimpleEnv {
         SimpleEnv {
-            values: HashMap::new(),
-            choice_names: HashMap::new(),
+            values: FastMap::default(),
+            choice_names: FastMap::default(),
             current: Value::empty(),
             position: None,
             now,

@@ -97,7 +97,7 @@ impl Evaluator<'_> {
     }
 
     fn string(&mut self, expr: &Expr) -> Result<String, Diagnostic> {
-        Ok(self.eval(expr)?.to_xpath_string())
+        Ok(self.eval(expr)?.into_xpath_string())
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> R {
@@ -146,10 +146,11 @@ impl Evaluator<'_> {
                 }
             }
             F::Selected => {
-                let list = self.string(arg(0)?)?;
-                let wanted = self.string(arg(1)?)?;
+                let list = self.eval(arg(0)?)?;
+                let wanted = self.eval(arg(1)?)?;
+                let wanted = wanted.as_xpath_str();
                 let wanted = wanted.trim();
-                Ok(Value::Boolean(choices(&list).any(|c| c == wanted)))
+                Ok(Value::Boolean(choices(&list.as_xpath_str()).any(|c| c == wanted)))
             }
             F::SelectedAt => {
                 let list = self.string(arg(0)?)?;
@@ -158,8 +159,8 @@ impl Evaluator<'_> {
                 Ok(Value::String(found.unwrap_or_default().to_string()))
             }
             F::CountSelected => {
-                let list = self.string(arg(0)?)?;
-                num(choices(&list).count() as f64)
+                let list = self.eval(arg(0)?)?;
+                num(choices(&list.as_xpath_str()).count() as f64)
             }
             F::ChoiceName => {
                 let value = self.string(arg(0)?)?;
@@ -244,7 +245,7 @@ impl Evaluator<'_> {
                 for a in args {
                     // ODK extension: a node-set argument contributes every node, not just the first.
                     for item in items(self.eval(a)?) {
-                        out.push_str(&item.to_xpath_string());
+                        out.push_str(&item.as_xpath_str());
                         self.check_len(&out, span)?;
                     }
                 }
@@ -334,7 +335,7 @@ impl Evaluator<'_> {
             }
             F::Coalesce => {
                 let first = self.eval(arg(0)?)?;
-                if first.to_xpath_string().is_empty() { self.eval(arg(1)?) } else { Ok(first) }
+                if first.as_xpath_str().is_empty() { self.eval(arg(1)?) } else { Ok(first) }
             }
             F::Today => Ok(Value::Date(self.env.now().local_day())),
             F::Now => Ok(Value::DateTime(self.env.now())),
@@ -525,7 +526,7 @@ fn compare_atoms(op: BinaryOp, a: &Value, b: &Value) -> bool {
             } else if numeric(a) || numeric(b) {
                 a.to_number() == b.to_number()
             } else {
-                a.to_xpath_string() == b.to_xpath_string()
+                a.as_xpath_str() == b.as_xpath_str()
             };
             equal == (op == BinaryOp::Eq)
         }

@@ -1,6 +1,7 @@
 //! Values and the XPath 1.0 conversions between them, with ODK's dates.
 
 use crate::date::{self, DateTime, MS_PER_DAY};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The result of evaluating an expression, or the value of a question.
@@ -31,6 +32,23 @@ impl Value {
             Value::Date(days) => date::format_day(*days),
             Value::DateTime(dt) => date::format_date_time(*dt),
             Value::Nodes(nodes) => nodes.first().map(Value::to_xpath_string).unwrap_or_default(),
+        }
+    }
+
+    /// XPath `string()`, taking the value: a string is moved, not copied.
+    pub fn into_xpath_string(self) -> String {
+        match self {
+            Value::String(s) => s,
+            other => other.to_xpath_string(),
+        }
+    }
+
+    /// XPath `string()`, borrowing when the value already is a string.
+    pub fn as_xpath_str(&self) -> Cow<'_, str> {
+        match self {
+            Value::String(s) => Cow::Borrowed(s),
+            Value::Nodes(nodes) => nodes.first().map_or(Cow::Borrowed(""), Value::as_xpath_str),
+            other => Cow::Owned(other.to_xpath_string()),
         }
     }
 
