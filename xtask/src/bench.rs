@@ -2,8 +2,8 @@
 //! run, with the figures written to target/bench/NAME.json.
 
 use crate::web::compile_wasm;
-use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -44,10 +44,27 @@ fn expr(root: &Path) -> Result<()> {
         .generate(&glue_dir)
         .context("wasm-bindgen for Node.js")?;
     let glue = glue_dir.join("dala_expr_wasm_bench.js");
-    let ours_wasm = run_json(Command::new("node").arg(&script).arg("wasm").arg(&corpus).arg(MILLIS).arg(&glue))?;
+    let ours_wasm = run_json(
+        Command::new("node")
+            .arg(&script)
+            .arg("wasm")
+            .arg(&corpus)
+            .arg(MILLIS)
+            .arg(&glue),
+    )?;
 
-    eprintln!("bench expr: peer, {} with jsdom under Node.js", PEER_PACKAGES[0]);
-    let peer = run_json(Command::new("node").arg(&script).arg("peer").arg(&corpus).arg(MILLIS).arg(&node_modules))?;
+    eprintln!(
+        "bench expr: peer, {} with jsdom under Node.js",
+        PEER_PACKAGES[0]
+    );
+    let peer = run_json(
+        Command::new("node")
+            .arg(&script)
+            .arg("peer")
+            .arg(&corpus)
+            .arg(MILLIS)
+            .arg(&node_modules),
+    )?;
 
     // The engines must agree, or the race means nothing.
     let mismatches: Vec<Value> = peer["results"]
@@ -84,14 +101,38 @@ fn expr(root: &Path) -> Result<()> {
     });
     let out = root.join("target/bench/expr.json");
     std::fs::write(&out, serde_json::to_string_pretty(&report)?)?;
-    println!("expression evaluations per second ({} expressions, parse + evaluate per call):", report["expressions"]);
-    println!("  peer  openrosa-xpath-evaluator, Node.js  {:>12.0}", peer_rate);
-    println!("  dala  wasm, Node.js                      {:>12.0}  {:>6.1}x", wasm_rate, wasm_rate / peer_rate);
-    println!("  dala  native                             {:>12.0}  {:>6.1}x", native_rate, native_rate / peer_rate);
-    println!("  dala  native, evaluate only (pre-parsed) {:>12.0}", native_compiled);
-    println!("results agree: {}; figures in {}", mismatches.is_empty(), out.display());
+    println!(
+        "expression evaluations per second ({} expressions, parse + evaluate per call):",
+        report["expressions"]
+    );
+    println!(
+        "  peer  openrosa-xpath-evaluator, Node.js  {:>12.0}",
+        peer_rate
+    );
+    println!(
+        "  dala  wasm, Node.js                      {:>12.0}  {:>6.1}x",
+        wasm_rate,
+        wasm_rate / peer_rate
+    );
+    println!(
+        "  dala  native                             {:>12.0}  {:>6.1}x",
+        native_rate,
+        native_rate / peer_rate
+    );
+    println!(
+        "  dala  native, evaluate only (pre-parsed) {:>12.0}",
+        native_compiled
+    );
+    println!(
+        "results agree: {}; figures in {}",
+        mismatches.is_empty(),
+        out.display()
+    );
     if !mismatches.is_empty() {
-        println!("mismatches: {}", serde_json::to_string_pretty(&report["mismatches"])?);
+        println!(
+            "mismatches: {}",
+            serde_json::to_string_pretty(&report["mismatches"])?
+        );
     }
     Ok(())
 }
@@ -108,7 +149,11 @@ fn install_peer(root: &Path) -> Result<PathBuf> {
     });
     if !installed {
         std::fs::create_dir_all(&dir)?;
-        eprintln!("installing {} into {}", PEER_PACKAGES.join(" "), dir.display());
+        eprintln!(
+            "installing {} into {}",
+            PEER_PACKAGES.join(" "),
+            dir.display()
+        );
         let status = Command::new("npm")
             .current_dir(&dir)
             .args(["install", "--no-audit", "--no-fund", "--no-save"])
@@ -123,12 +168,21 @@ fn install_peer(root: &Path) -> Result<PathBuf> {
 }
 
 fn run_json(command: &mut Command) -> Result<Value> {
-    let output = command.output().with_context(|| format!("running {command:?}"))?;
+    let output = command
+        .output()
+        .with_context(|| format!("running {command:?}"))?;
     if !output.status.success() {
-        bail!("{command:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "{command:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).context("no JSON line in the output")?;
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("no JSON line in the output")?;
     serde_json::from_str(line).context("parsing benchmark output")
 }
 

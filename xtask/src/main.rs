@@ -5,7 +5,7 @@ mod bench;
 mod toolchain;
 mod web;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -43,7 +43,10 @@ fn run() -> Result<()> {
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn serve(root: &Path, args: &[String]) -> Result<()> {
@@ -73,7 +76,14 @@ fn test(root: &Path) -> Result<()> {
     let dist = web::build(root)?;
     let status = Command::new(cargo())
         .current_dir(root)
-        .args(["test", "--workspace", "--exclude", "dala-web", "--exclude", "dala-expr-wasm-bench"])
+        .args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "dala-web",
+            "--exclude",
+            "dala-expr-wasm-bench",
+        ])
         .env("DALA_DIST", &dist)
         .status()
         .context("running cargo test")?;

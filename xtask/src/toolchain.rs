@@ -2,7 +2,7 @@
 //! installs the toolchain itself; on a machine where the toolchain already exists, the target
 //! is missing, so we add it.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
 
@@ -14,7 +14,10 @@ pub fn ensure_wasm_target(root: &Path) -> Result<()> {
         .args(["target", "list", "--installed"])
         .output()
         .context("running `rustup target list --installed` (is rustup installed?)")?;
-    if String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
         return Ok(());
     }
     eprintln!("adding the {WASM_TARGET} target with rustup");

@@ -1,8 +1,8 @@
 //! The web build: cargo (wasm32) -> wasm-bindgen (as a library, no CLI to install) -> dist/
 //! with content-hashed file names and index.html rewritten to them.
 
-use crate::toolchain::{ensure_wasm_target, WASM_TARGET};
-use anyhow::{bail, Context, Result};
+use crate::toolchain::{WASM_TARGET, ensure_wasm_target};
+use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -51,7 +51,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         if !index.contains(&quoted) && !index.contains(&plain) {
             bail!("index.html does not reference {from}");
         }
-        index = index.replace(&quoted, &format!("./{to}'")).replace(&plain, &format!("\"{to}\""));
+        index = index
+            .replace(&quoted, &format!("./{to}'"))
+            .replace(&plain, &format!("\"{to}\""));
     }
     fs::write(dist.join("index.html"), index)?;
     Ok(dist)
@@ -59,7 +61,11 @@ pub fn build(root: &Path) -> Result<PathBuf> {
 
 /// `name.ext` -> `name-<first 10 hex digits of SHA-256>.ext` (wasm-bindgen's `_bg` kept).
 fn hashed_name(name: &str, bytes: &[u8]) -> String {
-    let digest: String = Sha256::digest(bytes).iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let digest: String = Sha256::digest(bytes)
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     match name.rsplit_once('.') {
         Some((stem, ext)) => format!("{stem}-{digest}.{ext}"),
         None => format!("{name}-{digest}"),
@@ -70,7 +76,15 @@ fn hashed_name(name: &str, bytes: &[u8]) -> String {
 pub fn compile_wasm(root: &Path, package: &str, profile: &str) -> Result<PathBuf> {
     let status = Command::new(crate::cargo())
         .current_dir(root)
-        .args(["build", "--package", package, "--target", WASM_TARGET, "--profile", profile])
+        .args([
+            "build",
+            "--package",
+            package,
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            profile,
+        ])
         .status()
         .context("running cargo build for wasm32")?;
     if !status.success() {

@@ -11,13 +11,38 @@ const CORE: [&str; 4] = ["dala-expr", "dala-core", "dala-aggregate", "dala-xlsfo
 /// Crates that bring a UI, the browser, or I/O of their own (files, network, processes,
 /// async runtimes, databases). calamine reads from any `Read`, so it is allowed.
 const FORBIDDEN: &[&str] = &[
-    "leptos", "web-sys", "js-sys", "wasm-bindgen", "wasm-bindgen-futures", "gloo", "indexed_db_futures",
-    "tokio", "async-std", "mio", "socket2", "hyper", "reqwest", "ureq", "tiny_http", "rusqlite", "sqlx",
-    "postgres", "walkdir", "notify", "memmap2", "tempfile", "getrandom", "chrono-tz", "iana-time-zone",
+    "leptos",
+    "web-sys",
+    "js-sys",
+    "wasm-bindgen",
+    "wasm-bindgen-futures",
+    "gloo",
+    "indexed_db_futures",
+    "tokio",
+    "async-std",
+    "mio",
+    "socket2",
+    "hyper",
+    "reqwest",
+    "ureq",
+    "tiny_http",
+    "rusqlite",
+    "sqlx",
+    "postgres",
+    "walkdir",
+    "notify",
+    "memmap2",
+    "tempfile",
+    "getrandom",
+    "chrono-tz",
+    "iana-time-zone",
 ];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn metadata() -> Value {
@@ -26,7 +51,11 @@ fn metadata() -> Value {
         .args(["metadata", "--format-version", "1"])
         .output()
         .expect("cargo metadata");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("metadata JSON")
 }
 
@@ -44,14 +73,23 @@ fn normal_dependencies(meta: &Value, package: &str) -> BTreeSet<String> {
         .flatten()
         .filter_map(|n| Some((n["id"].as_str()?, n)))
         .collect();
-    let start = names.iter().find(|(_, n)| **n == package).map(|(id, _)| *id);
+    let start = names
+        .iter()
+        .find(|(_, n)| **n == package)
+        .map(|(id, _)| *id);
     let mut seen = BTreeSet::new();
     let mut stack: Vec<&str> = start.into_iter().collect();
     while let Some(id) = stack.pop() {
         let Some(node) = nodes.get(id) else { continue };
         for dep in node["deps"].as_array().into_iter().flatten() {
-            let normal = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| k["kind"].is_null());
-            let Some(dep_id) = dep["pkg"].as_str() else { continue };
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null());
+            let Some(dep_id) = dep["pkg"].as_str() else {
+                continue;
+            };
             if normal && seen.insert(names.get(dep_id).copied().unwrap_or(dep_id).to_string()) {
                 stack.push(dep_id);
             }
@@ -66,13 +104,28 @@ fn core_crates_depend_on_no_web_and_no_io_crate() {
     let present: Vec<&str> = CORE
         .iter()
         .copied()
-        .filter(|c| meta["packages"].as_array().into_iter().flatten().any(|p| p["name"] == *c))
+        .filter(|c| {
+            meta["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["name"] == *c)
+        })
         .collect();
-    assert!(present.contains(&"dala-expr"), "the workspace has no dala-expr: this test checks nothing");
+    assert!(
+        present.contains(&"dala-expr"),
+        "the workspace has no dala-expr: this test checks nothing"
+    );
     for krate in present {
         let deps = normal_dependencies(&meta, krate);
-        let bad: Vec<&String> = deps.iter().filter(|d| FORBIDDEN.contains(&d.as_str())).collect();
-        assert!(bad.is_empty(), "{krate} depends on {bad:?}; core crates do no I/O and know no browser");
+        let bad: Vec<&String> = deps
+            .iter()
+            .filter(|d| FORBIDDEN.contains(&d.as_str()))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{krate} depends on {bad:?}; core crates do no I/O and know no browser"
+        );
     }
 }
 
@@ -80,19 +133,32 @@ fn core_crates_depend_on_no_web_and_no_io_crate() {
 fn the_dependency_check_sees_a_forbidden_crate() {
     // The same walk over the web app must find leptos, or the check above proves nothing.
     let deps = normal_dependencies(&metadata(), "dala-web");
-    assert!(deps.contains("leptos") && deps.contains("web-sys"), "{deps:?}");
+    assert!(
+        deps.contains("leptos") && deps.contains("web-sys"),
+        "{deps:?}"
+    );
 }
 
 #[test]
 fn core_sources_use_no_io_from_std() {
     // Time, files, network, processes and the environment come in through traits (Env, Host).
-    let banned = ["std::fs", "std::net", "std::process", "std::env::var", "SystemTime", "Instant::now", "std::io::stdin"];
+    let banned = [
+        "std::fs",
+        "std::net",
+        "std::process",
+        "std::env::var",
+        "SystemTime",
+        "Instant::now",
+        "std::io::stdin",
+    ];
     let mut offenders = Vec::new();
     for krate in CORE {
         let src = root().join("crates").join(krate).join("src");
         let mut stack = vec![src];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {

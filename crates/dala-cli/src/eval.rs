@@ -2,7 +2,7 @@
 
 use clap::Args;
 use dala_expr::date::{self, DateTime};
-use dala_expr::{evaluate, parse, SimpleEnv, Value};
+use dala_expr::{SimpleEnv, Value, evaluate, parse};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -49,22 +49,34 @@ pub fn run(args: EvalArgs) -> ExitCode {
 
 fn eval(args: &EvalArgs) -> Result<String, String> {
     let offset = match &args.utc_offset {
-        Some(text) => parse_offset(text).ok_or(format!("error: --utc-offset `{text}` is not ±HH:MM"))?,
+        Some(text) => {
+            parse_offset(text).ok_or(format!("error: --utc-offset `{text}` is not ±HH:MM"))?
+        }
         None => 0,
     };
     let now = match &args.now {
         Some(text) => {
-            let instant = date::parse_date_time(text, offset)
-                .ok_or(format!("error: --now `{text}` is not a dateTime (YYYY-MM-DDTHH:MM:SS±HH:MM)"))?;
+            let instant = date::parse_date_time(text, offset).ok_or(format!(
+                "error: --now `{text}` is not a dateTime (YYYY-MM-DDTHH:MM:SS±HH:MM)"
+            ))?;
             // An explicit --utc-offset is the device's zone; otherwise the zone written in --now.
             match args.utc_offset {
-                Some(_) => DateTime { offset_minutes: offset, ..instant },
+                Some(_) => DateTime {
+                    offset_minutes: offset,
+                    ..instant
+                },
                 None => instant,
             }
         }
         None => {
-            let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-            DateTime { epoch_ms: ms, offset_minutes: offset }
+            let ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            DateTime {
+                epoch_ms: ms,
+                offset_minutes: offset,
+            }
         }
     };
     let mut env = SimpleEnv::new(now, args.seed);
@@ -74,7 +86,9 @@ fn eval(args: &EvalArgs) -> Result<String, String> {
             .ok_or(format!("error: --set `{binding}` is not NAME=VALUE"))?;
         let name = name.trim();
         if !dala_expr::is_ncname(name) {
-            return Err(format!("error: --set `{name}` is not a valid question name"));
+            return Err(format!(
+                "error: --set `{name}` is not a valid question name"
+            ));
         }
         env.set(name, value);
     }
@@ -84,10 +98,16 @@ fn eval(args: &EvalArgs) -> Result<String, String> {
     let source = &args.expression;
     let parsed = parse(source);
     if !parsed.is_ok() {
-        let rendered: Vec<String> = parsed.diagnostics.iter().map(|d| d.render(source)).collect();
+        let rendered: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| d.render(source))
+            .collect();
         return Err(rendered.join("\n"));
     }
-    evaluate(&parsed.expr, &env).map(|v| v.to_xpath_string()).map_err(|d| d.render(source))
+    evaluate(&parsed.expr, &env)
+        .map(|v| v.to_xpath_string())
+        .map_err(|d| d.render(source))
 }
 
 fn parse_offset(text: &str) -> Option<i32> {

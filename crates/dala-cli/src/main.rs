@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "dala", version, about = "Dala survey kit: instruments, expressions, data")]
+#[command(
+    name = "dala",
+    version,
+    about = "Dala survey kit: instruments, expressions, data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -3,7 +3,7 @@
 //! Run it through the xtask, which also runs the wasm build and the peer engine.
 
 use dala_expr::date::DateTime;
-use dala_expr::{evaluate, parse, SimpleEnv};
+use dala_expr::{SimpleEnv, evaluate, parse};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -13,9 +13,19 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(path).expect("read corpus");
-    let mut env = SimpleEnv::new(DateTime { epoch_ms: 1_426_566_600_000, offset_minutes: 360 }, 1);
+    let mut env = SimpleEnv::new(
+        DateTime {
+            epoch_ms: 1_426_566_600_000,
+            offset_minutes: 360,
+        },
+        1,
+    );
     let mut expressions = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         match line.strip_prefix("@set ") {
             Some(binding) => {
                 let (name, value) = binding.split_once('=').expect("@set name = value");
@@ -25,7 +35,10 @@ fn main() {
         }
     }
     let budget = Duration::from_millis(
-        std::env::var("DALA_BENCH_MILLIS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000),
+        std::env::var("DALA_BENCH_MILLIS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3000),
     );
 
     // Parse + evaluate, as the peer does on every call.
@@ -42,12 +55,20 @@ fn main() {
     });
     let results: Vec<String> = compiled
         .iter()
-        .map(|e| evaluate(e, &env).map(|v| v.to_xpath_string()).unwrap_or_else(|d| format!("error {d}")))
+        .map(|e| {
+            evaluate(e, &env)
+                .map(|v| v.to_xpath_string())
+                .unwrap_or_else(|d| format!("error {d}"))
+        })
         .collect();
     println!(
         "{{\"expressions\": {}, \"parse_eval_per_s\": {per_second:.0}, \"eval_per_s\": {compiled_per_second:.0}, \"results\": [{}]}}",
         expressions.len(),
-        results.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", ")
+        results
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 }
 

@@ -1,7 +1,7 @@
 //! The expression tree. Every node keeps the span of the source it came from.
 
-use crate::functions::Function;
 use crate::Span;
+use crate::functions::Function;
 
 #[derive(Clone, Debug)]
 pub struct Expr {

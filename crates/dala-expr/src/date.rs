@@ -88,7 +88,16 @@ pub struct Fields {
 impl Fields {
     pub fn of_day(days: i64) -> Fields {
         let (year, month, day) = civil_from_days(days);
-        Fields { year, month, day, hour: 0, minute: 0, second: 0, millis: 0, weekday: (days + 4).rem_euclid(7) as u32 }
+        Fields {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            millis: 0,
+            weekday: (days + 4).rem_euclid(7) as u32,
+        }
     }
 }
 
@@ -96,7 +105,11 @@ fn digits(s: &[u8], n: usize) -> Option<u32> {
     if s.len() < n || !s[..n].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s[..n].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
+    Some(
+        s[..n]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+    )
 }
 
 /// `YYYY-MM-DD` (a valid calendar date) to days since 1970-01-01.
@@ -182,7 +195,10 @@ pub fn parse_date_time(s: &str, default_offset: i32) -> Option<DateTime> {
     let time = time.strip_prefix('T')?;
     let (ms, offset) = parse_time(time)?;
     let offset = offset.unwrap_or(default_offset);
-    Some(DateTime { epoch_ms: days * MS_PER_DAY + ms - i64::from(offset) * 60_000, offset_minutes: offset })
+    Some(DateTime {
+        epoch_ms: days * MS_PER_DAY + ms - i64::from(offset) * 60_000,
+        offset_minutes: offset,
+    })
 }
 
 pub fn format_day(days: i64) -> String {
@@ -210,7 +226,9 @@ pub fn format_date_time(dt: DateTime) -> String {
     )
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// ODK's `format-date` patterns: %Y %y %m %n %b %d %e %H %h %M %S %3 %a; anything else is literal.

@@ -86,7 +86,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, span, message: message.into() }
+        Diagnostic {
+            code,
+            span,
+            message: message.into(),
+        }
     }
 
     /// The diagnostic as text with the source line and a caret under the span, the way a
@@ -110,7 +114,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at {}..{}: {}", self.code, self.span.start, self.span.end, self.message)
+        write!(
+            f,
+            "{} at {}..{}: {}",
+            self.code, self.span.start, self.span.end, self.message
+        )
     }
 }
 

@@ -22,6 +22,8 @@ pub fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<String, Str
     match encoding {
         "base64" => Ok(base64::engine::general_purpose::STANDARD.encode(hash)),
         "hex" => Ok(hash.iter().map(|b| format!("{b:02x}")).collect()),
-        other => Err(format!("digest() does not know the encoding `{other}` (base64, hex)")),
+        other => Err(format!(
+            "digest() does not know the encoding `{other}` (base64, hex)"
+        )),
     }
 }

@@ -2,11 +2,11 @@
 //! a form engine implements [`Env`] over its answers and repeats; [`SimpleEnv`] is a plain
 //! table of values for the command line, tests and benchmarks.
 
+use crate::Span;
 use crate::ast::{Expr, Path};
 use crate::date::DateTime;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::value::Value;
-use crate::Span;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -24,17 +24,30 @@ pub trait Env {
 
     /// A location path (`..`, `/data/q`, `instance('list')/root/item[...]`).
     fn path(&self, _path: &Path, span: Span) -> Result<Value, Diagnostic> {
-        Err(Diagnostic::new(Code::Unsupported, span, "paths are not available here; use ${name}"))
+        Err(Diagnostic::new(
+            Code::Unsupported,
+            span,
+            "paths are not available here; use ${name}",
+        ))
     }
 
     /// `position()` (of the current repeat instance) or `position(node)`; 1-based.
     fn position(&self, _of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
-        Err(Diagnostic::new(Code::Unsupported, span, "position() is only available inside a repeat"))
+        Err(Diagnostic::new(
+            Code::Unsupported,
+            span,
+            "position() is only available inside a repeat",
+        ))
     }
 
     /// `indexed-repeat(${name}, ${repeat}, i, ...)`: the value of `name` in the given
     /// instances (1-based), outermost repeat first.
-    fn indexed_repeat(&self, name: &str, _path: &[(&str, f64)], span: Span) -> Result<Value, Diagnostic> {
+    fn indexed_repeat(
+        &self,
+        name: &str,
+        _path: &[(&str, f64)],
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
         Err(Diagnostic::new(
             Code::Unsupported,
             span,
@@ -48,7 +61,13 @@ pub trait Env {
     }
 
     /// `pulldata(source, column, key_column, key)` from an attached CSV.
-    fn pulldata(&self, _source: &str, _column: &str, _key_column: &str, _key: &str) -> Option<String> {
+    fn pulldata(
+        &self,
+        _source: &str,
+        _column: &str,
+        _key_column: &str,
+        _key: &str,
+    ) -> Option<String> {
         None
     }
 
@@ -73,7 +92,14 @@ pub fn uuid_from(mut random: impl FnMut() -> f64) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// FNV-1a: question names are short and not attacker-chosen keys of a long-lived server
@@ -87,7 +113,11 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -110,7 +140,13 @@ pub struct SimpleEnv {
 
 impl Default for SimpleEnv {
     fn default() -> Self {
-        SimpleEnv::new(DateTime { epoch_ms: 0, offset_minutes: 0 }, 0x5EED)
+        SimpleEnv::new(
+            DateTime {
+                epoch_ms: 0,
+                offset_minutes: 0,
+            },
+            0x5EED,
+        )
     }
 }
 
@@ -133,7 +169,8 @@ impl SimpleEnv {
     }
 
     pub fn set_choice_name(&mut self, question: &str, value: &str, label: &str) -> &mut Self {
-        self.choice_names.insert((question.to_string(), value.to_string()), label.to_string());
+        self.choice_names
+            .insert((question.to_string(), value.to_string()), label.to_string());
         self
     }
 }
@@ -141,7 +178,11 @@ impl SimpleEnv {
 impl Env for SimpleEnv {
     fn reference(&self, name: &str, span: Span) -> Result<Value, Diagnostic> {
         self.values.get(name).cloned().ok_or_else(|| {
-            Diagnostic::new(Code::UnresolvedReference, span, format!("there is no question `{name}`"))
+            Diagnostic::new(
+                Code::UnresolvedReference,
+                span,
+                format!("there is no question `{name}`"),
+            )
         })
     }
 
@@ -152,14 +193,23 @@ impl Env for SimpleEnv {
     fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
         match (of, self.position) {
             (None, Some(p)) => Ok(p),
-            _ => Err(Diagnostic::new(Code::Unsupported, span, "position() is only available inside a repeat")),
+            _ => Err(Diagnostic::new(
+                Code::Unsupported,
+                span,
+                "position() is only available inside a repeat",
+            )),
         }
     }
 
     fn choice_name(&self, question: &str, value: &str) -> Option<String> {
         // Forms write the question as '${q}'; accept the bare name too.
-        let bare = question.strip_prefix("${").and_then(|q| q.strip_suffix('}')).unwrap_or(question);
-        self.choice_names.get(&(bare.to_string(), value.to_string())).cloned()
+        let bare = question
+            .strip_prefix("${")
+            .and_then(|q| q.strip_suffix('}'))
+            .unwrap_or(question);
+        self.choice_names
+            .get(&(bare.to_string(), value.to_string()))
+            .cloned()
     }
 
     fn now(&self) -> DateTime {

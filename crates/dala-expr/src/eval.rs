@@ -3,13 +3,13 @@
 //! Work is bounded: every node evaluated and every kilobyte of string built costs fuel, and
 //! strings are capped, so no expression can run for long or grow without limit.
 
+use crate::Span;
 use crate::ast::*;
 use crate::date::{self, DateTime, Fields, MS_PER_DAY};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::env::Env;
 use crate::functions::Function as F;
 use crate::value::Value;
-use crate::Span;
 
 /// Work units one evaluation may use (one per node, plus string and node-set sizes).
 pub const DEFAULT_FUEL: u64 = 1_000_000;
@@ -20,7 +20,11 @@ pub const MAX_STRING_LEN: usize = 1 << 20;
 /// Evaluates `expr` against `env`. Errors are diagnostics with a code and the span of the
 /// sub-expression that failed.
 pub fn evaluate(expr: &Expr, env: &dyn Env) -> Result<Value, Diagnostic> {
-    Evaluator { env, fuel: DEFAULT_FUEL }.eval(expr)
+    Evaluator {
+        env,
+        fuel: DEFAULT_FUEL,
+    }
+    .eval(expr)
 }
 
 /// Evaluates `expr` and converts the result with XPath `boolean()` (for relevant, required,
@@ -50,14 +54,19 @@ fn items(value: Value) -> Vec<Value> {
 
 /// Splits a select_multiple answer into its choice codes.
 fn choices(list: &str) -> impl Iterator<Item = &str> {
-    list.split([' ', '\t', '\r', '\n']).filter(|s| !s.is_empty())
+    list.split([' ', '\t', '\r', '\n'])
+        .filter(|s| !s.is_empty())
 }
 
 impl Evaluator<'_> {
     fn burn(&mut self, units: u64, span: Span) -> Result<(), Diagnostic> {
         if self.fuel < units {
             self.fuel = 0;
-            return Err(err(Code::BudgetExceeded, span, "the expression does too much work"));
+            return Err(err(
+                Code::BudgetExceeded,
+                span,
+                "the expression does too much work",
+            ));
         }
         self.fuel -= units;
         Ok(())
@@ -65,7 +74,11 @@ impl Evaluator<'_> {
 
     fn string_result(&mut self, s: String, span: Span) -> R {
         if s.len() > MAX_STRING_LEN {
-            return Err(err(Code::TooLarge, span, format!("the result is longer than {MAX_STRING_LEN} bytes")));
+            return Err(err(
+                Code::TooLarge,
+                span,
+                format!("the result is longer than {MAX_STRING_LEN} bytes"),
+            ));
         }
         self.burn(s.len() as u64 / 1024, span)?;
         Ok(Value::String(s))
@@ -83,7 +96,9 @@ impl Evaluator<'_> {
                 }
                 Ok(value)
             }
-            ExprKind::Unary(UnaryOp::Neg, operand) => Ok(Value::Number(-self.eval(operand)?.to_number())),
+            ExprKind::Unary(UnaryOp::Neg, operand) => {
+                Ok(Value::Number(-self.eval(operand)?.to_number()))
+            }
             ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, expr.span),
             ExprKind::Call(function, args) => self.call(*function, args, expr.span),
             ExprKind::Path(path) if path.is_current() => Ok(self.env.current()),
@@ -102,9 +117,18 @@ impl Evaluator<'_> {
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> R {
         match op {
-            BinaryOp::Or => Ok(Value::Boolean(self.eval(lhs)?.to_boolean() || self.eval(rhs)?.to_boolean())),
-            BinaryOp::And => Ok(Value::Boolean(self.eval(lhs)?.to_boolean() && self.eval(rhs)?.to_boolean())),
-            BinaryOp::Eq | BinaryOp::Neq | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            BinaryOp::Or => Ok(Value::Boolean(
+                self.eval(lhs)?.to_boolean() || self.eval(rhs)?.to_boolean(),
+            )),
+            BinaryOp::And => Ok(Value::Boolean(
+                self.eval(lhs)?.to_boolean() && self.eval(rhs)?.to_boolean(),
+            )),
+            BinaryOp::Eq
+            | BinaryOp::Neq
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => {
                 let a = self.eval(lhs)?;
                 let b = self.eval(rhs)?;
                 Ok(Value::Boolean(compare(op, &a, &b)))
@@ -134,7 +158,13 @@ impl Evaluator<'_> {
         // Arity was checked by the parser; `arg(i)` on a hand-built tree with too few
         // arguments is an error, not a panic.
         let arg = |i: usize| {
-            args.get(i).ok_or_else(|| err(Code::WrongArity, span, format!("`{}` is missing an argument", function.name())))
+            args.get(i).ok_or_else(|| {
+                err(
+                    Code::WrongArity,
+                    span,
+                    format!("`{}` is missing an argument", function.name()),
+                )
+            })
         };
         let num = |v: f64| Ok(Value::Number(v));
         match function {
@@ -150,12 +180,18 @@ impl Evaluator<'_> {
                 let wanted = self.eval(arg(1)?)?;
                 let wanted = wanted.as_xpath_str();
                 let wanted = wanted.trim();
-                Ok(Value::Boolean(choices(&list.as_xpath_str()).any(|c| c == wanted)))
+                Ok(Value::Boolean(
+                    choices(&list.as_xpath_str()).any(|c| c == wanted),
+                ))
             }
             F::SelectedAt => {
                 let list = self.string(arg(0)?)?;
                 let index = self.number(arg(1)?)?;
-                let found = if index >= 0.0 { choices(&list).nth(index as usize) } else { None };
+                let found = if index >= 0.0 {
+                    choices(&list).nth(index as usize)
+                } else {
+                    None
+                };
                 Ok(Value::String(found.unwrap_or_default().to_string()))
             }
             F::CountSelected => {
@@ -165,7 +201,11 @@ impl Evaluator<'_> {
             F::ChoiceName => {
                 let value = self.string(arg(0)?)?;
                 let question = self.string(arg(1)?)?;
-                Ok(Value::String(self.env.choice_name(&question, value.trim()).unwrap_or_default()))
+                Ok(Value::String(
+                    self.env
+                        .choice_name(&question, value.trim())
+                        .unwrap_or_default(),
+                ))
             }
             F::Not => Ok(Value::Boolean(!self.eval(arg(0)?)?.to_boolean())),
             F::True => Ok(Value::Boolean(true)),
@@ -234,11 +274,17 @@ impl Evaluator<'_> {
                 }
                 num(result.unwrap_or(f64::NAN))
             }
-            F::Sum => num(items(self.eval(arg(0)?)?).iter().map(Value::to_number).sum()),
+            F::Sum => num(items(self.eval(arg(0)?)?)
+                .iter()
+                .map(Value::to_number)
+                .sum()),
             F::Count => num(items(self.eval(arg(0)?)?).len() as f64),
             F::CountNonEmpty => {
                 let nodes = items(self.eval(arg(0)?)?);
-                num(nodes.iter().filter(|v| !v.to_xpath_string().is_empty()).count() as f64)
+                num(nodes
+                    .iter()
+                    .filter(|v| !v.to_xpath_string().is_empty())
+                    .count() as f64)
             }
             F::Concat => {
                 let mut out = String::new();
@@ -261,7 +307,11 @@ impl Evaluator<'_> {
                 let total: usize = parts.iter().map(String::len).sum::<usize>()
                     + separator.len() * parts.len().saturating_sub(1);
                 if total > MAX_STRING_LEN {
-                    return Err(err(Code::TooLarge, span, format!("the result is longer than {MAX_STRING_LEN} bytes")));
+                    return Err(err(
+                        Code::TooLarge,
+                        span,
+                        format!("the result is longer than {MAX_STRING_LEN} bytes"),
+                    ));
                 }
                 self.string_result(parts.join(&separator), span)
             }
@@ -288,10 +338,14 @@ impl Evaluator<'_> {
                 let t = self.string(arg(1)?)?;
                 self.burn((s.len() + t.len()) as u64 / 1024, span)?;
                 Ok(match function {
-                    F::SubstringBefore => Value::String(s.find(&t).map(|i| s[..i].to_string()).unwrap_or_default()),
-                    F::SubstringAfter => {
-                        Value::String(s.find(&t).map(|i| s[i + t.len()..].to_string()).unwrap_or_default())
+                    F::SubstringBefore => {
+                        Value::String(s.find(&t).map(|i| s[..i].to_string()).unwrap_or_default())
                     }
+                    F::SubstringAfter => Value::String(
+                        s.find(&t)
+                            .map(|i| s[i + t.len()..].to_string())
+                            .unwrap_or_default(),
+                    ),
                     F::Contains => Value::Boolean(s.contains(&t)),
                     F::StartsWith => Value::Boolean(s.starts_with(&t)),
                     _ => Value::Boolean(s.ends_with(&t)),
@@ -331,11 +385,17 @@ impl Evaluator<'_> {
                 self.burn(s.len() as u64 / 256, span)?;
                 crate::regex_cache::is_match(&pattern, &s)
                     .map(Value::Boolean)
-                    .map_err(|message| err(Code::BadRegex, arg(1).map_or(span, |a| a.span), message))
+                    .map_err(|message| {
+                        err(Code::BadRegex, arg(1).map_or(span, |a| a.span), message)
+                    })
             }
             F::Coalesce => {
                 let first = self.eval(arg(0)?)?;
-                if first.as_xpath_str().is_empty() { self.eval(arg(1)?) } else { Ok(first) }
+                if first.as_xpath_str().is_empty() {
+                    self.eval(arg(1)?)
+                } else {
+                    Ok(first)
+                }
             }
             F::Today => Ok(Value::Date(self.env.now().local_day())),
             F::Now => Ok(Value::DateTime(self.env.now())),
@@ -359,7 +419,8 @@ impl Evaluator<'_> {
                 let device = i64::from(self.env.now().offset_minutes) * 60_000;
                 num(match date::parse_time(s.trim()) {
                     Some((ms, Some(offset))) => {
-                        (ms - i64::from(offset) * 60_000 + device).rem_euclid(MS_PER_DAY) as f64 / MS_PER_DAY as f64
+                        (ms - i64::from(offset) * 60_000 + device).rem_euclid(MS_PER_DAY) as f64
+                            / MS_PER_DAY as f64
                     }
                     Some((ms, None)) => ms as f64 / MS_PER_DAY as f64,
                     None => f64::NAN,
@@ -369,7 +430,9 @@ impl Evaluator<'_> {
                 let v = self.eval(arg(0)?)?;
                 let pattern = self.string(arg(1)?)?;
                 let fields = date_fields(v, self.env.now().offset_minutes);
-                let out = fields.map(|f| date::format_pattern(&f, &pattern)).unwrap_or_default();
+                let out = fields
+                    .map(|f| date::format_pattern(&f, &pattern))
+                    .unwrap_or_default();
                 self.string_result(out, span)
             }
             F::Position => num(self.env.position(args.first(), span)?),
@@ -380,7 +443,13 @@ impl Evaluator<'_> {
                     let repeat = ref_name(&pair[0])?;
                     let index = match pair.get(1) {
                         Some(i) => self.number(i)?,
-                        None => return Err(err(Code::WrongArity, span, "indexed-repeat() needs an index after each repeat")),
+                        None => {
+                            return Err(err(
+                                Code::WrongArity,
+                                span,
+                                "indexed-repeat() needs an index after each repeat",
+                            ));
+                        }
                     };
                     path.push((repeat, index));
                 }
@@ -388,16 +457,25 @@ impl Evaluator<'_> {
             }
             F::Once => {
                 let current = self.env.current();
-                if current.to_xpath_string().is_empty() { self.eval(arg(0)?) } else { Ok(current) }
+                if current.to_xpath_string().is_empty() {
+                    self.eval(arg(0)?)
+                } else {
+                    Ok(current)
+                }
             }
             F::Uuid => match args.first() {
                 None => Ok(Value::String(self.env.uuid())),
                 Some(a) => {
                     let n = self.number(a)?;
                     if !(0.0..=4096.0).contains(&n) {
-                        return Err(err(Code::BadArgument, a.span, "uuid(n) takes a length from 0 to 4096"));
+                        return Err(err(
+                            Code::BadArgument,
+                            a.span,
+                            "uuid(n) takes a length from 0 to 4096",
+                        ));
                     }
-                    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                    const ALPHABET: &[u8] =
+                        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
                     let out = (0..n as usize)
                         .map(|_| ALPHABET[((self.env.random() * 62.0) as usize).min(61)] as char)
                         .collect();
@@ -410,7 +488,10 @@ impl Evaluator<'_> {
                 let max = self.number(arg(1)?)?;
                 let mut count = 0.0;
                 for a in &args[2..] {
-                    count += items(self.eval(a)?).iter().filter(|v| v.to_boolean()).count() as f64;
+                    count += items(self.eval(a)?)
+                        .iter()
+                        .filter(|v| v.to_boolean())
+                        .count() as f64;
                 }
                 Ok(Value::Boolean(within(count, min, max)))
             }
@@ -451,29 +532,48 @@ impl Evaluator<'_> {
                         let text = item.to_xpath_string();
                         for point in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                             points.push(parse_geopoint(point).ok_or_else(|| {
-                                err(Code::TypeMismatch, a.span, format!("`{point}` is not a geopoint (latitude longitude)"))
+                                err(
+                                    Code::TypeMismatch,
+                                    a.span,
+                                    format!("`{point}` is not a geopoint (latitude longitude)"),
+                                )
                             })?);
                         }
                     }
                 }
                 self.burn(points.len() as u64, span)?;
-                num(points.windows(2).map(|w| great_circle_metres(w[0], w[1])).sum())
+                num(points
+                    .windows(2)
+                    .map(|w| great_circle_metres(w[0], w[1]))
+                    .sum())
             }
             F::Current => Ok(self.env.current()),
-            F::Instance => Err(err(Code::Unsupported, span, "instance() is only meaningful at the start of a path")),
+            F::Instance => Err(err(
+                Code::Unsupported,
+                span,
+                "instance() is only meaningful at the start of a path",
+            )),
             F::Pulldata => {
                 let source = self.string(arg(0)?)?;
                 let column = self.string(arg(1)?)?;
                 let key_column = self.string(arg(2)?)?;
                 let key = self.string(arg(3)?)?;
-                Ok(Value::String(self.env.pulldata(&source, &column, &key_column, &key).unwrap_or_default()))
+                Ok(Value::String(
+                    self.env
+                        .pulldata(&source, &column, &key_column, &key)
+                        .unwrap_or_default(),
+                ))
             }
         }
     }
 
     fn check_len(&mut self, s: &str, span: Span) -> Result<(), Diagnostic> {
         if s.len() > MAX_STRING_LEN {
-            return Err(err(Code::TooLarge, span, format!("the result is longer than {MAX_STRING_LEN} bytes")));
+            return Err(err(
+                Code::TooLarge,
+                span,
+                format!("the result is longer than {MAX_STRING_LEN} bytes"),
+            ));
         }
         Ok(())
     }
@@ -482,7 +582,11 @@ impl Evaluator<'_> {
 fn ref_name(expr: &Expr) -> Result<&str, Diagnostic> {
     match &expr.kind {
         ExprKind::Ref(name) => Ok(name),
-        _ => Err(err(Code::NotAReference, expr.span, "expected a question reference such as ${name}")),
+        _ => Err(err(
+            Code::NotAReference,
+            expr.span,
+            "expected a question reference such as ${name}",
+        )),
     }
 }
 
@@ -496,14 +600,23 @@ fn within(n: f64, min: f64, max: f64) -> bool {
 /// else as strings; `< <= > >=` always compare numbers.
 pub fn compare(op: BinaryOp, a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Nodes(_), Value::Boolean(x)) => compare_atoms(op, &Value::Boolean(a.to_boolean()), &Value::Boolean(*x)),
-        (Value::Boolean(x), Value::Nodes(_)) => compare_atoms(op, &Value::Boolean(*x), &Value::Boolean(b.to_boolean())),
+        (Value::Nodes(_), Value::Boolean(x)) => {
+            compare_atoms(op, &Value::Boolean(a.to_boolean()), &Value::Boolean(*x))
+        }
+        (Value::Boolean(x), Value::Nodes(_)) => {
+            compare_atoms(op, &Value::Boolean(*x), &Value::Boolean(b.to_boolean()))
+        }
         (Value::Nodes(xs), Value::Nodes(ys)) => xs.iter().any(|x| {
             let x = Value::String(x.to_xpath_string());
-            ys.iter().any(|y| compare_atoms(op, &x, &Value::String(y.to_xpath_string())))
+            ys.iter()
+                .any(|y| compare_atoms(op, &x, &Value::String(y.to_xpath_string())))
         }),
-        (Value::Nodes(xs), other) => xs.iter().any(|x| compare_atoms(op, &node_as(x, other), other)),
-        (other, Value::Nodes(ys)) => ys.iter().any(|y| compare_atoms(op, other, &node_as(y, other))),
+        (Value::Nodes(xs), other) => xs
+            .iter()
+            .any(|x| compare_atoms(op, &node_as(x, other), other)),
+        (other, Value::Nodes(ys)) => ys
+            .iter()
+            .any(|y| compare_atoms(op, other, &node_as(y, other))),
         _ => compare_atoms(op, a, b),
     }
 }
@@ -562,7 +675,11 @@ fn round_places(x: f64, places: f64) -> f64 {
     let factor = 10f64.powi(places.trunc().clamp(-300.0, 300.0) as i32);
     let scaled = (x * factor).abs();
     let floor = scaled.floor();
-    let rounded = if scaled - floor >= 0.5 { floor + 1.0 } else { floor };
+    let rounded = if scaled - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    };
     rounded.copysign(x) / factor
 }
 
@@ -599,12 +716,24 @@ fn xpath_substring(s: &str, start: f64, length: Option<f64>) -> String {
 fn to_date(v: Value, offset: i32, span: Span) -> R {
     match v {
         Value::Date(_) => Ok(v),
-        Value::DateTime(dt) => Ok(Value::Date(DateTime { offset_minutes: offset, ..dt }.local_day())),
-        Value::Nodes(nodes) => to_date(nodes.into_iter().next().unwrap_or_else(Value::empty), offset, span),
+        Value::DateTime(dt) => Ok(Value::Date(
+            DateTime {
+                offset_minutes: offset,
+                ..dt
+            }
+            .local_day(),
+        )),
+        Value::Nodes(nodes) => to_date(
+            nodes.into_iter().next().unwrap_or_else(Value::empty),
+            offset,
+            span,
+        ),
         Value::Number(n) if n.is_finite() => Ok(Value::Date(n.floor() as i64)),
-        Value::Boolean(_) | Value::Number(_) => {
-            Err(err(Code::TypeMismatch, span, format!("`{}` is not a date", v.to_xpath_string())))
-        }
+        Value::Boolean(_) | Value::Number(_) => Err(err(
+            Code::TypeMismatch,
+            span,
+            format!("`{}` is not a date", v.to_xpath_string()),
+        )),
         Value::String(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -614,28 +743,51 @@ fn to_date(v: Value, offset: i32, span: Span) -> R {
                 return Ok(Value::Date(days));
             }
             if let Some(dt) = date::parse_date_time(t, offset) {
-                return Ok(Value::Date(DateTime { offset_minutes: offset, ..dt }.local_day()));
+                return Ok(Value::Date(
+                    DateTime {
+                        offset_minutes: offset,
+                        ..dt
+                    }
+                    .local_day(),
+                ));
             }
             let n = crate::value::string_to_number(t);
             if n.is_finite() {
                 return Ok(Value::Date(n.floor() as i64));
             }
-            Err(err(Code::TypeMismatch, span, format!("`{t}` is not a date (expected YYYY-MM-DD)")))
+            Err(err(
+                Code::TypeMismatch,
+                span,
+                format!("`{t}` is not a date (expected YYYY-MM-DD)"),
+            ))
         }
     }
 }
 
 fn to_date_time(v: Value, offset: i32, span: Span) -> R {
-    let from_ms = |ms: i64| Value::DateTime(DateTime { epoch_ms: ms, offset_minutes: offset });
+    let from_ms = |ms: i64| {
+        Value::DateTime(DateTime {
+            epoch_ms: ms,
+            offset_minutes: offset,
+        })
+    };
     match v {
         Value::DateTime(_) => Ok(v),
         // A date is midnight on the device's clock.
         Value::Date(days) => Ok(from_ms(days * MS_PER_DAY - i64::from(offset) * 60_000)),
-        Value::Nodes(nodes) => to_date_time(nodes.into_iter().next().unwrap_or_else(Value::empty), offset, span),
-        Value::Number(n) if n.is_finite() && n.abs() < 1e11 => Ok(from_ms((n * MS_PER_DAY as f64).round() as i64)),
-        Value::Boolean(_) | Value::Number(_) => {
-            Err(err(Code::TypeMismatch, span, format!("`{}` is not a dateTime", v.to_xpath_string())))
+        Value::Nodes(nodes) => to_date_time(
+            nodes.into_iter().next().unwrap_or_else(Value::empty),
+            offset,
+            span,
+        ),
+        Value::Number(n) if n.is_finite() && n.abs() < 1e11 => {
+            Ok(from_ms((n * MS_PER_DAY as f64).round() as i64))
         }
+        Value::Boolean(_) | Value::Number(_) => Err(err(
+            Code::TypeMismatch,
+            span,
+            format!("`{}` is not a dateTime", v.to_xpath_string()),
+        )),
         Value::String(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -643,7 +795,10 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
             }
             if let Some(dt) = date::parse_date_time(t, offset) {
                 // Like ODK Collect, a dateTime is shown on the device's clock.
-                return Ok(Value::DateTime(DateTime { offset_minutes: offset, ..dt }));
+                return Ok(Value::DateTime(DateTime {
+                    offset_minutes: offset,
+                    ..dt
+                }));
             }
             if let Some(days) = date::parse_date(t) {
                 return to_date_time(Value::Date(days), offset, span);
@@ -652,7 +807,11 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
             if n.is_finite() {
                 return to_date_time(Value::Number(n), offset, span);
             }
-            Err(err(Code::TypeMismatch, span, format!("`{t}` is not a dateTime (expected YYYY-MM-DDTHH:MM:SS)")))
+            Err(err(
+                Code::TypeMismatch,
+                span,
+                format!("`{t}` is not a dateTime (expected YYYY-MM-DDTHH:MM:SS)"),
+            ))
         }
     }
 }
@@ -661,15 +820,32 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
 fn date_fields(v: Value, offset: i32) -> Option<Fields> {
     match v {
         Value::Date(days) => Some(Fields::of_day(days)),
-        Value::DateTime(dt) => Some(DateTime { offset_minutes: offset, ..dt }.local_fields()),
-        Value::Number(n) if n.is_finite() && n.abs() < 1e11 => Some(Fields::of_day(n.floor() as i64)),
-        Value::Nodes(nodes) => nodes.into_iter().next().and_then(|n| date_fields(n, offset)),
+        Value::DateTime(dt) => Some(
+            DateTime {
+                offset_minutes: offset,
+                ..dt
+            }
+            .local_fields(),
+        ),
+        Value::Number(n) if n.is_finite() && n.abs() < 1e11 => {
+            Some(Fields::of_day(n.floor() as i64))
+        }
+        Value::Nodes(nodes) => nodes
+            .into_iter()
+            .next()
+            .and_then(|n| date_fields(n, offset)),
         Value::String(s) => {
             let t = s.trim();
             if let Some(days) = date::parse_date(t) {
                 Some(Fields::of_day(days))
             } else if let Some(dt) = date::parse_date_time(t, offset) {
-                Some(DateTime { offset_minutes: offset, ..dt }.local_fields())
+                Some(
+                    DateTime {
+                        offset_minutes: offset,
+                        ..dt
+                    }
+                    .local_fields(),
+                )
             } else {
                 // A time of day alone (a `time` question) formats on 1970-01-01.
                 date::parse_time(t).map(|(ms, _)| {

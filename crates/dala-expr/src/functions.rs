@@ -18,7 +18,7 @@ impl Arity {
             Arity::Exactly(k) => n == k as usize,
             Arity::Range(lo, hi) => (lo as usize..=hi as usize).contains(&n),
             Arity::AtLeast(lo) => n >= lo as usize,
-            Arity::WeightedPairs => n >= 2 && n % 2 == 0,
+            Arity::WeightedPairs => n >= 2 && n.is_multiple_of(2),
             Arity::IndexedRepeat => matches!(n, 3 | 5 | 7),
         }
     }

@@ -1,8 +1,8 @@
 //! Source text to tokens with byte spans. The lexer never fails: a character that starts no
 //! token becomes an `Error` token and a diagnostic, and lexing goes on.
 
-use crate::diagnostic::{Code, Diagnostic};
 use crate::Span;
+use crate::diagnostic::{Code, Diagnostic};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TokenKind {
@@ -165,7 +165,11 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
             }
             b'*' => {
                 i += 1;
-                if after_operand { TokenKind::Multiply } else { TokenKind::Star }
+                if after_operand {
+                    TokenKind::Multiply
+                } else {
+                    TokenKind::Star
+                }
             }
             b'/' | b'@' | b'(' | b')' | b'[' | b']' | b',' | b'|' | b'+' | b'-' | b'=' | b'<'
             | b'>' => {
@@ -213,9 +217,15 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
                 }
             }
         };
-        tokens.push(Token { kind, span: Span::new(start, i) });
+        tokens.push(Token {
+            kind,
+            span: Span::new(start, i),
+        });
     }
-    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(src.len(), src.len()) });
+    tokens.push(Token {
+        kind: TokenKind::Eof,
+        span: Span::new(src.len(), src.len()),
+    });
     tokens
 }
 

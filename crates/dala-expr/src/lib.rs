@@ -30,14 +30,14 @@ mod value;
 
 pub use ast::{Expr, ExprKind};
 pub use diagnostic::{Code, Diagnostic};
-pub use env::{uuid_from, Env, SimpleEnv};
-pub use eval::{compare, evaluate, evaluate_boolean, xpath_round, DEFAULT_FUEL, MAX_STRING_LEN};
+pub use env::{Env, SimpleEnv, uuid_from};
+pub use eval::{DEFAULT_FUEL, MAX_STRING_LEN, compare, evaluate, evaluate_boolean, xpath_round};
 pub use functions::Function;
 pub use lexer::is_ncname;
-pub use parser::{parse, Parsed, MAX_DEPTH, MAX_SOURCE_LEN};
+pub use parser::{MAX_DEPTH, MAX_SOURCE_LEN, Parsed, parse};
 pub use print::{print, sexp};
 pub use span::Span;
-pub use value::{number_to_string, string_to_number, Value};
+pub use value::{Value, number_to_string, string_to_number};
 
 /// The names of every `${name}` an expression refers to, in order of appearance (with
 /// repeats). A form compiler builds its dependency graph from these.
@@ -61,7 +61,9 @@ fn collect_references<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
                 collect_references(e, out);
             }
             for step in &path.steps {
-                step.predicates.iter().for_each(|p| collect_references(p, out));
+                step.predicates
+                    .iter()
+                    .for_each(|p| collect_references(p, out));
             }
         }
         ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}

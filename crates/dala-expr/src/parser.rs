@@ -5,11 +5,11 @@
 //! [`MAX_DEPTH`] so hostile input cannot overflow the stack of the parser, the evaluator or
 //! the destructor of the tree.
 
+use crate::Span;
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::functions::Function;
 use crate::lexer::{self, Token, TokenKind as T};
-use crate::Span;
 
 /// Deepest nesting the parser accepts, counting parentheses, calls, unary minus and operators
 /// chained at one level. Real forms stay far below it (a sum of 200 scores is fine); the
@@ -39,27 +39,59 @@ pub fn parse(src: &str) -> Parsed {
         diagnostics.push(Diagnostic::new(
             Code::TooLong,
             Span::new(0, src.len()),
-            format!("expression is {} bytes long; the limit is {MAX_SOURCE_LEN}", src.len()),
+            format!(
+                "expression is {} bytes long; the limit is {MAX_SOURCE_LEN}",
+                src.len()
+            ),
         ));
-        return Parsed { expr: Expr { kind: ExprKind::Error, span: Span::new(0, 0) }, diagnostics };
+        return Parsed {
+            expr: Expr {
+                kind: ExprKind::Error,
+                span: Span::new(0, 0),
+            },
+            diagnostics,
+        };
     }
     let tokens = lexer::lex(src, &mut diagnostics);
-    let mut parser = Parser { src, tokens, pos: 0, depth: 0, bailed: false, diagnostics };
+    let mut parser = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+        bailed: false,
+        diagnostics,
+    };
     if parser.peek() == T::Eof {
         let span = Span::new(0, src.len());
-        parser.diagnostics.push(Diagnostic::new(Code::Empty, span, "the expression is empty"));
-        return Parsed { expr: Expr { kind: ExprKind::Error, span }, diagnostics: parser.diagnostics };
+        parser.diagnostics.push(Diagnostic::new(
+            Code::Empty,
+            span,
+            "the expression is empty",
+        ));
+        return Parsed {
+            expr: Expr {
+                kind: ExprKind::Error,
+                span,
+            },
+            diagnostics: parser.diagnostics,
+        };
     }
     let expr = parser.expr(0);
     if !parser.bailed && parser.peek() != T::Eof {
         let token = parser.tokens[parser.pos];
         let message = match token.kind {
             T::RParen => "this `)` has no matching `(`".to_string(),
-            _ => format!("expected an operator or the end, found `{}`", parser.text(token.span)),
+            _ => format!(
+                "expected an operator or the end, found `{}`",
+                parser.text(token.span)
+            ),
         };
         parser.error(Code::UnexpectedToken, token.span, message);
     }
-    Parsed { expr, diagnostics: parser.diagnostics }
+    Parsed {
+        expr,
+        diagnostics: parser.diagnostics,
+    }
 }
 
 struct Parser<'s> {
@@ -79,7 +111,9 @@ impl<'s> Parser<'s> {
     }
 
     fn peek_at(&self, offset: usize) -> T {
-        self.tokens.get(self.pos + offset).map_or(T::Eof, |t| t.kind)
+        self.tokens
+            .get(self.pos + offset)
+            .map_or(T::Eof, |t| t.kind)
     }
 
     fn bump(&mut self) -> Token {
@@ -99,7 +133,10 @@ impl<'s> Parser<'s> {
     }
 
     fn error_node(span: Span) -> Expr {
-        Expr { kind: ExprKind::Error, span }
+        Expr {
+            kind: ExprKind::Error,
+            span,
+        }
     }
 
     /// Enters one level of nesting; false (with one diagnostic) when that is too deep.
@@ -158,7 +195,10 @@ impl<'s> Parser<'s> {
             }
             let rhs = self.expr(right_bp);
             let span = lhs.span.to(rhs.span);
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
         }
         self.depth = saved_depth;
         lhs
@@ -170,29 +210,44 @@ impl<'s> Parser<'s> {
             T::Number => {
                 self.bump();
                 let value = self.text(token.span).parse::<f64>().unwrap_or(f64::NAN);
-                Expr { kind: ExprKind::Number(value), span: token.span }
+                Expr {
+                    kind: ExprKind::Number(value),
+                    span: token.span,
+                }
             }
             T::Str => {
                 self.bump();
                 let text = lexer::string_text(self.src, token.span);
-                Expr { kind: ExprKind::String(text.into()), span: token.span }
+                Expr {
+                    kind: ExprKind::String(text.into()),
+                    span: token.span,
+                }
             }
             T::Ref => {
                 self.bump();
                 let name = lexer::ref_name(self.src, token.span);
-                Expr { kind: ExprKind::Ref(name.into()), span: token.span }
+                Expr {
+                    kind: ExprKind::Ref(name.into()),
+                    span: token.span,
+                }
             }
             T::Minus => {
                 self.bump();
                 let operand = self.expr(UNARY_BP);
                 let span = token.span.to(operand.span);
-                Expr { kind: ExprKind::Unary(UnaryOp::Neg, Box::new(operand)), span }
+                Expr {
+                    kind: ExprKind::Unary(UnaryOp::Neg, Box::new(operand)),
+                    span,
+                }
             }
             T::LParen => {
                 self.bump();
                 let inner = self.expr(0);
                 let close = self.expect_close(T::RParen, token.span);
-                let primary = Expr { kind: inner.kind, span: token.span.to(close) };
+                let primary = Expr {
+                    kind: inner.kind,
+                    span: token.span.to(close),
+                };
                 self.path_after_primary(primary)
             }
             T::Name if self.peek_at(1) == T::LParen => {
@@ -208,7 +263,11 @@ impl<'s> Parser<'s> {
                 Self::error_node(token.span)
             }
             T::Eof => {
-                self.error(Code::UnexpectedToken, token.span, "the expression ends too early");
+                self.error(
+                    Code::UnexpectedToken,
+                    token.span,
+                    "the expression ends too early",
+                );
                 Self::error_node(token.span)
             }
             _ => {
@@ -229,16 +288,26 @@ impl<'s> Parser<'s> {
             return self.bump().span;
         }
         if !self.bailed {
-            let (what, closer) = if close == T::RParen { ("(", ")") } else { ("[", "]") };
+            let (what, closer) = if close == T::RParen {
+                ("(", ")")
+            } else {
+                ("[", "]")
+            };
             let found = self.tokens[self.pos];
             let message = if found.kind == T::Eof {
                 format!("this `{what}` is never closed")
             } else {
-                format!("this `{what}` is not closed: expected `{closer}` before `{}`", self.text(found.span))
+                format!(
+                    "this `{what}` is not closed: expected `{closer}` before `{}`",
+                    self.text(found.span)
+                )
             };
             self.error(Code::Unclosed, open, message);
         }
-        Span::new(self.tokens[self.pos].span.start as usize, self.tokens[self.pos].span.start as usize)
+        Span::new(
+            self.tokens[self.pos].span.start as usize,
+            self.tokens[self.pos].span.start as usize,
+        )
     }
 
     fn call(&mut self) -> Expr {
@@ -259,7 +328,11 @@ impl<'s> Parser<'s> {
         let close = self.expect_close(T::RParen, open);
         let span = name_token.span.to(close);
         let Some(function) = Function::lookup(name) else {
-            self.error(Code::UnknownFunction, name_token.span, format!("there is no function `{name}`"));
+            self.error(
+                Code::UnknownFunction,
+                name_token.span,
+                format!("there is no function `{name}`"),
+            );
             return Self::error_node(span);
         };
         let arity = function.arity();
@@ -276,7 +349,9 @@ impl<'s> Parser<'s> {
         if function == Function::IndexedRepeat {
             // indexed-repeat(${q}, ${repeat}, i, ${inner}, j...): names at 0, 1, 3, 5.
             for (i, arg) in args.iter().enumerate() {
-                if (i < 2 || i % 2 == 1) && !matches!(arg.kind, ExprKind::Ref(_) | ExprKind::Path(_)) {
+                if (i < 2 || i % 2 == 1)
+                    && !matches!(arg.kind, ExprKind::Ref(_) | ExprKind::Path(_))
+                {
                     self.error(
                         Code::NotAReference,
                         arg.span,
@@ -285,7 +360,10 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        Expr { kind: ExprKind::Call(function, args), span }
+        Expr {
+            kind: ExprKind::Call(function, args),
+            span,
+        }
     }
 
     /// `(expr)/step...` or `instance('x')/root/item`: a primary followed by a path.
@@ -294,14 +372,23 @@ impl<'s> Parser<'s> {
             return primary;
         }
         let start_span = primary.span;
-        let mut path = Path { start: PathStart::Expr(primary), steps: Vec::new() };
+        let mut path = Path {
+            start: PathStart::Expr(primary),
+            steps: Vec::new(),
+        };
         let end = self.more_steps(&mut path, start_span);
-        Expr { kind: ExprKind::Path(Box::new(path)), span: start_span.to(end) }
+        Expr {
+            kind: ExprKind::Path(Box::new(path)),
+            span: start_span.to(end),
+        }
     }
 
     fn location_path(&mut self) -> Expr {
         let first = self.tokens[self.pos].span;
-        let mut path = Path { start: PathStart::Relative, steps: Vec::new() };
+        let mut path = Path {
+            start: PathStart::Relative,
+            steps: Vec::new(),
+        };
         let mut end = first;
         match self.peek() {
             T::Slash => {
@@ -321,7 +408,10 @@ impl<'s> Parser<'s> {
             _ => end = self.step(&mut path),
         }
         let end = self.more_steps(&mut path, end);
-        Expr { kind: ExprKind::Path(Box::new(path)), span: first.to(end) }
+        Expr {
+            kind: ExprKind::Path(Box::new(path)),
+            span: first.to(end),
+        }
     }
 
     fn more_steps(&mut self, path: &mut Path, mut end: Span) -> Span {
@@ -353,8 +443,16 @@ impl<'s> Parser<'s> {
                     T::Name => NodeTest::Name(self.text(name.span).into()),
                     T::Star => NodeTest::Any,
                     _ => {
-                        self.error(Code::UnexpectedToken, name.span, "expected an attribute name after `@`");
-                        path.steps.push(Step { axis: Axis::Attribute, test: NodeTest::Any, predicates: Vec::new() });
+                        self.error(
+                            Code::UnexpectedToken,
+                            name.span,
+                            "expected an attribute name after `@`",
+                        );
+                        path.steps.push(Step {
+                            axis: Axis::Attribute,
+                            test: NodeTest::Any,
+                            predicates: Vec::new(),
+                        });
                         return token.span;
                     }
                 };
@@ -373,11 +471,19 @@ impl<'s> Parser<'s> {
             predicates.push(self.expr(0));
             end = self.expect_close(T::RBracket, open);
         }
-        path.steps.push(Step { axis, test, predicates });
+        path.steps.push(Step {
+            axis,
+            test,
+            predicates,
+        });
         end
     }
 }
 
 fn descendant_or_self() -> Step {
-    Step { axis: Axis::DescendantOrSelf, test: NodeTest::Any, predicates: Vec::new() }
+    Step {
+        axis: Axis::DescendantOrSelf,
+        test: NodeTest::Any,
+        predicates: Vec::new(),
+    }
 }

@@ -93,7 +93,11 @@ fn write_path(out: &mut String, path: &Path) {
     for step in &path.steps {
         if step.axis == Axis::DescendantOrSelf {
             // `//` is written in place of the separator and its hidden step.
-            out.push_str(if first && matches!(path.start, PathStart::Root) { "/" } else { "//" });
+            out.push_str(if first && matches!(path.start, PathStart::Root) {
+                "/"
+            } else {
+                "//"
+            });
             first = true;
             continue;
         }

@@ -42,5 +42,10 @@ pub fn is_match(pattern: &str, text: &str) -> Result<bool, String> {
 
 fn first_line(s: &str) -> String {
     // regex's messages carry a multi-line ASCII drawing; the last line is the reason.
-    s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
 }

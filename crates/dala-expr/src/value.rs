@@ -31,7 +31,10 @@ impl Value {
             Value::Boolean(b) => b.to_string(),
             Value::Date(days) => date::format_day(*days),
             Value::DateTime(dt) => date::format_date_time(*dt),
-            Value::Nodes(nodes) => nodes.first().map(Value::to_xpath_string).unwrap_or_default(),
+            Value::Nodes(nodes) => nodes
+                .first()
+                .map(Value::to_xpath_string)
+                .unwrap_or_default(),
         }
     }
 

@@ -16,7 +16,8 @@ impl StaticServer {
     /// Serves `root` on `addr` (use port 0 for a free port) from a background thread until
     /// the server is dropped.
     pub fn start(root: &Path, addr: &str) -> io::Result<StaticServer> {
-        let server = Server::http(addr).map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
+        let server = Server::http(addr)
+            .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
         let addr = server
             .server_addr()
             .to_ip()
@@ -29,7 +30,11 @@ impl StaticServer {
                 let _ = respond(&root, request);
             }
         });
-        Ok(StaticServer { server, addr, thread: Some(thread) })
+        Ok(StaticServer {
+            server,
+            addr,
+            thread: Some(thread),
+        })
     }
 
     pub fn url(&self) -> String {
@@ -64,9 +69,16 @@ fn respond(root: &Path, request: tiny_http::Request) -> io::Result<()> {
         Ok(file) => file,
         Err(_) => return request.respond(Response::from_string("not found").with_status_code(404)),
     };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     // Hashed assets never change; index.html and the service worker must be revalidated.
-    let cache = if name == "index.html" || name == "sw.js" { "no-cache" } else { "public, max-age=31536000, immutable" };
+    let cache = if name == "index.html" || name == "sw.js" {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
     let response = Response::from_file(file)
         .with_header(header("Content-Type", content_type(&path)))
         .with_header(header("Cache-Control", cache))
@@ -99,7 +111,11 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
 }
 
 pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or_default() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "wasm" => "application/wasm",

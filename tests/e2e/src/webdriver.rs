@@ -2,7 +2,7 @@
 //! chromedriver: new session, navigate, run a script, resize, screenshot.
 
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -68,8 +68,14 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-        let profile = std::env::temp_dir().join(format!("dala-chromium-{}-{port}", std::process::id()));
-        let mut browser = Browser { driver, port, session: String::new(), _profile: TempDir(profile.clone()) };
+        let profile =
+            std::env::temp_dir().join(format!("dala-chromium-{}-{port}", std::process::id()));
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+            _profile: TempDir(profile.clone()),
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
@@ -98,12 +104,17 @@ impl Browser {
     }
 
     pub fn goto(&self, url: &str) -> Result<(), String> {
-        self.command("POST", "url", Some(&json!({ "url": url }))).map(drop)
+        self.command("POST", "url", Some(&json!({ "url": url })))
+            .map(drop)
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its value.
     pub fn execute(&self, script: &str, args: Value) -> Result<Value, String> {
-        self.command("POST", "execute/sync", Some(&json!({ "script": script, "args": args })))
+        self.command(
+            "POST",
+            "execute/sync",
+            Some(&json!({ "script": script, "args": args })),
+        )
     }
 
     /// Polls `script` until it returns something other than null/false, or fails after `timeout`.
@@ -141,11 +152,16 @@ impl Browser {
 
     fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let response = http(self.port, method, path, &body).map_err(|e| format!("{method} {path}: {e}"))?;
-        let parsed: Value = serde_json::from_str(&response).map_err(|e| format!("{method} {path}: bad JSON: {e}"))?;
+        let response =
+            http(self.port, method, path, &body).map_err(|e| format!("{method} {path}: {e}"))?;
+        let parsed: Value = serde_json::from_str(&response)
+            .map_err(|e| format!("{method} {path}: bad JSON: {e}"))?;
         let value = parsed.get("value").cloned().unwrap_or(Value::Null);
         if let Some(error) = value.get("error").and_then(Value::as_str) {
-            let message = value.get("message").and_then(Value::as_str).unwrap_or_default();
+            let message = value
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             return Err(format!("{method} {path}: {error}: {message}"));
         }
         // New-session responses put the id inside `value`.
@@ -156,7 +172,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), "");
+            let _ = http(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                "",
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

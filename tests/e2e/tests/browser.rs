@@ -26,15 +26,25 @@ fn app_shell_loads_and_renders_home_on_tablet_and_phone() {
         browser.goto(&server.url()).expect("navigate");
         // The wasm module mounted the app when the home page marks itself ready.
         browser
-            .wait_for("return document.querySelector('#home[data-ready=\"true\"]') !== null", Duration::from_secs(30))
+            .wait_for(
+                "return document.querySelector('#home[data-ready=\"true\"]') !== null",
+                Duration::from_secs(30),
+            )
             .expect("home page rendered by the wasm app");
-        let title = browser.execute("return document.title", json!([])).expect("title");
+        let title = browser
+            .execute("return document.title", json!([]))
+            .expect("title");
         assert_eq!(title, "Dala");
         let heading = browser
-            .execute("return document.querySelector('.app-title').textContent", json!([]))
+            .execute(
+                "return document.querySelector('.app-title').textContent",
+                json!([]),
+            )
             .expect("heading");
         assert_eq!(heading, "Dala");
-        let errors = browser.execute("return window.__dalaErrors || []", json!([])).expect("errors");
+        let errors = browser
+            .execute("return window.__dalaErrors || []", json!([]))
+            .expect("errors");
         assert_eq!(errors, json!([]), "the page reported errors");
         browser
             .screenshot(&screenshots().join(format!("shell-{width}x{height}.png")))

@@ -2,7 +2,7 @@
 //! taking the expression text and returning XPath's string() of the result.
 
 use dala_expr::date::DateTime;
-use dala_expr::{evaluate, parse, SimpleEnv};
+use dala_expr::{SimpleEnv, evaluate, parse};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -21,7 +21,12 @@ pub fn set_answer(name: &str, value: &str) {
 /// Sets the clock for today() and now().
 #[wasm_bindgen]
 pub fn set_clock(epoch_ms: f64, offset_minutes: i32) {
-    ENV.with(|env| env.borrow_mut().now = DateTime { epoch_ms: epoch_ms as i64, offset_minutes });
+    ENV.with(|env| {
+        env.borrow_mut().now = DateTime {
+            epoch_ms: epoch_ms as i64,
+            offset_minutes,
+        }
+    });
 }
 
 /// Parses and evaluates `expression`; returns its string value, or `error CODE: message`.

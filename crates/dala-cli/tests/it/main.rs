@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn dala(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dala")).args(args).output().expect("run dala")
+    Command::new(env!("CARGO_BIN_EXE_dala"))
+        .args(args)
+        .output()
+        .expect("run dala")
 }
 
 fn stdout(o: &Output) -> String {
@@ -45,15 +48,30 @@ fn eval_takes_answers_as_a_form_stores_them() {
     let out = dala(&["eval", "date(${visit} + 7)", "--set", "visit=2015-03-17"]);
     assert_eq!(stdout(&out), "2015-03-24\n");
     let out = dala(&["eval", "${q} + 1", "--set", "q="]);
-    assert_eq!(stdout(&out), "NaN\n", "an unanswered question is the empty string");
+    assert_eq!(
+        stdout(&out),
+        "NaN\n",
+        "an unanswered question is the empty string"
+    );
 }
 
 #[test]
 fn eval_reads_the_clock_it_is_given() {
     let out = dala(&["eval", "today()", "--now", "2015-03-17T23:30:00+06:00"]);
     assert_eq!(stdout(&out), "2015-03-17\n");
-    let out = dala(&["eval", "today()", "--now", "2015-03-17T20:30:00Z", "--utc-offset", "+06:00"]);
-    assert_eq!(stdout(&out), "2015-03-18\n", "20:30 UTC is 02:30 the next day in Bishkek");
+    let out = dala(&[
+        "eval",
+        "today()",
+        "--now",
+        "2015-03-17T20:30:00Z",
+        "--utc-offset",
+        "+06:00",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "2015-03-18\n",
+        "20:30 UTC is 02:30 the next day in Bishkek"
+    );
 }
 
 #[test]

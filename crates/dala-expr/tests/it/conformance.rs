@@ -15,11 +15,14 @@
 //! Every file starts with no bindings and the clock at 2015-03-17T10:30:00+06:00.
 
 use dala_expr::date::DateTime;
-use dala_expr::{evaluate, parse, SimpleEnv, Value};
+use dala_expr::{SimpleEnv, Value, evaluate, parse};
 use std::path::PathBuf;
 
 /// 2015-03-17 10:30 in Bishkek (UTC+6): day 16511 since 1970-01-01, 04:30 UTC.
-pub const CLOCK: DateTime = DateTime { epoch_ms: 16_511 * 86_400_000 + 16_200_000, offset_minutes: 360 };
+pub const CLOCK: DateTime = DateTime {
+    epoch_ms: 16_511 * 86_400_000 + 16_200_000,
+    offset_minutes: 360,
+};
 
 pub fn fresh_env() -> SimpleEnv {
     SimpleEnv::new(CLOCK, 42)
@@ -28,7 +31,11 @@ pub fn fresh_env() -> SimpleEnv {
 fn parse_value(text: &str) -> Result<Value, String> {
     let t = text.trim();
     if let Some(inner) = t.strip_prefix("nodes(").and_then(|r| r.strip_suffix(')')) {
-        let items = inner.split(", ").filter(|s| !s.trim().is_empty()).map(parse_value).collect::<Result<_, _>>()?;
+        let items = inner
+            .split(", ")
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_value)
+            .collect::<Result<_, _>>()?;
         return Ok(Value::Nodes(items));
     }
     if let Some(day) = t.strip_prefix("date:") {
@@ -41,7 +48,10 @@ fn parse_value(text: &str) -> Result<Value, String> {
     match t {
         "true" => Ok(Value::Boolean(true)),
         "false" => Ok(Value::Boolean(false)),
-        _ => t.parse::<f64>().map(Value::Number).map_err(|_| format!("cannot read value `{t}`")),
+        _ => t
+            .parse::<f64>()
+            .map(Value::Number)
+            .map_err(|_| format!("cannot read value `{t}`")),
     }
 }
 
@@ -102,7 +112,11 @@ fn run_file(name: &str, text: &str) -> (usize, Vec<String>) {
             }
             continue;
         }
-        let split = if let Some(want) = line.strip_prefix("=> ") { Some(("", want)) } else { line.rsplit_once(" => ") };
+        let split = if let Some(want) = line.strip_prefix("=> ") {
+            Some(("", want))
+        } else {
+            line.rsplit_once(" => ")
+        };
         let Some((source, want)) = split else {
             failures.push(format!("{at}: a row needs ` => `"));
             continue;
@@ -119,17 +133,29 @@ fn run_file(name: &str, text: &str) -> (usize, Vec<String>) {
         let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code.as_str()).collect();
         let outcome = match (&want, parsed.is_ok()) {
             (Expected::Parse(code), _) => {
-                if codes.contains(&code.as_str()) { Ok(()) } else { Err(format!("expected diagnostic {code}, got {codes:?}")) }
+                if codes.contains(&code.as_str()) {
+                    Ok(())
+                } else {
+                    Err(format!("expected diagnostic {code}, got {codes:?}"))
+                }
             }
             (_, false) => Err(format!("unexpected diagnostics {:?}", parsed.diagnostics)),
             (Expected::Eval(code), true) => match evaluate(&parsed.expr, &env) {
                 Err(d) if d.code.as_str() == code => Ok(()),
                 Err(d) => Err(format!("expected evaluation error {code}, got {d}")),
-                Ok(v) => Err(format!("expected evaluation error {code}, got {} {:?}", v.type_name(), v.to_xpath_string())),
+                Ok(v) => Err(format!(
+                    "expected evaluation error {code}, got {} {:?}",
+                    v.type_name(),
+                    v.to_xpath_string()
+                )),
             },
             (Expected::Value(ty, text), true) => match evaluate(&parsed.expr, &env) {
                 Ok(v) if v.type_name() == *ty && v.to_xpath_string() == *text => Ok(()),
-                Ok(v) => Err(format!("expected {ty} {text:?}, got {} {:?}", v.type_name(), v.to_xpath_string())),
+                Ok(v) => Err(format!(
+                    "expected {ty} {text:?}, got {} {:?}",
+                    v.type_name(),
+                    v.to_xpath_string()
+                )),
                 Err(d) => Err(format!("expected {ty} {text:?}, got error {d}")),
             },
         };
@@ -150,11 +176,21 @@ fn apply(env: &mut SimpleEnv, directive: &str) -> Result<(), String> {
         }
         "current" => env.current = parse_value(rest.trim_start_matches("= "))?,
         "position" => {
-            env.position = Some(rest.trim_start_matches("= ").trim().parse().map_err(|_| "@position = N")?)
+            env.position = Some(
+                rest.trim_start_matches("= ")
+                    .trim()
+                    .parse()
+                    .map_err(|_| "@position = N")?,
+            )
         }
         "choice" => {
-            let (lhs, label) = rest.split_once(" = ").ok_or("@choice question value = label")?;
-            let (question, value) = lhs.trim().split_once(' ').ok_or("@choice question value = label")?;
+            let (lhs, label) = rest
+                .split_once(" = ")
+                .ok_or("@choice question value = label")?;
+            let (question, value) = lhs
+                .trim()
+                .split_once(' ')
+                .ok_or("@choice question value = label")?;
             env.set_choice_name(question, value, label.trim());
         }
         other => return Err(format!("unknown directive @{other}")),
@@ -165,19 +201,34 @@ fn apply(env: &mut SimpleEnv, directive: &str) -> Result<(), String> {
 #[test]
 fn conformance_table() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("conformance dir").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("conformance dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     files.sort();
     let mut total = 0;
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("read conformance file");
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let (rows, mut f) = run_file(name, &text);
         total += rows;
         failures.append(&mut f);
     }
-    assert!(failures.is_empty(), "{} of {total} rows failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(total >= 400, "the conformance table has {total} rows; it must keep at least 400");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        total >= 400,
+        "the conformance table has {total} rows; it must keep at least 400"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Parser one-liners: source -> S-expression, and the spans and codes of diagnostics.
 
-use dala_expr::{parse, print, sexp, Code, MAX_DEPTH};
+use dala_expr::{Code, MAX_DEPTH, parse, print, sexp};
 use std::time::Instant;
 
 fn tree(src: &str) -> String {
@@ -10,14 +10,21 @@ fn tree(src: &str) -> String {
 }
 
 fn codes(src: &str) -> Vec<&'static str> {
-    parse(src).diagnostics.iter().map(|d| d.code.as_str()).collect()
+    parse(src)
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
 }
 
 #[test]
 fn precedence_follows_xpath() {
     assert_eq!(tree("1 + 2 * 3"), "(+ 1.0 (* 2.0 3.0))");
     assert_eq!(tree("1 - 2 - 3"), "(- (- 1.0 2.0) 3.0)");
-    assert_eq!(tree("a or b and c"), "(or (path . a) (and (path . b) (path . c)))");
+    assert_eq!(
+        tree("a or b and c"),
+        "(or (path . a) (and (path . b) (path . c)))"
+    );
     assert_eq!(tree("1 = 2 < 3"), "(= 1.0 (< 2.0 3.0))");
     assert_eq!(tree("-1 * 2"), "(* (neg 1.0) 2.0)");
     assert_eq!(tree("-a | b"), "(neg (| (path . a) (path . b)))");
@@ -34,8 +41,14 @@ fn operator_names_are_names_where_no_operand_precedes() {
 #[test]
 fn references_calls_and_paths() {
     assert_eq!(tree("${age} >= 18"), "(>= $age 18.0)");
-    assert_eq!(tree("selected(${roles}, 'officer')"), "(selected $roles \"officer\")");
-    assert_eq!(tree("jr:choice-name(${d}, '${d}')"), "(jr:choice-name $d \"${d}\")");
+    assert_eq!(
+        tree("selected(${roles}, 'officer')"),
+        "(selected $roles \"officer\")"
+    );
+    assert_eq!(
+        tree("jr:choice-name(${d}, '${d}')"),
+        "(jr:choice-name $d \"${d}\")"
+    );
     assert_eq!(tree("."), "(path . self::*)");
     assert_eq!(tree("../x"), "(path . parent::* x)");
     assert_eq!(tree("/data/age"), "(path / data age)");
@@ -56,7 +69,10 @@ fn diagnostics_carry_spans() {
     assert_eq!(d.code, Code::UnknownFunction);
     assert_eq!((d.span.start, d.span.end), (4, 7));
     let rendered = d.render("1 + foo(2)");
-    assert!(rendered.ends_with("\n  | 1 + foo(2)\n  |     ^^^"), "{rendered}");
+    assert!(
+        rendered.ends_with("\n  | 1 + foo(2)\n  |     ^^^"),
+        "{rendered}"
+    );
 
     let unclosed = parse("concat('a', 'b'");
     assert_eq!(unclosed.diagnostics[0].code, Code::Unclosed);
@@ -65,7 +81,10 @@ fn diagnostics_carry_spans() {
 
 #[test]
 fn several_problems_are_reported_at_once() {
-    assert_eq!(codes("foo(1) + bar(2) + selected(1)"), ["E005", "E005", "E006"]);
+    assert_eq!(
+        codes("foo(1) + bar(2) + selected(1)"),
+        ["E005", "E005", "E006"]
+    );
     // The lexer's findings come first, then the parser's.
     assert_eq!(codes("foo() + ${a b} + 'x"), ["E009", "E002", "E005"]);
 }
@@ -74,7 +93,11 @@ fn several_problems_are_reported_at_once() {
 fn the_caret_counts_characters_not_bytes() {
     let src = "'Бишкек' + nope()";
     let d = &parse(src).diagnostics[0];
-    assert!(d.render(src).ends_with("\n  |            ^^^^"), "{}", d.render(src));
+    assert!(
+        d.render(src).ends_with("\n  |            ^^^^"),
+        "{}",
+        d.render(src)
+    );
 }
 
 #[test]
@@ -101,9 +124,16 @@ fn deep_nesting_of_every_kind_is_bounded() {
         assert!(codes(&src).contains(&"E007"), "{}", &src[..20]);
     }
     // Just inside the bound is fine.
-    let ok = format!("{}1{}", "(".repeat(MAX_DEPTH as usize - 1), ")".repeat(MAX_DEPTH as usize - 1));
+    let ok = format!(
+        "{}1{}",
+        "(".repeat(MAX_DEPTH as usize - 1),
+        ")".repeat(MAX_DEPTH as usize - 1)
+    );
     assert!(parse(&ok).is_ok());
-    let sum = (0..200).map(|i| format!("${{q{i}}}")).collect::<Vec<_>>().join(" + ");
+    let sum = (0..200)
+        .map(|i| format!("${{q{i}}}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
     assert!(parse(&sum).is_ok(), "a sum of 200 scores must parse");
 }
 
@@ -122,7 +152,15 @@ fn print_gives_source_that_parses_back() {
         assert!(first.is_ok(), "{src}");
         let printed = print(&first.expr);
         let second = parse(&printed);
-        assert!(second.is_ok(), "{src} printed as {printed}: {:?}", second.diagnostics);
-        assert_eq!(sexp(&first.expr), sexp(&second.expr), "{src} printed as {printed}");
+        assert!(
+            second.is_ok(),
+            "{src} printed as {printed}: {:?}",
+            second.diagnostics
+        );
+        assert_eq!(
+            sexp(&first.expr),
+            sexp(&second.expr),
+            "{src} printed as {printed}"
+        );
     }
 }

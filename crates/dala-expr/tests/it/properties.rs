@@ -1,13 +1,18 @@
 //! Property tests: printing round-trips, and no input panics the parser or the evaluator.
 
 use dala_expr::ast::BinaryOp;
-use dala_expr::{evaluate, parse, print, sexp, Function, SimpleEnv, Value};
+use dala_expr::{Function, SimpleEnv, Value, evaluate, parse, print, sexp};
 use proptest::prelude::*;
 
 fn env() -> SimpleEnv {
     let mut env = super::conformance::fresh_env();
-    env.set("age", "34").set("roles", "officer driver").set("d", "2015-03-17");
-    env.set("ages", Value::Nodes(vec![Value::Number(3.0), Value::from("x")]));
+    env.set("age", "34")
+        .set("roles", "officer driver")
+        .set("d", "2015-03-17");
+    env.set(
+        "ages",
+        Value::Nodes(vec![Value::Number(3.0), Value::from("x")]),
+    );
     env.current = Value::from("5");
     env.position = Some(2.0);
     env
@@ -20,23 +25,40 @@ fn expr_source() -> impl Strategy<Value = String> {
         (0u32..1000, 0u32..100).prop_map(|(a, b)| format!("{a}.{b}")),
         "[a-z ]{0,6}".prop_map(|s| format!("'{s}'")),
         "[a-z'Ж]{0,4}".prop_map(|s| format!("\"{s}\"")),
-        prop::sample::select(vec!["${age}", "${roles}", "${d}", "${ages}", ".", "..", "/data/x", "@id"])
-            .prop_map(str::to_string),
+        prop::sample::select(vec![
+            "${age}", "${roles}", "${d}", "${ages}", ".", "..", "/data/x", "@id"
+        ])
+        .prop_map(str::to_string),
     ];
     leaf.prop_recursive(6, 64, 4, |inner| {
         let ops = vec![
-            BinaryOp::Or, BinaryOp::And, BinaryOp::Eq, BinaryOp::Neq, BinaryOp::Lt, BinaryOp::Le,
-            BinaryOp::Gt, BinaryOp::Ge, BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div,
-            BinaryOp::Mod, BinaryOp::Union,
+            BinaryOp::Or,
+            BinaryOp::And,
+            BinaryOp::Eq,
+            BinaryOp::Neq,
+            BinaryOp::Lt,
+            BinaryOp::Le,
+            BinaryOp::Gt,
+            BinaryOp::Ge,
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::Div,
+            BinaryOp::Mod,
+            BinaryOp::Union,
         ];
         prop_oneof![
             (inner.clone(), prop::sample::select(ops), inner.clone())
                 .prop_map(|(a, op, b)| format!("{a} {} {b}", op.symbol())),
             inner.clone().prop_map(|a| format!("-{a}")),
             inner.clone().prop_map(|a| format!("({a})")),
-            (prop::sample::select(Function::ALL.to_vec()), prop::collection::vec(inner.clone(), 0..4))
+            (
+                prop::sample::select(Function::ALL.to_vec()),
+                prop::collection::vec(inner.clone(), 0..4)
+            )
                 .prop_map(|(f, args)| format!("{}({})", f.name(), args.join(", "))),
-            (inner.clone(), inner).prop_map(|(a, b)| format!("instance('l')/root/item[{a}]/x[{b}]")),
+            (inner.clone(), inner)
+                .prop_map(|(a, b)| format!("instance('l')/root/item[{a}]/x[{b}]")),
         ]
     })
 }
