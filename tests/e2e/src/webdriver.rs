@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
+use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -12,9 +13,8 @@ use std::time::{Duration, Instant};
 /// The Debian packages that provide the browser and its driver.
 pub const BROWSER_PACKAGES: &str = "chromium chromium-driver";
 
-fn find_program(candidates: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
+fn find_program(search_path: Option<&OsStr>, candidates: &[&str]) -> Option<PathBuf> {
+    for dir in std::env::split_paths(search_path?) {
         for name in candidates {
             let candidate = dir.join(name);
             if candidate.is_file() {
@@ -27,8 +27,16 @@ fn find_program(candidates: &[&str]) -> Option<PathBuf> {
 
 /// The Chromium binary and chromedriver, or one line saying which packages to install.
 pub fn find_browser() -> Result<(PathBuf, PathBuf), String> {
-    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
-    let driver = find_program(&["chromedriver"]);
+    find_browser_in(std::env::var_os("PATH").as_deref())
+}
+
+/// [`find_browser`] over a given search path.
+pub fn find_browser_in(search_path: Option<&OsStr>) -> Result<(PathBuf, PathBuf), String> {
+    let chromium = find_program(
+        search_path,
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let driver = find_program(search_path, &["chromedriver"]);
     match (chromium, driver) {
         (Some(c), Some(d)) => Ok((c, d)),
         _ => Err(format!(
@@ -235,4 +243,19 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> io::Result<String> {
         reader.read_to_end(&mut body)?;
     }
     String::from_utf8(body).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_browser_is_one_line_naming_the_debian_packages() {
+        let empty = std::env::temp_dir().join("dala-no-browser-here");
+        let message =
+            find_browser_in(Some(empty.as_os_str())).expect_err("no browser in an empty path");
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.contains("chromium chromium-driver"), "{message}");
+        assert!(find_browser_in(None).is_err());
+    }
 }

@@ -1,5 +1,6 @@
 //! The one integration-test binary of dala-expr.
 
 mod conformance;
+mod limits;
 mod parser;
 mod properties;
