@@ -1,0 +1,255 @@
+//! The instrument document: XLSForm's concepts as a serde model. JSON is the native format
+//! and carries `"format": 1`; XLSForm converts into it without loss.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the instrument document format this crate reads and writes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instrument {
+    pub format: u32,
+    pub settings: Settings,
+    pub survey: Vec<Item>,
+    /// Choice lists by list name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub choices: BTreeMap<String, Vec<Choice>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub form_id: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    /// The language used when a text has no translation for the chosen one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_language: Option<String>,
+    /// Expression naming each record (`concat(${district}, '-', ${name})`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_name: Option<String>,
+}
+
+/// Text in several languages: language name -> text. XLSForm's `label::Russian (ru)` becomes
+/// the key `Russian (ru)`; a column without a language becomes the key `default`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(pub BTreeMap<String, String>);
+
+impl Text {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text in `language`, falling back to `fallback` and then to any language.
+    pub fn get(&self, language: &str, fallback: Option<&str>) -> Option<&str> {
+        self.0
+            .get(language)
+            .or_else(|| fallback.and_then(|f| self.0.get(f)))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+    }
+
+    pub fn one(language: &str, text: &str) -> Text {
+        Text(BTreeMap::from([(language.to_string(), text.to_string())]))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    Text,
+    Integer,
+    Decimal,
+    SelectOne,
+    SelectMultiple,
+    Date,
+    Time,
+    #[serde(rename = "dateTime")]
+    DateTime,
+    Note,
+    Calculate,
+    Acknowledge,
+    Range,
+    Rank,
+    Geopoint,
+    Group,
+    Repeat,
+}
+
+impl ItemType {
+    pub fn is_select(self) -> bool {
+        matches!(
+            self,
+            ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Rank
+        )
+    }
+
+    pub fn is_container(self) -> bool {
+        matches!(self, ItemType::Group | ItemType::Repeat)
+    }
+
+    /// Types that hold an answer typed by the enumerator.
+    pub fn takes_input(self) -> bool {
+        !matches!(
+            self,
+            ItemType::Note | ItemType::Calculate | ItemType::Group | ItemType::Repeat
+        )
+    }
+}
+
+/// One row of the survey sheet: a question, a group or a repeat (with its children).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    #[serde(rename = "type")]
+    pub item_type: ItemType,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub hint: Text,
+    /// The choice list of a select question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub required_message: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub constraint_message: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calculation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice_filter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_count: Option<String>,
+    /// Recalculate this question's calculation only when the named question changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appearance: Option<String>,
+    /// `start=0 end=8 step=1` for a range, and similar per-type parameters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, String>,
+    /// Columns XLSForm does not define, kept as they were.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Item>,
+}
+
+impl Item {
+    /// A question of `item_type` named `name` with nothing else set.
+    pub fn new(item_type: ItemType, name: &str) -> Item {
+        Item {
+            item_type,
+            name: name.to_string(),
+            label: Text::default(),
+            hint: Text::default(),
+            list: None,
+            relevant: None,
+            required: None,
+            required_message: Text::default(),
+            constraint: None,
+            constraint_message: Text::default(),
+            calculation: None,
+            default: None,
+            read_only: None,
+            choice_filter: None,
+            repeat_count: None,
+            trigger: None,
+            appearance: None,
+            parameters: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            children: Vec::new(),
+        }
+    }
+}
+
+/// One choice of a list; `extra` holds the other columns (used by choice filters).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+/// Why a document could not be read, with the line and column of the problem.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LoadError {
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("this is instrument format {found}; this version of Dala reads format {FORMAT}")]
+    UnsupportedFormat { found: u64 },
+}
+
+impl Instrument {
+    /// Reads an instrument document. A newer `format` is refused before anything else, so the
+    /// message names the real problem rather than an unknown field.
+    pub fn from_json(text: &str) -> Result<Instrument, LoadError> {
+        let syntax = |e: serde_json::Error| LoadError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let raw: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+        if let Some(found) = raw.get("format").and_then(serde_json::Value::as_u64)
+            && found != u64::from(FORMAT)
+        {
+            return Err(LoadError::UnsupportedFormat { found });
+        }
+        serde_json::from_str(text).map_err(syntax)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Every item, depth first, with its JSON pointer (`/survey/2/children/0`).
+    pub fn walk(&self) -> Vec<(String, &Item, Vec<&Item>)> {
+        fn visit<'a>(
+            items: &'a [Item],
+            base: &str,
+            parents: &mut Vec<&'a Item>,
+            out: &mut Vec<(String, &'a Item, Vec<&'a Item>)>,
+        ) {
+            for (i, item) in items.iter().enumerate() {
+                let pointer = format!("{base}/{i}");
+                out.push((pointer.clone(), item, parents.clone()));
+                if !item.children.is_empty() {
+                    parents.push(item);
+                    visit(&item.children, &format!("{pointer}/children"), parents, out);
+                    parents.pop();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        visit(&self.survey, "/survey", &mut Vec::new(), &mut out);
+        out
+    }
+}

@@ -1,0 +1,10 @@
+//! The instrument model and its validation. No I/O: documents come in as text and go out as
+//! data; time, randomness and the device come in through [`Host`].
+
+mod host;
+pub mod instrument;
+mod validate;
+
+pub use host::Host;
+pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};
+pub use validate::{Column, Diagnostic, Location, VCode, validate};

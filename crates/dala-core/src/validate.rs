@@ -1,0 +1,757 @@
+//! `validate(&Instrument)`: every problem at once, each with a stable code, a location (JSON
+//! pointer, question name and column, and the span inside an expression) and a message a
+//! survey designer understands.
+
+use crate::instrument::{Instrument, Item, ItemType};
+use dala_expr::ast::{Axis, ExprKind, NodeTest, PathStart};
+use dala_expr::{Expr, Function, Span};
+use std::collections::{BTreeSet, HashMap};
+
+/// Stable codes for instrument problems. Tests and tools match on these, never on text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VCode {
+    /// V001 two items share a name.
+    DuplicateName,
+    /// V002 a name that is not a valid XML name.
+    InvalidName,
+    /// V003 an expression that does not parse (the expression's own code is kept).
+    ExpressionSyntax,
+    /// V004 `${name}` names no question.
+    UnknownReference,
+    /// V005 a reference into a repeat from outside it, other than through an aggregate.
+    RepeatReference,
+    /// V006 calculations, relevance, defaults or requirements that depend on themselves.
+    Cycle,
+    /// V007 selected(), count-selected(), selected-at() or jr:choice-name() on a non-select.
+    SelectedOnNonSelect,
+    /// V008 a select without a choice list, or with one that does not exist.
+    MissingChoiceList,
+    /// V009 a choice list on a question that is not a select.
+    ListOnNonSelect,
+    /// V010 a choice_filter that names a column the list does not have.
+    UnknownChoiceColumn,
+    /// V011 a label without a translation in the default language.
+    MissingDefaultLanguage,
+    /// V012 a constraint (or required) on an item that takes no answer.
+    ConstraintOnNonInput,
+    /// V013 a question with no label and no hint.
+    MissingLabel,
+    /// V014 a calculate without a calculation.
+    MissingCalculation,
+    /// V015 two choices of a list share a name, or a list is empty.
+    BadChoiceList,
+    /// V016 children on a question, or a group/repeat without children.
+    BadNesting,
+    /// V017 repeat_count on something other than a repeat.
+    RepeatCountOnNonRepeat,
+    /// V018 settings without form_id or version.
+    MissingSetting,
+}
+
+impl VCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VCode::DuplicateName => "V001",
+            VCode::InvalidName => "V002",
+            VCode::ExpressionSyntax => "V003",
+            VCode::UnknownReference => "V004",
+            VCode::RepeatReference => "V005",
+            VCode::Cycle => "V006",
+            VCode::SelectedOnNonSelect => "V007",
+            VCode::MissingChoiceList => "V008",
+            VCode::ListOnNonSelect => "V009",
+            VCode::UnknownChoiceColumn => "V010",
+            VCode::MissingDefaultLanguage => "V011",
+            VCode::ConstraintOnNonInput => "V012",
+            VCode::MissingLabel => "V013",
+            VCode::MissingCalculation => "V014",
+            VCode::BadChoiceList => "V015",
+            VCode::BadNesting => "V016",
+            VCode::RepeatCountOnNonRepeat => "V017",
+            VCode::MissingSetting => "V018",
+        }
+    }
+
+    /// Warnings do not stop an instrument from being used; errors do.
+    pub fn is_warning(self) -> bool {
+        matches!(self, VCode::ListOnNonSelect | VCode::MissingDefaultLanguage)
+    }
+}
+
+/// The column of the survey sheet a problem is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Column {
+    Type,
+    Name,
+    Label,
+    List,
+    Relevant,
+    Required,
+    Constraint,
+    Calculation,
+    Default,
+    ReadOnly,
+    ChoiceFilter,
+    RepeatCount,
+    Trigger,
+    InstanceName,
+    Choices,
+    Settings,
+}
+
+impl Column {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Type => "type",
+            Column::Name => "name",
+            Column::Label => "label",
+            Column::List => "list",
+            Column::Relevant => "relevant",
+            Column::Required => "required",
+            Column::Constraint => "constraint",
+            Column::Calculation => "calculation",
+            Column::Default => "default",
+            Column::ReadOnly => "read_only",
+            Column::ChoiceFilter => "choice_filter",
+            Column::RepeatCount => "repeat_count",
+            Column::Trigger => "trigger",
+            Column::InstanceName => "instance_name",
+            Column::Choices => "choices",
+            Column::Settings => "settings",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    /// JSON pointer into the instrument document, e.g. `/survey/2/children/0/relevant`.
+    pub pointer: String,
+    pub question: Option<String>,
+    pub column: Option<Column>,
+    /// Byte span inside the expression of `column`, when the problem is in one.
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub code: VCode,
+    pub location: Location,
+    pub message: String,
+    /// For V003: the expression language's own code (E001...).
+    pub expression_code: Option<dala_expr::Code>,
+}
+
+/// The expression columns of an item, with their column.
+fn expressions(item: &Item) -> Vec<(Column, &str)> {
+    [
+        (Column::Relevant, &item.relevant),
+        (Column::Required, &item.required),
+        (Column::Constraint, &item.constraint),
+        (Column::Calculation, &item.calculation),
+        (Column::ReadOnly, &item.read_only),
+        (Column::ChoiceFilter, &item.choice_filter),
+        (Column::RepeatCount, &item.repeat_count),
+        (Column::Trigger, &item.trigger),
+    ]
+    .into_iter()
+    .filter_map(|(c, e)| e.as_deref().map(|e| (c, e)))
+    .collect()
+}
+
+/// Columns whose values feed a question's value or state, and so form the dependency graph.
+/// (A constraint only reads; it cannot make a cycle.)
+fn feeds_state(column: Column) -> bool {
+    matches!(
+        column,
+        Column::Relevant
+            | Column::Required
+            | Column::Calculation
+            | Column::ReadOnly
+            | Column::Default
+            | Column::RepeatCount
+    )
+}
+
+/// `required` and `read_only` also take the XLSForm words yes/no/true/false.
+fn is_yes_no(column: Column, source: &str) -> bool {
+    matches!(column, Column::Required | Column::ReadOnly)
+        && matches!(
+            source.trim().to_ascii_lowercase().as_str(),
+            "yes" | "no" | "true" | "false" | ""
+        )
+}
+
+struct Context<'a> {
+    instrument: &'a Instrument,
+    out: Vec<Diagnostic>,
+    /// name -> (item, the repeats it is inside, innermost last)
+    items: HashMap<&'a str, (&'a Item, Vec<&'a str>, String)>,
+}
+
+impl Context<'_> {
+    fn push(
+        &mut self,
+        code: VCode,
+        pointer: String,
+        question: Option<&str>,
+        column: Option<Column>,
+        span: Option<Span>,
+        message: String,
+    ) {
+        self.out.push(Diagnostic {
+            code,
+            location: Location {
+                pointer,
+                question: question.map(str::to_string),
+                column,
+                span,
+            },
+            message,
+            expression_code: None,
+        });
+    }
+}
+
+pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
+    let mut cx = Context {
+        instrument,
+        out: Vec::new(),
+        items: HashMap::new(),
+    };
+    if instrument.settings.form_id.trim().is_empty() {
+        cx.push(
+            VCode::MissingSetting,
+            "/settings/form_id".into(),
+            None,
+            Some(Column::Settings),
+            None,
+            "the form needs a form_id".into(),
+        );
+    }
+    if instrument.settings.version.trim().is_empty() {
+        cx.push(
+            VCode::MissingSetting,
+            "/settings/version".into(),
+            None,
+            Some(Column::Settings),
+            None,
+            "the form needs a version".into(),
+        );
+    }
+    let walk = instrument.walk();
+
+    // Names: valid and unique.
+    for (pointer, item, parents) in &walk {
+        let repeats: Vec<&str> = parents
+            .iter()
+            .filter(|p| p.item_type == ItemType::Repeat)
+            .map(|p| p.name.as_str())
+            .collect();
+        if !dala_expr::is_ncname(&item.name) {
+            cx.push(VCode::InvalidName, format!("{pointer}/name"), Some(&item.name), Some(Column::Name), None,
+                format!("`{}` is not a valid name: use letters, digits, `_`, `-` and `.`, starting with a letter or `_`", item.name));
+        }
+        if let Some((_, _, first)) = cx.items.get(item.name.as_str()) {
+            let first = first.clone();
+            cx.push(
+                VCode::DuplicateName,
+                format!("{pointer}/name"),
+                Some(&item.name),
+                Some(Column::Name),
+                None,
+                format!(
+                    "the name `{}` is already used at {first}; names must be unique in the form",
+                    item.name
+                ),
+            );
+        } else {
+            cx.items
+                .insert(&item.name, (item, repeats, pointer.clone()));
+        }
+    }
+
+    // Per item: structure, choice lists, labels, and every expression.
+    let mut edges: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for (pointer, item, parents) in &walk {
+        check_item(&mut cx, pointer, item);
+        let own_repeats: Vec<&str> = parents
+            .iter()
+            .filter(|p| p.item_type == ItemType::Repeat)
+            .map(|p| p.name.as_str())
+            .collect();
+        // A child's relevance depends on its group's.
+        if let Some(parent) = parents.last() {
+            edges
+                .entry(item.name.as_str())
+                .or_default()
+                .insert(parent.name.as_str());
+        }
+        let mut columns = expressions(item);
+        if let Some(default) = item.default.as_deref().filter(|d| d.contains("${")) {
+            columns.push((Column::Default, default));
+        }
+        for (column, source) in columns {
+            if is_yes_no(column, source) {
+                continue;
+            }
+            let parsed = dala_expr::parse(source);
+            let at = format!("{pointer}/{}", column.as_str());
+            for d in &parsed.diagnostics {
+                cx.out.push(Diagnostic {
+                    code: VCode::ExpressionSyntax,
+                    location: Location {
+                        pointer: at.clone(),
+                        question: Some(item.name.clone()),
+                        column: Some(column),
+                        span: Some(d.span),
+                    },
+                    message: d.message.clone(),
+                    expression_code: Some(d.code),
+                });
+            }
+            let mut refs = Vec::new();
+            collect_refs(&parsed.expr, false, &mut refs);
+            for (name, span, aggregated) in refs {
+                let Some((target, target_repeats, _)) = cx.items.get(name).cloned() else {
+                    cx.push(
+                        VCode::UnknownReference,
+                        at.clone(),
+                        Some(&item.name),
+                        Some(column),
+                        Some(span),
+                        format!("there is no question named `{name}`"),
+                    );
+                    continue;
+                };
+                // Inside a repeat the target is not in, from outside: only aggregates may look in.
+                let outside = target_repeats
+                    .iter()
+                    .any(|r| !own_repeats.contains(r) && *r != item.name);
+                if outside && !aggregated {
+                    cx.push(VCode::RepeatReference, at.clone(), Some(&item.name), Some(column), Some(span),
+                        format!("`{name}` is inside the repeat `{}`: from outside it, use count(), sum(), max(), join() or indexed-repeat()",
+                            target_repeats.last().copied().unwrap_or_default()));
+                }
+                if feeds_state(column) {
+                    edges
+                        .entry(item.name.as_str())
+                        .or_default()
+                        .insert(target.name.as_str());
+                }
+            }
+            check_selects(&mut cx, &parsed.expr, &at, item, column);
+            if column == Column::ChoiceFilter {
+                check_choice_filter(&mut cx, &parsed.expr, &at, item);
+            }
+        }
+    }
+    if let Some(name_expr) = &instrument.settings.instance_name {
+        let parsed = dala_expr::parse(name_expr);
+        for d in &parsed.diagnostics {
+            cx.out.push(Diagnostic {
+                code: VCode::ExpressionSyntax,
+                location: Location {
+                    pointer: "/settings/instance_name".into(),
+                    question: None,
+                    column: Some(Column::InstanceName),
+                    span: Some(d.span),
+                },
+                message: d.message.clone(),
+                expression_code: Some(d.code),
+            });
+        }
+    }
+    check_choice_lists(&mut cx);
+    check_cycles(&mut cx, &edges);
+    cx.out
+}
+
+/// `${name}` references with their spans, and whether each sits directly in an aggregate
+/// (count, sum, min, max, count-non-empty, join, indexed-repeat) that may look into a repeat.
+fn collect_refs<'e>(expr: &'e Expr, aggregated: bool, out: &mut Vec<(&'e str, Span, bool)>) {
+    match &expr.kind {
+        ExprKind::Ref(name) => out.push((name, expr.span, aggregated)),
+        ExprKind::Unary(_, e) => collect_refs(e, false, out),
+        ExprKind::Binary(_, a, b) => {
+            collect_refs(a, false, out);
+            collect_refs(b, false, out);
+        }
+        ExprKind::Call(function, args) => {
+            let aggregate = matches!(
+                function,
+                Function::Count
+                    | Function::Sum
+                    | Function::Min
+                    | Function::Max
+                    | Function::CountNonEmpty
+                    | Function::Join
+                    | Function::IndexedRepeat
+                    | Function::Position
+            );
+            args.iter().for_each(|a| collect_refs(a, aggregate, out));
+        }
+        ExprKind::Path(path) => {
+            if let PathStart::Expr(e) = &path.start {
+                collect_refs(e, false, out);
+            }
+            for step in &path.steps {
+                step.predicates
+                    .iter()
+                    .for_each(|p| collect_refs(p, false, out));
+            }
+        }
+        ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}
+    }
+}
+
+fn visit<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    f(expr);
+    match &expr.kind {
+        ExprKind::Unary(_, e) => visit(e, f),
+        ExprKind::Binary(_, a, b) => {
+            visit(a, f);
+            visit(b, f);
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
+        ExprKind::Path(path) => {
+            if let PathStart::Expr(e) = &path.start {
+                visit(e, f);
+            }
+            for step in &path.steps {
+                step.predicates.iter().for_each(|p| visit(p, f));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, column: Column) {
+    let mut found = Vec::new();
+    visit(expr, &mut |e| {
+        if let ExprKind::Call(function, args) = &e.kind
+            && matches!(
+                function,
+                Function::Selected
+                    | Function::CountSelected
+                    | Function::SelectedAt
+                    | Function::ChoiceName
+            )
+            && let Some(Expr {
+                kind: ExprKind::Ref(name),
+                span,
+            }) = args.first()
+        {
+            found.push((*function, name.to_string(), *span));
+        }
+    });
+    for (function, name, span) in found {
+        let Some((target, _, _)) = cx.items.get(name.as_str()) else {
+            continue;
+        };
+        if !target.item_type.is_select() {
+            cx.push(
+                VCode::SelectedOnNonSelect,
+                at.to_string(),
+                Some(&item.name),
+                Some(column),
+                Some(span),
+                format!(
+                    "{}() needs a select question, but `{name}` is a {:?} question",
+                    function.name(),
+                    target.item_type
+                ),
+            );
+        }
+    }
+}
+
+fn check_choice_filter(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item) {
+    let Some(list) = item
+        .list
+        .as_deref()
+        .and_then(|l| cx.instrument.choices.get(l))
+    else {
+        return;
+    };
+    let mut columns: BTreeSet<&str> = BTreeSet::from(["name", "label"]);
+    for choice in list {
+        columns.extend(choice.extra.keys().map(String::as_str));
+    }
+    let mut unknown = Vec::new();
+    visit(expr, &mut |e| {
+        if let ExprKind::Path(path) = &e.kind
+            && matches!(path.start, PathStart::Relative)
+            && let Some(step) = path.steps.first()
+            && step.axis == Axis::Child
+            && let NodeTest::Name(name) = &step.test
+            && !columns.contains(name.as_ref())
+            && !name.starts_with("label:")
+        {
+            unknown.push((name.to_string(), e.span));
+        }
+    });
+    for (name, span) in unknown {
+        cx.push(
+            VCode::UnknownChoiceColumn,
+            at.to_string(),
+            Some(&item.name),
+            Some(Column::ChoiceFilter),
+            Some(span),
+            format!(
+                "the choice list `{}` has no column `{name}` (it has: {})",
+                item.list.as_deref().unwrap_or_default(),
+                columns.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
+}
+
+fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
+    let name = Some(item.name.as_str());
+    let t = item.item_type;
+    if t.is_select() {
+        match item.list.as_deref() {
+            None => cx.push(
+                VCode::MissingChoiceList,
+                format!("{pointer}/list"),
+                name,
+                Some(Column::List),
+                None,
+                format!("the select question `{}` needs a choice list", item.name),
+            ),
+            Some(list) if !cx.instrument.choices.contains_key(list) => cx.push(
+                VCode::MissingChoiceList,
+                format!("{pointer}/list"),
+                name,
+                Some(Column::List),
+                None,
+                format!("there is no choice list `{list}` in the choices"),
+            ),
+            Some(_) => {}
+        }
+    } else if item.list.is_some() {
+        cx.push(
+            VCode::ListOnNonSelect,
+            format!("{pointer}/list"),
+            name,
+            Some(Column::List),
+            None,
+            format!(
+                "`{}` is not a select question, so its choice list is not used",
+                item.name
+            ),
+        );
+    }
+    if !t.takes_input() {
+        for (column, value) in [
+            (Column::Constraint, &item.constraint),
+            (Column::Required, &item.required),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|v| !matches!(v.trim(), "" | "no" | "false" | "false()"))
+            {
+                cx.push(
+                    VCode::ConstraintOnNonInput,
+                    format!("{pointer}/{}", column.as_str()),
+                    name,
+                    Some(column),
+                    None,
+                    format!(
+                        "a {:?} takes no answer, so it cannot have a {}",
+                        t,
+                        column.as_str()
+                    ),
+                );
+            }
+        }
+    }
+    if t == ItemType::Calculate
+        && item
+            .calculation
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+    {
+        cx.push(
+            VCode::MissingCalculation,
+            format!("{pointer}/calculation"),
+            name,
+            Some(Column::Calculation),
+            None,
+            format!("the calculate `{}` has no calculation", item.name),
+        );
+    }
+    if t.takes_input() && item.label.is_empty() && item.hint.is_empty() {
+        cx.push(
+            VCode::MissingLabel,
+            format!("{pointer}/label"),
+            name,
+            Some(Column::Label),
+            None,
+            format!(
+                "the question `{}` needs a label (or at least a hint)",
+                item.name
+            ),
+        );
+    }
+    if let Some(default_language) = cx.instrument.settings.default_language.clone()
+        && !item.label.is_empty()
+        && !item.label.0.contains_key(&default_language)
+    {
+        cx.push(
+            VCode::MissingDefaultLanguage,
+            format!("{pointer}/label"),
+            name,
+            Some(Column::Label),
+            None,
+            format!(
+                "the label of `{}` has no text in the default language `{default_language}`",
+                item.name
+            ),
+        );
+    }
+    if t.is_container() && item.children.is_empty() {
+        cx.push(
+            VCode::BadNesting,
+            pointer.to_string(),
+            name,
+            Some(Column::Type),
+            None,
+            format!("the {:?} `{}` is empty", t, item.name),
+        );
+    }
+    if !t.is_container() && !item.children.is_empty() {
+        cx.push(
+            VCode::BadNesting,
+            format!("{pointer}/children"),
+            name,
+            Some(Column::Type),
+            None,
+            format!(
+                "`{}` is a question, not a group: it cannot contain other items",
+                item.name
+            ),
+        );
+    }
+    if t != ItemType::Repeat && item.repeat_count.is_some() {
+        cx.push(
+            VCode::RepeatCountOnNonRepeat,
+            format!("{pointer}/repeat_count"),
+            name,
+            Some(Column::RepeatCount),
+            None,
+            format!(
+                "`{}` is not a repeat, so it cannot have a repeat_count",
+                item.name
+            ),
+        );
+    }
+}
+
+fn check_choice_lists(cx: &mut Context<'_>) {
+    let mut found = Vec::new();
+    for (list, choices) in &cx.instrument.choices {
+        if choices.is_empty() {
+            found.push((
+                format!("/choices/{list}"),
+                format!("the choice list `{list}` is empty"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, choice) in choices.iter().enumerate() {
+            if !seen.insert(choice.name.as_str()) {
+                found.push((
+                    format!("/choices/{list}/{i}/name"),
+                    format!(
+                        "the choice `{}` appears twice in the list `{list}`",
+                        choice.name
+                    ),
+                ));
+            }
+        }
+    }
+    for (pointer, message) in found {
+        cx.push(
+            VCode::BadChoiceList,
+            pointer,
+            None,
+            Some(Column::Choices),
+            None,
+            message,
+        );
+    }
+}
+
+/// Reports each cycle once, naming the questions in it, in the order they depend.
+fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Active,
+        Done,
+    }
+    let mut marks: HashMap<&str, Mark> = HashMap::new();
+    let mut names: Vec<&str> = edges.keys().copied().collect();
+    names.sort_unstable();
+    let mut cycles = Vec::new();
+    for start in names {
+        if marks.contains_key(start) {
+            continue;
+        }
+        // Iterative DFS: the stack holds each node with the list of its remaining successors.
+        let mut stack: Vec<(&str, Vec<&str>)> = vec![(
+            start,
+            edges
+                .get(start)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default(),
+        )];
+        marks.insert(start, Mark::Active);
+        while let Some((node, successors)) = stack.last_mut() {
+            let node = *node;
+            match successors.pop() {
+                Some(next) => match marks.get(next) {
+                    None => {
+                        marks.insert(next, Mark::Active);
+                        stack.push((
+                            next,
+                            edges
+                                .get(next)
+                                .map(|s| s.iter().copied().collect())
+                                .unwrap_or_default(),
+                        ));
+                    }
+                    Some(Mark::Active) => {
+                        let from = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                        let mut cycle: Vec<&str> = stack[from..].iter().map(|(n, _)| *n).collect();
+                        cycle.push(next);
+                        cycles.push(cycle.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+                    }
+                    Some(Mark::Done) => {}
+                },
+                None => {
+                    marks.insert(node, Mark::Done);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    for cycle in cycles {
+        let first = cycle[0].clone();
+        let pointer = cx
+            .items
+            .get(first.as_str())
+            .map(|(_, _, p)| p.clone())
+            .unwrap_or_default();
+        cx.push(
+            VCode::Cycle,
+            pointer,
+            Some(&first),
+            None,
+            None,
+            format!(
+                "these depend on each other in a circle: {}",
+                cycle.join(" -> ")
+            ),
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! The one integration-test binary of dala-core.
+
+mod document;
+mod validation;

@@ -1,0 +1,347 @@
+//! One case per validation code: a small instrument written inline, and the codes it gives.
+
+use dala_core::{Column, Instrument, VCode, validate};
+use serde_json::{Value, json};
+
+fn form(survey: Value, choices: Value) -> Instrument {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "t", "version": "1", "default_language": "en"},
+        "survey": survey,
+        "choices": choices,
+    });
+    Instrument::from_json(&doc.to_string()).expect("test instruments are well-formed JSON")
+}
+
+fn q(item_type: &str, name: &str) -> Value {
+    json!({"type": item_type, "name": name, "label": {"en": name}})
+}
+
+fn with(mut item: Value, key: &str, value: Value) -> Value {
+    item[key] = value;
+    item
+}
+
+fn codes(instrument: &Instrument) -> Vec<&'static str> {
+    validate(instrument)
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
+fn yes_no() -> Value {
+    json!({"yn": [{"name": "yes", "label": {"en": "Yes"}}, {"name": "no", "label": {"en": "No"}}]})
+}
+
+#[test]
+fn a_correct_instrument_has_no_diagnostics() {
+    let f = form(
+        json!([
+            with(q("select_one", "consent"), "list", json!("yn")),
+            with(
+                with(q("integer", "age"), "relevant", json!("${consent} = 'yes'")),
+                "constraint",
+                json!(". >= 18")
+            ),
+            with(
+                json!({"type": "calculate", "name": "adult"}),
+                "calculation",
+                json!("if(${age} >= 18, 1, 0)")
+            ),
+            json!({"type": "repeat", "name": "member", "label": {"en": "Member"}, "repeat_count": "${age}", "children": [q("text", "member_name")]}),
+            with(
+                json!({"type": "calculate", "name": "n"}),
+                "calculation",
+                json!("count(${member_name})")
+            ),
+        ]),
+        yes_no(),
+    );
+    assert_eq!(validate(&f), vec![]);
+}
+
+#[test]
+fn v001_duplicate_name() {
+    let f = form(
+        json!([q("text", "a"), {"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "a")]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V001"]);
+    assert_eq!(
+        validate(&f)[0].location.pointer,
+        "/survey/1/children/0/name"
+    );
+}
+
+#[test]
+fn v002_invalid_name() {
+    assert_eq!(
+        codes(&form(json!([q("text", "1st question")]), json!({}))),
+        ["V002"]
+    );
+}
+
+#[test]
+fn v003_expression_syntax_keeps_the_expression_code_and_span() {
+    let f = form(
+        json!([
+            q("integer", "a"),
+            with(q("text", "b"), "relevant", json!("${a} > "))
+        ]),
+        json!({}),
+    );
+    let d = validate(&f);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code, VCode::ExpressionSyntax);
+    assert_eq!(d[0].expression_code, Some(dala_expr::Code::UnexpectedToken));
+    assert_eq!(d[0].location.column, Some(Column::Relevant));
+    assert_eq!(d[0].location.pointer, "/survey/1/relevant");
+    assert_eq!(d[0].location.span.map(|s| s.start), Some(7));
+}
+
+#[test]
+fn v003_wrong_arity_is_found_when_validating() {
+    let f = form(
+        json!([with(q("text", "b"), "constraint", json!("selected(.)"))]),
+        json!({}),
+    );
+    let d = validate(&f);
+    assert_eq!(d[0].expression_code, Some(dala_expr::Code::WrongArity));
+}
+
+#[test]
+fn v004_unknown_reference() {
+    let f = form(
+        json!([with(q("text", "b"), "relevant", json!("${nothere} = 1"))]),
+        json!({}),
+    );
+    let d = validate(&f);
+    assert_eq!(codes(&f), ["V004"]);
+    assert_eq!(d[0].location.span.map(|s| (s.start, s.end)), Some((0, 10)));
+}
+
+#[test]
+fn v005_reference_into_a_repeat_from_outside() {
+    let f = form(
+        json!([
+            {"type": "repeat", "name": "member", "label": {"en": "M"}, "children": [q("integer", "age")]},
+            with(q("text", "oldest"), "relevant", json!("${age} > 60")),
+            with(json!({"type": "calculate", "name": "total"}), "calculation", json!("sum(${age})")),
+            with(json!({"type": "calculate", "name": "second"}), "calculation", json!("indexed-repeat(${age}, ${member}, 2)")),
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V005"]);
+    assert_eq!(validate(&f)[0].location.question.as_deref(), Some("oldest"));
+}
+
+#[test]
+fn v005_siblings_inside_the_same_repeat_are_fine() {
+    let f = form(
+        json!([{"type": "repeat", "name": "member", "label": {"en": "M"}, "children": [
+            q("integer", "age"),
+            with(q("text", "school"), "relevant", json!("${age} < 18")),
+        ]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+}
+
+#[test]
+fn v006_cycle_among_calculations() {
+    let f = form(
+        json!([
+            with(
+                json!({"type": "calculate", "name": "a"}),
+                "calculation",
+                json!("${b} + 1")
+            ),
+            with(
+                json!({"type": "calculate", "name": "b"}),
+                "calculation",
+                json!("${c} + 1")
+            ),
+            with(
+                json!({"type": "calculate", "name": "c"}),
+                "calculation",
+                json!("${a} + 1")
+            ),
+        ]),
+        json!({}),
+    );
+    let d = validate(&f);
+    assert_eq!(codes(&f), ["V006"], "one cycle, reported once");
+    assert!(
+        d[0].message.contains("a -> b -> c -> a"),
+        "{}",
+        d[0].message
+    );
+}
+
+#[test]
+fn v006_a_group_relevant_on_its_own_child_is_a_cycle() {
+    let f = form(
+        json!([{"type": "group", "name": "g", "label": {"en": "G"}, "relevant": "${inside} = 1", "children": [q("integer", "inside")]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V006"]);
+}
+
+#[test]
+fn v006_a_calculation_of_itself() {
+    let f = form(
+        json!([with(
+            json!({"type": "calculate", "name": "a"}),
+            "calculation",
+            json!("${a} + 1")
+        )]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V006"]);
+}
+
+#[test]
+fn v007_selected_on_a_non_select() {
+    let f = form(
+        json!([
+            q("text", "t"),
+            with(q("text", "u"), "relevant", json!("selected(${t}, 'a')"))
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V007"]);
+}
+
+#[test]
+fn v008_missing_choice_list() {
+    let f = form(
+        json!([
+            q("select_one", "a"),
+            with(q("select_multiple", "b"), "list", json!("nope"))
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V008", "V008"]);
+}
+
+#[test]
+fn v009_list_on_a_non_select_is_a_warning() {
+    let f = form(json!([with(q("text", "a"), "list", json!("yn"))]), yes_no());
+    assert_eq!(codes(&f), ["V009"]);
+    assert!(validate(&f)[0].code.is_warning());
+}
+
+#[test]
+fn v010_choice_filter_on_an_unknown_column() {
+    let choices = json!({
+        "region": [{"name": "chui", "label": {"en": "Chui"}}],
+        "district": [{"name": "bishkek", "label": {"en": "Bishkek"}, "extra": {"region": "chui"}}],
+    });
+    let ok = form(
+        json!([
+            with(q("select_one", "region"), "list", json!("region")),
+            with(
+                with(q("select_one", "district"), "list", json!("district")),
+                "choice_filter",
+                json!("region = ${region}")
+            ),
+        ]),
+        choices.clone(),
+    );
+    assert_eq!(codes(&ok), Vec::<&str>::new());
+    let bad = form(
+        json!([
+            with(q("select_one", "region"), "list", json!("region")),
+            with(
+                with(q("select_one", "district"), "list", json!("district")),
+                "choice_filter",
+                json!("oblast = ${region}")
+            ),
+        ]),
+        choices,
+    );
+    assert_eq!(codes(&bad), ["V010"]);
+}
+
+#[test]
+fn v011_label_missing_in_the_default_language() {
+    let f = form(
+        json!([{"type": "text", "name": "a", "label": {"ru": "Имя"}}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V011"]);
+}
+
+#[test]
+fn v012_constraint_on_a_note() {
+    let f = form(
+        json!([with(q("note", "n"), "constraint", json!(". > 1"))]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V012"]);
+}
+
+#[test]
+fn v013_question_without_label() {
+    let f = form(json!([{"type": "integer", "name": "a"}]), json!({}));
+    assert_eq!(codes(&f), ["V013"]);
+}
+
+#[test]
+fn v014_calculate_without_calculation() {
+    let f = form(json!([{"type": "calculate", "name": "c"}]), json!({}));
+    assert_eq!(codes(&f), ["V014"]);
+}
+
+#[test]
+fn v015_bad_choice_lists() {
+    let f = form(
+        json!([with(q("select_one", "a"), "list", json!("dup"))]),
+        json!({"dup": [{"name": "x", "label": {"en": "X"}}, {"name": "x", "label": {"en": "X again"}}], "empty": []}),
+    );
+    assert_eq!(codes(&f), ["V015", "V015"]);
+}
+
+#[test]
+fn v016_bad_nesting() {
+    let f = form(
+        json!([
+            {"type": "group", "name": "g", "label": {"en": "G"}},
+            {"type": "text", "name": "t", "label": {"en": "T"}, "children": [q("text", "u")]},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V016", "V016"]);
+}
+
+#[test]
+fn v017_repeat_count_on_a_group() {
+    let f = form(
+        json!([{"type": "group", "name": "g", "label": {"en": "G"}, "repeat_count": "3", "children": [q("text", "t")]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V017"]);
+}
+
+#[test]
+fn v018_missing_settings() {
+    let mut f = form(json!([q("text", "t")]), json!({}));
+    f.settings.form_id = String::new();
+    f.settings.version = " ".into();
+    assert_eq!(codes(&f), ["V018", "V018"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let f = form(
+        json!([
+            {"type": "integer", "name": "a"},
+            with(q("text", "a"), "relevant", json!("${zz}")),
+            {"type": "calculate", "name": "c"},
+        ]),
+        json!({}),
+    );
+    let mut got = codes(&f);
+    got.sort_unstable();
+    assert_eq!(got, ["V001", "V004", "V013", "V014"]);
+}
