@@ -1,11 +1,12 @@
-//! Trees back to text: `print` gives source that parses to the same tree (fully
-//! parenthesised, so no precedence knowledge is needed to read it back); `sexp` gives a
+//! Trees back to text: `print` gives source that parses to the same tree; `sexp` gives a
 //! compact S-expression that tests compare against.
 
 use crate::ast::*;
 use std::fmt::Write;
 
 /// Source text for `expr`. `parse(&print(e))` yields a tree with the same `sexp` as `e`.
+/// Parentheses are written only where precedence needs them, so the printed text never
+/// nests deeper than the source it came from (and stays within the parser's depth bound).
 pub fn print(expr: &Expr) -> String {
     let mut out = String::new();
     write_expr(&mut out, expr);
@@ -20,16 +21,16 @@ fn write_expr(out: &mut String, expr: &Expr) {
             let _ = write!(out, "${{{name}}}");
         }
         ExprKind::Unary(UnaryOp::Neg, operand) => {
-            out.push_str("-(");
-            write_expr(out, operand);
-            out.push(')');
+            out.push('-');
+            write_operand(out, operand, level(operand) < UNARY_LEVEL);
         }
         ExprKind::Binary(op, lhs, rhs) => {
-            out.push('(');
-            write_expr(out, lhs);
+            // Operators are left-associative: an operand of the same level needs parentheses
+            // only on the right.
+            let own = op_level(*op);
+            write_operand(out, lhs, level(lhs) < own);
             let _ = write!(out, " {} ", op.symbol());
-            write_expr(out, rhs);
-            out.push(')');
+            write_operand(out, rhs, level(rhs) <= own);
         }
         ExprKind::Call(function, args) => {
             out.push_str(function.name());
@@ -45,6 +46,33 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::Path(path) => write_path(out, path),
         // Not valid source: printing a tree with errors gives text that fails to parse again.
         ExprKind::Error => out.push_str("#error"),
+    }
+}
+
+/// Unary minus sits between `* div mod` and `|` (XPath 1.0 §3.7).
+const UNARY_LEVEL: u8 = 7;
+
+fn op_level(op: BinaryOp) -> u8 {
+    op.binding_power().0 / 2
+}
+
+/// How tightly an expression holds together when printed: operators by precedence,
+/// everything else (literals, calls, paths) as atoms.
+fn level(expr: &Expr) -> u8 {
+    match &expr.kind {
+        ExprKind::Binary(op, _, _) => op_level(*op),
+        ExprKind::Unary(..) => UNARY_LEVEL,
+        _ => u8::MAX,
+    }
+}
+
+fn write_operand(out: &mut String, expr: &Expr, parenthesise: bool) {
+    if parenthesise {
+        out.push('(');
+        write_expr(out, expr);
+        out.push(')');
+    } else {
+        write_expr(out, expr);
     }
 }
 
@@ -83,11 +111,8 @@ fn write_path(out: &mut String, path: &Path) {
     match &path.start {
         PathStart::Root => out.push('/'),
         PathStart::Relative => {}
-        PathStart::Expr(e) => {
-            out.push('(');
-            write_expr(out, e);
-            out.push(')');
-        }
+        // A call starts a path as it is (`instance('l')/root`); anything else is bracketed.
+        PathStart::Expr(e) => write_operand(out, e, !matches!(e.kind, ExprKind::Call(..))),
     }
     let mut first = matches!(path.start, PathStart::Relative | PathStart::Root);
     for step in &path.steps {

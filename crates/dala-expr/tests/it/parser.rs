@@ -164,3 +164,40 @@ fn print_gives_source_that_parses_back() {
         );
     }
 }
+
+#[test]
+fn fuzz_crash_printing_deep_unary_chains_stays_within_the_depth_bound() {
+    // Found by the fuzzer: 140 nested unary minus signs parse, but printing every one with
+    // its own parentheses doubled the nesting past the bound, so the print did not parse back.
+    let src = format!("c - {}Z. - ----Z.", "-".repeat(140));
+    let first = parse(&src);
+    assert!(first.is_ok(), "{:?}", first.diagnostics);
+    let printed = print(&first.expr);
+    let second = parse(&printed);
+    assert!(second.is_ok(), "{printed}: {:?}", second.diagnostics);
+    assert_eq!(sexp(&first.expr), sexp(&second.expr));
+    let chain = (0..250)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(" - ");
+    assert_eq!(
+        print(&parse(&chain).expr),
+        chain,
+        "a left-deep chain prints without parentheses"
+    );
+}
+
+#[test]
+fn print_keeps_only_the_parentheses_precedence_needs() {
+    for (src, printed) in [
+        ("1 - (2 - 3)", "1 - (2 - 3)"),
+        ("(1 - 2) - 3", "1 - 2 - 3"),
+        ("-(a | b)", "-a | b"),
+        ("(-a) | b", "(-a) | b"),
+        ("-(1 + 2) * 3", "-(1 + 2) * 3"),
+        ("(1 or 2) and 3", "(1 or 2) and 3"),
+        ("((((1))))", "1"),
+    ] {
+        assert_eq!(print(&parse(src).expr), printed, "{src}");
+    }
+}
