@@ -3,8 +3,12 @@
 
 mod host;
 pub mod instrument;
+pub mod record;
+pub mod store;
 mod validate;
 
 pub use host::Host;
 pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};
+pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
+pub use store::{MemoryStore, Store, StoreError};
 pub use validate::{Column, Diagnostic, Location, VCode, validate};

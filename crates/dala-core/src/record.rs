@@ -1,0 +1,138 @@
+//! Submission records and export bundles: the versioned formats answers leave a device in.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the submission record and bundle formats.
+pub const RECORD_FORMAT: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Finalized,
+}
+
+/// An answer: a value as a form stores it, or the ordered instances of a repeat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Value(String),
+    Repeat(Vec<BTreeMap<String, Answer>>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub format: u32,
+    /// A UUID, unique across devices: merging bundles dedupes on it.
+    pub instance_id: String,
+    pub instrument_id: String,
+    pub instrument_version: String,
+    pub status: Status,
+    /// ISO 8601 dateTimes on the device's clock.
+    pub started: String,
+    pub updated: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalized: Option<String>,
+    pub enumerator: String,
+    pub device_id: String,
+    /// Relevant answers by question name; repeats as ordered instances.
+    pub answers: BTreeMap<String, Answer>,
+}
+
+/// The first line of a bundle file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleHeader {
+    pub format: u32,
+    pub kind: String,
+    pub instrument_id: String,
+    pub instrument_version: String,
+    pub device_id: String,
+    pub created: String,
+}
+
+pub const BUNDLE_KIND: &str = "dala-bundle";
+
+/// A line of a bundle that could not be taken, and why. Lines count from 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadLine {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    pub header: BundleHeader,
+    pub records: Vec<Submission>,
+    pub bad_lines: Vec<BadLine>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BundleError {
+    #[error("line 1: this is not a Dala bundle: {0}")]
+    Header(String),
+    #[error("line 1: this is bundle format {0}; this version of Dala reads format {RECORD_FORMAT}")]
+    UnsupportedFormat(u32),
+}
+
+/// Writes a bundle: a header line, then one record a line (JSON Lines).
+pub fn write_bundle(header: &BundleHeader, records: &[Submission]) -> String {
+    let mut out = serde_json::to_string(header).unwrap_or_default();
+    out.push('\n');
+    for record in records {
+        out.push_str(&serde_json::to_string(record).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads a bundle. A bad header refuses the file; a bad record line is reported by number
+/// and the good lines are kept.
+pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
+    let mut lines = text.lines().enumerate();
+    let first = lines.next().map(|(_, l)| l).unwrap_or_default();
+    let header: BundleHeader =
+        serde_json::from_str(first).map_err(|e| BundleError::Header(e.to_string()))?;
+    if header.kind != BUNDLE_KIND {
+        return Err(BundleError::Header(format!(
+            "its kind is `{}`, not `{BUNDLE_KIND}`",
+            header.kind
+        )));
+    }
+    if header.format != RECORD_FORMAT {
+        return Err(BundleError::UnsupportedFormat(header.format));
+    }
+    let mut records = Vec::new();
+    let mut bad_lines = Vec::new();
+    for (index, line) in lines {
+        let number = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Submission>(line) {
+            Err(e) => bad_lines.push(BadLine {
+                line: number,
+                message: e.to_string(),
+            }),
+            Ok(r) if r.format != RECORD_FORMAT => bad_lines.push(BadLine {
+                line: number,
+                message: format!("record format {} is not {RECORD_FORMAT}", r.format),
+            }),
+            Ok(r) if r.instrument_id != header.instrument_id => bad_lines.push(BadLine {
+                line: number,
+                message: format!(
+                    "the record is for `{}`, the bundle for `{}`",
+                    r.instrument_id, header.instrument_id
+                ),
+            }),
+            Ok(r) => records.push(r),
+        }
+    }
+    Ok(Bundle {
+        header,
+        records,
+        bad_lines,
+    })
+}
