@@ -294,21 +294,8 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             if is_yes_no(column, source) {
                 continue;
             }
-            let parsed = dala_expr::parse(source);
             let at = format!("{pointer}/{}", column.as_str());
-            for d in &parsed.diagnostics {
-                cx.out.push(Diagnostic {
-                    code: VCode::ExpressionSyntax,
-                    location: Location {
-                        pointer: at.clone(),
-                        question: Some(item.name.clone()),
-                        column: Some(column),
-                        span: Some(d.span),
-                    },
-                    message: d.message.clone(),
-                    expression_code: Some(d.code),
-                });
-            }
+            let parsed = parse_expression(&mut cx, source, &at, Some(&item.name), column);
             let mut refs = Vec::new();
             collect_refs(&parsed.expr, false, &mut refs);
             for (name, span, aggregated) in refs {
@@ -346,24 +333,42 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
         }
     }
     if let Some(name_expr) = &instrument.settings.instance_name {
-        let parsed = dala_expr::parse(name_expr);
-        for d in &parsed.diagnostics {
-            cx.out.push(Diagnostic {
-                code: VCode::ExpressionSyntax,
-                location: Location {
-                    pointer: "/settings/instance_name".into(),
-                    question: None,
-                    column: Some(Column::InstanceName),
-                    span: Some(d.span),
-                },
-                message: d.message.clone(),
-                expression_code: Some(d.code),
-            });
-        }
+        parse_expression(
+            &mut cx,
+            name_expr,
+            "/settings/instance_name",
+            None,
+            Column::InstanceName,
+        );
     }
     check_choice_lists(&mut cx);
     check_cycles(&mut cx, &edges);
     cx.out
+}
+
+/// Parses one expression column, reporting its syntax diagnostics as V003 at `pointer`.
+fn parse_expression(
+    cx: &mut Context<'_>,
+    source: &str,
+    pointer: &str,
+    question: Option<&str>,
+    column: Column,
+) -> dala_expr::Parsed {
+    let parsed = dala_expr::parse(source);
+    for d in &parsed.diagnostics {
+        cx.out.push(Diagnostic {
+            code: VCode::ExpressionSyntax,
+            location: Location {
+                pointer: pointer.to_string(),
+                question: question.map(str::to_string),
+                column: Some(column),
+                span: Some(d.span),
+            },
+            message: d.message.clone(),
+            expression_code: Some(d.code),
+        });
+    }
+    parsed
 }
 
 /// `${name}` references with their spans, and whether each sits directly in an aggregate
@@ -404,30 +409,9 @@ fn collect_refs<'e>(expr: &'e Expr, aggregated: bool, out: &mut Vec<(&'e str, Sp
     }
 }
 
-fn visit<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
-    f(expr);
-    match &expr.kind {
-        ExprKind::Unary(_, e) => visit(e, f),
-        ExprKind::Binary(_, a, b) => {
-            visit(a, f);
-            visit(b, f);
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
-        ExprKind::Path(path) => {
-            if let PathStart::Expr(e) = &path.start {
-                visit(e, f);
-            }
-            for step in &path.steps {
-                step.predicates.iter().for_each(|p| visit(p, f));
-            }
-        }
-        _ => {}
-    }
-}
-
 fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, column: Column) {
     let mut found = Vec::new();
-    visit(expr, &mut |e| {
+    dala_expr::walk(expr, &mut |e| {
         if let ExprKind::Call(function, args) = &e.kind
             && matches!(
                 function,
@@ -478,7 +462,7 @@ fn check_choice_filter(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item)
         columns.extend(choice.extra.keys().map(String::as_str));
     }
     let mut unknown = Vec::new();
-    visit(expr, &mut |e| {
+    dala_expr::walk(expr, &mut |e| {
         if let ExprKind::Path(path) = &e.kind
             && matches!(path.start, PathStart::Relative)
             && let Some(step) = path.steps.first()

@@ -39,33 +39,36 @@ pub use print::{print, sexp};
 pub use span::Span;
 pub use value::{Value, number_to_string, string_to_number};
 
+/// Calls `f` on `expr` and every sub-expression, parents before children, left to right.
+pub fn walk<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
+    f(expr);
+    match &expr.kind {
+        ExprKind::Unary(_, e) => walk(e, f),
+        ExprKind::Binary(_, a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
+        ExprKind::Path(path) => {
+            if let ast::PathStart::Expr(e) = &path.start {
+                walk(e, f);
+            }
+            for step in &path.steps {
+                step.predicates.iter().for_each(|p| walk(p, f));
+            }
+        }
+        ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Ref(_) | ExprKind::Error => {}
+    }
+}
+
 /// The names of every `${name}` an expression refers to, in order of appearance (with
 /// repeats). A form compiler builds its dependency graph from these.
 pub fn references(expr: &Expr) -> Vec<&str> {
     let mut out = Vec::new();
-    collect_references(expr, &mut out);
+    walk(expr, &mut |e| {
+        if let ExprKind::Ref(name) = &e.kind {
+            out.push(name.as_ref());
+        }
+    });
     out
-}
-
-fn collect_references<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
-    match &expr.kind {
-        ExprKind::Ref(name) => out.push(name),
-        ExprKind::Unary(_, e) => collect_references(e, out),
-        ExprKind::Binary(_, a, b) => {
-            collect_references(a, out);
-            collect_references(b, out);
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_references(a, out)),
-        ExprKind::Path(path) => {
-            if let ast::PathStart::Expr(e) = &path.start {
-                collect_references(e, out);
-            }
-            for step in &path.steps {
-                step.predicates
-                    .iter()
-                    .for_each(|p| collect_references(p, out));
-            }
-        }
-        ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}
-    }
 }
