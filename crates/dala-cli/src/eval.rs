@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Args)]
 pub struct EvalArgs {
     /// The expression, as written in a relevant, constraint or calculation column.
+    #[arg(allow_hyphen_values = true)]
     pub expression: String,
 
     /// An answer as a form stores it: `age=34`, `roles=officer driver` (select_multiple:

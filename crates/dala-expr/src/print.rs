@@ -9,11 +9,11 @@ use std::fmt::Write;
 /// nests deeper than the source it came from (and stays within the parser's depth bound).
 pub fn print(expr: &Expr) -> String {
     let mut out = String::new();
-    write_expr(&mut out, expr);
+    write_expr(&mut out, expr, false);
     out
 }
 
-fn write_expr(out: &mut String, expr: &Expr) {
+fn write_expr(out: &mut String, expr: &Expr, before_union: bool) {
     match &expr.kind {
         ExprKind::Number(n) => write_number(out, *n),
         ExprKind::String(s) => write_string(out, s),
@@ -22,15 +22,23 @@ fn write_expr(out: &mut String, expr: &Expr) {
         }
         ExprKind::Unary(UnaryOp::Neg, operand) => {
             out.push('-');
-            write_operand(out, operand, level(operand) < UNARY_LEVEL);
+            let parens = level(operand) < UNARY_LEVEL;
+            write_operand(out, operand, parens, !parens && before_union);
         }
         ExprKind::Binary(op, lhs, rhs) => {
             // Operators are left-associative: an operand of the same level needs parentheses
-            // only on the right.
+            // only on the right. A unary minus on the right needs them only when a `|`
+            // follows, because it would take that `|` into its operand.
             let own = op_level(*op);
-            write_operand(out, lhs, level(lhs) < own);
+            let left = level(lhs) < own;
+            write_operand(out, lhs, left, !left && *op == BinaryOp::Union);
             let _ = write!(out, " {} ", op.symbol());
-            write_operand(out, rhs, level(rhs) <= own);
+            let right = if matches!(rhs.kind, ExprKind::Unary(..)) {
+                before_union
+            } else {
+                level(rhs) <= own
+            };
+            write_operand(out, rhs, right, !right && before_union);
         }
         ExprKind::Call(function, args) => {
             out.push_str(function.name());
@@ -39,7 +47,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_expr(out, arg);
+                write_expr(out, arg, false);
             }
             out.push(')');
         }
@@ -66,13 +74,14 @@ fn level(expr: &Expr) -> u8 {
     }
 }
 
-fn write_operand(out: &mut String, expr: &Expr, parenthesise: bool) {
+/// Writes `expr`, in parentheses if asked; `before_union` says a `|` follows it unbracketed.
+fn write_operand(out: &mut String, expr: &Expr, parenthesise: bool, before_union: bool) {
     if parenthesise {
         out.push('(');
-        write_expr(out, expr);
+        write_expr(out, expr, false);
         out.push(')');
     } else {
-        write_expr(out, expr);
+        write_expr(out, expr, before_union);
     }
 }
 
@@ -112,7 +121,7 @@ fn write_path(out: &mut String, path: &Path) {
         PathStart::Root => out.push('/'),
         PathStart::Relative => {}
         // A call starts a path as it is (`instance('l')/root`); anything else is bracketed.
-        PathStart::Expr(e) => write_operand(out, e, !matches!(e.kind, ExprKind::Call(..))),
+        PathStart::Expr(e) => write_operand(out, e, !matches!(e.kind, ExprKind::Call(..)), false),
     }
     let mut first = matches!(path.start, PathStart::Relative | PathStart::Root);
     for step in &path.steps {
@@ -142,7 +151,7 @@ fn write_path(out: &mut String, path: &Path) {
         }
         for predicate in &step.predicates {
             out.push('[');
-            write_expr(out, predicate);
+            write_expr(out, predicate, false);
             out.push(']');
         }
     }

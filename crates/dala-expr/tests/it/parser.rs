@@ -201,3 +201,29 @@ fn print_keeps_only_the_parentheses_precedence_needs() {
         assert_eq!(print(&parse(src).expr), printed, "{src}");
     }
 }
+
+#[test]
+fn fuzz_crash_unions_of_negatives_print_without_extra_nesting() {
+    // Found by the fuzzer: `2|-2|-2...` nests each `-` around the rest of the union chain;
+    // bracketing every right-hand `-` doubled the depth.
+    let found = "------2|-2|-2|---------22|-2|---------2|--------22|-2|---------2|-2|-2|-----------2|-2|-2|---------44|-2|---------2|-2|-2|---------nu|-2|-2|--ff----nu|-2|_-2|--2|-2|-----------2|-2|-2|---------44|-2|---------2|-2|-2|---------nu|-2|-2|--ff----nu|-2|_-2|--ff";
+    assert_eq!(
+        sexp(&parse(&print(&parse(found).expr)).expr),
+        sexp(&parse(found).expr)
+    );
+    let src = (0..60).map(|_| "-2").collect::<Vec<_>>().join("|");
+    let first = parse(&src);
+    assert!(first.is_ok(), "{:?}", first.diagnostics);
+    let printed = print(&first.expr);
+    assert!(!printed.contains('('), "{printed}");
+    assert_eq!(sexp(&parse(&printed).expr), sexp(&first.expr));
+    for (src, printed) in [
+        ("(a | -b) | c", "a | (-b) | c"),
+        ("a | -b", "a | -b"),
+        ("a * -b", "a * -b"),
+    ] {
+        let tree = parse(src);
+        assert_eq!(print(&tree.expr), printed, "{src}");
+        assert_eq!(sexp(&parse(printed).expr), sexp(&tree.expr), "{src}");
+    }
+}
