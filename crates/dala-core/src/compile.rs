@@ -1,0 +1,314 @@
+//! Instrument -> compiled form: every expression parsed once, items flattened into a table,
+//! and the dependency graph ordered once, so an answer re-evaluates only its dependents.
+
+use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
+use crate::validate::{Diagnostic, validate};
+use dala_expr::Expr;
+use std::collections::HashMap;
+
+/// Index of an item in [`Form::items`].
+pub type ItemId = usize;
+
+/// A label or hint with `${name}` references to fill in (ODK's output values).
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub text: Text,
+    /// Names referenced in any language's text.
+    pub refs: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Expressions {
+    pub relevant: Option<Expr>,
+    pub required: Option<Expr>,
+    pub constraint: Option<Expr>,
+    pub calculation: Option<Expr>,
+    pub read_only: Option<Expr>,
+    pub choice_filter: Option<Expr>,
+    pub repeat_count: Option<Expr>,
+    /// A default that is an expression (`today()`, `${other}`); a plain default is `default_value`.
+    pub default: Option<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledItem {
+    pub item: Item,
+    pub parent: Option<ItemId>,
+    /// The repeats this item is inside, outermost first (not counting itself).
+    pub repeats: Vec<ItemId>,
+    pub children: Vec<ItemId>,
+    pub exprs: Expressions,
+    pub default_value: Option<String>,
+    /// `required`/`read_only` written as yes/true.
+    pub always_required: bool,
+    pub always_read_only: bool,
+    pub label: Template,
+    pub hint: Template,
+    /// Items whose state this item's expressions or labels read.
+    pub depends_on: Vec<ItemId>,
+    /// The item named in `trigger`, if any: the calculation runs only when it changes.
+    pub trigger: Option<ItemId>,
+}
+
+impl CompiledItem {
+    /// The repeat chain of this item's own instances: its enclosing repeats, plus itself if it
+    /// is a repeat.
+    pub fn scope(&self, id: ItemId) -> Vec<ItemId> {
+        let mut scope = self.repeats.clone();
+        if self.item.item_type == ItemType::Repeat {
+            scope.push(id);
+        }
+        scope
+    }
+}
+
+/// A validated instrument, ready for the engine.
+#[derive(Clone, Debug)]
+pub struct Form {
+    pub instrument: Instrument,
+    pub items: Vec<CompiledItem>,
+    pub top: Vec<ItemId>,
+    pub by_name: HashMap<String, ItemId>,
+    /// Items in dependency order: an item comes after everything it reads.
+    pub order: Vec<ItemId>,
+    /// Position of each item in `order`.
+    pub rank: Vec<usize>,
+    /// For each item, the items that read it (directly).
+    pub dependents: Vec<Vec<ItemId>>,
+    pub instance_name: Option<Expr>,
+}
+
+fn yes(source: &Option<String>) -> bool {
+    matches!(
+        source
+            .as_deref()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .as_deref(),
+        Some("yes" | "true" | "true()")
+    )
+}
+
+fn expression(source: &Option<String>, yes_no: bool) -> Option<Expr> {
+    let source = source.as_deref()?.trim();
+    if source.is_empty()
+        || (yes_no
+            && matches!(
+                source.to_ascii_lowercase().as_str(),
+                "yes" | "no" | "true" | "false"
+            ))
+    {
+        return None;
+    }
+    Some(dala_expr::parse(source).expr)
+}
+
+fn template(text: &Text) -> Template {
+    let mut refs = Vec::new();
+    for value in text.0.values() {
+        let mut rest = value.as_str();
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            refs.push(after[..end].to_string());
+            rest = &after[end + 1..];
+        }
+    }
+    refs.sort();
+    refs.dedup();
+    Template {
+        text: text.clone(),
+        refs,
+    }
+}
+
+impl Form {
+    /// Compiles a valid instrument. Errors (not warnings) from [`validate`] refuse it.
+    pub fn compile(instrument: &Instrument) -> Result<Form, Vec<Diagnostic>> {
+        let errors: Vec<Diagnostic> = validate(instrument)
+            .into_iter()
+            .filter(|d| !d.code.is_warning())
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut form = Form {
+            instrument: instrument.clone(),
+            items: Vec::new(),
+            top: Vec::new(),
+            by_name: HashMap::new(),
+            order: Vec::new(),
+            rank: Vec::new(),
+            dependents: Vec::new(),
+            instance_name: expression(&instrument.settings.instance_name, false),
+        };
+        form.top = instrument
+            .survey
+            .iter()
+            .map(|item| form.add(item, None, &[]))
+            .collect();
+        form.link();
+        form.sort();
+        Ok(form)
+    }
+
+    fn add(&mut self, item: &Item, parent: Option<ItemId>, repeats: &[ItemId]) -> ItemId {
+        let id = self.items.len();
+        let default_is_expression = item
+            .default
+            .as_deref()
+            .is_some_and(|d| d.contains("${") || d.contains('('));
+        self.items.push(CompiledItem {
+            item: Item {
+                children: Vec::new(),
+                ..item.clone()
+            },
+            parent,
+            repeats: repeats.to_vec(),
+            children: Vec::new(),
+            exprs: Expressions {
+                relevant: expression(&item.relevant, false),
+                required: expression(&item.required, true),
+                constraint: expression(&item.constraint, false),
+                calculation: expression(&item.calculation, false),
+                read_only: expression(&item.read_only, true),
+                choice_filter: expression(&item.choice_filter, false),
+                repeat_count: expression(&item.repeat_count, false),
+                default: if default_is_expression {
+                    expression(&item.default, false)
+                } else {
+                    None
+                },
+            },
+            default_value: if default_is_expression {
+                None
+            } else {
+                item.default.clone()
+            },
+            always_required: yes(&item.required),
+            always_read_only: yes(&item.read_only),
+            label: template(&item.label),
+            hint: template(&item.hint),
+            depends_on: Vec::new(),
+            trigger: None,
+        });
+        self.by_name.insert(item.name.clone(), id);
+        let mut inner = repeats.to_vec();
+        if item.item_type == ItemType::Repeat {
+            inner.push(id);
+        }
+        let children = item
+            .children
+            .iter()
+            .map(|child| self.add(child, Some(id), &inner))
+            .collect();
+        self.items[id].children = children;
+        id
+    }
+
+    /// Resolves every reference to an item id and builds the reverse (dependents) map.
+    fn link(&mut self) {
+        let n = self.items.len();
+        self.dependents = vec![Vec::new(); n];
+        for id in 0..n {
+            let compiled = &self.items[id];
+            let mut names: Vec<String> = Vec::new();
+            let e = &compiled.exprs;
+            let trigger = compiled.item.trigger.as_deref().map(|t| {
+                t.trim()
+                    .trim_start_matches("${")
+                    .trim_end_matches('}')
+                    .to_string()
+            });
+            for expr in [
+                &e.relevant,
+                &e.required,
+                &e.constraint,
+                &e.read_only,
+                &e.choice_filter,
+                &e.repeat_count,
+                &e.default,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                names.extend(dala_expr::references(expr).into_iter().map(str::to_string));
+            }
+            // With a trigger, the calculation runs when the trigger changes, not when its inputs do.
+            match (&trigger, &e.calculation) {
+                (Some(t), _) => names.push(t.clone()),
+                (None, Some(calculation)) => names.extend(
+                    dala_expr::references(calculation)
+                        .into_iter()
+                        .map(str::to_string),
+                ),
+                (None, None) => {}
+            }
+            names.extend(compiled.label.refs.iter().cloned());
+            names.extend(compiled.hint.refs.iter().cloned());
+            let mut depends_on: Vec<ItemId> = names
+                .iter()
+                .filter_map(|name| self.by_name.get(name).copied())
+                .collect();
+            // A child's relevance follows its group's.
+            if let Some(parent) = compiled.parent {
+                depends_on.push(parent);
+            }
+            depends_on.sort_unstable();
+            depends_on.dedup();
+            depends_on.retain(|d| *d != id);
+            for d in &depends_on {
+                self.dependents[*d].push(id);
+            }
+            self.items[id].trigger = trigger.and_then(|t| self.by_name.get(&t).copied());
+            self.items[id].depends_on = depends_on;
+        }
+    }
+
+    /// Kahn's algorithm, taking items in document order when several are ready, so the
+    /// order is stable. Validation has already refused cycles.
+    fn sort(&mut self) {
+        let n = self.items.len();
+        let mut missing: Vec<usize> = self.items.iter().map(|i| i.depends_on.len()).collect();
+        let mut ready: std::collections::BTreeSet<ItemId> =
+            (0..n).filter(|i| missing[*i] == 0).collect();
+        while let Some(id) = ready.pop_first() {
+            self.order.push(id);
+            for &d in &self.dependents[id] {
+                missing[d] -= 1;
+                if missing[d] == 0 {
+                    ready.insert(d);
+                }
+            }
+        }
+        // Anything left is in a cycle that validation let through (a self-reference in a
+        // label, say): evaluate it last, in document order, rather than never.
+        let placed: std::collections::HashSet<ItemId> = self.order.iter().copied().collect();
+        self.order.extend((0..n).filter(|i| !placed.contains(i)));
+        self.rank = vec![0; n];
+        for (position, id) in self.order.iter().enumerate() {
+            self.rank[*id] = position;
+        }
+    }
+
+    pub fn item(&self, id: ItemId) -> &CompiledItem {
+        &self.items[id]
+    }
+
+    pub fn id(&self, name: &str) -> Option<ItemId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The choices of a select's list (before any filter).
+    pub fn list(&self, id: ItemId) -> &[Choice] {
+        self.items[id]
+            .item
+            .list
+            .as_deref()
+            .and_then(|l| self.instrument.choices.get(l))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub fn default_language(&self) -> Option<&str> {
+        self.instrument.settings.default_language.as_deref()
+    }
+}

@@ -1,0 +1,920 @@
+//! The form engine: a plain state machine over a compiled form. `answer(node, value)`
+//! returns a [`ChangeSet`] listing exactly what changed; there are no signals inside.
+//!
+//! Nodes are addressed by item and *instance path*: one stable instance id per repeat the
+//! item is inside (and its own, for a repeat). Ids never shift when an instance is removed;
+//! `position()` comes from the order of the ids in their container.
+
+mod env;
+mod pages;
+mod values;
+
+use crate::compile::{Form, ItemId};
+use crate::host::Host;
+use crate::instrument::{Choice, ItemType};
+use crate::record::{Answer, RECORD_FORMAT, Status, Submission};
+use dala_expr::Value;
+use env::NodeEnv;
+pub use pages::{Page, Problem, ProblemKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub type Path = Vec<u32>;
+
+/// One node: an item in one repeat instance (or the only one, outside repeats).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeRef {
+    pub item: ItemId,
+    pub path: Path,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum What {
+    Value,
+    Relevant,
+    Required,
+    ReadOnly,
+    Constraint,
+    Label,
+    Hint,
+    Choices,
+    InstanceAdded,
+    InstanceRemoved,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub node: NodeRef,
+    pub what: What,
+}
+
+/// Everything an answer changed, in evaluation order, so a UI updates only those nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub changes: Vec<Change>,
+}
+
+impl ChangeSet {
+    pub fn contains(&self, node: &NodeRef, what: What) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.node == *node && c.what == what)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AnswerError {
+    #[error("there is no such question or instance")]
+    NoSuchNode,
+    #[error("`{0}` cannot be answered: it is calculated, read-only, a note or not relevant")]
+    NotAnswerable(String),
+    #[error("`{value}` is not a valid answer to `{question}`: {reason}")]
+    Invalid {
+        question: String,
+        value: String,
+        reason: String,
+    },
+    #[error("`{0}` is not a repeat whose instances the enumerator adds and removes")]
+    NotARepeat(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct NodeState {
+    value: String,
+    /// Relevant itself and inside relevant groups.
+    relevant: bool,
+    required: bool,
+    read_only: bool,
+    /// The constraint holds (or there is none, or the value is empty).
+    constraint_ok: bool,
+    label: String,
+    hint: String,
+    /// Indexes into the list after choice_filter, for selects with one.
+    choices: Option<Vec<usize>>,
+    /// The last evaluation error of any of this node's expressions, shown to the designer.
+    error: Option<String>,
+    /// Computed at least once (expression defaults apply at the first computation, as an
+    /// XForm applies them when the form or the repeat instance is created).
+    initialized: bool,
+}
+
+pub struct Engine {
+    form: Form,
+    host: Box<dyn Host>,
+    nodes: HashMap<NodeRef, NodeState>,
+    /// Instance ids of each repeat, in order, by (repeat item, path of the enclosing instance).
+    containers: HashMap<(ItemId, Path), Vec<u32>>,
+    next_instance: u32,
+    instance_id: String,
+    started: String,
+    pub enumerator: String,
+}
+
+impl Engine {
+    /// A new, empty interview: defaults applied, everything computed once.
+    pub fn new(form: Form, host: Box<dyn Host>) -> Engine {
+        let instance_id = format!("uuid:{}", host.uuid());
+        let started = dala_expr::Value::DateTime(host.now()).to_xpath_string();
+        let mut engine = Engine {
+            form,
+            host,
+            nodes: HashMap::new(),
+            containers: HashMap::new(),
+            next_instance: 1,
+            instance_id,
+            started,
+            enumerator: String::new(),
+        };
+        engine.build(&[], &engine.form.top.clone(), None);
+        engine.recompute_all();
+        engine
+    }
+
+    /// Reopens a record (a draft, to go on with it): its answers and repeat instances restored,
+    /// everything recomputed.
+    pub fn resume(form: Form, host: Box<dyn Host>, record: &Submission) -> Engine {
+        let mut engine = Engine::new(form, host);
+        engine.instance_id = record.instance_id.clone();
+        engine.started = record.started.clone();
+        engine.enumerator = record.enumerator.clone();
+        let top = engine.form.top.clone();
+        engine.restore(&top, &[], &record.answers);
+        engine.recompute_all();
+        engine
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
+    /// The node of question `name` in the given instances (0-based positions, outermost repeat first).
+    pub fn node(&self, name: &str, positions: &[usize]) -> Option<NodeRef> {
+        let item = self.form.id(name)?;
+        let scope = self.form.item(item).scope(item);
+        if scope.len() != positions.len() {
+            return None;
+        }
+        let mut path = Vec::new();
+        for (repeat, position) in scope.iter().zip(positions) {
+            let id = *self
+                .containers
+                .get(&(*repeat, path.clone()))?
+                .get(*position)?;
+            path.push(id);
+        }
+        let node = NodeRef { item, path };
+        self.nodes.contains_key(&node).then_some(node)
+    }
+
+    pub fn name(&self, node: &NodeRef) -> &str {
+        &self.form.item(node.item).item.name
+    }
+
+    fn state(&self, node: &NodeRef) -> Option<&NodeState> {
+        self.nodes.get(node)
+    }
+
+    pub fn value(&self, node: &NodeRef) -> &str {
+        self.state(node).map_or("", |s| s.value.as_str())
+    }
+
+    pub fn relevant(&self, node: &NodeRef) -> bool {
+        self.state(node).is_some_and(|s| s.relevant)
+    }
+
+    pub fn required(&self, node: &NodeRef) -> bool {
+        self.state(node).is_some_and(|s| s.required)
+    }
+
+    pub fn read_only(&self, node: &NodeRef) -> bool {
+        self.state(node).is_none_or(|s| s.read_only)
+    }
+
+    /// The constraint is violated (an empty answer violates nothing: that is `required`'s job).
+    pub fn constraint_violated(&self, node: &NodeRef) -> bool {
+        self.state(node).is_some_and(|s| !s.constraint_ok)
+    }
+
+    /// The designer's constraint message in `language`, or a generic one.
+    pub fn constraint_message(&self, node: &NodeRef, language: &str) -> String {
+        let item = &self.form.item(node.item).item;
+        item.constraint_message
+            .get(language, self.form.default_language())
+            .map_or_else(|| "This answer is not allowed.".to_string(), str::to_string)
+    }
+
+    pub fn required_message(&self, node: &NodeRef, language: &str) -> String {
+        let item = &self.form.item(node.item).item;
+        item.required_message
+            .get(language, self.form.default_language())
+            .map_or_else(
+                || "This question requires an answer.".to_string(),
+                str::to_string,
+            )
+    }
+
+    /// The error of the last evaluation of one of this node's expressions, if any.
+    pub fn error(&self, node: &NodeRef) -> Option<&str> {
+        self.state(node).and_then(|s| s.error.as_deref())
+    }
+
+    /// The label in `language` with `${name}` references filled in with current values.
+    pub fn label(&self, node: &NodeRef, language: &str) -> String {
+        self.fill(node, &self.form.item(node.item).label.text, language)
+    }
+
+    pub fn hint(&self, node: &NodeRef, language: &str) -> String {
+        self.fill(node, &self.form.item(node.item).hint.text, language)
+    }
+
+    /// The choices offered after choice_filter.
+    pub fn choices(&self, node: &NodeRef) -> Vec<&Choice> {
+        let list = self.form.list(node.item);
+        match self.state(node).and_then(|s| s.choices.as_ref()) {
+            Some(indexes) => indexes.iter().filter_map(|i| list.get(*i)).collect(),
+            None => list.iter().collect(),
+        }
+    }
+
+    /// The instances of a repeat in the given enclosing instance, in order.
+    pub fn instances(&self, repeat: ItemId, parent: &[u32]) -> Vec<NodeRef> {
+        self.containers
+            .get(&(repeat, parent.to_vec()))
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| {
+                        let mut path = parent.to_vec();
+                        path.push(*id);
+                        NodeRef { item: repeat, path }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Answers a question. The value is as a form stores it (see `values`); the empty string
+    /// clears the answer.
+    pub fn answer(&mut self, node: &NodeRef, value: &str) -> Result<ChangeSet, AnswerError> {
+        let state = self.nodes.get(node).ok_or(AnswerError::NoSuchNode)?;
+        let item = self.form.item(node.item);
+        let name = item.item.name.clone();
+        if !item.item.item_type.takes_input() || state.read_only || !state.relevant {
+            return Err(AnswerError::NotAnswerable(name));
+        }
+        let value = values::normalise(&self.form, node.item, value).map_err(|reason| {
+            AnswerError::Invalid {
+                question: name,
+                value: value.to_string(),
+                reason,
+            }
+        })?;
+        let mut changes = ChangeSet::default();
+        if state.value == value {
+            return Ok(changes);
+        }
+        if let Some(state) = self.nodes.get_mut(node) {
+            state.value = value;
+        }
+        changes.changes.push(Change {
+            node: node.clone(),
+            what: What::Value,
+        });
+        let mut seeds = BTreeMap::new();
+        seeds.insert(node.item, vec![node.path.clone()]);
+        // The node's own constraint and label read `.`.
+        self.recompute(node, &mut changes);
+        self.propagate(seeds, &mut changes);
+        Ok(changes)
+    }
+
+    /// Adds an instance at the end of a repeat that has no repeat_count.
+    pub fn add_instance(
+        &mut self,
+        repeat: ItemId,
+        parent: &[u32],
+    ) -> Result<(NodeRef, ChangeSet), AnswerError> {
+        let compiled = self.form.item(repeat);
+        if compiled.item.item_type != ItemType::Repeat || compiled.exprs.repeat_count.is_some() {
+            return Err(AnswerError::NotARepeat(compiled.item.name.clone()));
+        }
+        let mut changes = ChangeSet::default();
+        let node = self.create_instance(repeat, parent, &mut changes);
+        let seeds = self.structure_seeds(repeat, &node.path);
+        self.propagate(seeds, &mut changes);
+        Ok((node, changes))
+    }
+
+    /// Removes an instance of a repeat that has no repeat_count.
+    pub fn remove_instance(&mut self, instance: &NodeRef) -> Result<ChangeSet, AnswerError> {
+        let compiled = self.form.item(instance.item);
+        if compiled.item.item_type != ItemType::Repeat || compiled.exprs.repeat_count.is_some() {
+            return Err(AnswerError::NotARepeat(compiled.item.name.clone()));
+        }
+        if !self.nodes.contains_key(instance) {
+            return Err(AnswerError::NoSuchNode);
+        }
+        let mut changes = ChangeSet::default();
+        self.delete_instance(instance, &mut changes);
+        let parent = &instance.path[..instance.path.len() - 1];
+        let seeds = self.structure_seeds(instance.item, parent);
+        self.propagate(seeds, &mut changes);
+        Ok(changes)
+    }
+
+    /// The record of this interview: relevant answers (repeats as ordered instances),
+    /// calculate values kept, notes and groups left out.
+    pub fn record(&self, status: Status) -> Submission {
+        let now = dala_expr::Value::DateTime(self.host.now()).to_xpath_string();
+        Submission {
+            format: RECORD_FORMAT,
+            instance_id: self.instance_id.clone(),
+            instrument_id: self.form.instrument.settings.form_id.clone(),
+            instrument_version: self.form.instrument.settings.version.clone(),
+            status,
+            started: self.started.clone(),
+            updated: now.clone(),
+            finalized: (status == Status::Finalized).then_some(now),
+            enumerator: self.enumerator.clone(),
+            device_id: self.host.device_id(),
+            answers: self.answers(&self.form.top, &[]),
+        }
+    }
+
+    fn answers(&self, items: &[ItemId], path: &[u32]) -> BTreeMap<String, Answer> {
+        let mut out = BTreeMap::new();
+        for &id in items {
+            let compiled = self.form.item(id);
+            match compiled.item.item_type {
+                ItemType::Note => {}
+                ItemType::Group => {
+                    if self.relevant(&NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    }) {
+                        out.extend(self.answers(&compiled.children, path));
+                    }
+                }
+                ItemType::Repeat => {
+                    let instances: Vec<BTreeMap<String, Answer>> = self
+                        .instances(id, path)
+                        .into_iter()
+                        .filter(|instance| self.relevant(instance))
+                        .map(|instance| self.answers(&compiled.children, &instance.path))
+                        .collect();
+                    out.insert(compiled.item.name.clone(), Answer::Repeat(instances));
+                }
+                _ => {
+                    let node = NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    };
+                    if self.relevant(&node) {
+                        out.insert(
+                            compiled.item.name.clone(),
+                            Answer::Value(self.value(&node).to_string()),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    // ---- structure -------------------------------------------------------------------
+
+    /// Creates the nodes of `items` under `path`, with initial repeat instances.
+    fn build(&mut self, path: &[u32], items: &[ItemId], changes: Option<&mut ChangeSet>) {
+        let mut changes = changes;
+        for &id in items {
+            let compiled = self.form.item(id);
+            if compiled.item.item_type == ItemType::Repeat {
+                self.containers.entry((id, path.to_vec())).or_default();
+                // A repeat without a count starts with one instance, as an XForm does.
+                if compiled.exprs.repeat_count.is_none() {
+                    let mut scratch = ChangeSet::default();
+                    let node = self.create_instance(id, path, &mut scratch);
+                    if let Some(c) = changes.as_deref_mut() {
+                        c.changes.extend(scratch.changes);
+                    }
+                    let _ = node;
+                }
+                continue;
+            }
+            let node = NodeRef {
+                item: id,
+                path: path.to_vec(),
+            };
+            let value = compiled.default_value.clone().unwrap_or_default();
+            self.nodes.insert(
+                node,
+                NodeState {
+                    value,
+                    relevant: true,
+                    constraint_ok: true,
+                    ..NodeState::default()
+                },
+            );
+            let children = compiled.children.clone();
+            self.build(path, &children, changes.as_deref_mut());
+        }
+    }
+
+    fn create_instance(
+        &mut self,
+        repeat: ItemId,
+        parent: &[u32],
+        changes: &mut ChangeSet,
+    ) -> NodeRef {
+        let id = self.next_instance;
+        self.next_instance += 1;
+        self.containers
+            .entry((repeat, parent.to_vec()))
+            .or_default()
+            .push(id);
+        let mut path = parent.to_vec();
+        path.push(id);
+        let node = NodeRef {
+            item: repeat,
+            path: path.clone(),
+        };
+        self.nodes.insert(
+            node.clone(),
+            NodeState {
+                relevant: true,
+                constraint_ok: true,
+                ..NodeState::default()
+            },
+        );
+        let children = self.form.item(repeat).children.clone();
+        self.build(&path, &children, Some(changes));
+        changes.changes.push(Change {
+            node: node.clone(),
+            what: What::InstanceAdded,
+        });
+        // Compute the new instance's own nodes once, in dependency order.
+        let mut inside: Vec<ItemId> = self.descendants(repeat);
+        inside.push(repeat);
+        inside.sort_by_key(|i| self.form.rank[*i]);
+        for item in inside {
+            for node in self.nodes_under(item, &path) {
+                self.recompute(&node, &mut ChangeSet::default());
+            }
+        }
+        node
+    }
+
+    fn delete_instance(&mut self, instance: &NodeRef, changes: &mut ChangeSet) {
+        let parent = instance.path[..instance.path.len() - 1].to_vec();
+        let id = *instance.path.last().unwrap_or(&0);
+        if let Some(ids) = self.containers.get_mut(&(instance.item, parent)) {
+            ids.retain(|i| *i != id);
+        }
+        let prefix = &instance.path;
+        self.nodes.retain(|node, _| !node.path.starts_with(prefix));
+        self.containers
+            .retain(|(_, path), _| !path.starts_with(prefix));
+        changes.changes.push(Change {
+            node: instance.clone(),
+            what: What::InstanceRemoved,
+        });
+    }
+
+    fn descendants(&self, item: ItemId) -> Vec<ItemId> {
+        let mut out = Vec::new();
+        let mut stack = self.form.item(item).children.clone();
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            stack.extend(self.form.item(id).children.iter().copied());
+        }
+        out
+    }
+
+    /// After instances of `repeat` were added or removed under `at`, everything that reads
+    /// the repeat or anything inside it must look again.
+    fn structure_seeds(&self, repeat: ItemId, at: &[u32]) -> BTreeMap<ItemId, Vec<Path>> {
+        let mut seeds = BTreeMap::new();
+        seeds.insert(repeat, vec![at.to_vec()]);
+        for d in self.descendants(repeat) {
+            seeds.insert(d, vec![at.to_vec()]);
+        }
+        seeds
+    }
+
+    /// Every node of `item` whose path starts with `prefix`.
+    fn nodes_under(&self, item: ItemId, prefix: &[u32]) -> Vec<NodeRef> {
+        let scope = self.form.item(item).scope(item);
+        self.paths_under(&scope, prefix)
+            .into_iter()
+            .map(|path| NodeRef { item, path })
+            .filter(|n| self.nodes.contains_key(n))
+            .collect()
+    }
+
+    /// Every instance path of the repeat chain `scope` that starts with `prefix`.
+    fn paths_under(&self, scope: &[ItemId], prefix: &[u32]) -> Vec<Path> {
+        let start = prefix.len().min(scope.len());
+        let mut paths: Vec<Path> = vec![prefix[..start].to_vec()];
+        for repeat in &scope[start..] {
+            let mut next = Vec::new();
+            for path in &paths {
+                if let Some(ids) = self.containers.get(&(*repeat, path.clone())) {
+                    for id in ids {
+                        let mut p = path.clone();
+                        p.push(*id);
+                        next.push(p);
+                    }
+                }
+            }
+            paths = next;
+        }
+        paths
+    }
+
+    // ---- recalculation ---------------------------------------------------------------
+
+    fn recompute_all(&mut self) {
+        let order = self.form.order.clone();
+        for item in order {
+            for node in self.nodes_under(item, &[]) {
+                self.recompute(&node, &mut ChangeSet::default());
+            }
+            self.update_counts(item, &[], &mut ChangeSet::default());
+        }
+    }
+
+    /// For a repeat with a repeat_count: brings every container under `prefix` to its count.
+    /// Returns the containers whose instances changed.
+    fn update_counts(
+        &mut self,
+        item: ItemId,
+        prefix: &[u32],
+        changes: &mut ChangeSet,
+    ) -> Vec<Path> {
+        let compiled = self.form.item(item);
+        if compiled.item.item_type != ItemType::Repeat || compiled.exprs.repeat_count.is_none() {
+            return Vec::new();
+        }
+        let parents = self.paths_under(&compiled.repeats.clone(), prefix);
+        parents
+            .into_iter()
+            .filter(|parent| self.apply_repeat_count(item, parent, changes))
+            .collect()
+    }
+
+    /// Re-evaluates the dependents of the seeds (item -> paths under which it changed), in
+    /// dependency order, and only in the instances the change can reach.
+    fn propagate(&mut self, seeds: BTreeMap<ItemId, Vec<Path>>, changes: &mut ChangeSet) {
+        let mut changed: HashMap<ItemId, Vec<Path>> = seeds.into_iter().collect();
+        // Everything downstream of the seeds, in dependency order.
+        let mut affected = BTreeSet::new();
+        let mut stack: Vec<ItemId> = changed.keys().copied().collect();
+        while let Some(id) = stack.pop() {
+            for &d in &self.form.dependents[id] {
+                if affected.insert((self.form.rank[d], d)) {
+                    stack.push(d);
+                }
+            }
+        }
+        for (_, item) in affected {
+            let scope = self.form.item(item).scope(item);
+            let mut prefixes: BTreeSet<Path> = BTreeSet::new();
+            for dep in &self.form.item(item).depends_on {
+                let Some(paths) = changed.get(dep) else {
+                    continue;
+                };
+                let dep_scope = self.form.item(*dep).scope(*dep);
+                let common = scope
+                    .iter()
+                    .zip(&dep_scope)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                for path in paths {
+                    prefixes.insert(path[..common.min(path.len())].to_vec());
+                }
+            }
+            let mut changed_here = Vec::new();
+            for prefix in prefixes {
+                for node in self.nodes_under(item, &prefix) {
+                    if self.recompute_with_trigger(&node, &changed, changes) {
+                        changed_here.push(node.path.clone());
+                    }
+                }
+                changed_here.extend(self.update_counts(item, &prefix, changes));
+            }
+            if !changed_here.is_empty() {
+                changed.insert(item, changed_here);
+            }
+        }
+    }
+
+    fn recompute_with_trigger(
+        &mut self,
+        node: &NodeRef,
+        changed: &HashMap<ItemId, Vec<Path>>,
+        changes: &mut ChangeSet,
+    ) -> bool {
+        let trigger = self.form.item(node.item).trigger;
+        let run_calculation = trigger.is_none_or(|t| changed.contains_key(&t));
+        self.recompute_inner(node, changes, run_calculation)
+    }
+
+    fn recompute(&mut self, node: &NodeRef, changes: &mut ChangeSet) -> bool {
+        let trigger = self.form.item(node.item).trigger;
+        self.recompute_inner(node, changes, trigger.is_none())
+    }
+
+    /// Recomputes one node's state; records what changed; true if anything did.
+    fn recompute_inner(
+        &mut self,
+        node: &NodeRef,
+        changes: &mut ChangeSet,
+        run_calculation: bool,
+    ) -> bool {
+        let Some(old) = self.nodes.get(node).cloned() else {
+            return false;
+        };
+        let compiled = self.form.item(node.item).clone();
+        let mut new = old.clone();
+        new.error = None;
+        let mut error = |e: dala_expr::Diagnostic, column: &str| {
+            new.error
+                .get_or_insert_with(|| format!("{column}: {}", e.message));
+        };
+        let env = NodeEnv::new(self, node);
+        let parent_relevant = match compiled.parent {
+            Some(parent) => {
+                let parent_path = node.path[..self.form.item(parent).scope(parent).len()].to_vec();
+                self.relevant(&NodeRef {
+                    item: parent,
+                    path: parent_path,
+                })
+            }
+            None => true,
+        };
+        let own_relevant = match &compiled.exprs.relevant {
+            Some(e) => dala_expr::evaluate_boolean(e, &env).unwrap_or_else(|d| {
+                error(d, "relevant");
+                true
+            }),
+            None => true,
+        };
+        new.relevant = parent_relevant && own_relevant;
+        new.required = compiled.always_required
+            || compiled.exprs.required.as_ref().is_some_and(|e| {
+                dala_expr::evaluate_boolean(e, &env).unwrap_or_else(|d| {
+                    error(d, "required");
+                    false
+                })
+            });
+        new.read_only = compiled.always_read_only
+            || matches!(
+                compiled.item.item_type,
+                ItemType::Calculate | ItemType::Note
+            )
+            || compiled.exprs.read_only.as_ref().is_some_and(|e| {
+                dala_expr::evaluate_boolean(e, &env).unwrap_or_else(|d| {
+                    error(d, "read_only");
+                    false
+                })
+            });
+        if run_calculation && let Some(e) = &compiled.exprs.calculation {
+            new.value = if new.relevant {
+                match dala_expr::evaluate(e, &env) {
+                    Ok(v) => values::stored(&compiled.item.item_type, &v),
+                    Err(d) => {
+                        error(d, "calculation");
+                        String::new()
+                    }
+                }
+            } else {
+                String::new()
+            };
+        }
+        if let Some(e) = &compiled.exprs.default
+            && !old.initialized
+            && old.value.is_empty()
+        {
+            match dala_expr::evaluate(e, &env) {
+                Ok(v) => new.value = values::stored(&compiled.item.item_type, &v),
+                Err(d) => error(d, "default"),
+            }
+        }
+        new.initialized = true;
+        new.constraint_ok = match &compiled.exprs.constraint {
+            Some(e) if !new.value.is_empty() && new.relevant => {
+                let env = env.with_current(&new.value);
+                dala_expr::evaluate_boolean(e, &env).unwrap_or_else(|d| {
+                    error(d, "constraint");
+                    false
+                })
+            }
+            _ => true,
+        };
+        if let Some(e) = &compiled.exprs.choice_filter {
+            let list = self.form.list(node.item);
+            let mut kept = Vec::new();
+            for (i, choice) in list.iter().enumerate() {
+                match dala_expr::evaluate_boolean(e, &env.for_choice(choice)) {
+                    Ok(true) => kept.push(i),
+                    Ok(false) => {}
+                    Err(d) => error(d, "choice_filter"),
+                }
+            }
+            new.choices = Some(kept);
+        }
+        let language = self
+            .form
+            .default_language()
+            .unwrap_or("default")
+            .to_string();
+        drop(env);
+        new.label = if compiled.label.refs.is_empty() {
+            String::new()
+        } else {
+            self.fill(node, &compiled.label.text, &language)
+        };
+        new.hint = if compiled.hint.refs.is_empty() {
+            String::new()
+        } else {
+            self.fill(node, &compiled.hint.text, &language)
+        };
+
+        let mut any = false;
+        for (what, differs) in [
+            (What::Value, new.value != old.value),
+            (What::Relevant, new.relevant != old.relevant),
+            (What::Required, new.required != old.required),
+            (What::ReadOnly, new.read_only != old.read_only),
+            (What::Constraint, new.constraint_ok != old.constraint_ok),
+            (What::Label, new.label != old.label),
+            (What::Hint, new.hint != old.hint),
+            (What::Choices, new.choices != old.choices),
+        ] {
+            if differs {
+                any = true;
+                changes.changes.push(Change {
+                    node: node.clone(),
+                    what,
+                });
+            }
+        }
+        // A filtered select whose answer is no longer offered loses it.
+        if let (Some(kept), ItemType::SelectOne) = (&new.choices, compiled.item.item_type)
+            && !new.value.is_empty()
+            && !kept.iter().any(|i| {
+                self.form
+                    .list(node.item)
+                    .get(*i)
+                    .is_some_and(|c| c.name == new.value)
+            })
+        {
+            new.value.clear();
+            if !changes.contains(node, What::Value) {
+                changes.changes.push(Change {
+                    node: node.clone(),
+                    what: What::Value,
+                });
+            }
+            any = true;
+        }
+        self.nodes.insert(node.clone(), new);
+        any
+    }
+
+    /// Makes the number of instances of a counted repeat in the container at `parent` match
+    /// its repeat_count; true if it changed.
+    fn apply_repeat_count(
+        &mut self,
+        repeat: ItemId,
+        parent: &[u32],
+        changes: &mut ChangeSet,
+    ) -> bool {
+        let Some(e) = self.form.item(repeat).exprs.repeat_count.clone() else {
+            return false;
+        };
+        let parent = parent.to_vec();
+        let node = NodeRef {
+            item: repeat,
+            path: parent.clone(),
+        };
+        let env = NodeEnv::new(self, &node);
+        let wanted = dala_expr::evaluate(&e, &env)
+            .map(|v| v.to_number())
+            .unwrap_or(0.0);
+        drop(env);
+        // A count is capped so a typo (10000 household members) cannot freeze the tablet.
+        let wanted = if wanted.is_finite() {
+            wanted.clamp(0.0, 1000.0) as usize
+        } else {
+            0
+        };
+        let current = self
+            .containers
+            .get(&(repeat, parent.clone()))
+            .map_or(0, Vec::len);
+        if wanted == current {
+            return false;
+        }
+        let mut local = ChangeSet::default();
+        for _ in current..wanted {
+            self.create_instance(repeat, &parent, &mut local);
+        }
+        for _ in wanted..current {
+            let last = self.instances(repeat, &parent).pop();
+            if let Some(last) = last {
+                self.delete_instance(&last, &mut local);
+            }
+        }
+        changes.changes.extend(local.changes);
+        let seeds = self.structure_seeds(repeat, &parent);
+        self.propagate(seeds, changes);
+        true
+    }
+
+    fn fill(&self, node: &NodeRef, text: &crate::instrument::Text, language: &str) -> String {
+        let Some(raw) = text.get(language, self.form.default_language()) else {
+            return String::new();
+        };
+        if !raw.contains("${") {
+            return raw.to_string();
+        }
+        let env = NodeEnv::new(self, node);
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let value = env
+                .value_of(&after[..end])
+                .map(|v| v.to_xpath_string())
+                .unwrap_or_default();
+            out.push_str(&value);
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn restore(&mut self, items: &[ItemId], path: &[u32], answers: &BTreeMap<String, Answer>) {
+        for &id in items {
+            let compiled = self.form.item(id).clone();
+            match compiled.item.item_type {
+                ItemType::Group => self.restore(&compiled.children, path, answers),
+                ItemType::Repeat => {
+                    let Some(Answer::Repeat(saved)) = answers.get(&compiled.item.name) else {
+                        continue;
+                    };
+                    let mut scratch = ChangeSet::default();
+                    while self.instances(id, path).len() < saved.len() {
+                        self.create_instance(id, path, &mut scratch);
+                    }
+                    for (instance, saved) in self.instances(id, path).iter().zip(saved) {
+                        self.restore(&compiled.children, &instance.path, saved);
+                    }
+                }
+                _ => {
+                    if let Some(Answer::Value(v)) = answers.get(&compiled.item.name)
+                        && let Some(state) = self.nodes.get_mut(&NodeRef {
+                            item: id,
+                            path: path.to_vec(),
+                        })
+                    {
+                        state.value = v.clone();
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn typed_value(&self, node: &NodeRef) -> Value {
+        match self.state(node) {
+            Some(s) if s.relevant => {
+                values::typed(self.form.item(node.item).item.item_type, &s.value)
+            }
+            _ => Value::empty(),
+        }
+    }
+
+    pub(crate) fn containers(&self) -> &HashMap<(ItemId, Path), Vec<u32>> {
+        &self.containers
+    }
+
+    pub(crate) fn host(&self) -> &dyn Host {
+        self.host.as_ref()
+    }
+
+    pub(crate) fn nodes_of(&self, item: ItemId, prefix: &[u32]) -> Vec<NodeRef> {
+        self.nodes_under(item, prefix)
+    }
+}

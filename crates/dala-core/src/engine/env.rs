@@ -1,0 +1,230 @@
+//! The expression environment of one node: `${name}` resolved from where the node sits
+//! (siblings in the same repeat instance, every instance from outside), `.`, position(),
+//! indexed-repeat(), choice columns in a choice_filter, and the host's clock and randomness.
+
+use super::{Engine, NodeRef};
+use crate::compile::ItemId;
+use crate::instrument::Choice;
+use dala_expr::ast::{Axis, Expr, ExprKind, NodeTest, Path, PathStart};
+use dala_expr::date::DateTime;
+use dala_expr::{Code, Diagnostic, Env, Span, Value};
+
+pub(super) struct NodeEnv<'a> {
+    engine: &'a Engine,
+    node: NodeRef,
+    /// The repeats matching `node.path`, outermost first.
+    scope: Vec<ItemId>,
+    current: Option<&'a str>,
+    choice: Option<&'a Choice>,
+}
+
+impl<'a> NodeEnv<'a> {
+    pub(super) fn new(engine: &'a Engine, node: &NodeRef) -> NodeEnv<'a> {
+        let item = engine.form.item(node.item);
+        let mut scope = item.scope(node.item);
+        scope.truncate(node.path.len());
+        NodeEnv {
+            engine,
+            node: node.clone(),
+            scope,
+            current: None,
+            choice: None,
+        }
+    }
+
+    /// The same node with `.` standing for a value not yet stored (a constraint's check).
+    pub(super) fn with_current(&self, value: &'a str) -> NodeEnv<'a> {
+        NodeEnv {
+            current: Some(value),
+            scope: self.scope.clone(),
+            node: self.node.clone(),
+            ..*self
+        }
+    }
+
+    /// The environment of a choice_filter: bare names are the choice's columns.
+    pub(super) fn for_choice(&self, choice: &'a Choice) -> NodeEnv<'a> {
+        NodeEnv {
+            choice: Some(choice),
+            scope: self.scope.clone(),
+            node: self.node.clone(),
+            ..*self
+        }
+    }
+
+    /// The value of `${name}` seen from this node.
+    pub(super) fn value_of(&self, name: &str) -> Option<Value> {
+        let form = &self.engine.form;
+        let target = form.id(name)?;
+        let target_scope = form.item(target).scope(target);
+        let common = self
+            .scope
+            .iter()
+            .zip(&target_scope)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let base = &self.node.path[..common.min(self.node.path.len())];
+        if common == target_scope.len() {
+            if form.item(target).item.item_type.is_container() {
+                return Some(Value::empty());
+            }
+            return Some(self.engine.typed_value(&NodeRef {
+                item: target,
+                path: base.to_vec(),
+            }));
+        }
+        let nodes = self.engine.nodes_of(target, base);
+        Some(Value::Nodes(
+            nodes.iter().map(|n| self.engine.typed_value(n)).collect(),
+        ))
+    }
+
+    fn choice_column(&self, choice: &Choice, column: &str) -> String {
+        match column {
+            "name" => choice.name.clone(),
+            "label" => choice
+                .label
+                .get("", self.engine.form.default_language())
+                .unwrap_or_default()
+                .to_string(),
+            other => choice.extra.get(other).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+impl Env for NodeEnv<'_> {
+    fn reference(&self, name: &str, span: Span) -> Result<Value, Diagnostic> {
+        self.value_of(name).ok_or_else(|| {
+            Diagnostic::new(
+                Code::UnresolvedReference,
+                span,
+                format!("there is no question `{name}`"),
+            )
+        })
+    }
+
+    fn current(&self) -> Value {
+        match self.current {
+            Some(v) => {
+                super::values::typed(self.engine.form.item(self.node.item).item.item_type, v)
+            }
+            None => self.engine.typed_value(&self.node),
+        }
+    }
+
+    fn path(&self, path: &Path, span: Span) -> Result<Value, Diagnostic> {
+        if let (Some(choice), PathStart::Relative, [step]) =
+            (self.choice, &path.start, path.steps.as_slice())
+            && step.axis == Axis::Child
+            && step.predicates.is_empty()
+            && let NodeTest::Name(column) = &step.test
+        {
+            return Ok(Value::String(self.choice_column(choice, column)));
+        }
+        Err(Diagnostic::new(
+            Code::Unsupported,
+            span,
+            "use ${name} to refer to a question",
+        ))
+    }
+
+    fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
+        // position() and position(..) are the current repeat instance; position(${repeat})
+        // an enclosing one by name.
+        let level = match of.map(|e| &e.kind) {
+            Some(ExprKind::Ref(name)) => self
+                .engine
+                .form
+                .id(name)
+                .and_then(|id| self.scope.iter().position(|s| *s == id)),
+            _ => self.scope.len().checked_sub(1),
+        };
+        let Some(level) = level else {
+            return Err(Diagnostic::new(
+                Code::Unsupported,
+                span,
+                "position() is only available inside a repeat",
+            ));
+        };
+        let parent = self.node.path[..level].to_vec();
+        let id = self.node.path[level];
+        self.engine
+            .containers()
+            .get(&(self.scope[level], parent))
+            .and_then(|ids| ids.iter().position(|i| *i == id))
+            .map(|p| (p + 1) as f64)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Code::Unsupported,
+                    span,
+                    "this repeat instance no longer exists",
+                )
+            })
+    }
+
+    fn indexed_repeat(
+        &self,
+        name: &str,
+        path: &[(&str, f64)],
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let form = &self.engine.form;
+        let mut at: Vec<u32> = Vec::new();
+        for (repeat, index) in path {
+            let Some(repeat) = form.id(repeat) else {
+                return Err(Diagnostic::new(
+                    Code::UnresolvedReference,
+                    span,
+                    format!("there is no repeat `{repeat}`"),
+                ));
+            };
+            let ids = self.engine.containers().get(&(repeat, at.clone()));
+            let position = if index.is_finite() && *index >= 1.0 {
+                *index as usize - 1
+            } else {
+                usize::MAX
+            };
+            match ids.and_then(|ids| ids.get(position)) {
+                Some(id) => at.push(*id),
+                None => return Ok(Value::empty()),
+            }
+        }
+        let Some(target) = form.id(name) else {
+            return Err(Diagnostic::new(
+                Code::UnresolvedReference,
+                span,
+                format!("there is no question `{name}`"),
+            ));
+        };
+        Ok(self.engine.typed_value(&NodeRef {
+            item: target,
+            path: at,
+        }))
+    }
+
+    fn choice_name(&self, question: &str, value: &str) -> Option<String> {
+        let bare = question
+            .trim()
+            .trim_start_matches("${")
+            .trim_end_matches('}');
+        let bare = bare.rsplit('/').next().unwrap_or(bare);
+        let id = self.engine.form.id(bare)?;
+        let choice = self.engine.form.list(id).iter().find(|c| c.name == value)?;
+        choice
+            .label
+            .get("", self.engine.form.default_language())
+            .map(str::to_string)
+    }
+
+    fn now(&self) -> DateTime {
+        self.engine.host().now()
+    }
+
+    fn random(&self) -> f64 {
+        self.engine.host().random()
+    }
+
+    fn uuid(&self) -> String {
+        self.engine.host().uuid()
+    }
+}

@@ -1,0 +1,168 @@
+//! Navigation by pages (a field-list group, or one question) and finalization.
+
+use super::{Engine, NodeRef};
+use crate::compile::ItemId;
+use crate::instrument::ItemType;
+use crate::record::{Status, Submission};
+
+/// One screen of the interview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// The field-list group this page shows, or None for a page of one question.
+    pub group: Option<NodeRef>,
+    /// The relevant questions on it (notes included, calculates not), in form order.
+    pub nodes: Vec<NodeRef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Required,
+    Constraint,
+}
+
+/// Something that blocks finalizing, with where to go to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub node: NodeRef,
+    /// Index into [`Engine::pages`].
+    pub page: usize,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+fn is_field_list(appearance: Option<&str>) -> bool {
+    appearance.is_some_and(|a| a.split_whitespace().any(|w| w == "field-list"))
+}
+
+impl Engine {
+    /// The pages of the interview as it stands: non-relevant questions and pages left out.
+    pub fn pages(&self) -> Vec<Page> {
+        let mut pages = Vec::new();
+        self.collect_pages(&self.form.top, &[], &mut pages);
+        pages
+    }
+
+    fn collect_pages(&self, items: &[ItemId], path: &[u32], pages: &mut Vec<Page>) {
+        for &id in items {
+            let compiled = self.form.item(id);
+            match compiled.item.item_type {
+                ItemType::Calculate => {}
+                ItemType::Repeat => {
+                    for instance in self.instances(id, path) {
+                        if self.relevant(&instance) {
+                            self.collect_pages(&compiled.children, &instance.path, pages);
+                        }
+                    }
+                }
+                ItemType::Group => {
+                    let group = NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    };
+                    if !self.relevant(&group) {
+                        continue;
+                    }
+                    if is_field_list(compiled.item.appearance.as_deref()) {
+                        let mut nodes = Vec::new();
+                        self.collect_questions(&compiled.children, path, &mut nodes);
+                        if !nodes.is_empty() {
+                            pages.push(Page {
+                                group: Some(group),
+                                nodes,
+                            });
+                        }
+                    } else {
+                        self.collect_pages(&compiled.children, path, pages);
+                    }
+                }
+                _ => {
+                    let node = NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    };
+                    if self.relevant(&node) {
+                        pages.push(Page {
+                            group: None,
+                            nodes: vec![node],
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn collect_questions(&self, items: &[ItemId], path: &[u32], out: &mut Vec<NodeRef>) {
+        for &id in items {
+            let compiled = self.form.item(id);
+            match compiled.item.item_type {
+                ItemType::Calculate => {}
+                ItemType::Group => {
+                    if self.relevant(&NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    }) {
+                        self.collect_questions(&compiled.children, path, out);
+                    }
+                }
+                ItemType::Repeat => {
+                    for instance in self.instances(id, path) {
+                        if self.relevant(&instance) {
+                            self.collect_questions(&compiled.children, &instance.path, out);
+                        }
+                    }
+                }
+                _ => {
+                    let node = NodeRef {
+                        item: id,
+                        path: path.to_vec(),
+                    };
+                    if self.relevant(&node) {
+                        out.push(node);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The page after `index`, or None at the end (pages are recomputed, so relevance
+    /// changes made on this page are taken into account).
+    pub fn next_page(&self, index: usize) -> Option<usize> {
+        (index + 1 < self.pages().len()).then_some(index + 1)
+    }
+
+    /// What blocks finalizing: required questions without an answer and answers that break
+    /// their constraint, on relevant pages, in form order.
+    pub fn problems(&self, language: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (index, page) in self.pages().iter().enumerate() {
+            for node in &page.nodes {
+                if self.required(node) && self.value(node).is_empty() {
+                    problems.push(Problem {
+                        node: node.clone(),
+                        page: index,
+                        kind: ProblemKind::Required,
+                        message: self.required_message(node, language),
+                    });
+                } else if self.constraint_violated(node) {
+                    problems.push(Problem {
+                        node: node.clone(),
+                        page: index,
+                        kind: ProblemKind::Constraint,
+                        message: self.constraint_message(node, language),
+                    });
+                }
+            }
+        }
+        problems
+    }
+
+    /// The finalized record, or the problems that block it.
+    pub fn finalize(&self, language: &str) -> Result<Submission, Vec<Problem>> {
+        let problems = self.problems(language);
+        if problems.is_empty() {
+            Ok(self.record(Status::Finalized))
+        } else {
+            Err(problems)
+        }
+    }
+}

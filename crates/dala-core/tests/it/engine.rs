@@ -1,0 +1,526 @@
+//! The engine as scenarios: build a form, answer, then check what the UI would see.
+
+use dala_core::{Answer, Engine, Form, Host, Instrument, ProblemKind, Status, What};
+use dala_expr::date::DateTime;
+use serde_json::{Value, json};
+use std::cell::Cell;
+
+/// A host with a fixed clock (2015-03-17 10:30 in Bishkek) and a counting random source.
+pub struct FixedHost {
+    next: Cell<u64>,
+}
+
+impl Host for FixedHost {
+    fn now(&self) -> DateTime {
+        DateTime {
+            epoch_ms: 16_511 * 86_400_000 + 16_200_000,
+            offset_minutes: 360,
+        }
+    }
+    fn random(&self) -> f64 {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        ((n * 7919) % 1000) as f64 / 1000.0
+    }
+    fn device_id(&self) -> String {
+        "tablet-07".into()
+    }
+}
+
+pub fn host() -> Box<dyn Host> {
+    Box::new(FixedHost { next: Cell::new(1) })
+}
+
+pub fn engine(survey: Value, choices: Value) -> Engine {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "t", "version": "1", "default_language": "en"},
+        "survey": survey,
+        "choices": choices,
+    });
+    let instrument = Instrument::from_json(&doc.to_string()).expect("well-formed");
+    let form = Form::compile(&instrument).unwrap_or_else(|d| panic!("{d:#?}"));
+    Engine::new(form, host())
+}
+
+fn q(t: &str, name: &str) -> Value {
+    json!({"type": t, "name": name, "label": {"en": name}})
+}
+
+fn with(mut item: Value, key: &str, value: &str) -> Value {
+    item[key] = json!(value);
+    item
+}
+
+fn yn() -> Value {
+    json!({"yn": [{"name": "yes", "label": {"en": "Yes", "ru": "Да"}}, {"name": "no", "label": {"en": "No", "ru": "Нет"}}]})
+}
+
+#[test]
+fn relevance_follows_answers_and_groups() {
+    let mut e = engine(
+        json!([
+            with(q("select_one", "works"), "list", "yn"),
+            {"type": "group", "name": "job", "label": {"en": "Job"}, "relevant": "${works} = 'yes'", "children": [
+                q("integer", "years"),
+                with(q("text", "rank"), "relevant", "${years} > 2"),
+            ]},
+        ]),
+        yn(),
+    );
+    let works = e.node("works", &[]).expect("node");
+    let years = e.node("years", &[]).expect("node");
+    let rank = e.node("rank", &[]).expect("node");
+    assert!(!e.relevant(&years), "the group starts non-relevant");
+    let changes = e.answer(&works, "yes").expect("answer");
+    assert!(e.relevant(&years));
+    assert!(changes.contains(&years, What::Relevant));
+    assert!(!e.relevant(&rank), "its own relevant is still false");
+    e.answer(&years, "5").expect("answer");
+    assert!(e.relevant(&rank));
+    e.answer(&works, "no").expect("answer");
+    assert!(
+        !e.relevant(&rank),
+        "a group's relevance reaches its children"
+    );
+    assert_eq!(
+        e.value(&years),
+        "5",
+        "the answer is kept while hidden, in case it comes back"
+    );
+}
+
+#[test]
+fn an_answer_changes_exactly_its_dependents() {
+    let mut e = engine(
+        json!([
+            q("integer", "a"),
+            q("integer", "unrelated"),
+            with(
+                json!({"type": "calculate", "name": "double"}),
+                "calculation",
+                "${a} * 2"
+            ),
+            with(
+                json!({"type": "calculate", "name": "quad"}),
+                "calculation",
+                "${double} * 2"
+            ),
+            with(q("text", "other"), "relevant", "${unrelated} > 0"),
+        ]),
+        json!({}),
+    );
+    let a = e.node("a", &[]).expect("a");
+    let changes = e.answer(&a, "3").expect("answer");
+    let double = e.node("double", &[]).expect("double");
+    let quad = e.node("quad", &[]).expect("quad");
+    assert_eq!(e.value(&double), "6");
+    assert_eq!(e.value(&quad), "12");
+    let touched: Vec<&str> = changes.changes.iter().map(|c| e.name(&c.node)).collect();
+    assert_eq!(touched, ["a", "double", "quad"], "{changes:?}");
+    assert!(
+        e.answer(&a, "3").expect("same answer").is_empty(),
+        "the same answer changes nothing"
+    );
+}
+
+#[test]
+fn required_and_constraint_with_messages_per_language() {
+    let mut e = engine(
+        json!([{
+            "type": "integer", "name": "age", "label": {"en": "Age"}, "required": "yes",
+            "constraint": ". >= 18 and . <= 65",
+            "constraint_message": {"en": "Staff are 18 to 65", "ru": "Сотрудникам от 18 до 65 лет"},
+            "required_message": {"en": "Age is needed"},
+        }]),
+        json!({}),
+    );
+    let age = e.node("age", &[]).expect("age");
+    assert!(e.required(&age));
+    assert!(
+        !e.constraint_violated(&age),
+        "an empty answer breaks no constraint"
+    );
+    let changes = e.answer(&age, "17").expect("answer");
+    assert!(e.constraint_violated(&age));
+    assert!(changes.contains(&age, What::Constraint));
+    assert_eq!(
+        e.constraint_message(&age, "ru"),
+        "Сотрудникам от 18 до 65 лет"
+    );
+    assert_eq!(
+        e.constraint_message(&age, "ky"),
+        "Staff are 18 to 65",
+        "falls back to the default language"
+    );
+    e.answer(&age, "30").expect("answer");
+    assert!(!e.constraint_violated(&age));
+    e.answer(&age, "").expect("clear");
+    let problems = e.finalize("en").expect_err("required is unanswered");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].kind, ProblemKind::Required);
+    assert_eq!(problems[0].message, "Age is needed");
+}
+
+#[test]
+fn answers_of_the_wrong_kind_are_refused_and_nothing_changes() {
+    let mut e = engine(
+        json!([
+            q("integer", "n"),
+            q("decimal", "x"),
+            q("date", "d"),
+            with(q("select_one", "s"), "list", "yn"),
+            with(q("select_multiple", "m"), "list", "yn"),
+            with(
+                json!({"type": "calculate", "name": "c"}),
+                "calculation",
+                "1"
+            )
+        ]),
+        yn(),
+    );
+    let n = e.node("n", &[]).expect("n");
+    e.answer(&n, "12").expect("answer");
+    for (name, value) in [
+        ("n", "12.5"),
+        ("n", "abc"),
+        ("x", "1e3"),
+        ("d", "2015-02-30"),
+        ("s", "maybe"),
+        ("m", "yes maybe"),
+    ] {
+        let node = e.node(name, &[]).expect("node");
+        assert!(e.answer(&node, value).is_err(), "{name} = {value}");
+    }
+    assert_eq!(e.value(&n), "12");
+    let m = e.node("m", &[]).expect("m");
+    e.answer(&m, " no  yes no ").expect("answer");
+    assert_eq!(
+        e.value(&m),
+        "no yes",
+        "codes normalised, duplicates dropped"
+    );
+    let c = e.node("c", &[]).expect("c");
+    assert!(
+        e.answer(&c, "2").is_err(),
+        "a calculate is not answered by hand"
+    );
+}
+
+#[test]
+fn labels_fill_in_references() {
+    let mut e = engine(
+        json!([q("text", "name"), {"type": "integer", "name": "age", "label": {"en": "How old is ${name}?", "ru": "Сколько лет ${name}?"}}]),
+        json!({}),
+    );
+    let name = e.node("name", &[]).expect("name");
+    let age = e.node("age", &[]).expect("age");
+    assert_eq!(e.label(&age, "en"), "How old is ?");
+    let changes = e.answer(&name, "Aida").expect("answer");
+    assert!(changes.contains(&age, What::Label));
+    assert_eq!(e.label(&age, "ru"), "Сколько лет Aida?");
+}
+
+#[test]
+fn choice_filter_narrows_the_list_and_drops_an_answer_no_longer_offered() {
+    let choices = json!({
+        "region": [{"name": "chui", "label": {"en": "Chui"}}, {"name": "osh_region", "label": {"en": "Osh region"}}],
+        "district": [
+            {"name": "bishkek", "label": {"en": "Bishkek"}, "extra": {"region": "chui"}},
+            {"name": "sokuluk", "label": {"en": "Sokuluk"}, "extra": {"region": "chui"}},
+            {"name": "osh", "label": {"en": "Osh"}, "extra": {"region": "osh_region"}},
+        ],
+    });
+    let mut e = engine(
+        json!([
+            with(q("select_one", "region"), "list", "region"),
+            with(
+                with(q("select_one", "district"), "list", "district"),
+                "choice_filter",
+                "region = ${region}"
+            )
+        ]),
+        choices,
+    );
+    let region = e.node("region", &[]).expect("region");
+    let district = e.node("district", &[]).expect("district");
+    assert!(e.choices(&district).is_empty());
+    e.answer(&region, "chui").expect("answer");
+    let names: Vec<&str> = e
+        .choices(&district)
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["bishkek", "sokuluk"]);
+    e.answer(&district, "sokuluk").expect("answer");
+    let changes = e.answer(&region, "osh_region").expect("answer");
+    assert!(changes.contains(&district, What::Choices));
+    assert_eq!(e.value(&district), "", "Sokuluk is not in Osh region");
+}
+
+fn household() -> Engine {
+    engine(
+        json!([
+            q("integer", "hh_size"),
+            {"type": "repeat", "name": "member", "label": {"en": "Member"}, "repeat_count": "${hh_size}", "children": [
+                q("text", "member_name"),
+                q("integer", "member_age"),
+                with(q("text", "school"), "relevant", "${member_age} < 18"),
+                with(json!({"type": "calculate", "name": "pos"}), "calculation", "position(..)"),
+                {"type": "note", "name": "intro", "label": {"en": "Member ${pos} of ${hh_size}"}},
+            ]},
+            with(json!({"type": "calculate", "name": "total_age"}), "calculation", "sum(${member_age})"),
+            with(json!({"type": "calculate", "name": "children"}), "calculation", "count(${member}) - count-non-empty(${school})"),
+            with(json!({"type": "calculate", "name": "second_name"}), "calculation", "indexed-repeat(${member_name}, ${member}, 2)"),
+        ]),
+        json!({}),
+    )
+}
+
+#[test]
+fn repeat_count_drives_the_instances() {
+    let mut e = household();
+    let size = e.node("hh_size", &[]).expect("size");
+    let repeat = e.form().id("member").expect("repeat");
+    assert_eq!(e.instances(repeat, &[]).len(), 0);
+    let changes = e.answer(&size, "3").expect("answer");
+    assert_eq!(e.instances(repeat, &[]).len(), 3);
+    assert_eq!(
+        changes
+            .changes
+            .iter()
+            .filter(|c| c.what == What::InstanceAdded)
+            .count(),
+        3
+    );
+    let pos2 = e.node("pos", &[1]).expect("second instance");
+    assert_eq!(e.value(&pos2), "2", "position(..) is 1-based");
+    assert_eq!(
+        e.label(&e.node("intro", &[2]).expect("third"), "en"),
+        "Member 3 of 3"
+    );
+    e.answer(&size, "1").expect("answer");
+    assert_eq!(
+        e.instances(repeat, &[]).len(),
+        1,
+        "extra instances are removed from the end"
+    );
+    assert!(e.node("member_name", &[1]).is_none());
+}
+
+#[test]
+fn siblings_resolve_in_their_own_instance_and_aggregates_see_all() {
+    let mut e = household();
+    e.answer(&e.node("hh_size", &[]).expect("size"), "2")
+        .expect("answer");
+    assert_eq!(
+        e.value(&e.node("total_age", &[]).expect("total")),
+        "",
+        "XPath: the sum of blanks is NaN, stored empty"
+    );
+    e.answer(&e.node("member_age", &[0]).expect("a0"), "40")
+        .expect("answer");
+    e.answer(&e.node("member_age", &[1]).expect("a1"), "9")
+        .expect("answer");
+    assert!(
+        !e.relevant(&e.node("school", &[0]).expect("s0")),
+        "the adult's own age decides"
+    );
+    assert!(e.relevant(&e.node("school", &[1]).expect("s1")));
+    assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "49");
+    e.answer(&e.node("member_name", &[1]).expect("n1"), "Timur")
+        .expect("answer");
+    assert_eq!(
+        e.value(&e.node("second_name", &[]).expect("second")),
+        "Timur"
+    );
+}
+
+#[test]
+fn an_answer_in_one_instance_leaves_the_others_alone() {
+    let mut e = household();
+    e.answer(&e.node("hh_size", &[]).expect("size"), "200")
+        .expect("answer");
+    for i in 0..200 {
+        e.answer(&e.node("member_age", &[i]).expect("age"), "30")
+            .expect("answer");
+    }
+    assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "6000");
+    let age_7 = e.node("member_age", &[7]).expect("a7");
+    let changes = e.answer(&age_7, "12").expect("answer");
+    let touched: std::collections::BTreeSet<(&str, u32)> = changes
+        .changes
+        .iter()
+        .map(|c| (e.name(&c.node), c.node.path.first().copied().unwrap_or(0)))
+        .collect();
+    let instance = age_7.path[0];
+    let expected: std::collections::BTreeSet<(&str, u32)> = [
+        ("member_age", instance),
+        ("school", instance),
+        ("total_age", 0),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        touched, expected,
+        "only the answered instance and the aggregate change"
+    );
+    assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "5982");
+}
+
+#[test]
+fn added_and_removed_instances_of_an_uncounted_repeat() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "visit", "label": {"en": "Visit"}, "children": [q("date", "visit_date")]},
+            with(json!({"type": "calculate", "name": "visits"}), "calculation", "count(${visit})"),
+        ]),
+        json!({}),
+    );
+    let repeat = e.form().id("visit").expect("repeat");
+    let visits = e.node("visits", &[]).expect("visits");
+    assert_eq!(
+        e.value(&visits),
+        "1",
+        "an uncounted repeat starts with one instance"
+    );
+    let (second, changes) = e.add_instance(repeat, &[]).expect("add");
+    assert!(changes.contains(&visits, What::Value));
+    assert_eq!(e.value(&visits), "2");
+    let first = e.instances(repeat, &[])[0].clone();
+    e.remove_instance(&first).expect("remove");
+    assert_eq!(e.value(&visits), "1");
+    assert_eq!(e.instances(repeat, &[]), vec![second.clone()]);
+    let date = e
+        .node("visit_date", &[0])
+        .expect("the remaining instance is now the first");
+    assert_eq!(date.path, second.path);
+}
+
+#[test]
+fn pages_follow_field_lists_and_skip_what_is_not_relevant() {
+    let mut e = engine(
+        json!([
+            with(q("select_one", "consent"), "list", "yn"),
+            {"type": "group", "name": "about", "label": {"en": "About you"}, "appearance": "field-list", "relevant": "${consent} = 'yes'",
+             "children": [q("integer", "age"), q("text", "unit")]},
+            with(json!({"type": "calculate", "name": "c"}), "calculation", "1"),
+            {"type": "note", "name": "thanks", "label": {"en": "Thank you"}},
+        ]),
+        yn(),
+    );
+    let names = |e: &Engine| -> Vec<Vec<String>> {
+        e.pages()
+            .iter()
+            .map(|p| p.nodes.iter().map(|n| e.name(n).to_string()).collect())
+            .collect()
+    };
+    assert_eq!(names(&e), [vec!["consent"], vec!["thanks"]]);
+    e.answer(&e.node("consent", &[]).expect("consent"), "yes")
+        .expect("answer");
+    assert_eq!(
+        names(&e),
+        [
+            vec!["consent".to_string()],
+            vec!["age".into(), "unit".into()],
+            vec!["thanks".into()]
+        ]
+    );
+    assert_eq!(e.next_page(0), Some(1));
+    assert_eq!(e.next_page(2), None);
+}
+
+#[test]
+fn finalize_leaves_out_what_is_not_relevant_and_keeps_calculates() {
+    let mut e = engine(
+        json!([
+            with(q("select_one", "works"), "list", "yn"),
+            with(q("integer", "years"), "relevant", "${works} = 'yes'"),
+            with(json!({"type": "calculate", "name": "flag"}), "calculation", "if(${works} = 'yes', 1, 0)"),
+            {"type": "note", "name": "n", "label": {"en": "Note"}},
+        ]),
+        yn(),
+    );
+    e.enumerator = "Aida".into();
+    e.answer(&e.node("works", &[]).expect("works"), "yes")
+        .expect("answer");
+    e.answer(&e.node("years", &[]).expect("years"), "4")
+        .expect("answer");
+    e.answer(&e.node("works", &[]).expect("works"), "no")
+        .expect("answer");
+    let record = e.finalize("en").expect("nothing blocks");
+    assert_eq!(record.status, Status::Finalized);
+    assert_eq!(record.enumerator, "Aida");
+    assert_eq!(record.device_id, "tablet-07");
+    assert_eq!(record.started, "2015-03-17T10:30:00.000+06:00");
+    assert!(record.instance_id.starts_with("uuid:"));
+    let keys: Vec<&str> = record.answers.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["flag", "works"],
+        "years is not relevant; notes are not data"
+    );
+    assert_eq!(record.answers["flag"], Answer::Value("0".into()));
+}
+
+#[test]
+fn a_draft_resumes_with_its_answers_and_instances() {
+    let mut e = household();
+    e.answer(&e.node("hh_size", &[]).expect("size"), "2")
+        .expect("answer");
+    e.answer(&e.node("member_name", &[1]).expect("n1"), "Timur")
+        .expect("answer");
+    let draft = e.record(Status::Draft);
+    let json = serde_json::to_string(&draft).expect("json");
+    let back: dala_core::Submission = serde_json::from_str(&json).expect("reads back");
+    let form = e.form().clone();
+    let resumed = Engine::resume(form, host(), &back);
+    assert_eq!(resumed.instance_id(), e.instance_id());
+    assert_eq!(
+        resumed.value(&resumed.node("member_name", &[1]).expect("n1")),
+        "Timur"
+    );
+    assert_eq!(
+        resumed.value(&resumed.node("second_name", &[]).expect("second")),
+        "Timur"
+    );
+}
+
+#[test]
+fn trigger_recalculates_only_when_its_question_changes() {
+    let mut e = engine(
+        json!([
+            q("integer", "count"),
+            q("text", "note_text"),
+            {"type": "calculate", "name": "stamp", "calculation": "concat(${note_text}, '@', ${count})", "trigger": "${count}"},
+        ]),
+        json!({}),
+    );
+    e.answer(&e.node("note_text", &[]).expect("t"), "a")
+        .expect("answer");
+    let stamp = e.node("stamp", &[]).expect("stamp");
+    assert_eq!(e.value(&stamp), "", "no trigger yet");
+    e.answer(&e.node("count", &[]).expect("c"), "1")
+        .expect("answer");
+    assert_eq!(e.value(&stamp), "a@1");
+    e.answer(&e.node("note_text", &[]).expect("t"), "b")
+        .expect("answer");
+    assert_eq!(
+        e.value(&stamp),
+        "a@1",
+        "changing another input does not recalculate"
+    );
+}
+
+#[test]
+fn defaults_and_today() {
+    let e = engine(
+        json!([
+            {"type": "integer", "name": "sessions", "label": {"en": "Sessions"}, "default": "8"},
+            {"type": "date", "name": "visit", "label": {"en": "Visit"}, "default": "today()"},
+        ]),
+        json!({}),
+    );
+    assert_eq!(e.value(&e.node("sessions", &[]).expect("s")), "8");
+    assert_eq!(e.value(&e.node("visit", &[]).expect("v")), "2015-03-17");
+}
