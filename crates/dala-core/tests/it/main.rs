@@ -3,4 +3,5 @@
 mod document;
 mod engine;
 mod records;
+mod surveys;
 mod validation;
