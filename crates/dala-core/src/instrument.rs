@@ -1,13 +1,14 @@
 //! The instrument document: XLSForm's concepts as a serde model. JSON is the native format
 //! and carries `"format": 1`; XLSForm converts into it without loss.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of the instrument document format this crate reads and writes.
 pub const FORMAT: u32 = 1;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Instrument {
     pub format: u32,
@@ -18,7 +19,7 @@ pub struct Instrument {
     pub choices: BTreeMap<String, Vec<Choice>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub form_id: String,
@@ -35,7 +36,7 @@ pub struct Settings {
 
 /// Text in several languages: language name -> text. XLSForm's `label::Russian (ru)` becomes
 /// the key `Russian (ru)`; a column without a language becomes the key `default`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Text(pub BTreeMap<String, String>);
 
@@ -58,7 +59,7 @@ impl Text {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     Text,
@@ -102,7 +103,7 @@ impl ItemType {
 }
 
 /// One row of the survey sheet: a question, a group or a repeat (with its children).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     #[serde(rename = "type")]
@@ -179,7 +180,7 @@ impl Item {
 }
 
 /// One choice of a list; `extra` holds the other columns (used by choice filters).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub name: String,
@@ -223,6 +224,13 @@ impl Instrument {
             return Err(LoadError::UnsupportedFormat { found });
         }
         serde_json::from_str(text).map_err(syntax)
+    }
+
+    /// The JSON Schema of the document, generated from these types (published at
+    /// schema/instrument.schema.json).
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Instrument);
+        serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
     }
 
     pub fn to_json(&self) -> String {

@@ -54,3 +54,47 @@ fn text_falls_back_to_the_default_language() {
     let years = &instrument.survey[1].children[0].label;
     assert_eq!(years.get("ru", Some("en")), Some("Years of service"));
 }
+
+#[test]
+fn the_published_json_schema_is_current() {
+    // Regenerate with DALA_BLESS=1 after changing the instrument types.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schema/instrument.schema.json");
+    let generated = Instrument::json_schema();
+    if std::env::var_os("DALA_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write schema");
+    }
+    let published = std::fs::read_to_string(&path).expect("schema/instrument.schema.json");
+    assert_eq!(
+        published, generated,
+        "schema/instrument.schema.json is stale: rerun with DALA_BLESS=1"
+    );
+}
+
+#[test]
+fn every_instrument_in_surveys_matches_the_published_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schema/instrument.schema.json")).expect("schema"),
+    )
+    .expect("json");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("surveys"))
+        .expect("surveys/")
+        .flatten()
+    {
+        let path = entry.path().join("instrument.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let errors = super::schema_check::check(&schema, &doc);
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 2, "no instruments found in surveys/");
+    // The check can fail: a misspelled column and a wrong type are both caught.
+    let bad = serde_json::json!({"format": 1, "settings": {"form_id": "x", "version": 1}, "survey": [{"type": "txt", "name": "a", "apperance": "x"}]});
+    let errors = super::schema_check::check(&schema, &bad);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}

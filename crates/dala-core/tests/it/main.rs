@@ -3,5 +3,6 @@
 mod document;
 mod engine;
 mod records;
+mod schema_check;
 mod surveys;
 mod validation;
