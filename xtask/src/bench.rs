@@ -14,14 +14,15 @@ const MILLIS: &str = "3000";
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("expr") => expr(root),
-        _ => bail!("usage: cargo xtask bench expr"),
+        Some("engine") => crate::bench_engine::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine"),
     }
 }
 
 fn expr(root: &Path) -> Result<()> {
     let corpus = root.join("xtask/bench/expr-corpus.txt");
     let script = root.join("xtask/bench/expr.js");
-    let node_modules = install_peer(root)?;
+    let node_modules = install_npm(root, "expr", &PEER_PACKAGES)?;
 
     eprintln!("bench expr: native (parse + evaluate, then evaluate only)");
     let native = run_json(
@@ -137,37 +138,33 @@ fn expr(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Installs the peer's npm packages into an ignored folder, once.
-fn install_peer(root: &Path) -> Result<PathBuf> {
-    let dir = root.join("bench-tools/node");
+/// Installs pinned npm packages into an ignored folder (bench-tools/NAME), once.
+pub fn install_npm(root: &Path, name: &str, packages: &[&str]) -> Result<PathBuf> {
+    let dir = root.join("bench-tools").join(name);
     let modules = dir.join("node_modules");
-    let installed = PEER_PACKAGES.iter().all(|p| {
-        let (name, version) = p.rsplit_once('@').unwrap_or((p, ""));
-        std::fs::read_to_string(modules.join(name).join("package.json"))
+    let installed = packages.iter().all(|p| {
+        let (package, version) = p.rsplit_once('@').unwrap_or((p, ""));
+        std::fs::read_to_string(modules.join(package).join("package.json"))
             .map(|text| text.contains(&format!("\"version\": \"{version}\"")))
             .unwrap_or(false)
     });
     if !installed {
         std::fs::create_dir_all(&dir)?;
-        eprintln!(
-            "installing {} into {}",
-            PEER_PACKAGES.join(" "),
-            dir.display()
-        );
+        eprintln!("installing {} into {}", packages.join(" "), dir.display());
         let status = Command::new("npm")
             .current_dir(&dir)
             .args(["install", "--no-audit", "--no-fund", "--no-save"])
-            .args(PEER_PACKAGES)
+            .args(packages)
             .status()
             .context("running npm (Node.js and npm are needed for this benchmark)")?;
         if !status.success() {
-            bail!("npm install of the peer engine failed");
+            bail!("npm install of {} failed", packages.join(" "));
         }
     }
     Ok(modules)
 }
 
-fn run_json(command: &mut Command) -> Result<Value> {
+pub fn run_json(command: &mut Command) -> Result<Value> {
     let output = command
         .output()
         .with_context(|| format!("running {command:?}"))?;
@@ -181,12 +178,12 @@ fn run_json(command: &mut Command) -> Result<Value> {
     let line = stdout
         .lines()
         .rev()
-        .find(|l| l.starts_with('{'))
+        .find(|l| l.starts_with('{') || l.starts_with('['))
         .context("no JSON line in the output")?;
     serde_json::from_str(line).context("parsing benchmark output")
 }
 
-fn machine() -> Value {
+pub fn machine() -> Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {

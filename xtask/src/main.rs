@@ -2,6 +2,7 @@
 //! (and, for browser tests, Debian's chromium and chromium-driver).
 
 mod bench;
+mod bench_engine;
 mod toolchain;
 mod web;
 
@@ -17,6 +18,7 @@ commands:
   serve [--addr A:P]    build, then serve dist/ on http://127.0.0.1:8080 (or A:P)
   test                  every test: native, then the browser tests in headless Chromium
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
+  bench engine          form engine load and one-answer time against ODK Web Forms' engine
 ";
 
 fn main() {
