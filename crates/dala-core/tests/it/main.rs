@@ -2,6 +2,7 @@
 
 mod document;
 mod engine;
+mod properties;
 mod records;
 mod schema_check;
 mod surveys;
