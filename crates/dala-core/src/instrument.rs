@@ -32,6 +32,10 @@ pub struct Settings {
     /// Expression naming each record (`concat(${district}, '-', ${name})`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_name: Option<String>,
+    /// XLSForm's `allow_choice_duplicates`: a list may repeat a choice name (cascading lists
+    /// where the same name appears under several parents).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_choice_duplicates: bool,
 }
 
 /// Text in several languages: language name -> text. XLSForm's `label::Russian (ru)` becomes

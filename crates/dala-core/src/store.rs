@@ -134,6 +134,7 @@ pub mod conformance {
                 title: Text::one("en", "Conformance"),
                 default_language: Some("en".into()),
                 instance_name: None,
+                allow_choice_duplicates: false,
             },
             survey: vec![q],
             choices: BTreeMap::new(),

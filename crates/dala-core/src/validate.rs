@@ -642,6 +642,9 @@ fn check_choice_lists(cx: &mut Context<'_>) {
             ));
         }
         let mut seen = BTreeSet::new();
+        if cx.instrument.settings.allow_choice_duplicates {
+            continue;
+        }
         for (i, choice) in choices.iter().enumerate() {
             if !seen.insert(choice.name.as_str()) {
                 found.push((

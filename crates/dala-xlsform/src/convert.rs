@@ -1,0 +1,767 @@
+//! Sheets -> instrument, remembering which row and column each part came from so that every
+//! diagnostic, including dala-core's validation, points into the spreadsheet.
+
+use crate::diagnostic::{Code, Place, XCode, XDiagnostic};
+use crate::headers::{self, Column, Header};
+use crate::workbook::{Sheet, Workbook};
+use dala_core::{Choice, Instrument, Item, ItemType, Settings, Text};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the conversion produced: the instrument (when the sheets could be read as one) and
+/// every diagnostic, spreadsheet problems and validation problems alike.
+#[derive(Debug)]
+pub struct Conversion {
+    pub instrument: Option<Instrument>,
+    pub diagnostics: Vec<XDiagnostic>,
+}
+
+impl Conversion {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.code.is_warning())
+    }
+}
+
+/// The language key of a column written without one (pyxform's convention).
+const DEFAULT_LANGUAGE: &str = "default";
+
+struct Table<'a> {
+    sheet: &'a Sheet,
+    /// Column index -> parsed header.
+    headers: BTreeMap<u32, Header>,
+    /// Raw header text by column index.
+    raw: BTreeMap<u32, String>,
+    header_row: u32,
+}
+
+impl<'a> Table<'a> {
+    fn new(sheet: &'a Sheet) -> Option<Table<'a>> {
+        let rows = sheet.rows();
+        let (header_row, cells) = rows.into_iter().next()?;
+        let headers = cells.iter().map(|(c, v)| (*c, headers::parse(v))).collect();
+        let raw = cells.iter().map(|(c, v)| (*c, v.to_string())).collect();
+        Some(Table {
+            sheet,
+            headers,
+            raw,
+            header_row,
+        })
+    }
+
+    fn column_of(&self, column: Column, language: Option<&str>) -> Option<u32> {
+        self.headers
+            .iter()
+            .find(|(_, h)| matches!(h, Header::Known(c, l) if *c == column && (language.is_none() || l.as_deref() == language)))
+            .map(|(i, _)| *i)
+    }
+
+    fn data_rows(&self) -> Vec<(u32, BTreeMap<u32, &'a str>)> {
+        self.sheet
+            .rows()
+            .into_iter()
+            .filter(|(r, _)| *r > self.header_row)
+            .collect()
+    }
+}
+
+/// Reads one row into known columns (with languages) and extras.
+#[derive(Default)]
+struct Row {
+    known: BTreeMap<Column, String>,
+    texts: BTreeMap<Column, Text>,
+    extras: BTreeMap<String, String>,
+}
+
+fn read_row(table: &Table<'_>, cells: &BTreeMap<u32, &str>, languages: &mut Vec<String>) -> Row {
+    let mut row = Row::default();
+    for (col, value) in cells {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        match table.headers.get(col) {
+            Some(Header::Known(column, language)) if column.translatable() => {
+                let language = language
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());
+                if *column == Column::Label && !languages.contains(&language) {
+                    languages.push(language.clone());
+                }
+                row.texts
+                    .entry(*column)
+                    .or_default()
+                    .0
+                    .insert(language, value.to_string());
+            }
+            Some(Header::Known(column, _)) => {
+                row.known.insert(*column, value.to_string());
+            }
+            Some(Header::Extra(name)) => {
+                row.extras.insert(name.clone(), value.to_string());
+            }
+            Some(Header::Comment) | None => {}
+        }
+    }
+    row
+}
+
+/// A question type as written: `select_one list`, `select one list or_other`, `begin group`.
+enum Kind {
+    Item(ItemType, Option<String>, bool),
+    Begin(ItemType),
+    End(ItemType),
+    /// start, end, today: kept as calculates of the clock.
+    Clock(&'static str),
+    Metadata,
+    Unsupported,
+    Unknown,
+}
+
+fn kind(type_text: &str) -> Kind {
+    // The type keyword is compared loosely (case, `_` or space); a list name is kept as written.
+    let words: Vec<&str> = type_text.split_whitespace().collect();
+    let keyword = |w: &str| w.to_lowercase().replace('_', " ");
+    let joined: Vec<String> = words.iter().map(|w| keyword(w)).collect();
+    let head = joined.join(" ");
+    let list_after = |prefix_words: usize| -> (Option<String>, bool) {
+        let rest: Vec<&str> = words.iter().copied().collect();
+        // `select_one` is one word, `select one` two: count the words the keyword used.
+        let list = rest.get(prefix_words).map(|s| s.to_string());
+        let or_other = rest
+            .get(prefix_words + 1)
+            .is_some_and(|w| w.eq_ignore_ascii_case("or_other"));
+        (list, or_other)
+    };
+    let first = joined.first().map(String::as_str).unwrap_or_default();
+    let second = joined.get(1).map(String::as_str).unwrap_or_default();
+    let select = |item_type: ItemType, used: usize| {
+        let (list, or_other) = list_after(used);
+        if list.is_none() {
+            Kind::Unknown
+        } else {
+            Kind::Item(item_type, list, or_other)
+        }
+    };
+    // The old spellings pyxform still reads: `select one from LIST [or specify other]`,
+    // `select all that apply from LIST`.
+    for (prefix, item_type) in [
+        ("select one from ", ItemType::SelectOne),
+        ("select multiple from ", ItemType::SelectMultiple),
+        ("select all that apply from ", ItemType::SelectMultiple),
+    ] {
+        if head.starts_with(prefix) {
+            let used = prefix.split_whitespace().count();
+            let list = words.get(used).map(|s| s.to_string());
+            let or_other = head.ends_with(" or specify other");
+            return match list {
+                Some(list) => Kind::Item(item_type, Some(list), or_other),
+                None => Kind::Unknown,
+            };
+        }
+    }
+    if head.starts_with("begin loop") || head == "include" || head.starts_with("include ") {
+        return Kind::Unsupported;
+    }
+    match (first, second) {
+        ("select one", _) => return select(ItemType::SelectOne, 1),
+        ("select multiple", _) => return select(ItemType::SelectMultiple, 1),
+        ("select", "one") => return select(ItemType::SelectOne, 2),
+        ("select", "multiple") => return select(ItemType::SelectMultiple, 2),
+        ("rank", _) if words.len() == 2 => return select(ItemType::Rank, 1),
+        (
+            "select one from file"
+            | "select multiple from file"
+            | "select one external"
+            | "select multiple external"
+            | "osm",
+            _,
+        ) => {
+            return Kind::Unsupported;
+        }
+        _ => {}
+    }
+    let bare = head.strip_prefix("uri:").unwrap_or(&head);
+    match bare {
+        "begin group" => Kind::Begin(ItemType::Group),
+        "end group" => Kind::End(ItemType::Group),
+        "begin repeat" => Kind::Begin(ItemType::Repeat),
+        "end repeat" => Kind::End(ItemType::Repeat),
+        "text" | "string" => Kind::Item(ItemType::Text, None, false),
+        "integer" | "int" => Kind::Item(ItemType::Integer, None, false),
+        "decimal" => Kind::Item(ItemType::Decimal, None, false),
+        "date" => Kind::Item(ItemType::Date, None, false),
+        "time" => Kind::Item(ItemType::Time, None, false),
+        "datetime" => Kind::Item(ItemType::DateTime, None, false),
+        "note" => Kind::Item(ItemType::Note, None, false),
+        "calculate" => Kind::Item(ItemType::Calculate, None, false),
+        "acknowledge" | "trigger" => Kind::Item(ItemType::Acknowledge, None, false),
+        "range" => Kind::Item(ItemType::Range, None, false),
+        "geopoint" | "gps" | "location" => Kind::Item(ItemType::Geopoint, None, false),
+        "start" => Kind::Clock("once(now())"),
+        "end" => Kind::Clock("now()"),
+        "today" => Kind::Clock("once(today())"),
+        "phone number" => Kind::Item(ItemType::Text, None, false),
+        "get start time" => Kind::Clock("once(now())"),
+        "get end time" => Kind::Clock("now()"),
+        "get today" => Kind::Clock("once(today())"),
+        "deviceid" | "subscriberid" | "simserial" | "phonenumber" | "username" | "email"
+        | "audit" | "imei" | "start geopoint" | "get device id" | "get subscriber id"
+        | "get sim id" | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
+        "image" | "audio" | "video" | "file" | "barcode" | "geotrace" | "geoshape"
+        | "background audio" | "xml external" | "csv external" | "begin loop" | "end loop"
+        | "hidden" | "photo" => Kind::Unsupported,
+        _ => Kind::Unknown,
+    }
+}
+
+/// Where each item came from: JSON pointer -> (sheet, row).
+type SourceMap = HashMap<String, (String, u32)>;
+
+struct Builder<'a> {
+    diagnostics: Vec<XDiagnostic>,
+    survey: Option<Table<'a>>,
+    /// Languages of the label columns, in the order met.
+    languages: Vec<String>,
+    sources: SourceMap,
+}
+
+impl Builder<'_> {
+    fn push(
+        &mut self,
+        code: XCode,
+        sheet: &str,
+        row: u32,
+        col: Option<u32>,
+        header: Option<String>,
+        message: String,
+    ) {
+        self.diagnostics.push(XDiagnostic {
+            code: Code::Sheet(code),
+            place: Place {
+                sheet: sheet.to_string(),
+                row: Some(row),
+                col,
+                header,
+            },
+            message,
+            expression: None,
+        });
+    }
+}
+
+fn find_sheet<'a>(workbook: &'a Workbook, name: &str) -> Option<&'a Sheet> {
+    workbook
+        .sheets
+        .iter()
+        .find(|s| s.name.trim().eq_ignore_ascii_case(name))
+}
+
+/// Converts sheets into an instrument, then validates it.
+pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
+    let mut b = Builder {
+        diagnostics: Vec::new(),
+        survey: None,
+        languages: Vec::new(),
+        sources: HashMap::new(),
+    };
+    for sheet in &workbook.sheets {
+        let lower = sheet.name.trim().to_lowercase();
+        if !matches!(lower.as_str(), "survey" | "choices" | "settings") {
+            b.diagnostics.push(XDiagnostic {
+                code: Code::Sheet(XCode::IgnoredSheet),
+                place: Place {
+                    sheet: sheet.name.clone(),
+                    ..Place::default()
+                },
+                message: format!(
+                    "the sheet `{}` is not survey, choices or settings, so it is ignored",
+                    sheet.name
+                ),
+                expression: None,
+            });
+        }
+    }
+    let Some(survey_sheet) = find_sheet(workbook, "survey") else {
+        let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
+        b.diagnostics.push(XDiagnostic::file(
+            XCode::NoSurvey,
+            format!(
+                "the workbook has no `survey` sheet (its sheets: {})",
+                names.join(", ")
+            ),
+        ));
+        return Conversion {
+            instrument: None,
+            diagnostics: b.diagnostics,
+        };
+    };
+    let Some(survey) = Table::new(survey_sheet) else {
+        b.diagnostics.push(XDiagnostic::file(
+            XCode::NoSurvey,
+            "the `survey` sheet is empty",
+        ));
+        return Conversion {
+            instrument: None,
+            diagnostics: b.diagnostics,
+        };
+    };
+    if survey.column_of(Column::Type, None).is_none()
+        || survey.column_of(Column::Name, None).is_none()
+    {
+        let row = survey.header_row;
+        b.push(
+            XCode::NoSurvey,
+            &survey_sheet.name,
+            row,
+            None,
+            None,
+            "the `survey` sheet needs `type` and `name` columns in its first row".into(),
+        );
+        return Conversion {
+            instrument: None,
+            diagnostics: b.diagnostics,
+        };
+    }
+
+    let choices = read_choices(&mut b, find_sheet(workbook, "choices"));
+    let settings = read_settings(&mut b, find_sheet(workbook, "settings"), file_stem);
+    let (survey_items, extra_choices) = read_survey(&mut b, &survey);
+    let mut choices = choices;
+    for (list, choice) in extra_choices {
+        let entry = choices.entry(list).or_default();
+        if !entry.iter().any(|c| c.name == choice.name) {
+            entry.push(choice);
+        }
+    }
+    b.survey = Some(survey);
+    let mut settings = settings;
+    if settings.default_language.is_none() {
+        settings.default_language = if b.languages.iter().any(|l| l == DEFAULT_LANGUAGE) {
+            Some(DEFAULT_LANGUAGE.to_string())
+        } else {
+            b.languages.first().cloned()
+        };
+    }
+    let instrument = Instrument {
+        format: dala_core::FORMAT,
+        settings,
+        survey: survey_items,
+        choices,
+    };
+    for d in dala_core::validate(&instrument) {
+        let located = locate(&b, &instrument, d);
+        b.diagnostics.push(located);
+    }
+    Conversion {
+        instrument: Some(instrument),
+        diagnostics: b.diagnostics,
+    }
+}
+
+fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(String, Choice)>) {
+    let sheet = table.sheet.name.clone();
+    let type_col = table.column_of(Column::Type, None);
+    let name_col = table.column_of(Column::Name, None);
+    // The stack of open groups: (item, kind, row it began on, its pointer).
+    let mut stack: Vec<(Item, ItemType, u32)> = Vec::new();
+    let mut top: Vec<Item> = Vec::new();
+    let mut other_choices = Vec::new();
+    let mut languages = std::mem::take(&mut b.languages);
+    // Each item's row is recorded under the JSON pointer it will have once placed
+    // (`place_pointer`), so validation diagnostics can be traced back to their row.
+    for (row_index, cells) in table.data_rows() {
+        let row = read_row(table, &cells, &mut languages);
+        let type_text = row.known.get(&Column::Type).cloned().unwrap_or_default();
+        let name = row.known.get(&Column::Name).cloned().unwrap_or_default();
+        if type_text.is_empty() && name.is_empty() && row.texts.is_empty() {
+            continue;
+        }
+        if type_text.starts_with('#') {
+            continue;
+        }
+        let kind = kind(&type_text);
+        let make = |item_type: ItemType, list: Option<String>| -> Item {
+            let mut item = Item::new(item_type, &name);
+            item.list = list;
+            item.label = row.texts.get(&Column::Label).cloned().unwrap_or_default();
+            item.hint = row.texts.get(&Column::Hint).cloned().unwrap_or_default();
+            item.required_message = row
+                .texts
+                .get(&Column::RequiredMessage)
+                .cloned()
+                .unwrap_or_default();
+            item.constraint_message = row
+                .texts
+                .get(&Column::ConstraintMessage)
+                .cloned()
+                .unwrap_or_default();
+            let get = |c: Column| row.known.get(&c).cloned();
+            item.relevant = get(Column::Relevant);
+            item.required = get(Column::Required);
+            item.constraint = get(Column::Constraint);
+            item.calculation = get(Column::Calculation);
+            item.default = get(Column::Default);
+            item.read_only = get(Column::ReadOnly);
+            item.choice_filter = get(Column::ChoiceFilter);
+            item.repeat_count = get(Column::RepeatCount);
+            item.trigger = get(Column::Trigger);
+            item.appearance = get(Column::Appearance);
+            if let Some(p) = get(Column::Parameters) {
+                for pair in p.split([' ', ';', ',']).filter(|s| !s.is_empty()) {
+                    if let Some((k, v)) = pair.split_once('=') {
+                        item.parameters
+                            .insert(k.trim().to_string(), v.trim().to_string());
+                    }
+                }
+            }
+            item.attributes = row.extras.clone();
+            item
+        };
+        let place =
+            |item: Item, stack: &mut Vec<(Item, ItemType, u32)>, top: &mut Vec<Item>| match stack
+                .last_mut()
+            {
+                Some((parent, _, _)) => parent.children.push(item),
+                None => top.push(item),
+            };
+        match kind {
+            Kind::Begin(item_type) => {
+                if name.is_empty() {
+                    b.push(
+                        XCode::MissingTypeOrName,
+                        &sheet,
+                        row_index,
+                        name_col,
+                        Some("name".into()),
+                        format!("`{type_text}` needs a name"),
+                    );
+                }
+                let item = make(item_type, None);
+                stack.push((item, item_type, row_index));
+            }
+            Kind::End(item_type) => match stack.pop() {
+                Some((item, open_type, open_row)) => {
+                    if open_type != item_type {
+                        b.push(
+                            XCode::UnmatchedGroup,
+                            &sheet,
+                            row_index,
+                            type_col,
+                            Some("type".into()),
+                            format!(
+                                "`{type_text}` closes the {:?} `{}` begun on row {}",
+                                open_type,
+                                item.name,
+                                open_row + 1
+                            ),
+                        );
+                    }
+                    record_source(b, &stack, &top, &sheet, open_row);
+                    place(item, &mut stack, &mut top);
+                }
+                None => b.push(
+                    XCode::UnmatchedGroup,
+                    &sheet,
+                    row_index,
+                    type_col,
+                    Some("type".into()),
+                    format!("`{type_text}` has no matching begin"),
+                ),
+            },
+            Kind::Item(item_type, list, or_other) => {
+                if name.is_empty() || type_text.is_empty() {
+                    let (col, what) = if name.is_empty() {
+                        (name_col, "name")
+                    } else {
+                        (type_col, "type")
+                    };
+                    b.push(
+                        XCode::MissingTypeOrName,
+                        &sheet,
+                        row_index,
+                        col,
+                        Some(what.into()),
+                        format!("this row has no {what}"),
+                    );
+                    continue;
+                }
+                let item = make(item_type, list.clone());
+                record_source(b, &stack, &top, &sheet, row_index);
+                place(item, &mut stack, &mut top);
+                if or_other {
+                    // XLSForm's `or_other`: an `other` choice and a question for what it is.
+                    if let Some(list) = list {
+                        other_choices.push((
+                            list,
+                            Choice {
+                                name: "other".into(),
+                                label: Text::one(DEFAULT_LANGUAGE, "Other"),
+                                extra: BTreeMap::new(),
+                            },
+                        ));
+                    }
+                    let mut specify = Item::new(ItemType::Text, &format!("{name}_other"));
+                    specify.label = Text::one(DEFAULT_LANGUAGE, "Specify other.");
+                    specify.relevant = Some(format!("selected(${{{name}}}, 'other')"));
+                    record_source(b, &stack, &top, &sheet, row_index);
+                    place(specify, &mut stack, &mut top);
+                }
+            }
+            Kind::Clock(expression) => {
+                let mut item = Item::new(ItemType::Calculate, &name);
+                item.calculation = Some(expression.to_string());
+                record_source(b, &stack, &top, &sheet, row_index);
+                place(item, &mut stack, &mut top);
+            }
+            Kind::Metadata => {}
+            Kind::Unsupported => b.push(
+                XCode::Unsupported,
+                &sheet,
+                row_index,
+                type_col,
+                Some("type".into()),
+                format!("the question type `{type_text}` is not supported by Dala yet"),
+            ),
+            Kind::Unknown => b.push(
+                XCode::UnknownType,
+                &sheet,
+                row_index,
+                type_col,
+                Some("type".into()),
+                format!("`{type_text}` is not an XLSForm question type"),
+            ),
+        }
+    }
+    while let Some((item, open_type, open_row)) = stack.pop() {
+        b.push(
+            XCode::UnmatchedGroup,
+            &sheet,
+            open_row,
+            type_col,
+            Some("type".into()),
+            format!("the {:?} `{}` is never ended", open_type, item.name),
+        );
+        record_source(b, &stack, &top, &sheet, open_row);
+        match stack.last_mut() {
+            Some((parent, _, _)) => parent.children.push(item),
+            None => top.push(item),
+        }
+    }
+    b.languages = languages;
+    (top, other_choices)
+}
+
+/// Remembers the row of the item about to be placed at the current position.
+fn record_source(
+    b: &mut Builder<'_>,
+    stack: &[(Item, ItemType, u32)],
+    top: &[Item],
+    sheet: &str,
+    row: u32,
+) {
+    b.sources
+        .insert(place_pointer(stack, top), (sheet.to_string(), row));
+}
+
+/// The JSON pointer the next item will have once every open group is placed: each open group
+/// goes where nothing else can be placed before it closes.
+fn place_pointer(stack: &[(Item, ItemType, u32)], top: &[Item]) -> String {
+    let mut pointer = format!("/survey/{}", top.len());
+    for (item, _, _) in stack {
+        pointer.push_str(&format!("/children/{}", item.children.len()));
+    }
+    pointer
+}
+
+fn read_choices(b: &mut Builder<'_>, sheet: Option<&Sheet>) -> BTreeMap<String, Vec<Choice>> {
+    let mut lists: BTreeMap<String, Vec<Choice>> = BTreeMap::new();
+    let Some(sheet) = sheet else { return lists };
+    let Some(table) = Table::new(sheet) else {
+        return lists;
+    };
+    let list_col = table.column_of(Column::ListName, None);
+    let name_col = table.column_of(Column::Name, None);
+    let mut languages = std::mem::take(&mut b.languages);
+    for (row_index, cells) in table.data_rows() {
+        let row = read_row(&table, &cells, &mut languages);
+        let list = row
+            .known
+            .get(&Column::ListName)
+            .cloned()
+            .unwrap_or_default();
+        let name = row.known.get(&Column::Name).cloned().unwrap_or_default();
+        if list.is_empty() && name.is_empty() && row.texts.is_empty() {
+            continue;
+        }
+        if list.is_empty() || name.is_empty() {
+            let (col, what) = if list.is_empty() {
+                (list_col, "list_name")
+            } else {
+                (name_col, "name")
+            };
+            b.push(
+                XCode::BadChoiceRow,
+                &sheet.name,
+                row_index,
+                col,
+                Some(what.into()),
+                format!("this choice has no {what}"),
+            );
+            continue;
+        }
+        let mut extra = row.extras.clone();
+        // Any known survey column on the choices sheet is just another choice column.
+        for (column, value) in &row.known {
+            if !matches!(column, Column::ListName | Column::Name) {
+                extra.insert(column.core_name().to_string(), value.clone());
+            }
+        }
+        let entry = lists.entry(list.clone()).or_default();
+        b.sources.insert(
+            format!("/choices/{list}/{}", entry.len()),
+            (sheet.name.clone(), row_index),
+        );
+        entry.push(Choice {
+            name,
+            label: row.texts.get(&Column::Label).cloned().unwrap_or_default(),
+            extra,
+        });
+    }
+    b.languages = languages;
+    lists
+}
+
+fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) -> Settings {
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(sheet) = sheet {
+        let rows = sheet.rows();
+        if let (Some((_, header)), Some((value_row, data))) = (rows.first(), rows.get(1)) {
+            for (col, key) in header {
+                if let Some(value) = data.get(col) {
+                    let key = key.trim().to_lowercase().replace(' ', "_");
+                    values.insert(key.clone(), value.trim().to_string());
+                    b.sources
+                        .insert(format!("/settings/{key}"), (sheet.name.clone(), *value_row));
+                }
+            }
+        }
+    }
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| values.get(*k).cloned())
+            .filter(|v| !v.is_empty())
+    };
+    let form_id = get(&["form_id", "id_string"]).unwrap_or_else(|| file_stem.to_string());
+    Settings {
+        title: Text::one(
+            DEFAULT_LANGUAGE,
+            &get(&["form_title", "title"]).unwrap_or_else(|| form_id.clone()),
+        ),
+        form_id,
+        // pyxform leaves the version empty when the sheet has none; ODK servers then use
+        // their own. An instrument always has one, so a missing version is "1".
+        version: get(&["version"]).unwrap_or_else(|| "1".to_string()),
+        default_language: get(&["default_language"]),
+        instance_name: get(&["instance_name"]),
+        allow_choice_duplicates: get(&["allow_choice_duplicates"])
+            .is_some_and(|v| matches!(v.to_lowercase().as_str(), "yes" | "true" | "1")),
+    }
+}
+
+/// Maps a dala-core diagnostic (JSON pointer, column) to the spreadsheet cell it came from.
+fn locate(b: &Builder<'_>, instrument: &Instrument, d: dala_core::Diagnostic) -> XDiagnostic {
+    let pointer = &d.location.pointer;
+    // The longest prefix of the pointer that names a row we read.
+    let mut prefix = pointer.as_str();
+    let mut source = None;
+    loop {
+        if let Some(s) = b.sources.get(prefix) {
+            source = Some(s.clone());
+            break;
+        }
+        match prefix.rsplit_once('/') {
+            Some((head, _)) if !head.is_empty() => prefix = head,
+            _ => break,
+        }
+    }
+    let column_name = d.location.column.map(|c| c.as_str().to_string());
+    let (col, header) = match (&b.survey, column_name.as_deref()) {
+        (Some(table), Some(name)) if pointer.starts_with("/survey") => {
+            let column = [
+                Column::Type,
+                Column::Name,
+                Column::Label,
+                Column::Hint,
+                Column::Required,
+                Column::Constraint,
+                Column::Relevant,
+                Column::Calculation,
+                Column::Default,
+                Column::ReadOnly,
+                Column::ChoiceFilter,
+                Column::RepeatCount,
+                Column::Trigger,
+            ]
+            .into_iter()
+            .find(|c| c.core_name() == name || (name == "list" && *c == Column::Type));
+            let col = column.and_then(|c| {
+                table.column_of(c, None).or_else(|| {
+                    // A translatable column is found in any language.
+                    table
+                        .headers
+                        .iter()
+                        .find(|(_, h)| matches!(h, Header::Known(k, _) if *k == c))
+                        .map(|(i, _)| *i)
+                })
+            });
+            (col, col.and_then(|c| table.raw.get(&c).cloned()))
+        }
+        _ => (None, None),
+    };
+    let expression = d.location.span.and_then(|span| {
+        let item = find_item(instrument, pointer)?;
+        let source = match d.location.column? {
+            dala_core::Column::Relevant => item.relevant.clone(),
+            dala_core::Column::Required => item.required.clone(),
+            dala_core::Column::Constraint => item.constraint.clone(),
+            dala_core::Column::Calculation => item.calculation.clone(),
+            dala_core::Column::Default => item.default.clone(),
+            dala_core::Column::ReadOnly => item.read_only.clone(),
+            dala_core::Column::ChoiceFilter => item.choice_filter.clone(),
+            dala_core::Column::RepeatCount => item.repeat_count.clone(),
+            dala_core::Column::Trigger => item.trigger.clone(),
+            _ => None,
+        }?;
+        Some((source, span))
+    });
+    let (sheet, row) = source.map_or((String::new(), None), |(s, r)| (s, Some(r)));
+    XDiagnostic {
+        code: Code::Instrument(d.code),
+        place: Place {
+            sheet,
+            row,
+            col,
+            header,
+        },
+        message: d.message,
+        expression,
+    }
+}
+
+fn find_item<'a>(instrument: &'a Instrument, pointer: &str) -> Option<&'a Item> {
+    let mut parts = pointer.trim_start_matches('/').split('/');
+    if parts.next()? != "survey" {
+        return None;
+    }
+    let mut items = &instrument.survey;
+    let mut found = None;
+    while let Some(index) = parts.next() {
+        let Ok(i) = index.parse::<usize>() else { break };
+        let item = items.get(i)?;
+        found = Some(item);
+        match parts.next() {
+            Some("children") => items = &item.children,
+            _ => break,
+        }
+    }
+    found
+}

@@ -1,0 +1,25 @@
+//! XLSForm -> Dala instrument. Reads .xlsx and .xls (calamine) and markdown tables in
+//! pyxform's test layout, recognising the format by content; converts the sheets into an
+//! instrument without loss; validates it with dala-core; and reports every problem with its
+//! sheet, row and column. No I/O: the caller hands over the bytes.
+
+mod convert;
+pub mod diagnostic;
+pub mod headers;
+mod markdown;
+pub mod workbook;
+
+pub use convert::Conversion;
+pub use diagnostic::{Code, Place, XCode, XDiagnostic};
+
+/// Reads an XLSForm from its bytes. `file_stem` (the file name without extension) is the
+/// form_id when the settings sheet gives none, as pyxform does.
+pub fn read(bytes: &[u8], file_stem: &str) -> Conversion {
+    match workbook::read(bytes) {
+        Ok(workbook) => convert::convert(&workbook, file_stem),
+        Err(diagnostic) => Conversion {
+            instrument: None,
+            diagnostics: vec![diagnostic],
+        },
+    }
+}

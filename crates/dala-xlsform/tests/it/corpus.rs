@@ -1,0 +1,173 @@
+//! Every file of the shared XLSForm corpus (pyxform's own test files) either converts,
+//! validates and loads in the engine, or fails with the codes written for it in
+//! tests/corpus.txt. A new file without an expectation fails the test.
+
+use dala_core::{Engine, Form};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/xlsform")
+}
+
+/// `ok`, or the sorted, de-duplicated error codes (warnings are not part of the outcome).
+pub fn outcome(bytes: &[u8], stem: &str) -> String {
+    let conversion = dala_xlsform::read(bytes, stem);
+    let mut codes: Vec<&str> = conversion
+        .diagnostics
+        .iter()
+        .filter(|d| !d.code.is_warning())
+        .map(|d| d.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if !codes.is_empty() {
+        return codes.join(" ");
+    }
+    let Some(instrument) = conversion.instrument else {
+        return "no instrument".into();
+    };
+    match Form::compile(&instrument) {
+        Ok(form) => {
+            let engine = Engine::new(form, super::reader::host());
+            let _ = engine.pages();
+            "ok".into()
+        }
+        Err(_) => "does not compile".into(),
+    }
+}
+
+#[test]
+fn every_corpus_file_converts_or_fails_as_expected() {
+    let dir = corpus_dir();
+    if !dir.exists() {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+        return;
+    }
+    let expectations: BTreeMap<String, String> = include_str!("../corpus.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            l.split_once(':').map(|(f, e)| {
+                (
+                    f.trim().to_string(),
+                    e.split('#').next().unwrap_or("").trim().to_string(),
+                )
+            })
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("xls" | "xlsx")))
+        .collect();
+    files.sort();
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let got = outcome(&std::fs::read(path).expect("read"), stem);
+        match expectations.get(&name) {
+            None => failures.push(format!(
+                "{name}: no expectation in tests/corpus.txt (got `{got}`)"
+            )),
+            Some(want) if *want != got => {
+                failures.push(format!("{name}: expected `{want}`, got `{got}`"))
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn print_outcomes_when_asked() {
+    if std::env::var_os("DALA_CORPUS_PRINT").is_none() {
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("corpus")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for path in files
+        .iter()
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("xls" | "xlsx")))
+    {
+        let stem = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let conversion = dala_xlsform::read(&std::fs::read(path).expect("read"), stem);
+        println!(
+            "== {}: {}",
+            path.display(),
+            outcome(&std::fs::read(path).expect("read"), stem)
+        );
+        for d in &conversion.diagnostics {
+            println!("   {}", d.render().replace('\n', "\n   "));
+        }
+    }
+}
+
+#[test]
+fn dump_when_asked() {
+    let Some(name) = std::env::var_os("DALA_CORPUS_DUMP") else {
+        return;
+    };
+    let bytes = std::fs::read(corpus_dir().join(name)).expect("read");
+    let workbook = dala_xlsform::workbook::read(&bytes).expect("workbook");
+    for sheet in &workbook.sheets {
+        println!("# {}", sheet.name);
+        for (row, cells) in sheet.rows() {
+            println!("{row}: {:?}", cells);
+        }
+    }
+}
+
+#[test]
+fn a_form_saved_as_xls_and_as_xlsx_gives_the_same_instrument() {
+    let dir = corpus_dir();
+    if !dir.exists() {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+        return;
+    }
+    let mut pairs = 0;
+    for stem in [
+        "text_and_integer",
+        "yes_or_no_question",
+        "group",
+        "specify_other",
+        "case_insensitivity",
+        "loop",
+    ] {
+        let (xls, xlsx) = (
+            dir.join(format!("{stem}.xls")),
+            dir.join(format!("{stem}.xlsx")),
+        );
+        if !(xls.exists() && xlsx.exists()) {
+            continue;
+        }
+        let a = dala_xlsform::read(&std::fs::read(&xls).expect("xls"), stem);
+        let b = dala_xlsform::read(&std::fs::read(&xlsx).expect("xlsx"), stem);
+        assert_eq!(a.instrument, b.instrument, "{stem}");
+        let codes = |c: &dala_xlsform::Conversion| {
+            c.diagnostics
+                .iter()
+                .map(|d| (d.code, d.place.cell()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&a), codes(&b), "{stem}");
+        pairs += 1;
+    }
+    assert!(pairs >= 4);
+}

@@ -1,0 +1,4 @@
+//! The one integration-test binary of dala-xlsform.
+
+mod corpus;
+mod reader;
