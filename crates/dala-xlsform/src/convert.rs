@@ -123,7 +123,7 @@ fn kind(type_text: &str) -> Kind {
     let joined: Vec<String> = words.iter().map(|w| keyword(w)).collect();
     let head = joined.join(" ");
     let list_after = |prefix_words: usize| -> (Option<String>, bool) {
-        let rest: Vec<&str> = words.iter().copied().collect();
+        let rest: Vec<&str> = words.to_vec();
         // `select_one` is one word, `select one` two: count the words the keyword used.
         let list = rest.get(prefix_words).map(|s| s.to_string());
         let or_other = rest
@@ -141,6 +141,16 @@ fn kind(type_text: &str) -> Kind {
             Kind::Item(item_type, list, or_other)
         }
     };
+    if matches!(
+        first,
+        "select one from file"
+            | "select multiple from file"
+            | "select one external"
+            | "select multiple external"
+            | "osm"
+    ) {
+        return Kind::Unsupported;
+    }
     // The old spellings pyxform still reads: `select one from LIST [or specify other]`,
     // `select all that apply from LIST`.
     for (prefix, item_type) in [
@@ -637,7 +647,11 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
         if let (Some((_, header)), Some((value_row, data))) = (rows.first(), rows.get(1)) {
             for (col, key) in header {
                 if let Some(value) = data.get(col) {
-                    let key = key.trim().to_lowercase().replace(' ', "_");
+                    // `form_title::Русский (ru)` keeps its language as written.
+                    let key = match key.trim().split_once("::") {
+                        Some((base, language)) => format!("{}::{}", base.to_lowercase(), language),
+                        None => key.trim().to_lowercase().replace(' ', "_"),
+                    };
                     values.insert(key.clone(), value.trim().to_string());
                     b.sources
                         .insert(format!("/settings/{key}"), (sheet.name.clone(), *value_row));
@@ -651,16 +665,31 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
             .filter(|v| !v.is_empty())
     };
     let form_id = get(&["form_id", "id_string"]).unwrap_or_else(|| file_stem.to_string());
+    let default_language = get(&["default_language"]);
+    // `form_title::ru` columns (Dala's extension) give the title per language; a plain
+    // `form_title` is in the default language.
+    let mut title = Text::default();
+    for (key, value) in &values {
+        if let Some(language) = key.strip_prefix("form_title::") {
+            title.0.insert(language.to_string(), value.clone());
+        }
+    }
+    if let Some(plain) = get(&["form_title", "title"]) {
+        let language = default_language
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());
+        title.0.insert(language, plain);
+    }
+    if title.is_empty() {
+        title = Text::one(DEFAULT_LANGUAGE, &form_id);
+    }
     Settings {
-        title: Text::one(
-            DEFAULT_LANGUAGE,
-            &get(&["form_title", "title"]).unwrap_or_else(|| form_id.clone()),
-        ),
+        title,
         form_id,
         // pyxform leaves the version empty when the sheet has none; ODK servers then use
         // their own. An instrument always has one, so a missing version is "1".
         version: get(&["version"]).unwrap_or_else(|| "1".to_string()),
-        default_language: get(&["default_language"]),
+        default_language,
         instance_name: get(&["instance_name"]),
         allow_choice_duplicates: get(&["allow_choice_duplicates"])
             .is_some_and(|v| matches!(v.to_lowercase().as_str(), "yes" | "true" | "1")),

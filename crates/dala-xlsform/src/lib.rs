@@ -3,19 +3,35 @@
 //! instrument without loss; validates it with dala-core; and reports every problem with its
 //! sheet, row and column. No I/O: the caller hands over the bytes.
 
+// A diagnostic is returned once per file, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod convert;
 pub mod diagnostic;
 pub mod headers;
 mod markdown;
 pub mod workbook;
+pub mod writer;
 
-pub use convert::Conversion;
+pub use convert::{Conversion, convert};
 pub use diagnostic::{Code, Place, XCode, XDiagnostic};
+pub use workbook::Limits;
 
 /// Reads an XLSForm from its bytes. `file_stem` (the file name without extension) is the
 /// form_id when the settings sheet gives none, as pyxform does.
 pub fn read(bytes: &[u8], file_stem: &str) -> Conversion {
     match workbook::read(bytes) {
+        Ok(workbook) => convert::convert(&workbook, file_stem),
+        Err(diagnostic) => Conversion {
+            instrument: None,
+            diagnostics: vec![diagnostic],
+        },
+    }
+}
+
+/// [`read`] within other limits than the defaults.
+pub fn read_with(bytes: &[u8], file_stem: &str, limits: Limits) -> Conversion {
+    match workbook::read_with(bytes, limits) {
         Ok(workbook) => convert::convert(&workbook, file_stem),
         Err(diagnostic) => Conversion {
             instrument: None,

@@ -11,15 +11,32 @@ use calamine::{Data, DataRef, Reader, Xls, Xlsx};
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-/// Largest file read, in bytes.
-pub const MAX_FILE_BYTES: usize = 20 << 20;
-/// Largest total inflated size of an .xlsx's entries, in bytes.
-pub const MAX_INFLATED_BYTES: u64 = 200 << 20;
-/// Most non-empty cells kept across all sheets.
-pub const MAX_CELLS: usize = 1_000_000;
-/// Highest row and column read (rows past this in a real form are a mistake or an attack).
-pub const MAX_ROW: u32 = 100_000;
-pub const MAX_COL: u32 = 1_000;
+/// The bounds a file is read within. The defaults are far above any real form (the largest
+/// XLSForms seen in the field have a few thousand rows) and far below what hurts a tablet.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub file_bytes: usize,
+    /// Largest total inflated size of an .xlsx's entries, in bytes.
+    pub inflated_bytes: u64,
+    /// Most non-empty cells kept across all sheets.
+    pub cells: usize,
+    /// Highest row and column read (0-based).
+    pub row: u32,
+    pub col: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: 20 << 20,
+            inflated_bytes: 200 << 20,
+            cells: 1_000_000,
+            row: 100_000,
+            col: 1_000,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -71,21 +88,26 @@ fn file_error(code: XCode, message: impl Into<String>) -> XDiagnostic {
 }
 
 pub fn read(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
+    read_with(bytes, Limits::default())
+}
+
+pub fn read_with(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
     if bytes.is_empty() {
         return Err(file_error(XCode::Unreadable, "the file is empty"));
     }
-    if bytes.len() > MAX_FILE_BYTES {
+    if bytes.len() > limits.file_bytes {
         return Err(file_error(
             XCode::TooLarge,
             format!(
-                "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                bytes.len()
+                "the file is {} bytes; the limit is {}",
+                bytes.len(),
+                limits.file_bytes
             ),
         ));
     }
     match detect(bytes) {
-        Some(Format::Xlsx) => read_xlsx(bytes),
-        Some(Format::Xls) => read_xls(bytes),
+        Some(Format::Xlsx) => read_xlsx(bytes, limits),
+        Some(Format::Xls) => read_xls(bytes, limits),
         Some(Format::Markdown) => {
             crate::markdown::read(std::str::from_utf8(bytes).unwrap_or_default())
         }
@@ -97,7 +119,7 @@ pub fn read(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
 }
 
 /// Refuses a zip whose entries would inflate past the limit, from its directory alone.
-fn check_zip(bytes: &[u8]) -> Result<(), XDiagnostic> {
+fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), XDiagnostic> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| file_error(XCode::Unreadable, format!("the .xlsx file is damaged: {e}")))?;
     // The directory's sizes; when an entry defers its size to a data descriptor, bound it by
@@ -106,17 +128,20 @@ fn check_zip(bytes: &[u8]) -> Result<(), XDiagnostic> {
         Some(size) => u64::try_from(size).unwrap_or(u64::MAX),
         None => (bytes.len() as u64).saturating_mul(1032),
     };
-    if total > MAX_INFLATED_BYTES {
+    if total > limits.inflated_bytes {
         return Err(file_error(
             XCode::TooLarge,
-            format!("the .xlsx inflates to {total} bytes; the limit is {MAX_INFLATED_BYTES}"),
+            format!(
+                "the .xlsx inflates to {total} bytes; the limit is {}",
+                limits.inflated_bytes
+            ),
         ));
     }
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
-    check_zip(bytes)?;
+fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
+    check_zip(bytes, limits)?;
     let mut xlsx = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         file_error(
             XCode::Unreadable,
@@ -160,14 +185,14 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
             if text.trim().is_empty() {
                 continue;
             }
-            keep(&mut sheet, &mut kept, row, col, text)?;
+            keep(&mut sheet, &mut kept, row, col, text, limits)?;
         }
         workbook.sheets.push(sheet);
     }
     Ok(workbook)
 }
 
-fn read_xls(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
+fn read_xls(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
     let mut xls = Xls::new(Cursor::new(bytes)).map_err(|e| {
         file_error(
             XCode::Unreadable,
@@ -199,6 +224,7 @@ fn read_xls(bytes: &[u8]) -> Result<Workbook, XDiagnostic> {
                 start_row + row as u32,
                 start_col + col as u32,
                 text,
+                limits,
             )?;
         }
         workbook.sheets.push(sheet);
@@ -212,21 +238,26 @@ fn keep(
     row: u32,
     col: u32,
     text: String,
+    limits: Limits,
 ) -> Result<(), XDiagnostic> {
-    if row > MAX_ROW || col > MAX_COL {
+    if row > limits.row || col > limits.col {
         return Err(XDiagnostic::at(
             XCode::TooLarge,
             &sheet.name,
             row,
             col,
-            format!("a cell beyond row {MAX_ROW} or column {MAX_COL}: forms are not this large"),
+            format!(
+                "a cell beyond row {} or column {}: forms are not this large",
+                limits.row + 1,
+                limits.col + 1
+            ),
         ));
     }
     *kept += 1;
-    if *kept > MAX_CELLS {
+    if *kept > limits.cells {
         return Err(file_error(
             XCode::TooLarge,
-            format!("more than {MAX_CELLS} cells"),
+            format!("more than {} cells", limits.cells),
         ));
     }
     sheet.cells.insert((row, col), text);

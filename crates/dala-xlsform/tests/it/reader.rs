@@ -23,3 +23,353 @@ impl Host for TestHost {
 pub fn host() -> Box<dyn Host> {
     Box::new(TestHost)
 }
+
+use dala_core::{Instrument, ItemType};
+use dala_xlsform::workbook::{Limits, Sheet, Workbook};
+use dala_xlsform::writer::{package, sheet_xml, to_workbook, write_xlsx};
+use std::collections::BTreeMap;
+
+fn md(text: &str) -> dala_xlsform::Conversion {
+    dala_xlsform::read(text.as_bytes(), "test")
+}
+
+fn instrument(text: &str) -> Instrument {
+    let c = md(text);
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .filter(|d| !d.code.is_warning())
+        .map(|d| d.render())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    c.instrument.expect("an instrument")
+}
+
+fn codes(c: &dala_xlsform::Conversion) -> Vec<String> {
+    c.diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code.as_str(), d.place.cell()))
+        .collect()
+}
+
+#[test]
+fn a_markdown_form_in_pyxform_layout() {
+    let i = instrument(
+        "| survey |          |      |       |
+         |        | type     | name | label |
+         |        | integer  | age  | Age   |
+         |        | select_one yn | ok | OK? |
+         | choices |           |      |       |
+         |         | list_name | name | label |
+         |         | yn        | yes  | Yes   |
+         |         | yn        | no   | No    |",
+    );
+    assert_eq!(i.survey.len(), 2);
+    assert_eq!(i.survey[1].item_type, ItemType::SelectOne);
+    assert_eq!(i.survey[1].list.as_deref(), Some("yn"));
+    assert_eq!(i.choices["yn"].len(), 2);
+    assert_eq!(
+        i.settings.form_id, "test",
+        "the file name is the form_id when settings give none"
+    );
+}
+
+#[test]
+fn old_and_new_spellings_of_types_and_headers() {
+    let i = instrument(
+        "| SURVEY |                 |       |          |                    |            |
+         |        | Type            | Name  | Label    | jr:constraintMsg   | relevance  |
+         |        | begin group     | g     | G        |                    |            |
+         |        | select one yn   | a     | A        |                    |            |
+         |        | end_group       |       |          |                    |            |
+         |        | begin_repeat    | r     | R        |                    |            |
+         |        | select_multiple yn | b  | B        |                    | ${a} = 'yes' |
+         |        | end repeat      |       |          |                    |            |
+         |        | integer         | c     | C        | Too big            |            |
+         | Choices |          |      |       |
+         |         | list name | name | label |
+         |         | yn        | yes  | Yes   |",
+    );
+    assert_eq!(i.survey[0].item_type, ItemType::Group);
+    assert_eq!(i.survey[0].children[0].list.as_deref(), Some("yn"));
+    assert_eq!(i.survey[1].item_type, ItemType::Repeat);
+    assert_eq!(
+        i.survey[1].children[0].relevant.as_deref(),
+        Some("${a} = 'yes'")
+    );
+    assert_eq!(
+        i.survey[2].constraint_message.get("default", None),
+        Some("Too big")
+    );
+}
+
+#[test]
+fn language_columns_in_every_form() {
+    let i = instrument(
+        "| survey |         |      |                     |                    |                   |
+         |        | type    | name | label::English (en) | label:Русский (ru) | hint::Русский (ru) |
+         |        | text    | n    | Name                | Имя                | Полностью          |
+         | settings |              |
+         |          | default_language |
+         |          | English (en) |",
+    );
+    let label = &i.survey[0].label;
+    assert_eq!(label.get("English (en)", None), Some("Name"));
+    assert_eq!(label.get("Русский (ru)", None), Some("Имя"));
+    assert_eq!(
+        i.survey[0].hint.get("Русский (ru)", None),
+        Some("Полностью")
+    );
+    assert_eq!(i.settings.default_language.as_deref(), Some("English (en)"));
+}
+
+#[test]
+fn or_other_adds_the_choice_and_the_question() {
+    let i = instrument(
+        "| survey |  |  |  |
+         |  | type | name | label |
+         |  | select_one colour or_other | colour | Colour |
+         | choices |  |  |  |
+         |  | list_name | name | label |
+         |  | colour | red | Red |",
+    );
+    assert_eq!(i.survey[1].name, "colour_other");
+    assert_eq!(
+        i.survey[1].relevant.as_deref(),
+        Some("selected(${colour}, 'other')")
+    );
+    assert!(i.choices["colour"].iter().any(|c| c.name == "other"));
+}
+
+#[test]
+fn comments_blank_rows_extra_columns_and_whitespace() {
+    let i = instrument(
+        "| survey |  |  |  |  |  |
+         |  | type | name | label | # note to self | media::image |
+         |  | text |  first  | First | check this | a.png |
+         |  |  |  |  |  |  |
+         |  | # text | skipped | Skipped |  |  |
+         |  | text | second | Second |  |  |",
+    );
+    assert_eq!(i.survey.len(), 2);
+    assert_eq!(i.survey[0].name, "first", "names are trimmed");
+    assert_eq!(
+        i.survey[0]
+            .attributes
+            .get("media::image")
+            .map(String::as_str),
+        Some("a.png")
+    );
+    assert!(
+        i.survey[0].attributes.get("# note to self").is_none(),
+        "comment columns are dropped"
+    );
+}
+
+#[test]
+fn problems_point_at_sheet_row_and_column() {
+    let c = md("| survey |  |  |  |  |
+         |  | type | name | label | relevant |
+         |  | integer | a | A |  |
+         |  | text | b | B | ${a} > |
+         |  | selfie | c | C |  |
+         |  | select_one_from_file x.csv | d | D |  |
+         |  | text |  | E |  |
+         |  | end group |  |  |  |");
+    let found = codes(&c);
+    // In pyxform's markdown layout the line naming the sheet is not a row: the header is row 1.
+    assert!(found.contains(&"V003 survey!D3".to_string()), "{found:?}");
+    assert!(found.contains(&"X004 survey!A4".to_string()), "{found:?}");
+    assert!(found.contains(&"X005 survey!A5".to_string()), "{found:?}");
+    assert!(found.contains(&"X007 survey!B6".to_string()), "{found:?}");
+    assert!(found.contains(&"X006 survey!A7".to_string()), "{found:?}");
+    let syntax = c
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "V003")
+        .expect("V003");
+    assert!(
+        syntax.render().ends_with("\n  | ${a} >\n  |       ^"),
+        "{}",
+        syntax.render()
+    );
+}
+
+#[test]
+fn validation_problems_are_traced_to_their_rows_inside_groups() {
+    let c = md("| survey |  |  |  |  |
+         |  | type | name | label | calculation |
+         |  | begin group | g | G |  |
+         |  | integer | a | A |  |
+         |  | begin group | h | H |  |
+         |  | calculate | c |  | ${zzz} + 1 |
+         |  | end group |  |  |  |
+         |  | end group |  |  |  |
+         |  | text | a | again |  |");
+    let found = codes(&c);
+    assert!(found.contains(&"V004 survey!D5".to_string()), "{found:?}");
+    assert!(found.contains(&"V001 survey!B8".to_string()), "{found:?}");
+}
+
+#[test]
+fn a_workbook_writes_and_reads_back_to_the_same_instrument() {
+    let original = instrument(
+        "| survey |  |  |  |  |  |  |
+         |  | type | name | label::en | label::ru | constraint | parameters |
+         |  | begin_repeat | m | Member | Член |  |  |
+         |  | range | score | Score | Балл | . > 1 | start=0 end=8 step=1 |
+         |  | end_repeat |  |  |  |  |  |
+         | choices |  |  |  |  |
+         |  | list_name | name | label::en | district |
+         |  | d | osh | Osh | south |
+         | settings |  |  |  |
+         |  | form_id | version | default_language |
+         |  | t | 2015030101 | en |",
+    );
+    let bytes = write_xlsx(&to_workbook(&original));
+    let back = dala_xlsform::read(&bytes, "ignored");
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&original),
+        "{:#?}",
+        back.diagnostics
+    );
+    assert_eq!(
+        write_xlsx(&to_workbook(&original)),
+        bytes,
+        "the same workbook gives the same bytes"
+    );
+}
+
+fn sheet(name: &str, rows: &[&[&str]]) -> Sheet {
+    let mut s = Sheet {
+        name: name.into(),
+        cells: BTreeMap::new(),
+    };
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                s.cells.insert((r as u32, c as u32), v.to_string());
+            }
+        }
+    }
+    s
+}
+
+fn small_survey() -> Sheet {
+    sheet("survey", &[&["type", "name", "label"], &["text", "a", "A"]])
+}
+
+#[test]
+fn a_sheet_claiming_a_billion_cells_costs_what_its_cells_cost() {
+    let xml = sheet_xml(&small_survey(), Some("A1:XFD1048576"));
+    let bytes = package(&[("survey".into(), xml)]);
+    let started = std::time::Instant::now();
+    let c = dala_xlsform::read(&bytes, "t");
+    assert!(c.instrument.is_some(), "{:#?}", c.diagnostics);
+    // Generous: only a dense walk of the claimed range would come near it.
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn hostile_files_are_refused_with_a_reason() {
+    let far = {
+        let mut s = small_survey();
+        s.cells.insert((2_000_000, 0), "text".into());
+        s
+    };
+    let c = dala_xlsform::read(&write_xlsx(&Workbook { sheets: vec![far] }), "t");
+    assert_eq!(codes(&c), ["X003 survey!A2000001"]);
+
+    let many = {
+        let mut s = small_survey();
+        for r in 2..200 {
+            s.cells.insert((r, 0), "text".into());
+            s.cells.insert((r, 1), format!("q{r}"));
+        }
+        s
+    };
+    let tight = Limits {
+        cells: 100,
+        ..Limits::default()
+    };
+    let c = dala_xlsform::read_with(&write_xlsx(&Workbook { sheets: vec![many] }), "t", tight);
+    assert_eq!(codes(&c), ["X003 (file)"]);
+
+    // A zip whose entries inflate past the limit is refused from its directory.
+    let wide = "x".repeat(4096);
+    let padding = sheet("padding", &[&[wide.as_str()]]);
+    let mut big = vec![small_survey()];
+    for _ in 0..300 {
+        big.push(padding.clone());
+    }
+    let bytes = write_xlsx(&Workbook { sheets: big });
+    let small_limit = Limits {
+        inflated_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let c = dala_xlsform::read_with(&bytes, "t", small_limit);
+    assert_eq!(codes(&c), ["X003 (file)"], "{:?}", c.diagnostics);
+
+    let c = dala_xlsform::read_with(
+        &bytes,
+        "t",
+        Limits {
+            file_bytes: 100,
+            ..Limits::default()
+        },
+    );
+    assert_eq!(codes(&c), ["X003 (file)"]);
+}
+
+#[test]
+fn damaged_and_empty_files_are_errors_not_panics() {
+    let good = write_xlsx(&Workbook {
+        sheets: vec![small_survey()],
+    });
+    for (name, bytes) in [
+        ("empty", Vec::new()),
+        ("text", b"type,name,label\ntext,a,A\n".to_vec()),
+        ("truncated zip", good[..good.len() / 2].to_vec()),
+        ("zip header only", b"PK\x03\x04garbage".to_vec()),
+        (
+            "ole header only",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0],
+        ),
+    ] {
+        let c = dala_xlsform::read(&bytes, "t");
+        assert!(c.instrument.is_none(), "{name}");
+        assert_eq!(c.diagnostics.len(), 1, "{name}: {:?}", c.diagnostics);
+        assert_eq!(c.diagnostics[0].code.as_str(), "X001", "{name}");
+    }
+    let no_survey = write_xlsx(&Workbook {
+        sheets: vec![sheet("Sheet1", &[&["type", "name"]])],
+    });
+    assert_eq!(
+        codes(&dala_xlsform::read(&no_survey, "t")),
+        ["X009 Sheet1", "X002 (file)"]
+    );
+}
+
+#[test]
+fn cells_typed_in_excel_read_as_the_designer_meant() {
+    // A version typed as a number and a default typed as a date, as Excel stores them.
+    let survey = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+        <row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c><c r="C1" t="inlineStr"><is><t>label</t></is></c><c r="D1" t="inlineStr"><is><t>default</t></is></c></row>
+        <row r="2"><c r="A2" t="inlineStr"><is><t>integer</t></is></c><c r="B2" t="inlineStr"><is><t>n</t></is></c><c r="C2"><v>7</v></c><c r="D2"><v>8.0</v></c></row>
+        </sheetData></worksheet>"#;
+    let settings = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+        <row r="1"><c r="A1" t="inlineStr"><is><t>version</t></is></c></row>
+        <row r="2"><c r="A2"><v>2015030101</v></c></row>
+        </sheetData></worksheet>"#;
+    let bytes = package(&[
+        ("survey".into(), survey.into()),
+        ("settings".into(), settings.into()),
+    ]);
+    let i = dala_xlsform::read(&bytes, "t")
+        .instrument
+        .expect("instrument");
+    assert_eq!(i.settings.version, "2015030101");
+    assert_eq!(i.survey[0].default.as_deref(), Some("8"));
+    assert_eq!(i.survey[0].label.get("default", None), Some("7"));
+}
