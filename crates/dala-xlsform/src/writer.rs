@@ -7,6 +7,11 @@ use dala_core::{Instrument, Item, ItemType, Text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Write};
 
+/// A translatable column of the survey sheet and how to read it from an item.
+type TextColumn = (&'static str, fn(&Item) -> &Text);
+/// A plain column of the survey sheet and how to read it from an item.
+type PlainColumn = (&'static str, fn(&Item) -> Option<&String>);
+
 /// The languages used by a set of texts, in sorted order.
 fn languages<'a>(texts: impl Iterator<Item = &'a Text>) -> Vec<String> {
     let set: BTreeSet<&String> = texts.flat_map(|t| t.0.keys()).collect();
@@ -75,13 +80,13 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
         .into_iter()
         .map(|(_, item, _)| item)
         .collect();
-    let text_columns: [(&str, fn(&Item) -> &Text); 4] = [
+    let text_columns: [TextColumn; 4] = [
         ("label", |i| &i.label),
         ("hint", |i| &i.hint),
         ("required_message", |i| &i.required_message),
         ("constraint_message", |i| &i.constraint_message),
     ];
-    let plain_columns: [(&str, fn(&Item) -> Option<&String>); 10] = [
+    let plain_columns: [PlainColumn; 10] = [
         ("required", |i| i.required.as_ref()),
         ("relevant", |i| i.relevant.as_ref()),
         ("constraint", |i| i.constraint.as_ref()),
