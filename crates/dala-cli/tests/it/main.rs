@@ -103,3 +103,173 @@ fn bad_flags_follow_clap_conventions() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("eval"));
 }
+
+fn temp(name: &str, contents: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dala-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write");
+    path
+}
+
+const FORM_MD: &str = "| survey |  |  |  |  |
+|  | type | name | label | constraint |
+|  | integer | age | Age | . >= 18 |
+|  | select_one yn | ok | OK? |  |
+|  | note | bye | Age was ${age} |  |
+| choices |  |  |  |
+|  | list_name | name | label |
+|  | yn | yes | Yes |
+|  | yn | no | No |
+";
+
+fn seed(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../surveys")
+        .join(name)
+}
+
+#[test]
+fn validate_reports_ok_files_and_exits_0() {
+    let out = dala(&[
+        "validate",
+        seed("police-gender-representation/instrument.xlsx")
+            .to_str()
+            .expect("path"),
+        seed("fast-family-outcomes/instrument.json")
+            .to_str()
+            .expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+}
+
+#[test]
+fn validate_prints_each_problem_at_its_cell_and_exits_1() {
+    let bad = FORM_MD.replace(". >= 18", "${nothere} >= 18");
+    let path = temp("bad.md", bad.as_bytes());
+    let out = dala(&["validate", path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error[V004]") && err.contains("survey!D2 (constraint)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  | ${nothere} >= 18\n  | ^^^^^^^^^^"),
+        "{err}"
+    );
+
+    let json = temp("bad.json", br#"{"format": 1, "settings": {"form_id": "x", "version": "1"}, "survey": [{"type": "integer", "name": "a"}]}"#);
+    let out = dala(&["validate", json.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("error[V013]") && stderr(&out).contains("/survey/0/label"),
+        "{}",
+        stderr(&out)
+    );
+
+    let broken = temp("broken.json", b"{\"format\": 1,\n \"settings\": }");
+    let out = dala(&["validate", broken.to_str().expect("path")]);
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert_eq!(dala(&["validate"]).status.code(), Some(2), "a usage error");
+}
+
+#[test]
+fn convert_writes_json_and_xlsx_that_read_back_the_same() {
+    let md = temp("form.md", FORM_MD.as_bytes());
+    let json = md.with_file_name("form.json");
+    let xlsx = md.with_file_name("form.xlsx");
+    let again = md.with_file_name("again.json");
+    assert!(
+        dala(&[
+            "convert",
+            md.to_str().expect("p"),
+            "-o",
+            json.to_str().expect("p")
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        dala(&[
+            "convert",
+            json.to_str().expect("p"),
+            "-o",
+            xlsx.to_str().expect("p")
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        dala(&[
+            "convert",
+            xlsx.to_str().expect("p"),
+            "-o",
+            again.to_str().expect("p")
+        ])
+        .status
+        .success()
+    );
+    let first: dala_core::Instrument =
+        dala_core::Instrument::from_json(&std::fs::read_to_string(&json).expect("json"))
+            .expect("reads");
+    let second = dala_core::Instrument::from_json(&std::fs::read_to_string(&again).expect("json"))
+        .expect("reads");
+    assert_eq!(first.survey, second.survey);
+    assert_eq!(first.choices, second.choices);
+    let out = dala(&[
+        "convert",
+        md.to_str().expect("p"),
+        "-o",
+        md.with_file_name("x.txt").to_str().expect("p"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn show_outlines_questions_and_logic_in_a_language() {
+    let out = dala(&[
+        "show",
+        seed("police-gender-representation/instrument.json")
+            .to_str()
+            .expect("p"),
+        "--lang",
+        "ru",
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.starts_with("Роль и представленность женщин в органах внутренних дел (police_gender_representation version 2015030101)"), "{text}");
+    assert!(
+        text.contains("district [select_one district] Районный или городской отдел\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    choice_filter: region = ${region}\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn preview_runs_the_form_with_its_logic() {
+    let md = temp("preview.md", FORM_MD.as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dala"))
+        .args(["preview", md.to_str().expect("p")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().expect("stdin");
+        // 12 breaks the constraint; 30 passes; choice 1 is `yes`; the note shows the answer.
+        stdin.write_all(b"12\n30\n1\n").expect("write");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("! This answer is not allowed."), "{text}");
+    assert!(text.contains("Age was 30"), "{text}");
+    assert!(text.contains("\"ok\": \"yes\""), "{text}");
+    assert!(text.contains("\"status\": \"finalized\""), "{text}");
+}

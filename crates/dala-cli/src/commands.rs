@@ -1,0 +1,160 @@
+//! `dala validate`, `dala convert` and `dala show`.
+
+use crate::form::load;
+use clap::Args;
+use dala_core::{Instrument, Item, ItemType};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// Forms to check: .xlsx, .xls, markdown tables or instrument .json.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn validate(args: ValidateArgs) -> ExitCode {
+    let mut failed = false;
+    for file in &args.files {
+        let loaded = load(file);
+        for message in &loaded.messages {
+            eprintln!("{message}");
+        }
+        if loaded.errors > 0 {
+            failed = true;
+            eprintln!("{}: {} error(s)", file.display(), loaded.errors);
+        } else {
+            println!("{}: ok", file.display());
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    /// The form to convert.
+    pub form: PathBuf,
+    /// Where to write: `.json` for an instrument document, `.xlsx` for an XLSForm.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+pub fn convert(args: ConvertArgs) -> ExitCode {
+    let loaded = load(&args.form);
+    for message in &loaded.messages {
+        eprintln!("{message}");
+    }
+    let Some(instrument) = loaded.instrument.filter(|_| loaded.errors == 0) else {
+        eprintln!("error: {} has errors; nothing written", args.form.display());
+        return ExitCode::FAILURE;
+    };
+    let bytes = match args.output.extension().and_then(|e| e.to_str()) {
+        Some("json") => instrument.to_json().into_bytes(),
+        Some("xlsx") => {
+            dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument))
+        }
+        _ => {
+            eprintln!("error: the output must end in .json or .xlsx");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::fs::write(&args.output, bytes) {
+        eprintln!("error: cannot write {}: {e}", args.output.display());
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {}", args.output.display());
+    ExitCode::SUCCESS
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    pub form: PathBuf,
+    /// Language of the labels shown (default: the form's default language).
+    #[arg(long)]
+    pub lang: Option<String>,
+}
+
+pub fn show(args: ShowArgs) -> ExitCode {
+    let loaded = load(&args.form);
+    for message in &loaded.messages {
+        eprintln!("{message}");
+    }
+    let Some(instrument) = loaded.instrument else {
+        return ExitCode::FAILURE;
+    };
+    print!("{}", summary(&instrument, args.lang.as_deref()));
+    if loaded.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A readable outline: settings, languages, then the question tree with its logic.
+pub fn summary(instrument: &Instrument, lang: Option<&str>) -> String {
+    let s = &instrument.settings;
+    let default = s.default_language.as_deref();
+    let language = lang.or(default).unwrap_or("default");
+    let mut languages: Vec<&String> = instrument
+        .walk()
+        .iter()
+        .flat_map(|(_, i, _)| i.label.0.keys())
+        .collect();
+    languages.sort();
+    languages.dedup();
+    let mut out = format!(
+        "{} ({} version {})\nlanguages: {}{}\n",
+        s.title.get(language, default).unwrap_or(&s.form_id),
+        s.form_id,
+        s.version,
+        languages
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        default
+            .map(|d| format!(" (default {d})"))
+            .unwrap_or_default()
+    );
+    let questions = instrument
+        .walk()
+        .iter()
+        .filter(|(_, i, _)| !i.item_type.is_container())
+        .count();
+    out.push_str(&format!(
+        "{questions} questions, {} choice lists\n\n",
+        instrument.choices.len()
+    ));
+    fn walk(items: &[Item], depth: usize, language: &str, default: Option<&str>, out: &mut String) {
+        for item in items {
+            let indent = "  ".repeat(depth);
+            let kind = match (item.item_type, &item.list) {
+                (ItemType::SelectOne, Some(l)) => format!("select_one {l}"),
+                (ItemType::SelectMultiple, Some(l)) => format!("select_multiple {l}"),
+                (t, _) => format!("{t:?}").to_lowercase(),
+            };
+            let label = item.label.get(language, default).unwrap_or("");
+            out.push_str(&format!("{indent}{} [{kind}] {label}\n", item.name));
+            for (what, value) in [
+                ("relevant", &item.relevant),
+                ("required", &item.required),
+                ("constraint", &item.constraint),
+                ("calculation", &item.calculation),
+                ("choice_filter", &item.choice_filter),
+                ("repeat_count", &item.repeat_count),
+                ("default", &item.default),
+            ] {
+                if let Some(v) = value {
+                    out.push_str(&format!("{indent}    {what}: {v}\n"));
+                }
+            }
+            walk(&item.children, depth + 1, language, default, out);
+        }
+    }
+    walk(&instrument.survey, 0, language, default, &mut out);
+    out
+}
