@@ -15,7 +15,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("expr") => expr(root),
         Some("engine") => crate::bench_engine::run(root),
-        _ => bail!("usage: cargo xtask bench expr|engine"),
+        Some("xlsform") => crate::bench_xlsform::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine|xlsform"),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_engine;
+mod bench_xlsform;
 mod toolchain;
 mod web;
 
@@ -19,6 +20,7 @@ commands:
   test                  every test: native, then the browser tests in headless Chromium
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
+  bench xlsform         XLSForm conversion time and memory against pyxform
 ";
 
 fn main() {

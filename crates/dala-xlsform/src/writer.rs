@@ -184,9 +184,23 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
     let s = &instrument.settings;
     let mut header = vec!["form_id".to_string(), "version".to_string()];
     let mut values = vec![Some(s.form_id.clone()), Some(s.version.clone())];
-    for (language, title) in &s.title.0 {
-        header.push(format!("form_title::{language}"));
-        values.push(Some(title.clone()));
+    // A title in the default language alone is XLSForm's plain `form_title` (pyxform reads no
+    // other); titles in several languages use Dala's `form_title::LANG` columns.
+    let default_key = s
+        .default_language
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    match s.title.0.iter().collect::<Vec<_>>().as_slice() {
+        [(language, title)] if **language == default_key => {
+            header.push("form_title".into());
+            values.push(Some((*title).clone()));
+        }
+        all => {
+            for (language, title) in all {
+                header.push(format!("form_title::{language}"));
+                values.push(Some((*title).clone()));
+            }
+        }
     }
     for (key, value) in [
         ("default_language", s.default_language.clone()),
