@@ -6,9 +6,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let conversion = dala_xlsform::read(data, "fuzz");
-    if let Some(instrument) = conversion.instrument
-        && !conversion.has_errors()
+    if !conversion.has_errors()
+        && let Some(instrument) = &conversion.instrument
     {
-        assert!(dala_core::Form::compile(&instrument).is_ok());
+        assert!(dala_core::Form::compile(instrument).is_ok());
     }
 });
