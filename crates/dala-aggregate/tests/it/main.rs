@@ -1,0 +1,5 @@
+//! The one integration-test binary of dala-aggregate. Expected values are hand calculations,
+//! shown in the comments.
+
+mod hand;
+mod properties;

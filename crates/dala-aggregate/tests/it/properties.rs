@@ -1,0 +1,76 @@
+//! Property tests: counts add up, percentages sum to 100, and merging partial aggregates gives
+//! the aggregate of everything.
+
+use dala_aggregate::tables::{Crosstab, Frequency, Summary};
+use proptest::prelude::*;
+
+/// One record: a select_one answer, a second select_one, a number and a weight.
+type Record = (Option<String>, Option<String>, Option<f64>, f64);
+
+fn answers() -> impl Strategy<Value = Vec<Record>> {
+    prop::collection::vec(
+        (
+            prop::option::of(prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_string)),
+            prop::option::of(prop::sample::select(vec!["x", "y"]).prop_map(str::to_string)),
+            prop::option::of(-1000.0f64..1000.0),
+            prop::sample::select(vec![1.0, 1.0, 0.5, 2.0]),
+        ),
+        0..200,
+    )
+}
+
+proptest! {
+    #[test]
+    fn counts_sum_to_n_and_percents_to_100(data in answers()) {
+        let mut f = Frequency::default();
+        for (a, _, _, w) in &data {
+            f.add(a.as_deref(), *w);
+        }
+        let rows = f.rows(&["a".into(), "b".into(), "c".into()]);
+        let total: f64 = rows.iter().map(|r| r.count).sum();
+        prop_assert!((total - f.respondents).abs() < 1e-9);
+        prop_assert!((f.respondents + f.missing - data.iter().map(|d| d.3).sum::<f64>()).abs() < 1e-9);
+        if f.respondents > 0.0 {
+            let percent: f64 = rows.iter().map(|r| r.percent).sum();
+            prop_assert!((percent - 100.0).abs() < 1e-9);
+            for r in &rows {
+                prop_assert!(r.ci_low <= r.percent + 1e-9 && r.percent <= r.ci_high + 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn merging_parts_equals_the_whole(data in answers(), split in 0usize..200) {
+        let split = split.min(data.len());
+        let (mut fa, mut fb, mut fall) = (Frequency::default(), Frequency::default(), Frequency::default());
+        let (mut sa, mut sb, mut sall) = (Summary::default(), Summary::default(), Summary::default());
+        let (mut ca, mut cb, mut call) = (Crosstab::default(), Crosstab::default(), Crosstab::default());
+        for (i, (a, b, x, w)) in data.iter().enumerate() {
+            let (f, s, c) = if i < split { (&mut fa, &mut sa, &mut ca) } else { (&mut fb, &mut sb, &mut cb) };
+            f.add(a.as_deref(), *w);
+            s.add(*x, *w);
+            c.add(a.as_deref(), b.as_deref(), *w);
+            fall.add(a.as_deref(), *w);
+            sall.add(*x, *w);
+            call.add(a.as_deref(), b.as_deref(), *w);
+        }
+        fa.merge(&fb);
+        sa.merge(&sb);
+        ca.merge(&cb);
+        prop_assert_eq!(fa.counts.len(), fall.counts.len());
+        for (k, v) in &fall.counts {
+            prop_assert!((fa.counts[k] - v).abs() < 1e-9);
+        }
+        prop_assert_eq!(&ca.counts, &call.counts);
+        let (merged, whole) = (sa.row(), sall.row());
+        prop_assert_eq!(merged.n, whole.n);
+        prop_assert_eq!(merged.missing, whole.missing);
+        if whole.n > 0 {
+            prop_assert!((merged.mean - whole.mean).abs() < 1e-6 * (1.0 + whole.mean.abs()));
+            prop_assert_eq!(merged.median, whole.median);
+        }
+        if whole.n > 2 {
+            prop_assert!((merged.sd - whole.sd).abs() < 1e-6 * (1.0 + whole.sd));
+        }
+    }
+}
