@@ -3,9 +3,14 @@
 //! work can run per bundle, per tablet, or in slices in the browser. No I/O: records come in
 //! as values, tables go out as tidy rows.
 //!
-//! Status: the statistics and the table accumulators exist; reading bundles into tables, the
-//! wide CSV export, analysis plans and the command line are still to come (see ARCHITECTURE.md).
+//! Status: statistics, accumulators, bundle merging, the wide CSV export with repeats and a
+//! codebook, simulation and the default tables exist; analysis plans (TOML), crosstabs and
+//! pre/post from the command line, and the benchmark are still to come.
 
+pub mod export;
+pub mod merge;
+pub mod report;
+pub mod simulate;
 pub mod stats;
 pub mod tables;
 pub mod tidy;

@@ -2,7 +2,7 @@
 
 use crate::form::load;
 use clap::Args;
-use dala_core::{Instrument, Item, ItemType};
+use dala_core::{Instrument, Item};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -132,10 +132,9 @@ pub fn summary(instrument: &Instrument, lang: Option<&str>) -> String {
     fn walk(items: &[Item], depth: usize, language: &str, default: Option<&str>, out: &mut String) {
         for item in items {
             let indent = "  ".repeat(depth);
-            let kind = match (item.item_type, &item.list) {
-                (ItemType::SelectOne, Some(l)) => format!("select_one {l}"),
-                (ItemType::SelectMultiple, Some(l)) => format!("select_multiple {l}"),
-                (t, _) => format!("{t:?}").to_lowercase(),
+            let kind = match &item.list {
+                Some(l) if item.item_type.is_select() => format!("{} {l}", item.item_type.as_str()),
+                _ => item.item_type.as_str().to_string(),
             };
             let label = item.label.get(language, default).unwrap_or("");
             out.push_str(&format!("{indent}{} [{kind}] {label}\n", item.name));

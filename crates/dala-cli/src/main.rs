@@ -1,6 +1,7 @@
 //! `dala`: the command line of the Dala survey kit.
 
 mod commands;
+mod data;
 mod eval;
 mod form;
 mod preview;
@@ -31,6 +32,12 @@ enum Command {
     Show(commands::ShowArgs),
     /// Run a form in the terminal, one question at a time.
     Preview(preview::PreviewArgs),
+    /// Write plausible submissions of a form to a bundle, through the form's own logic.
+    Simulate(data::SimulateArgs),
+    /// Export bundles as wide CSV (ODK Central layout), one file per repeat.
+    Export(data::ExportArgs),
+    /// Frequency tables and numeric summaries of bundles, optionally by group.
+    Aggregate(data::AggregateArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +48,8 @@ fn main() -> ExitCode {
         Command::Convert(args) => commands::convert(args),
         Command::Show(args) => commands::show(args),
         Command::Preview(args) => preview::preview(args),
+        Command::Simulate(args) => data::simulate_command(args),
+        Command::Export(args) => data::export_command(args),
+        Command::Aggregate(args) => data::aggregate_command(args),
     }
 }

@@ -86,6 +86,28 @@ pub enum ItemType {
 }
 
 impl ItemType {
+    /// The type as XLSForm and the instrument document spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Text => "text",
+            ItemType::Integer => "integer",
+            ItemType::Decimal => "decimal",
+            ItemType::SelectOne => "select_one",
+            ItemType::SelectMultiple => "select_multiple",
+            ItemType::Date => "date",
+            ItemType::Time => "time",
+            ItemType::DateTime => "dateTime",
+            ItemType::Note => "note",
+            ItemType::Calculate => "calculate",
+            ItemType::Acknowledge => "acknowledge",
+            ItemType::Range => "range",
+            ItemType::Rank => "rank",
+            ItemType::Geopoint => "geopoint",
+            ItemType::Group => "group",
+            ItemType::Repeat => "repeat",
+        }
+    }
+
     pub fn is_select(self) -> bool {
         matches!(
             self,

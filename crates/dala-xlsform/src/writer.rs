@@ -21,28 +21,13 @@ fn languages<'a>(texts: impl Iterator<Item = &'a Text>) -> Vec<String> {
 fn type_text(item: &Item) -> String {
     let list = item.list.clone().unwrap_or_default();
     match item.item_type {
-        ItemType::SelectOne => format!("select_one {list}"),
-        ItemType::SelectMultiple => format!("select_multiple {list}"),
-        ItemType::Rank => format!("rank {list}"),
+        ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Rank => {
+            format!("{} {list}", item.item_type.as_str())
+        }
         ItemType::Group => "begin_group".into(),
         ItemType::Repeat => "begin_repeat".into(),
-        ItemType::DateTime => "dateTime".into(),
-        other => serde_name(other),
+        other => other.as_str().to_string(),
     }
-}
-
-fn serde_name(t: ItemType) -> String {
-    // The instrument's own spelling of the type is XLSForm's.
-    format!("{t:?}")
-        .chars()
-        .enumerate()
-        .fold(String::new(), |mut out, (i, c)| {
-            if c.is_uppercase() && i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-            out
-        })
 }
 
 struct SheetWriter {

@@ -1,5 +1,6 @@
 //! The one integration-test binary of dala-aggregate. Expected values are hand calculations,
 //! shown in the comments.
 
+mod export;
 mod hand;
 mod properties;

@@ -273,3 +273,101 @@ fn preview_runs_the_form_with_its_logic() {
     assert!(text.contains("\"ok\": \"yes\""), "{text}");
     assert!(text.contains("\"status\": \"finalized\""), "{text}");
 }
+
+#[test]
+fn simulate_export_and_aggregate_a_seed_form() {
+    let form = seed("fast-family-outcomes/instrument.json");
+    let dir = std::env::temp_dir().join(format!("dala-cli-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bundle = dir.join("fast.jsonl");
+    let out = dala(&[
+        "simulate",
+        form.to_str().expect("p"),
+        "-n",
+        "12",
+        "--seed",
+        "5",
+        "-o",
+        bundle.to_str().expect("p"),
+        "--waves",
+        "pre,post",
+        "--pair-by",
+        "family_id",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&bundle)
+            .expect("bundle")
+            .lines()
+            .count(),
+        1 + 24
+    );
+
+    let csv_dir = dir.join("csv");
+    let out = dala(&[
+        "export",
+        form.to_str().expect("p"),
+        bundle.to_str().expect("p"),
+        bundle.to_str().expect("p"),
+        "-o",
+        csv_dir.to_str().expect("p"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("24 records (24 duplicates dropped"),
+        "{}",
+        stderr(&out)
+    );
+    let main = std::fs::read_to_string(csv_dir.join("fast_family_outcomes.csv")).expect("main csv");
+    assert_eq!(main.lines().count(), 25);
+    assert!(main.starts_with("SubmissionDate,family_id,school,wave,"));
+    assert!(csv_dir.join("fast_family_outcomes-member.csv").exists());
+
+    let zip = dir.join("export.zip");
+    assert!(
+        dala(&[
+            "export",
+            form.to_str().expect("p"),
+            bundle.to_str().expect("p"),
+            "-o",
+            zip.to_str().expect("p"),
+            "--labels",
+            "ru"
+        ])
+        .status
+        .success()
+    );
+    assert!(std::fs::read(&zip).expect("zip").starts_with(b"PK\x03\x04"));
+
+    let out = dala(&[
+        "aggregate",
+        form.to_str().expect("p"),
+        bundle.to_str().expect("p"),
+        "--by",
+        "wave",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("frequency:school [wave=pre]"), "{text}");
+    assert!(
+        text.contains("summary:sessions_attended [wave=post]\n  n=12"),
+        "{text}"
+    );
+    let tidy = dir.join("tables.csv");
+    assert!(
+        dala(&[
+            "aggregate",
+            form.to_str().expect("p"),
+            bundle.to_str().expect("p"),
+            "-o",
+            tidy.to_str().expect("p")
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        std::fs::read_to_string(&tidy)
+            .expect("tidy")
+            .starts_with("table,variable,group,category,statistic,value\n")
+    );
+}

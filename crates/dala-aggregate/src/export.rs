@@ -1,0 +1,291 @@
+//! The wide CSV export in the layout ODK Central and Briefcase users already load into R,
+//! Stata and Excel: SubmissionDate, the fields in form order (group paths joined with `-`),
+//! metadata last; one CSV per repeat with PARENT_KEY and KEY.
+
+use crate::tidy::neutralise;
+use dala_core::{Answer, Instrument, Item, ItemType, Submission};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Bare question names instead of `group-question`.
+    pub no_group_paths: bool,
+    /// One 0/1 column per choice of a select_multiple, after its own column.
+    pub split_select_multiples: bool,
+    /// Choice labels in this language instead of codes.
+    pub labels: Option<String>,
+}
+
+/// One output file: its name and its rows (the first is the header).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub name: String,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A column of a table, or a repeat nested in it.
+enum Field<'a> {
+    Column { header: String, item: &'a Item },
+    Repeat { item: &'a Item },
+}
+
+fn fields<'a>(items: &'a [Item], prefix: &str, options: &Options, out: &mut Vec<Field<'a>>) {
+    for item in items {
+        let path = if prefix.is_empty() || options.no_group_paths {
+            item.name.clone()
+        } else {
+            format!("{prefix}-{}", item.name)
+        };
+        match item.item_type {
+            ItemType::Group => fields(&item.children, &path, options, out),
+            ItemType::Repeat => out.push(Field::Repeat { item }),
+            ItemType::Note => {}
+            _ => out.push(Field::Column { header: path, item }),
+        }
+    }
+}
+
+fn headers(fields: &[Field<'_>], instrument: &Instrument, options: &Options) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in fields {
+        let Field::Column { header, item } = field else {
+            continue;
+        };
+        match item.item_type {
+            ItemType::Geopoint => {
+                for part in ["Latitude", "Longitude", "Altitude", "Accuracy"] {
+                    out.push(format!("{header}-{part}"));
+                }
+            }
+            ItemType::SelectMultiple if options.split_select_multiples => {
+                out.push(header.clone());
+                for choice in list(instrument, item) {
+                    out.push(format!("{header}/{}", choice.name));
+                }
+            }
+            _ => out.push(header.clone()),
+        }
+    }
+    out
+}
+
+fn list<'a>(instrument: &'a Instrument, item: &Item) -> &'a [dala_core::Choice] {
+    item.list
+        .as_deref()
+        .and_then(|l| instrument.choices.get(l))
+        .map_or(&[], Vec::as_slice)
+}
+
+fn label_of(instrument: &Instrument, item: &Item, code: &str, language: &str) -> String {
+    list(instrument, item)
+        .iter()
+        .find(|c| c.name == code)
+        .and_then(|c| {
+            c.label
+                .get(language, instrument.settings.default_language.as_deref())
+        })
+        .map_or_else(|| code.to_string(), str::to_string)
+}
+
+fn cells(
+    fields: &[Field<'_>],
+    answers: &BTreeMap<String, Answer>,
+    instrument: &Instrument,
+    options: &Options,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in fields {
+        let Field::Column { item, .. } = field else {
+            continue;
+        };
+        let value = match answers.get(&item.name) {
+            Some(Answer::Value(v)) => v.as_str(),
+            _ => "",
+        };
+        match item.item_type {
+            ItemType::Geopoint => {
+                let mut parts = value.split_whitespace();
+                for _ in 0..4 {
+                    out.push(parts.next().unwrap_or("").to_string());
+                }
+            }
+            ItemType::SelectMultiple => {
+                let chosen: Vec<&str> = value.split_whitespace().collect();
+                out.push(match &options.labels {
+                    Some(language) => chosen
+                        .iter()
+                        .map(|c| label_of(instrument, item, c, language))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    None => value.to_string(),
+                });
+                if options.split_select_multiples {
+                    for choice in list(instrument, item) {
+                        let flag = if value.is_empty() {
+                            ""
+                        } else if chosen.contains(&choice.name.as_str()) {
+                            "1"
+                        } else {
+                            "0"
+                        };
+                        out.push(flag.to_string());
+                    }
+                }
+            }
+            ItemType::SelectOne | ItemType::Rank
+                if options.labels.is_some() && !value.is_empty() =>
+            {
+                out.push(label_of(
+                    instrument,
+                    item,
+                    value,
+                    options.labels.as_deref().unwrap_or_default(),
+                ));
+            }
+            _ => out.push(value.to_string()),
+        }
+    }
+    out
+}
+
+/// The main table and one table per repeat (nested repeats chain their keys).
+pub fn export(instrument: &Instrument, records: &[Submission], options: &Options) -> Vec<Table> {
+    let form_id = &instrument.settings.form_id;
+    let mut top = Vec::new();
+    fields(&instrument.survey, "", options, &mut top);
+    let mut header = vec!["SubmissionDate".to_string()];
+    header.extend(headers(&top, instrument, options));
+    header.extend(
+        [
+            "KEY",
+            "SubmitterID",
+            "SubmitterName",
+            "Status",
+            "DeviceID",
+            "FormVersion",
+        ]
+        .map(String::from),
+    );
+    let mut main = Table {
+        name: format!("{form_id}.csv"),
+        rows: vec![header],
+    };
+    let mut repeats: BTreeMap<String, Table> = BTreeMap::new();
+    for record in records {
+        let mut row = vec![
+            record
+                .finalized
+                .clone()
+                .unwrap_or_else(|| record.updated.clone()),
+        ];
+        row.extend(cells(&top, &record.answers, instrument, options));
+        row.extend([
+            record.instance_id.clone(),
+            String::new(),
+            record.enumerator.clone(),
+            format!("{:?}", record.status).to_lowercase(),
+            record.device_id.clone(),
+            record.instrument_version.clone(),
+        ]);
+        main.rows.push(row);
+        export_repeats(
+            instrument,
+            &top,
+            &record.answers,
+            &record.instance_id,
+            options,
+            &mut repeats,
+        );
+    }
+    let mut out = vec![main];
+    out.extend(repeats.into_values());
+    out
+}
+
+fn export_repeats(
+    instrument: &Instrument,
+    fields_here: &[Field<'_>],
+    answers: &BTreeMap<String, Answer>,
+    parent_key: &str,
+    options: &Options,
+    tables: &mut BTreeMap<String, Table>,
+) {
+    for field in fields_here {
+        let Field::Repeat { item } = field else {
+            continue;
+        };
+        let mut inner = Vec::new();
+        fields(&item.children, &item.name, options, &mut inner);
+        let name = format!("{}-{}.csv", instrument.settings.form_id, item.name);
+        let table = tables.entry(name.clone()).or_insert_with(|| {
+            let mut header = headers(&inner, instrument, options);
+            header.extend(["PARENT_KEY", "KEY"].map(String::from));
+            Table {
+                name,
+                rows: vec![header],
+            }
+        });
+        let Some(Answer::Repeat(instances)) = answers.get(&item.name) else {
+            continue;
+        };
+        let mut nested = Vec::new();
+        for (i, instance) in instances.iter().enumerate() {
+            let key = format!("{parent_key}/{}[{}]", item.name, i + 1);
+            let mut row = cells(&inner, instance, instrument, options);
+            row.extend([parent_key.to_string(), key.clone()]);
+            table.rows.push(row);
+            nested.push((instance, key));
+        }
+        for (instance, key) in nested {
+            export_repeats(instrument, &inner, instance, &key, options, tables);
+        }
+    }
+}
+
+/// A table as CSV text, every cell neutralised against formula injection.
+pub fn to_csv(table: &Table) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in &table.rows {
+        let cells: Vec<std::borrow::Cow<'_, str>> = row.iter().map(|c| neutralise(c)).collect();
+        let _ = writer.write_record(cells.iter().map(|c| c.as_ref()));
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The codebook: variable, label, type and choices (`code=label; ...`) in a language.
+pub fn codebook(instrument: &Instrument, language: &str) -> Table {
+    let mut rows = vec![
+        ["variable", "label", "type", "choices"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let default = instrument.settings.default_language.as_deref();
+    for (_, item, _) in instrument.walk() {
+        if matches!(
+            item.item_type,
+            ItemType::Group | ItemType::Repeat | ItemType::Note
+        ) {
+            continue;
+        }
+        let choices: Vec<String> = list(instrument, item)
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c.name,
+                    c.label.get(language, default).unwrap_or(&c.name)
+                )
+            })
+            .collect();
+        rows.push(vec![
+            item.name.clone(),
+            item.label.get(language, default).unwrap_or("").to_string(),
+            item.item_type.as_str().to_string(),
+            choices.join("; "),
+        ]);
+    }
+    Table {
+        name: format!("{}-codebook.csv", instrument.settings.form_id),
+        rows,
+    }
+}
