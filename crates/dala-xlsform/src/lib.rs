@@ -6,6 +6,7 @@
 // A diagnostic is returned once per file, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod cfb_guard;
 mod convert;
 pub mod diagnostic;
 pub mod headers;

@@ -193,6 +193,12 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
 }
 
 fn read_xls(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
+    crate::cfb_guard::check(bytes).map_err(|reason| {
+        file_error(
+            XCode::Unreadable,
+            format!("the .xls file is damaged: {reason}"),
+        )
+    })?;
     let mut xls = Xls::new(Cursor::new(bytes)).map_err(|e| {
         file_error(
             XCode::Unreadable,

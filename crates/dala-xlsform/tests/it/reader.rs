@@ -373,3 +373,64 @@ fn cells_typed_in_excel_read_as_the_designer_meant() {
     assert_eq!(i.survey[0].default.as_deref(), Some("8"));
     assert_eq!(i.survey[0].label.get("default", None), Some("7"));
 }
+
+/// A minimal OLE compound file: header, one FAT sector, one directory sector whose root entry
+/// claims a stream of `claimed` bytes.
+fn compound_file(claimed: u32) -> Vec<u8> {
+    let mut f = vec![0u8; 512 * 3];
+    f[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let put16 =
+        |f: &mut Vec<u8>, at: usize, v: u16| f[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |f: &mut Vec<u8>, at: usize, v: u32| f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut f, 0x18, 0x3E);
+    put16(&mut f, 0x1A, 3);
+    put16(&mut f, 0x1C, 0xFFFE);
+    put16(&mut f, 0x1E, 9);
+    put16(&mut f, 0x20, 6);
+    put32(&mut f, 0x2C, 1); // one FAT sector
+    put32(&mut f, 0x30, 1); // directory starts at sector 1
+    put32(&mut f, 0x38, 4096);
+    put32(&mut f, 0x3C, 0xFFFF_FFFE);
+    put32(&mut f, 0x44, 0xFFFF_FFFE);
+    put32(&mut f, 0x4C, 0); // the FAT is sector 0
+    for i in 1..109 {
+        put32(&mut f, 0x4C + 4 * i, 0xFFFF_FFFF);
+    }
+    // Sector 0 (FAT): sector 0 is the FAT itself, sector 1 ends its chain.
+    put32(&mut f, 512, 0xFFFF_FFFD);
+    put32(&mut f, 516, 0xFFFF_FFFE);
+    for i in 2..128 {
+        put32(&mut f, 512 + 4 * i, 0xFFFF_FFFF);
+    }
+    // Sector 1 (directory): the root entry.
+    let root = 1024;
+    for (i, c) in "Root Entry".encode_utf16().enumerate() {
+        put16(&mut f, root + 2 * i, c);
+    }
+    put16(&mut f, root + 0x40, 22);
+    f[root + 0x42] = 5;
+    put32(&mut f, root + 0x74, 0xFFFF_FFFE);
+    put32(&mut f, root + 0x78, claimed);
+    f
+}
+
+#[test]
+fn an_xls_claiming_a_huge_stream_is_refused_before_any_allocation() {
+    // Found by fuzzing: a few kilobytes claiming a 3.8 GB stream made the .xls reader reserve it.
+    let c = dala_xlsform::read(&compound_file(0xE6_00_00_00), "t");
+    assert_eq!(codes(&c), ["X001 (file)"]);
+    assert!(
+        c.diagnostics[0].message.contains("claims 3858759680 bytes"),
+        "{}",
+        c.diagnostics[0].message
+    );
+    // A sane size passes the check (and then fails later, as this file holds no workbook).
+    let c = dala_xlsform::read(&compound_file(0), "t");
+    assert_eq!(codes(&c), ["X001 (file)"]);
+    assert!(
+        !c.diagnostics[0].message.contains("claims"),
+        "{}",
+        c.diagnostics[0].message
+    );
+}
