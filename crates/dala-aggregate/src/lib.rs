@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod merge;
+pub mod plan;
 pub mod report;
 pub mod simulate;
 pub mod stats;

@@ -213,17 +213,44 @@ pub struct AggregateArgs {
     pub form: PathBuf,
     #[arg(required = true)]
     pub bundles: Vec<PathBuf>,
-    /// Disaggregate every table by this select_one question.
+    /// An analysis plan (TOML) naming the tables; without one, every select and number.
     #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Disaggregate every table by this select_one question.
+    #[arg(long, conflicts_with = "plan")]
     pub by: Option<String>,
     /// A numeric question holding design weights.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan")]
     pub weight: Option<String>,
     /// Write tidy CSV here instead of printing the tables.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     #[arg(long)]
     pub drafts: bool,
+}
+
+fn tables(
+    args: &AggregateArgs,
+    instrument: &Instrument,
+    records: &[dala_core::Submission],
+) -> Result<Vec<dala_aggregate::tidy::TidyRow>, String> {
+    match &args.plan {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let plan = dala_aggregate::plan::parse(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            dala_aggregate::plan::run(&plan, instrument, records)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => dala_aggregate::report::default_tables(
+            instrument,
+            records,
+            args.by.as_deref(),
+            args.weight.as_deref(),
+        )
+        .map_err(|e| e.to_string()),
+    }
 }
 
 pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
@@ -233,12 +260,13 @@ pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
     let Some(records) = merged(&instrument, &args.bundles, args.drafts) else {
         return ExitCode::FAILURE;
     };
-    let rows = dala_aggregate::report::default_tables(
-        &instrument,
-        &records,
-        args.by.as_deref(),
-        args.weight.as_deref(),
-    );
+    let rows = match tables(&args, &instrument, &records) {
+        Ok(rows) => rows,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     match &args.output {
         Some(path) => {
             let written = std::fs::File::create(path)

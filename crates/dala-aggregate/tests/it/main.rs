@@ -3,4 +3,5 @@
 
 mod export;
 mod hand;
+mod plan;
 mod properties;

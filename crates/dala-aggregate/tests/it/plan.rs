@@ -1,0 +1,182 @@
+//! Analysis plans on a handful of records whose tables are worked out by hand.
+
+use dala_aggregate::plan::{parse, run};
+use dala_aggregate::tidy::TidyRow;
+use dala_core::{Answer, Instrument, Status, Submission};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn form() -> Instrument {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "p", "version": "1", "default_language": "en"},
+        "survey": [
+            {"type": "select_one", "name": "consent", "list": "yn", "label": {"en": "Consent"}},
+            {"type": "select_one", "name": "sex", "list": "sex", "label": {"en": "Sex"}},
+            {"type": "select_one", "name": "wave", "list": "wave", "label": {"en": "Wave"}},
+            {"type": "text", "name": "id", "label": {"en": "Id"}},
+            {"type": "integer", "name": "score", "label": {"en": "Score"}},
+        ],
+        "choices": {
+            "yn": [{"name": "yes", "label": {"en": "Yes"}}, {"name": "no", "label": {"en": "No"}}],
+            "sex": [{"name": "f", "label": {"en": "F"}}, {"name": "m", "label": {"en": "M"}}],
+            "wave": [{"name": "pre", "label": {"en": "Pre"}}, {"name": "post", "label": {"en": "Post"}}],
+        },
+    });
+    Instrument::from_json(&doc.to_string()).expect("valid")
+}
+
+fn record(n: usize, consent: &str, sex: &str, wave: &str, id: &str, score: &str) -> Submission {
+    let v = |s: &str| Answer::Value(s.to_string());
+    Submission {
+        format: 1,
+        instance_id: format!("uuid:{n}"),
+        instrument_id: "p".into(),
+        instrument_version: "1".into(),
+        status: Status::Finalized,
+        started: String::new(),
+        updated: String::new(),
+        finalized: None,
+        enumerator: String::new(),
+        device_id: String::new(),
+        answers: BTreeMap::from([
+            ("consent".into(), v(consent)),
+            ("sex".into(), v(sex)),
+            ("wave".into(), v(wave)),
+            ("id".into(), v(id)),
+            ("score".into(), v(score)),
+        ]),
+    }
+}
+
+fn records() -> Vec<Submission> {
+    vec![
+        record(1, "yes", "f", "pre", "a", "2"),
+        record(2, "yes", "m", "pre", "b", "3"),
+        record(3, "yes", "f", "pre", "c", "4"),
+        record(4, "no", "f", "pre", "d", "1"),
+        record(5, "yes", "f", "post", "a", "3"),
+        record(6, "yes", "m", "post", "b", "5"),
+        record(7, "yes", "m", "post", "c", "4"),
+        record(8, "yes", "f", "post", "e", "2"),
+    ]
+}
+
+fn stat(rows: &[TidyRow], table: &str, group: &str, category: &str, statistic: &str) -> f64 {
+    rows.iter()
+        .find(|r| {
+            r.table == table
+                && r.group == group
+                && r.category == category
+                && r.statistic == statistic
+        })
+        .unwrap_or_else(|| panic!("no {table} {group} {category} {statistic}"))
+        .value
+}
+
+#[test]
+fn a_plan_filters_disaggregates_benchmarks_crosses_and_pairs() {
+    let plan = parse(
+        r#"
+        [[table]]
+        id = "women"
+        kind = "frequency"
+        variable = "sex"
+        filter = "${consent} = 'yes'"
+        benchmark = 50.6
+        category = "f"
+        by = "wave"
+
+        [[table]]
+        id = "sex_by_wave"
+        kind = "crosstab"
+        rows = "sex"
+        columns = "wave"
+
+        [[table]]
+        id = "change"
+        kind = "prepost"
+        variable = "score"
+        wave = "wave"
+        pre = "pre"
+        post = "post"
+        pair_by = "id"
+        "#,
+    )
+    .expect("plan");
+    let rows = run(&plan, &form(), &records()).expect("runs");
+    // With consent: 7 records, women 1, 3, 5, 8 → 4 of 7 = 57.142857%; 57.142857 − 50.6 = 6.542857.
+    assert_eq!(stat(&rows, "women", "", "f", "count"), 4.0);
+    assert!((stat(&rows, "women", "", "f", "percent") - 400.0 / 7.0).abs() < 1e-9);
+    assert!((stat(&rows, "women", "", "f", "difference") - (400.0 / 7.0 - 50.6)).abs() < 1e-9);
+    // Pre wave with consent: records 1, 2, 3 → women 2 of 3.
+    assert!((stat(&rows, "women", "wave=pre", "f", "percent") - 200.0 / 3.0).abs() < 1e-9);
+    // Crosstab of all 8: f|pre 3, f|post 2, m|pre 1, m|post 2; row % of f|pre = 3/5 = 60%.
+    assert_eq!(stat(&rows, "sex_by_wave", "", "f|pre", "count"), 3.0);
+    assert!((stat(&rows, "sex_by_wave", "", "f|pre", "row_percent") - 60.0).abs() < 1e-9);
+    assert!((stat(&rows, "sex_by_wave", "", "m|post", "col_percent") - 50.0).abs() < 1e-9);
+    // Pairs by id: a 2→3, b 3→5, c 4→4 (changes 1, 2, 0: mean 1, sd 1, d_z 1);
+    // d only pre, e only post.
+    assert_eq!(stat(&rows, "change", "", "", "pairs"), 3.0);
+    assert_eq!(stat(&rows, "change", "", "", "pre_only"), 1.0);
+    assert_eq!(stat(&rows, "change", "", "", "post_only"), 1.0);
+    assert!((stat(&rows, "change", "", "", "mean_change") - 1.0).abs() < 1e-12);
+    assert!((stat(&rows, "change", "", "", "cohens_d") - 1.0).abs() < 1e-12);
+    // CI: 1 ± t(0.975; 2) × 1/√3 = 1 ± 4.302653 × 0.577350 = 1 ± 2.484138.
+    assert!((stat(&rows, "change", "", "", "ci_high") - 3.484138).abs() < 1e-5);
+}
+
+#[test]
+fn a_plan_with_mistakes_says_where() {
+    let err = parse("[[table]]\nid = \"x\"\nkind = \"pie\"\n").expect_err("unknown kind");
+    assert!(err.to_string().starts_with("line 3:"), "{err}");
+    let plan = parse("[[table]]\nid = \"x\"\nkind = \"frequency\"\nvariable = \"nope\"\n")
+        .expect("parses");
+    assert_eq!(
+        run(&plan, &form(), &[])
+            .expect_err("unknown question")
+            .to_string(),
+        "table `x`: there is no question `nope`"
+    );
+    let plan = parse("[[table]]\nid = \"y\"\nkind = \"summary\"\nvariable = \"score\"\nfilter = \"${score} >\"\n").expect("parses");
+    assert!(
+        run(&plan, &form(), &[])
+            .expect_err("bad filter")
+            .to_string()
+            .contains("E003")
+    );
+}
+
+#[test]
+fn the_seed_plans_run_on_simulated_data() {
+    for name in ["police-gender-representation", "fast-family-outcomes"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../surveys")
+            .join(name);
+        let instrument = Instrument::from_json(
+            &std::fs::read_to_string(dir.join("instrument.json")).expect("json"),
+        )
+        .expect("reads");
+        let plan = parse(&std::fs::read_to_string(dir.join("analysis.toml")).expect("plan"))
+            .expect("plan parses");
+        let form = dala_core::Form::compile(&instrument).expect("compiles");
+        let waves = dala_aggregate::simulate::Waves {
+            question: "wave".into(),
+            codes: vec!["pre".into(), "post".into()],
+            pair_by: "family_id".into(),
+        };
+        let records = if name.starts_with("fast") {
+            dala_aggregate::simulate::simulate(&form, 20, 1, Some(&waves))
+        } else {
+            dala_aggregate::simulate::simulate(&form, 40, 1, None)
+        };
+        let rows = run(&plan, &instrument, &records).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for table in &plan.table {
+            assert!(
+                rows.iter().any(|r| r.table == table.id),
+                "{name}: table {} is empty",
+                table.id
+            );
+        }
+    }
+}
