@@ -4,7 +4,6 @@ use clap::Args;
 use dala_expr::date::{self, DateTime};
 use dala_expr::{SimpleEnv, Value, evaluate, parse};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -69,16 +68,7 @@ fn eval(args: &EvalArgs) -> Result<String, String> {
                 None => instant,
             }
         }
-        None => {
-            let ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            DateTime {
-                epoch_ms: ms,
-                offset_minutes: offset,
-            }
-        }
+        None => crate::form::system_now(offset),
     };
     let mut env = SimpleEnv::new(now, args.seed);
     for binding in &args.set {

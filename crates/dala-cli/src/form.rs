@@ -94,17 +94,7 @@ fn load_json(name: &str, text: &str) -> Loaded {
                 d.location.span,
                 expression_at(&instrument, &d.location.pointer),
             ) {
-                let pad = source
-                    .get(..span.start as usize)
-                    .map_or(0, |s| s.chars().count());
-                let width = source
-                    .get(span.range())
-                    .map_or(1, |s| s.chars().count().max(1));
-                out.push_str(&format!(
-                    "\n  | {source}\n  | {}{}",
-                    " ".repeat(pad),
-                    "^".repeat(width)
-                ));
+                out.push_str(&dala_expr::caret_lines(&source, span));
             }
             out
         })
@@ -120,4 +110,16 @@ fn load_json(name: &str, text: &str) -> Loaded {
 fn expression_at(instrument: &Instrument, pointer: &str) -> Option<String> {
     let value = serde_json::to_value(instrument).ok()?;
     value.pointer(pointer)?.as_str().map(str::to_string)
+}
+
+/// The system clock as the expression language wants it, in the given UTC offset.
+pub fn system_now(offset_minutes: i32) -> dala_expr::date::DateTime {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    dala_expr::date::DateTime {
+        epoch_ms: ms,
+        offset_minutes,
+    }
 }

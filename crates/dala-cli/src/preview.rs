@@ -30,14 +30,7 @@ struct TerminalHost {
 
 impl Host for TerminalHost {
     fn now(&self) -> DateTime {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        DateTime {
-            epoch_ms: ms,
-            offset_minutes: 0,
-        }
+        crate::form::system_now(0)
     }
     fn random(&self) -> f64 {
         let mut x = self.state.get();

@@ -96,20 +96,30 @@ impl Diagnostic {
     /// The diagnostic as text with the source line and a caret under the span, the way a
     /// compiler prints it. Used by the CLI; the app renders its own inline message.
     pub fn render(&self, source: &str) -> String {
-        let start = (self.span.start as usize).min(source.len());
-        let end = (self.span.end as usize).clamp(start, source.len());
-        // Count characters, not bytes, so the caret sits under the right letter in Cyrillic text.
-        let pad = source[..start].chars().count();
-        let width = source[start..end].chars().count().max(1);
         format!(
-            "error[{}]: {}\n  | {}\n  | {}{}",
+            "error[{}]: {}{}",
             self.code,
             self.message,
-            source,
-            " ".repeat(pad),
-            "^".repeat(width)
+            caret_lines(source, self.span)
         )
     }
+}
+
+/// Two lines to append to a message: the source, and carets under `span` (characters, not
+/// bytes, so the caret sits under the right letter in Cyrillic text). A span outside the
+/// source is clamped to it.
+pub fn caret_lines(source: &str, span: Span) -> String {
+    let start = (span.start as usize).min(source.len());
+    let end = (span.end as usize).clamp(start, source.len());
+    let pad = source.get(..start).map_or(0, |s| s.chars().count());
+    let width = source
+        .get(start..end)
+        .map_or(1, |s| s.chars().count().max(1));
+    format!(
+        "\n  | {source}\n  | {}{}",
+        " ".repeat(pad),
+        "^".repeat(width)
+    )
 }
 
 impl fmt::Display for Diagnostic {

@@ -163,17 +163,7 @@ impl XDiagnostic {
             self.message
         );
         if let Some((source, span)) = &self.expression {
-            let start = (span.start as usize).min(source.len());
-            let end = (span.end as usize).clamp(start, source.len());
-            let pad = source.get(..start).map_or(0, |s| s.chars().count());
-            let width = source
-                .get(start..end)
-                .map_or(1, |s| s.chars().count().max(1));
-            out.push_str(&format!(
-                "\n  | {source}\n  | {}{}",
-                " ".repeat(pad),
-                "^".repeat(width)
-            ));
+            out.push_str(&dala_expr::caret_lines(source, *span));
         }
         out
     }
