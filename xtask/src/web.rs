@@ -11,7 +11,7 @@ use std::process::Command;
 /// Builds the app and returns the dist/ directory.
 pub fn build(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target(root)?;
-    let wasm = compile_wasm(root, "dala-web", "release")?;
+    let wasm = compile_wasm(root, "dala-web", "web")?;
     let dist = root.join("dist");
     let staging = root.join("target/dist-staging");
     let _ = fs::remove_dir_all(&staging);

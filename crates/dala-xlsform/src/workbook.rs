@@ -141,6 +141,10 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), XDiagnostic> {
 }
 
 fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
+    guarded(".xlsx", || read_xlsx_unguarded(bytes, limits))
+}
+
+fn read_xlsx_unguarded(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
     check_zip(bytes, limits)?;
     let mut xlsx = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         file_error(
@@ -192,7 +196,23 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
     Ok(workbook)
 }
 
+/// Runs a calamine reader, turning a panic inside it into an error. calamine's BIFF parser
+/// indexes past the end of some damaged .xls files (found by fuzzing); a damaged upload must
+/// be an error message, not a crash. (In wasm, which aborts on panic, this cannot help.)
+fn guarded<T>(what: &str, read: impl FnOnce() -> Result<T, XDiagnostic>) -> Result<T, XDiagnostic> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(file_error(
+            XCode::Unreadable,
+            format!("the {what} file is damaged: its reader failed"),
+        ))
+    })
+}
+
 fn read_xls(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
+    guarded(".xls", || read_xls_unguarded(bytes, limits))
+}
+
+fn read_xls_unguarded(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
     crate::cfb_guard::check(bytes).map_err(|reason| {
         file_error(
             XCode::Unreadable,

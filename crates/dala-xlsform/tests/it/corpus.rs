@@ -171,3 +171,23 @@ fn a_form_saved_as_xls_and_as_xlsx_gives_the_same_instrument() {
     }
     assert!(pairs >= 4);
 }
+
+#[test]
+fn a_damaged_xls_that_panics_calamine_is_an_error() {
+    // Found by fuzzing: calamine indexes past the end of some truncated .xls files.
+    let path = corpus_dir().join("cascading_select_test_equivalent.xls");
+    let Ok(bytes) = std::fs::read(&path) else {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+        return;
+    };
+    let conversion = dala_xlsform::read(&bytes[..21_006.min(bytes.len())], "t");
+    assert_eq!(conversion.diagnostics.len(), 1);
+    assert_eq!(conversion.diagnostics[0].code.as_str(), "X001");
+    assert!(
+        conversion.diagnostics[0]
+            .message
+            .contains("its reader failed"),
+        "{}",
+        conversion.diagnostics[0].message
+    );
+}
