@@ -1,7 +1,7 @@
 //! The walls of ARCHITECTURE.md, checked: the core crates stay pure (no web, no I/O).
 
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,10 +45,15 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn metadata() -> Value {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root())
-        .args(["metadata", "--format-version", "1"])
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn workspace_members() -> Vec<String> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
         .output()
         .expect("cargo metadata");
     assert!(
@@ -56,68 +61,53 @@ fn metadata() -> Value {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("metadata JSON")
+    let meta: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect()
 }
 
-/// Every package a package depends on for its normal (non-dev, non-build) code, transitively.
-fn normal_dependencies(meta: &Value, package: &str) -> BTreeSet<String> {
-    let names: HashMap<&str, &str> = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["id"].as_str()?, p["name"].as_str()?)))
-        .collect();
-    let nodes: HashMap<&str, &Value> = meta["resolve"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| Some((n["id"].as_str()?, n)))
-        .collect();
-    let start = names
-        .iter()
-        .find(|(_, n)| **n == package)
-        .map(|(id, _)| *id);
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<&str> = start.into_iter().collect();
-    while let Some(id) = stack.pop() {
-        let Some(node) = nodes.get(id) else { continue };
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let normal = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k["kind"].is_null());
-            let Some(dep_id) = dep["pkg"].as_str() else {
-                continue;
-            };
-            if normal && seen.insert(names.get(dep_id).copied().unwrap_or(dep_id).to_string()) {
-                stack.push(dep_id);
-            }
-        }
-    }
-    seen
+/// Every package a package's normal (non-dev, non-build) code depends on, on any target, with
+/// features as cargo resolves them for that package (`cargo tree`, which, unlike the raw
+/// metadata graph, leaves out optional dependencies nobody enables).
+fn normal_dependencies(package: &str) -> BTreeSet<String> {
+    let output = cargo()
+        .args([
+            "tree", "-p", package, "-e", "normal", "--prefix", "none", "-f", "{p}", "--target",
+            "all",
+        ])
+        .output()
+        .expect("cargo tree");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != package)
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
 fn core_crates_depend_on_no_web_and_no_io_crate() {
-    let meta = metadata();
+    let members = workspace_members();
     let present: Vec<&str> = CORE
         .iter()
         .copied()
-        .filter(|c| {
-            meta["packages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["name"] == *c)
-        })
+        .filter(|c| members.iter().any(|m| m == c))
         .collect();
     assert!(
         present.contains(&"dala-expr"),
         "the workspace has no dala-expr: this test checks nothing"
     );
     for krate in present {
-        let deps = normal_dependencies(&meta, krate);
+        let deps = normal_dependencies(krate);
         let bad: Vec<&String> = deps
             .iter()
             .filter(|d| FORBIDDEN.contains(&d.as_str()))
@@ -131,8 +121,8 @@ fn core_crates_depend_on_no_web_and_no_io_crate() {
 
 #[test]
 fn the_dependency_check_sees_a_forbidden_crate() {
-    // The same walk over the web app must find leptos, or the check above proves nothing.
-    let deps = normal_dependencies(&metadata(), "dala-web");
+    // The same query on the web app must find leptos, or the check above proves nothing.
+    let deps = normal_dependencies("dala-web");
     assert!(
         deps.contains("leptos") && deps.contains("web-sys"),
         "{deps:?}"
