@@ -1,13 +1,17 @@
 //! A check of an .xls file's compound-file (OLE) structure before calamine reads it.
 //!
-//! calamine trusts the sizes written in the container (FAT length, mini-FAT length, directory
-//! and stream sizes) and reserves that much memory up front: a few kilobytes claiming a 4 GB
-//! stream made it ask for 3.8 GB (found by fuzzing). Every size is checked here against the
-//! file's own length, following the directory chain through the FAT, with every loop bounded
-//! by the number of sectors in the file.
+//! calamine trusts the container: it reserves the sizes written in it up front, and follows
+//! sector chains until their end marker, so a chain that loops grows memory without bound (both
+//! found by fuzzing: a few kilobytes asked for 2-4 GB). Every size is checked here against the
+//! file's length and every chain calamine may follow (DIFAT, directory, mini FAT, mini stream,
+//! each stream) is walked with a step bound, so a loop or a dangling link is an error.
 
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FREESECT: u32 = 0xFFFF_FFFF;
+/// Sector ids at or above this are markers, not sectors (calamine's RESERVED_SECTORS).
+const MAX_REGULAR: u32 = 0xFFFF_FFFA;
+/// Streams shorter than this live in the mini stream.
+const MINI_CUTOFF: u64 = 4096;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -21,7 +25,29 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// Ok when every size in the container fits in the file; Err with the reason otherwise.
+fn words(data: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    data.chunks_exact(4)
+        .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
+}
+
+/// Follows `start` through `table` to ENDOFCHAIN; an id outside the table or more steps than
+/// the table has entries (a loop) is an error. Returns the ids visited.
+fn walk(start: u32, table: &[u32], what: &str) -> Result<Vec<u32>, String> {
+    let mut ids = Vec::new();
+    let mut id = start;
+    while id != ENDOFCHAIN {
+        if ids.len() > table.len() {
+            return Err(format!("the {what} chain loops"));
+        }
+        ids.push(id);
+        id = *table
+            .get(id as usize)
+            .ok_or_else(|| format!("the {what} chain points past its table"))?;
+    }
+    Ok(ids)
+}
+
+/// Ok when every size and chain in the container is sound; Err with the reason otherwise.
 pub fn check(bytes: &[u8]) -> Result<(), String> {
     let len = bytes.len() as u64;
     let shift = u16_at(bytes, 0x1E).ok_or("the file is too short for its header")?;
@@ -31,11 +57,14 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
         other => return Err(format!("sector shift {other} is not 9 or 12")),
     };
     let sectors_in_file = len / sector;
-    let fat_len = u64::from(u32_at(bytes, 0x2C).ok_or("short header")?);
-    let dir_len = u64::from(u32_at(bytes, 0x28).ok_or("short header")?);
-    let dir_start = u32_at(bytes, 0x30).ok_or("short header")?;
-    let mini_fat_len = u64::from(u32_at(bytes, 0x40).ok_or("short header")?);
-    let difat_len = u64::from(u32_at(bytes, 0x48).ok_or("short header")?);
+    let header = |at| u32_at(bytes, at).ok_or_else(|| "short header".to_string());
+    let (dir_len, fat_len, dir_start) = (
+        u64::from(header(0x28)?),
+        u64::from(header(0x2C)?),
+        header(0x30)?,
+    );
+    let (mini_fat_start, mini_fat_len) = (header(0x3C)?, u64::from(header(0x40)?));
+    let (difat_start, difat_len) = (header(0x44)?, u64::from(header(0x48)?));
     for (what, count) in [
         ("FAT", fat_len),
         ("directory", dir_len),
@@ -48,33 +77,35 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    let sector_at = |id: u32| -> Option<&[u8]> {
-        let start = (u64::from(id) + 1).checked_mul(sector)?;
-        bytes.get(start as usize..(start + sector) as usize)
+    let sector_at = |id: u32| -> Result<&[u8], String> {
+        let start = (u64::from(id) + 1) * sector;
+        bytes
+            .get(start as usize..(start + sector) as usize)
+            .ok_or_else(|| format!("sector {id} lies past the end of the file"))
     };
-    // The FAT, from the header's DIFAT entries (files with an external DIFAT are large and rare
-    // for forms; their extra FAT sectors are simply not followed here).
-    let mut fat: Vec<u32> = Vec::new();
-    for i in 0..109usize {
-        let id = u32_at(bytes, 0x4C + 4 * i).ok_or("short header")?;
-        if id == FREESECT || id == ENDOFCHAIN {
-            continue;
-        }
-        let data = sector_at(id).ok_or("a FAT sector lies past the end of the file")?;
-        fat.extend(
-            data.chunks_exact(4)
-                .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes)),
-        );
-    }
-    // Walk the directory chain; each entry's stream size must fit in the file.
-    let mut id = dir_start;
-    let mut steps = 0u64;
-    while id != ENDOFCHAIN {
+    // The DIFAT: 109 entries in the header, then a chain of sectors whose last word links on.
+    let mut difat: Vec<u32> = (0..109)
+        .filter_map(|i| u32_at(bytes, 0x4C + 4 * i))
+        .collect();
+    let mut id = difat_start;
+    let mut steps = 0;
+    while id < MAX_REGULAR {
         steps += 1;
-        if steps > sectors_in_file + 1 {
-            return Err("the directory chain loops".into());
+        if steps > sectors_in_file {
+            return Err("the DIFAT chain loops".into());
         }
-        let data = sector_at(id).ok_or("a directory sector lies past the end of the file")?;
+        let mut entries: Vec<u32> = words(sector_at(id)?).collect();
+        id = entries.pop().unwrap_or(ENDOFCHAIN);
+        difat.extend(entries);
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < 0xFFFF_FFFC) {
+        fat.extend(words(sector_at(id)?));
+    }
+    // The directory, and every stream it names.
+    let mut entries = Vec::new();
+    for id in walk(dir_start, &fat, "directory")? {
+        let data = sector_at(id)?;
         for entry in data.chunks_exact(128) {
             let size = if shift == 9 {
                 u64::from(u32_at(entry, 0x78).unwrap_or(0))
@@ -84,10 +115,33 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
             if size > len {
                 return Err(format!("a stream claims {size} bytes in a file of {len}"));
             }
+            entries.push((u32_at(entry, 0x74).unwrap_or(ENDOFCHAIN), size));
         }
-        id = *fat
-            .get(id as usize)
-            .ok_or("the directory chain leaves the FAT")?;
+    }
+    let Some(&(root_start, root_size)) = entries.first() else {
+        return Err("the directory is empty".into());
+    };
+    let mini_fat: Vec<u32> = if mini_fat_len > 0 {
+        walk(root_start, &fat, "mini stream")?;
+        walk(mini_fat_start, &fat, "mini FAT")?
+            .into_iter()
+            .map(sector_at)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flat_map(words)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for &(start, size) in &entries[1..] {
+        if size == 0 || start == FREESECT {
+            continue;
+        }
+        if size < MINI_CUTOFF {
+            walk(start, &mini_fat, "mini stream")?;
+        } else {
+            walk(start, &fat, "stream")?;
+        }
     }
     Ok(())
 }

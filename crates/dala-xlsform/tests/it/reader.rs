@@ -434,3 +434,18 @@ fn an_xls_claiming_a_huge_stream_is_refused_before_any_allocation() {
         c.diagnostics[0].message
     );
 }
+
+#[test]
+fn an_xls_whose_chains_loop_is_refused() {
+    // Found by fuzzing: a sector chain that points back on itself made the reader grow a
+    // buffer without bound. Make the FAT say that sector 1 (the directory) follows itself.
+    let mut f = compound_file(0);
+    f[516..520].copy_from_slice(&1u32.to_le_bytes());
+    let c = dala_xlsform::read(&f, "t");
+    assert_eq!(codes(&c), ["X001 (file)"]);
+    assert!(
+        c.diagnostics[0].message.contains("directory chain loops"),
+        "{}",
+        c.diagnostics[0].message
+    );
+}
