@@ -312,8 +312,12 @@ pub fn run(
                         t.post.as_deref().unwrap_or_default(),
                         t.pair_by.as_deref().unwrap_or_default(),
                     );
-                    let collect = |code: &str| -> BTreeMap<String, f64> {
-                        here.iter()
+                    // A unit belongs to the group it was in at the pre wave (a unit seen only
+                    // after, to its post-wave group), so a family that changed school between
+                    // waves is still paired.
+                    let collect = |records: &[&Submission], code: &str| -> BTreeMap<String, f64> {
+                        records
+                            .iter()
                             .filter(|r| value(r, wave) == Some(code))
                             .filter_map(|r| {
                                 Some((
@@ -323,7 +327,23 @@ pub fn run(
                             })
                             .collect()
                     };
-                    let p = paired_change(&collect(pre), &collect(post));
+                    let pre_values = collect(&here, pre);
+                    let pre_elsewhere: std::collections::BTreeSet<String> = collect(&kept, pre)
+                        .into_keys()
+                        .filter(|id| !pre_values.contains_key(id))
+                        .collect();
+                    let post_values: BTreeMap<String, f64> = collect(&kept, post)
+                        .into_iter()
+                        .filter(|(id, _)| {
+                            pre_values.contains_key(id)
+                                || (!pre_elsewhere.contains(id)
+                                    && here.iter().any(|r| {
+                                        value(r, wave) == Some(post)
+                                            && value(r, pair_by) == Some(id.as_str())
+                                    }))
+                        })
+                        .collect();
+                    let p = paired_change(&pre_values, &post_values);
                     for (name, v) in [
                         ("pairs", p.pairs as f64),
                         ("pre_only", p.pre_only as f64),

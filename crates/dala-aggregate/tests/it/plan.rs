@@ -180,3 +180,27 @@ fn the_seed_plans_run_on_simulated_data() {
         }
     }
 }
+
+#[test]
+fn pre_post_groups_follow_the_pre_wave() {
+    // Unit a is f at pre and m at post (a data-entry change); it is paired in group sex=f.
+    let records = vec![
+        record(1, "yes", "f", "pre", "a", "2"),
+        record(2, "yes", "m", "post", "a", "5"),
+        record(3, "yes", "m", "pre", "b", "1"),
+        record(4, "yes", "m", "post", "b", "2"),
+        record(5, "yes", "m", "post", "z", "4"),
+    ];
+    let plan = parse(
+        "[[table]]\nid = \"c\"\nkind = \"prepost\"\nvariable = \"score\"\nwave = \"wave\"\npre = \"pre\"\npost = \"post\"\npair_by = \"id\"\nby = \"sex\"\n",
+    )
+    .expect("plan");
+    let rows = run(&plan, &form(), &records).expect("runs");
+    // sex=f: a (2 → 5), change 3. sex=m: b (1 → 2), change 1, and z seen only after.
+    assert_eq!(stat(&rows, "c", "sex=f", "", "pairs"), 1.0);
+    assert_eq!(stat(&rows, "c", "sex=f", "", "mean_change"), 3.0);
+    assert_eq!(stat(&rows, "c", "sex=m", "", "pairs"), 1.0);
+    assert_eq!(stat(&rows, "c", "sex=m", "", "mean_change"), 1.0);
+    assert_eq!(stat(&rows, "c", "sex=m", "", "post_only"), 1.0);
+    assert_eq!(stat(&rows, "c", "sex=f", "", "post_only"), 0.0);
+}
