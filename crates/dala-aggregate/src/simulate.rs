@@ -68,8 +68,21 @@ const ENUMERATORS: [&str; 6] = ["Aida", "Bakyt", "Chynara", "Dilnoza", "Elmira",
 
 /// `n` finalized submissions (n units × waves with `waves`), the same for the same seed.
 pub fn simulate(form: &Form, n: usize, seed: u64, waves: Option<&Waves>) -> Vec<Submission> {
-    let rng = Rng::new(seed);
     let mut out = Vec::new();
+    simulate_each(form, n, seed, waves, |record| out.push(record));
+    out
+}
+
+/// [`simulate`], handing each submission to `emit` as it is made, so a large run can be
+/// written out (and its progress shown) without holding every record in memory.
+pub fn simulate_each(
+    form: &Form,
+    n: usize,
+    seed: u64,
+    waves: Option<&Waves>,
+    mut emit: impl FnMut(Submission),
+) {
+    let rng = Rng::new(seed);
     for unit in 0..n {
         let codes: Vec<Option<&String>> = match waves {
             Some(w) => w.codes.iter().map(Some).collect(),
@@ -110,10 +123,9 @@ pub fn simulate(form: &Form, n: usize, seed: u64, waves: Option<&Waves>) -> Vec<
                 // A form whose constraints the generator cannot meet still yields data, as a draft.
                 Err(_) => engine.record(Status::Draft),
             };
-            out.push(record);
+            emit(record);
         }
     }
-    out
 }
 
 /// Answers every relevant, empty, answerable question, page after page, until a pass adds

@@ -4,7 +4,7 @@ use crate::form::load;
 use clap::Args;
 use dala_aggregate::export::{Options, codebook, export, to_csv};
 use dala_aggregate::merge::Merged;
-use dala_aggregate::simulate::{Waves, simulate};
+use dala_aggregate::simulate::{Waves, simulate_each};
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
 use dala_core::{Form, Instrument, ItemType};
 use std::io::Write;
@@ -77,7 +77,6 @@ pub fn simulate_command(args: SimulateArgs) -> ExitCode {
         }
         _ => None,
     };
-    let records = simulate(&form, args.count, args.seed, waves.as_ref());
     let header = BundleHeader {
         format: RECORD_FORMAT,
         kind: BUNDLE_KIND.into(),
@@ -86,15 +85,34 @@ pub fn simulate_command(args: SimulateArgs) -> ExitCode {
         device_id: "dala-simulate".into(),
         created: "2015-03-17T10:30:00.000+06:00".into(),
     };
-    if let Err(e) = std::fs::write(&args.output, write_bundle(&header, &records)) {
+    let file = match std::fs::File::create(&args.output) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", args.output.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // Records are written as they are made: memory stays flat however many are asked for.
+    let mut out = std::io::BufWriter::new(file);
+    let total = args.count * waves.as_ref().map_or(1, |w| w.codes.len());
+    let progress = progress_bar(total as u64, "simulating");
+    let mut written = 0usize;
+    let mut result = out.write_all(write_bundle(&header, &[]).as_bytes());
+    simulate_each(&form, args.count, args.seed, waves.as_ref(), |record| {
+        if result.is_ok() {
+            let mut line = serde_json::to_string(&record).unwrap_or_default();
+            line.push('\n');
+            result = out.write_all(line.as_bytes());
+            written += 1;
+            progress.inc(1);
+        }
+    });
+    progress.finish_and_clear();
+    if let Err(e) = result.and_then(|()| out.flush()) {
         eprintln!("error: cannot write {}: {e}", args.output.display());
         return ExitCode::FAILURE;
     }
-    println!(
-        "wrote {} submissions to {}",
-        records.len(),
-        args.output.display()
-    );
+    println!("wrote {written} submissions to {}", args.output.display());
     ExitCode::SUCCESS
 }
 
@@ -284,4 +302,19 @@ pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
         None => print!("{}", dala_aggregate::report::render(&rows)),
     }
     ExitCode::SUCCESS
+}
+
+/// A progress bar on standard error for runs long enough to want one; hidden for short runs
+/// (indicatif also hides it when standard error is not a terminal).
+fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    if total < 10_000 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{what} {{bar:40}} {{pos}}/{{len}} ({{eta}})"
+    )) {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -118,7 +118,7 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
             entries.push((u32_at(entry, 0x74).unwrap_or(ENDOFCHAIN), size));
         }
     }
-    let Some(&(root_start, root_size)) = entries.first() else {
+    let Some(&(root_start, _)) = entries.first() else {
         return Err("the directory is empty".into());
     };
     let mini_fat: Vec<u32> = if mini_fat_len > 0 {
