@@ -7,7 +7,6 @@
 //! each stream) is walked with a step bound, so a loop or a dangling link is an error.
 
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
-const FREESECT: u32 = 0xFFFF_FFFF;
 /// Sector ids at or above this are markers, not sectors (calamine's RESERVED_SECTORS).
 const MAX_REGULAR: u32 = 0xFFFF_FFFA;
 /// Streams shorter than this live in the mini stream.
@@ -30,14 +29,20 @@ fn words(data: &[u8]) -> impl Iterator<Item = u32> + '_ {
         .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
 }
 
-/// Follows `start` through `table` to ENDOFCHAIN; an id outside the table or more steps than
-/// the table has entries (a loop) is an error. Returns the ids visited.
-fn walk(start: u32, table: &[u32], what: &str) -> Result<Vec<u32>, String> {
+/// Follows `start` through `table` to ENDOFCHAIN; an id outside the table or past `limit`
+/// sectors (the reader would grow its buffer to reach it), or more steps than the table has
+/// entries (a loop), is an error. Returns the ids visited.
+fn walk(start: u32, table: &[u32], limit: u64, what: &str) -> Result<Vec<u32>, String> {
     let mut ids = Vec::new();
     let mut id = start;
     while id != ENDOFCHAIN {
         if ids.len() > table.len() {
             return Err(format!("the {what} chain loops"));
+        }
+        if u64::from(id) >= limit {
+            return Err(format!(
+                "the {what} chain names sector {id}, past the end of its data"
+            ));
         }
         ids.push(id);
         id = *table
@@ -104,7 +109,7 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     }
     // The directory, and every stream it names.
     let mut entries = Vec::new();
-    for id in walk(dir_start, &fat, "directory")? {
+    for id in walk(dir_start, &fat, sectors_in_file, "directory")? {
         let data = sector_at(id)?;
         for entry in data.chunks_exact(128) {
             let size = if shift == 9 {
@@ -115,15 +120,26 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
             if size > len {
                 return Err(format!("a stream claims {size} bytes in a file of {len}"));
             }
-            entries.push((u32_at(entry, 0x74).unwrap_or(ENDOFCHAIN), size));
+            let units: Vec<u16> = entry[..64]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|u| *u != 0)
+                .collect();
+            entries.push((
+                String::from_utf16_lossy(&units),
+                u32_at(entry, 0x74).unwrap_or(ENDOFCHAIN),
+                size,
+            ));
         }
     }
-    let Some(&(root_start, _)) = entries.first() else {
+    let Some((_, root_start, root_size)) = entries.first().cloned() else {
         return Err("the directory is empty".into());
     };
+    // Mini sectors are 64 bytes of the mini stream, which is the root entry's stream.
+    let mini_sectors = root_size.div_ceil(64);
     let mini_fat: Vec<u32> = if mini_fat_len > 0 {
-        walk(root_start, &fat, "mini stream")?;
-        walk(mini_fat_start, &fat, "mini FAT")?
+        walk(root_start, &fat, sectors_in_file, "mini stream")?;
+        walk(mini_fat_start, &fat, sectors_in_file, "mini FAT")?
             .into_iter()
             .map(sector_at)
             .collect::<Result<Vec<_>, _>>()?
@@ -133,14 +149,16 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     } else {
         Vec::new()
     };
-    for &(start, size) in &entries[1..] {
-        if size == 0 || start == FREESECT {
+    // The reader follows the chain of the workbook stream (`Workbook`, or `Book` in old files)
+    // whatever its size says, even 0.
+    for (name, start, size) in &entries[1..] {
+        if name != "Workbook" && name != "Book" {
             continue;
         }
-        if size < MINI_CUTOFF {
-            walk(start, &mini_fat, "mini stream")?;
+        if *size < MINI_CUTOFF {
+            walk(*start, &mini_fat, mini_sectors, "mini stream")?;
         } else {
-            walk(start, &fat, "stream")?;
+            walk(*start, &fat, sectors_in_file, "stream")?;
         }
     }
     Ok(())

@@ -449,3 +449,23 @@ fn an_xls_whose_chains_loop_is_refused() {
         c.diagnostics[0].message
     );
 }
+
+#[test]
+fn an_xls_whose_workbook_stream_chain_goes_nowhere_is_refused() {
+    // Found by fuzzing: a `Workbook` entry of size 0 whose mini chain pointed at itself made the
+    // reader grow a buffer to 2 GB. Here the entry points into a mini FAT that does not exist.
+    let mut f = compound_file(0);
+    let entry = 1024 + 128;
+    for (i, c) in "Workbook".encode_utf16().enumerate() {
+        f[entry + 2 * i..entry + 2 * i + 2].copy_from_slice(&c.to_le_bytes());
+    }
+    f[entry + 0x40..entry + 0x42].copy_from_slice(&18u16.to_le_bytes());
+    f[entry + 0x42] = 2;
+    let c = dala_xlsform::read(&f, "t");
+    assert_eq!(codes(&c), ["X001 (file)"]);
+    assert!(
+        c.diagnostics[0].message.contains("mini stream chain"),
+        "{}",
+        c.diagnostics[0].message
+    );
+}
