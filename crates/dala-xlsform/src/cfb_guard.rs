@@ -151,15 +151,100 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     };
     // The reader follows the chain of the workbook stream (`Workbook`, or `Book` in old files)
     // whatever its size says, even 0.
+    let mut workbook: Option<Vec<u8>> = None;
     for (name, start, size) in &entries[1..] {
         if name != "Workbook" && name != "Book" {
             continue;
         }
-        if *size < MINI_CUTOFF {
-            walk(*start, &mini_fat, mini_sectors, "mini stream")?;
+        let stream: Vec<u8> = if *size < MINI_CUTOFF {
+            let mini_ids = walk(*start, &mini_fat, mini_sectors, "mini stream")?;
+            let root: Vec<u8> = if mini_fat_len > 0 {
+                walk(root_start, &fat, sectors_in_file, "mini stream")?
+                    .into_iter()
+                    .map(sector_at)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .concat()
+            } else {
+                Vec::new()
+            };
+            mini_ids
+                .iter()
+                .filter_map(|id| root.get(*id as usize * 64..(*id as usize + 1) * 64))
+                .flatten()
+                .copied()
+                .collect()
         } else {
-            walk(*start, &fat, sectors_in_file, "stream")?;
+            walk(*start, &fat, sectors_in_file, "stream")?
+                .into_iter()
+                .map(sector_at)
+                .collect::<Result<Vec<_>, _>>()?
+                .concat()
+        };
+        if workbook.is_none() {
+            workbook = Some(stream.into_iter().take(*size as usize).collect());
         }
     }
+    if let Some(stream) = workbook {
+        check_cell_area(&stream)?;
+    }
     Ok(())
+}
+
+/// Most cells a sheet's bounding box may span: calamine's .xls reader allocates the whole box
+/// (rows x columns) as a dense grid, so two cells far apart would cost gigabytes.
+const MAX_SHEET_AREA: u64 = 4_000_000;
+
+/// Scans the BIFF records of the workbook stream for cell positions, sheet by sheet.
+fn check_cell_area(stream: &[u8]) -> Result<(), String> {
+    let mut at = 0usize;
+    let mut bounds: Option<(u32, u32, u32, u32)> = None;
+    let check = |b: Option<(u32, u32, u32, u32)>| -> Result<(), String> {
+        if let Some((r0, r1, c0, c1)) = b {
+            let area = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+            if area > MAX_SHEET_AREA {
+                return Err(format!(
+                    "a sheet spans rows {}-{} and columns {}-{} ({area} cells); the limit is {MAX_SHEET_AREA}",
+                    r0 + 1,
+                    r1 + 1,
+                    c0 + 1,
+                    c1 + 1
+                ));
+            }
+        }
+        Ok(())
+    };
+    while at + 4 <= stream.len() {
+        let kind = u16_at(stream, at).unwrap_or(0);
+        let len = usize::from(u16_at(stream, at + 2).unwrap_or(0));
+        let data = stream
+            .get(at + 4..(at + 4 + len).min(stream.len()))
+            .unwrap_or(&[]);
+        at += 4 + len;
+        // BOF starts a sheet's substream: the previous one is complete.
+        if kind == 0x0809 {
+            check(bounds.take())?;
+            continue;
+        }
+        let cell = match kind {
+            // NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, BLANK, RSTRING: row, column.
+            0x0203 | 0x027E | 0x00FD | 0x0204 | 0x0205 | 0x0006 | 0x0201 | 0x00D6 => {
+                u16_at(data, 0).zip(u16_at(data, 2)).map(|(r, c)| (r, c, c))
+            }
+            // MULRK, MULBLANK: row, first column, ..., last column in the record's last 2 bytes.
+            0x00BD | 0x00BE if data.len() >= 6 => Some((
+                u16_at(data, 0).unwrap_or(0),
+                u16_at(data, 2).unwrap_or(0),
+                u16_at(data, data.len() - 2).unwrap_or(0),
+            )),
+            _ => None,
+        };
+        if let Some((row, first, last)) = cell {
+            let (row, first, last) = (u32::from(row), u32::from(first), u32::from(last.max(first)));
+            bounds = Some(match bounds {
+                None => (row, row, first, last),
+                Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
+            });
+        }
+    }
+    check(bounds)
 }

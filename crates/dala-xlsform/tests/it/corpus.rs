@@ -212,3 +212,35 @@ fn a_truncated_xls_is_refused_by_the_container_check() {
         conversion.diagnostics[0].message
     );
 }
+
+#[test]
+fn an_xls_whose_cells_span_a_huge_area_is_refused() {
+    // Found by fuzzing: calamine's .xls reader allocates a sheet's whole bounding box, so one
+    // cell moved to row 65,000 and column 2,000 cost gigabytes. Move one cell of a real file.
+    let path = corpus_dir().join("text_and_integer.xls");
+    let Ok(mut bytes) = std::fs::read(&path) else {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+        return;
+    };
+    // The last LABELSST record (type 0x00FD, length 10): row, column, format, string index.
+    let at = bytes
+        .windows(4)
+        .rposition(|w| w == [0xFD, 0x00, 0x0A, 0x00])
+        .expect("a LABELSST record");
+    bytes[at + 4..at + 6].copy_from_slice(&65_000u16.to_le_bytes());
+    bytes[at + 6..at + 8].copy_from_slice(&2_000u16.to_le_bytes());
+    let conversion = dala_xlsform::read(&bytes, "t");
+    assert_eq!(
+        conversion.diagnostics.len(),
+        1,
+        "{:?}",
+        conversion.diagnostics
+    );
+    assert!(
+        conversion.diagnostics[0]
+            .message
+            .contains("the limit is 4000000"),
+        "{}",
+        conversion.diagnostics[0].message
+    );
+}
