@@ -225,6 +225,45 @@ fn check_cell_area(stream: &[u8]) -> Result<(), String> {
             check(bounds.take())?;
             continue;
         }
+        // DIMENSIONS: the reader reserves the claimed rows x columns up front (as calamine
+        // reads it: a first column past 0xFF counts as 0; an end before the start is invalid).
+        if kind == 0x0200 {
+            let claimed = match data.len() {
+                10 => Some((
+                    u32::from(u16_at(data, 0).unwrap_or(0)),
+                    u32::from(u16_at(data, 2).unwrap_or(0)),
+                    u16_at(data, 4).unwrap_or(0),
+                    u16_at(data, 6).unwrap_or(0),
+                )),
+                14 => Some((
+                    u32_at(data, 0).unwrap_or(0),
+                    u32_at(data, 4).unwrap_or(0),
+                    u16_at(data, 8).unwrap_or(0),
+                    u16_at(data, 10).unwrap_or(0),
+                )),
+                _ => None,
+            };
+            if let Some((first_row, row_end, first_col, col_end)) = claimed {
+                let first_col = if first_col > 0xFF || col_end < first_col {
+                    0
+                } else {
+                    u32::from(first_col)
+                };
+                let col_end = u32::from(col_end);
+                if row_end >= 1 && col_end >= 1 {
+                    if row_end - 1 < first_row || col_end - 1 < first_col {
+                        return Err("a sheet's DIMENSIONS record ends before it starts".into());
+                    }
+                    let area = u64::from(row_end - first_row) * u64::from(col_end - first_col);
+                    if area > MAX_SHEET_AREA {
+                        return Err(format!(
+                            "a sheet claims {area} cells in its DIMENSIONS record; the limit is {MAX_SHEET_AREA}"
+                        ));
+                    }
+                }
+            }
+            continue;
+        }
         let cell = match kind {
             // NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, BLANK, RSTRING: row, column.
             0x0203 | 0x027E | 0x00FD | 0x0204 | 0x0205 | 0x0006 | 0x0201 | 0x00D6 => {

@@ -244,3 +244,32 @@ fn an_xls_whose_cells_span_a_huge_area_is_refused() {
         conversion.diagnostics[0].message
     );
 }
+
+#[test]
+fn an_xls_claiming_huge_dimensions_is_refused() {
+    // Found by fuzzing: the .xls reader reserves what a sheet's DIMENSIONS record claims (the
+    // .xls twin of the A1:XFD1048576 .xlsx claim). Make a real file claim 4 billion rows.
+    let path = corpus_dir().join("text_and_integer.xls");
+    let Ok(mut bytes) = std::fs::read(&path) else {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+        return;
+    };
+    // DIMENSIONS (type 0x0200, length 14): first row u32, row after the last u32, columns u16.
+    let at = bytes
+        .windows(4)
+        .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
+        .expect("a DIMENSIONS record");
+    bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let conversion = dala_xlsform::read(&bytes, "t");
+    assert_eq!(
+        conversion.diagnostics.len(),
+        1,
+        "{:?}",
+        conversion.diagnostics
+    );
+    assert!(
+        conversion.diagnostics[0].message.contains("DIMENSIONS"),
+        "{}",
+        conversion.diagnostics[0].message
+    );
+}
