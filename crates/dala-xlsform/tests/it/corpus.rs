@@ -10,6 +10,15 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/xlsform")
 }
 
+/// A file of the shared corpus, or None (with the one-line note) where the corpus is absent.
+fn corpus_file(name: &str) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(corpus_dir().join(name)).ok();
+    if bytes.is_none() {
+        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+    }
+    bytes
+}
+
 /// `ok`, or the sorted, de-duplicated error codes (warnings are not part of the outcome).
 pub fn outcome(bytes: &[u8], stem: &str) -> String {
     let conversion = dala_xlsform::read(bytes, stem);
@@ -176,9 +185,7 @@ fn a_form_saved_as_xls_and_as_xlsx_gives_the_same_instrument() {
 fn a_damaged_xls_that_panics_calamine_is_an_error() {
     // Found by fuzzing: calamine indexes past the end of a BIFF record in some damaged .xls
     // files. Two bytes of a real file flipped give one such file.
-    let path = corpus_dir().join("choice_name_as_type.xls");
-    let Ok(mut bytes) = std::fs::read(&path) else {
-        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+    let Some(mut bytes) = corpus_file("choice_name_as_type.xls") else {
         return;
     };
     bytes[3041] ^= 0xFF;
@@ -198,9 +205,7 @@ fn a_damaged_xls_that_panics_calamine_is_an_error() {
 #[test]
 fn a_truncated_xls_is_refused_by_the_container_check() {
     // Also found by fuzzing: truncations whose chains run past the file or loop.
-    let path = corpus_dir().join("cascading_select_test_equivalent.xls");
-    let Ok(bytes) = std::fs::read(&path) else {
-        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+    let Some(bytes) = corpus_file("cascading_select_test_equivalent.xls") else {
         return;
     };
     let conversion = dala_xlsform::read(&bytes[..21_006.min(bytes.len())], "t");
@@ -217,9 +222,7 @@ fn a_truncated_xls_is_refused_by_the_container_check() {
 fn an_xls_whose_cells_span_a_huge_area_is_refused() {
     // Found by fuzzing: calamine's .xls reader allocates a sheet's whole bounding box, so one
     // cell moved to row 65,000 and column 2,000 cost gigabytes. Move one cell of a real file.
-    let path = corpus_dir().join("text_and_integer.xls");
-    let Ok(mut bytes) = std::fs::read(&path) else {
-        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+    let Some(mut bytes) = corpus_file("text_and_integer.xls") else {
         return;
     };
     // The last LABELSST record (type 0x00FD, length 10): row, column, format, string index.
@@ -249,9 +252,7 @@ fn an_xls_whose_cells_span_a_huge_area_is_refused() {
 fn an_xls_claiming_huge_dimensions_is_refused() {
     // Found by fuzzing: the .xls reader reserves what a sheet's DIMENSIONS record claims (the
     // .xls twin of the A1:XFD1048576 .xlsx claim). Make a real file claim 4 billion rows.
-    let path = corpus_dir().join("text_and_integer.xls");
-    let Ok(mut bytes) = std::fs::read(&path) else {
-        println!("the shared XLSForm corpus is not beside the clone; nothing to check");
+    let Some(mut bytes) = corpus_file("text_and_integer.xls") else {
         return;
     };
     // DIMENSIONS (type 0x0200, length 14): first row u32, row after the last u32, columns u16.
