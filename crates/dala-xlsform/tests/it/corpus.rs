@@ -19,6 +19,23 @@ fn corpus_file(name: &str) -> Option<Vec<u8>> {
     bytes
 }
 
+/// Asserts that reading `bytes` gives exactly one diagnostic, X001, whose message has `needle`.
+fn assert_refused(bytes: &[u8], needle: &str) {
+    let conversion = dala_xlsform::read(bytes, "t");
+    assert_eq!(
+        conversion.diagnostics.len(),
+        1,
+        "{:?}",
+        conversion.diagnostics
+    );
+    assert_eq!(conversion.diagnostics[0].code.as_str(), "X001");
+    assert!(
+        conversion.diagnostics[0].message.contains(needle),
+        "{}",
+        conversion.diagnostics[0].message
+    );
+}
+
 /// `ok`, or the sorted, de-duplicated error codes (warnings are not part of the outcome).
 pub fn outcome(bytes: &[u8], stem: &str) -> String {
     let conversion = dala_xlsform::read(bytes, stem);
@@ -190,16 +207,7 @@ fn a_damaged_xls_that_panics_calamine_is_an_error() {
     };
     bytes[3041] ^= 0xFF;
     bytes[3042] ^= 0x7F;
-    let conversion = dala_xlsform::read(&bytes, "t");
-    assert_eq!(conversion.diagnostics.len(), 1);
-    assert_eq!(conversion.diagnostics[0].code.as_str(), "X001");
-    assert!(
-        conversion.diagnostics[0]
-            .message
-            .contains("its reader failed"),
-        "{}",
-        conversion.diagnostics[0].message
-    );
+    assert_refused(&bytes, "its reader failed");
 }
 
 #[test]
@@ -208,14 +216,7 @@ fn a_truncated_xls_is_refused_by_the_container_check() {
     let Some(bytes) = corpus_file("cascading_select_test_equivalent.xls") else {
         return;
     };
-    let conversion = dala_xlsform::read(&bytes[..21_006.min(bytes.len())], "t");
-    assert_eq!(conversion.diagnostics.len(), 1);
-    assert_eq!(conversion.diagnostics[0].code.as_str(), "X001");
-    assert!(
-        conversion.diagnostics[0].message.contains("past the end"),
-        "{}",
-        conversion.diagnostics[0].message
-    );
+    assert_refused(&bytes[..21_006.min(bytes.len())], "past the end");
 }
 
 #[test]
@@ -232,20 +233,7 @@ fn an_xls_whose_cells_span_a_huge_area_is_refused() {
         .expect("a LABELSST record");
     bytes[at + 4..at + 6].copy_from_slice(&65_000u16.to_le_bytes());
     bytes[at + 6..at + 8].copy_from_slice(&2_000u16.to_le_bytes());
-    let conversion = dala_xlsform::read(&bytes, "t");
-    assert_eq!(
-        conversion.diagnostics.len(),
-        1,
-        "{:?}",
-        conversion.diagnostics
-    );
-    assert!(
-        conversion.diagnostics[0]
-            .message
-            .contains("the limit is 4000000"),
-        "{}",
-        conversion.diagnostics[0].message
-    );
+    assert_refused(&bytes, "the limit is 4000000");
 }
 
 #[test]
@@ -261,16 +249,5 @@ fn an_xls_claiming_huge_dimensions_is_refused() {
         .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
         .expect("a DIMENSIONS record");
     bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-    let conversion = dala_xlsform::read(&bytes, "t");
-    assert_eq!(
-        conversion.diagnostics.len(),
-        1,
-        "{:?}",
-        conversion.diagnostics
-    );
-    assert!(
-        conversion.diagnostics[0].message.contains("DIMENSIONS"),
-        "{}",
-        conversion.diagnostics[0].message
-    );
+    assert_refused(&bytes, "DIMENSIONS");
 }
