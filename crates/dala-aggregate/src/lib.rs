@@ -7,6 +7,7 @@
 //! codebook, simulation and the default tables exist; analysis plans (TOML), crosstabs and
 //! pre/post from the command line, and the benchmark are still to come.
 
+pub mod aggregation;
 pub mod export;
 pub mod merge;
 pub mod plan;

@@ -12,12 +12,10 @@
 //! category = "f"
 //! ```
 
-use crate::tables::{Crosstab, Frequency, Summary, paired_change};
+use crate::aggregation::Aggregation;
 use crate::tidy::TidyRow;
-use dala_core::{Answer, Instrument, Item, ItemType, Submission};
-use dala_expr::SimpleEnv;
+use dala_core::{Answer, Instrument, Item, Submission};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,7 +86,7 @@ pub fn parse(text: &str) -> Result<Plan, PlanError> {
     })
 }
 
-fn value<'a>(record: &'a Submission, name: &str) -> Option<&'a str> {
+pub(crate) fn value<'a>(record: &'a Submission, name: &str) -> Option<&'a str> {
     match record.answers.get(name) {
         Some(Answer::Value(v)) if !v.is_empty() => Some(v),
         _ => None,
@@ -101,14 +99,6 @@ fn find<'a>(instrument: &'a Instrument, name: &str) -> Option<&'a Item> {
         .into_iter()
         .find(|(_, item, _)| item.name == name)
         .map(|(_, item, _)| item)
-}
-
-fn codes(instrument: &Instrument, item: &Item) -> Vec<String> {
-    item.list
-        .as_ref()
-        .and_then(|l| instrument.choices.get(l))
-        .map(|c| c.iter().map(|c| c.name.clone()).collect())
-        .unwrap_or_default()
 }
 
 /// Checks that every question a plan names exists (and is of a kind the table can use).
@@ -158,217 +148,20 @@ pub fn check(plan: &Plan, instrument: &Instrument) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Computes every table of the plan as tidy rows.
+/// Computes every table of the plan as tidy rows, in one pass over the records.
 pub fn run(
     plan: &Plan,
     instrument: &Instrument,
     records: &[Submission],
 ) -> Result<Vec<TidyRow>, PlanError> {
-    check(plan, instrument)?;
-    let mut rows = Vec::new();
-    for t in &plan.table {
-        let kept: Vec<&Submission> = match &t.filter {
-            None => records.iter().collect(),
-            Some(filter) => {
-                let expr = dala_expr::parse(filter).expr;
-                records
-                    .iter()
-                    .filter(|r| keeps(&expr, instrument, r))
-                    .collect()
-            }
-        };
-        let mut groups: Vec<(String, Option<String>)> = vec![(String::new(), None)];
-        if let Some(by) = &t.by
-            && let Some(item) = find(instrument, by)
-        {
-            groups.extend(
-                codes(instrument, item)
-                    .into_iter()
-                    .map(|c| (format!("{by}={c}"), Some(c))),
-            );
-        }
-        for (group, code) in &groups {
-            let here: Vec<&Submission> = kept
-                .iter()
-                .copied()
-                .filter(|r| {
-                    code.as_deref()
-                        .is_none_or(|c| t.by.as_deref().and_then(|b| value(r, b)) == Some(c))
-                })
-                .collect();
-            let weight = |r: &Submission| {
-                t.weight
-                    .as_deref()
-                    .and_then(|w| value(r, w))
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .filter(|w| *w > 0.0)
-                    .unwrap_or(1.0)
-            };
-            let mut push = |category: String, statistic: &str, v: f64| {
-                rows.push(TidyRow {
-                    table: t.id.clone(),
-                    variable: t.variable.clone().unwrap_or_else(|| {
-                        format!(
-                            "{}×{}",
-                            t.rows.clone().unwrap_or_default(),
-                            t.columns.clone().unwrap_or_default()
-                        )
-                    }),
-                    group: group.clone(),
-                    category,
-                    statistic: statistic.into(),
-                    value: v,
-                })
-            };
-            match t.kind {
-                Kind::Frequency => {
-                    let variable = t.variable.as_deref().unwrap_or_default();
-                    let mut f = Frequency::default();
-                    for r in &here {
-                        f.add(value(r, variable), weight(r));
-                    }
-                    let order = find(instrument, variable)
-                        .map(|i| codes(instrument, i))
-                        .unwrap_or_default();
-                    for row in f.rows(&order) {
-                        for (s, v) in [
-                            ("count", row.count),
-                            ("percent", row.percent),
-                            ("ci_low", row.ci_low),
-                            ("ci_high", row.ci_high),
-                        ] {
-                            push(row.code.clone(), s, v);
-                        }
-                        if let (Some(benchmark), Some(category)) = (t.benchmark, &t.category)
-                            && *category == row.code
-                        {
-                            push(row.code.clone(), "benchmark", benchmark);
-                            push(row.code.clone(), "difference", row.percent - benchmark);
-                        }
-                    }
-                    push(String::new(), "missing", f.missing);
-                    push(String::new(), "effective_n", f.effective_n());
-                }
-                Kind::Summary => {
-                    let variable = t.variable.as_deref().unwrap_or_default();
-                    let mut s = Summary::default();
-                    for r in &here {
-                        s.add(
-                            value(r, variable).and_then(|v| v.parse::<f64>().ok()),
-                            weight(r),
-                        );
-                    }
-                    let x = s.row();
-                    for (name, v) in [
-                        ("n", x.n as f64),
-                        ("missing", x.missing as f64),
-                        ("mean", x.mean),
-                        ("sd", x.sd),
-                        ("min", x.min),
-                        ("q1", x.q1),
-                        ("median", x.median),
-                        ("q3", x.q3),
-                        ("max", x.max),
-                        ("ci_low", x.ci_low),
-                        ("ci_high", x.ci_high),
-                    ] {
-                        push(String::new(), name, v);
-                    }
-                }
-                Kind::Crosstab => {
-                    let (rq, cq) = (
-                        t.rows.as_deref().unwrap_or_default(),
-                        t.columns.as_deref().unwrap_or_default(),
-                    );
-                    let mut c = Crosstab::default();
-                    for r in &here {
-                        c.add(value(r, rq), value(r, cq), weight(r));
-                    }
-                    let row_codes = find(instrument, rq)
-                        .map(|i| codes(instrument, i))
-                        .unwrap_or_default();
-                    let col_codes = find(instrument, cq)
-                        .map(|i| codes(instrument, i))
-                        .unwrap_or_default();
-                    for a in &row_codes {
-                        for b in &col_codes {
-                            let cell = format!("{a}|{b}");
-                            push(cell.clone(), "count", c.cell(a, b));
-                            push(cell.clone(), "row_percent", c.row_percent(a, b));
-                            push(cell, "col_percent", c.col_percent(a, b));
-                        }
-                    }
-                    if let Some(chi) = c.chi_square() {
-                        push(String::new(), "chi_square", chi.statistic);
-                        push(String::new(), "df", chi.df);
-                        push(String::new(), "p", chi.p);
-                    }
-                }
-                Kind::Prepost => {
-                    let variable = t.variable.as_deref().unwrap_or_default();
-                    let (wave, pre, post, pair_by) = (
-                        t.wave.as_deref().unwrap_or_default(),
-                        t.pre.as_deref().unwrap_or_default(),
-                        t.post.as_deref().unwrap_or_default(),
-                        t.pair_by.as_deref().unwrap_or_default(),
-                    );
-                    // A unit belongs to the group it was in at the pre wave (a unit seen only
-                    // after, to its post-wave group), so a family that changed school between
-                    // waves is still paired.
-                    let collect = |records: &[&Submission], code: &str| -> BTreeMap<String, f64> {
-                        records
-                            .iter()
-                            .filter(|r| value(r, wave) == Some(code))
-                            .filter_map(|r| {
-                                Some((
-                                    value(r, pair_by)?.to_string(),
-                                    value(r, variable)?.parse::<f64>().ok()?,
-                                ))
-                            })
-                            .collect()
-                    };
-                    let pre_values = collect(&here, pre);
-                    let pre_elsewhere: std::collections::BTreeSet<String> = collect(&kept, pre)
-                        .into_keys()
-                        .filter(|id| !pre_values.contains_key(id))
-                        .collect();
-                    let post_values: BTreeMap<String, f64> = collect(&kept, post)
-                        .into_iter()
-                        .filter(|(id, _)| {
-                            pre_values.contains_key(id)
-                                || (!pre_elsewhere.contains(id)
-                                    && here.iter().any(|r| {
-                                        value(r, wave) == Some(post)
-                                            && value(r, pair_by) == Some(id.as_str())
-                                    }))
-                        })
-                        .collect();
-                    let p = paired_change(&pre_values, &post_values);
-                    for (name, v) in [
-                        ("pairs", p.pairs as f64),
-                        ("pre_only", p.pre_only as f64),
-                        ("post_only", p.post_only as f64),
-                        ("mean_change", p.mean_change),
-                        ("ci_low", p.ci_low),
-                        ("ci_high", p.ci_high),
-                        ("cohens_d", p.cohens_d),
-                    ] {
-                        push(String::new(), name, v);
-                    }
-                }
-            }
-        }
+    let mut aggregation = Aggregation::new(plan, instrument)?;
+    let columns: Vec<String> = aggregation
+        .columns()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for record in records {
+        aggregation.add(|i| value(record, &columns[i]).map(str::as_bytes));
     }
-    Ok(rows)
-}
-
-/// True when the record passes the filter (an expression over its top-level answers).
-fn keeps(expr: &dala_expr::Expr, instrument: &Instrument, record: &Submission) -> bool {
-    let mut env = SimpleEnv::default();
-    for (_, item, _) in instrument.walk() {
-        if !matches!(item.item_type, ItemType::Group | ItemType::Repeat) {
-            env.set(item.name.as_str(), value(record, &item.name).unwrap_or(""));
-        }
-    }
-    dala_expr::evaluate_boolean(expr, &env).unwrap_or(false)
+    Ok(aggregation.finish())
 }

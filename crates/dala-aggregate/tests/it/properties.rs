@@ -74,3 +74,78 @@ proptest! {
         }
     }
 }
+
+fn plan_form() -> dala_core::Instrument {
+    let doc = serde_json::json!({
+        "format": 1,
+        "settings": {"form_id": "p", "version": "1", "default_language": "en"},
+        "survey": [
+            {"type": "select_one", "name": "a", "list": "abc", "label": {"en": "A"}},
+            {"type": "select_one", "name": "b", "list": "xy", "label": {"en": "B"}},
+            {"type": "decimal", "name": "x", "label": {"en": "X"}},
+            {"type": "decimal", "name": "w", "label": {"en": "W"}},
+        ],
+        "choices": {
+            "abc": [{"name": "a", "label": {"en": "A"}}, {"name": "b", "label": {"en": "B"}}],
+            "xy": [{"name": "x", "label": {"en": "X"}}, {"name": "y", "label": {"en": "Y"}}],
+        },
+    });
+    dala_core::Instrument::from_json(&doc.to_string()).expect("valid")
+}
+
+const PLAN: &str = r#"
+[[table]]
+id = "f"
+kind = "frequency"
+variable = "a"
+by = "b"
+weight = "w"
+[[table]]
+id = "c"
+kind = "crosstab"
+rows = "a"
+columns = "b"
+[[table]]
+id = "s"
+kind = "summary"
+variable = "x"
+by = "a"
+"#;
+
+proptest! {
+    /// A plan run over two slices, merged, gives the rows of one pass. Code `c` is not in the
+    /// choice list, so the two slices number their codes differently.
+    #[test]
+    fn a_plan_over_slices_merges_into_the_whole(data in answers(), split in 0usize..200) {
+        use dala_aggregate::aggregation::Aggregation;
+        let instrument = plan_form();
+        let plan = dala_aggregate::plan::parse(PLAN).expect("plan");
+        let split = split.min(data.len());
+        let cells: Vec<[Option<String>; 4]> = data
+            .iter()
+            .map(|(a, b, x, w)| [a.clone(), b.clone(), x.map(|x| x.to_string()), Some(w.to_string())])
+            .collect();
+        let run = |rows: &[[Option<String>; 4]]| {
+            let mut agg = Aggregation::new(&plan, &instrument).expect("plan fits");
+            let names: Vec<String> = agg.columns().iter().map(|c| c.to_string()).collect();
+            let at: Vec<usize> = names.iter().map(|n| ["a", "b", "x", "w"].iter().position(|m| m == n).expect("known")).collect();
+            for row in rows {
+                agg.add(|i| row[at[i]].as_deref().map(str::as_bytes));
+            }
+            agg
+        };
+        let whole = run(&cells).finish();
+        let mut first = run(&cells[split..]);
+        first.merge(run(&cells[..split]));
+        let mut second = run(&cells[..split]);
+        second.merge(run(&cells[split..]));
+        for merged in [first.finish(), second.finish()] {
+            prop_assert_eq!(merged.len(), whole.len());
+            for (m, w) in merged.iter().zip(&whole) {
+                prop_assert_eq!((&m.table, &m.group, &m.category, &m.statistic), (&w.table, &w.group, &w.category, &w.statistic));
+                let same = (m.value.is_nan() && w.value.is_nan()) || (m.value - w.value).abs() <= 1e-6 * (1.0 + w.value.abs());
+                prop_assert!(same, "{:?} vs {:?}", m, w);
+            }
+        }
+    }
+}
