@@ -11,7 +11,7 @@
 use crate::plan::{Kind, Plan, PlanError, TableSpec, check};
 use crate::tables::{Crosstab, Frequency, Summary, paired_change};
 use crate::tidy::TidyRow;
-use dala_core::{Instrument, Item};
+use dala_core::{Instrument, Item, Submission};
 use dala_expr::SimpleEnv;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -150,6 +150,8 @@ struct Table {
 #[derive(Clone, Debug)]
 pub struct Aggregation {
     columns: Vec<Column>,
+    /// The columns' names again, to look answers up while the columns are being updated.
+    names: Vec<String>,
     tables: Vec<Table>,
     /// The list codes of each question, for the order of rows.
     orders: BTreeMap<String, Vec<String>>,
@@ -177,6 +179,7 @@ impl Aggregation {
         check(plan, instrument)?;
         let mut aggregation = Aggregation {
             columns: Vec::new(),
+            names: Vec::new(),
             tables: Vec::new(),
             orders: BTreeMap::new(),
         };
@@ -267,6 +270,7 @@ impl Aggregation {
             column.codes.intern(code.as_bytes());
         }
         self.orders.insert(name.to_string(), order);
+        self.names.push(name.to_string());
         self.columns.push(column);
         self.columns.len() - 1
     }
@@ -274,6 +278,13 @@ impl Aggregation {
     /// The question names a source must provide, in the numbering `add` asks for.
     pub fn columns(&self) -> Vec<&str> {
         self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    /// Adds one submission record (its top-level answers).
+    pub fn add_submission(&mut self, record: &Submission) {
+        let names: Vec<String> = std::mem::take(&mut self.names);
+        self.add(|i| crate::plan::value(record, &names[i]).map(str::as_bytes));
+        self.names = names;
     }
 
     /// Adds one record: `cell(i)` is its answer to `columns()[i]` (None or empty: no answer).

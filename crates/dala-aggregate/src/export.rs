@@ -148,37 +148,63 @@ fn cells(
     out
 }
 
-/// The main table and one table per repeat (nested repeats chain their keys).
-pub fn export(instrument: &Instrument, records: &[Submission], options: &Options) -> Vec<Table> {
-    let form_id = &instrument.settings.form_id;
-    let mut top = Vec::new();
-    fields(&instrument.survey, "", options, &mut top);
-    let mut header = vec!["SubmissionDate".to_string()];
-    header.extend(headers(&top, instrument, options));
-    header.extend(
-        [
-            "KEY",
-            "SubmitterID",
-            "SubmitterName",
-            "Status",
-            "DeviceID",
-            "FormVersion",
-        ]
-        .map(String::from),
-    );
-    let mut main = Table {
-        name: format!("{form_id}.csv"),
-        rows: vec![header],
-    };
-    let mut repeats: BTreeMap<String, Table> = BTreeMap::new();
-    for record in records {
+/// Turns records into rows of the main table and of each repeat's table, one record at a
+/// time, so an export of any size streams.
+pub struct Exporter<'a> {
+    instrument: &'a Instrument,
+    options: &'a Options,
+    top: Vec<Field<'a>>,
+    /// Name and header of each output table: the main one first, then the repeats by name.
+    tables: Vec<(String, Vec<String>)>,
+}
+
+const METADATA: [&str; 6] = [
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "Status",
+    "DeviceID",
+    "FormVersion",
+];
+
+impl<'a> Exporter<'a> {
+    pub fn new(instrument: &'a Instrument, options: &'a Options) -> Exporter<'a> {
+        let mut top = Vec::new();
+        fields(&instrument.survey, "", options, &mut top);
+        let mut header = vec!["SubmissionDate".to_string()];
+        header.extend(headers(&top, instrument, options));
+        header.extend(METADATA.map(String::from));
+        let mut repeats = BTreeMap::new();
+        repeat_tables(instrument, &top, options, &mut repeats);
+        let mut tables = vec![(format!("{}.csv", instrument.settings.form_id), header)];
+        tables.extend(repeats);
+        Exporter {
+            instrument,
+            options,
+            top,
+            tables,
+        }
+    }
+
+    /// (file name, header) of every table, in the numbering `rows` uses.
+    pub fn tables(&self) -> &[(String, Vec<String>)] {
+        &self.tables
+    }
+
+    /// Calls `emit(table, row)` for the record's main row and each of its repeat rows.
+    pub fn rows(&self, record: &Submission, emit: &mut dyn FnMut(usize, Vec<String>)) {
         let mut row = vec![
             record
                 .finalized
                 .clone()
                 .unwrap_or_else(|| record.updated.clone()),
         ];
-        row.extend(cells(&top, &record.answers, instrument, options));
+        row.extend(cells(
+            &self.top,
+            &record.answers,
+            self.instrument,
+            self.options,
+        ));
         row.extend([
             record.instance_id.clone(),
             String::new(),
@@ -187,28 +213,53 @@ pub fn export(instrument: &Instrument, records: &[Submission], options: &Options
             record.device_id.clone(),
             record.instrument_version.clone(),
         ]);
-        main.rows.push(row);
-        export_repeats(
-            instrument,
-            &top,
-            &record.answers,
-            &record.instance_id,
-            options,
-            &mut repeats,
-        );
+        emit(0, row);
+        self.repeat_rows(&self.top, &record.answers, &record.instance_id, emit);
     }
-    let mut out = vec![main];
-    out.extend(repeats.into_values());
-    out
+
+    fn repeat_rows(
+        &self,
+        fields_here: &[Field<'_>],
+        answers: &BTreeMap<String, Answer>,
+        parent_key: &str,
+        emit: &mut dyn FnMut(usize, Vec<String>),
+    ) {
+        for field in fields_here {
+            let Field::Repeat { item } = field else {
+                continue;
+            };
+            let Some(Answer::Repeat(instances)) = answers.get(&item.name) else {
+                continue;
+            };
+            let name = repeat_table_name(self.instrument, item);
+            let table = self
+                .tables
+                .iter()
+                .position(|(n, _)| *n == name)
+                .unwrap_or(0);
+            let mut inner = Vec::new();
+            fields(&item.children, &item.name, self.options, &mut inner);
+            for (i, instance) in instances.iter().enumerate() {
+                let key = format!("{parent_key}/{}[{}]", item.name, i + 1);
+                let mut row = cells(&inner, instance, self.instrument, self.options);
+                row.extend([parent_key.to_string(), key.clone()]);
+                emit(table, row);
+                self.repeat_rows(&inner, instance, &key, emit);
+            }
+        }
+    }
 }
 
-fn export_repeats(
+fn repeat_table_name(instrument: &Instrument, item: &Item) -> String {
+    format!("{}-{}.csv", instrument.settings.form_id, item.name)
+}
+
+/// The table of every repeat, nested ones included, by file name.
+fn repeat_tables(
     instrument: &Instrument,
     fields_here: &[Field<'_>],
-    answers: &BTreeMap<String, Answer>,
-    parent_key: &str,
     options: &Options,
-    tables: &mut BTreeMap<String, Table>,
+    out: &mut BTreeMap<String, Vec<String>>,
 ) {
     for field in fields_here {
         let Field::Repeat { item } = field else {
@@ -216,38 +267,49 @@ fn export_repeats(
         };
         let mut inner = Vec::new();
         fields(&item.children, &item.name, options, &mut inner);
-        let name = format!("{}-{}.csv", instrument.settings.form_id, item.name);
-        let table = tables.entry(name.clone()).or_insert_with(|| {
-            let mut header = headers(&inner, instrument, options);
-            header.extend(["PARENT_KEY", "KEY"].map(String::from));
-            Table {
-                name,
-                rows: vec![header],
-            }
-        });
-        let Some(Answer::Repeat(instances)) = answers.get(&item.name) else {
-            continue;
-        };
-        let mut nested = Vec::new();
-        for (i, instance) in instances.iter().enumerate() {
-            let key = format!("{parent_key}/{}[{}]", item.name, i + 1);
-            let mut row = cells(&inner, instance, instrument, options);
-            row.extend([parent_key.to_string(), key.clone()]);
-            table.rows.push(row);
-            nested.push((instance, key));
-        }
-        for (instance, key) in nested {
-            export_repeats(instrument, &inner, instance, &key, options, tables);
-        }
+        let mut header = headers(&inner, instrument, options);
+        header.extend(["PARENT_KEY", "KEY"].map(String::from));
+        out.insert(repeat_table_name(instrument, item), header);
+        repeat_tables(instrument, &inner, options, out);
     }
+}
+
+/// The main table and one table per repeat (nested repeats chain their keys), in memory.
+pub fn export(instrument: &Instrument, records: &[Submission], options: &Options) -> Vec<Table> {
+    let exporter = Exporter::new(instrument, options);
+    let mut tables: Vec<Table> = exporter
+        .tables()
+        .iter()
+        .map(|(name, header)| Table {
+            name: name.clone(),
+            rows: vec![header.clone()],
+        })
+        .collect();
+    for record in records {
+        exporter.rows(record, &mut |table, row| tables[table].rows.push(row));
+    }
+    tables
+}
+
+/// Writes a row as CSV with every cell made inert for spreadsheets.
+pub fn write_row<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    row: &[String],
+) -> csv::Result<()> {
+    writer.write_record(
+        row.iter()
+            .map(|c| neutralise(c))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|c| c.as_bytes()),
+    )
 }
 
 /// A table as CSV text, every cell neutralised against formula injection.
 pub fn to_csv(table: &Table) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in &table.rows {
-        let cells: Vec<std::borrow::Cow<'_, str>> = row.iter().map(|c| neutralise(c)).collect();
-        let _ = writer.write_record(cells.iter().map(|c| c.as_ref()));
+        let _ = write_row(&mut writer, row);
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -16,3 +16,4 @@ pub mod simulate;
 pub mod stats;
 pub mod tables;
 pub mod tidy;
+pub mod wide_csv;

@@ -1,10 +1,117 @@
-//! Many bundles -> one set of records: duplicates (same instance id) dropped and counted,
-//! drafts left out unless asked, bad lines reported by bundle and line.
+//! Many bundles -> one stream of records: duplicates (same instance id) dropped and counted,
+//! drafts left out unless asked, bad lines reported by bundle and line. [`Merger`] reads a
+//! bundle line by line and hands each record on, so only the instance ids seen are kept
+//! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{BundleError, read_bundle};
+use dala_core::record::{read_header, read_record};
 use dala_core::{Status, Submission};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::io::BufRead;
 
+/// What merging dropped and why.
+#[derive(Debug, Default)]
+pub struct MergeReport {
+    pub duplicates: usize,
+    pub drafts_skipped: usize,
+    pub other_instrument: usize,
+    /// (bundle name, line, message)
+    pub bad_lines: Vec<(String, usize, String)>,
+    /// Bundles that could not be read at all: (bundle name, reason).
+    pub bad_bundles: Vec<(String, String)>,
+}
+
+/// Streams the records of several bundles of one instrument, each instance once.
+#[derive(Debug)]
+pub struct Merger {
+    form_id: String,
+    include_drafts: bool,
+    seen: HashSet<String>,
+    pub report: MergeReport,
+}
+
+impl Merger {
+    pub fn new(form_id: &str, include_drafts: bool) -> Merger {
+        Merger {
+            form_id: form_id.to_string(),
+            include_drafts,
+            seen: HashSet::new(),
+            report: MergeReport::default(),
+        }
+    }
+
+    /// Reads one bundle, calling `each` with every record kept, in the bundle's order.
+    /// `bytes` is told how far into the input it has read, for a progress bar. Only a read
+    /// error of the input itself stops it; bad content is reported and skipped.
+    pub fn read(
+        &mut self,
+        name: &str,
+        mut input: impl BufRead,
+        mut each: impl FnMut(Submission),
+        mut bytes: impl FnMut(u64),
+    ) -> std::io::Result<()> {
+        let mut line = String::new();
+        let read = std::cell::Cell::new(0u64);
+        let mut next = |line: &mut String| -> std::io::Result<bool> {
+            line.clear();
+            let n = input.read_line(line)?;
+            read.set(read.get() + n as u64);
+            Ok(n > 0)
+        };
+        if !next(&mut line)? {
+            self.report
+                .bad_bundles
+                .push((name.to_string(), "line 1: the file is empty".into()));
+            return Ok(());
+        }
+        let header = match read_header(line.trim_end()) {
+            Ok(header) => header,
+            Err(e) => {
+                self.report
+                    .bad_bundles
+                    .push((name.to_string(), e.to_string()));
+                return Ok(());
+            }
+        };
+        let mut number = 1;
+        while next(&mut line)? {
+            number += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match read_record(line.trim_end(), &header) {
+                Err(message) => self
+                    .report
+                    .bad_lines
+                    .push((name.to_string(), number, message)),
+                Ok(record) => {
+                    if let Some(record) = self.admit(record) {
+                        each(record);
+                    }
+                }
+            }
+            if number % 4096 == 0 {
+                bytes(read.get());
+            }
+        }
+        bytes(read.get());
+        Ok(())
+    }
+
+    fn admit(&mut self, record: Submission) -> Option<Submission> {
+        if record.instrument_id != self.form_id {
+            self.report.other_instrument += 1;
+        } else if record.status == Status::Draft && !self.include_drafts {
+            self.report.drafts_skipped += 1;
+        } else if !self.seen.insert(record.instance_id.clone()) {
+            self.report.duplicates += 1;
+        } else {
+            return Some(record);
+        }
+        None
+    }
+}
+
+/// Every record of several bundles in memory, by instance id.
 #[derive(Debug, Default)]
 pub struct Merged {
     /// By instance id, so the order is stable whatever order the bundles came in.
@@ -22,27 +129,19 @@ impl Merged {
     /// Adds one bundle's text. Records of another instrument than `form_id` are counted and
     /// left out.
     pub fn add_bundle(&mut self, name: &str, text: &str, form_id: &str, include_drafts: bool) {
-        let bundle = match read_bundle(text) {
-            Ok(bundle) => bundle,
-            Err(e @ (BundleError::Header(_) | BundleError::UnsupportedFormat(_))) => {
-                self.bad_bundles.push((name.to_string(), e.to_string()));
-                return;
-            }
-        };
-        for bad in bundle.bad_lines {
-            self.bad_lines
-                .push((name.to_string(), bad.line, bad.message));
+        let mut merger = Merger::new(form_id, include_drafts);
+        merger.seen = self.records.keys().cloned().collect();
+        let mut records = Vec::new();
+        // Reading from a string cannot fail.
+        let _ = merger.read(name, text.as_bytes(), |r| records.push(r), |_| {});
+        for record in records {
+            self.records.insert(record.instance_id.clone(), record);
         }
-        for record in bundle.records {
-            if record.instrument_id != form_id {
-                self.other_instrument += 1;
-            } else if record.status == Status::Draft && !include_drafts {
-                self.drafts_skipped += 1;
-            } else if self.records.contains_key(&record.instance_id) {
-                self.duplicates += 1;
-            } else {
-                self.records.insert(record.instance_id.clone(), record);
-            }
-        }
+        let report = merger.report;
+        self.duplicates += report.duplicates;
+        self.drafts_skipped += report.drafts_skipped;
+        self.other_instrument += report.other_instrument;
+        self.bad_lines.extend(report.bad_lines);
+        self.bad_bundles.extend(report.bad_bundles);
     }
 }

@@ -2,9 +2,13 @@
 
 use crate::form::load;
 use clap::Args;
-use dala_aggregate::export::{Options, codebook, export, to_csv};
-use dala_aggregate::merge::Merged;
+use dala_aggregate::aggregation::Aggregation;
+use dala_aggregate::export::{Exporter, Options, codebook, to_csv, write_row};
+use dala_aggregate::merge::{MergeReport, Merger};
+use dala_aggregate::plan::Plan;
+use dala_aggregate::report::default_plan;
 use dala_aggregate::simulate::{Waves, simulate_each};
+use dala_aggregate::wide_csv::aggregate_wide_csv;
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
 use dala_core::{Form, Instrument, ItemType};
 use std::io::Write;
@@ -95,7 +99,7 @@ pub fn simulate_command(args: SimulateArgs) -> ExitCode {
     // Records are written as they are made: memory stays flat however many are asked for.
     let mut out = std::io::BufWriter::new(file);
     let total = args.count * waves.as_ref().map_or(1, |w| w.codes.len());
-    let progress = progress_bar(total as u64, "simulating");
+    let progress = progress_bar(total as u64, "simulating", 10_000);
     let mut written = 0usize;
     let mut result = out.write_all(write_bundle(&header, &[]).as_bytes());
     simulate_each(&form, args.count, args.seed, waves.as_ref(), |record| {
@@ -116,41 +120,59 @@ pub fn simulate_command(args: SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Reads and merges bundles, reporting what was dropped; None when a file cannot be read.
-fn merged(
+/// Streams the records of the bundles, each instance once, then reports what was dropped;
+/// false when a file cannot be read. A progress bar follows the bytes read.
+fn each_record(
     instrument: &Instrument,
     bundles: &[PathBuf],
     drafts: bool,
-) -> Option<Vec<dala_core::Submission>> {
-    let mut merged = Merged::default();
+    mut each: impl FnMut(dala_core::Submission),
+) -> bool {
+    let mut merger = Merger::new(&instrument.settings.form_id, drafts);
+    let total: u64 = bundles
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = progress_bar(total, "reading", 50_000_000);
+    let mut done = 0;
+    let mut kept = 0usize;
+    let mut each = |record| {
+        kept += 1;
+        each(record)
+    };
     for path in bundles {
-        match std::fs::read_to_string(path) {
-            Ok(text) => merged.add_bundle(
+        let read = std::fs::File::open(path).and_then(|file| {
+            merger.read(
                 &path.display().to_string(),
-                &text,
-                &instrument.settings.form_id,
-                drafts,
-            ),
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
-                return None;
-            }
+                std::io::BufReader::with_capacity(1 << 20, file),
+                &mut each,
+                |bytes| progress.set_position(done + bytes),
+            )
+        });
+        if let Err(e) = read {
+            progress.finish_and_clear();
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return false;
         }
+        done += std::fs::metadata(path).map_or(0, |m| m.len());
     }
-    for (bundle, line, message) in &merged.bad_lines {
+    progress.finish_and_clear();
+    report_merge(kept, &merger.report);
+    true
+}
+
+fn report_merge(kept: usize, report: &MergeReport) {
+    for (bundle, line, message) in &report.bad_lines {
         eprintln!("warning: {bundle}:{line}: skipped a bad record: {message}");
     }
-    for (bundle, reason) in &merged.bad_bundles {
+    for (bundle, reason) in &report.bad_bundles {
         eprintln!("warning: {bundle}: {reason}");
     }
     eprintln!(
-        "{} records ({} duplicates dropped, {} drafts left out, {} of another form)",
-        merged.records.len(),
-        merged.duplicates,
-        merged.drafts_skipped,
-        merged.other_instrument
+        "{kept} records ({} duplicates dropped, {} drafts left out, {} of another form)",
+        report.duplicates, report.drafts_skipped, report.other_instrument
     );
-    Some(merged.records.into_values().collect())
 }
 
 #[derive(Args)]
@@ -177,50 +199,96 @@ pub fn export_command(args: ExportArgs) -> ExitCode {
     let Some(instrument) = instrument(&args.form) else {
         return ExitCode::FAILURE;
     };
-    let Some(records) = merged(&instrument, &args.bundles, args.drafts) else {
-        return ExitCode::FAILURE;
-    };
     let options = Options {
         no_group_paths: args.no_group_paths,
         split_select_multiples: args.split_select_multiples,
         labels: args.labels.clone(),
     };
-    let mut tables = export(&instrument, &records, &options);
-    if let Some(language) = &args.labels {
-        tables.push(codebook(&instrument, language));
-    }
-    let files: Vec<(String, String)> = tables.iter().map(|t| (t.name.clone(), to_csv(t))).collect();
-    let written = if args.output.extension().is_some_and(|e| e == "zip") {
-        write_zip(&args.output, &files)
+    let to_zip = args.output.extension().is_some_and(|e| e == "zip");
+    // A zip is written from finished files: stream the CSVs into a folder beside it first.
+    let dir = if to_zip {
+        let mut name = args.output.clone().into_os_string();
+        name.push(".parts");
+        PathBuf::from(name)
     } else {
-        std::fs::create_dir_all(&args.output).and_then(|()| {
-            files
-                .iter()
-                .try_for_each(|(name, text)| std::fs::write(args.output.join(name), text))
-        })
+        args.output.clone()
     };
-    match written {
-        Ok(()) => {
-            for (name, _) in &files {
+    let result = write_export(&instrument, &args, &options, &dir).and_then(|names| {
+        if to_zip {
+            let zipped = write_zip(&args.output, &dir, &names);
+            let _ = std::fs::remove_dir_all(&dir);
+            zipped.map(|()| names)
+        } else {
+            Ok(names)
+        }
+    });
+    match result {
+        Ok(names) => {
+            for name in &names {
                 println!("wrote {name}");
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", args.output.display());
+            eprintln!("error: cannot export to {}: {e}", args.output.display());
             ExitCode::FAILURE
         }
     }
 }
 
-fn write_zip(path: &Path, files: &[(String, String)]) -> std::io::Result<()> {
+/// Writes every table into `dir`, a record at a time; the file names written.
+fn write_export(
+    instrument: &Instrument,
+    args: &ExportArgs,
+    options: &Options,
+    dir: &Path,
+) -> std::io::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let exporter = Exporter::new(instrument, options);
+    let mut writers = Vec::new();
+    for (name, header) in exporter.tables() {
+        let file = std::fs::File::create(dir.join(name))?;
+        let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+        write_row(&mut writer, header)?;
+        writers.push(writer);
+    }
+    let mut failure = None;
+    let read = each_record(instrument, &args.bundles, args.drafts, |record| {
+        exporter.rows(&record, &mut |table, row| {
+            if failure.is_none()
+                && let Err(e) = write_row(&mut writers[table], &row)
+            {
+                failure = Some(e);
+            }
+        });
+    });
+    if !read {
+        return Err(std::io::Error::other("a bundle could not be read"));
+    }
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    for writer in &mut writers {
+        writer.flush()?;
+    }
+    let mut names: Vec<String> = exporter.tables().iter().map(|(n, _)| n.clone()).collect();
+    if let Some(language) = &args.labels {
+        let table = codebook(instrument, language);
+        std::fs::write(dir.join(&table.name), to_csv(&table))?;
+        names.push(table.name);
+    }
+    Ok(names)
+}
+
+fn write_zip(path: &Path, dir: &Path, names: &[String]) -> std::io::Result<()> {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
     let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in files {
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for name in names {
         zip.start_file(name.as_str(), options)
             .map_err(std::io::Error::other)?;
-        zip.write_all(text.as_bytes())?;
+        std::io::copy(&mut std::fs::File::open(dir.join(name))?, &mut zip)?;
     }
     zip.finish().map_err(std::io::Error::other)?;
     Ok(())
@@ -229,6 +297,7 @@ fn write_zip(path: &Path, files: &[(String, String)]) -> std::io::Result<()> {
 #[derive(Args)]
 pub struct AggregateArgs {
     pub form: PathBuf,
+    /// Bundles (.jsonl), or wide CSV exports (.csv: the main table, codes not labels).
     #[arg(required = true)]
     pub bundles: Vec<PathBuf>,
     /// An analysis plan (TOML) naming the tables; without one, every select and number.
@@ -247,38 +316,74 @@ pub struct AggregateArgs {
     pub drafts: bool,
 }
 
-fn tables(
-    args: &AggregateArgs,
-    instrument: &Instrument,
-    records: &[dala_core::Submission],
-) -> Result<Vec<dala_aggregate::tidy::TidyRow>, String> {
+fn plan(args: &AggregateArgs, instrument: &Instrument) -> Result<Plan, String> {
     match &args.plan {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let plan = dala_aggregate::plan::parse(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            dala_aggregate::plan::run(&plan, instrument, records)
-                .map_err(|e| format!("{}: {e}", path.display()))
+            dala_aggregate::plan::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
         }
-        None => dala_aggregate::report::default_tables(
+        None => Ok(default_plan(
             instrument,
-            records,
             args.by.as_deref(),
             args.weight.as_deref(),
-        )
-        .map_err(|e| e.to_string()),
+        )),
     }
+}
+
+/// Feeds the inputs into the aggregation: wide CSVs (by extension) row by row, bundles record
+/// by record with duplicates dropped across them.
+fn feed(
+    aggregation: &mut Aggregation,
+    instrument: &Instrument,
+    args: &AggregateArgs,
+) -> Result<(), String> {
+    let (csvs, bundles): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .bundles
+        .iter()
+        .partition(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")));
+    for path in csvs {
+        let file = std::fs::File::open(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        let progress = progress_bar(size, "reading", 50_000_000);
+        let report = aggregate_wide_csv(aggregation, instrument, file, args.drafts, |bytes| {
+            progress.set_position(bytes)
+        })
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        progress.finish_and_clear();
+        eprintln!(
+            "{}: {} rows ({} drafts left out)",
+            path.display(),
+            report.rows,
+            report.drafts_skipped
+        );
+    }
+    if !bundles.is_empty() {
+        let bundles: Vec<PathBuf> = bundles.into_iter().cloned().collect();
+        if !each_record(instrument, &bundles, args.drafts, |record| {
+            aggregation.add_submission(&record)
+        }) {
+            return Err("a bundle could not be read".into());
+        }
+    }
+    Ok(())
 }
 
 pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
     let Some(instrument) = instrument(&args.form) else {
         return ExitCode::FAILURE;
     };
-    let Some(records) = merged(&instrument, &args.bundles, args.drafts) else {
-        return ExitCode::FAILURE;
-    };
-    let rows = match tables(&args, &instrument, &records) {
+    let result = plan(&args, &instrument).and_then(|plan| {
+        let mut aggregation =
+            Aggregation::new(&plan, &instrument).map_err(|e| match &args.plan {
+                Some(path) => format!("{}: {e}", path.display()),
+                None => e.to_string(),
+            })?;
+        feed(&mut aggregation, &instrument, &args)?;
+        Ok(aggregation.finish())
+    });
+    let rows = match result {
         Ok(rows) => rows,
         Err(message) => {
             eprintln!("error: {message}");
@@ -304,16 +409,21 @@ pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A progress bar on standard error for runs long enough to want one; hidden for short runs
-/// (indicatif also hides it when standard error is not a terminal).
-fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
-    if total < 10_000 {
+/// A progress bar on standard error for runs of at least `from` (records or bytes); hidden
+/// for short runs (indicatif also hides it when standard error is not a terminal).
+fn progress_bar(total: u64, what: &str, from: u64) -> indicatif::ProgressBar {
+    if total < from {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-        "{what} {{bar:40}} {{pos}}/{{len}} ({{eta}})"
-    )) {
+    let counter = if what == "reading" {
+        "{bytes}/{total_bytes}"
+    } else {
+        "{pos}/{len}"
+    };
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template(&format!("{what} {{bar:40}} {counter} ({{eta}})"))
+    {
         bar.set_style(style);
     }
     bar

@@ -36,7 +36,7 @@ enum Command {
     Simulate(data::SimulateArgs),
     /// Export bundles as wide CSV (ODK Central layout), one file per repeat.
     Export(data::ExportArgs),
-    /// Frequency tables and numeric summaries of bundles, optionally by group.
+    /// Tables of bundles or of a wide CSV export (by a plan, or every select and number).
     Aggregate(data::AggregateArgs),
 }
 

@@ -88,13 +88,10 @@ pub fn write_bundle(header: &BundleHeader, records: &[Submission]) -> String {
     out
 }
 
-/// Reads a bundle. A bad header refuses the file; a bad record line is reported by number
-/// and the good lines are kept.
-pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
-    let mut lines = text.lines().enumerate();
-    let first = lines.next().map(|(_, l)| l).unwrap_or_default();
+/// Reads the first line of a bundle.
+pub fn read_header(line: &str) -> Result<BundleHeader, BundleError> {
     let header: BundleHeader =
-        serde_json::from_str(first).map_err(|e| BundleError::Header(e.to_string()))?;
+        serde_json::from_str(line).map_err(|e| BundleError::Header(e.to_string()))?;
     if header.kind != BUNDLE_KIND {
         return Err(BundleError::Header(format!(
             "its kind is `{}`, not `{BUNDLE_KIND}`",
@@ -104,30 +101,41 @@ pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
     if header.format != RECORD_FORMAT {
         return Err(BundleError::UnsupportedFormat(header.format));
     }
+    Ok(header)
+}
+
+/// Reads one record line of a bundle with this header; the error says why it was refused.
+pub fn read_record(line: &str, header: &BundleHeader) -> Result<Submission, String> {
+    match serde_json::from_str::<Submission>(line) {
+        Err(e) => Err(e.to_string()),
+        Ok(r) if r.format != RECORD_FORMAT => {
+            Err(format!("record format {} is not {RECORD_FORMAT}", r.format))
+        }
+        Ok(r) if r.instrument_id != header.instrument_id => Err(format!(
+            "the record is for `{}`, the bundle for `{}`",
+            r.instrument_id, header.instrument_id
+        )),
+        Ok(r) => Ok(r),
+    }
+}
+
+/// Reads a bundle. A bad header refuses the file; a bad record line is reported by number
+/// and the good lines are kept.
+pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
+    let mut lines = text.lines().enumerate();
+    let header = read_header(lines.next().map(|(_, l)| l).unwrap_or_default())?;
     let mut records = Vec::new();
     let mut bad_lines = Vec::new();
     for (index, line) in lines {
-        let number = index + 1;
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Submission>(line) {
-            Err(e) => bad_lines.push(BadLine {
-                line: number,
-                message: e.to_string(),
-            }),
-            Ok(r) if r.format != RECORD_FORMAT => bad_lines.push(BadLine {
-                line: number,
-                message: format!("record format {} is not {RECORD_FORMAT}", r.format),
-            }),
-            Ok(r) if r.instrument_id != header.instrument_id => bad_lines.push(BadLine {
-                line: number,
-                message: format!(
-                    "the record is for `{}`, the bundle for `{}`",
-                    r.instrument_id, header.instrument_id
-                ),
-            }),
+        match read_record(line, &header) {
             Ok(r) => records.push(r),
+            Err(message) => bad_lines.push(BadLine {
+                line: index + 1,
+                message,
+            }),
         }
     }
     Ok(Bundle {

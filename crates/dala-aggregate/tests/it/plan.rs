@@ -171,6 +171,30 @@ fn the_seed_plans_run_on_simulated_data() {
             dala_aggregate::simulate::simulate(&form, 40, 1, None)
         };
         let rows = run(&plan, &instrument, &records).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The same plan over the wide CSV export of the same records gives the same tables.
+        let csv = dala_aggregate::export::to_csv(
+            &dala_aggregate::export::export(&instrument, &records, &Default::default())[0],
+        );
+        let mut aggregation =
+            dala_aggregate::aggregation::Aggregation::new(&plan, &instrument).expect("plan");
+        let report = dala_aggregate::wide_csv::aggregate_wide_csv(
+            &mut aggregation,
+            &instrument,
+            csv.as_bytes(),
+            false,
+            |_| {},
+        )
+        .expect("reads");
+        assert_eq!(report.rows as usize, records.len());
+        let from_csv = aggregation.finish();
+        assert_eq!(from_csv.len(), rows.len(), "{name}");
+        for (a, b) in from_csv.iter().zip(&rows) {
+            assert!(
+                (a.table == b.table && a.group == b.group && a.statistic == b.statistic)
+                    && (a.value == b.value || (a.value.is_nan() && b.value.is_nan())),
+                "{name}: {a:?} from the CSV, {b:?} from the records"
+            );
+        }
         for table in &plan.table {
             assert!(
                 rows.iter().any(|r| r.table == table.id),
@@ -203,4 +227,49 @@ fn pre_post_groups_follow_the_pre_wave() {
     assert_eq!(stat(&rows, "c", "sex=m", "", "mean_change"), 1.0);
     assert_eq!(stat(&rows, "c", "sex=m", "", "post_only"), 1.0);
     assert_eq!(stat(&rows, "c", "sex=f", "", "post_only"), 0.0);
+}
+
+#[test]
+fn a_wide_csv_without_a_question_or_with_a_broken_row_says_where() {
+    use dala_aggregate::aggregation::Aggregation;
+    use dala_aggregate::wide_csv::{WideCsvError, aggregate_wide_csv};
+    let plan =
+        parse("[[table]]\nid = \"s\"\nkind = \"frequency\"\nvariable = \"sex\"\n").expect("plan");
+    let mut aggregation = Aggregation::new(&plan, &form()).expect("plan");
+    let missing = aggregate_wide_csv(
+        &mut aggregation,
+        &form(),
+        "a,b\n1,2\n".as_bytes(),
+        false,
+        |_| {},
+    );
+    assert_eq!(
+        missing.expect_err("no sex column").to_string(),
+        "line 1: the CSV has no column for question `sex` (looked for `sex`)"
+    );
+    let ragged = aggregate_wide_csv(
+        &mut aggregation,
+        &form(),
+        "sex,Status\nf,finalized\nm\n".as_bytes(),
+        false,
+        |_| {},
+    );
+    assert!(
+        matches!(ragged, Err(WideCsvError::Malformed { line: 3, .. })),
+        "{ragged:?}"
+    );
+    // Drafts are left out unless asked for: f (finalized) and m (draft).
+    let mut aggregation = Aggregation::new(&plan, &form()).expect("plan");
+    let report = aggregate_wide_csv(
+        &mut aggregation,
+        &form(),
+        "sex,Status\nf,finalized\nm,draft\n".as_bytes(),
+        false,
+        |_| {},
+    )
+    .expect("reads");
+    assert_eq!((report.rows, report.drafts_skipped), (1, 1));
+    let rows = aggregation.finish();
+    assert_eq!(stat(&rows, "s", "", "f", "count"), 1.0);
+    assert_eq!(stat(&rows, "s", "", "m", "count"), 0.0);
 }

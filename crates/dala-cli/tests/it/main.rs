@@ -353,6 +353,18 @@ fn simulate_export_and_aggregate_a_seed_form() {
         text.contains("summary:sessions_attended [wave=post]\n  n=12"),
         "{text}"
     );
+    // The exported wide CSV aggregates to the same tables as the bundle.
+    let main_csv = csv_dir.join("fast_family_outcomes.csv");
+    let from_csv = dala(&[
+        "aggregate",
+        form.to_str().expect("p"),
+        main_csv.to_str().expect("p"),
+        "--by",
+        "wave",
+    ]);
+    assert!(from_csv.status.success(), "{}", stderr(&from_csv));
+    assert_eq!(stdout(&from_csv), text);
+    assert!(stderr(&from_csv).contains("24 rows"), "{}", stderr(&from_csv));
     let tidy = dir.join("tables.csv");
     assert!(
         dala(&[

@@ -1,0 +1,99 @@
+//! Aggregating a wide CSV (the main table of an export, from Dala or ODK Central) instead of
+//! bundles: each question is found by its column (`group-question` or the bare name), rows are
+//! read one at a time into an [`Aggregation`], and a `Status` column of `draft` leaves the row
+//! out unless drafts are asked for. Values must be codes, not labels (an export made without
+//! `--labels`).
+
+use crate::aggregation::Aggregation;
+use dala_core::{Instrument, ItemType};
+use std::io::Read;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WideCsvError {
+    #[error("line 1: the CSV has no column for question `{question}` (looked for {looked_for})")]
+    MissingColumn {
+        question: String,
+        looked_for: String,
+    },
+    #[error("line {line}: {message}")]
+    Malformed { line: u64, message: String },
+}
+
+/// What was read.
+#[derive(Debug, Default, PartialEq)]
+pub struct WideCsvReport {
+    pub rows: u64,
+    pub drafts_skipped: u64,
+}
+
+/// The column names a question may have in a wide export: its group path, then its bare name.
+fn candidates(instrument: &Instrument, question: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, item, parents) in instrument.walk() {
+        if item.name == question {
+            let mut path: Vec<&str> = parents
+                .iter()
+                .filter(|p| p.item_type == ItemType::Group)
+                .map(|p| p.name.as_str())
+                .collect();
+            path.push(&item.name);
+            out.push(path.join("-"));
+        }
+    }
+    if !out.iter().any(|c| c == question) {
+        out.push(question.to_string());
+    }
+    out
+}
+
+/// Reads every row of `input` into `aggregation`. `bytes` is told how far it has read.
+pub fn aggregate_wide_csv(
+    aggregation: &mut Aggregation,
+    instrument: &Instrument,
+    input: impl Read,
+    include_drafts: bool,
+    mut bytes: impl FnMut(u64),
+) -> Result<WideCsvReport, WideCsvError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let malformed = |e: csv::Error| WideCsvError::Malformed {
+        line: e.position().map_or(1, |p| p.line()),
+        message: e.to_string(),
+    };
+    let header = reader.byte_headers().map_err(malformed)?.clone();
+    let position = |name: &str| header.iter().position(|h| h == name.as_bytes());
+    let mut at = Vec::new();
+    for question in aggregation.columns() {
+        let looked_for = candidates(instrument, question);
+        match looked_for.iter().find_map(|c| position(c)) {
+            Some(i) => at.push(i),
+            None => {
+                return Err(WideCsvError::MissingColumn {
+                    question: question.to_string(),
+                    looked_for: looked_for
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                });
+            }
+        }
+    }
+    let status = position("Status").filter(|_| !include_drafts);
+    let mut record = csv::ByteRecord::new();
+    let mut report = WideCsvReport::default();
+    while reader.read_byte_record(&mut record).map_err(malformed)? {
+        if status.and_then(|s| record.get(s)) == Some(b"draft") {
+            report.drafts_skipped += 1;
+            continue;
+        }
+        aggregation.add(|i| record.get(at[i]));
+        report.rows += 1;
+        if report.rows % 65_536 == 0 {
+            bytes(reader.position().byte());
+        }
+    }
+    bytes(reader.position().byte());
+    Ok(report)
+}
