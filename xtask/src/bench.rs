@@ -16,7 +16,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("expr") => expr(root),
         Some("engine") => crate::bench_engine::run(root),
         Some("xlsform") => crate::bench_xlsform::run(root),
-        _ => bail!("usage: cargo xtask bench expr|engine|xlsform"),
+        Some("aggregate") => crate::bench_aggregate::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate"),
     }
 }
 

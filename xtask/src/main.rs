@@ -2,6 +2,7 @@
 //! (and, for browser tests, Debian's chromium and chromium-driver).
 
 mod bench;
+mod bench_aggregate;
 mod bench_engine;
 mod bench_xlsform;
 mod toolchain;

@@ -109,10 +109,36 @@ impl Tally {
     }
 }
 
-/// Counts of one crosstab and group: weighted and unweighted, by (row code, column code).
+/// Counts of one crosstab and group: weighted and unweighted, by row code then column code
+/// (dense: a handful of codes each, and a record costs one indexed addition).
 #[derive(Clone, Debug, Default)]
 struct Grid {
-    cells: HashMap<(u32, u32), (f64, u64)>,
+    cells: Vec<Vec<(f64, u64)>>,
+}
+
+impl Grid {
+    fn add(&mut self, r: u32, c: u32, weight: f64, count: u64) {
+        let (r, c) = (r as usize, c as usize);
+        if r >= self.cells.len() {
+            self.cells.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut self.cells[r];
+        if c >= row.len() {
+            row.resize(c + 1, (0.0, 0));
+        }
+        row[c].0 += weight;
+        row[c].1 += count;
+    }
+
+    /// The cells that were ever added to: (row code, column code, weighted, unweighted).
+    fn touched(&self) -> impl Iterator<Item = (u32, u32, f64, u64)> + '_ {
+        self.cells.iter().enumerate().flat_map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, cell)| cell.1 > 0)
+                .map(move |(c, cell)| (r as u32, c as u32, cell.0, cell.1))
+        })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -356,12 +382,9 @@ impl Aggregation {
                     if r == NONE || c == NONE {
                         continue;
                     }
-                    for g in [0, group] {
-                        if g != NONE {
-                            let cell = grids[g as usize].cells.entry((r, c)).or_default();
-                            cell.0 += weight;
-                            cell.1 += 1;
-                        }
+                    grids[0].add(r, c, weight, 1);
+                    if group != NONE {
+                        grids[group as usize].add(r, c, weight, 1);
                     }
                 }
                 State::Prepost(observations) => {
@@ -435,13 +458,8 @@ impl Aggregation {
                 (State::Crosstab(a), State::Crosstab(b)) => {
                     let (rows, cols) = (&maps[mine.variable], &maps[mine.columns]);
                     for (x, y) in a.iter_mut().zip(b) {
-                        for ((r, c), (w, n)) in y.cells {
-                            let cell = x
-                                .cells
-                                .entry((rows[r as usize], cols[c as usize]))
-                                .or_default();
-                            cell.0 += w;
-                            cell.1 += n;
+                        for (r, c, w, n) in y.touched() {
+                            x.add(rows[r as usize], cols[c as usize], w, n);
                         }
                     }
                 }
@@ -495,10 +513,10 @@ impl Aggregation {
                     State::Crosstab(grids) => {
                         let cols = &self.columns[table.columns];
                         let mut c = Crosstab::default();
-                        for ((r, k), (w, n)) in &grids[g].cells {
-                            let key = (var.codes.name(*r as usize), cols.codes.name(*k as usize));
-                            c.cells.insert(key.clone(), *w);
-                            c.counts.insert(key, *n);
+                        for (r, k, w, n) in grids[g].touched() {
+                            let key = (var.codes.name(r as usize), cols.codes.name(k as usize));
+                            c.cells.insert(key.clone(), w);
+                            c.counts.insert(key, n);
                         }
                         let col_order = self.orders.get(&cols.name).cloned().unwrap_or_default();
                         crosstab_rows(&c, &order, &col_order, &mut push);

@@ -364,7 +364,11 @@ fn simulate_export_and_aggregate_a_seed_form() {
     ]);
     assert!(from_csv.status.success(), "{}", stderr(&from_csv));
     assert_eq!(stdout(&from_csv), text);
-    assert!(stderr(&from_csv).contains("24 rows"), "{}", stderr(&from_csv));
+    assert!(
+        stderr(&from_csv).contains("24 rows"),
+        "{}",
+        stderr(&from_csv)
+    );
     let tidy = dir.join("tables.csv");
     assert!(
         dala(&[
