@@ -21,14 +21,27 @@ const NONE: u32 = u32::MAX;
 #[derive(Clone, Debug, Default)]
 struct Codes {
     names: Vec<Box<[u8]>>,
+    /// Each name of up to 7 bytes packed into a word with its length (0 for longer names):
+    /// choice codes are short, and comparing words beats comparing slices.
+    packed: Vec<u64>,
     index: HashMap<Box<[u8]>, u32>,
+}
+
+fn pack(code: &[u8]) -> u64 {
+    if code.len() > 7 {
+        return 0;
+    }
+    let mut word = [0u8; 8];
+    word[..code.len()].copy_from_slice(code);
+    word[7] = code.len() as u8;
+    u64::from_le_bytes(word)
 }
 
 impl Codes {
     fn intern(&mut self, code: &[u8]) -> u32 {
-        // A short list is faster to scan than to hash.
-        if self.names.len() <= 12 {
-            if let Some(i) = self.names.iter().position(|n| **n == *code) {
+        let key = pack(code);
+        if key != 0 {
+            if let Some(i) = self.packed.iter().position(|k| *k == key) {
                 return i as u32;
             }
         } else if let Some(i) = self.index.get(code) {
@@ -36,7 +49,10 @@ impl Codes {
         }
         let i = self.names.len() as u32;
         self.names.push(code.into());
-        self.index.insert(code.into(), i);
+        self.packed.push(key);
+        if key == 0 {
+            self.index.insert(code.into(), i);
+        }
         i
     }
 
@@ -306,6 +322,15 @@ impl Aggregation {
         self.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
+    /// True when records may be split into slices, aggregated apart and merged in any order
+    /// (a pre/post table keeps the last of a unit's records per wave, so it needs the order).
+    pub fn order_free(&self) -> bool {
+        !self
+            .tables
+            .iter()
+            .any(|t| matches!(t.state, State::Prepost(_)))
+    }
+
     /// Adds one submission record (its top-level answers).
     pub fn add_submission(&mut self, record: &Submission) {
         let names: Vec<String> = std::mem::take(&mut self.names);
@@ -322,7 +347,12 @@ impl Aggregation {
             }
             if column.wants_tokens {
                 column.tokens.clear();
-                if let Some(v) = value {
+                if column.wants_whole
+                    && value.is_some_and(|v| !v.iter().any(u8::is_ascii_whitespace))
+                {
+                    // One code (a select_one): the same as the whole value.
+                    column.tokens.push(column.whole);
+                } else if let Some(v) = value {
                     for token in v.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
                         let code = column.codes.intern(token);
                         if !column.tokens.contains(&code) {

@@ -46,6 +46,102 @@ fn candidates(instrument: &Instrument, question: &str) -> Vec<String> {
     out
 }
 
+/// A wide CSV being read in batches of rows, with each question's column found.
+pub struct WideCsv<R: Read> {
+    reader: csv::Reader<R>,
+    /// The column of each of the aggregation's questions.
+    at: Vec<usize>,
+    status: Option<usize>,
+    pub report: WideCsvReport,
+}
+
+fn malformed(e: csv::Error) -> WideCsvError {
+    WideCsvError::Malformed {
+        line: e.position().map_or(1, |p| p.line()),
+        message: e.to_string(),
+    }
+}
+
+impl<R: Read> WideCsv<R> {
+    /// Reads the header and finds the column of every question `aggregation` needs.
+    pub fn open(
+        aggregation: &Aggregation,
+        instrument: &Instrument,
+        input: R,
+        include_drafts: bool,
+    ) -> Result<WideCsv<R>, WideCsvError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .buffer_capacity(1 << 20)
+            .from_reader(input);
+        let header = reader.byte_headers().map_err(malformed)?.clone();
+        let position = |name: &str| header.iter().position(|h| h == name.as_bytes());
+        let mut at = Vec::new();
+        for question in aggregation.columns() {
+            let looked_for = candidates(instrument, question);
+            match looked_for.iter().find_map(|c| position(c)) {
+                Some(i) => at.push(i),
+                None => {
+                    return Err(WideCsvError::MissingColumn {
+                        question: question.to_string(),
+                        looked_for: looked_for
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                    });
+                }
+            }
+        }
+        Ok(WideCsv {
+            reader,
+            at,
+            status: position("Status").filter(|_| !include_drafts),
+            report: WideCsvReport::default(),
+        })
+    }
+
+    /// Refills `batch` with up to `size` rows (drafts left out as asked); false at the end.
+    pub fn next_batch(
+        &mut self,
+        batch: &mut Vec<csv::ByteRecord>,
+        size: usize,
+    ) -> Result<bool, WideCsvError> {
+        batch.resize_with(size, csv::ByteRecord::new);
+        let mut filled = 0;
+        while filled < size {
+            let record = &mut batch[filled];
+            if !self.reader.read_byte_record(record).map_err(malformed)? {
+                break;
+            }
+            if self.status.and_then(|s| record.get(s)) == Some(b"draft") {
+                self.report.drafts_skipped += 1;
+                continue;
+            }
+            filled += 1;
+        }
+        batch.truncate(filled);
+        self.report.rows += filled as u64;
+        Ok(filled > 0)
+    }
+
+    /// How far into the input reading has come, in bytes.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The column numbering [`add_rows`] uses; give it to another thread.
+    pub fn columns(&self) -> Vec<usize> {
+        self.at.clone()
+    }
+}
+
+/// Adds rows of a wide CSV to an aggregation; `at` is [`WideCsv::columns`].
+pub fn add_rows(aggregation: &mut Aggregation, at: &[usize], rows: &[csv::ByteRecord]) {
+    for record in rows {
+        aggregation.add(|i| record.get(at[i]));
+    }
+}
+
 /// Reads every row of `input` into `aggregation`. `bytes` is told how far it has read.
 pub fn aggregate_wide_csv(
     aggregation: &mut Aggregation,
@@ -54,46 +150,12 @@ pub fn aggregate_wide_csv(
     include_drafts: bool,
     mut bytes: impl FnMut(u64),
 ) -> Result<WideCsvReport, WideCsvError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .buffer_capacity(1 << 20)
-        .from_reader(input);
-    let malformed = |e: csv::Error| WideCsvError::Malformed {
-        line: e.position().map_or(1, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header = reader.byte_headers().map_err(malformed)?.clone();
-    let position = |name: &str| header.iter().position(|h| h == name.as_bytes());
-    let mut at = Vec::new();
-    for question in aggregation.columns() {
-        let looked_for = candidates(instrument, question);
-        match looked_for.iter().find_map(|c| position(c)) {
-            Some(i) => at.push(i),
-            None => {
-                return Err(WideCsvError::MissingColumn {
-                    question: question.to_string(),
-                    looked_for: looked_for
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                });
-            }
-        }
+    let mut csv = WideCsv::open(aggregation, instrument, input, include_drafts)?;
+    let at = csv.columns();
+    let mut batch = Vec::new();
+    while csv.next_batch(&mut batch, 4096)? {
+        add_rows(aggregation, &at, &batch);
+        bytes(csv.bytes_read());
     }
-    let status = position("Status").filter(|_| !include_drafts);
-    let mut record = csv::ByteRecord::new();
-    let mut report = WideCsvReport::default();
-    while reader.read_byte_record(&mut record).map_err(malformed)? {
-        if status.and_then(|s| record.get(s)) == Some(b"draft") {
-            report.drafts_skipped += 1;
-            continue;
-        }
-        aggregation.add(|i| record.get(at[i]));
-        report.rows += 1;
-        if report.rows % 65_536 == 0 {
-            bytes(reader.position().byte());
-        }
-    }
-    bytes(reader.position().byte());
-    Ok(report)
+    Ok(csv.report)
 }

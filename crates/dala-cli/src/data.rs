@@ -8,7 +8,7 @@ use dala_aggregate::merge::{MergeReport, Merger};
 use dala_aggregate::plan::Plan;
 use dala_aggregate::report::default_plan;
 use dala_aggregate::simulate::{Waves, simulate_each};
-use dala_aggregate::wide_csv::aggregate_wide_csv;
+use dala_aggregate::wide_csv::{WideCsv, WideCsvError, WideCsvReport, add_rows};
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
 use dala_core::{Form, Instrument, ItemType};
 use std::io::Write;
@@ -331,6 +331,73 @@ fn plan(args: &AggregateArgs, instrument: &Instrument) -> Result<Plan, String> {
     }
 }
 
+/// Reads a wide CSV: this thread parses rows in batches and a worker per other core
+/// aggregates them, the partial aggregates merged at the end (when the plan allows slices).
+fn read_wide_csv(
+    aggregation: &mut Aggregation,
+    instrument: &Instrument,
+    file: std::fs::File,
+    drafts: bool,
+    progress: &indicatif::ProgressBar,
+) -> Result<WideCsvReport, WideCsvError> {
+    const BATCH: usize = 4096;
+    let mut csv = WideCsv::open(aggregation, instrument, file, drafts)?;
+    let at = csv.columns();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers < 2 || !aggregation.order_free() {
+        let mut batch = Vec::new();
+        while csv.next_batch(&mut batch, BATCH)? {
+            add_rows(aggregation, &at, &batch);
+            progress.set_position(csv.bytes_read());
+        }
+        return Ok(csv.report);
+    }
+    let empty = aggregation.clone();
+    std::thread::scope(|scope| {
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        // Filled batches go to the workers; emptied ones come back to be refilled.
+        let (back, returned) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+        for _ in 0..workers {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<csv::ByteRecord>>(2);
+            senders.push(send);
+            let (mut part, at, back) = (empty.clone(), &at, back.clone());
+            handles.push(scope.spawn(move || {
+                for batch in receive {
+                    add_rows(&mut part, at, &batch);
+                    let _ = back.send(batch);
+                }
+                part
+            }));
+        }
+        let mut result = Ok(());
+        for turn in 0.. {
+            let mut batch = returned.try_recv().unwrap_or_default();
+            match csv.next_batch(&mut batch, BATCH) {
+                Ok(true) => {
+                    if senders[turn % workers].send(batch).is_err() {
+                        break;
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            progress.set_position(csv.bytes_read());
+        }
+        drop(senders);
+        for handle in handles {
+            if let Ok(part) = handle.join() {
+                aggregation.merge(part);
+            }
+        }
+        result
+    })?;
+    Ok(csv.report)
+}
+
 /// Feeds the inputs into the aggregation: wide CSVs (by extension) row by row, bundles record
 /// by record with duplicates dropped across them.
 fn feed(
@@ -347,10 +414,8 @@ fn feed(
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let size = file.metadata().map_or(0, |m| m.len());
         let progress = progress_bar(size, "reading", 50_000_000);
-        let report = aggregate_wide_csv(aggregation, instrument, file, args.drafts, |bytes| {
-            progress.set_position(bytes)
-        })
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        let report = read_wide_csv(aggregation, instrument, file, args.drafts, &progress)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         progress.finish_and_clear();
         eprintln!(
             "{}: {} rows ({} drafts left out)",
