@@ -1,11 +1,10 @@
 //! Aggregation for analysts: tables from submission records. Every accumulator is mergeable
 //! (partial aggregates of several bundles or tablets combine into the aggregate of all), so
-//! work can run per bundle, per tablet, or in slices in the browser. No I/O: records come in
-//! as values, tables go out as tidy rows.
+//! work can run per bundle, per tablet, or in slices in the browser. No I/O of its own: records
+//! come in from `Read`ers and values, tables go out as tidy rows to `Write`rs.
 //!
-//! Status: statistics, accumulators, bundle merging, the wide CSV export with repeats and a
-//! codebook, simulation and the default tables exist; analysis plans (TOML), crosstabs and
-//! pre/post from the command line, and the benchmark are still to come.
+//! Sources are streamed: bundles line by line ([`merge::Merger`]), wide CSV exports in batches
+//! of rows ([`wide_csv`]), both into one [`aggregation::Aggregation`] per plan.
 
 pub mod aggregation;
 pub mod export;
