@@ -149,3 +149,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Any bytes given as a wide CSV give rows or an error with a line, never a panic.
+    #[test]
+    fn any_wide_csv_is_read_or_refused_with_a_line(
+        body in prop::collection::vec(prop::sample::select(vec![
+            "a", "b", "c", "x", "1.5", "-2", "", ",", "\n", "\"", "\r\n", "draft", "é", " ",
+        ]), 0..80),
+        header in prop::sample::select(vec!["a,b,x,w", "b,a,Status,x,w", "a,b,x,w,a", "x"]),
+    ) {
+        use dala_aggregate::aggregation::Aggregation;
+        use dala_aggregate::wide_csv::{WideCsvError, aggregate_wide_csv};
+        let instrument = plan_form();
+        let plan = dala_aggregate::plan::parse(PLAN).expect("plan");
+        let mut aggregation = Aggregation::new(&plan, &instrument).expect("plan fits");
+        let text = format!("{header}\n{}", body.concat());
+        match aggregate_wide_csv(&mut aggregation, &instrument, text.as_bytes(), false, |_| {}) {
+            Ok(report) => prop_assert!(report.rows as usize <= text.lines().count()),
+            Err(WideCsvError::Malformed { line, .. }) => prop_assert!(line >= 1),
+            Err(WideCsvError::MissingColumn { .. }) => prop_assert_eq!(header, "x"),
+        }
+        let _ = aggregation.finish();
+    }
+}
