@@ -8,10 +8,10 @@
 //! Partial aggregations merge ([`Aggregation::merge`]), so a file can be read in slices, by
 //! several threads, or tablet by tablet, and combined.
 
-use crate::plan::{Kind, Plan, PlanError, TableSpec, check};
+use crate::plan::{Kind, Plan, PlanError, TableSpec, check, find};
 use crate::tables::{Crosstab, Frequency, Summary, paired_change};
 use crate::tidy::TidyRow;
-use dala_core::{Instrument, Item, Submission};
+use dala_core::{Instrument, Submission};
 use dala_expr::SimpleEnv;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -197,14 +197,6 @@ pub struct Aggregation {
     tables: Vec<Table>,
     /// The list codes of each question, for the order of rows.
     orders: BTreeMap<String, Vec<String>>,
-}
-
-fn find<'a>(instrument: &'a Instrument, name: &str) -> Option<&'a Item> {
-    instrument
-        .walk()
-        .into_iter()
-        .find(|(_, item, _)| item.name == name)
-        .map(|(_, item, _)| item)
 }
 
 fn list_codes(instrument: &Instrument, name: &str) -> Vec<String> {

@@ -93,7 +93,7 @@ pub(crate) fn value<'a>(record: &'a Submission, name: &str) -> Option<&'a str> {
     }
 }
 
-fn find<'a>(instrument: &'a Instrument, name: &str) -> Option<&'a Item> {
+pub(crate) fn find<'a>(instrument: &'a Instrument, name: &str) -> Option<&'a Item> {
     instrument
         .walk()
         .into_iter()
