@@ -1,9 +1,9 @@
 //! The common case without an analysis plan: a frequency table for every select question and a
 //! summary for every numeric one, each for the whole sample and, with `by`, per group.
 
-use crate::plan::{Kind, Plan, PlanError, TableSpec};
+use crate::plan::{Kind, Plan, TableSpec};
 use crate::tidy::TidyRow;
-use dala_core::{Instrument, ItemType, Submission};
+use dala_core::{Instrument, ItemType};
 use std::collections::BTreeMap;
 
 /// The plan of the default report: a frequency for every select question and a summary for
@@ -44,16 +44,6 @@ pub fn default_plan(instrument: &Instrument, by: Option<&str>, weight: Option<&s
         });
     }
     plan
-}
-
-/// Tidy rows of the default report.
-pub fn default_tables(
-    instrument: &Instrument,
-    records: &[Submission],
-    by: Option<&str>,
-    weight: Option<&str>,
-) -> Result<Vec<TidyRow>, PlanError> {
-    crate::plan::run(&default_plan(instrument, by, weight), instrument, records)
 }
 
 /// A readable rendering for the terminal: one block per table and group.
