@@ -8,7 +8,7 @@ use dala_aggregate::merge::{MergeReport, Merger};
 use dala_aggregate::plan::Plan;
 use dala_aggregate::report::default_plan;
 use dala_aggregate::simulate::{Waves, simulate_each};
-use dala_aggregate::wide_csv::{WideCsv, WideCsvError, WideCsvReport, add_rows};
+use dala_aggregate::wide_csv::{WideCsv, WideCsvReport, add_rows};
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
 use dala_core::{Form, Instrument, ItemType};
 use std::io::Write;
@@ -339,14 +339,18 @@ fn read_wide_csv(
     file: std::fs::File,
     drafts: bool,
     progress: &indicatif::ProgressBar,
-) -> Result<WideCsvReport, WideCsvError> {
+) -> Result<WideCsvReport, String> {
     const BATCH: usize = 4096;
-    let mut csv = WideCsv::open(aggregation, instrument, file, drafts)?;
+    let mut csv =
+        WideCsv::open(aggregation, instrument, file, drafts).map_err(|e| e.to_string())?;
     let at = csv.columns();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     if workers < 2 || !aggregation.order_free() {
         let mut batch = Vec::new();
-        while csv.next_batch(&mut batch, BATCH)? {
+        while csv
+            .next_batch(&mut batch, BATCH)
+            .map_err(|e| e.to_string())?
+        {
             add_rows(aggregation, &at, &batch);
             progress.set_position(csv.bytes_read());
         }
@@ -370,7 +374,7 @@ fn read_wide_csv(
                 part
             }));
         }
-        let mut result = Ok(());
+        let mut result: Result<(), String> = Ok(());
         for turn in 0.. {
             let mut batch = returned.try_recv().unwrap_or_default();
             match csv.next_batch(&mut batch, BATCH) {
@@ -381,7 +385,7 @@ fn read_wide_csv(
                 }
                 Ok(false) => break,
                 Err(e) => {
-                    result = Err(e);
+                    result = Err(e.to_string());
                     break;
                 }
             }
@@ -389,8 +393,10 @@ fn read_wide_csv(
         }
         drop(senders);
         for handle in handles {
-            if let Ok(part) = handle.join() {
-                aggregation.merge(part);
+            match handle.join() {
+                Ok(part) => aggregation.merge(part),
+                // A lost slice would make every table wrong: refuse rather than print them.
+                Err(_) => result = Err("an aggregation worker stopped; no tables were made".into()),
             }
         }
         result
