@@ -11,6 +11,10 @@ pub enum StoreError {
     /// A finalized record is read-only: it cannot be overwritten by a draft, or deleted.
     #[error("the record {0} is finalized and cannot be changed or deleted")]
     Finalized(String),
+    /// The device refused to store more (a browser's QuotaExceededError): what is already
+    /// stored is intact, and the caller keeps what it could not write.
+    #[error("the device's storage is full: {0}")]
+    Full(String),
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -117,7 +121,8 @@ impl Store for MemoryStore {
 }
 
 /// The rules every [`Store`] follows, written once. A store's tests call
-/// `conformance::run(|| MyStore::new()).await` and assert the result is empty.
+/// `conformance::run(|| async { MyStore::new() }).await` and assert the result is empty
+/// (the maker is async because opening a browser database is).
 pub mod conformance {
     use super::*;
     use crate::instrument::{FORMAT, Item, ItemType, Settings, Text};
@@ -173,10 +178,10 @@ pub mod conformance {
     }
 
     /// Runs every rule against fresh stores from `make`; returns what failed (empty: conformant).
-    pub async fn run<S: Store>(make: impl Fn() -> S) -> Vec<String> {
+    pub async fn run<S: Store, F: Future<Output = S>>(make: impl Fn() -> F) -> Vec<String> {
         let mut failures = Vec::new();
 
-        let store = make();
+        let store = make().await;
         let v1 = instrument("1");
         let v2 = instrument("2");
         check(
@@ -209,7 +214,7 @@ pub mod conformance {
             "both versions are listed, sorted",
         );
 
-        let store = make();
+        let store = make().await;
         let a = submission("a", Status::Draft, "Aida");
         check(
             &mut failures,

@@ -1,5 +1,11 @@
-//! The Dala web app. At this stage it is the app shell: title bar and a placeholder home page.
-//! It is the only crate that knows leptos and the browser.
+//! The Dala web app: Collect, the enumerator's offline interviews. It is the only crate that
+//! knows leptos, the browser and IndexedDB.
+
+pub mod i18n;
+pub mod markdown;
+pub mod session;
+pub mod storage;
+pub mod widget;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -14,9 +20,6 @@ pub fn App() -> impl IntoView {
         </header>
         <main id="home" class="home" data-ready="true">
             <h2>"Instruments"</h2>
-            <p class="placeholder">
-                "No instruments on this device yet. Survey instruments will appear here."
-            </p>
         </main>
     }
 }

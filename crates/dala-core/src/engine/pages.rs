@@ -12,6 +12,10 @@ pub struct Page {
     pub group: Option<NodeRef>,
     /// The relevant questions on it (notes included, calculates not), in form order.
     pub nodes: Vec<NodeRef>,
+    /// On the page that closes a repeat the enumerator manages (one without a repeat_count):
+    /// the repeat, addressed by the path of its container, so a UI offers to add an instance
+    /// or remove one there. Such a page has no questions.
+    pub repeat: Option<NodeRef>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,10 +52,24 @@ impl Engine {
             match compiled.item.item_type {
                 ItemType::Calculate => {}
                 ItemType::Repeat => {
-                    for instance in self.instances(id, path) {
-                        if self.relevant(&instance) {
+                    let instances = self.instances(id, path);
+                    let mut any_relevant = false;
+                    for instance in &instances {
+                        if self.relevant(instance) {
+                            any_relevant = true;
                             self.collect_pages(&compiled.children, &instance.path, pages);
                         }
+                    }
+                    if compiled.exprs.repeat_count.is_none() && (instances.is_empty() || any_relevant)
+                    {
+                        pages.push(Page {
+                            group: None,
+                            nodes: Vec::new(),
+                            repeat: Some(NodeRef {
+                                item: id,
+                                path: path.to_vec(),
+                            }),
+                        });
                     }
                 }
                 ItemType::Group => {
@@ -69,6 +87,7 @@ impl Engine {
                             pages.push(Page {
                                 group: Some(group),
                                 nodes,
+                                repeat: None,
                             });
                         }
                     } else {
@@ -84,6 +103,7 @@ impl Engine {
                         pages.push(Page {
                             group: None,
                             nodes: vec![node],
+                            repeat: None,
                         });
                     }
                 }

@@ -524,3 +524,37 @@ fn defaults_and_today() {
     assert_eq!(e.value(&e.node("sessions", &[]).expect("s")), "8");
     assert_eq!(e.value(&e.node("visit", &[]).expect("v")), "2015-03-17");
 }
+
+#[test]
+fn a_repeat_the_enumerator_manages_ends_with_its_own_page() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "child", "label": {"en": "Child"},
+             "children": [q("text", "cname")]},
+            {"type": "note", "name": "thanks", "label": {"en": "Thank you"}},
+        ]),
+        yn(),
+    );
+    let child = e.form().id("child").expect("child");
+    let shape = |e: &Engine| -> Vec<String> {
+        e.pages()
+            .iter()
+            .map(|p| match &p.repeat {
+                Some(r) => format!("end of {}", e.form().item(r.item).item.name),
+                None => p.nodes.iter().map(|n| e.name(n)).collect::<Vec<_>>().join(","),
+            })
+            .collect()
+    };
+    // A new form has one instance (as an XForm's repeat template makes), then the page
+    // that offers to add another, then the rest of the form.
+    assert_eq!(shape(&e), ["cname", "end of child", "thanks"]);
+    e.add_instance(child, &[]).expect("add");
+    assert_eq!(shape(&e), ["cname", "cname", "end of child", "thanks"]);
+    let first = e.instances(child, &[])[0].clone();
+    e.remove_instance(&first).expect("remove");
+    e.remove_instance(&e.instances(child, &[])[0].clone()).expect("remove");
+    // With none left the closing page stays, so an instance can be added again.
+    assert_eq!(shape(&e), ["end of child", "thanks"]);
+    let end = e.pages()[0].repeat.clone().expect("repeat end");
+    assert_eq!(end.path, Vec::<u32>::new(), "addressed by its container's path");
+}

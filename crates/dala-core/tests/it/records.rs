@@ -23,7 +23,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 #[test]
 fn the_memory_store_passes_the_store_conformance_suite() {
-    let failures = block_on(conformance::run(MemoryStore::default));
+    let failures = block_on(conformance::run(|| async { MemoryStore::default() }));
     assert!(failures.is_empty(), "{failures:#?}");
 }
 

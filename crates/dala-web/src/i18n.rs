@@ -1,0 +1,309 @@
+//! The interface's own words in English and Russian. The interface language is the
+//! enumerator's; the instrument's language (questions, choices) is chosen apart.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The language's name in itself, for the switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ru => "Русский",
+        }
+    }
+}
+
+/// Every fixed text of the interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Tagline,
+    Instruments,
+    NoInstruments,
+    StartInterview,
+    Drafts,
+    Finalized,
+    Settings,
+    Enumerator,
+    DeviceId,
+    Save,
+    SetUpFirst,
+    ImportInstrument,
+    Imported,
+    Next,
+    Previous,
+    Pages,
+    Finalize,
+    FinalizeBlocked,
+    FinalizeReady,
+    GoToPage,
+    Required,
+    Home,
+    Continue,
+    Delete,
+    ConfirmDelete,
+    Cancel,
+    Export,
+    Exported,
+    NotExported,
+    NothingToExport,
+    ReadOnlyRecord,
+    AddInstance,
+    RemoveInstance,
+    Search,
+    Clear,
+    GetLocation,
+    LocationFailed,
+    Storage,
+    StoragePersistent,
+    StorageBestEffort,
+    StorageFull,
+    SaveFailed,
+    UpdateReady,
+    UpdateApply,
+    Later,
+    FormLanguage,
+    InterfaceLanguage,
+    Back,
+    Acknowledge,
+    Page,
+    Of,
+    NoRecords,
+    Saved,
+    MoveUp,
+    MoveDown,
+    LoadFailed,
+}
+
+impl Msg {
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (en, ru) = self.both();
+        match lang {
+            Lang::En => en,
+            Lang::Ru => ru,
+        }
+    }
+
+    fn both(self) -> (&'static str, &'static str) {
+        use Msg::*;
+        match self {
+            Tagline => ("Offline-first surveys", "Опросы без интернета"),
+            Instruments => ("Instruments", "Анкеты"),
+            NoInstruments => (
+                "No instruments on this device yet: import one from a file.",
+                "На устройстве пока нет анкет: загрузите анкету из файла.",
+            ),
+            StartInterview => ("New interview", "Новое интервью"),
+            Drafts => ("Drafts", "Черновики"),
+            Finalized => ("Finalized", "Завершённые"),
+            Settings => ("Settings", "Настройки"),
+            Enumerator => ("Enumerator's name", "Имя интервьюера"),
+            DeviceId => ("Device id", "Идентификатор устройства"),
+            Save => ("Save", "Сохранить"),
+            SetUpFirst => (
+                "Enter your name before the first interview.",
+                "Перед первым интервью введите своё имя.",
+            ),
+            ImportInstrument => (
+                "Import an instrument (.json)",
+                "Загрузить анкету (.json)",
+            ),
+            Imported => ("Imported", "Загружено"),
+            Next => ("Next", "Далее"),
+            Previous => ("Back", "Назад"),
+            Pages => ("Pages", "Страницы"),
+            Finalize => ("Finalize", "Завершить"),
+            FinalizeBlocked => (
+                "These answers must be fixed before the record can be finalized:",
+                "Перед завершением нужно исправить эти ответы:",
+            ),
+            FinalizeReady => (
+                "Every required answer is given. A finalized record can no longer be changed.",
+                "Все обязательные ответы даны. Завершённую запись больше нельзя изменить.",
+            ),
+            GoToPage => ("Go to the page", "Перейти к странице"),
+            Required => ("required", "обязательно"),
+            Home => ("Home", "Главная"),
+            Continue => ("Continue", "Продолжить"),
+            Delete => ("Delete", "Удалить"),
+            ConfirmDelete => (
+                "Delete this draft? Its answers will be lost.",
+                "Удалить этот черновик? Его ответы будут потеряны.",
+            ),
+            Cancel => ("Cancel", "Отмена"),
+            Export => ("Export finalized records", "Выгрузить завершённые записи"),
+            Exported => ("exported", "выгружено"),
+            NotExported => ("not exported", "не выгружено"),
+            NothingToExport => (
+                "There are no finalized records to export.",
+                "Нет завершённых записей для выгрузки.",
+            ),
+            ReadOnlyRecord => (
+                "This record is finalized and read-only.",
+                "Эта запись завершена и доступна только для чтения.",
+            ),
+            AddInstance => ("Add", "Добавить"),
+            RemoveInstance => ("Remove", "Удалить"),
+            Search => ("Search", "Поиск"),
+            Clear => ("Clear", "Очистить"),
+            GetLocation => ("Record the location", "Определить местоположение"),
+            LocationFailed => (
+                "The location could not be found",
+                "Не удалось определить местоположение",
+            ),
+            Storage => ("Storage", "Хранилище"),
+            StoragePersistent => (
+                "kept until you delete it",
+                "хранится, пока вы его не удалите",
+            ),
+            StorageBestEffort => (
+                "the browser may clear it when space runs low",
+                "браузер может очистить его при нехватке места",
+            ),
+            StorageFull => (
+                "The device's storage is full: the last answer is kept on screen but not saved. Free some space and answer again.",
+                "Память устройства заполнена: последний ответ остался на экране, но не сохранён. Освободите место и ответьте ещё раз.",
+            ),
+            SaveFailed => ("Saving failed", "Не удалось сохранить"),
+            UpdateReady => (
+                "A new version of Dala is ready.",
+                "Готова новая версия Dala.",
+            ),
+            UpdateApply => ("Update now", "Обновить"),
+            Later => ("Later", "Позже"),
+            FormLanguage => ("Form language", "Язык анкеты"),
+            InterfaceLanguage => ("Interface language", "Язык интерфейса"),
+            Back => ("Back", "Назад"),
+            Acknowledge => ("OK", "OK"),
+            Page => ("Page", "Страница"),
+            Of => ("of", "из"),
+            NoRecords => ("No records.", "Записей нет."),
+            Saved => ("Saved", "Сохранено"),
+            MoveUp => ("Move up", "Выше"),
+            MoveDown => ("Move down", "Ниже"),
+            LoadFailed => ("Could not load", "Не удалось загрузить"),
+        }
+    }
+}
+
+/// Russian nouns take one of three forms after a number: 1 запись, 2 записи, 5 записей
+/// (and 21 запись, 11 записей, 112 записей).
+pub fn plural<'a>(lang: Lang, n: usize, forms: [&'a str; 3]) -> &'a str {
+    match lang {
+        Lang::En => {
+            if n == 1 {
+                forms[0]
+            } else {
+                forms[1]
+            }
+        }
+        Lang::Ru => {
+            let (last, last_two) = (n % 10, n % 100);
+            if last == 1 && last_two != 11 {
+                forms[0]
+            } else if (2..=4).contains(&last) && !(12..=14).contains(&last_two) {
+                forms[1]
+            } else {
+                forms[2]
+            }
+        }
+    }
+}
+
+/// "3 drafts" / "3 черновика".
+pub fn count_drafts(lang: Lang, n: usize) -> String {
+    let forms = match lang {
+        Lang::En => ["draft", "drafts", "drafts"],
+        Lang::Ru => ["черновик", "черновика", "черновиков"],
+    };
+    format!("{n} {}", plural(lang, n, forms))
+}
+
+/// "1 finalized" / "1 завершённая".
+pub fn count_finalized(lang: Lang, n: usize) -> String {
+    let forms = match lang {
+        Lang::En => ["finalized", "finalized", "finalized"],
+        Lang::Ru => ["завершённая", "завершённые", "завершённых"],
+    };
+    format!("{n} {}", plural(lang, n, forms))
+}
+
+/// The words of dala-core's answer errors, which are English, for the interface language.
+pub fn answer_problem(lang: Lang, english: &str) -> String {
+    if lang == Lang::En {
+        return english.to_string();
+    }
+    const RU: [(&str, &str); 6] = [
+        ("expected a whole number", "введите целое число"),
+        ("expected a number", "введите число"),
+        ("expected a date as YYYY-MM-DD", "введите дату (ГГГГ-ММ-ДД)"),
+        ("expected a time as HH:MM", "введите время (ЧЧ:ММ)"),
+        (
+            "expected a date and time as YYYY-MM-DDTHH:MM",
+            "введите дату и время",
+        ),
+        (
+            "expected latitude and longitude (and optionally altitude and accuracy)",
+            "введите широту и долготу",
+        ),
+    ];
+    RU.iter()
+        .find(|(en, _)| *en == english)
+        .map_or_else(|| english.to_string(), |(_, ru)| ru.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_counts_take_the_three_forms_by_the_last_digits() {
+        // The rule from any Russian grammar: 1, 21, 101 -> one; 2-4, 22-24 -> few;
+        // 0, 5-20, 25-30, 111-114 -> many.
+        let forms = ["запись", "записи", "записей"];
+        for (n, want) in [
+            (1, "запись"),
+            (2, "записи"),
+            (4, "записи"),
+            (5, "записей"),
+            (11, "записей"),
+            (12, "записей"),
+            (14, "записей"),
+            (21, "запись"),
+            (22, "записи"),
+            (25, "записей"),
+            (101, "запись"),
+            (111, "записей"),
+            (0, "записей"),
+        ] {
+            assert_eq!(plural(Lang::Ru, n, forms), want, "{n}");
+        }
+        assert_eq!(count_drafts(Lang::Ru, 3), "3 черновика");
+        assert_eq!(count_drafts(Lang::En, 1), "1 draft");
+        assert_eq!(count_drafts(Lang::En, 0), "0 drafts");
+    }
+
+    #[test]
+    fn language_codes_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::from_code("kk"), None);
+    }
+}

@@ -1,0 +1,323 @@
+//! One interview as the app runs it: the engine, the pages as they stand and the page on
+//! screen. Plain Rust, tested natively; the view applies what [`Refresh`] says changed.
+
+use dala_core::engine::{AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, What};
+use dala_core::instrument::Instrument;
+use dala_core::record::{Status, Submission};
+
+/// What an edit changed on screen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Refresh {
+    /// Questions whose value, relevance, marks, texts or choices changed.
+    pub nodes: Vec<NodeRef>,
+    /// The pages themselves changed (a question or page appeared or went away): redraw the
+    /// page and the jump list.
+    pub pages_changed: bool,
+}
+
+pub struct Session {
+    engine: Engine,
+    pages: Vec<Page>,
+    /// Index into `pages`; `pages.len()` is the closing screen (finalize).
+    page: usize,
+    read_only: bool,
+}
+
+/// The languages of an instrument, in the order its title lists them.
+pub fn languages(instrument: &Instrument) -> Vec<String> {
+    let mut languages: Vec<String> = instrument.settings.title.0.keys().cloned().collect();
+    for (_, item, _) in instrument.walk() {
+        for language in item.label.0.keys() {
+            if !languages.contains(language) {
+                languages.push(language.clone());
+            }
+        }
+    }
+    if let Some(default) = &instrument.settings.default_language
+        && let Some(at) = languages.iter().position(|l| l == default)
+    {
+        let default = languages.remove(at);
+        languages.insert(0, default);
+    }
+    languages
+}
+
+impl Session {
+    /// Opens an interview at `page` (a resumed draft's saved page; clamped to the pages there
+    /// are). A finalized record opens read-only.
+    pub fn new(engine: Engine, page: usize, read_only: bool) -> Session {
+        let pages = engine.pages();
+        let page = page.min(pages.len());
+        Session {
+            engine,
+            pages,
+            page,
+            read_only,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    pub fn page(&self) -> usize {
+        self.page
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The page on screen, or None on the closing screen.
+    pub fn current(&self) -> Option<&Page> {
+        self.pages.get(self.page)
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.page >= self.pages.len()
+    }
+
+    pub fn go(&mut self, index: usize) {
+        self.page = index.min(self.pages.len());
+    }
+
+    pub fn next(&mut self) -> bool {
+        let before = self.page;
+        self.go(self.page + 1);
+        self.page != before
+    }
+
+    pub fn previous(&mut self) -> bool {
+        let before = self.page;
+        self.page = self.page.saturating_sub(1);
+        self.page != before
+    }
+
+    /// `(page number from 1, number of pages)`; the closing screen counts as the last.
+    pub fn progress(&self) -> (usize, usize) {
+        let total = self.pages.len() + 1;
+        (self.page + 1, total)
+    }
+
+    /// The title of a page in the jump list: its group's label, or its question's.
+    pub fn page_title(&self, index: usize, language: &str) -> String {
+        let Some(page) = self.pages.get(index) else {
+            return String::new();
+        };
+        let title = if let Some(group) = &page.group {
+            self.engine.label(group, language)
+        } else if let Some(repeat) = &page.repeat {
+            self.engine.form().item(repeat.item).item.label.get(language, self.engine.form().default_language()).unwrap_or_default().to_string()
+        } else {
+            page.nodes
+                .first()
+                .map(|n| self.engine.label(n, language))
+                .unwrap_or_default()
+        };
+        let title = title.lines().next().unwrap_or_default().trim().to_string();
+        if title.is_empty() {
+            page.nodes
+                .first()
+                .or(page.group.as_ref())
+                .or(page.repeat.as_ref())
+                .map(|n| self.engine.form().item(n.item).item.name.clone())
+                .unwrap_or_default()
+        } else {
+            title
+        }
+    }
+
+    pub fn answer(&mut self, node: &NodeRef, value: &str) -> Result<Refresh, AnswerError> {
+        if self.read_only {
+            return Err(AnswerError::NotAnswerable(self.engine.name(node).to_string()));
+        }
+        let changes = self.engine.answer(node, value)?;
+        Ok(self.after(changes, Some(node)))
+    }
+
+    /// Adds an instance to the repeat a closing page offers, and moves to its first page.
+    pub fn add_instance(&mut self, repeat: &NodeRef) -> Result<Refresh, AnswerError> {
+        if self.read_only {
+            return Err(AnswerError::NotARepeat(self.engine.name(repeat).to_string()));
+        }
+        let (instance, changes) = self.engine.add_instance(repeat.item, &repeat.path)?;
+        let mut refresh = self.after(changes, None);
+        refresh.pages_changed = true;
+        if let Some(at) = self.pages.iter().position(|p| {
+            p.nodes
+                .iter()
+                .any(|n| n.path.starts_with(&instance.path))
+        }) {
+            self.page = at;
+        }
+        Ok(refresh)
+    }
+
+    /// Removes an instance; the screen stays on the repeat's closing page.
+    pub fn remove_instance(&mut self, instance: &NodeRef) -> Result<Refresh, AnswerError> {
+        if self.read_only {
+            return Err(AnswerError::NotARepeat(self.engine.name(instance).to_string()));
+        }
+        let closing = self.current().and_then(|p| p.repeat.clone());
+        let changes = self.engine.remove_instance(instance)?;
+        let mut refresh = self.after(changes, None);
+        refresh.pages_changed = true;
+        if let Some(closing) = closing
+            && let Some(at) = self.pages.iter().position(|p| p.repeat.as_ref() == Some(&closing))
+        {
+            self.page = at;
+        }
+        Ok(refresh)
+    }
+
+    /// Recomputes the pages when the change can have moved them, keeping the screen on the
+    /// page of `anchor` (the question just answered) or on the same page number.
+    fn after(&mut self, changes: ChangeSet, anchor: Option<&NodeRef>) -> Refresh {
+        let structural = changes.changes.iter().any(|c| {
+            matches!(
+                c.what,
+                What::Relevant | What::InstanceAdded | What::InstanceRemoved
+            )
+        });
+        let mut nodes: Vec<NodeRef> = Vec::new();
+        for change in &changes.changes {
+            if !nodes.contains(&change.node) {
+                nodes.push(change.node.clone());
+            }
+        }
+        let mut pages_changed = false;
+        if structural {
+            let pages = self.engine.pages();
+            if pages != self.pages {
+                pages_changed = true;
+                let current_group = self.current().and_then(|p| p.group.clone());
+                self.pages = pages;
+                let found = anchor
+                    .and_then(|a| self.pages.iter().position(|p| p.nodes.contains(a)))
+                    .or_else(|| {
+                        current_group.and_then(|g| {
+                            self.pages.iter().position(|p| p.group.as_ref() == Some(&g))
+                        })
+                    });
+                self.page = found.unwrap_or(self.page).min(self.pages.len());
+            }
+        }
+        Refresh {
+            nodes,
+            pages_changed,
+        }
+    }
+
+    /// The record as it stands, as a draft (what autosave writes).
+    pub fn draft(&self) -> Submission {
+        self.engine.record(Status::Draft)
+    }
+
+    pub fn problems(&self, language: &str) -> Vec<Problem> {
+        self.engine.problems(language)
+    }
+
+    /// The finalized record, after which the session is read-only; or what blocks it.
+    pub fn finalize(&mut self, language: &str) -> Result<Submission, Vec<Problem>> {
+        let record = self.engine.finalize(language)?;
+        self.read_only = true;
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dala_core::compile::Form;
+    use dala_core::Host;
+    use dala_expr::date::DateTime;
+
+    struct FixedHost;
+    impl Host for FixedHost {
+        fn now(&self) -> DateTime {
+            dala_expr::date::parse_date_time("2015-03-17T10:30:00+06:00", 0).expect("date")
+        }
+        fn random(&self) -> f64 {
+            0.25
+        }
+        fn device_id(&self) -> String {
+            "tablet-07".into()
+        }
+    }
+
+    fn police() -> Session {
+        let text = include_str!("../../../surveys/police-gender-representation/instrument.json");
+        let instrument = Instrument::from_json(text).expect("instrument");
+        let form = Form::compile(&instrument).expect("compiles");
+        Session::new(Engine::new(form, Box::new(FixedHost)), 0, false)
+    }
+
+    fn answer(s: &mut Session, name: &str, value: &str) -> Refresh {
+        let node = s.engine().node(name, &[]).expect(name);
+        s.answer(&node, value).expect("answer")
+    }
+
+    fn names(s: &Session) -> Vec<String> {
+        s.current()
+            .map(|p| p.nodes.iter().map(|n| s.engine().name(n).to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn consent_opens_the_interview_and_the_screen_stays_on_the_answered_question() {
+        let mut s = police();
+        // wave, consent, end: the rest waits for consent (scenarios.txt: 3 pages).
+        assert_eq!(s.pages().len(), 3);
+        s.go(1);
+        assert_eq!(names(&s), ["consent"]);
+        let refresh = answer(&mut s, "consent", "yes");
+        assert!(refresh.pages_changed);
+        assert_eq!(names(&s), ["consent"], "still on the question just answered");
+        assert!(s.next());
+        assert_eq!(names(&s), ["region"]);
+        // An answer that changes nothing structural leaves the pages alone.
+        let refresh = answer(&mut s, "region", "chui");
+        assert!(!refresh.pages_changed);
+    }
+
+    #[test]
+    fn a_field_list_page_shows_its_questions_together_and_the_end_is_the_closing_screen() {
+        let mut s = police();
+        answer(&mut s, "consent", "yes");
+        let at = s
+            .pages()
+            .iter()
+            .position(|p| p.nodes.len() > 1)
+            .expect("the unit staff page");
+        s.go(at);
+        assert_eq!(
+            names(&s),
+            ["staff_total", "women_total", "ranked_total", "women_ranked", "staff_summary"]
+        );
+        s.go(usize::MAX);
+        assert!(s.at_end());
+        assert_eq!(s.progress(), (s.pages().len() + 1, s.pages().len() + 1));
+        assert!(!s.next());
+    }
+
+    #[test]
+    fn a_finalized_session_is_read_only() {
+        let mut s = police();
+        answer(&mut s, "wave", "2014_summer");
+        answer(&mut s, "consent", "no");
+        let record = s.finalize("en").expect("nothing required is missing");
+        assert_eq!(record.status, Status::Finalized);
+        let node = s.engine().node("wave", &[]).expect("wave");
+        assert!(s.answer(&node, "2015_spring").is_err());
+    }
+
+    #[test]
+    fn the_default_language_comes_first() {
+        let s = police();
+        assert_eq!(languages(&s.engine().form().instrument), ["en", "ru"]);
+    }
+}

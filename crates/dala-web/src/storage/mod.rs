@@ -1,0 +1,420 @@
+//! IndexedDB storage: dala-core's [`Store`] in the browser, plus what only the app needs (the
+//! page a draft stopped at, when a record was exported, the device's settings).
+//!
+//! Rows are plain objects: the record itself as its JSON text (exactly what a bundle holds),
+//! with the fields the indexes need beside it. Every write is a transaction with strict
+//! durability, committed before the call returns, so an answer that was saved survives a
+//! killed tab or a dead battery.
+
+pub mod schema;
+
+use dala_core::instrument::Instrument;
+use dala_core::record::{Status, Submission};
+use dala_core::store::{Store, StoreError};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{
+    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
+};
+use js_sys::{Array, Object, Reflect};
+use schema::{BY_INSTRUMENT, BY_INSTRUMENT_STATUS, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS};
+use wasm_bindgen::JsValue;
+
+/// A stored record with what the app keeps about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRecord {
+    pub submission: Submission,
+    /// The page the interview was on when it was last saved.
+    pub page: usize,
+    /// When the record was last exported in a bundle (device clock, ISO 8601).
+    pub exported: Option<String>,
+}
+
+pub struct IdbStore {
+    db: Database,
+}
+
+impl std::fmt::Debug for IdbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdbStore").field("name", &self.db.name()).finish()
+    }
+}
+
+fn backend(error: impl Into<IdbError>) -> StoreError {
+    match error.into() {
+        IdbError::DomException(DomException::Other(e)) if e.name() == "QuotaExceededError" => {
+            StoreError::Full(e.message())
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+fn open_error(error: OpenDbError) -> StoreError {
+    StoreError::Backend(format!("opening the database: {error}"))
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Draft => "draft",
+        Status::Finalized => "finalized",
+    }
+}
+
+fn get_string(row: &JsValue, field: &str) -> Option<String> {
+    Reflect::get(row, &JsValue::from_str(field))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+/// The rows of a `get_all`, or its first error.
+fn all<I: Iterator<Item = indexed_db_futures::Result<JsValue>>>(
+    rows: indexed_db_futures::Result<I>,
+) -> Result<Vec<JsValue>, StoreError> {
+    rows.map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)
+}
+
+fn key(parts: &[&str]) -> JsValue {
+    parts
+        .iter()
+        .map(|p| JsValue::from_str(p))
+        .collect::<Array>()
+        .into()
+}
+
+fn record_row(record: &StoredRecord) -> Result<JsValue, StoreError> {
+    let json = serde_json::to_string(&record.submission)
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let s = &record.submission;
+    Ok(object(&[
+        ("instance_id", JsValue::from_str(&s.instance_id)),
+        ("instrument_id", JsValue::from_str(&s.instrument_id)),
+        ("status", JsValue::from_str(status_name(s.status))),
+        ("json", JsValue::from_str(&json)),
+        ("page", JsValue::from_f64(record.page as f64)),
+        (
+            "exported",
+            record
+                .exported
+                .as_deref()
+                .map_or(JsValue::NULL, JsValue::from_str),
+        ),
+    ]))
+}
+
+fn parse_submission(row: &JsValue) -> Result<Submission, StoreError> {
+    let json = get_string(row, "json")
+        .ok_or_else(|| StoreError::Backend("a stored record has no JSON".into()))?;
+    serde_json::from_str(&json)
+        .map_err(|e| StoreError::Backend(format!("a stored record cannot be read: {e}")))
+}
+
+fn parse_record(row: &JsValue) -> Result<StoredRecord, StoreError> {
+    let page = Reflect::get(row, &JsValue::from_str("page"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map_or(0, |p| p as usize);
+    Ok(StoredRecord {
+        submission: parse_submission(row)?,
+        page,
+        exported: get_string(row, "exported"),
+    })
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the app's database.
+    pub async fn open() -> Result<IdbStore, StoreError> {
+        IdbStore::open_named(schema::NAME).await
+    }
+
+    /// Opens a database of another name: tests use one each.
+    pub async fn open_named(name: &str) -> Result<IdbStore, StoreError> {
+        let db = Database::open(name)
+            .with_version(schema::VERSION)
+            .with_on_upgrade_needed(|event, db| schema::upgrade(&db, event.old_version() as u32))
+            .await
+            .map_err(open_error)?;
+        let store = IdbStore { db };
+        store.migrate_v1().await?;
+        Ok(store)
+    }
+
+    /// Deletes a database by name (tests).
+    pub async fn delete_named(name: &str) -> Result<(), StoreError> {
+        Database::delete_by_name(name)
+            .map_err(open_error)?
+            .await
+            .map_err(backend)
+    }
+
+    /// Moves version-1 submissions into `records`, all or none (see [`schema`]).
+    async fn migrate_v1(&self) -> Result<(), StoreError> {
+        if !self.db.object_store_names().any(|n| n == LEGACY_SUBMISSIONS) {
+            return Ok(());
+        }
+        let tx = self.write(&[LEGACY_SUBMISSIONS, RECORDS])?;
+        let legacy = tx.object_store(LEGACY_SUBMISSIONS).map_err(backend)?;
+        let rows = all(legacy.get_all().await)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let records = tx.object_store(RECORDS).map_err(backend)?;
+        for row in rows {
+            let submission = parse_submission(&row)?;
+            let row = record_row(&StoredRecord {
+                submission,
+                page: 0,
+                exported: None,
+            })?;
+            records.put(row).await.map_err(backend)?;
+        }
+        legacy.clear().map_err(backend)?.await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    fn write<'a>(&'a self, stores: &[&str]) -> Result<Transaction<'a>, StoreError> {
+        self.db
+            .transaction(stores.to_vec())
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .build()
+            .map_err(backend)
+    }
+
+    fn read<'a>(&'a self, store: &str) -> Result<Transaction<'a>, StoreError> {
+        self.db.transaction(store).build().map_err(backend)
+    }
+
+    async fn get_row(&self, instance_id: &str) -> Result<Option<JsValue>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        store
+            .get(JsValue::from_str(instance_id))
+            .await
+            .map_err(backend)
+    }
+
+    /// Writes a record unless a finalized one of that id holds different data; keeps the page
+    /// and export mark unless given. The check and the write are one transaction.
+    async fn put_record(
+        &self,
+        submission: &Submission,
+        page: Option<usize>,
+        exported: Option<String>,
+    ) -> Result<(), StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let existing: Option<JsValue> = store
+            .get(JsValue::from_str(&submission.instance_id))
+            .await
+            .map_err(backend)?;
+        let mut record = StoredRecord {
+            submission: submission.clone(),
+            page: page.unwrap_or(0),
+            exported,
+        };
+        if let Some(row) = existing {
+            let old = parse_record(&row)?;
+            if old.submission.status == Status::Finalized && old.submission != *submission {
+                return Err(StoreError::Finalized(submission.instance_id.clone()));
+            }
+            if page.is_none() {
+                record.page = old.page;
+            }
+            if record.exported.is_none() {
+                record.exported = old.exported;
+            }
+        }
+        store.put(record_row(&record)?).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    /// Autosave: the draft as it stands and the page it is on, in one strict transaction.
+    pub async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
+        self.put_record(submission, Some(page), None).await
+    }
+
+    /// A record with the app's marks.
+    pub async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        self.get_row(instance_id)
+            .await?
+            .map(|row| parse_record(&row))
+            .transpose()
+    }
+
+    /// The records of one instrument (any version), optionally of one status, by instance id.
+    pub async fn list_records(
+        &self,
+        form_id: &str,
+        status: Option<Status>,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let rows = match status {
+            None => all(
+                store
+                    .index(BY_INSTRUMENT)
+                    .map_err(backend)?
+                    .get_all()
+                    .with_query(JsValue::from_str(form_id))
+                    .await,
+            )?,
+            Some(status) => all(
+                store
+                    .index(BY_INSTRUMENT_STATUS)
+                    .map_err(backend)?
+                    .get_all()
+                    .with_query(key(&[form_id, status_name(status)]))
+                    .await,
+            )?,
+        };
+        rows.iter().map(parse_record).collect()
+    }
+
+    /// How many records of an instrument have a status (without reading them).
+    pub async fn count(&self, form_id: &str, status: Status) -> Result<u32, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let index = store.index(BY_INSTRUMENT_STATUS).map_err(backend)?;
+        index
+            .count()
+            .with_query(key(&[form_id, status_name(status)]))
+            .await
+            .map_err(backend)
+    }
+
+    /// Marks records as exported at `when`; exporting deletes nothing.
+    pub async fn mark_exported(&self, instance_ids: &[String], when: &str) -> Result<(), StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        for id in instance_ids {
+            let row: Option<JsValue> = store.get(JsValue::from_str(id)).await.map_err(backend)?;
+            if let Some(row) = row {
+                let _ = Reflect::set(&row, &JsValue::from_str("exported"), &JsValue::from_str(when));
+                store.put(row).await.map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// A setting of this device (enumerator name, device id, interface language).
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.read(META)?;
+        let store = tx.object_store(META).map_err(backend)?;
+        let value: Option<JsValue> = store.get(JsValue::from_str(name)).await.map_err(backend)?;
+        Ok(value.and_then(|v| v.as_string()))
+    }
+
+    pub async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.write(&[META])?;
+        let store = tx.object_store(META).map_err(backend)?;
+        store
+            .put(JsValue::from_str(value))
+            .with_key(JsValue::from_str(name))
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    /// Closes the connection (tests reopen the same database after an upgrade).
+    pub fn close(self) {
+        self.db.close();
+    }
+}
+
+impl Store for IdbStore {
+    async fn put_instrument(&self, instrument: &Instrument) -> Result<(), StoreError> {
+        let json = instrument.to_json();
+        let tx = self.write(&[INSTRUMENTS])?;
+        let store = tx.object_store(INSTRUMENTS).map_err(backend)?;
+        let row = object(&[
+            ("form_id", JsValue::from_str(&instrument.settings.form_id)),
+            ("version", JsValue::from_str(&instrument.settings.version)),
+            ("json", JsValue::from_str(&json)),
+        ]);
+        store.put(row).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_instrument(
+        &self,
+        form_id: &str,
+        version: &str,
+    ) -> Result<Option<Instrument>, StoreError> {
+        let tx = self.read(INSTRUMENTS)?;
+        let store = tx.object_store(INSTRUMENTS).map_err(backend)?;
+        let row: Option<JsValue> = store.get(key(&[form_id, version])).await.map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let json = get_string(&row, "json")
+            .ok_or_else(|| StoreError::Backend("a stored instrument has no JSON".into()))?;
+        Instrument::from_json(&json)
+            .map(Some)
+            .map_err(|e| StoreError::Backend(format!("a stored instrument cannot be read: {e}")))
+    }
+
+    async fn list_instruments(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let tx = self.read(INSTRUMENTS)?;
+        let store = tx.object_store(INSTRUMENTS).map_err(backend)?;
+        let rows = all(store.get_all().await)?;
+        let mut keys: Vec<(String, String)> = rows
+            .iter()
+            .filter_map(|row| Some((get_string(row, "form_id")?, get_string(row, "version")?)))
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError> {
+        self.put_record(submission, None, None).await
+    }
+
+    async fn get_submission(&self, instance_id: &str) -> Result<Option<Submission>, StoreError> {
+        self.get_row(instance_id)
+            .await?
+            .map(|row| parse_submission(&row))
+            .transpose()
+    }
+
+    async fn list_submissions(
+        &self,
+        form_id: &str,
+        status: Option<Status>,
+    ) -> Result<Vec<Submission>, StoreError> {
+        Ok(self
+            .list_records(form_id, status)
+            .await?
+            .into_iter()
+            .map(|r| r.submission)
+            .collect())
+    }
+
+    async fn delete_submission(&self, instance_id: &str) -> Result<bool, StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let row: Option<JsValue> = store
+            .get(JsValue::from_str(instance_id))
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(false) };
+        if parse_submission(&row)?.status == Status::Finalized {
+            return Err(StoreError::Finalized(instance_id.to_string()));
+        }
+        store
+            .delete(JsValue::from_str(instance_id))
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,64 @@
+//! The database's layout and its versions. Every change of layout gets a new version and an
+//! upgrade from each older one, tested from version 1 (see tests/idb_store.rs).
+//!
+//! Version 1 kept submissions as `{instance_id, json}` in `submissions`, with no way to find
+//! them but a full scan. Version 2 keeps them in `records`, with the instrument and status
+//! beside the JSON for its indexes, plus the page a draft stopped at and when it was exported,
+//! and adds `meta` for the device's settings.
+//!
+//! The upgrade callback can only create and delete stores, so moving version-1 rows is done
+//! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
+//! either moves every row or none, and running it again finds nothing to move.
+
+use indexed_db_futures::KeyPath;
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+
+pub const NAME: &str = "dala";
+pub const VERSION: u32 = 2;
+
+pub const INSTRUMENTS: &str = "instruments";
+pub const RECORDS: &str = "records";
+pub const META: &str = "meta";
+/// Version 1's submissions, emptied by the migration; dropped in a later version.
+pub const LEGACY_SUBMISSIONS: &str = "submissions";
+
+pub const BY_INSTRUMENT: &str = "by_instrument";
+pub const BY_INSTRUMENT_STATUS: &str = "by_instrument_status";
+
+/// Creates what is missing for `VERSION`, whatever version the database had.
+pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()> {
+    if old_version < 1 {
+        db.create_object_store(INSTRUMENTS)
+            .with_key_path(KeyPath::from(["form_id", "version"]))
+            .build()?;
+    }
+    if old_version < 2 {
+        let records = db
+            .create_object_store(RECORDS)
+            .with_key_path("instance_id".into())
+            .build()?;
+        records
+            .create_index(BY_INSTRUMENT, "instrument_id".into())
+            .build()?;
+        records
+            .create_index(
+                BY_INSTRUMENT_STATUS,
+                KeyPath::from(["instrument_id", "status"]),
+            )
+            .build()?;
+        db.create_object_store(META).build()?;
+    }
+    Ok(())
+}
+
+/// The layout of version 1, kept so the upgrade test can build a database as it was.
+pub fn create_v1(db: &Database) -> indexed_db_futures::Result<()> {
+    db.create_object_store(INSTRUMENTS)
+        .with_key_path(KeyPath::from(["form_id", "version"]))
+        .build()?;
+    db.create_object_store(LEGACY_SUBMISSIONS)
+        .with_key_path("instance_id".into())
+        .build()?;
+    Ok(())
+}

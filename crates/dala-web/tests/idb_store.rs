@@ -1,0 +1,133 @@
+//! The IndexedDB store in headless Chromium (wasm-bindgen-test; `cargo xtask test` runs it):
+//! dala-core's conformance suite, the app's own marks, and the upgrade from version 1.
+#![cfg(target_arch = "wasm32")]
+
+use dala_core::record::{Answer, RECORD_FORMAT, Status, Submission};
+use dala_core::store::{Store, StoreError, conformance};
+use dala_web::storage::{IdbStore, schema};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn draft(id: &str, form: &str, name: &str) -> Submission {
+    Submission {
+        format: RECORD_FORMAT,
+        instance_id: id.into(),
+        instrument_id: form.into(),
+        instrument_version: "1".into(),
+        status: Status::Draft,
+        started: "2015-03-17T10:30:00.000+06:00".into(),
+        updated: "2015-03-17T10:31:00.000+06:00".into(),
+        finalized: None,
+        enumerator: "Aida".into(),
+        device_id: "tablet-07".into(),
+        answers: BTreeMap::from([("name".to_string(), Answer::Value(name.into()))]),
+    }
+}
+
+async fn fresh(name: &str) -> IdbStore {
+    IdbStore::delete_named(name).await.expect("delete");
+    IdbStore::open_named(name).await.expect("open")
+}
+
+#[wasm_bindgen_test]
+async fn the_indexeddb_store_passes_the_store_conformance_suite() {
+    let n = Cell::new(0);
+    let failures = conformance::run(|| {
+        n.set(n.get() + 1);
+        let name = format!("conformance-{}", n.get());
+        async move { fresh(&name).await }
+    })
+    .await;
+    assert_eq!(failures, Vec::<String>::new());
+}
+
+#[wasm_bindgen_test]
+async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
+    let store = fresh("marks").await;
+    let mut a = draft("uuid:a", "police", "Aida");
+    store.save_draft(&a, 3).await.expect("save");
+    let stored = store.get_record("uuid:a").await.expect("get").expect("there");
+    assert_eq!((stored.page, stored.exported), (3, None));
+
+    // A plain put (the Store trait) keeps the page the autosave wrote.
+    a.answers.insert("name".into(), Answer::Value("Aidai".into()));
+    store.put_submission(&a).await.expect("put");
+    assert_eq!(store.get_record("uuid:a").await.unwrap().unwrap().page, 3);
+
+    a.status = Status::Finalized;
+    a.finalized = Some("2015-03-17T10:40:00.000+06:00".into());
+    store.put_submission(&a).await.expect("finalize");
+    store
+        .mark_exported(&["uuid:a".into()], "2015-03-18T09:00:00.000+06:00")
+        .await
+        .expect("mark");
+    store.put_submission(&a).await.expect("the same finalized record again");
+    let stored = store.get_record("uuid:a").await.unwrap().unwrap();
+    assert_eq!(stored.exported.as_deref(), Some("2015-03-18T09:00:00.000+06:00"));
+    assert_eq!(stored.submission, a);
+
+    store.save_draft(&draft("uuid:b", "police", "B"), 0).await.unwrap();
+    store.save_draft(&draft("uuid:c", "fast", "C"), 0).await.unwrap();
+    assert_eq!(store.count("police", Status::Draft).await, Ok(1));
+    assert_eq!(store.count("police", Status::Finalized).await, Ok(1));
+    assert_eq!(store.count("fast", Status::Finalized).await, Ok(0));
+    let ids: Vec<String> = store
+        .list_records("police", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.submission.instance_id)
+        .collect();
+    assert_eq!(ids, ["uuid:a", "uuid:b"]);
+    assert_eq!(
+        store.delete_submission("uuid:a").await,
+        Err(StoreError::Finalized("uuid:a".into()))
+    );
+
+    store.set_setting("enumerator", "Aida").await.unwrap();
+    assert_eq!(store.setting("enumerator").await, Ok(Some("Aida".into())));
+    assert_eq!(store.setting("device_id").await, Ok(None));
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_is_upgraded_with_its_drafts_intact() {
+    let name = "upgrade-from-1";
+    IdbStore::delete_named(name).await.expect("delete");
+    // Build the database as version 1 of the app left it, with a draft in it.
+    let v1 = Database::open(name)
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db| schema::create_v1(&db))
+        .await
+        .expect("open v1");
+    let old = draft("uuid:old", "police", "Gulnara");
+    {
+        let tx = v1
+            .transaction(schema::LEGACY_SUBMISSIONS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .expect("tx");
+        let store = tx.object_store(schema::LEGACY_SUBMISSIONS).expect("store");
+        let row = js_sys::Object::new();
+        js_sys::Reflect::set(&row, &"instance_id".into(), &"uuid:old".into()).unwrap();
+        let json = serde_json::to_string(&old).unwrap();
+        js_sys::Reflect::set(&row, &"json".into(), &JsValue::from_str(&json)).unwrap();
+        store.put(JsValue::from(row)).await.expect("put v1 row");
+        tx.commit().await.expect("commit");
+    }
+    v1.close();
+
+    let store = IdbStore::open_named(name).await.expect("upgrade to the current version");
+    assert_eq!(store.get_submission("uuid:old").await, Ok(Some(old.clone())));
+    assert_eq!(store.count("police", Status::Draft).await, Ok(1));
+    store.close();
+    // Opening again finds nothing left to move and loses nothing.
+    let store = IdbStore::open_named(name).await.expect("reopen");
+    assert_eq!(store.list_submissions("police", None).await, Ok(vec![old]));
+}
