@@ -81,19 +81,48 @@ fn test(root: &Path) -> Result<()> {
     let dist = web::build(root)?;
     let status = Command::new(cargo())
         .current_dir(root)
-        .args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "dala-web",
-            "--exclude",
-            "dala-expr-wasm-bench",
-        ])
+        .args(["test", "--workspace", "--exclude", "dala-expr-wasm-bench"])
         .env("DALA_DIST", &dist)
         .status()
         .context("running cargo test")?;
     if !status.success() {
         bail!("tests failed");
+    }
+    wasm_tests(root)
+}
+
+/// dala-web's tests that need a browser's IndexedDB, compiled to wasm and run in headless
+/// Chromium by wasm-bindgen's test runner through chromedriver.
+fn wasm_tests(root: &Path) -> Result<()> {
+    let runner = toolchain::ensure_test_runner(root)?;
+    let (_, chromedriver) =
+        dala_e2e::webdriver::find_browser().map_err(|message| anyhow::anyhow!(message))?;
+    // The runner reads Chrome's options from this file: headless, and no network chatter,
+    // which would stall on a closed network.
+    let capabilities = root.join("target/tools/webdriver.json");
+    let args: Vec<&str> = dala_e2e::webdriver::CHROME_ARGS.to_vec();
+    std::fs::write(
+        &capabilities,
+        serde_json::json!({ "goog:chromeOptions": { "args": args } }).to_string(),
+    )?;
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "test",
+            "--package",
+            "dala-web",
+            "--target",
+            toolchain::WASM_TARGET,
+            "--tests",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+        .env("CHROMEDRIVER", &chromedriver)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &capabilities)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+        .status()
+        .context("running the wasm tests")?;
+    if !status.success() {
+        bail!("wasm tests failed");
     }
     Ok(())
 }

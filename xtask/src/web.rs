@@ -24,13 +24,19 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         // Keep the default `new URL('…_bg.wasm', import.meta.url)` so the glue also works on
         // its own; index.html passes the hashed path explicitly anyway.
         .omit_default_module_path(false)
+        // Tablets download every byte: no function names or producer notes in the wasm.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .typescript(false);
     bindgen.generate(&staging).context("wasm-bindgen")?;
 
     // Content-hash every asset so a new release never mixes with a cached old one.
-    let mut renames: Vec<(String, String)> = Vec::new();
     let _ = fs::remove_dir_all(&dist);
     fs::create_dir_all(&dist)?;
+    if staging.join("snippets").exists() {
+        bail!("wasm-bindgen produced JS snippets; copy them into dist/ before using inline JS");
+    }
+    let mut renames: Vec<(String, String)> = Vec::new();
     for (source, name) in [
         (staging.join("dala_web_bg.wasm"), "dala_web_bg.wasm"),
         (staging.join("dala_web.js"), "dala_web.js"),
@@ -41,22 +47,107 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         fs::write(dist.join(&hashed), &bytes)?;
         renames.push((name.to_string(), hashed));
     }
-    if staging.join("snippets").exists() {
-        bail!("wasm-bindgen produced JS snippets; copy them into dist/ before using inline JS");
+    // boot.js names the glue and the wasm, so it is rewritten first and hashed after.
+    let boot = rewrite(&read_text(&root.join("web/boot.js"))?, &renames, "boot.js")?;
+    let boot_name = hashed_name("boot.js", boot.as_bytes());
+    fs::write(dist.join(&boot_name), &boot)?;
+    renames.push(("boot.js".into(), boot_name));
+    let index = rewrite(&read_text(&root.join("index.html"))?, &renames, "index.html")?;
+    fs::write(dist.join("index.html"), index)?;
+
+    fs::copy(root.join("web/manifest.webmanifest"), dist.join("manifest.webmanifest"))?;
+    fs::create_dir_all(dist.join("icons"))?;
+    for icon in ["icon-192.png", "icon-512.png"] {
+        fs::copy(root.join("web/icons").join(icon), dist.join("icons").join(icon))?;
     }
-    let mut index = fs::read_to_string(root.join("index.html")).context("reading index.html")?;
-    for (from, to) in &renames {
+    copy_surveys(root, &dist)?;
+    write_service_worker(root, &dist)?;
+    Ok(dist)
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Replaces `./name'`, `'./name'` and `"name"` references by the hashed names; every name
+/// must be referenced unless the file is the one being named (boot.js does not name itself).
+fn rewrite(text: &str, renames: &[(String, String)], file: &str) -> Result<String> {
+    let mut out = text.to_string();
+    for (from, to) in renames {
         let quoted = format!("./{from}'");
         let plain = format!("\"{from}\"");
-        if !index.contains(&quoted) && !index.contains(&plain) {
-            bail!("index.html does not reference {from}");
+        let wanted = match file {
+            "boot.js" => from.starts_with("dala_web"),
+            _ => from == "styles.css" || from == "boot.js",
+        };
+        if wanted && !out.contains(&quoted) && !out.contains(&plain) {
+            bail!("{file} does not reference {from}");
         }
-        index = index
+        out = out
             .replace(&quoted, &format!("./{to}'"))
             .replace(&plain, &format!("\"{to}\""));
     }
-    fs::write(dist.join("index.html"), index)?;
-    Ok(dist)
+    Ok(out)
+}
+
+/// The bundled instruments: surveys/NAME/instrument.json -> dist/surveys/NAME.json, listed in
+/// dist/surveys/index.json, which the app reads at start-up.
+fn copy_surveys(root: &Path, dist: &Path) -> Result<()> {
+    let out = dist.join("surveys");
+    fs::create_dir_all(&out)?;
+    let mut names = Vec::new();
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root.join("surveys"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("instrument.json").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = format!(
+            "{}.json",
+            dir.file_name().and_then(|n| n.to_str()).context("survey folder name")?
+        );
+        fs::copy(dir.join("instrument.json"), out.join(&name))?;
+        names.push(name);
+    }
+    fs::write(out.join("index.json"), serde_json::to_string(&names)?)?;
+    Ok(())
+}
+
+/// web/sw.js with the list of every file in dist/ to precache and a version that changes
+/// whenever any of them does (so a new build is a new service worker).
+fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    collect_files(dist, dist, &mut files)?;
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in &files {
+        hasher.update(file.as_bytes());
+        hasher.update(fs::read(dist.join(file))?);
+    }
+    let version: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let mut assets = vec!["./".to_string()];
+    assets.extend(files);
+    let template = read_text(&root.join("web/sw.js"))?;
+    if !template.contains("__ASSETS__") || !template.contains("__VERSION__") {
+        bail!("web/sw.js has lost its __ASSETS__ or __VERSION__ placeholder");
+    }
+    let sw = template
+        .replace("__ASSETS__", &serde_json::to_string(&assets)?)
+        .replace("__VERSION__", &version);
+    fs::write(dist.join("sw.js"), sw)?;
+    Ok(())
+}
+
+fn collect_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, base, out)?;
+        } else if let Ok(relative) = path.strip_prefix(base) {
+            out.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(())
 }
 
 /// `name.ext` -> `name-<first 10 hex digits of SHA-256>.ext` (wasm-bindgen's `_bg` kept).

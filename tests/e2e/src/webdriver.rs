@@ -45,6 +45,20 @@ pub fn find_browser_in(search_path: Option<&OsStr>) -> Result<(PathBuf, PathBuf)
     }
 }
 
+/// Headless Chromium's flags for this closed network: no sandbox (root), no GPU, and no
+/// background network chatter, which would stall.
+pub const CHROME_ARGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+];
+
 /// A running chromedriver and one browser session; both end when this is dropped.
 pub struct Browser {
     driver: Child,
@@ -65,6 +79,11 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium session with the
     /// flags this closed network needs, a fresh profile and the given window size.
     pub fn start(width: u32, height: u32) -> Result<Browser, String> {
+        Browser::start_with(width, height, None)
+    }
+
+    /// [`Browser::start`], saving downloads into `downloads` without asking.
+    pub fn start_with(width: u32, height: u32, downloads: Option<&Path>) -> Result<Browser, String> {
         let (chromium, chromedriver) = find_browser()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -91,17 +110,19 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        args.push(format!("--window-size={width},{height}"));
+        let mut options = json!({ "binary": chromium, "args": args });
+        if let Some(dir) = downloads {
+            options["prefs"] = json!({
+                "download.default_directory": dir,
+                "download.prompt_for_download": false,
+            });
+        }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
-                    format!("--window-size={width},{height}"),
-                ]
-            }
+            "goog:chromeOptions": options,
         }}});
         let response = browser.request("POST", "/session", Some(&capabilities))?;
         browser.session = response["sessionId"]

@@ -1,0 +1,193 @@
+//! The app: its state, start-up (database, settings, bundled instruments) and the screen the
+//! URL fragment names. Views live in `views/`; logic they need lives in plain modules.
+
+use crate::browser;
+use crate::i18n::{Lang, Msg};
+use crate::route::Route;
+use crate::storage::IdbStore;
+use crate::views::{home::Home, interview::Interview, records::Records};
+use dala_core::{Host, Instrument, Store};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+thread_local! {
+    /// The open database. IndexedDB handles are not Send, so they live here rather than in a
+    /// signal; views reach it through [`store`].
+    static STORE: RefCell<Option<Rc<IdbStore>>> = const { RefCell::new(None) };
+}
+
+/// The database, once start-up has opened it.
+pub fn store() -> Option<Rc<IdbStore>> {
+    STORE.with(|s| s.borrow().clone())
+}
+
+/// What every screen shares (arena handles: cheap to copy into closures).
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub lang: RwSignal<Lang>,
+    pub enumerator: RwSignal<String>,
+    pub device_id: RwSignal<String>,
+    pub route: RwSignal<Route>,
+    /// A message for the bar under the header (errors, "saved", "exported").
+    pub notice: RwSignal<Option<String>>,
+    /// Bumped when stored data changes, so lists and counts reload.
+    pub data_rev: RwSignal<u32>,
+    /// A new version of the app waits to be applied (see `pwa`).
+    pub update_ready: RwSignal<bool>,
+    pub persisted: RwSignal<Option<bool>>,
+    pub ready: RwSignal<bool>,
+}
+
+impl AppState {
+    pub fn t(&self, msg: Msg) -> &'static str {
+        msg.text(self.lang.get())
+    }
+
+    pub fn go(&self, route: Route) {
+        browser::set_location_hash(&route.hash());
+        self.route.set(route);
+    }
+
+    pub fn fail(&self, what: &str, error: impl std::fmt::Display) {
+        self.notice.set(Some(format!("{what}: {error}")));
+    }
+}
+
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}
+
+pub const SETTING_ENUMERATOR: &str = "enumerator";
+pub const SETTING_DEVICE: &str = "device_id";
+pub const SETTING_LANG: &str = "ui_language";
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState {
+        lang: RwSignal::new(Lang::En),
+        enumerator: RwSignal::new(String::new()),
+        device_id: RwSignal::new(String::new()),
+        route: RwSignal::new(Route::parse(&browser::location_hash())),
+        notice: RwSignal::new(None),
+        data_rev: RwSignal::new(0),
+        update_ready: RwSignal::new(false),
+        persisted: RwSignal::new(None),
+        ready: RwSignal::new(false),
+    };
+    provide_context(state);
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        state.route.set(Route::parse(&browser::location_hash()));
+    });
+    spawn_local(start_up(state));
+    crate::pwa::register(state);
+
+    let lang_select = move || {
+        let current = state.lang.get();
+        view! {
+            <select class="ui-lang" aria-label=move || state.t(Msg::InterfaceLanguage)
+                on:change=move |ev| {
+                    if let Some(lang) = Lang::from_code(&event_target_value(&ev)) {
+                        state.lang.set(lang);
+                        if let Some(store) = store() {
+                            spawn_local(async move {
+                                let _ = store.set_setting(SETTING_LANG, lang.code()).await;
+                            });
+                        }
+                    }
+                }>
+                {Lang::ALL.into_iter().map(|l| view! {
+                    <option value=l.code() selected=l == current>{l.name()}</option>
+                }).collect_view()}
+            </select>
+        }
+    };
+
+    view! {
+        <header class="app-bar">
+            <a class="app-title" href="#/">"Dala"</a>
+            <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
+            <span class="spacer"></span>
+            {lang_select}
+        </header>
+        <Show when=move || state.update_ready.get() && state.route.get() == Route::Home>
+            <div class="banner update" role="status">
+                <span>{move || state.t(Msg::UpdateReady)}</span>
+                <button class="button primary" on:click=move |_| crate::pwa::apply_update()>
+                    {move || state.t(Msg::UpdateApply)}
+                </button>
+            </div>
+        </Show>
+        {move || state.notice.get().map(|text| view! {
+            <div class="banner notice" role="alert">
+                <span class="notice-text">{text}</span>
+                <button class="button" on:click=move |_| state.notice.set(None)>"×"</button>
+            </div>
+        })}
+        <Show when=move || state.ready.get() fallback=|| view! { <main class="loading">"…"</main> }>
+            {move || match state.route.get() {
+                Route::Home => view! { <Home/> }.into_any(),
+                Route::Interview(id) => view! { <Interview instance_id=id/> }.into_any(),
+                Route::Records(form) => view! { <Records form_id=form/> }.into_any(),
+            }}
+        </Show>
+    }
+}
+
+/// Opens the database, reads the settings, stores the bundled instruments that are new.
+async fn start_up(state: AppState) {
+    let store = match IdbStore::open().await {
+        Ok(store) => Rc::new(store),
+        Err(e) => {
+            state.fail("IndexedDB", e);
+            return;
+        }
+    };
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    if let Ok(Some(code)) = store.setting(SETTING_LANG).await
+        && let Some(lang) = Lang::from_code(&code)
+    {
+        state.lang.set(lang);
+    }
+    if let Ok(Some(name)) = store.setting(SETTING_ENUMERATOR).await {
+        state.enumerator.set(name);
+    }
+    let device = match store.setting(SETTING_DEVICE).await {
+        Ok(Some(id)) => id,
+        _ => {
+            // A device id is made once and kept: bundles from this tablet carry it.
+            let id = format!("web-{}", crate::host::BrowserHost { device_id: String::new() }.uuid());
+            if let Err(e) = store.set_setting(SETTING_DEVICE, &id).await {
+                state.fail(state.t(Msg::SaveFailed), e);
+            }
+            id
+        }
+    };
+    state.device_id.set(device);
+    if let Err(e) = load_bundled(&store).await {
+        state.fail(state.t(Msg::LoadFailed), e);
+    }
+    state.ready.set(true);
+    state.persisted.set(Some(browser::persist().await));
+}
+
+/// The instruments shipped in dist/surveys (listed in its index.json), stored when new.
+async fn load_bundled(store: &IdbStore) -> Result<(), String> {
+    let index = browser::fetch_text("surveys/index.json").await?;
+    let files: Vec<String> =
+        serde_json::from_str(&index).map_err(|e| format!("surveys/index.json: {e}"))?;
+    for file in files {
+        let text = browser::fetch_text(&format!("surveys/{file}")).await?;
+        let instrument =
+            Instrument::from_json(&text).map_err(|e| format!("surveys/{file}: {e}"))?;
+        let known = store
+            .get_instrument(&instrument.settings.form_id, &instrument.settings.version)
+            .await
+            .map_err(|e| e.to_string())?;
+        if known.is_none() {
+            store.put_instrument(&instrument).await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Small wrappers over browser APIs the views use: fetching text, saving a file, the
+//! storage manager. Errors come back as text for the notice bar.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+fn window() -> Result<web_sys::Window, String> {
+    web_sys::window().ok_or_else(|| "no window".to_string())
+}
+
+fn js_error(value: JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// GETs a file of the app (same origin; the service worker answers offline).
+pub async fn fetch_text(path: &str) -> Result<String, String> {
+    let response = JsFuture::from(window()?.fetch_with_str(path))
+        .await
+        .map_err(js_error)?;
+    let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
+    if !response.ok() {
+        return Err(format!("{path}: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    text.as_string().ok_or_else(|| format!("{path}: not text"))
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn save_file(name: &str, text: &str, mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let document = window()?.document().ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The click has started the download; the object URL can go once it has been read.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window()?.set_timeout_with_callback_and_timeout_and_arguments_0(
+        revoke.unchecked_ref(),
+        10_000,
+    );
+    Ok(())
+}
+
+/// Reads a picked file as text.
+pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
+    let text = JsFuture::from(file.text()).await.map_err(js_error)?;
+    text.as_string().ok_or_else(|| "the file is not text".to_string())
+}
+
+/// Asks the browser to keep this site's storage when space runs low; true when granted.
+pub async fn persist() -> bool {
+    let Ok(window) = window() else { return false };
+    let storage = window.navigator().storage();
+    match storage.persist() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// `(bytes used, bytes available)` as the browser estimates them.
+pub async fn estimate() -> Option<(f64, f64)> {
+    let storage = window().ok()?.navigator().storage();
+    let estimate = JsFuture::from(storage.estimate().ok()?).await.ok()?;
+    let estimate: web_sys::StorageEstimate = estimate.unchecked_into();
+    Some((estimate.get_usage()?, estimate.get_quota()?))
+}
+
+/// `12.3 MB` for a byte count.
+pub fn megabytes(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_000_000.0)
+}
+
+pub fn location_hash() -> String {
+    window()
+        .ok()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+pub fn set_location_hash(hash: &str) {
+    if let Ok(w) = window() {
+        let _ = w.location().set_hash(hash);
+    }
+}
+
+/// Asks the device for its position once: `lat lon altitude accuracy`, as a geopoint answer.
+pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
+    let Ok(geolocation) = window().and_then(|w| w.navigator().geolocation().map_err(js_error))
+    else {
+        done(Err("no geolocation".into()));
+        return;
+    };
+    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
+    let on_error = done.clone();
+    let success = wasm_bindgen::closure::Closure::once_into_js(move |position: web_sys::Position| {
+        let c = position.coords();
+        let answer = format!(
+            "{} {} {} {}",
+            c.latitude(),
+            c.longitude(),
+            c.altitude().unwrap_or(0.0),
+            c.accuracy()
+        );
+        if let Some(done) = done.borrow_mut().take() {
+            done(Ok(answer));
+        }
+    });
+    let failure = wasm_bindgen::closure::Closure::once_into_js(move |error: web_sys::PositionError| {
+        if let Some(done) = on_error.borrow_mut().take() {
+            done(Err(error.message()));
+        }
+    });
+    let _ = geolocation
+        .get_current_position_with_error_callback(success.unchecked_ref(), Some(failure.unchecked_ref()));
+}

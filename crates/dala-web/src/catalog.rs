@@ -1,0 +1,115 @@
+//! Choices the home and records screens make over stored data: which version of an
+//! instrument new interviews use, and how finalized records become bundle files.
+
+use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission, write_bundle};
+
+/// The newest of an instrument's versions: XLSForm versions are usually numbers
+/// (`2015030101`), compared as numbers; otherwise as text.
+pub fn latest_version(versions: &[String]) -> Option<&String> {
+    versions.iter().max_by(|a, b| {
+        match (a.parse::<u128>(), b.parse::<u128>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => a.cmp(b),
+        }
+    })
+}
+
+/// One bundle file to hand over.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BundleFile {
+    pub name: String,
+    pub text: String,
+    pub instance_ids: Vec<String>,
+}
+
+/// The finalized records among `records` as bundles, one per instrument version (a bundle's
+/// header names one version). `created` is the device clock's ISO 8601 time.
+pub fn bundles(records: &[Submission], device_id: &str, created: &str) -> Vec<BundleFile> {
+    let mut by_version: Vec<(String, Vec<Submission>)> = Vec::new();
+    for record in records.iter().filter(|r| r.status == Status::Finalized) {
+        match by_version.iter_mut().find(|(v, _)| *v == record.instrument_version) {
+            Some((_, list)) => list.push(record.clone()),
+            None => by_version.push((record.instrument_version.clone(), vec![record.clone()])),
+        }
+    }
+    by_version
+        .into_iter()
+        .map(|(version, list)| {
+            let form_id = list[0].instrument_id.clone();
+            let header = BundleHeader {
+                format: RECORD_FORMAT,
+                kind: BUNDLE_KIND.to_string(),
+                instrument_id: form_id.clone(),
+                instrument_version: version.clone(),
+                device_id: device_id.to_string(),
+                created: created.to_string(),
+            };
+            // File names keep to characters every file system takes.
+            let stamp: String = created
+                .chars()
+                .take(16)
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            BundleFile {
+                name: format!("{form_id}-{version}-{device_id}-{stamp}.jsonl"),
+                text: write_bundle(&header, &list),
+                instance_ids: list.iter().map(|r| r.instance_id.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dala_core::record::read_bundle;
+    use std::collections::BTreeMap;
+
+    fn record(id: &str, version: &str, status: Status) -> Submission {
+        Submission {
+            format: RECORD_FORMAT,
+            instance_id: id.into(),
+            instrument_id: "fast".into(),
+            instrument_version: version.into(),
+            status,
+            started: "2015-02-01T09:00:00.000+05:00".into(),
+            updated: "2015-02-01T09:20:00.000+05:00".into(),
+            finalized: (status == Status::Finalized).then(|| "2015-02-01T09:20:00.000+05:00".into()),
+            enumerator: "Dilnoza".into(),
+            device_id: "web-1".into(),
+            answers: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn numeric_versions_compare_as_numbers() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(latest_version(&v(&["9", "10"])).map(String::as_str), Some("10"));
+        assert_eq!(
+            latest_version(&v(&["2015020101", "2015030101"])).map(String::as_str),
+            Some("2015030101")
+        );
+        assert_eq!(latest_version(&v(&["b", "a"])).map(String::as_str), Some("b"));
+        assert_eq!(latest_version(&[]), None);
+    }
+
+    #[test]
+    fn finalized_records_make_one_bundle_per_version_and_drafts_stay_home() {
+        let records = [
+            record("uuid:1", "1", Status::Finalized),
+            record("uuid:2", "1", Status::Draft),
+            record("uuid:3", "2", Status::Finalized),
+            record("uuid:4", "1", Status::Finalized),
+        ];
+        let files = bundles(&records, "web-1", "2015-02-03T17:45:12.000+05:00");
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].name, "fast-1-web-1-2015-02-03T17-45.jsonl");
+        assert_eq!(files[0].instance_ids, ["uuid:1", "uuid:4"]);
+        // What the analyst's tools read back: a header, then one record a line.
+        let bundle = read_bundle(&files[0].text).expect("a bundle");
+        assert_eq!(bundle.header.instrument_version, "1");
+        assert_eq!(bundle.records.len(), 2);
+        assert!(bundle.bad_lines.is_empty());
+        assert_eq!(files[1].instance_ids, ["uuid:3"]);
+    }
+}

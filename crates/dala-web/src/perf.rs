@@ -1,0 +1,39 @@
+//! Marks the benchmarks and browser tests read from the page: when an interview became
+//! interactive, and when each autosave transaction completed (performance.now(), in ms).
+
+use wasm_bindgen::JsValue;
+
+fn set(name: &str, value: &JsValue) {
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &JsValue::from_str(name), value);
+    }
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+pub fn interview_ready() {
+    set("__dalaInterviewReady", &JsValue::from_f64(now()));
+}
+
+pub fn saved() {
+    let Some(window) = web_sys::window() else { return };
+    let key = JsValue::from_str("__dalaSaved");
+    let list = js_sys::Reflect::get(&window, &key)
+        .ok()
+        .filter(|v| v.is_object())
+        .unwrap_or_else(|| {
+            let list = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&window, &key, &list);
+            list.into()
+        });
+    let list: js_sys::Array = list.into();
+    // Bounded: only the latest saves matter to a reader.
+    if list.length() >= 1000 {
+        list.shift();
+    }
+    list.push(&JsValue::from_f64(now()));
+}

@@ -1,0 +1,94 @@
+//! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
+//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Interview(String),
+    Records(String),
+}
+
+impl Route {
+    pub fn parse(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let (screen, rest) = path.split_once('/').unwrap_or((path, ""));
+        let arg = decode(rest);
+        match screen {
+            "interview" if !arg.is_empty() => Route::Interview(arg),
+            "records" if !arg.is_empty() => Route::Records(arg),
+            _ => Route::Home,
+        }
+    }
+
+    pub fn hash(&self) -> String {
+        match self {
+            Route::Home => "#/".into(),
+            Route::Interview(id) => format!("#/interview/{}", encode(id)),
+            Route::Records(form) => format!("#/records/{}", encode(form)),
+        }
+    }
+}
+
+/// Percent-encodes what is not unreserved in a URL (instance ids hold `:`).
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_round_trip_through_the_fragment() {
+        for route in [
+            Route::Home,
+            Route::Interview("uuid:5b3c-11 é".into()),
+            Route::Records("police_gender_representation".into()),
+        ] {
+            assert_eq!(Route::parse(&route.hash()), route);
+        }
+        assert_eq!(
+            Route::Interview("uuid:ab".into()).hash(),
+            "#/interview/uuid%3Aab"
+        );
+    }
+
+    #[test]
+    fn anything_else_is_home() {
+        for hash in ["", "#", "#/", "#/interview/", "#/nowhere/x", "#/interview/%zz"] {
+            let route = Route::parse(hash);
+            assert!(
+                route == Route::Home || hash.ends_with("%zz"),
+                "{hash} -> {route:?}"
+            );
+        }
+        assert_eq!(Route::parse("#/interview/%zz"), Route::Interview("%zz".into()));
+    }
+}

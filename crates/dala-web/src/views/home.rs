@@ -1,0 +1,246 @@
+//! Home: the enumerator's name (once), the instruments on the device with their counts,
+//! importing an instrument, and the storage the browser gives the app.
+
+use crate::app::{AppState, SETTING_ENUMERATOR, state, store};
+use crate::browser;
+use crate::catalog::latest_version;
+use crate::host::BrowserHost;
+use crate::i18n::{Msg, count_drafts, count_finalized};
+use crate::route::Route;
+use dala_core::record::Status;
+use dala_core::{Engine, Form, Instrument, Store, Text};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+#[derive(Clone, Debug, PartialEq)]
+struct Summary {
+    form_id: String,
+    version: String,
+    title: Text,
+    default_language: Option<String>,
+    drafts: u32,
+    finalized: u32,
+}
+
+async fn summaries() -> Result<Vec<Summary>, String> {
+    let store = store().ok_or("no database")?;
+    let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
+    let mut forms: Vec<(String, Vec<String>)> = Vec::new();
+    for (form, version) in keys {
+        match forms.iter_mut().find(|(f, _)| *f == form) {
+            Some((_, versions)) => versions.push(version),
+            None => forms.push((form, vec![version])),
+        }
+    }
+    let mut out = Vec::new();
+    for (form_id, versions) in forms {
+        let Some(version) = latest_version(&versions).cloned() else { continue };
+        let Some(instrument) = store
+            .get_instrument(&form_id, &version)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            continue;
+        };
+        out.push(Summary {
+            drafts: store.count(&form_id, Status::Draft).await.map_err(|e| e.to_string())?,
+            finalized: store
+                .count(&form_id, Status::Finalized)
+                .await
+                .map_err(|e| e.to_string())?,
+            title: instrument.settings.title.clone(),
+            default_language: instrument.settings.default_language.clone(),
+            form_id,
+            version,
+        });
+    }
+    Ok(out)
+}
+
+/// Starts an interview with the given instrument version: the empty draft is stored at once,
+/// so it is on the device before the first answer.
+pub async fn start_interview(state: AppState, form_id: String, version: String) {
+    let result: Result<String, String> = async {
+        let store = store().ok_or("no database")?;
+        let instrument = store
+            .get_instrument(&form_id, &version)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the instrument is not on this device")?;
+        let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
+        let host = BrowserHost { device_id: state.device_id.get_untracked() };
+        let mut engine = Engine::new(form, Box::new(host));
+        engine.enumerator = state.enumerator.get_untracked();
+        let record = engine.record(Status::Draft);
+        store.save_draft(&record, 0).await.map_err(|e| e.to_string())?;
+        Ok(record.instance_id)
+    }
+    .await;
+    match result {
+        Ok(id) => state.go(Route::Interview(id)),
+        Err(e) => state.fail(state.t(Msg::SaveFailed), e),
+    }
+}
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let state = state();
+    let list = RwSignal::new(None::<Vec<Summary>>);
+    let storage = RwSignal::new(None::<(f64, f64)>);
+    Effect::new(move |_| {
+        state.data_rev.get();
+        spawn_local(async move {
+            match summaries().await {
+                Ok(found) => list.set(Some(found)),
+                Err(e) => state.fail(state.t(Msg::LoadFailed), e),
+            }
+            storage.set(browser::estimate().await);
+        });
+    });
+
+    view! {
+        <main id="home" class="home" data-ready=move || list.get().is_some().to_string()>
+            <Setup/>
+            <h2>{move || state.t(Msg::Instruments)}</h2>
+            {move || {
+                let lang = state.lang.get();
+                match list.get() {
+                    None => view! { <p class="muted">"…"</p> }.into_any(),
+                    Some(found) if found.is_empty() => {
+                        view! { <p class="muted">{state.t(Msg::NoInstruments)}</p> }.into_any()
+                    }
+                    Some(found) => view! {
+                        <ul class="instruments">
+                            {found.into_iter().map(|s| {
+                                let title = s.title.get(lang.code(), s.default_language.as_deref())
+                                    .unwrap_or(&s.form_id).to_string();
+                                let (form, version) = (s.form_id.clone(), s.version.clone());
+                                let records = Route::Records(s.form_id.clone());
+                                let blocked = move || state.enumerator.get().trim().is_empty();
+                                view! {
+                                    <li class="instrument card" data-form=s.form_id.clone()>
+                                        <h3>{title}</h3>
+                                        <p class="muted">{format!("{} · v{}", s.form_id, s.version)}</p>
+                                        <p class="counts">
+                                            <span class="drafts">{count_drafts(lang, s.drafts as usize)}</span>
+                                            " · "
+                                            <span class="finalized">{count_finalized(lang, s.finalized as usize)}</span>
+                                        </p>
+                                        <div class="actions">
+                                            <button class="button primary start" disabled=blocked
+                                                on:click=move |_| {
+                                                    spawn_local(start_interview(state, form.clone(), version.clone()));
+                                                }>
+                                                {state.t(Msg::StartInterview)}
+                                            </button>
+                                            <a class="button records" href=records.hash()>
+                                                {format!("{} / {}", state.t(Msg::Drafts), state.t(Msg::Finalized))}
+                                            </a>
+                                        </div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }
+            }}
+            <Import/>
+            <section class="storage card">
+                <h3>{move || state.t(Msg::Storage)}</h3>
+                <p>
+                    {move || storage.get().map(|(used, quota)| {
+                        format!("{} / {}", browser::megabytes(used), browser::megabytes(quota))
+                    })}
+                    " · "
+                    {move || match state.persisted.get() {
+                        Some(true) => state.t(Msg::StoragePersistent),
+                        _ => state.t(Msg::StorageBestEffort),
+                    }}
+                </p>
+            </section>
+        </main>
+    }
+}
+
+/// The enumerator's name, asked for before the first interview; the device id beside it.
+#[component]
+fn Setup() -> impl IntoView {
+    let state = state();
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| draft.set(state.enumerator.get()));
+    let save = move || {
+        let name = draft.get_untracked().trim().to_string();
+        if name.is_empty() {
+            return;
+        }
+        state.enumerator.set(name.clone());
+        if let Some(store) = store() {
+            spawn_local(async move {
+                if let Err(e) = store.set_setting(SETTING_ENUMERATOR, &name).await {
+                    state.fail(state.t(Msg::SaveFailed), e);
+                }
+            });
+        }
+    };
+    view! {
+        <section class="setup card">
+            <Show when=move || state.enumerator.get().trim().is_empty()>
+                <p class="hint">{move || state.t(Msg::SetUpFirst)}</p>
+            </Show>
+            <form class="row" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label class="field">
+                    <span>{move || state.t(Msg::Enumerator)}</span>
+                    <input id="enumerator" type="text" autocomplete="name"
+                        prop:value=move || draft.get()
+                        on:input=move |ev| draft.set(event_target_value(&ev))/>
+                </label>
+                <button class="button" type="submit">{move || state.t(Msg::Save)}</button>
+            </form>
+            <p class="muted device">{move || format!("{}: {}", state.t(Msg::DeviceId), state.device_id.get())}</p>
+        </section>
+    }
+}
+
+/// Imports an instrument document (.json); it is validated before it is stored.
+#[component]
+fn Import() -> impl IntoView {
+    let state = state();
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        spawn_local(async move {
+            let result: Result<String, String> = async {
+                let text = browser::read_file(&file).await?;
+                let instrument = Instrument::from_json(&text).map_err(|e| e.to_string())?;
+                if let Err(problems) = Form::compile(&instrument) {
+                    let first = problems.first().map(|d| format!("{:?}: {}", d.code, d.message)).unwrap_or_default();
+                    return Err(format!("{} problem(s): {first}", problems.len()));
+                }
+                let store = store().ok_or("no database")?;
+                store.put_instrument(&instrument).await.map_err(|e| e.to_string())?;
+                Ok(instrument.settings.form_id)
+            }
+            .await;
+            match result {
+                Ok(form) => {
+                    state.notice.set(Some(format!("{}: {form}", state.t(Msg::Imported))));
+                    state.data_rev.update(|n| *n += 1);
+                }
+                Err(e) => state.fail(&file.name(), e),
+            }
+        });
+    };
+    view! {
+        <label class="import button">
+            {move || state.t(Msg::ImportInstrument)}
+            <input type="file" accept=".json,application/json" class="visually-hidden" on:change=on_change/>
+        </label>
+    }
+}

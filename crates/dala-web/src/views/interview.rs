@@ -1,0 +1,467 @@
+//! An interview: one page at a time, every answer saved at once, the page kept with the
+//! draft, and a closing screen that lists what blocks finalizing.
+
+use super::label::rich;
+use super::question::Question;
+use crate::app::{AppState, state, store};
+use crate::host::BrowserHost;
+use crate::i18n::Msg;
+use crate::route::Route;
+use crate::session::{Refresh, Session, languages};
+use dala_core::engine::NodeRef;
+use dala_core::record::Status;
+use dala_core::{Engine, Form, Store, StoreError};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::HashMap;
+
+/// What the interview's components share (arena handles, so it is Copy).
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub app: AppState,
+    pub session: StoredValue<Option<Session>, LocalStorage>,
+    /// One counter per question on screen, bumped when the engine says it changed.
+    pub revs: StoredValue<HashMap<NodeRef, RwSignal<u32>>>,
+    /// Bumped when the page or the list of pages changes.
+    pub page_rev: RwSignal<u32>,
+    pub form_lang: RwSignal<String>,
+    saving: StoredValue<bool>,
+    dirty: StoredValue<bool>,
+}
+
+impl Ctx {
+    pub fn rev(&self, node: &NodeRef) -> RwSignal<u32> {
+        if let Some(signal) = self.revs.with_value(|m| m.get(node).copied()) {
+            return signal;
+        }
+        let signal = RwSignal::new(0);
+        self.revs.update_value(|m| {
+            m.insert(node.clone(), signal);
+        });
+        signal
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
+        self.session.with_value(|s| s.as_ref().map(f))
+    }
+
+    fn apply(&self, refresh: Refresh) {
+        self.revs.with_value(|m| {
+            for node in &refresh.nodes {
+                if let Some(signal) = m.get(node) {
+                    signal.update(|n| *n += 1);
+                }
+            }
+        });
+        if refresh.pages_changed {
+            self.page_rev.update(|n| *n += 1);
+        }
+    }
+
+    /// Answers a question: the engine checks it, the screen updates what changed, and the
+    /// draft is saved. An answer the engine refuses comes back as its message.
+    pub fn answer(&self, node: &NodeRef, value: &str) -> Result<(), String> {
+        let result = self
+            .session
+            .try_update_value(|s| s.as_mut().map(|s| s.answer(node, value)))
+            .flatten();
+        match result {
+            Some(Ok(refresh)) => {
+                self.apply(refresh);
+                self.autosave();
+                Ok(())
+            }
+            Some(Err(dala_core::AnswerError::Invalid { reason, .. })) => Err(reason),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("no interview".into()),
+        }
+    }
+
+    pub fn edit_repeat(&self, f: impl FnOnce(&mut Session) -> Result<Refresh, dala_core::AnswerError>) {
+        let result = self.session.try_update_value(|s| s.as_mut().map(f)).flatten();
+        match result {
+            Some(Ok(refresh)) => {
+                self.apply(refresh);
+                self.page_rev.update(|n| *n += 1);
+                self.autosave();
+            }
+            Some(Err(e)) => self.app.fail(self.app.t(Msg::SaveFailed), e),
+            None => {}
+        }
+    }
+
+    pub fn go(&self, page: usize) {
+        self.session.update_value(|s| {
+            if let Some(s) = s {
+                s.go(page);
+            }
+        });
+        self.page_rev.update(|n| *n += 1);
+        self.autosave();
+        scroll_to_top();
+    }
+
+    /// Saves the draft and its page. Saves never overlap: an answer given while one is being
+    /// written is saved right after it, with everything answered by then.
+    pub fn autosave(&self) {
+        if self.with(|s| s.read_only()).unwrap_or(true) {
+            return;
+        }
+        if self.saving.get_value() {
+            self.dirty.set_value(true);
+            return;
+        }
+        self.saving.set_value(true);
+        let ctx = *self;
+        spawn_local(async move {
+            loop {
+                ctx.dirty.set_value(false);
+                let Some((record, page)) = ctx.with(|s| (s.draft(), s.page())) else { break };
+                let Some(store) = store() else { break };
+                match store.save_draft(&record, page).await {
+                    Ok(()) => {}
+                    // The answers stay on screen and in memory; the next answer saves again.
+                    Err(StoreError::Full(_)) => {
+                        ctx.app.notice.set(Some(ctx.app.t(Msg::StorageFull).to_string()))
+                    }
+                    Err(e) => ctx.app.fail(ctx.app.t(Msg::SaveFailed), e),
+                }
+                crate::perf::saved();
+                if !ctx.dirty.get_value() {
+                    break;
+                }
+            }
+            ctx.saving.set_value(false);
+        });
+    }
+}
+
+fn scroll_to_top() {
+    if let Some(w) = web_sys::window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
+async fn open(state: AppState, instance_id: &str) -> Result<Session, String> {
+    let store = store().ok_or("no database")?;
+    let record = store
+        .get_record(instance_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("this record is not on the device")?;
+    let s = &record.submission;
+    // A draft keeps the version it was started with, whatever has been published since.
+    let instrument = store
+        .get_instrument(&s.instrument_id, &s.instrument_version)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{} version {} is not on the device", s.instrument_id, s.instrument_version))?;
+    let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
+    let host = BrowserHost { device_id: state.device_id.get_untracked() };
+    let engine = Engine::resume(form, Box::new(host), s);
+    Ok(Session::new(engine, record.page, s.status == Status::Finalized))
+}
+
+#[component]
+pub fn Interview(instance_id: String) -> impl IntoView {
+    let app = state();
+    let ctx = Ctx {
+        app,
+        session: StoredValue::new_local(None),
+        revs: StoredValue::new(HashMap::new()),
+        page_rev: RwSignal::new(0),
+        form_lang: RwSignal::new(String::new()),
+        saving: StoredValue::new(false),
+        dirty: StoredValue::new(false),
+    };
+    let loaded = RwSignal::new(false);
+    let show_pages = RwSignal::new(false);
+    let languages_list = RwSignal::new(Vec::<String>::new());
+    let id = instance_id.clone();
+    spawn_local(async move {
+        match open(app, &id).await {
+            Ok(session) => {
+                let langs = languages(&session.engine().form().instrument);
+                // The form opens in the interface language when the instrument has it.
+                let ui = app.lang.get_untracked().code().to_string();
+                let lang = if langs.contains(&ui) { ui } else { langs.first().cloned().unwrap_or_default() };
+                ctx.form_lang.set(lang);
+                languages_list.set(langs);
+                ctx.session.set_value(Some(session));
+                loaded.set(true);
+                crate::perf::interview_ready();
+            }
+            Err(e) => app.fail(app.t(Msg::LoadFailed), e),
+        }
+    });
+
+    let title = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| {
+            let settings = &s.engine().form().instrument.settings;
+            settings
+                .title
+                .get(&lang, settings.default_language.as_deref())
+                .unwrap_or(&settings.form_id)
+                .to_string()
+        })
+    };
+    let progress = move || {
+        ctx.page_rev.get();
+        ctx.with(|s| s.progress()).unwrap_or((0, 0))
+    };
+
+    let jump_list = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        let (current, titles) = ctx
+            .with(|s| {
+                (
+                    s.page(),
+                    (0..s.pages().len()).map(|i| s.page_title(i, &lang)).collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default();
+        view! {
+            <nav class="jump card" aria-label=app.t(Msg::Pages)>
+                <ol>
+                    {titles.into_iter().enumerate().map(|(i, t)| view! {
+                        <li>
+                            <button class=if i == current { "link current" } else { "link" }
+                                on:click=move |_| { ctx.go(i); show_pages.set(false); }>
+                                {t}
+                            </button>
+                        </li>
+                    }).collect_view()}
+                    <li>
+                        <button class="link" on:click=move |_| { ctx.go(usize::MAX); show_pages.set(false); }>
+                            {app.t(Msg::Finalize)}
+                        </button>
+                    </li>
+                </ol>
+            </nav>
+        }
+    };
+
+    view! {
+        <main id="interview" class="interview"
+            data-ready=move || loaded.get().to_string()
+            data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
+            <Show when=move || loaded.get()>
+                <div class="interview-head">
+                    <a class="button" href="#/">{move || format!("← {}", app.t(Msg::Home))}</a>
+                    <h2 class="form-title">{title}</h2>
+                    <label class="form-lang">
+                        <span class="visually-hidden">{move || app.t(Msg::FormLanguage)}</span>
+                        <select on:change=move |ev| ctx.form_lang.set(event_target_value(&ev))>
+                            {move || languages_list.get().into_iter().map(|l| {
+                                let selected = l == ctx.form_lang.get_untracked();
+                                view! { <option value=l.clone() selected=selected>{l.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button class="button pages-toggle" aria-expanded=move || show_pages.get().to_string()
+                        on:click=move |_| show_pages.update(|v| *v = !*v)>
+                        {move || app.t(Msg::Pages)}
+                    </button>
+                </div>
+                <div class="progress">
+                    <progress max=move || progress().1 value=move || progress().0></progress>
+                    <span class="muted">{move || {
+                        let (at, of) = progress();
+                        format!("{} {at} {} {of}", app.t(Msg::Page), app.t(Msg::Of))
+                    }}</span>
+                </div>
+                <Show when=move || show_pages.get()>{jump_list}</Show>
+                <PageView ctx=ctx/>
+                <div class="nav">
+                    <button class="button prev" disabled={move || progress().0 <= 1}
+                        on:click=move |_| {
+                            ctx.session.update_value(|s| { if let Some(s) = s { s.previous(); } });
+                            ctx.page_rev.update(|n| *n += 1);
+                            ctx.autosave();
+                            scroll_to_top();
+                        }>
+                        {move || format!("← {}", app.t(Msg::Previous))}
+                    </button>
+                    <Show when=move || { let (at, of) = progress(); at < of }>
+                        <button class="button primary next"
+                            on:click=move |_| {
+                                ctx.session.update_value(|s| { if let Some(s) = s { s.next(); } });
+                                ctx.page_rev.update(|n| *n += 1);
+                                ctx.autosave();
+                                scroll_to_top();
+                            }>
+                            {move || format!("{} →", app.t(Msg::Next))}
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+        </main>
+    }
+}
+
+/// The page on screen: its questions (kept by node, so a question that stays keeps its input
+/// and focus when others appear or go), a repeat's closing page, or the closing screen.
+#[component]
+fn PageView(ctx: Ctx) -> impl IntoView {
+    let app = ctx.app;
+    let nodes = move || {
+        ctx.page_rev.get();
+        ctx.with(|s| s.current().map(|p| p.nodes.clone()).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let heading = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| {
+            s.current()
+                .and_then(|p| p.group.clone())
+                .map(|g| s.engine().label(&g, &lang))
+        })
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(|t| view! { <h3 class="group-label">{rich(&t)}</h3> })
+    };
+    let read_only_note = move || {
+        ctx.with(|s| s.read_only())
+            .unwrap_or(false)
+            .then(|| view! { <p class="banner read-only">{app.t(Msg::ReadOnlyRecord)}</p> })
+    };
+    view! {
+        <section class="page">
+            {read_only_note}
+            {heading}
+            <For each=nodes key=|n| n.clone() let:node>
+                <Question node=node ctx=ctx/>
+            </For>
+            {move || {
+                ctx.page_rev.get();
+                let repeat = ctx.with(|s| s.current().and_then(|p| p.repeat.clone())).flatten();
+                repeat.map(|r| view! { <RepeatEnd repeat=r ctx=ctx/> })
+            }}
+            {move || {
+                ctx.page_rev.get();
+                ctx.with(|s| s.at_end()).unwrap_or(false).then(|| view! { <Closing ctx=ctx/> })
+            }}
+        </section>
+    }
+}
+
+/// The page after a repeat's instances: the instances with a remove button each, and add.
+#[component]
+fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
+    let app = ctx.app;
+    let lang = ctx.form_lang.get_untracked();
+    let (label, instances) = ctx
+        .with(|s| {
+            let form = s.engine().form();
+            let item = &form.item(repeat.item).item;
+            let label = item
+                .label
+                .get(&lang, form.default_language())
+                .unwrap_or(&item.name)
+                .to_string();
+            (label, s.engine().instances(repeat.item, &repeat.path))
+        })
+        .unwrap_or_default();
+    let read_only = ctx.with(|s| s.read_only()).unwrap_or(true);
+    let add = repeat.clone();
+    view! {
+        <div class="repeat-end card" data-repeat=ctx.with(|s| s.engine().name(&repeat).to_string())>
+            <h3>{rich(&label)}</h3>
+            <ol class="instances">
+                {instances.into_iter().enumerate().map(|(i, instance)| view! {
+                    <li>
+                        <span>{format!("{label} {}", i + 1)}</span>
+                        <button class="button danger remove-instance" disabled=read_only
+                            on:click=move |_| {
+                                let instance = instance.clone();
+                                ctx.edit_repeat(move |s| s.remove_instance(&instance));
+                            }>
+                            {app.t(Msg::RemoveInstance)}
+                        </button>
+                    </li>
+                }).collect_view()}
+            </ol>
+            <button class="button primary add-instance" disabled=read_only
+                on:click=move |_| {
+                    let add = add.clone();
+                    ctx.edit_repeat(move |s| s.add_instance(&add));
+                }>
+                {format!("+ {}", app.t(Msg::AddInstance))}
+            </button>
+        </div>
+    }
+}
+
+/// The closing screen: what blocks finalizing, each a link to its page; or the button.
+#[component]
+fn Closing(ctx: Ctx) -> impl IntoView {
+    let app = ctx.app;
+    let problems = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| {
+            s.problems(&lang)
+                .into_iter()
+                .map(|p| {
+                    let label = s.engine().label(&p.node, &lang);
+                    (p.page, s.engine().name(&p.node).to_string(), label, p.message)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let finalize = move |_| {
+        let lang = ctx.form_lang.get_untracked();
+        let result = ctx.session.try_update_value(|s| s.as_mut().map(|s| s.finalize(&lang))).flatten();
+        let Some(Ok(record)) = result else {
+            ctx.page_rev.update(|n| *n += 1);
+            return;
+        };
+        spawn_local(async move {
+            let Some(store) = store() else { return };
+            match store.put_submission(&record).await {
+                Ok(()) => {
+                    app.notice.set(Some(format!("{}: {}", app.t(Msg::Finalized), record.instance_id)));
+                    app.data_rev.update(|n| *n += 1);
+                    app.go(Route::Records(record.instrument_id.clone()));
+                }
+                Err(StoreError::Full(_)) => app.notice.set(Some(app.t(Msg::StorageFull).to_string())),
+                Err(e) => app.fail(app.t(Msg::SaveFailed), e),
+            }
+        });
+    };
+    view! {
+        <div class="closing card">
+            {move || {
+                if ctx.with(|s| s.read_only()).unwrap_or(false) {
+                    return view! { <p>{app.t(Msg::ReadOnlyRecord)}</p> }.into_any();
+                }
+                let list = problems();
+                if list.is_empty() {
+                    view! {
+                        <p class="ready">{app.t(Msg::FinalizeReady)}</p>
+                        <button class="button primary finalize" on:click=finalize>{app.t(Msg::Finalize)}</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p>{app.t(Msg::FinalizeBlocked)}</p>
+                        <ul class="problems">
+                            {list.into_iter().map(|(page, name, label, message)| view! {
+                                <li data-name=name>
+                                    <button class="link" on:click=move |_| ctx.go(page)>
+                                        {rich(&label)}
+                                    </button>
+                                    <span class="error">{message}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,26 @@
+//! Label and hint text with XLSForm's markdown, built as DOM nodes (text nodes for text), so
+//! nothing in an instrument is ever parsed as HTML.
+
+use crate::markdown::{Inline, parse};
+use leptos::prelude::*;
+
+pub fn rich(text: &str) -> AnyView {
+    nodes(parse(text))
+}
+
+fn nodes(list: Vec<Inline>) -> AnyView {
+    list.into_iter().map(node).collect_view().into_any()
+}
+
+fn node(inline: Inline) -> AnyView {
+    match inline {
+        Inline::Text(text) => text.into_any(),
+        Inline::Strong(children) => view! { <strong>{nodes(children)}</strong> }.into_any(),
+        Inline::Emphasis(children) => view! { <em>{nodes(children)}</em> }.into_any(),
+        Inline::Link { href, children } => view! {
+            <a href=href target="_blank" rel="noopener noreferrer">{nodes(children)}</a>
+        }
+        .into_any(),
+        Inline::LineBreak => view! { <br/> }.into_any(),
+    }
+}

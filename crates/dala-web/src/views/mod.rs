@@ -1,0 +1,8 @@
+//! The screens. Components stay thin: what they decide is in plain modules (session, widget,
+//! catalog, markdown), and what they store goes through `storage`.
+
+pub mod home;
+pub mod interview;
+pub mod label;
+pub mod question;
+pub mod records;

@@ -1,0 +1,298 @@
+//! One question with its control (see `widget` for which), label, hint, required mark and
+//! message. Its parts re-render when the engine reports a change of this node.
+
+use super::interview::Ctx;
+use super::label::rich;
+use crate::browser;
+use crate::i18n::{Msg, answer_problem};
+use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
+use dala_core::engine::NodeRef;
+use leptos::prelude::*;
+
+/// A stable DOM id for a node: its name and instance path.
+fn dom_id(name: &str, node: &NodeRef) -> String {
+    let mut id = format!("q-{name}");
+    for p in &node.path {
+        id.push_str(&format!("-{p}"));
+    }
+    id
+}
+
+#[component]
+pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
+    let app = ctx.app;
+    let rev = ctx.rev(&node);
+    let Some((item, list_len)) = ctx.with(|s| {
+        let form = s.engine().form();
+        (form.item(node.item).item.clone(), form.list(node.item).len())
+    }) else {
+        return ().into_any();
+    };
+    let widget = widget_for(&item, list_len);
+    let name = item.name.clone();
+    let id = dom_id(&name, &node);
+    // An answer the engine refused (e.g. letters in a number): shown, not stored.
+    let refused = RwSignal::new(None::<String>);
+    let node = StoredValue::new(node);
+
+    let value = move || {
+        rev.get();
+        ctx.with(|s| s.engine().value(&node.get_value()).to_string()).unwrap_or_default()
+    };
+    let read_only = move || {
+        rev.get();
+        ctx.with(|s| s.read_only() || s.engine().read_only(&node.get_value())).unwrap_or(true)
+    };
+    let set = move |v: String| match ctx.answer(&node.get_value(), &v) {
+        Ok(()) => refused.set(None),
+        Err(reason) => refused.set(Some(answer_problem(app.lang.get_untracked(), &reason))),
+    };
+    let label = move || {
+        rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| s.engine().label(&node.get_value(), &lang)).unwrap_or_default()
+    };
+    let hint = move || {
+        rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| s.engine().hint(&node.get_value(), &lang)).unwrap_or_default()
+    };
+    let required = move || {
+        rev.get();
+        ctx.with(|s| s.engine().required(&node.get_value())).unwrap_or(false)
+    };
+    let message = move || {
+        rev.get();
+        let lang = ctx.form_lang.get();
+        refused.get().or_else(|| {
+            ctx.with(|s| {
+                let e = s.engine();
+                let n = node.get_value();
+                e.constraint_violated(&n).then(|| e.constraint_message(&n, &lang))
+            })
+            .flatten()
+        })
+    };
+    // (code, label) of the choices as they stand (a choice_filter can change them).
+    let choices = move || {
+        rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| {
+            let form = s.engine().form();
+            s.engine()
+                .choices(&node.get_value())
+                .into_iter()
+                .map(|c| {
+                    let label = c
+                        .label
+                        .get(&lang, form.default_language())
+                        .unwrap_or(&c.name)
+                        .to_string();
+                    (c.name.clone(), label)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+
+    let control = match widget {
+        Widget::Note | Widget::None => ().into_any(),
+        Widget::Text { multiline: true } => view! {
+            <textarea id=id.clone() rows="4" prop:value=value disabled=read_only
+                on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        Widget::Text { multiline: false } => view! {
+            <input id=id.clone() type="text" prop:value=value disabled=read_only
+                on:input=move |ev| set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Widget::Number { decimal } => view! {
+            <input id=id.clone() type="text" inputmode=if decimal { "decimal" } else { "numeric" }
+                pattern=if decimal { "-?[0-9]*[.,]?[0-9]*" } else { "-?[0-9]*" }
+                prop:value=value disabled=read_only
+                on:input=move |ev| set(event_target_value(&ev).replace(',', "."))/>
+        }
+        .into_any(),
+        Widget::Date => view! {
+            <input id=id.clone() type="date" prop:value=value disabled=read_only
+                on:change=move |ev| set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Widget::Time => view! {
+            <input id=id.clone() type="time" prop:value=value disabled=read_only
+                on:change=move |ev| set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Widget::DateTime => {
+            let (date, time) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+            Effect::new(move |_| {
+                let v = value();
+                let (d, t) = v.split_once('T').unwrap_or((&v, ""));
+                date.set(d.to_string());
+                time.set(t.chars().take(5).collect());
+            });
+            view! {
+                <span class="row">
+                    <input id=id.clone() type="date" prop:value=move || date.get() disabled=read_only
+                        on:change=move |ev| { date.set(event_target_value(&ev)); set(join_date_time(&date.get_untracked(), &time.get_untracked())); }/>
+                    <input type="time" prop:value=move || time.get() disabled=read_only
+                        on:change=move |ev| { time.set(event_target_value(&ev)); set(join_date_time(&date.get_untracked(), &time.get_untracked())); }/>
+                </span>
+            }
+            .into_any()
+        }
+        Widget::Range { start, end, step } => view! {
+            <span class="row">
+                <input id=id.clone() type="range" min=start max=end step=step
+                    prop:value=move || { let v = value(); if v.is_empty() { start.to_string() } else { v } }
+                    disabled=read_only
+                    on:change=move |ev| set(event_target_value(&ev))/>
+                <output>{value}</output>
+            </span>
+        }
+        .into_any(),
+        Widget::Acknowledge => view! {
+            <label class="choice">
+                <input id=id.clone() type="checkbox" prop:checked=move || value() == "OK" disabled=read_only
+                    on:change=move |ev| set(if event_target_checked(&ev) { "OK".into() } else { String::new() })/>
+                <span>{move || app.t(Msg::Acknowledge)}</span>
+            </label>
+        }
+        .into_any(),
+        Widget::Geopoint => {
+            let locating = RwSignal::new(false);
+            view! {
+                <span class="row">
+                    <button class="button locate" disabled=move || read_only() || locating.get()
+                        on:click=move |_| {
+                            locating.set(true);
+                            browser::locate(move |result| {
+                                locating.set(false);
+                                match result {
+                                    Ok(point) => set(point),
+                                    Err(e) => refused.set(Some(format!("{}: {e}", app.t(Msg::LocationFailed)))),
+                                }
+                            });
+                        }>
+                        {move || app.t(Msg::GetLocation)}
+                    </button>
+                    <output id=id.clone()>{value}</output>
+                </span>
+            }
+            .into_any()
+        }
+        Widget::SelectOne { searchable } => {
+            let query = RwSignal::new(String::new());
+            let group = id.clone();
+            view! {
+                <div class="choices" role="radiogroup" id=id.clone()>
+                    {searchable.then(|| view! {
+                        <input type="search" class="search" placeholder=move || app.t(Msg::Search)
+                            prop:value=move || query.get()
+                            on:input=move |ev| query.set(event_target_value(&ev))/>
+                    })}
+                    {move || {
+                        let current = value();
+                        let q = query.get();
+                        let group = group.clone();
+                        choices().into_iter()
+                            .filter(|(code, label)| !searchable || q.is_empty() || *code == current || matches_search(label, &q))
+                            .map(|(code, label)| {
+                                let checked = code == current;
+                                let pick = code.clone();
+                                view! {
+                                    <label class="choice" class:checked=checked>
+                                        <input type="radio" name=group.clone() value=code checked=checked
+                                            disabled=read_only
+                                            on:change=move |_| set(pick.clone())/>
+                                        <span>{rich(&label)}</span>
+                                    </label>
+                                }
+                            }).collect_view()
+                    }}
+                    <Show when=move || !value().is_empty() && !read_only()>
+                        <button class="link clear" on:click=move |_| set(String::new())>
+                            {move || app.t(Msg::Clear)}
+                        </button>
+                    </Show>
+                </div>
+            }
+            .into_any()
+        }
+        Widget::SelectMultiple => view! {
+            <div class="choices" id=id.clone()>
+                {move || {
+                    let current = value();
+                    let selected: Vec<&str> = current.split_whitespace().collect();
+                    choices().into_iter().map(|(code, label)| {
+                        let checked = selected.contains(&code.as_str());
+                        let pick = code.clone();
+                        view! {
+                            <label class="choice" class:checked=checked>
+                                <input type="checkbox" value=code checked=checked disabled=read_only
+                                    on:change=move |_| set(toggle(&value(), &pick))/>
+                                <span>{rich(&label)}</span>
+                            </label>
+                        }
+                    }).collect_view()
+                }}
+            </div>
+        }
+        .into_any(),
+        Widget::Rank => view! {
+            <ol class="rank" id=id.clone()>
+                {move || {
+                    let all = choices();
+                    let current = value();
+                    let codes: Vec<String> = if current.is_empty() {
+                        all.iter().map(|(c, _)| c.clone()).collect()
+                    } else {
+                        current.split_whitespace().map(str::to_string).collect()
+                    };
+                    let count = codes.len();
+                    codes.iter().enumerate().map(|(i, code)| {
+                        let label = all.iter().find(|(c, _)| c == code).map(|(_, l)| l.clone()).unwrap_or_else(|| code.clone());
+                        let all_codes: Vec<String> = all.iter().map(|(c, _)| c.clone()).collect();
+                        let all_down = all_codes.clone();
+                        view! {
+                            <li class="rank-item">
+                                <span>{rich(&label)}</span>
+                                <button class="button" aria-label=move || app.t(Msg::MoveUp) disabled={move || i == 0 || read_only()}
+                                    on:click=move |_| {
+                                        let refs: Vec<&str> = all_codes.iter().map(String::as_str).collect();
+                                        set(rank_move(&value(), &refs, i, i.saturating_sub(1)));
+                                    }>"↑"</button>
+                                <button class="button" aria-label=move || app.t(Msg::MoveDown) disabled={move || i + 1 >= count || read_only()}
+                                    on:click=move |_| {
+                                        let refs: Vec<&str> = all_down.iter().map(String::as_str).collect();
+                                        set(rank_move(&value(), &refs, i, i + 1));
+                                    }>"↓"</button>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ol>
+        }
+        .into_any(),
+    };
+
+    view! {
+        <div class="question" data-name=name.clone() data-type=item.item_type.as_str()
+            class:invalid=move || message().is_some()>
+            <label class="question-label" for=id.clone()>
+                {move || rich(&label())}
+                <Show when=required>
+                    <span class="required" title=move || app.t(Msg::Required)>" *"</span>
+                </Show>
+            </label>
+            {move || {
+                let h = hint();
+                (!h.is_empty()).then(|| view! { <p class="hint">{rich(&h)}</p> })
+            }}
+            {control}
+            {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,9 @@
+// Starts the app. Errors and Content-Security-Policy violations are collected so the browser
+// tests can assert there were none. The build rewrites the two file names to hashed ones.
+window.__dalaErrors = [];
+window.addEventListener('error', (e) => window.__dalaErrors.push(String(e.message)));
+window.addEventListener('unhandledrejection', (e) => window.__dalaErrors.push(String(e.reason)));
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__dalaErrors.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
+import init from './dala_web.js';
+init({ module_or_path: './dala_web_bg.wasm' });

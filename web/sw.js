@@ -1,0 +1,32 @@
+// Dala's service worker: the app works offline once it has been opened. The build fills in
+// VERSION (a hash of every file) and ASSETS (every file of dist/).
+const VERSION = '__VERSION__';
+const ASSETS = __ASSETS__;
+const CACHE = 'dala-' + VERSION;
+
+self.addEventListener('install', (event) => {
+  // A new version downloads in the background and then waits: it is applied only when the
+  // enumerator accepts it (the page posts 'skip-waiting'), never in the middle of an interview.
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k.startsWith('dala-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') self.skipWaiting();
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  // Pages are the app shell (routes live in the fragment); everything else by its URL.
+  const lookup = request.mode === 'navigate' ? caches.match('index.html', { cacheName: CACHE })
+                                             : caches.match(request, { cacheName: CACHE });
+  event.respondWith(lookup.then((cached) => cached || fetch(request)));
+});
