@@ -89,6 +89,8 @@ pub enum Msg {
     MoveUp,
     MoveDown,
     LoadFailed,
+    RequiresAnswer,
+    NotAllowed,
 }
 
 impl Msg {
@@ -198,6 +200,11 @@ impl Msg {
             MoveUp => ("Move up", "Выше"),
             MoveDown => ("Move down", "Ниже"),
             LoadFailed => ("Could not load", "Не удалось загрузить"),
+            RequiresAnswer => (
+                "This question requires an answer.",
+                "На этот вопрос нужно ответить.",
+            ),
+            NotAllowed => ("This answer is not allowed.", "Такой ответ недопустим."),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! One interview as the app runs it: the engine, the pages as they stand and the page on
 //! screen. Plain Rust, tested natively; the view applies what [`Refresh`] says changed.
 
-use dala_core::engine::{AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, What};
+use dala_core::engine::{AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What};
 use dala_core::instrument::Instrument;
 use dala_core::record::{Status, Submission};
 
@@ -217,6 +217,18 @@ impl Session {
         self.engine.record(Status::Draft)
     }
 
+    /// The designer's own message for a problem in `language` (or the form's default
+    /// language), or None when there is none and the interface's generic words apply.
+    pub fn designer_message(&self, node: &NodeRef, kind: ProblemKind, language: &str) -> Option<String> {
+        let form = self.engine.form();
+        let item = &form.item(node.item).item;
+        let text = match kind {
+            ProblemKind::Required => &item.required_message,
+            ProblemKind::Constraint => &item.constraint_message,
+        };
+        text.get(language, form.default_language()).map(str::to_string)
+    }
+
     pub fn problems(&self, language: &str) -> Vec<Problem> {
         self.engine.problems(language)
     }
@@ -313,6 +325,18 @@ mod tests {
         assert_eq!(record.status, Status::Finalized);
         let node = s.engine().node("wave", &[]).expect("wave");
         assert!(s.answer(&node, "2015_spring").is_err());
+    }
+
+    #[test]
+    fn designer_messages_in_the_form_language_or_none() {
+        let mut s = police();
+        answer(&mut s, "consent", "yes");
+        let years = s.engine().node("years_service", &[]).expect("years");
+        assert_eq!(
+            s.designer_message(&years, ProblemKind::Constraint, "ru").as_deref(),
+            Some("Стаж службы от 0 до 45 лет")
+        );
+        assert_eq!(s.designer_message(&years, ProblemKind::Required, "ru"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::{Refresh, Session, languages};
-use dala_core::engine::NodeRef;
+use dala_core::engine::{NodeRef, ProblemKind};
 use dala_core::record::Status;
 use dala_core::{Engine, Form, Store, StoreError};
 use leptos::prelude::*;
@@ -20,23 +20,27 @@ use std::collections::HashMap;
 pub struct Ctx {
     pub app: AppState,
     pub session: StoredValue<Option<Session>, LocalStorage>,
-    /// One counter per question on screen, bumped when the engine says it changed.
-    pub revs: StoredValue<HashMap<NodeRef, RwSignal<u32>>>,
+    /// One counter per question shown so far, bumped when the engine says it changed.
+    /// Reference-counted, not owned by the question's component: a question that leaves the
+    /// screen and comes back finds its counter alive.
+    pub revs: StoredValue<HashMap<NodeRef, ArcRwSignal<u32>>>,
     /// Bumped when the page or the list of pages changes.
     pub page_rev: RwSignal<u32>,
     pub form_lang: RwSignal<String>,
     saving: StoredValue<bool>,
     dirty: StoredValue<bool>,
+    /// Shown as `data-saving` on the screen, so tests know when every answer is stored.
+    busy: RwSignal<bool>,
 }
 
 impl Ctx {
-    pub fn rev(&self, node: &NodeRef) -> RwSignal<u32> {
-        if let Some(signal) = self.revs.with_value(|m| m.get(node).copied()) {
+    pub fn rev(&self, node: &NodeRef) -> ArcRwSignal<u32> {
+        if let Some(signal) = self.revs.with_value(|m| m.get(node).cloned()) {
             return signal;
         }
-        let signal = RwSignal::new(0);
+        let signal = ArcRwSignal::new(0);
         self.revs.update_value(|m| {
-            m.insert(node.clone(), signal);
+            m.insert(node.clone(), signal.clone());
         });
         signal
     }
@@ -112,6 +116,7 @@ impl Ctx {
             return;
         }
         self.saving.set_value(true);
+        self.busy.set(true);
         let ctx = *self;
         spawn_local(async move {
             loop {
@@ -132,6 +137,7 @@ impl Ctx {
                 }
             }
             ctx.saving.set_value(false);
+            ctx.busy.set(false);
         });
     }
 }
@@ -173,6 +179,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         form_lang: RwSignal::new(String::new()),
         saving: StoredValue::new(false),
         dirty: StoredValue::new(false),
+        busy: RwSignal::new(false),
     };
     let loaded = RwSignal::new(false);
     let show_pages = RwSignal::new(false);
@@ -188,6 +195,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                 ctx.form_lang.set(lang);
                 languages_list.set(langs);
                 ctx.session.set_value(Some(session));
+                ctx.page_rev.update(|n| *n += 1);
                 loaded.set(true);
                 crate::perf::interview_ready();
             }
@@ -247,6 +255,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
     view! {
         <main id="interview" class="interview"
             data-ready=move || loaded.get().to_string()
+            data-saving=move || ctx.busy.get().to_string()
             data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
             <Show when=move || loaded.get()>
                 <div class="interview-head">
@@ -408,7 +417,14 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                 .into_iter()
                 .map(|p| {
                     let label = s.engine().label(&p.node, &lang);
-                    (p.page, s.engine().name(&p.node).to_string(), label, p.message)
+                    let message = s.designer_message(&p.node, p.kind, &lang).unwrap_or_else(|| {
+                        let generic = match p.kind {
+                            ProblemKind::Required => Msg::RequiresAnswer,
+                            ProblemKind::Constraint => Msg::NotAllowed,
+                        };
+                        app.t(generic).to_string()
+                    });
+                    (p.page, s.engine().name(&p.node).to_string(), label, message)
                 })
                 .collect::<Vec<_>>()
         })

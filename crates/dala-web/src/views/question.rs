@@ -6,7 +6,7 @@ use super::label::rich;
 use crate::browser;
 use crate::i18n::{Msg, answer_problem};
 use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
-use dala_core::engine::NodeRef;
+use dala_core::engine::{NodeRef, ProblemKind};
 use leptos::prelude::*;
 
 /// A stable DOM id for a node: its name and instance path.
@@ -21,7 +21,9 @@ fn dom_id(name: &str, node: &NodeRef) -> String {
 #[component]
 pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
-    let rev = ctx.rev(&node);
+    // A Copy handle for the closures below, tied to this component; the counter itself lives
+    // in the interview's map.
+    let rev = RwSignal::from(ctx.rev(&node));
     let Some((item, list_len)) = ctx.with(|s| {
         let form = s.engine().form();
         (form.item(node.item).item.clone(), form.list(node.item).len())
@@ -68,7 +70,10 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             ctx.with(|s| {
                 let e = s.engine();
                 let n = node.get_value();
-                e.constraint_violated(&n).then(|| e.constraint_message(&n, &lang))
+                e.constraint_violated(&n).then(|| {
+                    s.designer_message(&n, ProblemKind::Constraint, &lang)
+                        .unwrap_or_else(|| app.t(Msg::NotAllowed).to_string())
+                })
             })
             .flatten()
         })

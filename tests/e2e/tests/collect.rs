@@ -1,0 +1,378 @@
+//! The Collect app end to end in headless Chromium, as an enumerator uses it: the police
+//! survey in Russian, the FAST roster and its export, a reload mid-interview, working with the
+//! server gone, and a new version deployed while a draft is open.
+//! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST).
+
+use dala_e2e::collect::Collect;
+use dala_e2e::server::StaticServer;
+use dala_e2e::webdriver::Browser;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One browser at a time: two cores run one Chromium well, not five.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
+fn dist() -> PathBuf {
+    match std::env::var_os("DALA_DIST") {
+        Some(dir) => PathBuf::from(dir),
+        None => panic!("DALA_DIST is not set: run the browser tests with `cargo xtask test`"),
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/e2e")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    // Chromium wants a plain absolute path for its download folder.
+    dir.canonicalize().expect("scratch dir path")
+}
+
+fn screenshot(browser: &Browser, name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/e2e/{name}.png"));
+    browser.screenshot(&path).expect("screenshot");
+}
+
+fn no_errors(app: &Collect) {
+    assert_eq!(app.js("return window.__dalaErrors || []", json!([])), json!([]));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dist") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+fn wait_for_service_worker(app: &Collect) {
+    app.wait("return navigator.serviceWorker.controller !== null");
+}
+
+#[test]
+fn the_police_survey_in_russian_skips_checks_and_finalizes() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    app.wait("return document.querySelector('[data-form=\"police_gender_representation\"] h3').textContent.includes('Роль')");
+    app.set_enumerator("Айгуль");
+    screenshot(&browser, "collect-home-ru");
+    app.start("police_gender_representation");
+
+    // The form opens in the interface language: Russian labels.
+    app.answer("wave", "2015_spring");
+    app.next();
+    assert!(app.text(".question-label").contains("Согласны"), "{}", app.text(".question-label"));
+    app.answer("consent", "yes");
+
+    // Finalize lists what is missing, in Russian, each a link to its page.
+    app.click(".pages-toggle");
+    app.click(".jump li:last-child button");
+    app.wait_for_selector(".problems li[data-name=\"region\"]");
+    assert!(app.text(".closing").contains("Перед завершением"));
+    assert!(app.text(".problems li[data-name=\"region\"] .error").contains("нужно ответить"));
+    app.click(".problems li[data-name=\"region\"] button");
+    app.wait("return document.querySelector('.question[data-name=\"region\"]') !== null");
+
+    app.page_of(&[("region", "chui")]);
+    app.page_of(&[("district", "sokuluk")]);
+    app.page_of(&[("sex", "f")]);
+    app.page_of(&[("age_group", "25_34")]);
+    // Skip logic: a civilian has no rank, so the next page is the position.
+    app.page_of(&[("staff_category", "civilian")]);
+    assert_eq!(app.questions(), ["position"]);
+    app.previous();
+    app.page_of(&[("staff_category", "ranked")]);
+    assert_eq!(app.questions(), ["rank"]);
+    app.page_of(&[("rank", "junior_officer")]);
+    app.page_of(&[("position", "Инспектор")]);
+    // A broken constraint shows the designer's message at once, and goes when fixed.
+    app.answer("years_service", "50");
+    assert_eq!(app.error("years_service").as_deref(), Some("Стаж службы от 0 до 45 лет"));
+    screenshot(&browser, "collect-constraint-ru");
+    app.answer("years_service", "7");
+    assert_eq!(app.error("years_service"), None);
+    app.next();
+    app.page_of(&[("unit", "other")]);
+    assert_eq!(app.questions(), ["unit_other"]);
+    app.page_of(&[("unit_other", "Пресс-служба")]);
+    // The unit page is a field list: all its questions on one page.
+    assert_eq!(
+        app.questions(),
+        ["staff_total", "women_total", "ranked_total", "women_ranked", "staff_summary"]
+    );
+    app.answer("staff_total", "40");
+    app.answer("women_total", "50");
+    assert_eq!(
+        app.error("women_total").as_deref(),
+        Some("Не может превышать общее число сотрудников")
+    );
+    app.answer("women_total", "9");
+    app.answer("ranked_total", "30");
+    app.answer("women_ranked", "5");
+    screenshot(&browser, "collect-field-list-ru");
+    app.next();
+    // Asked of women only (sex = f).
+    app.page_of(&[("unequal_treatment", "no")]);
+    app.page_of(&[("promotion_barriers", "family stereotypes")]);
+    app.page_of(&[("mentor", "yes")]);
+    app.page_of(&[
+        ("att_traditions", "2"),
+        ("att_capable", "5"),
+        ("att_trust", "4"),
+        ("trust_police", "3"),
+    ]);
+    assert_eq!(app.questions(), ["end"]);
+    app.next();
+    app.wait_for_selector(".closing .finalize");
+    app.settle();
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+    assert_eq!(
+        app.js("return document.querySelectorAll('.finalized-list .record').length", json!([])),
+        1
+    );
+    screenshot(&browser, "collect-records-ru");
+    no_errors(&app);
+}
+
+#[test]
+fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let downloads = scratch("downloads-fast");
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start_with(412, 915, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Dilnoza");
+    let device = app.text(".device");
+    let device = device.rsplit(": ").next().unwrap_or_default().to_string();
+    let id = app.start("fast_family_outcomes");
+
+    app.page_of(&[("family_id", "042")]);
+    app.page_of(&[("school", "samarkand_52")]);
+    app.page_of(&[("wave", "pre")]);
+    app.page_of(&[("respondent_relationship", "mother")]);
+    // Three members: the roster repeats three times (repeat_count = hh_size).
+    app.page_of(&[("hh_size", "3")]);
+    for (relationship, sex, age) in [("respondent", "f", "38"), ("spouse", "m", "36"), ("child", "m", "9")] {
+        assert_eq!(app.questions(), ["member_intro"]);
+        app.next();
+        app.page_of(&[("member_relationship", relationship)]);
+        app.page_of(&[("member_sex", sex)]);
+        app.page_of(&[("member_age", age)]);
+    }
+    screenshot(&browser, "collect-fast-phone");
+    // sessions_attended is asked after the programme only: this is the pre wave.
+    app.page_of(&[
+        ("pi_teacher", "4"),
+        ("pi_homework", "3"),
+        ("pi_meetings", "5"),
+        ("pi_friends", "2"),
+        ("pi_praise", "4"),
+    ]);
+    app.page_of(&[
+        ("fc_help", "5"),
+        ("fc_together", "4"),
+        ("fc_close", "4"),
+        ("fc_problems", "3"),
+        ("fc_important", "5"),
+    ]);
+    app.page_of(&[("child_age", "9")]);
+    app.page_of(&[("cb_fights", "2"), ("cb_rules", "4"), ("cb_worries", "1"), ("cb_helps", "5")]);
+    assert_eq!(app.questions(), ["end"]);
+    app.next();
+    app.settle();
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+    app.click(".export");
+    app.wait_for_selector(".finalized-list .tag.exported");
+
+    let file = (0..100)
+        .find_map(|_| {
+            let found = std::fs::read_dir(&downloads).ok()?.filter_map(|e| e.ok()).find(|e| {
+                e.path().extension().is_some_and(|x| x == "jsonl")
+            });
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .expect("the bundle was downloaded")
+        .path();
+    let text = std::fs::read_to_string(&file).expect("bundle text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and one record: {text}");
+    let header: Value = serde_json::from_str(lines[0]).expect("header JSON");
+    assert_eq!(header["format"], 1);
+    assert_eq!(header["kind"], "dala-bundle");
+    assert_eq!(header["instrument_id"], "fast_family_outcomes");
+    assert_eq!(header["instrument_version"], "2015020101");
+    assert_eq!(header["device_id"], device);
+    let record: Value = serde_json::from_str(lines[1]).expect("record JSON");
+    assert_eq!(record["instance_id"], id);
+    assert_eq!(record["status"], "finalized");
+    assert_eq!(record["enumerator"], "Dilnoza");
+    assert_eq!(record["device_id"], device);
+    let a = &record["answers"];
+    assert_eq!(a["family_id"], "042");
+    assert_eq!(a["school"], "samarkand_52");
+    assert_eq!(a["hh_size"], "3");
+    assert!(a.get("sessions_attended").is_none(), "not relevant in the pre wave");
+    let members = a["member"].as_array().expect("the roster");
+    let rows: Vec<(String, String, String, String, String)> = members
+        .iter()
+        .map(|m| {
+            let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+            (s("member_number"), s("member_relationship"), s("member_sex"), s("member_age"), s("member_is_child"))
+        })
+        .collect();
+    let row = |n: &str, r: &str, s: &str, a: &str, c: &str| {
+        (n.to_string(), r.to_string(), s.to_string(), a.to_string(), c.to_string())
+    };
+    assert_eq!(
+        rows,
+        [
+            row("1", "respondent", "f", "38", "0"),
+            row("2", "spouse", "m", "36", "0"),
+            row("3", "child", "m", "9", "1"),
+        ]
+    );
+    // By hand: one member under 18; (4+3+5+2+4)/5 = 3.6; (5+4+4+3+5)/5 = 4.2;
+    // ((6-2)+4+(6-1)+5)/4 = 4.5.
+    assert_eq!(a["children_in_household"], "1");
+    assert_eq!(a["involvement_score"], "3.6");
+    assert_eq!(a["cohesion_score"], "4.2");
+    assert_eq!(a["behaviour_score"], "4.5");
+    // Exporting deletes nothing: the record is still listed.
+    assert_eq!(
+        app.js("return document.querySelectorAll('.finalized-list .record').length", json!([])),
+        1
+    );
+    screenshot(&browser, "collect-exported-phone");
+    no_errors(&app);
+}
+
+#[test]
+fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aida");
+    let id = app.start("police_gender_representation");
+    app.page_of(&[("wave", "2014_summer")]);
+    app.page_of(&[("consent", "yes")]);
+    app.page_of(&[("region", "osh")]);
+    app.answer("district", "kara_suu");
+    let page = app.page();
+    app.settle();
+
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    assert_eq!(app.instance_id(), id);
+    assert_eq!(app.page(), page, "the same page");
+    assert_eq!(app.questions(), ["district"]);
+    let checked = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
+    assert_eq!(app.js(checked, json!(["district"])), "kara_suu");
+    app.previous();
+    assert_eq!(app.js(checked, json!(["region"])), "osh");
+    no_errors(&app);
+}
+
+#[test]
+fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let url = server.url();
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&url);
+    wait_for_service_worker(&app);
+    app.set_enumerator("Bakyt");
+    drop(server);
+
+    browser.goto(&url).unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+    app.start("police_gender_representation");
+    app.page_of(&[("wave", "2015_spring")]);
+    // No consent: the survey goes straight to the end.
+    app.page_of(&[("consent", "no")]);
+    assert_eq!(app.questions(), ["end"]);
+    app.next();
+    app.settle();
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+    no_errors(&app);
+}
+
+#[test]
+fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let site = scratch("site-update");
+    copy_dir(&dist(), &site);
+    let server = StaticServer::start(&site, "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    wait_for_service_worker(&app);
+    app.set_enumerator("Nodira");
+    app.start("fast_family_outcomes");
+    app.page_of(&[("family_id", "117")]);
+    app.answer("school", "urgut_5");
+    app.settle();
+
+    // Deploy a new version: a new service worker (new version string) and a changed page.
+    let sw = std::fs::read_to_string(site.join("sw.js")).expect("sw.js");
+    let old_version = sw
+        .split("const VERSION = '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("version")
+        .to_string();
+    std::fs::write(site.join("sw.js"), sw.replace(&old_version, "next-version")).expect("deploy sw");
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    std::fs::write(site.join("index.html"), index.replace("</body>", "<!-- next -->\n</body>"))
+        .expect("deploy index");
+    app.js(
+        "navigator.serviceWorker.getRegistration().then(r => r.update())",
+        json!([]),
+    );
+    // The new version waits: the interview is not interrupted.
+    app.wait("return navigator.serviceWorker.getRegistration().then(r => r.waiting !== null)");
+    assert_eq!(app.js("return document.querySelectorAll('.banner.update').length", json!([])), 0);
+    assert!(app.js("return document.querySelector('.question[data-name=\"school\"] input:checked') !== null", json!([])) == true);
+
+    // On the home screen it is offered; accepting reloads into it.
+    app.click(".interview-head a.button");
+    app.wait_for_selector(".banner.update button");
+    app.js("window.__beforeUpdate = true", json!([]));
+    app.click(".banner.update button");
+    app.wait("return window.__beforeUpdate === undefined && document.querySelector('#home[data-ready=\"true\"]') !== null");
+    app.wait("return caches.keys().then(k => k.includes('dala-next-version'))");
+
+    // The draft survived with its answers and its page.
+    app.wait("return document.querySelector('[data-form=\"fast_family_outcomes\"] .drafts').textContent.startsWith('1')");
+    app.click("[data-form=\"fast_family_outcomes\"] .records");
+    app.click("#records[data-ready=\"true\"] .drafts-list .record-open");
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    let checked = "return document.querySelector('.question[data-name=\"school\"] input:checked')?.value";
+    assert_eq!(app.js(checked, json!([])), "urgut_5");
+    app.previous();
+    assert_eq!(
+        app.js("return document.querySelector('.question[data-name=\"family_id\"] input').value", json!([])),
+        "117"
+    );
+    no_errors(&app);
+}
