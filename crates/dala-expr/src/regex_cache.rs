@@ -1,7 +1,7 @@
 //! `regex()` with bounded patterns and a small per-thread cache, because a form evaluates
 //! the same constraint on every keystroke and compiling a pattern costs far more than matching.
 
-use regex::{Regex, RegexBuilder};
+use regex_lite::{Regex, RegexBuilder};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -26,7 +26,6 @@ pub fn is_match(pattern: &str, text: &str) -> Result<bool, String> {
             }
             let compiled = RegexBuilder::new(pattern)
                 .size_limit(SIZE_LIMIT)
-                .dfa_size_limit(SIZE_LIMIT)
                 .nest_limit(NEST_LIMIT)
                 .build()
                 .map_err(|e| format!("invalid regular expression: {}", first_line(&e.to_string())));
