@@ -17,7 +17,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("engine") => crate::bench_engine::run(root),
         Some("xlsform") => crate::bench_xlsform::run(root),
         Some("aggregate") => crate::bench_aggregate::run(root),
-        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate"),
+        Some("web") => crate::bench_web::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate|web"),
     }
 }
 

@@ -14,10 +14,10 @@ const WEB_FORMS: [&str; 2] = ["@getodk/xforms-engine@0.22.0", "jsdom@29.1.1"];
 /// One generated form: our instrument JSON, the same form as an XForm, the question the
 /// bench answers (name, instance position or `-`, XForm nodeset), and the XForm node whose
 /// state the peer reads after each answer (so its lazy recomputation is counted).
-struct Generated {
-    name: String,
-    instrument: Value,
-    xform: String,
+pub(crate) struct Generated {
+    pub name: String,
+    pub instrument: Value,
+    pub xform: String,
     answer: (String, String, String),
     read: String,
 }
@@ -28,7 +28,7 @@ fn label(name: &str) -> Value {
 
 /// Flat form: q1, then for i = 2..=n a calculate every fourth item, otherwise an integer whose
 /// relevant reads q1 (so one answer to q1 reaches three quarters of the form) with a constraint.
-fn flat(n: usize) -> Generated {
+pub(crate) fn flat(n: usize) -> Generated {
     let mut survey = vec![json!({"type": "integer", "name": "q1", "label": label("q1")})];
     let mut instance = String::from("<q1/>");
     let mut binds = String::from(r#"<bind nodeset="/data/q1" type="int"/>"#);

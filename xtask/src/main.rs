@@ -4,6 +4,7 @@
 mod bench;
 mod bench_aggregate;
 mod bench_engine;
+mod bench_web;
 mod bench_xlsform;
 mod toolchain;
 mod web;
@@ -22,6 +23,8 @@ commands:
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
   bench xlsform         XLSForm conversion time and memory against pyxform
+  bench aggregate       aggregating a million submissions against polars, pandas and xsv
+  bench web             the app in headless Chromium against ODK Web Forms
 ";
 
 fn main() {

@@ -15,8 +15,14 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// Marks the interview interactive at the next animation frame: by then the first page's
+/// questions are in the DOM and about to be painted.
 pub fn interview_ready() {
-    set("__dalaInterviewReady", &JsValue::from_f64(now()));
+    let Some(window) = web_sys::window() else { return };
+    let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
+        set("__dalaInterviewReady", &JsValue::from_f64(now()));
+    });
+    let _ = window.request_animation_frame(wasm_bindgen::JsCast::unchecked_ref(&mark));
 }
 
 pub fn saved() {

@@ -161,6 +161,36 @@ impl Browser {
         }
     }
 
+    /// Runs an async `script`: it calls `arguments[arguments.length - 1]` with its result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "execute/async",
+            Some(&json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Types `text` into the first element matching `css`, as real key presses.
+    pub fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let found = self.command(
+            "POST",
+            "element",
+            Some(&json!({ "using": "css selector", "value": css })),
+        )?;
+        let id = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("no element {css}"))?
+            .to_string();
+        self.command(
+            "POST",
+            &format!("element/{id}/value"),
+            Some(&json!({ "text": text })),
+        )
+        .map(drop)
+    }
+
     /// Saves a PNG of the viewport.
     pub fn screenshot(&self, path: &Path) -> Result<(), String> {
         let value = self.command("GET", "screenshot", None)?;
