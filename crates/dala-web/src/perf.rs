@@ -43,3 +43,18 @@ pub fn saved() {
     }
     list.push(&JsValue::from_f64(now()));
 }
+
+pub fn now_ms() -> f64 {
+    now()
+}
+
+/// How long the engine took for the last answer (ms), beside the time the screen took.
+pub fn answered(engine_ms: f64) {
+    set("__dalaEngineMs", &JsValue::from_f64(engine_ms));
+}
+
+/// The last autosave's two parts (ms): building the record, and the IndexedDB transaction.
+pub fn save_split(record_ms: f64, store_ms: f64) {
+    set("__dalaRecordMs", &JsValue::from_f64(record_ms));
+    set("__dalaStoreMs", &JsValue::from_f64(store_ms));
+}

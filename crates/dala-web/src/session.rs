@@ -183,12 +183,15 @@ impl Session {
                 What::Relevant | What::InstanceAdded | What::InstanceRemoved
             )
         });
-        let mut nodes: Vec<NodeRef> = Vec::new();
-        for change in &changes.changes {
-            if !nodes.contains(&change.node) {
-                nodes.push(change.node.clone());
-            }
-        }
+        // One entry per node, in the order the engine reported them (an answer that reaches
+        // a thousand questions reports several changes for each).
+        let mut seen = std::collections::HashSet::new();
+        let nodes: Vec<NodeRef> = changes
+            .changes
+            .iter()
+            .filter(|c| seen.insert(&c.node))
+            .map(|c| c.node.clone())
+            .collect();
         let mut pages_changed = false;
         if structural {
             let pages = self.engine.pages();

@@ -120,14 +120,17 @@ fn parse_submission(row: &JsValue) -> Result<Submission, StoreError> {
         .map_err(|e| StoreError::Backend(format!("a stored record cannot be read: {e}")))
 }
 
-fn parse_record(row: &JsValue) -> Result<StoredRecord, StoreError> {
-    let page = Reflect::get(row, &JsValue::from_str("page"))
+fn row_page(row: &JsValue) -> usize {
+    Reflect::get(row, &JsValue::from_str("page"))
         .ok()
         .and_then(|v| v.as_f64())
-        .map_or(0, |p| p as usize);
+        .map_or(0, |p| p as usize)
+}
+
+fn parse_record(row: &JsValue) -> Result<StoredRecord, StoreError> {
     Ok(StoredRecord {
         submission: parse_submission(row)?,
-        page,
+        page: row_page(row),
         exported: get_string(row, "exported"),
     })
 }
@@ -225,15 +228,18 @@ impl IdbStore {
             exported,
         };
         if let Some(row) = existing {
-            let old = parse_record(&row)?;
-            if old.submission.status == Status::Finalized && old.submission != *submission {
+            // The status sits beside the JSON: a draft being autosaved is not parsed back, only
+            // a finalized record is (to refuse any change to it).
+            if get_string(&row, "status").as_deref() == Some(status_name(Status::Finalized))
+                && parse_submission(&row)? != *submission
+            {
                 return Err(StoreError::Finalized(submission.instance_id.clone()));
             }
             if page.is_none() {
-                record.page = old.page;
+                record.page = row_page(&row);
             }
             if record.exported.is_none() {
-                record.exported = old.exported;
+                record.exported = get_string(&row, "exported");
             }
         }
         store.put(record_row(&record)?).await.map_err(backend)?;

@@ -65,10 +65,12 @@ impl Ctx {
     /// Answers a question: the engine checks it, the screen updates what changed, and the
     /// draft is saved. An answer the engine refuses comes back as its message.
     pub fn answer(&self, node: &NodeRef, value: &str) -> Result<(), String> {
+        let started = crate::perf::now_ms();
         let result = self
             .session
             .try_update_value(|s| s.as_mut().map(|s| s.answer(node, value)))
             .flatten();
+        crate::perf::answered(crate::perf::now_ms() - started);
         match result {
             Some(Ok(refresh)) => {
                 self.apply(refresh);
@@ -121,9 +123,13 @@ impl Ctx {
         spawn_local(async move {
             loop {
                 ctx.dirty.set_value(false);
+                let t0 = crate::perf::now_ms();
                 let Some((record, page)) = ctx.with(|s| (s.draft(), s.page())) else { break };
                 let Some(store) = store() else { break };
-                match store.save_draft(&record, page).await {
+                let t1 = crate::perf::now_ms();
+                let result = store.save_draft(&record, page).await;
+                crate::perf::save_split(t1 - t0, crate::perf::now_ms() - t1);
+                match result {
                     Ok(()) => {}
                     // The answers stay on screen and in memory; the next answer saves again.
                     Err(StoreError::Full(_)) => {

@@ -24,14 +24,18 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // A Copy handle for the closures below, tied to this component; the counter itself lives
     // in the interview's map.
     let rev = RwSignal::from(ctx.rev(&node));
-    let Some((item, list_len)) = ctx.with(|s| {
+    // What never changes for this node, read once (the item itself stays in the form).
+    let Some((widget, name, type_name)) = ctx.with(|s| {
         let form = s.engine().form();
-        (form.item(node.item).item.clone(), form.list(node.item).len())
+        let item = &form.item(node.item).item;
+        (
+            widget_for(item, form.list(node.item).len()),
+            item.name.clone(),
+            item.item_type.as_str(),
+        )
     }) else {
         return ().into_any();
     };
-    let widget = widget_for(&item, list_len);
-    let name = item.name.clone();
     let id = dom_id(&name, &node);
     // An answer the engine refused (e.g. letters in a number): shown, not stored.
     let refused = RwSignal::new(None::<String>);
@@ -283,7 +287,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     };
 
     view! {
-        <div class="question" data-name=name.clone() data-type=item.item_type.as_str()
+        <div class="question" data-name=name.clone() data-type=type_name
             class:invalid=move || message().is_some()>
             <label class="question-label" for=id.clone()>
                 {move || rich(&label())}
