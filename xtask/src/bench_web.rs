@@ -123,7 +123,7 @@ fn wait_value(browser: &Browser, script: &str) -> Result<f64> {
 fn site(root: &Path, dist: &Path) -> Result<(PathBuf, String)> {
     let site = root.join("bench-tools/web/site");
     let _ = std::fs::remove_dir_all(&site);
-    copy_dir(dist, &site)?;
+    dala_e2e::copy_dir(dist, &site)?;
     // The generated form, all on one page (as Web Forms shows it), bundled with the app.
     let form = flat(QUESTIONS);
     let mut instrument = form.instrument.clone();
@@ -137,20 +137,6 @@ fn site(root: &Path, dist: &Path) -> Result<(PathBuf, String)> {
     files.push("bench.json".into());
     std::fs::write(&index, serde_json::to_string(&files)?)?;
     Ok((site, form.xform))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let path = entry?.path();
-        let target = to.join(path.file_name().context("name")?);
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else {
-            std::fs::copy(&path, &target)?;
-        }
-    }
-    Ok(())
 }
 
 fn peer_harness(dir: &Path, xform: &str) -> Result<()> {

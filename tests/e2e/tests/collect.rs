@@ -7,7 +7,7 @@ use dala_e2e::collect::Collect;
 use dala_e2e::server::StaticServer;
 use dala_e2e::webdriver::Browser;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// One browser at a time: two cores run one Chromium well, not five.
@@ -37,19 +37,6 @@ fn screenshot(browser: &Browser, name: &str) {
 
 fn no_errors(app: &Collect) {
     assert_eq!(app.js("return window.__dalaErrors || []", json!([])), json!([]));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dist") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 fn wait_for_service_worker(app: &Collect) {
@@ -321,7 +308,7 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
 fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let site = scratch("site-update");
-    copy_dir(&dist(), &site);
+    dala_e2e::copy_dir(&dist(), &site).expect("copy dist");
     let server = StaticServer::start(&site, "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);

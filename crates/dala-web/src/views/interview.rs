@@ -97,9 +97,25 @@ impl Ctx {
     }
 
     pub fn go(&self, page: usize) {
+        self.navigate(|s| s.go(page));
+    }
+
+    /// The next page, or the previous one.
+    pub fn step(&self, forward: bool) {
+        self.navigate(|s| {
+            if forward {
+                s.next();
+            } else {
+                s.previous();
+            }
+        });
+    }
+
+    /// Moves the session, redraws the page, and saves the page with the draft.
+    fn navigate(&self, f: impl FnOnce(&mut Session)) {
         self.session.update_value(|s| {
             if let Some(s) = s {
-                s.go(page);
+                f(s);
             }
         });
         self.page_rev.update(|n| *n += 1);
@@ -292,22 +308,12 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                 <PageView ctx=ctx/>
                 <div class="nav">
                     <button class="button prev" disabled={move || progress().0 <= 1}
-                        on:click=move |_| {
-                            ctx.session.update_value(|s| { if let Some(s) = s { s.previous(); } });
-                            ctx.page_rev.update(|n| *n += 1);
-                            ctx.autosave();
-                            scroll_to_top();
-                        }>
+                        on:click=move |_| ctx.step(false)>
                         {move || format!("← {}", app.t(Msg::Previous))}
                     </button>
                     <Show when=move || { let (at, of) = progress(); at < of }>
                         <button class="button primary next"
-                            on:click=move |_| {
-                                ctx.session.update_value(|s| { if let Some(s) = s { s.next(); } });
-                                ctx.page_rev.update(|n| *n += 1);
-                                ctx.autosave();
-                                scroll_to_top();
-                            }>
+                            on:click=move |_| ctx.step(true)>
                             {move || format!("{} →", app.t(Msg::Next))}
                         </button>
                     </Show>
