@@ -7,3 +7,9 @@ document.addEventListener('securitypolicyviolation', (e) =>
   window.__dalaErrors.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
 import init from './dala_web.js';
 init({ module_or_path: './dala_web_bg.wasm' });
+// The XLSForm importer: a wasm module of its own, loaded the first time a workbook is imported.
+let importer = null;
+window.__dalaImporter = () => importer ??= import('./dala_import.js').then(async (module) => {
+  await module.default({ module_or_path: './dala_import_bg.wasm' });
+  return module;
+});

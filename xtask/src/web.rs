@@ -12,23 +12,14 @@ use std::process::Command;
 pub fn build(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target(root)?;
     let wasm = compile_wasm(root, "dala-web", "web")?;
+    let importer = compile_wasm(root, "dala-import", "web")?;
     let dist = root.join("dist");
     let staging = root.join("target/dist-staging");
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging)?;
 
-    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
-    bindgen
-        .input_path(&wasm)
-        .web(true)?
-        // Keep the default `new URL('…_bg.wasm', import.meta.url)` so the glue also works on
-        // its own; index.html passes the hashed path explicitly anyway.
-        .omit_default_module_path(false)
-        // Tablets download every byte: no function names or producer notes in the wasm.
-        .remove_name_section(true)
-        .remove_producers_section(true)
-        .typescript(false);
-    bindgen.generate(&staging).context("wasm-bindgen")?;
+    bindgen(&wasm, &staging)?;
+    bindgen(&importer, &staging)?;
 
     // Content-hash every asset so a new release never mixes with a cached old one.
     let _ = fs::remove_dir_all(&dist);
@@ -40,6 +31,8 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     for (source, name) in [
         (staging.join("dala_web_bg.wasm"), "dala_web_bg.wasm"),
         (staging.join("dala_web.js"), "dala_web.js"),
+        (staging.join("dala_import_bg.wasm"), "dala_import_bg.wasm"),
+        (staging.join("dala_import.js"), "dala_import.js"),
         (root.join("web/styles.css"), "styles.css"),
     ] {
         let bytes = fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
@@ -77,7 +70,7 @@ fn rewrite(text: &str, renames: &[(String, String)], file: &str) -> Result<Strin
         let quoted = format!("./{from}'");
         let plain = format!("\"{from}\"");
         let wanted = match file {
-            "boot.js" => from.starts_with("dala_web"),
+            "boot.js" => from.starts_with("dala_"),
             _ => from == "styles.css" || from == "boot.js",
         };
         if wanted && !out.contains(&quoted) && !out.contains(&plain) {
@@ -148,6 +141,22 @@ fn collect_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// wasm-bindgen's JS glue for a wasm module, written into `out`.
+fn bindgen(wasm: &Path, out: &Path) -> Result<()> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(wasm)
+        .web(true)?
+        // Keep the default `new URL('…_bg.wasm', import.meta.url)` so the glue also works on
+        // its own; boot.js passes the hashed path explicitly anyway.
+        .omit_default_module_path(false)
+        // Tablets download every byte: no function names or producer notes in the wasm.
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .typescript(false);
+    bindgen.generate(out).context("wasm-bindgen")
 }
 
 /// `name.ext` -> `name-<first 10 hex digits of SHA-256>.ext` (wasm-bindgen's `_bg` kept).

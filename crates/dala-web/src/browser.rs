@@ -65,6 +65,12 @@ pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
     text.as_string().ok_or_else(|| "the file is not text".to_string())
 }
 
+/// Reads a picked file as bytes.
+pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 /// Asks the browser to keep this site's storage when space runs low; true when granted.
 pub async fn persist() -> bool {
     let Ok(window) = window() else { return false };

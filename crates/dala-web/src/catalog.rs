@@ -14,6 +14,26 @@ pub fn latest_version(versions: &[String]) -> Option<&String> {
     })
 }
 
+/// An instrument document (JSON: an imported .json, or what the importer module made of an
+/// XLSForm), accepted only if it compiles; the error names the first problem and where it is.
+pub fn import_json(text: &str) -> Result<dala_core::Instrument, String> {
+    let instrument = dala_core::Instrument::from_json(text).map_err(|e| e.to_string())?;
+    if let Err(problems) = dala_core::Form::compile(&instrument) {
+        let first = problems
+            .first()
+            .map(|d| format!("{:?}: {}", d.code, d.message))
+            .unwrap_or_default();
+        return Err(format!("{} problem(s); the first: {first}", problems.len()));
+    }
+    Ok(instrument)
+}
+
+/// Files the importer module reads (XLSForm workbooks); anything else is read as JSON.
+pub fn is_workbook(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".xlsx") || lower.ends_with(".xls")
+}
+
 /// One bundle file to hand over.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BundleFile {
@@ -79,6 +99,19 @@ mod tests {
             device_id: "web-1".into(),
             answers: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn imported_documents_must_read_and_compile() {
+        let json = include_str!("../../../surveys/fast-family-outcomes/instrument.json");
+        let instrument = import_json(json).expect("the seed imports");
+        assert_eq!(instrument.settings.form_id, "fast_family_outcomes");
+        let broken = import_json("{\"format\": 1,");
+        assert!(broken.as_ref().is_err_and(|e| e.contains("line 1")), "{broken:?}");
+        // Reads, but a relevant names a question that does not exist: refused before storing.
+        let dangling = json.replacen("${wave} = 'post'", "${no_such_question} = 'post'", 1);
+        assert!(import_json(&dangling).is_err());
+        assert!(is_workbook("Police.XLSX") && is_workbook("a.xls") && !is_workbook("a.json"));
     }
 
     #[test]

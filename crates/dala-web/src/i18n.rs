@@ -123,8 +123,8 @@ impl Msg {
                 "Перед первым интервью введите своё имя.",
             ),
             ImportInstrument => (
-                "Import an instrument (.json)",
-                "Загрузить анкету (.json)",
+                "Import an instrument (XLSForm .xlsx/.xls, or .json)",
+                "Загрузить анкету (XLSForm .xlsx/.xls или .json)",
             ),
             Imported => ("Imported", "Загружено"),
             Next => ("Next", "Далее"),

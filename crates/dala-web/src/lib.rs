@@ -7,6 +7,7 @@ pub mod browser;
 pub mod catalog;
 pub mod host;
 pub mod i18n;
+pub mod importer;
 pub mod markdown;
 pub mod perf;
 pub mod pwa;

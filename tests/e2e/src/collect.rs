@@ -98,6 +98,13 @@ impl<'a> Collect<'a> {
         self.wait("return !document.querySelector('.start').disabled");
     }
 
+    /// Imports an instrument file through the home screen's file picker.
+    pub fn import(&self, path: &std::path::Path) {
+        self.browser
+            .type_into(".import input[type=file]", &path.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Starts an interview of `form_id` from home; returns its instance id.
     pub fn start(&self, form_id: &str) -> String {
         self.click(&format!("[data-form=\"{form_id}\"] .start"));

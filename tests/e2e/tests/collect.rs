@@ -363,3 +363,40 @@ fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
     );
     no_errors(&app);
 }
+
+#[test]
+fn an_xlsform_workbook_is_imported_and_interviewed() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    // The FAST instrument as a designer's workbook, under a form id of its own.
+    let json = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../surveys/fast-family-outcomes/instrument.json"),
+    )
+    .expect("seed");
+    let mut instrument = dala_core::Instrument::from_json(&json).expect("instrument");
+    instrument.settings.form_id = "fast_school_visit".into();
+    let files = scratch("import");
+    let workbook = files.join("fast_school_visit.xlsx");
+    std::fs::write(
+        &workbook,
+        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
+    )
+    .expect("write the workbook");
+    let broken = files.join("broken.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 this is not a workbook").expect("write");
+
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Dilnoza");
+    // A file that is not a workbook: a clear message, nothing stored.
+    app.import(&broken);
+    app.wait("return document.querySelector('.banner.notice')?.textContent.includes('broken.xlsx')");
+    assert_eq!(app.js("return document.querySelectorAll('.instrument').length", json!([])), 2);
+    app.import(&workbook);
+    app.wait_for_selector("[data-form=\"fast_school_visit\"] .start");
+    app.start("fast_school_visit");
+    app.page_of(&[("family_id", "205")]);
+    assert_eq!(app.questions(), ["school"]);
+    no_errors(&app);
+}

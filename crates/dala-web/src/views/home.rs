@@ -8,7 +8,7 @@ use crate::host::BrowserHost;
 use crate::i18n::{Msg, count_drafts, count_finalized};
 use crate::route::Route;
 use dala_core::record::Status;
-use dala_core::{Engine, Form, Instrument, Store, Text};
+use dala_core::{Engine, Form, Store, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -202,7 +202,7 @@ fn Setup() -> impl IntoView {
     }
 }
 
-/// Imports an instrument document (.json); it is validated before it is stored.
+/// Imports an instrument (.json, or an XLSForm .xlsx/.xls); it is validated before it is stored.
 #[component]
 fn Import() -> impl IntoView {
     let state = state();
@@ -217,12 +217,14 @@ fn Import() -> impl IntoView {
         input.set_value("");
         spawn_local(async move {
             let result: Result<String, String> = async {
-                let text = browser::read_file(&file).await?;
-                let instrument = Instrument::from_json(&text).map_err(|e| e.to_string())?;
-                if let Err(problems) = Form::compile(&instrument) {
-                    let first = problems.first().map(|d| format!("{:?}: {}", d.code, d.message)).unwrap_or_default();
-                    return Err(format!("{} problem(s): {first}", problems.len()));
-                }
+                let name = file.name();
+                let text = if crate::catalog::is_workbook(&name) {
+                    let bytes = browser::read_bytes(&file).await?;
+                    crate::importer::xlsform_json(&bytes, &name).await?
+                } else {
+                    browser::read_file(&file).await?
+                };
+                let instrument = crate::catalog::import_json(&text)?;
                 let store = store().ok_or("no database")?;
                 store.put_instrument(&instrument).await.map_err(|e| e.to_string())?;
                 Ok(instrument.settings.form_id)
@@ -240,7 +242,7 @@ fn Import() -> impl IntoView {
     view! {
         <label class="import button">
             {move || state.t(Msg::ImportInstrument)}
-            <input type="file" accept=".json,application/json" class="visually-hidden" on:change=on_change/>
+            <input type="file" accept=".json,.xlsx,.xls" class="visually-hidden" on:change=on_change/>
         </label>
     }
 }

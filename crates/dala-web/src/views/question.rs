@@ -37,6 +37,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
         return ().into_any();
     };
     let id = dom_id(&name, &node);
+    let for_id = id.clone();
     // An answer the engine refused (e.g. letters in a number): shown, not stored.
     let refused = RwSignal::new(None::<String>);
     let node = StoredValue::new(node);
@@ -52,20 +53,6 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let set = move |v: String| match ctx.answer(&node.get_value(), &v) {
         Ok(()) => refused.set(None),
         Err(reason) => refused.set(Some(answer_problem(app.lang.get_untracked(), &reason))),
-    };
-    let label = move || {
-        rev.get();
-        let lang = ctx.form_lang.get();
-        ctx.with(|s| s.engine().label(&node.get_value(), &lang)).unwrap_or_default()
-    };
-    let hint = move || {
-        rev.get();
-        let lang = ctx.form_lang.get();
-        ctx.with(|s| s.engine().hint(&node.get_value(), &lang)).unwrap_or_default()
-    };
-    let required = move || {
-        rev.get();
-        ctx.with(|s| s.engine().required(&node.get_value())).unwrap_or(false)
     };
     let message = move || {
         rev.get();
@@ -286,19 +273,32 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
         .into_any(),
     };
 
-    view! {
-        <div class="question" data-name=name.clone() data-type=type_name
-            class:invalid=move || message().is_some()>
-            <label class="question-label" for=id.clone()>
-                {move || rich(&label())}
-                <Show when=required>
-                    <span class="required" title=move || app.t(Msg::Required)>" *"</span>
-                </Show>
+    // Label, required mark and hint re-render together: one effect per question instead of
+    // one per part, because a page of hundreds of questions pays for every effect it creates.
+    let heading = move || {
+        rev.get();
+        let lang = ctx.form_lang.get();
+        let (label, hint, required) = ctx
+            .with(|s| {
+                let e = s.engine();
+                let n = node.get_value();
+                (e.label(&n, &lang), e.hint(&n, &lang), e.required(&n))
+            })
+            .unwrap_or_default();
+        let for_id = for_id.clone();
+        view! {
+            <label class="question-label" for=for_id>
+                {rich(&label)}
+                {required.then(|| view! {
+                    <span class="required" title=app.t(Msg::Required)>" *"</span>
+                })}
             </label>
-            {move || {
-                let h = hint();
-                (!h.is_empty()).then(|| view! { <p class="hint">{rich(&h)}</p> })
-            }}
+            {(!hint.is_empty()).then(|| view! { <p class="hint">{rich(&hint)}</p> })}
+        }
+    };
+    view! {
+        <div class="question" data-name=name.clone() data-type=type_name>
+            {heading}
             {control}
             {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </div>

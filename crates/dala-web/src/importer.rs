@@ -1,0 +1,38 @@
+//! The XLSForm importer (crates/dala-import) is a wasm module of its own, loaded the first
+//! time a workbook is imported: calamine and zip would nearly double every download of the
+//! app. boot.js holds the loader, because a dynamic import is JavaScript and the page's
+//! Content-Security-Policy forbids building code from strings.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn text(value: JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| "the importer failed".to_string())
+}
+
+/// An XLSForm's bytes -> the instrument document (JSON), or the first problem with its cell.
+pub async fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let loader: js_sys::Function = js_sys::Reflect::get(&window, &"__dalaImporter".into())
+        .map_err(text)?
+        .dyn_into()
+        .map_err(|_| "the importer's loader is missing".to_string())?;
+    let promise: js_sys::Promise = loader
+        .call0(&JsValue::NULL)
+        .map_err(text)?
+        .dyn_into()
+        .map_err(|_| "the importer's loader gave no promise".to_string())?;
+    let module = JsFuture::from(promise).await.map_err(text)?;
+    let convert: js_sys::Function = js_sys::Reflect::get(&module, &"xlsformJson".into())
+        .map_err(text)?
+        .dyn_into()
+        .map_err(|_| "the importer has no xlsformJson".to_string())?;
+    let array = js_sys::Uint8Array::from(bytes);
+    let result = convert
+        .call2(&JsValue::NULL, &array, &JsValue::from_str(file_name))
+        .map_err(text)?;
+    result.as_string().ok_or_else(|| "the importer gave no text".to_string())
+}
