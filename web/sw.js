@@ -1,7 +1,10 @@
 // Dala's service worker: the app works offline once it has been opened. The build fills in
-// VERSION (a hash of every file) and ASSETS (every file of dist/).
+// VERSION (a hash of every file), ASSETS (what the app needs to start and run interviews) and
+// LATER (the XLSForm importer, fetched after installing so it does not slow the first start,
+// and still there offline).
 const VERSION = '__VERSION__';
 const ASSETS = __ASSETS__;
+const LATER = __LATER__;
 const CACHE = 'dala-' + VERSION;
 
 self.addEventListener('install', (event) => {
@@ -15,7 +18,9 @@ self.addEventListener('activate', (event) => {
     caches.keys()
       .then((keys) => Promise.all(
         keys.filter((k) => k.startsWith('dala-') && k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim()));
+      .then(() => self.clients.claim())
+      .then(() => caches.open(CACHE))
+      .then((cache) => cache.addAll(LATER).catch(() => {})));
 });
 
 self.addEventListener('message', (event) => {

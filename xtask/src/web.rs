@@ -118,14 +118,20 @@ fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
         hasher.update(fs::read(dist.join(file))?);
     }
     let version: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    // The XLSForm importer is cached after the install, not during it (see web/sw.js).
+    let (later, now): (Vec<String>, Vec<String>) =
+        files.into_iter().partition(|f| f.starts_with("dala_import"));
     let mut assets = vec!["./".to_string()];
-    assets.extend(files);
+    assets.extend(now);
     let template = read_text(&root.join("web/sw.js"))?;
-    if !template.contains("__ASSETS__") || !template.contains("__VERSION__") {
-        bail!("web/sw.js has lost its __ASSETS__ or __VERSION__ placeholder");
+    for placeholder in ["__ASSETS__", "__LATER__", "__VERSION__"] {
+        if !template.contains(placeholder) {
+            bail!("web/sw.js has lost its {placeholder} placeholder");
+        }
     }
     let sw = template
         .replace("__ASSETS__", &serde_json::to_string(&assets)?)
+        .replace("__LATER__", &serde_json::to_string(&later)?)
         .replace("__VERSION__", &version);
     fs::write(dist.join("sw.js"), sw)?;
     Ok(())

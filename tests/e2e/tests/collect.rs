@@ -287,6 +287,8 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
     let app = Collect::new(&browser);
     app.home(&url);
     wait_for_service_worker(&app);
+    // The XLSForm importer is cached just after the install.
+    app.wait("return caches.keys().then(async (keys) => { for (const k of keys) { const c = await caches.open(k); if ((await c.keys()).some((r) => r.url.includes('dala_import_bg'))) return true; } return false; })");
     app.set_enumerator("Bakyt");
     drop(server);
 
@@ -301,7 +303,27 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
     app.settle();
     app.click(".closing .finalize");
     app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+
+    // A workbook imports offline too.
+    let workbook = scratch("offline-import").join("police_offline.xlsx");
+    std::fs::write(&workbook, renamed_workbook("police-gender-representation", "police_offline"))
+        .expect("write the workbook");
+    app.click("a.app-title");
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+    app.import(&workbook);
+    app.wait_for_selector("[data-form=\"police_offline\"] .start");
     no_errors(&app);
+}
+
+/// A seed instrument as an XLSForm workbook under another form id.
+fn renamed_workbook(seed: &str, form_id: &str) -> Vec<u8> {
+    let json = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../surveys/{seed}/instrument.json")),
+    )
+    .expect("seed");
+    let mut instrument = dala_core::Instrument::from_json(&json).expect("instrument");
+    instrument.settings.form_id = form_id.into();
+    dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument))
 }
 
 #[test]
@@ -368,19 +390,10 @@ fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
 fn an_xlsform_workbook_is_imported_and_interviewed() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     // The FAST instrument as a designer's workbook, under a form id of its own.
-    let json = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../surveys/fast-family-outcomes/instrument.json"),
-    )
-    .expect("seed");
-    let mut instrument = dala_core::Instrument::from_json(&json).expect("instrument");
-    instrument.settings.form_id = "fast_school_visit".into();
     let files = scratch("import");
     let workbook = files.join("fast_school_visit.xlsx");
-    std::fs::write(
-        &workbook,
-        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
-    )
-    .expect("write the workbook");
+    std::fs::write(&workbook, renamed_workbook("fast-family-outcomes", "fast_school_visit"))
+        .expect("write the workbook");
     let broken = files.join("broken.xlsx");
     std::fs::write(&broken, b"PK\x03\x04 this is not a workbook").expect("write");
 
