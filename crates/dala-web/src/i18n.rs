@@ -30,6 +30,24 @@ impl Lang {
     }
 }
 
+/// An instrument language's name in itself, for the form language switch (XLSForm columns
+/// name languages by code, `label::ru`, or by name and code, `label::Russian (ru)`).
+pub fn language_name(code: &str) -> String {
+    let short = code
+        .rsplit_once('(')
+        .map_or(code, |(_, rest)| rest.trim_end_matches(')'))
+        .trim();
+    match short {
+        "en" => "English".into(),
+        "ru" => "Русский".into(),
+        "ky" => "Кыргызча".into(),
+        "uz" => "Oʻzbekcha".into(),
+        "tg" => "Тоҷикӣ".into(),
+        "kk" => "Қазақша".into(),
+        _ => code.to_string(),
+    }
+}
+
 /// Every fixed text of the interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
@@ -304,6 +322,13 @@ mod tests {
         assert_eq!(count_drafts(Lang::Ru, 3), "3 черновика");
         assert_eq!(count_drafts(Lang::En, 1), "1 draft");
         assert_eq!(count_drafts(Lang::En, 0), "0 drafts");
+    }
+
+    #[test]
+    fn instrument_languages_are_named_in_themselves() {
+        assert_eq!(language_name("ru"), "Русский");
+        assert_eq!(language_name("Kyrgyz (ky)"), "Кыргызча");
+        assert_eq!(language_name("fr"), "fr");
     }
 
     #[test]

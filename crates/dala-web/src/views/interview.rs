@@ -288,7 +288,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                         <select on:change=move |ev| ctx.form_lang.set(event_target_value(&ev))>
                             {move || languages_list.get().into_iter().map(|l| {
                                 let selected = l == ctx.form_lang.get_untracked();
-                                view! { <option value=l.clone() selected=selected>{l.clone()}</option> }
+                                view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
                             }).collect_view()}
                         </select>
                     </label>
