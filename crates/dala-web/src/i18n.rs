@@ -229,7 +229,7 @@ impl Msg {
 
 /// Russian nouns take one of three forms after a number: 1 запись, 2 записи, 5 записей
 /// (and 21 запись, 11 записей, 112 записей).
-pub fn plural<'a>(lang: Lang, n: usize, forms: [&'a str; 3]) -> &'a str {
+pub fn plural(lang: Lang, n: usize, forms: [&str; 3]) -> &str {
     match lang {
         Lang::En => {
             if n == 1 {

@@ -85,13 +85,13 @@ impl Session {
         self.page = index.min(self.pages.len());
     }
 
-    pub fn next(&mut self) -> bool {
+    pub fn next_page(&mut self) -> bool {
         let before = self.page;
         self.go(self.page + 1);
         self.page != before
     }
 
-    pub fn previous(&mut self) -> bool {
+    pub fn previous_page(&mut self) -> bool {
         let before = self.page;
         self.page = self.page.saturating_sub(1);
         self.page != before
@@ -292,7 +292,7 @@ mod tests {
         let refresh = answer(&mut s, "consent", "yes");
         assert!(refresh.pages_changed);
         assert_eq!(names(&s), ["consent"], "still on the question just answered");
-        assert!(s.next());
+        assert!(s.next_page());
         assert_eq!(names(&s), ["region"]);
         // An answer that changes nothing structural leaves the pages alone.
         let refresh = answer(&mut s, "region", "chui");
@@ -316,7 +316,7 @@ mod tests {
         s.go(usize::MAX);
         assert!(s.at_end());
         assert_eq!(s.progress(), (s.pages().len() + 1, s.pages().len() + 1));
-        assert!(!s.next());
+        assert!(!s.next_page());
     }
 
     #[test]

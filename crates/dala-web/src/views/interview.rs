@@ -104,9 +104,9 @@ impl Ctx {
     pub fn step(&self, forward: bool) {
         self.navigate(|s| {
             if forward {
-                s.next();
+                s.next_page();
             } else {
-                s.previous();
+                s.previous_page();
             }
         });
     }
