@@ -106,17 +106,20 @@ fn p95(mut v: Vec<f64>) -> f64 {
 
 /// In-page: the time from the next keydown to `count` inputs on the page, into window.__took.
 const WATCH_RELEVANCE: &str = r#"
-const want = arguments[0];
+const [want, selector] = arguments;
 window.__took = null;
 document.addEventListener('keydown', () => {
   const t0 = performance.now();
   const poll = () => {
-    if (document.querySelectorAll('input').length >= want) window.__took = performance.now() - t0;
+    if (document.querySelectorAll(selector).length >= want) window.__took = performance.now() - t0;
     else requestAnimationFrame(poll);
   };
   requestAnimationFrame(poll);
 }, { capture: true, once: true });
 "#;
+
+/// Our inputs on screen: a page keeps the questions that are not relevant, hidden.
+const SHOWN_INPUTS: &str = ".question:not([hidden]) input";
 
 fn wait_value(browser: &Browser, script: &str) -> Result<f64> {
     let value = browser
@@ -195,8 +198,8 @@ fn measure_ours(site: &Path) -> Result<(Figures, f64, f64, usize)> {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        app.wait("return document.querySelectorAll('input').length === 1");
-        browser.execute(WATCH_RELEVANCE, json!([1 + NEWLY_RELEVANT])).map_err(|e| anyhow::anyhow!(e))?;
+        app.wait(&format!("return document.querySelectorAll('{SHOWN_INPUTS}').length === 1"));
+        browser.execute(WATCH_RELEVANCE, json!([1 + NEWLY_RELEVANT, SHOWN_INPUTS])).map_err(|e| anyhow::anyhow!(e))?;
         browser.type_into(".question[data-name=\"q1\"] input", "5").map_err(|e| anyhow::anyhow!(e))?;
         relevance.push(wait_value(&browser, "return window.__took")?);
         app.settle();
@@ -282,7 +285,7 @@ fn measure_peer(dir: &Path) -> Result<Figures> {
             .map_err(|e| anyhow::anyhow!(e))?
             .as_u64()
             .unwrap_or(1) as usize;
-        browser.execute(WATCH_RELEVANCE, json!([before + NEWLY_RELEVANT])).map_err(|e| anyhow::anyhow!(e))?;
+        browser.execute(WATCH_RELEVANCE, json!([before + NEWLY_RELEVANT, "input"])).map_err(|e| anyhow::anyhow!(e))?;
         browser.type_into("input", "5").map_err(|e| anyhow::anyhow!(e))?;
         relevance.push(wait_value(&browser, "return window.__took")?);
         eprintln!("  peer run {}: load {:.0} ms, relevance {:.1} ms", run + 1, first[run], relevance[run]);

@@ -24,6 +24,11 @@ pub fn parse(source: &str) -> Vec<Inline> {
     out
 }
 
+/// True when `source` has nothing markup could start with, so it is one text node as it is.
+pub fn is_plain(source: &str) -> bool {
+    !source.contains(['*', '_', '[', '\n'])
+}
+
 /// Nesting is bounded so a label of many asterisks cannot recurse deeply.
 const MAX_NESTING: usize = 8;
 
@@ -192,5 +197,16 @@ mod tests {
         let _ = parse(&s);
         let nested = format!("{}x{}", "**_".repeat(50), "_**".repeat(50));
         assert!(plain(&parse(&nested)).contains('x'));
+    }
+
+    #[test]
+    fn plain_labels_are_one_text_node() {
+        for label in ["How old are you?", "Age (years) <b>", "Имя и фамилия", "a # b ` c"] {
+            assert!(is_plain(label));
+            assert_eq!(parse(label), vec![t(label)]);
+        }
+        for label in ["a *b*", "a_b_", "[x](https://a)", "a\nb"] {
+            assert!(!is_plain(label), "{label}");
+        }
     }
 }

@@ -4,12 +4,16 @@
 use dala_core::engine::{AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What};
 use dala_core::instrument::Instrument;
 use dala_core::record::{Status, Submission};
+use std::collections::HashSet;
 
 /// What an edit changed on screen.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Refresh {
-    /// Questions whose value, relevance, marks, texts or choices changed.
+    /// Questions whose value, marks, texts or choices changed.
     pub nodes: Vec<NodeRef>,
+    /// Questions that became relevant or stopped being: shown or hidden, nothing redrawn.
+    /// Kept apart because one answer can flip the relevance of hundreds of questions.
+    pub shown: Vec<NodeRef>,
     /// The pages themselves changed (a question or page appeared or went away): redraw the
     /// page and the jump list.
     pub pages_changed: bool,
@@ -183,15 +187,19 @@ impl Session {
                 What::Relevant | What::InstanceAdded | What::InstanceRemoved
             )
         });
-        // One entry per node, in the order the engine reported them (an answer that reaches
-        // a thousand questions reports several changes for each).
-        let mut seen = std::collections::HashSet::new();
-        let nodes: Vec<NodeRef> = changes
-            .changes
-            .iter()
-            .filter(|c| seen.insert(&c.node))
-            .map(|c| c.node.clone())
-            .collect();
+        // One entry per node in each list, in the order the engine reported them (an answer
+        // that reaches a thousand questions reports several changes for each).
+        let (mut seen, mut seen_shown) = (HashSet::new(), HashSet::new());
+        let (mut nodes, mut shown) = (Vec::new(), Vec::new());
+        for change in &changes.changes {
+            if change.what == What::Relevant {
+                if seen_shown.insert(&change.node) {
+                    shown.push(change.node.clone());
+                }
+            } else if seen.insert(&change.node) {
+                nodes.push(change.node.clone());
+            }
+        }
         let mut pages_changed = false;
         if structural {
             let pages = self.engine.pages();
@@ -211,6 +219,7 @@ impl Session {
         }
         Refresh {
             nodes,
+            shown,
             pages_changed,
         }
     }
@@ -291,6 +300,12 @@ mod tests {
         assert_eq!(names(&s), ["consent"]);
         let refresh = answer(&mut s, "consent", "yes");
         assert!(refresh.pages_changed);
+        // Consent makes the interview's questions relevant: they are to be shown, not redrawn.
+        let region = s.engine().node("region", &[]).expect("region");
+        assert!(refresh.shown.contains(&region));
+        assert!(!refresh.nodes.contains(&region));
+        let consent = s.engine().node("consent", &[]).expect("consent");
+        assert!(refresh.nodes.contains(&consent), "its own value changed");
         assert_eq!(names(&s), ["consent"], "still on the question just answered");
         assert!(s.next_page());
         assert_eq!(names(&s), ["region"]);

@@ -15,7 +15,7 @@ pub struct Collect<'a> {
 /// by code (space-separated for several), otherwise the first input typed into.
 const ANSWER: &str = r#"
 const [name, value] = arguments;
-const q = document.querySelector(`.question[data-name="${name}"]`);
+const q = document.querySelector(`.question:not([hidden])[data-name="${name}"]`);
 if (!q) return 'no question ' + name + ' on this page';
 const radio = q.querySelector(`input[type=radio][value="${value}"]`);
 if (radio) { radio.click(); return 'ok'; }
@@ -133,7 +133,7 @@ impl<'a> Collect<'a> {
     /// The names of the questions on screen, in order.
     pub fn questions(&self) -> Vec<String> {
         let names = self.js(
-            "return [...document.querySelectorAll('.question')].map(q => q.dataset.name)",
+            "return [...document.querySelectorAll('.question:not([hidden])')].map(q => q.dataset.name)",
             json!([]),
         );
         serde_json::from_value(names).unwrap_or_default()
@@ -147,7 +147,7 @@ impl<'a> Collect<'a> {
     /// The message under a question, if one is shown.
     pub fn error(&self, name: &str) -> Option<String> {
         self.js(
-            "const e = document.querySelector(`.question[data-name=\"${arguments[0]}\"] .error`); return e ? e.textContent : null",
+            "const e = document.querySelector(`.question:not([hidden])[data-name=\"${arguments[0]}\"] .error`); return e ? e.textContent : null",
             json!([name]),
         )
         .as_str()

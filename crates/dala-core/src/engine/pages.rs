@@ -82,7 +82,7 @@ impl Engine {
                     }
                     if is_field_list(compiled.item.appearance.as_deref()) {
                         let mut nodes = Vec::new();
-                        self.collect_questions(&compiled.children, path, &mut nodes);
+                        self.collect_questions(&compiled.children, path, true, &mut nodes);
                         if !nodes.is_empty() {
                             pages.push(Page {
                                 group: Some(group),
@@ -111,23 +111,37 @@ impl Engine {
         }
     }
 
-    fn collect_questions(&self, items: &[ItemId], path: &[u32], out: &mut Vec<NodeRef>) {
+    /// Every question a page holds, relevant or not, in form order (calculates left out):
+    /// what a screen builds once and then shows or hides as relevance changes, instead of
+    /// building questions each time an answer makes them relevant. A page of one question
+    /// holds just that question.
+    pub fn page_questions(&self, page: &Page) -> Vec<NodeRef> {
+        let Some(group) = &page.group else {
+            return page.nodes.clone();
+        };
+        let mut out = Vec::new();
+        self.collect_questions(&self.form.item(group.item).children, &group.path, false, &mut out);
+        out
+    }
+
+    fn collect_questions(&self, items: &[ItemId], path: &[u32], only_relevant: bool, out: &mut Vec<NodeRef>) {
+        let shown = |node: &NodeRef| !only_relevant || self.relevant(node);
         for &id in items {
             let compiled = self.form.item(id);
             match compiled.item.item_type {
                 ItemType::Calculate => {}
                 ItemType::Group => {
-                    if self.relevant(&NodeRef {
+                    if shown(&NodeRef {
                         item: id,
                         path: path.to_vec(),
                     }) {
-                        self.collect_questions(&compiled.children, path, out);
+                        self.collect_questions(&compiled.children, path, only_relevant, out);
                     }
                 }
                 ItemType::Repeat => {
                     for instance in self.instances(id, path) {
-                        if self.relevant(&instance) {
-                            self.collect_questions(&compiled.children, &instance.path, out);
+                        if shown(&instance) {
+                            self.collect_questions(&compiled.children, &instance.path, only_relevant, out);
                         }
                     }
                 }
@@ -136,7 +150,7 @@ impl Engine {
                         item: id,
                         path: path.to_vec(),
                     };
-                    if self.relevant(&node) {
+                    if shown(&node) {
                         out.push(node);
                     }
                 }

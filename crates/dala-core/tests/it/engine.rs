@@ -431,6 +431,40 @@ fn pages_follow_field_lists_and_skip_what_is_not_relevant() {
 }
 
 #[test]
+fn a_field_list_page_holds_its_questions_whether_relevant_or_not() {
+    let mut e = engine(
+        json!([
+            {"type": "group", "name": "unit", "label": {"en": "Unit"}, "appearance": "field-list",
+             "children": [
+                with(q("select_one", "has_women"), "list", "yn"),
+                with(q("integer", "women"), "relevant", "${has_women} = 'yes'"),
+                with(json!({"type": "calculate", "name": "c"}), "calculation", "1"),
+                {"type": "group", "name": "ranks", "label": {"en": "Ranks"}, "relevant": "${has_women} = 'yes'",
+                 "children": [q("integer", "officers"), q("integer", "sergeants")]},
+                q("text", "remarks"),
+             ]},
+            q("note", "thanks"),
+        ]),
+        yn(),
+    );
+    let names = |e: &Engine, nodes: &[dala_core::engine::NodeRef]| -> Vec<String> {
+        nodes.iter().map(|n| e.name(n).to_string()).collect()
+    };
+    let pages = e.pages();
+    // The page shows two questions; it holds five (the calculate is no question).
+    assert_eq!(names(&e, &pages[0].nodes), ["has_women", "remarks"]);
+    let all = ["has_women", "women", "officers", "sergeants", "remarks"];
+    assert_eq!(names(&e, &e.page_questions(&pages[0])), all);
+    e.answer(&e.node("has_women", &[]).expect("has_women"), "yes")
+        .expect("answer");
+    let pages = e.pages();
+    assert_eq!(names(&e, &pages[0].nodes), all);
+    assert_eq!(names(&e, &e.page_questions(&pages[0])), all);
+    // A page of one question holds just it.
+    assert_eq!(names(&e, &e.page_questions(&pages[1])), ["thanks"]);
+}
+
+#[test]
 fn finalize_leaves_out_what_is_not_relevant_and_keeps_calculates() {
     let mut e = engine(
         json!([

@@ -20,10 +20,10 @@ use std::collections::HashMap;
 pub struct Ctx {
     pub app: AppState,
     pub session: StoredValue<Option<Session>, LocalStorage>,
-    /// One counter per question shown so far, bumped when the engine says it changed.
+    /// Two counters per question built so far, bumped when the engine says it changed.
     /// Reference-counted, not owned by the question's component: a question that leaves the
-    /// screen and comes back finds its counter alive.
-    pub revs: StoredValue<HashMap<NodeRef, ArcRwSignal<u32>>>,
+    /// screen and comes back finds its counters alive.
+    pub revs: StoredValue<HashMap<NodeRef, Revs>>,
     /// Bumped when the page or the list of pages changes.
     pub page_rev: RwSignal<u32>,
     pub form_lang: RwSignal<String>,
@@ -33,16 +33,34 @@ pub struct Ctx {
     busy: RwSignal<bool>,
 }
 
+/// A question's change counters: its content (value, marks, texts, choices), and whether it
+/// is shown (relevance), apart so that showing a question does not redraw it.
+#[derive(Clone, Default)]
+pub struct Revs {
+    pub content: ArcRwSignal<u32>,
+    pub shown: ArcRwSignal<u32>,
+}
+
 impl Ctx {
-    pub fn rev(&self, node: &NodeRef) -> ArcRwSignal<u32> {
-        if let Some(signal) = self.revs.with_value(|m| m.get(node).cloned()) {
-            return signal;
+    pub fn revs(&self, node: &NodeRef) -> Revs {
+        if let Some(revs) = self.revs.with_value(|m| m.get(node).cloned()) {
+            return revs;
         }
-        let signal = ArcRwSignal::new(0);
+        let revs = Revs::default();
         self.revs.update_value(|m| {
-            m.insert(node.clone(), signal.clone());
+            m.insert(node.clone(), revs.clone());
         });
-        signal
+        revs
+    }
+
+    /// Shows the form in another of its languages: every question redraws its texts.
+    pub fn set_form_lang(&self, language: String) {
+        self.form_lang.set(language);
+        self.revs.with_value(|m| {
+            for revs in m.values() {
+                revs.content.update(|n| *n += 1);
+            }
+        });
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
@@ -52,8 +70,13 @@ impl Ctx {
     fn apply(&self, refresh: Refresh) {
         self.revs.with_value(|m| {
             for node in &refresh.nodes {
-                if let Some(signal) = m.get(node) {
-                    signal.update(|n| *n += 1);
+                if let Some(revs) = m.get(node) {
+                    revs.content.update(|n| *n += 1);
+                }
+            }
+            for node in &refresh.shown {
+                if let Some(revs) = m.get(node) {
+                    revs.shown.update(|n| *n += 1);
                 }
             }
         });
@@ -285,7 +308,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                     <h2 class="form-title">{title}</h2>
                     <label class="form-lang">
                         <span class="visually-hidden">{move || app.t(Msg::FormLanguage)}</span>
-                        <select on:change=move |ev| ctx.form_lang.set(event_target_value(&ev))>
+                        <select on:change=move |ev| ctx.set_form_lang(event_target_value(&ev))>
                             {move || languages_list.get().into_iter().map(|l| {
                                 let selected = l == ctx.form_lang.get_untracked();
                                 view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
@@ -325,12 +348,15 @@ pub fn Interview(instance_id: String) -> impl IntoView {
 
 /// The page on screen: its questions (kept by node, so a question that stays keeps its input
 /// and focus when others appear or go), a repeat's closing page, or the closing screen.
+/// A field-list page builds all the questions it holds, relevant or not, and each shows or
+/// hides itself: an answer that makes hundreds of questions relevant then changes an attribute
+/// on each instead of building them while the enumerator waits.
 #[component]
 fn PageView(ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
     let nodes = move || {
         ctx.page_rev.get();
-        ctx.with(|s| s.current().map(|p| p.nodes.clone()).unwrap_or_default())
+        ctx.with(|s| s.current().map(|p| s.engine().page_questions(p)).unwrap_or_default())
             .unwrap_or_default()
     };
     let heading = move || {

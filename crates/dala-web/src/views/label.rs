@@ -1,10 +1,15 @@
 //! Label and hint text with XLSForm's markdown, built as DOM nodes (text nodes for text), so
 //! nothing in an instrument is ever parsed as HTML.
 
-use crate::markdown::{Inline, parse};
+use crate::markdown::{Inline, is_plain, parse};
 use leptos::prelude::*;
 
 pub fn rich(text: &str) -> AnyView {
+    // Most labels are plain text: one text node, without building the markup tree (a page
+    // of hundreds of questions pays for every allocation per label).
+    if is_plain(text) {
+        return text.to_string().into_any();
+    }
     nodes(parse(text))
 }
 

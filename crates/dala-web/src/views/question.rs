@@ -1,5 +1,8 @@
 //! One question with its control (see `widget` for which), label, hint, required mark and
-//! message. Its parts re-render when the engine reports a change of this node.
+//! message. Its parts re-render when the engine reports a change of this node, and only
+//! then: they read the form language untracked, since a switch of language bumps every
+//! question's counter (thousands of effects subscribed to one shared signal would make each
+//! re-run pay for unsubscribing from it).
 
 use super::interview::Ctx;
 use super::label::rich;
@@ -21,9 +24,11 @@ fn dom_id(name: &str, node: &NodeRef) -> String {
 #[component]
 pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
-    // A Copy handle for the closures below, tied to this component; the counter itself lives
+    // Copy handles for the closures below, tied to this component; the counters live
     // in the interview's map.
-    let rev = RwSignal::from(ctx.rev(&node));
+    let revs = ctx.revs(&node);
+    let rev = RwSignal::from(revs.content);
+    let shown = RwSignal::from(revs.shown);
     // What never changes for this node, read once (the item itself stays in the form).
     let Some((widget, name, type_name)) = ctx.with(|s| {
         let form = s.engine().form();
@@ -56,7 +61,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     };
     let message = move || {
         rev.get();
-        let lang = ctx.form_lang.get();
+        let lang = ctx.form_lang.get_untracked();
         refused.get().or_else(|| {
             ctx.with(|s| {
                 let e = s.engine();
@@ -72,7 +77,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // (code, label) of the choices as they stand (a choice_filter can change them).
     let choices = move || {
         rev.get();
-        let lang = ctx.form_lang.get();
+        let lang = ctx.form_lang.get_untracked();
         ctx.with(|s| {
             let form = s.engine().form();
             s.engine()
@@ -105,7 +110,6 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
         .into_any(),
         Widget::Number { decimal } => view! {
             <input id=id.clone() type="text" inputmode=if decimal { "decimal" } else { "numeric" }
-                pattern=if decimal { "-?[0-9]*[.,]?[0-9]*" } else { "-?[0-9]*" }
                 prop:value=value disabled=read_only
                 on:input=move |ev| set(event_target_value(&ev).replace(',', "."))/>
         }
@@ -277,7 +281,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // one per part, because a page of hundreds of questions pays for every effect it creates.
     let heading = move || {
         rev.get();
-        let lang = ctx.form_lang.get();
+        let lang = ctx.form_lang.get_untracked();
         let (label, hint, required) = ctx
             .with(|s| {
                 let e = s.engine();
@@ -296,8 +300,13 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             {(!hint.is_empty()).then(|| view! { <p class="hint">{rich(&hint)}</p> })}
         }
     };
+    // The page builds every question it holds once; relevance only shows or hides it.
+    let hidden = move || {
+        shown.get();
+        !ctx.with(|s| s.engine().relevant(&node.get_value())).unwrap_or(false)
+    };
     view! {
-        <div class="question" data-name=name.clone() data-type=type_name>
+        <div class="question" data-name=name.clone() data-type=type_name hidden=hidden>
             {heading}
             {control}
             {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
