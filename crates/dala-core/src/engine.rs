@@ -637,10 +637,11 @@ impl Engine {
         changes: &mut ChangeSet,
         run_calculation: bool,
     ) -> bool {
-        let Some(old) = self.nodes.get(node).cloned() else {
+        // Borrowed, not cloned: this runs for every node an answer reaches.
+        let Some(old) = self.nodes.get(node) else {
             return false;
         };
-        let compiled = self.form.item(node.item).clone();
+        let compiled = self.form.item(node.item);
         let mut new = old.clone();
         new.error = None;
         let mut error = |e: dala_expr::Diagnostic, column: &str| {
@@ -729,21 +730,17 @@ impl Engine {
             }
             new.choices = Some(kept);
         }
-        let language = self
-            .form
-            .default_language()
-            .unwrap_or("default")
-            .to_string();
+        let language = self.form.default_language().unwrap_or("default");
         drop(env);
         new.label = if compiled.label.refs.is_empty() {
             String::new()
         } else {
-            self.fill(node, &compiled.label.text, &language)
+            self.fill(node, &compiled.label.text, language)
         };
         new.hint = if compiled.hint.refs.is_empty() {
             String::new()
         } else {
-            self.fill(node, &compiled.hint.text, &language)
+            self.fill(node, &compiled.hint.text, language)
         };
 
         let mut any = false;

@@ -48,19 +48,19 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let node = StoredValue::new(node);
 
     let value = move || {
-        rev.get();
-        ctx.with(|s| s.engine().value(&node.get_value()).to_string()).unwrap_or_default()
+        rev.track();
+        ctx.with(|s| node.with_value(|n| s.engine().value(n).to_string())).unwrap_or_default()
     };
     let read_only = move || {
-        rev.get();
-        ctx.with(|s| s.read_only() || s.engine().read_only(&node.get_value())).unwrap_or(true)
+        rev.track();
+        ctx.with(|s| s.read_only() || node.with_value(|n| s.engine().read_only(n))).unwrap_or(true)
     };
     let set = move |v: String| match ctx.answer(&node.get_value(), &v) {
         Ok(()) => refused.set(None),
         Err(reason) => refused.set(Some(answer_problem(app.lang.get_untracked(), &reason))),
     };
     let message = move || {
-        rev.get();
+        rev.track();
         let lang = ctx.form_lang.get_untracked();
         refused.get().or_else(|| {
             ctx.with(|s| {
@@ -76,7 +76,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     };
     // (code, label) of the choices as they stand (a choice_filter can change them).
     let choices = move || {
-        rev.get();
+        rev.track();
         let lang = ctx.form_lang.get_untracked();
         ctx.with(|s| {
             let form = s.engine().form();
@@ -280,7 +280,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // Label, required mark and hint re-render together: one effect per question instead of
     // one per part, because a page of hundreds of questions pays for every effect it creates.
     let heading = move || {
-        rev.get();
+        rev.track();
         let lang = ctx.form_lang.get_untracked();
         let (label, hint, required) = ctx
             .with(|s| {
@@ -302,8 +302,8 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     };
     // The page builds every question it holds once; relevance only shows or hides it.
     let hidden = move || {
-        shown.get();
-        !ctx.with(|s| s.engine().relevant(&node.get_value())).unwrap_or(false)
+        shown.track();
+        !ctx.with(|s| node.with_value(|n| s.engine().relevant(n))).unwrap_or(false)
     };
     view! {
         <div class="question" data-name=name.clone() data-type=type_name hidden=hidden>
