@@ -413,3 +413,51 @@ fn an_xlsform_workbook_is_imported_and_interviewed() {
     assert_eq!(app.questions(), ["school"]);
     no_errors(&app);
 }
+
+/// A field-list page keeps the questions that are not relevant, hidden: an answer shows them
+/// at once, another hides them again, and an answer given while shown survives both.
+#[test]
+fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let files = scratch("field-list");
+    let instrument = json!({
+        "format": 1,
+        "settings": {"form_id": "unit_check", "version": "1", "title": {"en": "Unit check"}, "default_language": "en"},
+        "survey": [
+            {"type": "group", "name": "unit", "label": {"en": "Unit"}, "appearance": "field-list", "children": [
+                {"type": "select_one", "name": "has_women", "list": "yn", "label": {"en": "Are there women in the unit?"}},
+                {"type": "integer", "name": "women", "label": {"en": "How many?"}, "relevant": "${has_women} = 'yes'"},
+                {"type": "text", "name": "remarks", "label": {"en": "Remarks"}}
+            ]}
+        ],
+        "choices": {"yn": [{"name": "yes", "label": {"en": "Yes"}}, {"name": "no", "label": {"en": "No"}}]}
+    });
+    let path = files.join("unit_check.json");
+    std::fs::write(&path, instrument.to_string()).expect("write the instrument");
+
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aigul");
+    app.import(&path);
+    app.wait_for_selector("[data-form=\"unit_check\"] .start");
+    app.start("unit_check");
+    assert_eq!(app.questions(), ["has_women", "remarks"]);
+    let hidden = "return document.querySelector('.question[data-name=\"women\"]')?.hidden";
+    assert_eq!(app.js(hidden, json!([])), true, "built, hidden");
+    app.answer("has_women", "yes");
+    app.wait("return document.querySelectorAll('.question:not([hidden])').length === 3");
+    assert_eq!(app.questions(), ["has_women", "women", "remarks"]);
+    app.answer("women", "4");
+    app.answer("has_women", "no");
+    app.wait("return document.querySelectorAll('.question:not([hidden])').length === 2");
+    assert_eq!(app.js(hidden, json!([])), true);
+    app.answer("has_women", "yes");
+    app.wait("return document.querySelectorAll('.question:not([hidden])').length === 3");
+    assert_eq!(
+        app.js("return document.querySelector('.question[data-name=\"women\"] input').value", json!([])),
+        "4"
+    );
+    no_errors(&app);
+}
