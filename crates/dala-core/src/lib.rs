@@ -2,6 +2,7 @@
 //! data; time, randomness and the device come in through [`Host`].
 
 pub mod compile;
+pub mod design;
 pub mod engine;
 mod host;
 pub mod instrument;
@@ -10,6 +11,7 @@ pub mod store;
 mod validate;
 
 pub use compile::Form;
+pub use design::{Design, Edit, EditError, Field};
 pub use engine::{
     AnswerError, Change, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What,
 };

@@ -61,6 +61,18 @@ pub fn walk<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     }
 }
 
+/// Every `${name}` in `src` with its byte span and name, found by the lexer: it works on a
+/// source that does not parse, and text inside string literals is left alone. A designer's
+/// rename rewrites these spans.
+pub fn reference_spans(src: &str) -> Vec<(Span, &str)> {
+    let mut diagnostics = Vec::new();
+    lexer::lex(src, &mut diagnostics)
+        .into_iter()
+        .filter(|t| t.kind == lexer::TokenKind::Ref && src[..t.span.end as usize].ends_with('}'))
+        .map(|t| (t.span, lexer::ref_name(src, t.span).trim()))
+        .collect()
+}
+
 /// The names of every `${name}` an expression refers to, in order of appearance (with
 /// repeats). A form compiler builds its dependency graph from these.
 pub fn references(expr: &Expr) -> Vec<&str> {

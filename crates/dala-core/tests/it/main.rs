@@ -1,5 +1,6 @@
 //! The one integration-test binary of dala-core.
 
+mod design;
 mod document;
 mod engine;
 mod properties;

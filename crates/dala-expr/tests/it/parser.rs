@@ -227,3 +227,19 @@ fn fuzz_crash_unions_of_negatives_print_without_extra_nesting() {
         assert_eq!(sexp(&parse(printed).expr), sexp(&tree.expr), "{src}");
     }
 }
+
+#[test]
+fn reference_spans_are_found_by_the_lexer() {
+    let spans = |src: &str| -> Vec<(u32, u32, String)> {
+        dala_expr::reference_spans(src)
+            .into_iter()
+            .map(|(s, n)| (s.start, s.end, n.to_string()))
+            .collect()
+    };
+    assert_eq!(spans("${a} + ${ bc }"), [(0, 4, "a".into()), (7, 14, "bc".into())]);
+    // Inside a string literal it is text; an expression that does not parse still has them.
+    assert_eq!(spans("concat('${a}', ${b})"), [(15, 19, "b".into())]);
+    assert_eq!(spans("${a} = = ("), [(0, 4, "a".into())]);
+    // An unterminated reference is none.
+    assert_eq!(spans("1 + ${a"), []);
+}

@@ -1,0 +1,842 @@
+//! The survey designer's editing model: edits on an instrument, each applied with its exact
+//! inverse (so undo and redo are just more edits), renames that carry every reference along,
+//! the places that use a question, and what publishing a new version would break for data
+//! already collected. Plain data and no I/O: the app's designer screen is a view of a
+//! [`Design`], and every rule here is tested natively.
+
+use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
+use crate::record::{Answer, Submission};
+use crate::validate::{Column, Diagnostic, validate};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where an item is: its index in the survey, then in each group's children.
+pub type ItemPath = Vec<usize>;
+
+/// A column of one item that an edit sets. Texts are per language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Field {
+    Type,
+    /// The name alone. [`Design::rename`] also rewrites the references to it.
+    Name,
+    Label(String),
+    Hint(String),
+    RequiredMessage(String),
+    ConstraintMessage(String),
+    List,
+    Relevant,
+    Required,
+    Constraint,
+    Calculation,
+    Default,
+    ReadOnly,
+    ChoiceFilter,
+    RepeatCount,
+    Trigger,
+    Appearance,
+}
+
+/// A setting of the instrument that an edit sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Setting {
+    FormId,
+    Version,
+    Title(String),
+    DefaultLanguage,
+    InstanceName,
+}
+
+/// One change to an instrument. `None` clears a column; an empty text counts as none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Puts `item` at `index` among the children of `parent` (the survey when empty).
+    Insert { parent: ItemPath, index: usize, item: Box<Item> },
+    Remove { at: ItemPath },
+    Set { at: ItemPath, field: Field, value: Option<String> },
+    /// Replaces a choice list (None removes it).
+    SetChoices { list: String, choices: Option<Vec<Choice>> },
+    SetSetting { setting: Setting, value: Option<String> },
+    /// Edits applied in order, all or none.
+    Batch(Vec<Edit>),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EditError {
+    #[error("there is no item at {0:?}")]
+    NoItem(ItemPath),
+    #[error("position {index} is outside the {len} items there")]
+    BadIndex { index: usize, len: usize },
+    #[error("only a group or a repeat holds questions")]
+    NotAContainer,
+    #[error("`{0}` is not a valid name: start with a letter or _, then letters, digits, _ . or -")]
+    InvalidName(String),
+    #[error("the name `{0}` is already used")]
+    NameTaken(String),
+    #[error("`{0}` is not a question type")]
+    UnknownType(String),
+    #[error("a group with questions in it cannot become a question")]
+    GroupNotEmpty,
+    #[error("{0} cannot be empty")]
+    Empty(&'static str),
+    #[error("that move goes nowhere")]
+    NoMove,
+}
+
+/// An instrument being edited, with its undo and redo history.
+#[derive(Clone, Debug)]
+pub struct Design {
+    instrument: Instrument,
+    undo: Vec<Edit>,
+    redo: Vec<Edit>,
+}
+
+/// How many edits can be undone; older ones are forgotten.
+pub const HISTORY: usize = 500;
+
+impl Design {
+    pub fn new(instrument: Instrument) -> Design {
+        Design {
+            instrument,
+            undo: Vec::new(),
+            redo: Vec::new(),
+        }
+    }
+
+    pub fn instrument(&self) -> &Instrument {
+        &self.instrument
+    }
+
+    /// Every problem of the instrument as it stands (see [`validate`]).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        validate(&self.instrument)
+    }
+
+    /// Applies an edit; on an error nothing changes.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+        let inverse = apply(&mut self.instrument, edit)?;
+        self.undo.push(inverse);
+        if self.undo.len() > HISTORY {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        Ok(())
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Undoes the last edit; false when there is none.
+    pub fn undo(&mut self) -> bool {
+        step(&mut self.instrument, &mut self.undo, &mut self.redo)
+    }
+
+    pub fn redo(&mut self) -> bool {
+        step(&mut self.instrument, &mut self.redo, &mut self.undo)
+    }
+
+    pub fn item(&self, at: &[usize]) -> Option<&Item> {
+        item(&self.instrument.survey, at)
+    }
+
+    /// Renames the item at `at` and rewrites every `${old}` in expressions, labels, hints,
+    /// messages and the instance name, as one edit.
+    pub fn rename(&mut self, at: &[usize], new_name: &str) -> Result<(), EditError> {
+        let edit = rename_edit(&self.instrument, at, new_name)?;
+        self.apply(edit)
+    }
+
+    /// The places outside the item at `at` that refer to it or to anything inside it: what
+    /// a designer is warned about before deleting it.
+    pub fn removal_warnings(&self, at: &[usize]) -> Vec<Usage> {
+        let Some(target) = self.item(at) else {
+            return Vec::new();
+        };
+        let mut inside = BTreeSet::new();
+        collect_names(target, &mut inside);
+        usages_of(&self.instrument, &inside)
+            .into_iter()
+            .filter(|u| !inside.contains(u.item.as_str()))
+            .collect()
+    }
+
+    /// Moves the item one place up among its siblings; returns where it now is.
+    pub fn move_up(&mut self, at: &[usize]) -> Result<ItemPath, EditError> {
+        let (parent, index) = split(at)?;
+        if index == 0 {
+            return Err(EditError::NoMove);
+        }
+        self.relocate(at, parent.to_vec(), index - 1)
+    }
+
+    pub fn move_down(&mut self, at: &[usize]) -> Result<ItemPath, EditError> {
+        let (parent, index) = split(at)?;
+        let len = if parent.is_empty() {
+            self.instrument.survey.len()
+        } else {
+            self.item(parent).map_or(0, |i| i.children.len())
+        };
+        if index + 1 >= len {
+            return Err(EditError::NoMove);
+        }
+        self.relocate(at, parent.to_vec(), index + 1)
+    }
+
+    /// Moves the item into the group or repeat just above it, as its last question.
+    pub fn move_into_previous(&mut self, at: &[usize]) -> Result<ItemPath, EditError> {
+        let (parent, index) = split(at)?;
+        if index == 0 {
+            return Err(EditError::NoMove);
+        }
+        let mut group = parent.to_vec();
+        group.push(index - 1);
+        let holder = self.item(&group).ok_or_else(|| EditError::NoItem(group.clone()))?;
+        if !holder.item_type.is_container() {
+            return Err(EditError::NotAContainer);
+        }
+        let end = holder.children.len();
+        self.relocate(at, group, end)
+    }
+
+    /// Moves the item out of its group, to just after the group.
+    pub fn move_out(&mut self, at: &[usize]) -> Result<ItemPath, EditError> {
+        let (parent, _) = split(at)?;
+        let (grandparent, group_index) = split(parent).map_err(|_| EditError::NoMove)?;
+        self.relocate(at, grandparent.to_vec(), group_index + 1)
+    }
+
+    /// Removes the item at `from` and inserts it at `index` of `parent`, both paths as they
+    /// are once the item is gone. One edit, undone in one step.
+    fn relocate(&mut self, from: &[usize], parent: ItemPath, index: usize) -> Result<ItemPath, EditError> {
+        let moved = self.item(from).cloned().ok_or_else(|| EditError::NoItem(from.to_vec()))?;
+        let parent = path_after_removal(&parent, from);
+        self.apply(Edit::Batch(vec![
+            Edit::Remove { at: from.to_vec() },
+            Edit::Insert {
+                parent: parent.clone(),
+                index,
+                item: Box::new(moved),
+            },
+        ]))?;
+        let mut at = parent;
+        at.push(index);
+        Ok(at)
+    }
+
+    /// The version a publication would get, and what blocks or breaks it: see
+    /// [`check_publish`].
+    pub fn check_publish(&self, published: Option<&Instrument>, data: &DataUse) -> PublishCheck {
+        check_publish(published, &self.instrument, data)
+    }
+
+    /// Publishes: sets the new version (an edit, so it can be undone) and returns the
+    /// instrument to store, or the check when errors block it.
+    pub fn publish(&mut self, published: Option<&Instrument>, data: &DataUse) -> Result<Instrument, PublishCheck> {
+        let check = self.check_publish(published, data);
+        if !check.errors.is_empty() {
+            return Err(check);
+        }
+        if check.version != self.instrument.settings.version {
+            self.apply(Edit::SetSetting {
+                setting: Setting::Version,
+                value: Some(check.version.clone()),
+            })
+            .map_err(|_| check.clone())?;
+        }
+        Ok(self.instrument.clone())
+    }
+}
+
+/// Applies the edit on top of `from` and moves its inverse onto `to`.
+fn step(instrument: &mut Instrument, from: &mut Vec<Edit>, to: &mut Vec<Edit>) -> bool {
+    let Some(edit) = from.pop() else {
+        return false;
+    };
+    match apply_edit(instrument, edit.clone(), false) {
+        Ok(inverse) => {
+            to.push(inverse);
+            true
+        }
+        // An inverse always applies to the state it was made for; should that ever fail,
+        // keep it rather than lose history.
+        Err(_) => {
+            from.push(edit);
+            false
+        }
+    }
+}
+
+fn split(at: &[usize]) -> Result<(&[usize], usize), EditError> {
+    match at.split_last() {
+        Some((&index, parent)) => Ok((parent, index)),
+        None => Err(EditError::NoItem(Vec::new())),
+    }
+}
+
+/// `path` (which does not lie inside `removed`) as it reads once the item at `removed` is gone.
+fn path_after_removal(path: &[usize], removed: &[usize]) -> ItemPath {
+    let mut out = path.to_vec();
+    let depth = removed.len() - 1;
+    if out.len() > depth && out[..depth] == removed[..depth] && out[depth] > removed[depth] {
+        out[depth] -= 1;
+    }
+    out
+}
+
+fn item<'a>(items: &'a [Item], at: &[usize]) -> Option<&'a Item> {
+    let (first, rest) = at.split_first()?;
+    let found = items.get(*first)?;
+    if rest.is_empty() {
+        Some(found)
+    } else {
+        item(&found.children, rest)
+    }
+}
+
+fn item_mut<'a>(items: &'a mut [Item], at: &[usize]) -> Option<&'a mut Item> {
+    let (first, rest) = at.split_first()?;
+    let found = items.get_mut(*first)?;
+    if rest.is_empty() {
+        Some(found)
+    } else {
+        item_mut(&mut found.children, rest)
+    }
+}
+
+fn children_mut<'a>(survey: &'a mut Vec<Item>, parent: &[usize]) -> Result<&'a mut Vec<Item>, EditError> {
+    if parent.is_empty() {
+        return Ok(survey);
+    }
+    let holder = item_mut(survey, parent).ok_or_else(|| EditError::NoItem(parent.to_vec()))?;
+    if !holder.item_type.is_container() {
+        return Err(EditError::NotAContainer);
+    }
+    Ok(&mut holder.children)
+}
+
+fn collect_names<'a>(item: &'a Item, out: &mut BTreeSet<&'a str>) {
+    out.insert(&item.name);
+    for child in &item.children {
+        collect_names(child, out);
+    }
+}
+
+fn all_names(instrument: &Instrument) -> BTreeSet<&str> {
+    let mut names = BTreeSet::new();
+    for item in &instrument.survey {
+        collect_names(item, &mut names);
+    }
+    names
+}
+
+/// Applies `edit` and returns its inverse; on an error the instrument is as it was.
+pub fn apply(instrument: &mut Instrument, edit: Edit) -> Result<Edit, EditError> {
+    apply_edit(instrument, edit, true)
+}
+
+/// `checked`: the designer's own edit, held to the naming rules. Inverses (undo, redo, a
+/// batch taken back) are not: they restore a state that existed, names and all, even one
+/// that breaks a rule (an imported instrument with a duplicate name must still undo).
+fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<Edit, EditError> {
+    match edit {
+        Edit::Insert { parent, index, item } => {
+            if checked {
+                check_new_names(instrument, &item)?;
+            }
+            let list = children_mut(&mut instrument.survey, &parent)?;
+            if index > list.len() {
+                return Err(EditError::BadIndex { index, len: list.len() });
+            }
+            list.insert(index, *item);
+            let mut at = parent;
+            at.push(index);
+            Ok(Edit::Remove { at })
+        }
+        Edit::Remove { at } => {
+            let (parent, index) = split(&at)?;
+            let list = children_mut(&mut instrument.survey, parent)?;
+            if index >= list.len() {
+                return Err(EditError::NoItem(at.clone()));
+            }
+            let item = Box::new(list.remove(index));
+            Ok(Edit::Insert {
+                parent: parent.to_vec(),
+                index,
+                item,
+            })
+        }
+        Edit::Set { at, field, value } => {
+            let value = value.filter(|v| !v.is_empty());
+            if checked && field == Field::Name {
+                let name = value.clone().ok_or(EditError::Empty("a name"))?;
+                let current = item(&instrument.survey, &at).map(|i| i.name.clone());
+                if current.as_deref() != Some(name.as_str()) {
+                    check_name(instrument, &name)?;
+                }
+            }
+            let target = item_mut(&mut instrument.survey, &at).ok_or_else(|| EditError::NoItem(at.clone()))?;
+            let old = set_field(target, &field, value)?;
+            Ok(Edit::Set {
+                at,
+                field,
+                value: old,
+            })
+        }
+        Edit::SetChoices { list, choices } => {
+            let old = match choices {
+                Some(c) => instrument.choices.insert(list.clone(), c),
+                None => instrument.choices.remove(&list),
+            };
+            Ok(Edit::SetChoices { list, choices: old })
+        }
+        Edit::SetSetting { setting, value } => {
+            let value = value.filter(|v| !v.is_empty());
+            let settings = &mut instrument.settings;
+            let old = match &setting {
+                Setting::FormId => replace_required(&mut settings.form_id, value, "the form id")?,
+                Setting::Version => replace_required(&mut settings.version, value, "the version")?,
+                Setting::Title(language) => replace_text(&mut settings.title, language, value),
+                Setting::DefaultLanguage => std::mem::replace(&mut settings.default_language, value),
+                Setting::InstanceName => std::mem::replace(&mut settings.instance_name, value),
+            };
+            Ok(Edit::SetSetting { setting, value: old })
+        }
+        Edit::Batch(edits) => {
+            let mut inverses = Vec::with_capacity(edits.len());
+            for edit in edits {
+                match apply_edit(instrument, edit, checked) {
+                    Ok(inverse) => inverses.push(inverse),
+                    Err(e) => {
+                        // All or none: take back what this batch already did.
+                        for inverse in inverses.into_iter().rev() {
+                            let _ = apply_edit(instrument, inverse, false);
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            inverses.reverse();
+            Ok(Edit::Batch(inverses))
+        }
+    }
+}
+
+fn replace_required(slot: &mut String, value: Option<String>, what: &'static str) -> Result<Option<String>, EditError> {
+    let value = value.ok_or(EditError::Empty(what))?;
+    Ok(Some(std::mem::replace(slot, value)))
+}
+
+fn replace_text(text: &mut Text, language: &str, value: Option<String>) -> Option<String> {
+    match value {
+        Some(v) => text.0.insert(language.to_string(), v),
+        None => text.0.remove(language),
+    }
+}
+
+fn set_field(item: &mut Item, field: &Field, value: Option<String>) -> Result<Option<String>, EditError> {
+    let slot = match field {
+        Field::Type => {
+            let text = value.ok_or(EditError::Empty("a type"))?;
+            let new_type: ItemType = serde_json::from_value(serde_json::Value::String(text.clone()))
+                .map_err(|_| EditError::UnknownType(text))?;
+            if !new_type.is_container() && !item.children.is_empty() {
+                return Err(EditError::GroupNotEmpty);
+            }
+            let old = std::mem::replace(&mut item.item_type, new_type);
+            return Ok(Some(old.as_str().to_string()));
+        }
+        Field::Name => {
+            let name = value.ok_or(EditError::Empty("a name"))?;
+            return Ok(Some(std::mem::replace(&mut item.name, name)));
+        }
+        Field::Label(l) => return Ok(replace_text(&mut item.label, l, value)),
+        Field::Hint(l) => return Ok(replace_text(&mut item.hint, l, value)),
+        Field::RequiredMessage(l) => return Ok(replace_text(&mut item.required_message, l, value)),
+        Field::ConstraintMessage(l) => return Ok(replace_text(&mut item.constraint_message, l, value)),
+        Field::List => &mut item.list,
+        Field::Relevant => &mut item.relevant,
+        Field::Required => &mut item.required,
+        Field::Constraint => &mut item.constraint,
+        Field::Calculation => &mut item.calculation,
+        Field::Default => &mut item.default,
+        Field::ReadOnly => &mut item.read_only,
+        Field::ChoiceFilter => &mut item.choice_filter,
+        Field::RepeatCount => &mut item.repeat_count,
+        Field::Trigger => &mut item.trigger,
+        Field::Appearance => &mut item.appearance,
+    };
+    Ok(std::mem::replace(slot, value))
+}
+
+fn check_name(instrument: &Instrument, name: &str) -> Result<(), EditError> {
+    if !dala_expr::is_ncname(name) {
+        return Err(EditError::InvalidName(name.to_string()));
+    }
+    if all_names(instrument).contains(name) {
+        return Err(EditError::NameTaken(name.to_string()));
+    }
+    Ok(())
+}
+
+/// An inserted item (and everything in it) must not bring a name the instrument has.
+fn check_new_names(instrument: &Instrument, new: &Item) -> Result<(), EditError> {
+    let existing = all_names(instrument);
+    let mut names = BTreeSet::new();
+    collect_names(new, &mut names);
+    for name in names {
+        if !dala_expr::is_ncname(name) {
+            return Err(EditError::InvalidName(name.to_string()));
+        }
+        if existing.contains(name) {
+            return Err(EditError::NameTaken(name.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// A place that refers to a question: the item whose column does (or the settings).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Usage {
+    /// The name of the item that refers; empty for the settings' instance name.
+    pub item: String,
+    pub column: &'static str,
+}
+
+/// The columns of an item that may hold `${name}`: expressions, then texts per language.
+fn referring_fields(item: &Item) -> Vec<(Field, &str)> {
+    let mut out: Vec<(Field, &str)> = [
+        (Field::Relevant, &item.relevant),
+        (Field::Required, &item.required),
+        (Field::Constraint, &item.constraint),
+        (Field::Calculation, &item.calculation),
+        (Field::Default, &item.default),
+        (Field::ReadOnly, &item.read_only),
+        (Field::ChoiceFilter, &item.choice_filter),
+        (Field::RepeatCount, &item.repeat_count),
+        (Field::Trigger, &item.trigger),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+    .collect();
+    type Column = fn(String) -> Field;
+    let texts: [(&Text, Column); 4] = [
+        (&item.label, Field::Label),
+        (&item.hint, Field::Hint),
+        (&item.required_message, Field::RequiredMessage),
+        (&item.constraint_message, Field::ConstraintMessage),
+    ];
+    for (text, field) in texts {
+        for (language, value) in &text.0 {
+            out.push((field(language.clone()), value.as_str()));
+        }
+    }
+    out
+}
+
+fn is_expression(field: &Field) -> bool {
+    !matches!(
+        field,
+        Field::Label(_) | Field::Hint(_) | Field::RequiredMessage(_) | Field::ConstraintMessage(_)
+    )
+}
+
+fn column_name(field: &Field) -> &'static str {
+    match field {
+        Field::Type => Column::Type.as_str(),
+        Field::Name => Column::Name.as_str(),
+        Field::Label(_) => "label",
+        Field::Hint(_) => "hint",
+        Field::RequiredMessage(_) => "required_message",
+        Field::ConstraintMessage(_) => "constraint_message",
+        Field::List => Column::List.as_str(),
+        Field::Relevant => Column::Relevant.as_str(),
+        Field::Required => Column::Required.as_str(),
+        Field::Constraint => Column::Constraint.as_str(),
+        Field::Calculation => Column::Calculation.as_str(),
+        Field::Default => Column::Default.as_str(),
+        Field::ReadOnly => Column::ReadOnly.as_str(),
+        Field::ChoiceFilter => Column::ChoiceFilter.as_str(),
+        Field::RepeatCount => Column::RepeatCount.as_str(),
+        Field::Trigger => Column::Trigger.as_str(),
+        Field::Appearance => "appearance",
+    }
+}
+
+/// The references in `source`: through the expression lexer for an expression (string
+/// literals are text), or every well-formed `${name}` in a label or message.
+fn references(source: &str, expression: bool) -> Vec<(std::ops::Range<usize>, &str)> {
+    if expression {
+        return dala_expr::reference_spans(source)
+            .into_iter()
+            .map(|(span, name)| (span.start as usize..span.end as usize, name))
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(start) = source[from..].find("${").map(|i| i + from) {
+        let Some(close) = source[start..].find('}').map(|i| i + start) else {
+            break;
+        };
+        out.push((start..close + 1, source[start + 2..close].trim()));
+        from = close + 1;
+    }
+    out
+}
+
+/// Every place that refers to one of `names`, in form order.
+pub fn usages_of(instrument: &Instrument, names: &BTreeSet<&str>) -> Vec<Usage> {
+    let mut out = Vec::new();
+    for (_, item, _) in instrument.walk() {
+        for (field, source) in referring_fields(item) {
+            if references(source, is_expression(&field))
+                .iter()
+                .any(|(_, n)| names.contains(n))
+            {
+                out.push(Usage {
+                    item: item.name.clone(),
+                    column: column_name(&field),
+                });
+            }
+        }
+    }
+    if let Some(source) = &instrument.settings.instance_name
+        && references(source, true).iter().any(|(_, n)| names.contains(n))
+    {
+        out.push(Usage {
+            item: String::new(),
+            column: "instance_name",
+        });
+    }
+    out.dedup();
+    out
+}
+
+/// `source` with every reference to `old` made a reference to `new`; None when there is none.
+fn rewrite(source: &str, expression: bool, old: &str, new: &str) -> Option<String> {
+    let spans: Vec<_> = references(source, expression)
+        .into_iter()
+        .filter(|(_, n)| *n == old)
+        .map(|(range, _)| range)
+        .collect();
+    if spans.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut last = 0;
+    for range in spans {
+        out.push_str(&source[last..range.start]);
+        out.push_str("${");
+        out.push_str(new);
+        out.push('}');
+        last = range.end;
+    }
+    out.push_str(&source[last..]);
+    Some(out)
+}
+
+/// The rename of the item at `at` to `new_name` with every reference rewritten, as one batch.
+pub fn rename_edit(instrument: &Instrument, at: &[usize], new_name: &str) -> Result<Edit, EditError> {
+    let target = item(&instrument.survey, at).ok_or_else(|| EditError::NoItem(at.to_vec()))?;
+    let old = target.name.clone();
+    if old == new_name {
+        return Ok(Edit::Batch(Vec::new()));
+    }
+    check_name(instrument, new_name)?;
+    let mut edits = vec![Edit::Set {
+        at: at.to_vec(),
+        field: Field::Name,
+        value: Some(new_name.to_string()),
+    }];
+    let mut path = Vec::new();
+    rewrite_items(&instrument.survey, &mut path, &old, new_name, &mut edits);
+    if let Some(source) = &instrument.settings.instance_name
+        && let Some(value) = rewrite(source, true, &old, new_name)
+    {
+        edits.push(Edit::SetSetting {
+            setting: Setting::InstanceName,
+            value: Some(value),
+        });
+    }
+    Ok(Edit::Batch(edits))
+}
+
+fn rewrite_items(items: &[Item], path: &mut ItemPath, old: &str, new: &str, edits: &mut Vec<Edit>) {
+    for (i, item) in items.iter().enumerate() {
+        path.push(i);
+        for (field, source) in referring_fields(item) {
+            if let Some(value) = rewrite(source, is_expression(&field), old, new) {
+                edits.push(Edit::Set {
+                    at: path.clone(),
+                    field,
+                    value: Some(value),
+                });
+            }
+        }
+        rewrite_items(&item.children, path, old, new, edits);
+        path.pop();
+    }
+}
+
+/// What collected data holds, by question name: the values seen (for selects, each choice
+/// code on its own). Publishing checks a new version against it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DataUse {
+    pub questions: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl DataUse {
+    /// The use of `records` of `instrument`: every answered question, with the choice codes
+    /// of its select questions (other answers are not kept: only their presence matters).
+    pub fn from_records<'a>(instrument: &Instrument, records: impl IntoIterator<Item = &'a Submission>) -> DataUse {
+        let selects: BTreeSet<&str> = instrument
+            .walk()
+            .into_iter()
+            .filter(|(_, i, _)| i.item_type.is_select())
+            .map(|(_, i, _)| i.name.as_str())
+            .collect();
+        let mut data = DataUse::default();
+        for record in records {
+            data.add_answers(&record.answers, &selects);
+        }
+        data
+    }
+
+    fn add_answers(&mut self, answers: &BTreeMap<String, Answer>, selects: &BTreeSet<&str>) {
+        for (name, answer) in answers {
+            match answer {
+                Answer::Value(v) if v.is_empty() => {}
+                Answer::Value(v) => {
+                    let seen = self.questions.entry(name.clone()).or_default();
+                    if selects.contains(name.as_str()) {
+                        seen.extend(v.split_whitespace().map(str::to_string));
+                    }
+                }
+                Answer::Repeat(instances) => {
+                    for instance in instances {
+                        self.add_answers(instance, selects);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A change that data already collected would not survive as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Breaking {
+    TypeChanged { name: String, from: ItemType, to: ItemType },
+    Removed { name: String },
+    ChoiceRemoved { name: String, choice: String },
+}
+
+impl std::fmt::Display for Breaking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Breaking::TypeChanged { name, from, to } => write!(
+                f,
+                "`{name}` changes from {} to {}, and has answers",
+                from.as_str(),
+                to.as_str()
+            ),
+            Breaking::Removed { name } => write!(f, "`{name}` is removed, and has answers"),
+            Breaking::ChoiceRemoved { name, choice } => {
+                write!(f, "choice `{choice}` of `{name}` is removed, and answers use it")
+            }
+        }
+    }
+}
+
+/// What publishing the draft would do: the version it would get, the errors that block it,
+/// and the changes that break data already collected (shown, not blocking).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublishCheck {
+    pub version: String,
+    pub errors: Vec<Diagnostic>,
+    pub breaking: Vec<Breaking>,
+}
+
+pub fn check_publish(published: Option<&Instrument>, draft: &Instrument, data: &DataUse) -> PublishCheck {
+    let errors = validate(draft)
+        .into_iter()
+        .filter(|d| !d.code.is_warning())
+        .collect();
+    let version = match published {
+        Some(p) if p.settings.version == draft.settings.version => next_version(&p.settings.version),
+        _ => draft.settings.version.clone(),
+    };
+    let mut breaking = Vec::new();
+    if let Some(published) = published {
+        let new_items: BTreeMap<&str, &Item> = draft.walk().into_iter().map(|(_, i, _)| (i.name.as_str(), i)).collect();
+        for (_, old, _) in published.walk() {
+            let Some(values) = data.questions.get(&old.name) else {
+                continue;
+            };
+            let Some(new) = new_items.get(old.name.as_str()) else {
+                breaking.push(Breaking::Removed { name: old.name.clone() });
+                continue;
+            };
+            if new.item_type != old.item_type {
+                breaking.push(Breaking::TypeChanged {
+                    name: old.name.clone(),
+                    from: old.item_type,
+                    to: new.item_type,
+                });
+                continue;
+            }
+            if new.item_type.is_select() {
+                let offered: BTreeSet<&str> = new
+                    .list
+                    .as_ref()
+                    .and_then(|l| draft.choices.get(l))
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                for value in values {
+                    if !offered.contains(value.as_str()) {
+                        breaking.push(Breaking::ChoiceRemoved {
+                            name: old.name.clone(),
+                            choice: value.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    PublishCheck {
+        version,
+        errors,
+        breaking,
+    }
+}
+
+/// The version after `version`: its trailing number plus one, keeping its width (`2015031701`
+/// becomes `2015031702`, `1.9` becomes `1.10`, `v09` becomes `v10`), or `.2` added to a
+/// version without one.
+pub fn next_version(version: &str) -> String {
+    let digits = version.len() - version.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return format!("{version}.2");
+    }
+    let (head, tail) = version.split_at(version.len() - digits);
+    // Add one to the decimal digits by hand: any length works, no overflow.
+    let mut bytes = tail.as_bytes().to_vec();
+    let mut i = bytes.len();
+    loop {
+        if i == 0 {
+            bytes.insert(0, b'1');
+            break;
+        }
+        i -= 1;
+        if bytes[i] == b'9' {
+            bytes[i] = b'0';
+        } else {
+            bytes[i] += 1;
+            break;
+        }
+    }
+    format!("{head}{}", String::from_utf8_lossy(&bytes))
+}
