@@ -64,7 +64,11 @@ fn download_size(dist: &Path, peer: &Path) -> Result<(usize, usize, Vec<Value>)>
     let mut parts = Vec::new();
     for entry in std::fs::read_dir(dist)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         // The XLSForm importer is loaded only when a workbook is imported (like the peer's map
         // chunk); it is listed, not counted.
         let on_demand = name.starts_with("dala_import");
@@ -80,19 +84,29 @@ fn download_size(dist: &Path, peer: &Path) -> Result<(usize, usize, Vec<Value>)>
     let mut theirs = 0;
     for entry in std::fs::read_dir(&web_forms)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         // The map block is loaded only for geo questions.
         if name.ends_with(".js") && !name.starts_with("MapBlock") {
             theirs += gzipped(&without_fonts(&std::fs::read(&path)?))?;
         }
     }
-    theirs += gzipped(&std::fs::read(peer.join("vue/dist/vue.runtime.esm-browser.prod.js"))?)?;
+    theirs += gzipped(&std::fs::read(
+        peer.join("vue/dist/vue.runtime.esm-browser.prod.js"),
+    )?)?;
     Ok((ours, theirs, parts))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 fn p95(mut v: Vec<f64>) -> f64 {
@@ -139,7 +153,10 @@ fn site(root: &Path, dist: &Path) -> Result<(PathBuf, String)> {
     instrument["survey"] = json!([{"type": "group", "name": "all", "appearance": "field-list",
         "label": {"en": "All questions"}, "children": survey}]);
     instrument["settings"]["title"] = json!({"en": form.name});
-    std::fs::write(site.join("surveys/bench.json"), serde_json::to_string(&instrument)?)?;
+    std::fs::write(
+        site.join("surveys/bench.json"),
+        serde_json::to_string(&instrument)?,
+    )?;
     let index = site.join("surveys/index.json");
     let mut files: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&index)?)?;
     files.push("bench.json".into());
@@ -198,18 +215,29 @@ fn measure_ours(site: &Path) -> Result<(Figures, f64, f64, usize)> {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        app.wait(&format!("return document.querySelectorAll('{SHOWN_INPUTS}').length === 1"));
-        browser.execute(WATCH_RELEVANCE, json!([1 + NEWLY_RELEVANT, SHOWN_INPUTS])).map_err(|e| anyhow::anyhow!(e))?;
-        browser.type_into(".question[data-name=\"q1\"] input", "5").map_err(|e| anyhow::anyhow!(e))?;
+        app.wait(&format!(
+            "return document.querySelectorAll('{SHOWN_INPUTS}').length === 1"
+        ));
+        browser
+            .execute(WATCH_RELEVANCE, json!([1 + NEWLY_RELEVANT, SHOWN_INPUTS]))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .type_into(".question[data-name=\"q1\"] input", "5")
+            .map_err(|e| anyhow::anyhow!(e))?;
         relevance.push(wait_value(&browser, "return window.__took")?);
         app.settle();
         eprintln!("  ours run {}: relevance {:.1} ms", run + 1, relevance[run]);
     }
     // Loads: the last interview, reopened from the service worker each time.
     for run in 0..RUNS {
-        browser.goto("about:blank").map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .goto("about:blank")
+            .map_err(|e| anyhow::anyhow!(e))?;
         browser.goto(&url).map_err(|e| anyhow::anyhow!(e))?;
-        first.push(wait_value(&browser, "return window.__dalaInterviewReady || null")?);
+        first.push(wait_value(
+            &browser,
+            "return window.__dalaInterviewReady || null",
+        )?);
         eprintln!("  ours load {}: {:.0} ms", run + 1, first[run]);
     }
     // Autosave: one keystroke at a time into q2 (a digit, then Backspace), each saved before
@@ -240,7 +268,9 @@ const open = (name, version, upgrade) => new Promise((ok, no) => {
             json!([]),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
-    let record_bytes = setup.as_u64().with_context(|| format!("bare put setup: {setup}"))? as usize;
+    let record_bytes = setup
+        .as_u64()
+        .with_context(|| format!("bare put setup: {setup}"))? as usize;
     for i in 0..SAVES {
         browser
             .type_into(
@@ -255,16 +285,32 @@ const open = (name, version, upgrade) => new Promise((ok, no) => {
         app.settle();
     }
     let lists = browser
-        .execute("return [window.__inputs, window.__dalaSaved, window.__bare]", json!([]))
+        .execute(
+            "return [window.__inputs, window.__dalaSaved, window.__bare]",
+            json!([]),
+        )
         .map_err(|e| anyhow::anyhow!(e))?;
-    let list = |v: &Value| -> Vec<f64> { v.as_array().into_iter().flatten().filter_map(Value::as_f64).collect() };
+    let list = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect()
+    };
     let (inputs, saved, bare_times) = (list(&lists[0]), list(&lists[1]), list(&lists[2]));
     let autosave: Vec<f64> = inputs.iter().zip(&saved).map(|(i, s)| s - i).collect();
     if bare_times.len() != SAVES || autosave.len() != SAVES {
-        bail!("autosave figures incomplete: {} saves, {} bare puts", autosave.len(), bare_times.len());
+        bail!(
+            "autosave figures incomplete: {} saves, {} bare puts",
+            autosave.len(),
+            bare_times.len()
+        );
     }
     Ok((
-        Figures { first_ms: median(first), relevance_ms: median(relevance) },
+        Figures {
+            first_ms: median(first),
+            relevance_ms: median(relevance),
+        },
         p95(autosave),
         p95(bare_times),
         record_bytes,
@@ -277,20 +323,39 @@ fn measure_peer(dir: &Path) -> Result<Figures> {
     let mut first = Vec::new();
     let mut relevance = Vec::new();
     for run in 0..RUNS {
-        browser.goto("about:blank").map_err(|e| anyhow::anyhow!(e))?;
-        browser.goto(&server.url()).map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .goto("about:blank")
+            .map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .goto(&server.url())
+            .map_err(|e| anyhow::anyhow!(e))?;
         first.push(wait_value(&browser, "return window.__peerReady || null")?);
         let before = browser
-            .wait_for("return document.querySelectorAll('input').length || null", Duration::from_secs(60))
+            .wait_for(
+                "return document.querySelectorAll('input').length || null",
+                Duration::from_secs(60),
+            )
             .map_err(|e| anyhow::anyhow!(e))?
             .as_u64()
             .unwrap_or(1) as usize;
-        browser.execute(WATCH_RELEVANCE, json!([before + NEWLY_RELEVANT, "input"])).map_err(|e| anyhow::anyhow!(e))?;
-        browser.type_into("input", "5").map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .execute(WATCH_RELEVANCE, json!([before + NEWLY_RELEVANT, "input"]))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        browser
+            .type_into("input", "5")
+            .map_err(|e| anyhow::anyhow!(e))?;
         relevance.push(wait_value(&browser, "return window.__took")?);
-        eprintln!("  peer run {}: load {:.0} ms, relevance {:.1} ms", run + 1, first[run], relevance[run]);
+        eprintln!(
+            "  peer run {}: load {:.0} ms, relevance {:.1} ms",
+            run + 1,
+            first[run],
+            relevance[run]
+        );
     }
-    Ok(Figures { first_ms: median(first), relevance_ms: median(relevance) })
+    Ok(Figures {
+        first_ms: median(first),
+        relevance_ms: median(relevance),
+    })
 }
 
 pub fn run(root: &Path) -> Result<()> {
@@ -308,11 +373,38 @@ pub fn run(root: &Path) -> Result<()> {
     let peer = measure_peer(&peer_dir)?;
 
     let kb = |b: usize| b as f64 / 1000.0;
-    println!("{:<38} {:>12} {:>12} {:>8}", "", "Dala", "Web Forms", "ratio");
-    println!("{:<38} {:>9.0} KB {:>9.0} KB {:>7.2}x", "download, gzipped, fonts apart", kb(ours_bytes), kb(peer_bytes), ours_bytes as f64 / peer_bytes as f64);
-    println!("{:<38} {:>9.0} ms {:>9.0} ms {:>7.2}x", "first question interactive (median)", ours.first_ms, peer.first_ms, ours.first_ms / peer.first_ms);
-    println!("{:<38} {:>9.1} ms {:>9.1} ms {:>7.3}x", "keystroke to 749 questions shown", ours.relevance_ms, peer.relevance_ms, ours.relevance_ms / peer.relevance_ms);
-    println!("{:<38} {:>9.2} ms {:>9.2} ms {:>7.2}x", "autosave p95 vs bare strict put p95", autosave_p95, bare_p95, autosave_p95 / bare_p95);
+    println!(
+        "{:<38} {:>12} {:>12} {:>8}",
+        "", "Dala", "Web Forms", "ratio"
+    );
+    println!(
+        "{:<38} {:>9.0} KB {:>9.0} KB {:>7.2}x",
+        "download, gzipped, fonts apart",
+        kb(ours_bytes),
+        kb(peer_bytes),
+        ours_bytes as f64 / peer_bytes as f64
+    );
+    println!(
+        "{:<38} {:>9.0} ms {:>9.0} ms {:>7.2}x",
+        "first question interactive (median)",
+        ours.first_ms,
+        peer.first_ms,
+        ours.first_ms / peer.first_ms
+    );
+    println!(
+        "{:<38} {:>9.1} ms {:>9.1} ms {:>7.3}x",
+        "keystroke to 749 questions shown",
+        ours.relevance_ms,
+        peer.relevance_ms,
+        ours.relevance_ms / peer.relevance_ms
+    );
+    println!(
+        "{:<38} {:>9.2} ms {:>9.2} ms {:>7.2}x",
+        "autosave p95 vs bare strict put p95",
+        autosave_p95,
+        bare_p95,
+        autosave_p95 / bare_p95
+    );
     let report = json!({
         "bench": "web",
         "form": format!("flat-{QUESTIONS}: q1, 749 integers relevant on q1, 250 calculates; one field-list page"),

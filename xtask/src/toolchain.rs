@@ -43,7 +43,10 @@ pub fn ensure_test_runner(root: &Path) -> Result<std::path::PathBuf> {
     if runner.exists() {
         return Ok(runner);
     }
-    eprintln!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (its test runner) into {}", tools.display());
+    eprintln!(
+        "installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (its test runner) into {}",
+        tools.display()
+    );
     let build = root.join("target/tools/build");
     let status = Command::new(crate::cargo())
         .current_dir(root)

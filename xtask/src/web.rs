@@ -45,13 +45,23 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     let boot_name = hashed_name("boot.js", boot.as_bytes());
     fs::write(dist.join(&boot_name), &boot)?;
     renames.push(("boot.js".into(), boot_name));
-    let index = rewrite(&read_text(&root.join("index.html"))?, &renames, "index.html")?;
+    let index = rewrite(
+        &read_text(&root.join("index.html"))?,
+        &renames,
+        "index.html",
+    )?;
     fs::write(dist.join("index.html"), index)?;
 
-    fs::copy(root.join("web/manifest.webmanifest"), dist.join("manifest.webmanifest"))?;
+    fs::copy(
+        root.join("web/manifest.webmanifest"),
+        dist.join("manifest.webmanifest"),
+    )?;
     fs::create_dir_all(dist.join("icons"))?;
     for icon in ["icon-192.png", "icon-512.png"] {
-        fs::copy(root.join("web/icons").join(icon), dist.join("icons").join(icon))?;
+        fs::copy(
+            root.join("web/icons").join(icon),
+            dist.join("icons").join(icon),
+        )?;
     }
     copy_surveys(root, &dist)?;
     write_service_worker(root, &dist)?;
@@ -97,7 +107,9 @@ fn copy_surveys(root: &Path, dist: &Path) -> Result<()> {
     for dir in dirs {
         let name = format!(
             "{}.json",
-            dir.file_name().and_then(|n| n.to_str()).context("survey folder name")?
+            dir.file_name()
+                .and_then(|n| n.to_str())
+                .context("survey folder name")?
         );
         fs::copy(dir.join("instrument.json"), out.join(&name))?;
         names.push(name);
@@ -117,10 +129,16 @@ fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
         hasher.update(file.as_bytes());
         hasher.update(fs::read(dist.join(file))?);
     }
-    let version: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let version: String = hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     // The XLSForm importer is cached after the install, not during it (see web/sw.js).
-    let (later, now): (Vec<String>, Vec<String>) =
-        files.into_iter().partition(|f| f.starts_with("dala_import"));
+    let (later, now): (Vec<String>, Vec<String>) = files
+        .into_iter()
+        .partition(|f| f.starts_with("dala_import"));
     let mut assets = vec!["./".to_string()];
     assets.extend(now);
     let template = read_text(&root.join("web/sw.js"))?;

@@ -49,12 +49,28 @@ pub enum Setting {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Edit {
     /// Puts `item` at `index` among the children of `parent` (the survey when empty).
-    Insert { parent: ItemPath, index: usize, item: Box<Item> },
-    Remove { at: ItemPath },
-    Set { at: ItemPath, field: Field, value: Option<String> },
+    Insert {
+        parent: ItemPath,
+        index: usize,
+        item: Box<Item>,
+    },
+    Remove {
+        at: ItemPath,
+    },
+    Set {
+        at: ItemPath,
+        field: Field,
+        value: Option<String>,
+    },
     /// Replaces a choice list (None removes it).
-    SetChoices { list: String, choices: Option<Vec<Choice>> },
-    SetSetting { setting: Setting, value: Option<String> },
+    SetChoices {
+        list: String,
+        choices: Option<Vec<Choice>>,
+    },
+    SetSetting {
+        setting: Setting,
+        value: Option<String>,
+    },
     /// Edits applied in order, all or none.
     Batch(Vec<Edit>),
 }
@@ -193,7 +209,9 @@ impl Design {
         }
         let mut group = parent.to_vec();
         group.push(index - 1);
-        let holder = self.item(&group).ok_or_else(|| EditError::NoItem(group.clone()))?;
+        let holder = self
+            .item(&group)
+            .ok_or_else(|| EditError::NoItem(group.clone()))?;
         if !holder.item_type.is_container() {
             return Err(EditError::NotAContainer);
         }
@@ -210,8 +228,16 @@ impl Design {
 
     /// Removes the item at `from` and inserts it at `index` of `parent`, both paths as they
     /// are once the item is gone. One edit, undone in one step.
-    fn relocate(&mut self, from: &[usize], parent: ItemPath, index: usize) -> Result<ItemPath, EditError> {
-        let moved = self.item(from).cloned().ok_or_else(|| EditError::NoItem(from.to_vec()))?;
+    fn relocate(
+        &mut self,
+        from: &[usize],
+        parent: ItemPath,
+        index: usize,
+    ) -> Result<ItemPath, EditError> {
+        let moved = self
+            .item(from)
+            .cloned()
+            .ok_or_else(|| EditError::NoItem(from.to_vec()))?;
         let parent = path_after_removal(&parent, from);
         self.apply(Edit::Batch(vec![
             Edit::Remove { at: from.to_vec() },
@@ -234,7 +260,11 @@ impl Design {
 
     /// Publishes: sets the new version (an edit, so it can be undone) and returns the
     /// instrument to store, or the check when errors block it.
-    pub fn publish(&mut self, published: Option<&Instrument>, data: &DataUse) -> Result<Instrument, PublishCheck> {
+    pub fn publish(
+        &mut self,
+        published: Option<&Instrument>,
+        data: &DataUse,
+    ) -> Result<Instrument, PublishCheck> {
         let check = self.check_publish(published, data);
         if !check.errors.is_empty() {
             return Err(check);
@@ -306,7 +336,10 @@ fn item_mut<'a>(items: &'a mut [Item], at: &[usize]) -> Option<&'a mut Item> {
     }
 }
 
-fn children_mut<'a>(survey: &'a mut Vec<Item>, parent: &[usize]) -> Result<&'a mut Vec<Item>, EditError> {
+fn children_mut<'a>(
+    survey: &'a mut Vec<Item>,
+    parent: &[usize],
+) -> Result<&'a mut Vec<Item>, EditError> {
     if parent.is_empty() {
         return Ok(survey);
     }
@@ -342,13 +375,20 @@ pub fn apply(instrument: &mut Instrument, edit: Edit) -> Result<Edit, EditError>
 /// that breaks a rule (an imported instrument with a duplicate name must still undo).
 fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<Edit, EditError> {
     match edit {
-        Edit::Insert { parent, index, item } => {
+        Edit::Insert {
+            parent,
+            index,
+            item,
+        } => {
             if checked {
                 check_new_names(instrument, &item)?;
             }
             let list = children_mut(&mut instrument.survey, &parent)?;
             if index > list.len() {
-                return Err(EditError::BadIndex { index, len: list.len() });
+                return Err(EditError::BadIndex {
+                    index,
+                    len: list.len(),
+                });
             }
             list.insert(index, *item);
             let mut at = parent;
@@ -377,7 +417,8 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
                     check_name(instrument, &name)?;
                 }
             }
-            let target = item_mut(&mut instrument.survey, &at).ok_or_else(|| EditError::NoItem(at.clone()))?;
+            let target = item_mut(&mut instrument.survey, &at)
+                .ok_or_else(|| EditError::NoItem(at.clone()))?;
             let old = set_field(target, &field, value)?;
             Ok(Edit::Set {
                 at,
@@ -399,10 +440,15 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
                 Setting::FormId => replace_required(&mut settings.form_id, value, "the form id")?,
                 Setting::Version => replace_required(&mut settings.version, value, "the version")?,
                 Setting::Title(language) => replace_text(&mut settings.title, language, value),
-                Setting::DefaultLanguage => std::mem::replace(&mut settings.default_language, value),
+                Setting::DefaultLanguage => {
+                    std::mem::replace(&mut settings.default_language, value)
+                }
                 Setting::InstanceName => std::mem::replace(&mut settings.instance_name, value),
             };
-            Ok(Edit::SetSetting { setting, value: old })
+            Ok(Edit::SetSetting {
+                setting,
+                value: old,
+            })
         }
         Edit::Batch(edits) => {
             let mut inverses = Vec::with_capacity(edits.len());
@@ -424,7 +470,11 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
     }
 }
 
-fn replace_required(slot: &mut String, value: Option<String>, what: &'static str) -> Result<Option<String>, EditError> {
+fn replace_required(
+    slot: &mut String,
+    value: Option<String>,
+    what: &'static str,
+) -> Result<Option<String>, EditError> {
     let value = value.ok_or(EditError::Empty(what))?;
     Ok(Some(std::mem::replace(slot, value)))
 }
@@ -436,12 +486,17 @@ fn replace_text(text: &mut Text, language: &str, value: Option<String>) -> Optio
     }
 }
 
-fn set_field(item: &mut Item, field: &Field, value: Option<String>) -> Result<Option<String>, EditError> {
+fn set_field(
+    item: &mut Item,
+    field: &Field,
+    value: Option<String>,
+) -> Result<Option<String>, EditError> {
     let slot = match field {
         Field::Type => {
             let text = value.ok_or(EditError::Empty("a type"))?;
-            let new_type: ItemType = serde_json::from_value(serde_json::Value::String(text.clone()))
-                .map_err(|_| EditError::UnknownType(text))?;
+            let new_type: ItemType =
+                serde_json::from_value(serde_json::Value::String(text.clone()))
+                    .map_err(|_| EditError::UnknownType(text))?;
             if !new_type.is_container() && !item.children.is_empty() {
                 return Err(EditError::GroupNotEmpty);
             }
@@ -455,7 +510,9 @@ fn set_field(item: &mut Item, field: &Field, value: Option<String>) -> Result<Op
         Field::Label(l) => return Ok(replace_text(&mut item.label, l, value)),
         Field::Hint(l) => return Ok(replace_text(&mut item.hint, l, value)),
         Field::RequiredMessage(l) => return Ok(replace_text(&mut item.required_message, l, value)),
-        Field::ConstraintMessage(l) => return Ok(replace_text(&mut item.constraint_message, l, value)),
+        Field::ConstraintMessage(l) => {
+            return Ok(replace_text(&mut item.constraint_message, l, value));
+        }
         Field::List => &mut item.list,
         Field::Relevant => &mut item.relevant,
         Field::Required => &mut item.required,
@@ -603,7 +660,9 @@ pub fn usages_of(instrument: &Instrument, names: &BTreeSet<&str>) -> Vec<Usage> 
         }
     }
     if let Some(source) = &instrument.settings.instance_name
-        && references(source, true).iter().any(|(_, n)| names.contains(n))
+        && references(source, true)
+            .iter()
+            .any(|(_, n)| names.contains(n))
     {
         out.push(Usage {
             item: String::new(),
@@ -638,7 +697,11 @@ fn rewrite(source: &str, expression: bool, old: &str, new: &str) -> Option<Strin
 }
 
 /// The rename of the item at `at` to `new_name` with every reference rewritten, as one batch.
-pub fn rename_edit(instrument: &Instrument, at: &[usize], new_name: &str) -> Result<Edit, EditError> {
+pub fn rename_edit(
+    instrument: &Instrument,
+    at: &[usize],
+    new_name: &str,
+) -> Result<Edit, EditError> {
     let target = item(&instrument.survey, at).ok_or_else(|| EditError::NoItem(at.to_vec()))?;
     let old = target.name.clone();
     if old == new_name {
@@ -690,7 +753,10 @@ pub struct DataUse {
 impl DataUse {
     /// The use of `records` of `instrument`: every answered question, with the choice codes
     /// of its select questions (other answers are not kept: only their presence matters).
-    pub fn from_records<'a>(instrument: &Instrument, records: impl IntoIterator<Item = &'a Submission>) -> DataUse {
+    pub fn from_records<'a>(
+        instrument: &Instrument,
+        records: impl IntoIterator<Item = &'a Submission>,
+    ) -> DataUse {
         let selects: BTreeSet<&str> = instrument
             .walk()
             .into_iter()
@@ -727,9 +793,18 @@ impl DataUse {
 /// A change that data already collected would not survive as it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Breaking {
-    TypeChanged { name: String, from: ItemType, to: ItemType },
-    Removed { name: String },
-    ChoiceRemoved { name: String, choice: String },
+    TypeChanged {
+        name: String,
+        from: ItemType,
+        to: ItemType,
+    },
+    Removed {
+        name: String,
+    },
+    ChoiceRemoved {
+        name: String,
+        choice: String,
+    },
 }
 
 impl std::fmt::Display for Breaking {
@@ -743,7 +818,10 @@ impl std::fmt::Display for Breaking {
             ),
             Breaking::Removed { name } => write!(f, "`{name}` is removed, and has answers"),
             Breaking::ChoiceRemoved { name, choice } => {
-                write!(f, "choice `{choice}` of `{name}` is removed, and answers use it")
+                write!(
+                    f,
+                    "choice `{choice}` of `{name}` is removed, and answers use it"
+                )
             }
         }
     }
@@ -758,24 +836,36 @@ pub struct PublishCheck {
     pub breaking: Vec<Breaking>,
 }
 
-pub fn check_publish(published: Option<&Instrument>, draft: &Instrument, data: &DataUse) -> PublishCheck {
+pub fn check_publish(
+    published: Option<&Instrument>,
+    draft: &Instrument,
+    data: &DataUse,
+) -> PublishCheck {
     let errors = validate(draft)
         .into_iter()
         .filter(|d| !d.code.is_warning())
         .collect();
     let version = match published {
-        Some(p) if p.settings.version == draft.settings.version => next_version(&p.settings.version),
+        Some(p) if p.settings.version == draft.settings.version => {
+            next_version(&p.settings.version)
+        }
         _ => draft.settings.version.clone(),
     };
     let mut breaking = Vec::new();
     if let Some(published) = published {
-        let new_items: BTreeMap<&str, &Item> = draft.walk().into_iter().map(|(_, i, _)| (i.name.as_str(), i)).collect();
+        let new_items: BTreeMap<&str, &Item> = draft
+            .walk()
+            .into_iter()
+            .map(|(_, i, _)| (i.name.as_str(), i))
+            .collect();
         for (_, old, _) in published.walk() {
             let Some(values) = data.questions.get(&old.name) else {
                 continue;
             };
             let Some(new) = new_items.get(old.name.as_str()) else {
-                breaking.push(Breaking::Removed { name: old.name.clone() });
+                breaking.push(Breaking::Removed {
+                    name: old.name.clone(),
+                });
                 continue;
             };
             if new.item_type != old.item_type {

@@ -8,7 +8,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// An XLSForm's bytes -> the instrument document (JSON), or the first error with its sheet
 /// and cell. `file_name` gives the form_id when the settings sheet has none.
 pub fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, String> {
-    let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
     let conversion = dala_xlsform::read(bytes, stem);
     let errors: Vec<_> = conversion
         .diagnostics

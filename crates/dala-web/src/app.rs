@@ -157,7 +157,13 @@ async fn start_up(state: AppState) {
         Ok(Some(id)) => id,
         _ => {
             // A device id is made once and kept: bundles from this tablet carry it.
-            let id = format!("web-{}", crate::host::BrowserHost { device_id: String::new() }.uuid());
+            let id = format!(
+                "web-{}",
+                crate::host::BrowserHost {
+                    device_id: String::new()
+                }
+                .uuid()
+            );
             if let Err(e) = store.set_setting(SETTING_DEVICE, &id).await {
                 state.fail(state.t(Msg::SaveFailed), e);
             }
@@ -186,7 +192,10 @@ async fn load_bundled(store: &IdbStore) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if known.is_none() {
-            store.put_instrument(&instrument).await.map_err(|e| e.to_string())?;
+            store
+                .put_instrument(&instrument)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(())

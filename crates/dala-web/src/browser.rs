@@ -37,7 +37,8 @@ pub fn save_file(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     let document = window()?.document().ok_or("no document")?;
     let link: web_sys::HtmlAnchorElement = document
@@ -52,22 +53,23 @@ pub fn save_file(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
-    let _ = window()?.set_timeout_with_callback_and_timeout_and_arguments_0(
-        revoke.unchecked_ref(),
-        10_000,
-    );
+    let _ = window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     Ok(())
 }
 
 /// Reads a picked file as text.
 pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
     let text = JsFuture::from(file.text()).await.map_err(js_error)?;
-    text.as_string().ok_or_else(|| "the file is not text".to_string())
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
 }
 
 /// Reads a picked file as bytes.
 pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(js_error)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
@@ -120,24 +122,28 @@ pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
     };
     let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
     let on_error = done.clone();
-    let success = wasm_bindgen::closure::Closure::once_into_js(move |position: web_sys::Position| {
-        let c = position.coords();
-        let answer = format!(
-            "{} {} {} {}",
-            c.latitude(),
-            c.longitude(),
-            c.altitude().unwrap_or(0.0),
-            c.accuracy()
-        );
-        if let Some(done) = done.borrow_mut().take() {
-            done(Ok(answer));
-        }
-    });
-    let failure = wasm_bindgen::closure::Closure::once_into_js(move |error: web_sys::PositionError| {
-        if let Some(done) = on_error.borrow_mut().take() {
-            done(Err(error.message()));
-        }
-    });
-    let _ = geolocation
-        .get_current_position_with_error_callback(success.unchecked_ref(), Some(failure.unchecked_ref()));
+    let success =
+        wasm_bindgen::closure::Closure::once_into_js(move |position: web_sys::Position| {
+            let c = position.coords();
+            let answer = format!(
+                "{} {} {} {}",
+                c.latitude(),
+                c.longitude(),
+                c.altitude().unwrap_or(0.0),
+                c.accuracy()
+            );
+            if let Some(done) = done.borrow_mut().take() {
+                done(Ok(answer));
+            }
+        });
+    let failure =
+        wasm_bindgen::closure::Closure::once_into_js(move |error: web_sys::PositionError| {
+            if let Some(done) = on_error.borrow_mut().take() {
+                done(Err(error.message()));
+            }
+        });
+    let _ = geolocation.get_current_position_with_error_callback(
+        success.unchecked_ref(),
+        Some(failure.unchecked_ref()),
+    );
 }

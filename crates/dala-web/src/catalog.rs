@@ -1,17 +1,19 @@
 //! Choices the home and records screens make over stored data: which version of an
 //! instrument new interviews use, and how finalized records become bundle files.
 
-use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission, write_bundle};
+use dala_core::record::{
+    BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission, write_bundle,
+};
 
 /// The newest of an instrument's versions: XLSForm versions are usually numbers
 /// (`2015030101`), compared as numbers; otherwise as text.
 pub fn latest_version(versions: &[String]) -> Option<&String> {
-    versions.iter().max_by(|a, b| {
-        match (a.parse::<u128>(), b.parse::<u128>()) {
+    versions
+        .iter()
+        .max_by(|a, b| match (a.parse::<u128>(), b.parse::<u128>()) {
             (Ok(x), Ok(y)) => x.cmp(&y),
             _ => a.cmp(b),
-        }
-    })
+        })
 }
 
 /// An instrument document (JSON: an imported .json, or what the importer module made of an
@@ -47,7 +49,10 @@ pub struct BundleFile {
 pub fn bundles(records: &[Submission], device_id: &str, created: &str) -> Vec<BundleFile> {
     let mut by_version: Vec<(String, Vec<Submission>)> = Vec::new();
     for record in records.iter().filter(|r| r.status == Status::Finalized) {
-        match by_version.iter_mut().find(|(v, _)| *v == record.instrument_version) {
+        match by_version
+            .iter_mut()
+            .find(|(v, _)| *v == record.instrument_version)
+        {
             Some((_, list)) => list.push(record.clone()),
             None => by_version.push((record.instrument_version.clone(), vec![record.clone()])),
         }
@@ -94,7 +99,8 @@ mod tests {
             status,
             started: "2015-02-01T09:00:00.000+05:00".into(),
             updated: "2015-02-01T09:20:00.000+05:00".into(),
-            finalized: (status == Status::Finalized).then(|| "2015-02-01T09:20:00.000+05:00".into()),
+            finalized: (status == Status::Finalized)
+                .then(|| "2015-02-01T09:20:00.000+05:00".into()),
             enumerator: "Dilnoza".into(),
             device_id: "web-1".into(),
             answers: BTreeMap::new(),
@@ -107,7 +113,10 @@ mod tests {
         let instrument = import_json(json).expect("the seed imports");
         assert_eq!(instrument.settings.form_id, "fast_family_outcomes");
         let broken = import_json("{\"format\": 1,");
-        assert!(broken.as_ref().is_err_and(|e| e.contains("line 1")), "{broken:?}");
+        assert!(
+            broken.as_ref().is_err_and(|e| e.contains("line 1")),
+            "{broken:?}"
+        );
         // Reads, but a relevant names a question that does not exist: refused before storing.
         let dangling = json.replacen("${wave} = 'post'", "${no_such_question} = 'post'", 1);
         assert!(import_json(&dangling).is_err());
@@ -117,12 +126,18 @@ mod tests {
     #[test]
     fn numeric_versions_compare_as_numbers() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(latest_version(&v(&["9", "10"])).map(String::as_str), Some("10"));
+        assert_eq!(
+            latest_version(&v(&["9", "10"])).map(String::as_str),
+            Some("10")
+        );
         assert_eq!(
             latest_version(&v(&["2015020101", "2015030101"])).map(String::as_str),
             Some("2015030101")
         );
-        assert_eq!(latest_version(&v(&["b", "a"])).map(String::as_str), Some("b"));
+        assert_eq!(
+            latest_version(&v(&["b", "a"])).map(String::as_str),
+            Some("b")
+        );
         assert_eq!(latest_version(&[]), None);
     }
 

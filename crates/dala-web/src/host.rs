@@ -29,5 +29,11 @@ impl Host for BrowserHost {
 
 /// The current time as a record writes it.
 pub fn now_text() -> String {
-    dala_expr::Value::DateTime(BrowserHost { device_id: String::new() }.now()).to_xpath_string()
+    dala_expr::Value::DateTime(
+        BrowserHost {
+            device_id: String::new(),
+        }
+        .now(),
+    )
+    .to_xpath_string()
 }

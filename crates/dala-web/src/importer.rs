@@ -9,7 +9,11 @@ use wasm_bindgen_futures::JsFuture;
 fn text(value: JsValue) -> String {
     value
         .as_string()
-        .or_else(|| value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
         .unwrap_or_else(|| "the importer failed".to_string())
 }
 
@@ -34,5 +38,7 @@ pub async fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, Strin
     let result = convert
         .call2(&JsValue::NULL, &array, &JsValue::from_str(file_name))
         .map_err(text)?;
-    result.as_string().ok_or_else(|| "the importer gave no text".to_string())
+    result
+        .as_string()
+        .ok_or_else(|| "the importer gave no text".to_string())
 }

@@ -201,7 +201,12 @@ mod tests {
 
     #[test]
     fn plain_labels_are_one_text_node() {
-        for label in ["How old are you?", "Age (years) <b>", "Имя и фамилия", "a # b ` c"] {
+        for label in [
+            "How old are you?",
+            "Age (years) <b>",
+            "Имя и фамилия",
+            "a # b ` c",
+        ] {
             assert!(is_plain(label));
             assert_eq!(parse(label), vec![t(label)]);
         }

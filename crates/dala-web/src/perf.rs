@@ -18,7 +18,9 @@ fn now() -> f64 {
 /// Marks the interview interactive at the next animation frame: by then the first page's
 /// questions are in the DOM and about to be painted.
 pub fn interview_ready() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let mark = wasm_bindgen::closure::Closure::once_into_js(move || {
         set("__dalaInterviewReady", &JsValue::from_f64(now()));
     });
@@ -26,7 +28,9 @@ pub fn interview_ready() {
 }
 
 pub fn saved() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let key = JsValue::from_str("__dalaSaved");
     let list = js_sys::Reflect::get(&window, &key)
         .ok()

@@ -32,7 +32,9 @@ pub fn register(state: AppState) {
         }
         let watched = registration.clone();
         let on_found = Closure::<dyn Fn()>::new(move || {
-            let Some(installing) = watched.installing() else { return };
+            let Some(installing) = watched.installing() else {
+                return;
+            };
             let worker = installing.clone();
             let on_state = Closure::<dyn Fn()>::new(move || {
                 // Installed while another version controls the page: an update waits.
@@ -67,10 +69,18 @@ pub fn register(state: AppState) {
 pub fn apply_update() {
     let Some(container) = container() else { return };
     spawn_local(async move {
-        let Ok(registration) = JsFuture::from(container.ready().unwrap_or_else(|_| js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL))).await else {
+        let Ok(registration) = JsFuture::from(
+            container
+                .ready()
+                .unwrap_or_else(|_| js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)),
+        )
+        .await
+        else {
             return;
         };
-        let Ok(registration) = registration.dyn_into::<ServiceWorkerRegistration>() else { return };
+        let Ok(registration) = registration.dyn_into::<ServiceWorkerRegistration>() else {
+            return;
+        };
         if let Some(waiting) = registration.waiting() {
             if let Some(window) = web_sys::window() {
                 let _ = js_sys::Reflect::set(&window, &"__dalaUpdating".into(), &true.into());

@@ -82,13 +82,23 @@ mod tests {
 
     #[test]
     fn anything_else_is_home() {
-        for hash in ["", "#", "#/", "#/interview/", "#/nowhere/x", "#/interview/%zz"] {
+        for hash in [
+            "",
+            "#",
+            "#/",
+            "#/interview/",
+            "#/nowhere/x",
+            "#/interview/%zz",
+        ] {
             let route = Route::parse(hash);
             assert!(
                 route == Route::Home || hash.ends_with("%zz"),
                 "{hash} -> {route:?}"
             );
         }
-        assert_eq!(Route::parse("#/interview/%zz"), Route::Interview("%zz".into()));
+        assert_eq!(
+            Route::parse("#/interview/%zz"),
+            Route::Interview("%zz".into())
+        );
     }
 }

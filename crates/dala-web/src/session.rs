@@ -1,7 +1,9 @@
 //! One interview as the app runs it: the engine, the pages as they stand and the page on
 //! screen. Plain Rust, tested natively; the view applies what [`Refresh`] says changed.
 
-use dala_core::engine::{AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What};
+use dala_core::engine::{
+    AnswerError, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What,
+};
 use dala_core::instrument::Instrument;
 use dala_core::record::{Status, Submission};
 use std::collections::HashSet;
@@ -115,7 +117,14 @@ impl Session {
         let title = if let Some(group) = &page.group {
             self.engine.label(group, language)
         } else if let Some(repeat) = &page.repeat {
-            self.engine.form().item(repeat.item).item.label.get(language, self.engine.form().default_language()).unwrap_or_default().to_string()
+            self.engine
+                .form()
+                .item(repeat.item)
+                .item
+                .label
+                .get(language, self.engine.form().default_language())
+                .unwrap_or_default()
+                .to_string()
         } else {
             page.nodes
                 .first()
@@ -137,7 +146,9 @@ impl Session {
 
     pub fn answer(&mut self, node: &NodeRef, value: &str) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotAnswerable(self.engine.name(node).to_string()));
+            return Err(AnswerError::NotAnswerable(
+                self.engine.name(node).to_string(),
+            ));
         }
         let changes = self.engine.answer(node, value)?;
         Ok(self.after(changes, Some(node)))
@@ -146,16 +157,18 @@ impl Session {
     /// Adds an instance to the repeat a closing page offers, and moves to its first page.
     pub fn add_instance(&mut self, repeat: &NodeRef) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotARepeat(self.engine.name(repeat).to_string()));
+            return Err(AnswerError::NotARepeat(
+                self.engine.name(repeat).to_string(),
+            ));
         }
         let (instance, changes) = self.engine.add_instance(repeat.item, &repeat.path)?;
         let mut refresh = self.after(changes, None);
         refresh.pages_changed = true;
-        if let Some(at) = self.pages.iter().position(|p| {
-            p.nodes
-                .iter()
-                .any(|n| n.path.starts_with(&instance.path))
-        }) {
+        if let Some(at) = self
+            .pages
+            .iter()
+            .position(|p| p.nodes.iter().any(|n| n.path.starts_with(&instance.path)))
+        {
             self.page = at;
         }
         Ok(refresh)
@@ -164,14 +177,19 @@ impl Session {
     /// Removes an instance; the screen stays on the repeat's closing page.
     pub fn remove_instance(&mut self, instance: &NodeRef) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotARepeat(self.engine.name(instance).to_string()));
+            return Err(AnswerError::NotARepeat(
+                self.engine.name(instance).to_string(),
+            ));
         }
         let closing = self.current().and_then(|p| p.repeat.clone());
         let changes = self.engine.remove_instance(instance)?;
         let mut refresh = self.after(changes, None);
         refresh.pages_changed = true;
         if let Some(closing) = closing
-            && let Some(at) = self.pages.iter().position(|p| p.repeat.as_ref() == Some(&closing))
+            && let Some(at) = self
+                .pages
+                .iter()
+                .position(|p| p.repeat.as_ref() == Some(&closing))
         {
             self.page = at;
         }
@@ -231,14 +249,20 @@ impl Session {
 
     /// The designer's own message for a problem in `language` (or the form's default
     /// language), or None when there is none and the interface's generic words apply.
-    pub fn designer_message(&self, node: &NodeRef, kind: ProblemKind, language: &str) -> Option<String> {
+    pub fn designer_message(
+        &self,
+        node: &NodeRef,
+        kind: ProblemKind,
+        language: &str,
+    ) -> Option<String> {
         let form = self.engine.form();
         let item = &form.item(node.item).item;
         let text = match kind {
             ProblemKind::Required => &item.required_message,
             ProblemKind::Constraint => &item.constraint_message,
         };
-        text.get(language, form.default_language()).map(str::to_string)
+        text.get(language, form.default_language())
+            .map(str::to_string)
     }
 
     pub fn problems(&self, language: &str) -> Vec<Problem> {
@@ -256,8 +280,8 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dala_core::compile::Form;
     use dala_core::Host;
+    use dala_core::compile::Form;
     use dala_expr::date::DateTime;
 
     struct FixedHost;
@@ -287,7 +311,12 @@ mod tests {
 
     fn names(s: &Session) -> Vec<String> {
         s.current()
-            .map(|p| p.nodes.iter().map(|n| s.engine().name(n).to_string()).collect())
+            .map(|p| {
+                p.nodes
+                    .iter()
+                    .map(|n| s.engine().name(n).to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -306,7 +335,11 @@ mod tests {
         assert!(!refresh.nodes.contains(&region));
         let consent = s.engine().node("consent", &[]).expect("consent");
         assert!(refresh.nodes.contains(&consent), "its own value changed");
-        assert_eq!(names(&s), ["consent"], "still on the question just answered");
+        assert_eq!(
+            names(&s),
+            ["consent"],
+            "still on the question just answered"
+        );
         assert!(s.next_page());
         assert_eq!(names(&s), ["region"]);
         // An answer that changes nothing structural leaves the pages alone.
@@ -326,7 +359,13 @@ mod tests {
         s.go(at);
         assert_eq!(
             names(&s),
-            ["staff_total", "women_total", "ranked_total", "women_ranked", "staff_summary"]
+            [
+                "staff_total",
+                "women_total",
+                "ranked_total",
+                "women_ranked",
+                "staff_summary"
+            ]
         );
         s.go(usize::MAX);
         assert!(s.at_end());
@@ -351,10 +390,14 @@ mod tests {
         answer(&mut s, "consent", "yes");
         let years = s.engine().node("years_service", &[]).expect("years");
         assert_eq!(
-            s.designer_message(&years, ProblemKind::Constraint, "ru").as_deref(),
+            s.designer_message(&years, ProblemKind::Constraint, "ru")
+                .as_deref(),
             Some("Стаж службы от 0 до 45 лет")
         );
-        assert_eq!(s.designer_message(&years, ProblemKind::Required, "ru"), None);
+        assert_eq!(
+            s.designer_message(&years, ProblemKind::Required, "ru"),
+            None
+        );
     }
 
     #[test]

@@ -8,18 +8,28 @@ pub const LONG_LIST: usize = 12;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Widget {
-    Text { multiline: bool },
+    Text {
+        multiline: bool,
+    },
     /// `decimal` selects the keypad with a decimal point.
-    Number { decimal: bool },
+    Number {
+        decimal: bool,
+    },
     /// Large radio buttons, or a searchable list for long lists (`search` or `autocomplete`
     /// appearance, or more than [`LONG_LIST`] choices).
-    SelectOne { searchable: bool },
+    SelectOne {
+        searchable: bool,
+    },
     SelectMultiple,
     Date,
     Time,
     DateTime,
     Note,
-    Range { start: f64, end: f64, step: f64 },
+    Range {
+        start: f64,
+        end: f64,
+        step: f64,
+    },
     Rank,
     Acknowledge,
     Geopoint,
@@ -132,10 +142,16 @@ mod tests {
     #[test]
     fn selects_switch_to_search_for_long_lists_or_by_appearance() {
         let one = item(ItemType::SelectOne, None);
-        assert_eq!(widget_for(&one, 12), Widget::SelectOne { searchable: false });
+        assert_eq!(
+            widget_for(&one, 12),
+            Widget::SelectOne { searchable: false }
+        );
         assert_eq!(widget_for(&one, 13), Widget::SelectOne { searchable: true });
         let minimal = item(ItemType::SelectOne, Some("minimal"));
-        assert_eq!(widget_for(&minimal, 3), Widget::SelectOne { searchable: true });
+        assert_eq!(
+            widget_for(&minimal, 3),
+            Widget::SelectOne { searchable: true }
+        );
     }
 
     #[test]
@@ -146,7 +162,11 @@ mod tests {
         range.parameters.insert("step".into(), "0".into());
         assert_eq!(
             widget_for(&range, 0),
-            Widget::Range { start: 1.0, end: 5.0, step: 1.0 }
+            Widget::Range {
+                start: 1.0,
+                end: 5.0,
+                step: 1.0
+            }
         );
     }
 
@@ -156,7 +176,10 @@ mod tests {
             widget_for(&item(ItemType::Text, Some("multiline")), 0),
             Widget::Text { multiline: true }
         );
-        assert_eq!(widget_for(&item(ItemType::Calculate, None), 0), Widget::None);
+        assert_eq!(
+            widget_for(&item(ItemType::Calculate, None), 0),
+            Widget::None
+        );
     }
 
     #[test]
@@ -173,7 +196,10 @@ mod tests {
     fn date_time_and_search() {
         assert_eq!(join_date_time("2015-03-17", "10:30"), "2015-03-17T10:30");
         assert_eq!(join_date_time("2015-03-17", ""), "");
-        assert!(matches_search("Бишкек, Октябрьский район", "октябрьский бишкек"));
+        assert!(matches_search(
+            "Бишкек, Октябрьский район",
+            "октябрьский бишкек"
+        ));
         assert!(!matches_search("Ош", "бишкек"));
     }
 }

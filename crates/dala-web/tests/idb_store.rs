@@ -53,11 +53,16 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
     let store = fresh("marks").await;
     let mut a = draft("uuid:a", "police", "Aida");
     store.save_draft(&a, 3).await.expect("save");
-    let stored = store.get_record("uuid:a").await.expect("get").expect("there");
+    let stored = store
+        .get_record("uuid:a")
+        .await
+        .expect("get")
+        .expect("there");
     assert_eq!((stored.page, stored.exported), (3, None));
 
     // A plain put (the Store trait) keeps the page the autosave wrote.
-    a.answers.insert("name".into(), Answer::Value("Aidai".into()));
+    a.answers
+        .insert("name".into(), Answer::Value("Aidai".into()));
     store.put_submission(&a).await.expect("put");
     assert_eq!(store.get_record("uuid:a").await.unwrap().unwrap().page, 3);
 
@@ -68,13 +73,25 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
         .mark_exported(&["uuid:a".into()], "2015-03-18T09:00:00.000+06:00")
         .await
         .expect("mark");
-    store.put_submission(&a).await.expect("the same finalized record again");
+    store
+        .put_submission(&a)
+        .await
+        .expect("the same finalized record again");
     let stored = store.get_record("uuid:a").await.unwrap().unwrap();
-    assert_eq!(stored.exported.as_deref(), Some("2015-03-18T09:00:00.000+06:00"));
+    assert_eq!(
+        stored.exported.as_deref(),
+        Some("2015-03-18T09:00:00.000+06:00")
+    );
     assert_eq!(stored.submission, a);
 
-    store.save_draft(&draft("uuid:b", "police", "B"), 0).await.unwrap();
-    store.save_draft(&draft("uuid:c", "fast", "C"), 0).await.unwrap();
+    store
+        .save_draft(&draft("uuid:b", "police", "B"), 0)
+        .await
+        .unwrap();
+    store
+        .save_draft(&draft("uuid:c", "fast", "C"), 0)
+        .await
+        .unwrap();
     assert_eq!(store.count("police", Status::Draft).await, Ok(1));
     assert_eq!(store.count("police", Status::Finalized).await, Ok(1));
     assert_eq!(store.count("fast", Status::Finalized).await, Ok(0));
@@ -123,8 +140,13 @@ async fn a_version_1_database_is_upgraded_with_its_drafts_intact() {
     }
     v1.close();
 
-    let store = IdbStore::open_named(name).await.expect("upgrade to the current version");
-    assert_eq!(store.get_submission("uuid:old").await, Ok(Some(old.clone())));
+    let store = IdbStore::open_named(name)
+        .await
+        .expect("upgrade to the current version");
+    assert_eq!(
+        store.get_submission("uuid:old").await,
+        Ok(Some(old.clone()))
+    );
     assert_eq!(store.count("police", Status::Draft).await, Ok(1));
     store.close();
     // Opening again finds nothing left to move and loses nothing.

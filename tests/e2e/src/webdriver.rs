@@ -83,7 +83,11 @@ impl Browser {
     }
 
     /// [`Browser::start`], saving downloads into `downloads` without asking.
-    pub fn start_with(width: u32, height: u32, downloads: Option<&Path>) -> Result<Browser, String> {
+    pub fn start_with(
+        width: u32,
+        height: u32,
+        downloads: Option<&Path>,
+    ) -> Result<Browser, String> {
         let (chromium, chromedriver) = find_browser()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

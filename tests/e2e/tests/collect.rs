@@ -31,12 +31,16 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn screenshot(browser: &Browser, name: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/e2e/{name}.png"));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/e2e/{name}.png"));
     browser.screenshot(&path).expect("screenshot");
 }
 
 fn no_errors(app: &Collect) {
-    assert_eq!(app.js("return window.__dalaErrors || []", json!([])), json!([]));
+    assert_eq!(
+        app.js("return window.__dalaErrors || []", json!([])),
+        json!([])
+    );
 }
 
 fn wait_for_service_worker(app: &Collect) {
@@ -59,7 +63,11 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     // The form opens in the interface language: Russian labels.
     app.answer("wave", "2015_spring");
     app.next();
-    assert!(app.text(".question-label").contains("Согласны"), "{}", app.text(".question-label"));
+    assert!(
+        app.text(".question-label").contains("Согласны"),
+        "{}",
+        app.text(".question-label")
+    );
     app.answer("consent", "yes");
 
     // Finalize lists what is missing, in Russian, each a link to its page.
@@ -67,7 +75,10 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     app.click(".jump li:last-child button");
     app.wait_for_selector(".problems li[data-name=\"region\"]");
     assert!(app.text(".closing").contains("Перед завершением"));
-    assert!(app.text(".problems li[data-name=\"region\"] .error").contains("нужно ответить"));
+    assert!(
+        app.text(".problems li[data-name=\"region\"] .error")
+            .contains("нужно ответить")
+    );
     app.click(".problems li[data-name=\"region\"] button");
     app.wait("return document.querySelector('.question[data-name=\"region\"]') !== null");
 
@@ -85,7 +96,10 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     app.page_of(&[("position", "Инспектор")]);
     // A broken constraint shows the designer's message at once, and goes when fixed.
     app.answer("years_service", "50");
-    assert_eq!(app.error("years_service").as_deref(), Some("Стаж службы от 0 до 45 лет"));
+    assert_eq!(
+        app.error("years_service").as_deref(),
+        Some("Стаж службы от 0 до 45 лет")
+    );
     screenshot(&browser, "collect-constraint-ru");
     app.answer("years_service", "7");
     assert_eq!(app.error("years_service"), None);
@@ -96,7 +110,13 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     // The unit page is a field list: all its questions on one page.
     assert_eq!(
         app.questions(),
-        ["staff_total", "women_total", "ranked_total", "women_ranked", "staff_summary"]
+        [
+            "staff_total",
+            "women_total",
+            "ranked_total",
+            "women_ranked",
+            "staff_summary"
+        ]
     );
     app.answer("staff_total", "40");
     app.answer("women_total", "50");
@@ -126,7 +146,10 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     app.click(".closing .finalize");
     app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
     assert_eq!(
-        app.js("return document.querySelectorAll('.finalized-list .record').length", json!([])),
+        app.js(
+            "return document.querySelectorAll('.finalized-list .record').length",
+            json!([])
+        ),
         1
     );
     screenshot(&browser, "collect-records-ru");
@@ -152,7 +175,11 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     app.page_of(&[("respondent_relationship", "mother")]);
     // Three members: the roster repeats three times (repeat_count = hh_size).
     app.page_of(&[("hh_size", "3")]);
-    for (relationship, sex, age) in [("respondent", "f", "38"), ("spouse", "m", "36"), ("child", "m", "9")] {
+    for (relationship, sex, age) in [
+        ("respondent", "f", "38"),
+        ("spouse", "m", "36"),
+        ("child", "m", "9"),
+    ] {
         assert_eq!(app.questions(), ["member_intro"]);
         app.next();
         app.page_of(&[("member_relationship", relationship)]);
@@ -176,7 +203,12 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
         ("fc_important", "5"),
     ]);
     app.page_of(&[("child_age", "9")]);
-    app.page_of(&[("cb_fights", "2"), ("cb_rules", "4"), ("cb_worries", "1"), ("cb_helps", "5")]);
+    app.page_of(&[
+        ("cb_fights", "2"),
+        ("cb_rules", "4"),
+        ("cb_worries", "1"),
+        ("cb_helps", "5"),
+    ]);
     assert_eq!(app.questions(), ["end"]);
     app.next();
     app.settle();
@@ -187,9 +219,10 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
 
     let file = (0..100)
         .find_map(|_| {
-            let found = std::fs::read_dir(&downloads).ok()?.filter_map(|e| e.ok()).find(|e| {
-                e.path().extension().is_some_and(|x| x == "jsonl")
-            });
+            let found = std::fs::read_dir(&downloads)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .find(|e| e.path().extension().is_some_and(|x| x == "jsonl"));
             if found.is_none() {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
@@ -215,17 +248,32 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     assert_eq!(a["family_id"], "042");
     assert_eq!(a["school"], "samarkand_52");
     assert_eq!(a["hh_size"], "3");
-    assert!(a.get("sessions_attended").is_none(), "not relevant in the pre wave");
+    assert!(
+        a.get("sessions_attended").is_none(),
+        "not relevant in the pre wave"
+    );
     let members = a["member"].as_array().expect("the roster");
     let rows: Vec<(String, String, String, String, String)> = members
         .iter()
         .map(|m| {
             let s = |k: &str| m[k].as_str().unwrap_or_default().to_string();
-            (s("member_number"), s("member_relationship"), s("member_sex"), s("member_age"), s("member_is_child"))
+            (
+                s("member_number"),
+                s("member_relationship"),
+                s("member_sex"),
+                s("member_age"),
+                s("member_is_child"),
+            )
         })
         .collect();
     let row = |n: &str, r: &str, s: &str, a: &str, c: &str| {
-        (n.to_string(), r.to_string(), s.to_string(), a.to_string(), c.to_string())
+        (
+            n.to_string(),
+            r.to_string(),
+            s.to_string(),
+            a.to_string(),
+            c.to_string(),
+        )
     };
     assert_eq!(
         rows,
@@ -243,7 +291,10 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     assert_eq!(a["behaviour_score"], "4.5");
     // Exporting deletes nothing: the record is still listed.
     assert_eq!(
-        app.js("return document.querySelectorAll('.finalized-list .record').length", json!([])),
+        app.js(
+            "return document.querySelectorAll('.finalized-list .record').length",
+            json!([])
+        ),
         1
     );
     screenshot(&browser, "collect-exported-phone");
@@ -306,8 +357,11 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
 
     // A workbook imports offline too.
     let workbook = scratch("offline-import").join("police_offline.xlsx");
-    std::fs::write(&workbook, renamed_workbook("police-gender-representation", "police_offline"))
-        .expect("write the workbook");
+    std::fs::write(
+        &workbook,
+        renamed_workbook("police-gender-representation", "police_offline"),
+    )
+    .expect("write the workbook");
     app.click("a.app-title");
     app.wait_for_selector("#home[data-ready=\"true\"]");
     app.import(&workbook);
@@ -318,7 +372,8 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
 /// A seed instrument as an XLSForm workbook under another form id.
 fn renamed_workbook(seed: &str, form_id: &str) -> Vec<u8> {
     let json = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../surveys/{seed}/instrument.json")),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../surveys/{seed}/instrument.json")),
     )
     .expect("seed");
     let mut instrument = dala_core::Instrument::from_json(&json).expect("instrument");
@@ -350,17 +405,27 @@ fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
         .and_then(|rest| rest.split('\'').next())
         .expect("version")
         .to_string();
-    std::fs::write(site.join("sw.js"), sw.replace(&old_version, "next-version")).expect("deploy sw");
+    std::fs::write(site.join("sw.js"), sw.replace(&old_version, "next-version"))
+        .expect("deploy sw");
     let index = std::fs::read_to_string(site.join("index.html")).expect("index");
-    std::fs::write(site.join("index.html"), index.replace("</body>", "<!-- next -->\n</body>"))
-        .expect("deploy index");
+    std::fs::write(
+        site.join("index.html"),
+        index.replace("</body>", "<!-- next -->\n</body>"),
+    )
+    .expect("deploy index");
     app.js(
         "navigator.serviceWorker.getRegistration().then(r => r.update())",
         json!([]),
     );
     // The new version waits: the interview is not interrupted.
     app.wait("return navigator.serviceWorker.getRegistration().then(r => r.waiting !== null)");
-    assert_eq!(app.js("return document.querySelectorAll('.banner.update').length", json!([])), 0);
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.banner.update').length",
+            json!([])
+        ),
+        0
+    );
     assert!(app.js("return document.querySelector('.question[data-name=\"school\"] input:checked') !== null", json!([])) == true);
 
     // On the home screen it is offered; accepting reloads into it.
@@ -376,11 +441,15 @@ fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
     app.click("[data-form=\"fast_family_outcomes\"] .records");
     app.click("#records[data-ready=\"true\"] .drafts-list .record-open");
     app.wait_for_selector("#interview[data-ready=\"true\"]");
-    let checked = "return document.querySelector('.question[data-name=\"school\"] input:checked')?.value";
+    let checked =
+        "return document.querySelector('.question[data-name=\"school\"] input:checked')?.value";
     assert_eq!(app.js(checked, json!([])), "urgut_5");
     app.previous();
     assert_eq!(
-        app.js("return document.querySelector('.question[data-name=\"family_id\"] input').value", json!([])),
+        app.js(
+            "return document.querySelector('.question[data-name=\"family_id\"] input').value",
+            json!([])
+        ),
         "117"
     );
     no_errors(&app);
@@ -392,8 +461,11 @@ fn an_xlsform_workbook_is_imported_and_interviewed() {
     // The FAST instrument as a designer's workbook, under a form id of its own.
     let files = scratch("import");
     let workbook = files.join("fast_school_visit.xlsx");
-    std::fs::write(&workbook, renamed_workbook("fast-family-outcomes", "fast_school_visit"))
-        .expect("write the workbook");
+    std::fs::write(
+        &workbook,
+        renamed_workbook("fast-family-outcomes", "fast_school_visit"),
+    )
+    .expect("write the workbook");
     let broken = files.join("broken.xlsx");
     std::fs::write(&broken, b"PK\x03\x04 this is not a workbook").expect("write");
 
@@ -404,8 +476,16 @@ fn an_xlsform_workbook_is_imported_and_interviewed() {
     app.set_enumerator("Dilnoza");
     // A file that is not a workbook: a clear message, nothing stored.
     app.import(&broken);
-    app.wait("return document.querySelector('.banner.notice')?.textContent.includes('broken.xlsx')");
-    assert_eq!(app.js("return document.querySelectorAll('.instrument').length", json!([])), 2);
+    app.wait(
+        "return document.querySelector('.banner.notice')?.textContent.includes('broken.xlsx')",
+    );
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.instrument').length",
+            json!([])
+        ),
+        2
+    );
     app.import(&workbook);
     app.wait_for_selector("[data-form=\"fast_school_visit\"] .start");
     app.start("fast_school_visit");
@@ -456,7 +536,10 @@ fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
     app.answer("has_women", "yes");
     app.wait("return document.querySelectorAll('.question:not([hidden])').length === 3");
     assert_eq!(
-        app.js("return document.querySelector('.question[data-name=\"women\"] input').value", json!([])),
+        app.js(
+            "return document.querySelector('.question[data-name=\"women\"] input').value",
+            json!([])
+        ),
         "4"
     );
     no_errors(&app);

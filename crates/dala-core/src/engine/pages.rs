@@ -60,7 +60,8 @@ impl Engine {
                             self.collect_pages(&compiled.children, &instance.path, pages);
                         }
                     }
-                    if compiled.exprs.repeat_count.is_none() && (instances.is_empty() || any_relevant)
+                    if compiled.exprs.repeat_count.is_none()
+                        && (instances.is_empty() || any_relevant)
                     {
                         pages.push(Page {
                             group: None,
@@ -120,11 +121,22 @@ impl Engine {
             return page.nodes.clone();
         };
         let mut out = Vec::new();
-        self.collect_questions(&self.form.item(group.item).children, &group.path, false, &mut out);
+        self.collect_questions(
+            &self.form.item(group.item).children,
+            &group.path,
+            false,
+            &mut out,
+        );
         out
     }
 
-    fn collect_questions(&self, items: &[ItemId], path: &[u32], only_relevant: bool, out: &mut Vec<NodeRef>) {
+    fn collect_questions(
+        &self,
+        items: &[ItemId],
+        path: &[u32],
+        only_relevant: bool,
+        out: &mut Vec<NodeRef>,
+    ) {
         let shown = |node: &NodeRef| !only_relevant || self.relevant(node);
         for &id in items {
             let compiled = self.form.item(id);
@@ -141,7 +153,12 @@ impl Engine {
                 ItemType::Repeat => {
                     for instance in self.instances(id, path) {
                         if shown(&instance) {
-                            self.collect_questions(&compiled.children, &instance.path, only_relevant, out);
+                            self.collect_questions(
+                                &compiled.children,
+                                &instance.path,
+                                only_relevant,
+                                out,
+                            );
                         }
                     }
                 }

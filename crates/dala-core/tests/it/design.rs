@@ -46,26 +46,42 @@ fn a_rename_carries_every_reference_and_undoes_exactly() {
     d.rename(&[2, 1, 0], "staff_count").expect("rename");
     let unit = &d.instrument().survey[2].children[1];
     assert_eq!(unit.children[0].name, "staff_count");
-    assert_eq!(unit.children[1].constraint.as_deref(), Some(". >= 0 and . <= ${staff_count}"));
+    assert_eq!(
+        unit.children[1].constraint.as_deref(),
+        Some(". >= 0 and . <= ${staff_count}")
+    );
     assert_eq!(
         unit.children[4].calculation.as_deref(),
         Some("if(${staff_count} > 0, round(${women_total} div ${staff_count} * 100, 1), '')")
     );
-    assert!(d.diagnostics().iter().all(|x| x.code.is_warning()), "{:?}", d.diagnostics());
+    assert!(
+        d.diagnostics().iter().all(|x| x.code.is_warning()),
+        "{:?}",
+        d.diagnostics()
+    );
 
     // A label's reference, in every language, and the instance name's.
     d.rename(&[2, 1, 4], "women_share").expect("rename");
     let note = &d.instrument().survey[2].children[1].children[6];
-    assert_eq!(note.label.0["en"], "Women are ${women_share}% of your unit's staff.");
+    assert_eq!(
+        note.label.0["en"],
+        "Women are ${women_share}% of your unit's staff."
+    );
     assert!(note.label.0["ru"].contains("${women_share}%"));
     d.rename(&[2, 0, 1], "raion").expect("rename");
-    assert_eq!(d.instrument().settings.instance_name.as_deref(), Some("concat(${raion}, '-', ${wave})"));
+    assert_eq!(
+        d.instrument().settings.instance_name.as_deref(),
+        Some("concat(${raion}, '-', ${wave})")
+    );
 
     assert!(d.undo() && d.undo() && d.undo());
     assert_eq!(d.instrument(), &original);
     assert!(!d.undo(), "nothing left to undo");
     assert!(d.redo());
-    assert_eq!(d.instrument().survey[2].children[1].children[0].name, "staff_count");
+    assert_eq!(
+        d.instrument().survey[2].children[1].children[0].name,
+        "staff_count"
+    );
 }
 
 #[test]
@@ -83,7 +99,10 @@ fn a_rename_leaves_string_literals_and_other_names_alone() {
     let mut d = Design::new(i);
     d.rename(&[0], "x").expect("rename");
     let c = &d.instrument().survey[2];
-    assert_eq!(c.relevant.as_deref(), Some("${x} != '${a}' and ${ab} != ''"));
+    assert_eq!(
+        c.relevant.as_deref(),
+        Some("${x} != '${a}' and ${ab} != ''")
+    );
     assert_eq!(c.label.0["en"], "Hello ${x}, not ${ab}");
 }
 
@@ -91,13 +110,22 @@ fn a_rename_leaves_string_literals_and_other_names_alone() {
 fn a_name_must_be_valid_and_free_and_a_refused_edit_changes_nothing() {
     let original = police();
     let mut d = Design::new(original.clone());
-    assert_eq!(d.rename(&[2, 1, 0], "sex"), Err(EditError::NameTaken("sex".into())));
-    assert_eq!(d.rename(&[2, 1, 0], "2nd"), Err(EditError::InvalidName("2nd".into())));
+    assert_eq!(
+        d.rename(&[2, 1, 0], "sex"),
+        Err(EditError::NameTaken("sex".into()))
+    );
+    assert_eq!(
+        d.rename(&[2, 1, 0], "2nd"),
+        Err(EditError::InvalidName("2nd".into()))
+    );
     assert_eq!(
         d.apply(set(&[0], Field::Type, "slider")),
         Err(EditError::UnknownType("slider".into()))
     );
-    assert_eq!(d.apply(set(&[2], Field::Type, "text")), Err(EditError::GroupNotEmpty));
+    assert_eq!(
+        d.apply(set(&[2], Field::Type, "text")),
+        Err(EditError::GroupNotEmpty)
+    );
     // A batch whose last edit fails takes back the ones before it.
     let batch = Edit::Batch(vec![
         set(&[0], Field::Relevant, "${consent} = 'yes'"),
@@ -114,9 +142,18 @@ fn deleting_a_referenced_question_warns_with_the_places_that_use_it() {
     assert_eq!(
         d.removal_warnings(&[2, 1, 0]),
         [
-            Usage { item: "women_total".into(), column: "constraint" },
-            Usage { item: "ranked_total".into(), column: "constraint" },
-            Usage { item: "share_women".into(), column: "calculation" },
+            Usage {
+                item: "women_total".into(),
+                column: "constraint"
+            },
+            Usage {
+                item: "ranked_total".into(),
+                column: "constraint"
+            },
+            Usage {
+                item: "share_women".into(),
+                column: "calculation"
+            },
         ]
     );
     // Deleting the whole unit group: only references from outside it count.
@@ -125,8 +162,14 @@ fn deleting_a_referenced_question_warns_with_the_places_that_use_it() {
     assert_eq!(
         d.removal_warnings(&[2, 0]),
         [
-            Usage { item: "women_in_service".into(), column: "relevant" },
-            Usage { item: String::new(), column: "instance_name" },
+            Usage {
+                item: "women_in_service".into(),
+                column: "relevant"
+            },
+            Usage {
+                item: String::new(),
+                column: "instance_name"
+            },
         ]
     );
 }
@@ -134,23 +177,50 @@ fn deleting_a_referenced_question_warns_with_the_places_that_use_it() {
 #[test]
 fn the_police_first_section_is_built_from_scratch_moved_around_and_undone_to_nothing() {
     let mut d = Design::new(empty());
-    d.apply(Edit::Insert { parent: vec![], index: 0, item: Box::new(question(ItemType::SelectOne, "consent", "Do you agree?")) })
-        .expect("consent");
-    d.apply(Edit::Insert { parent: vec![], index: 1, item: Box::new(question(ItemType::Group, "respondent", "About you")) })
-        .expect("group");
-    d.apply(set(&[1], Field::Appearance, "field-list")).expect("field-list");
-    d.apply(set(&[1], Field::Relevant, "${consent} = 'yes'")).expect("relevant");
-    d.apply(Edit::Insert { parent: vec![1], index: 0, item: Box::new(question(ItemType::SelectOne, "region", "Region")) })
-        .expect("region");
-    d.apply(Edit::Insert { parent: vec![], index: 2, item: Box::new(question(ItemType::SelectOne, "sex", "Sex")) })
-        .expect("sex");
-    d.apply(set(&[1, 0], Field::Label("ru".into()), "Область")).expect("label ru");
+    d.apply(Edit::Insert {
+        parent: vec![],
+        index: 0,
+        item: Box::new(question(ItemType::SelectOne, "consent", "Do you agree?")),
+    })
+    .expect("consent");
+    d.apply(Edit::Insert {
+        parent: vec![],
+        index: 1,
+        item: Box::new(question(ItemType::Group, "respondent", "About you")),
+    })
+    .expect("group");
+    d.apply(set(&[1], Field::Appearance, "field-list"))
+        .expect("field-list");
+    d.apply(set(&[1], Field::Relevant, "${consent} = 'yes'"))
+        .expect("relevant");
+    d.apply(Edit::Insert {
+        parent: vec![1],
+        index: 0,
+        item: Box::new(question(ItemType::SelectOne, "region", "Region")),
+    })
+    .expect("region");
+    d.apply(Edit::Insert {
+        parent: vec![],
+        index: 2,
+        item: Box::new(question(ItemType::SelectOne, "sex", "Sex")),
+    })
+    .expect("sex");
+    d.apply(set(&[1, 0], Field::Label("ru".into()), "Область"))
+        .expect("label ru");
     d.apply(set(&[0], Field::List, "yn")).expect("list");
     d.apply(Edit::SetChoices {
         list: "yn".into(),
         choices: Some(vec![
-            dala_core::Choice { name: "yes".into(), label: Text::one("en", "Yes"), extra: BTreeMap::new() },
-            dala_core::Choice { name: "no".into(), label: Text::one("en", "No"), extra: BTreeMap::new() },
+            dala_core::Choice {
+                name: "yes".into(),
+                label: Text::one("en", "Yes"),
+                extra: BTreeMap::new(),
+            },
+            dala_core::Choice {
+                name: "no".into(),
+                label: Text::one("en", "No"),
+                extra: BTreeMap::new(),
+            },
         ]),
     })
     .expect("choices");
@@ -161,27 +231,48 @@ fn the_police_first_section_is_built_from_scratch_moved_around_and_undone_to_not
     assert_eq!(names(&d.instrument().survey[1].children), ["sex", "region"]);
     assert_eq!(d.move_up(&[1, 0]), Err(EditError::NoMove));
     assert_eq!(d.move_out(&[1, 0]), Ok(vec![2]));
-    assert_eq!(names(&d.instrument().survey), ["consent", "respondent", "sex"]);
+    assert_eq!(
+        names(&d.instrument().survey),
+        ["consent", "respondent", "sex"]
+    );
     assert_eq!(d.move_down(&[0]), Ok(vec![1]));
-    assert_eq!(names(&d.instrument().survey), ["respondent", "consent", "sex"]);
+    assert_eq!(
+        names(&d.instrument().survey),
+        ["respondent", "consent", "sex"]
+    );
     assert_eq!(d.move_into_previous(&[2]), Err(EditError::NotAContainer));
-    assert_eq!(d.item(&[0, 0]).map(|i| i.label.0["ru"].as_str()), Some("Область"));
+    assert_eq!(
+        d.item(&[0, 0]).map(|i| i.label.0["ru"].as_str()),
+        Some("Область")
+    );
 
     // Each move is one step of undo.
     assert!(d.undo());
-    assert_eq!(names(&d.instrument().survey), ["consent", "respondent", "sex"]);
+    assert_eq!(
+        names(&d.instrument().survey),
+        ["consent", "respondent", "sex"]
+    );
     while d.undo() {}
     assert_eq!(d.instrument(), &empty());
     while d.redo() {}
-    assert_eq!(names(&d.instrument().survey), ["respondent", "consent", "sex"]);
+    assert_eq!(
+        names(&d.instrument().survey),
+        ["respondent", "consent", "sex"]
+    );
 }
 
 #[test]
 fn clearing_a_column_and_an_empty_text_are_the_same() {
     let mut d = Design::new(police());
-    d.apply(set(&[2, 0, 5], Field::Relevant, "")).expect("clear");
+    d.apply(set(&[2, 0, 5], Field::Relevant, ""))
+        .expect("clear");
     assert_eq!(d.item(&[2, 0, 5]).and_then(|i| i.relevant.clone()), None);
-    d.apply(Edit::Set { at: vec![3], field: Field::Label("ru".into()), value: None }).expect("clear ru");
+    d.apply(Edit::Set {
+        at: vec![3],
+        field: Field::Label("ru".into()),
+        value: None,
+    })
+    .expect("clear ru");
     assert!(!d.item(&[3]).expect("end").label.0.contains_key("ru"));
     assert!(d.undo() && d.undo());
     assert_eq!(d.instrument(), &police());
@@ -212,7 +303,11 @@ fn publishing_shows_what_breaks_collected_data_and_refuses_an_invalid_draft() {
     let data = DataUse::from_records(
         &published,
         &[
-            record(&[("sex", "f"), ("years_service", "7"), ("promotion_barriers", "family training")]),
+            record(&[
+                ("sex", "f"),
+                ("years_service", "7"),
+                ("promotion_barriers", "family training"),
+            ]),
             record(&[("sex", "m"), ("position", "inspector")]),
         ],
     );
@@ -222,27 +317,55 @@ fn publishing_shows_what_breaks_collected_data_and_refuses_an_invalid_draft() {
     assert_eq!(check.version, "2015030102");
     assert_eq!((check.errors.len(), check.breaking.len()), (0, 0));
 
-    d.apply(set(&[2, 0, 7], Field::Type, "text")).expect("years_service becomes text");
-    d.apply(Edit::Remove { at: vec![2, 0, 6] }).expect("position removed");
-    let list = d.item(&[2, 2, 1]).and_then(|i| i.list.clone()).expect("promotion_barriers has a list");
+    d.apply(set(&[2, 0, 7], Field::Type, "text"))
+        .expect("years_service becomes text");
+    d.apply(Edit::Remove { at: vec![2, 0, 6] })
+        .expect("position removed");
+    let list = d
+        .item(&[2, 2, 1])
+        .and_then(|i| i.list.clone())
+        .expect("promotion_barriers has a list");
     let mut choices = d.instrument().choices[&list].clone();
     choices.retain(|c| c.name != "family");
-    d.apply(Edit::SetChoices { list: list.clone(), choices: Some(choices) }).expect("choice removed");
+    d.apply(Edit::SetChoices {
+        list: list.clone(),
+        choices: Some(choices),
+    })
+    .expect("choice removed");
     let check = d.check_publish(Some(&published), &data);
     assert_eq!(
         check.breaking,
         [
-            Breaking::Removed { name: "position".into() },
-            Breaking::TypeChanged { name: "years_service".into(), from: ItemType::Integer, to: ItemType::Text },
-            Breaking::ChoiceRemoved { name: "promotion_barriers".into(), choice: "family".into() },
+            Breaking::Removed {
+                name: "position".into()
+            },
+            Breaking::TypeChanged {
+                name: "years_service".into(),
+                from: ItemType::Integer,
+                to: ItemType::Text
+            },
+            Breaking::ChoiceRemoved {
+                name: "promotion_barriers".into(),
+                choice: "family".into()
+            },
         ]
     );
     assert!(check.errors.is_empty());
 
     // An unknown reference blocks publishing; nothing is published.
-    d.apply(set(&[2, 0, 5], Field::Relevant, "${no_such_question} = 'x'")).expect("edit");
+    d.apply(set(
+        &[2, 0, 5],
+        Field::Relevant,
+        "${no_such_question} = 'x'",
+    ))
+    .expect("edit");
     let refused = d.publish(Some(&published), &data).expect_err("blocked");
-    assert!(refused.errors.iter().any(|e| e.code == VCode::UnknownReference));
+    assert!(
+        refused
+            .errors
+            .iter()
+            .any(|e| e.code == VCode::UnknownReference)
+    );
     assert_eq!(d.instrument().settings.version, "2015030101");
     assert!(d.undo());
     let out = d.publish(Some(&published), &data).expect("published");
@@ -259,7 +382,10 @@ fn next_versions() {
     assert_eq!(next_version("v09"), "v10");
     assert_eq!(next_version("99"), "100");
     assert_eq!(next_version("draft"), "draft.2");
-    assert_eq!(next_version("99999999999999999999999999999999999999999"), "100000000000000000000000000000000000000000");
+    assert_eq!(
+        next_version("99999999999999999999999999999999999999999"),
+        "100000000000000000000000000000000000000000"
+    );
 }
 
 #[test]
@@ -270,15 +396,25 @@ fn a_designer_typed_version_is_kept() {
     let check = check_publish(Some(&published), &draft, &DataUse::default());
     assert_eq!(check.version, "2015040101");
     let check = check_publish(None, &police(), &DataUse::default());
-    assert_eq!(check.version, "2015030101", "a first publication keeps its version");
+    assert_eq!(
+        check.version, "2015030101",
+        "a first publication keeps its version"
+    );
 }
 
 #[test]
 fn settings_are_edits() {
     let mut d = Design::new(police());
-    d.apply(Edit::SetSetting { setting: Setting::Title("uz".into()), value: Some("Ayollar".into()) }).expect("title");
+    d.apply(Edit::SetSetting {
+        setting: Setting::Title("uz".into()),
+        value: Some("Ayollar".into()),
+    })
+    .expect("title");
     assert_eq!(
-        d.apply(Edit::SetSetting { setting: Setting::FormId, value: None }),
+        d.apply(Edit::SetSetting {
+            setting: Setting::FormId,
+            value: None
+        }),
         Err(EditError::Empty("the form id"))
     );
     assert_eq!(d.instrument().settings.title.0["uz"], "Ayollar");
@@ -289,7 +425,11 @@ fn settings_are_edits() {
 /// Random edits on the police instrument, each accepted or refused; undoing all of them
 /// gives back the instrument exactly, and redoing all gives back the edited one.
 fn arbitrary_edit() -> impl Strategy<Value = (u8, Vec<usize>, String)> {
-    (0u8..8, prop::collection::vec(0usize..12, 1..4), "[a-z_]{1,6}|\\$\\{[a-z_]{1,12}\\}")
+    (
+        0u8..8,
+        prop::collection::vec(0usize..12, 1..4),
+        "[a-z_]{1,6}|\\$\\{[a-z_]{1,12}\\}",
+    )
 }
 
 fn perform(d: &mut Design, (kind, at, text): (u8, Vec<usize>, String)) -> Result<(), EditError> {

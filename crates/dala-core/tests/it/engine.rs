@@ -575,7 +575,12 @@ fn a_repeat_the_enumerator_manages_ends_with_its_own_page() {
             .iter()
             .map(|p| match &p.repeat {
                 Some(r) => format!("end of {}", e.form().item(r.item).item.name),
-                None => p.nodes.iter().map(|n| e.name(n)).collect::<Vec<_>>().join(","),
+                None => p
+                    .nodes
+                    .iter()
+                    .map(|n| e.name(n))
+                    .collect::<Vec<_>>()
+                    .join(","),
             })
             .collect()
     };
@@ -586,9 +591,14 @@ fn a_repeat_the_enumerator_manages_ends_with_its_own_page() {
     assert_eq!(shape(&e), ["cname", "cname", "end of child", "thanks"]);
     let first = e.instances(child, &[])[0].clone();
     e.remove_instance(&first).expect("remove");
-    e.remove_instance(&e.instances(child, &[])[0].clone()).expect("remove");
+    e.remove_instance(&e.instances(child, &[])[0].clone())
+        .expect("remove");
     // With none left the closing page stays, so an instance can be added again.
     assert_eq!(shape(&e), ["end of child", "thanks"]);
     let end = e.pages()[0].repeat.clone().expect("repeat end");
-    assert_eq!(end.path, Vec::<u32>::new(), "addressed by its container's path");
+    assert_eq!(
+        end.path,
+        Vec::<u32>::new(),
+        "addressed by its container's path"
+    );
 }

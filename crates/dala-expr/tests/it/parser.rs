@@ -236,7 +236,10 @@ fn reference_spans_are_found_by_the_lexer() {
             .map(|(s, n)| (s.start, s.end, n.to_string()))
             .collect()
     };
-    assert_eq!(spans("${a} + ${ bc }"), [(0, 4, "a".into()), (7, 14, "bc".into())]);
+    assert_eq!(
+        spans("${a} + ${ bc }"),
+        [(0, 4, "a".into()), (7, 14, "bc".into())]
+    );
     // Inside a string literal it is text; an expression that does not parse still has them.
     assert_eq!(spans("concat('${a}', ${b})"), [(15, 19, "b".into())]);
     assert_eq!(spans("${a} = = ("), [(0, 4, "a".into())]);

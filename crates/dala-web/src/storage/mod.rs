@@ -37,7 +37,9 @@ pub struct IdbStore {
 
 impl std::fmt::Debug for IdbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdbStore").field("name", &self.db.name()).finish()
+        f.debug_struct("IdbStore")
+            .field("name", &self.db.name())
+            .finish()
     }
 }
 
@@ -163,7 +165,11 @@ impl IdbStore {
 
     /// Moves version-1 submissions into `records`, all or none (see [`schema`]).
     async fn migrate_v1(&self) -> Result<(), StoreError> {
-        if !self.db.object_store_names().any(|n| n == LEGACY_SUBMISSIONS) {
+        if !self
+            .db
+            .object_store_names()
+            .any(|n| n == LEGACY_SUBMISSIONS)
+        {
             return Ok(());
         }
         let tx = self.write(&[LEGACY_SUBMISSIONS, RECORDS])?;
@@ -268,22 +274,18 @@ impl IdbStore {
         let tx = self.read(RECORDS)?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let rows = match status {
-            None => all(
-                store
-                    .index(BY_INSTRUMENT)
-                    .map_err(backend)?
-                    .get_all()
-                    .with_query(JsValue::from_str(form_id))
-                    .await,
-            )?,
-            Some(status) => all(
-                store
-                    .index(BY_INSTRUMENT_STATUS)
-                    .map_err(backend)?
-                    .get_all()
-                    .with_query(key(&[form_id, status_name(status)]))
-                    .await,
-            )?,
+            None => all(store
+                .index(BY_INSTRUMENT)
+                .map_err(backend)?
+                .get_all()
+                .with_query(JsValue::from_str(form_id))
+                .await)?,
+            Some(status) => all(store
+                .index(BY_INSTRUMENT_STATUS)
+                .map_err(backend)?
+                .get_all()
+                .with_query(key(&[form_id, status_name(status)]))
+                .await)?,
         };
         rows.iter().map(parse_record).collect()
     }
@@ -301,13 +303,21 @@ impl IdbStore {
     }
 
     /// Marks records as exported at `when`; exporting deletes nothing.
-    pub async fn mark_exported(&self, instance_ids: &[String], when: &str) -> Result<(), StoreError> {
+    pub async fn mark_exported(
+        &self,
+        instance_ids: &[String],
+        when: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.write(&[RECORDS])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         for id in instance_ids {
             let row: Option<JsValue> = store.get(JsValue::from_str(id)).await.map_err(backend)?;
             if let Some(row) = row {
-                let _ = Reflect::set(&row, &JsValue::from_str("exported"), &JsValue::from_str(when));
+                let _ = Reflect::set(
+                    &row,
+                    &JsValue::from_str("exported"),
+                    &JsValue::from_str(when),
+                );
                 store.put(row).await.map_err(backend)?;
             }
         }

@@ -35,7 +35,9 @@ async fn summaries() -> Result<Vec<Summary>, String> {
     }
     let mut out = Vec::new();
     for (form_id, versions) in forms {
-        let Some(version) = latest_version(&versions).cloned() else { continue };
+        let Some(version) = latest_version(&versions).cloned() else {
+            continue;
+        };
         let Some(instrument) = store
             .get_instrument(&form_id, &version)
             .await
@@ -44,7 +46,10 @@ async fn summaries() -> Result<Vec<Summary>, String> {
             continue;
         };
         out.push(Summary {
-            drafts: store.count(&form_id, Status::Draft).await.map_err(|e| e.to_string())?,
+            drafts: store
+                .count(&form_id, Status::Draft)
+                .await
+                .map_err(|e| e.to_string())?,
             finalized: store
                 .count(&form_id, Status::Finalized)
                 .await
@@ -69,11 +74,16 @@ pub async fn start_interview(state: AppState, form_id: String, version: String) 
             .map_err(|e| e.to_string())?
             .ok_or("the instrument is not on this device")?;
         let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
-        let host = BrowserHost { device_id: state.device_id.get_untracked() };
+        let host = BrowserHost {
+            device_id: state.device_id.get_untracked(),
+        };
         let mut engine = Engine::new(form, Box::new(host));
         engine.enumerator = state.enumerator.get_untracked();
         let record = engine.record(Status::Draft);
-        store.save_draft(&record, 0).await.map_err(|e| e.to_string())?;
+        store
+            .save_draft(&record, 0)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(record.instance_id)
     }
     .await;
@@ -213,7 +223,9 @@ fn Import() -> impl IntoView {
         else {
             return;
         };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
         input.set_value("");
         spawn_local(async move {
             let result: Result<String, String> = async {
@@ -226,13 +238,18 @@ fn Import() -> impl IntoView {
                 };
                 let instrument = crate::catalog::import_json(&text)?;
                 let store = store().ok_or("no database")?;
-                store.put_instrument(&instrument).await.map_err(|e| e.to_string())?;
+                store
+                    .put_instrument(&instrument)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(instrument.settings.form_id)
             }
             .await;
             match result {
                 Ok(form) => {
-                    state.notice.set(Some(format!("{}: {form}", state.t(Msg::Imported))));
+                    state
+                        .notice
+                        .set(Some(format!("{}: {form}", state.t(Msg::Imported))));
                     state.data_rev.update(|n| *n += 1);
                 }
                 Err(e) => state.fail(&file.name(), e),

@@ -106,8 +106,14 @@ impl Ctx {
         }
     }
 
-    pub fn edit_repeat(&self, f: impl FnOnce(&mut Session) -> Result<Refresh, dala_core::AnswerError>) {
-        let result = self.session.try_update_value(|s| s.as_mut().map(f)).flatten();
+    pub fn edit_repeat(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<Refresh, dala_core::AnswerError>,
+    ) {
+        let result = self
+            .session
+            .try_update_value(|s| s.as_mut().map(f))
+            .flatten();
         match result {
             Some(Ok(refresh)) => {
                 self.apply(refresh);
@@ -163,7 +169,9 @@ impl Ctx {
             loop {
                 ctx.dirty.set_value(false);
                 let t0 = crate::perf::now_ms();
-                let Some((record, page)) = ctx.with(|s| (s.draft(), s.page())) else { break };
+                let Some((record, page)) = ctx.with(|s| (s.draft(), s.page())) else {
+                    break;
+                };
                 let Some(store) = store() else { break };
                 let t1 = crate::perf::now_ms();
                 let result = store.save_draft(&record, page).await;
@@ -171,9 +179,10 @@ impl Ctx {
                 match result {
                     Ok(()) => {}
                     // The answers stay on screen and in memory; the next answer saves again.
-                    Err(StoreError::Full(_)) => {
-                        ctx.app.notice.set(Some(ctx.app.t(Msg::StorageFull).to_string()))
-                    }
+                    Err(StoreError::Full(_)) => ctx
+                        .app
+                        .notice
+                        .set(Some(ctx.app.t(Msg::StorageFull).to_string())),
                     Err(e) => ctx.app.fail(ctx.app.t(Msg::SaveFailed), e),
                 }
                 crate::perf::saved();
@@ -206,11 +215,22 @@ async fn open(state: AppState, instance_id: &str) -> Result<Session, String> {
         .get_instrument(&s.instrument_id, &s.instrument_version)
         .await
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{} version {} is not on the device", s.instrument_id, s.instrument_version))?;
+        .ok_or_else(|| {
+            format!(
+                "{} version {} is not on the device",
+                s.instrument_id, s.instrument_version
+            )
+        })?;
     let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
-    let host = BrowserHost { device_id: state.device_id.get_untracked() };
+    let host = BrowserHost {
+        device_id: state.device_id.get_untracked(),
+    };
     let engine = Engine::resume(form, Box::new(host), s);
-    Ok(Session::new(engine, record.page, s.status == Status::Finalized))
+    Ok(Session::new(
+        engine,
+        record.page,
+        s.status == Status::Finalized,
+    ))
 }
 
 #[component]
@@ -236,7 +256,11 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                 let langs = languages(&session.engine().form().instrument);
                 // The form opens in the interface language when the instrument has it.
                 let ui = app.lang.get_untracked().code().to_string();
-                let lang = if langs.contains(&ui) { ui } else { langs.first().cloned().unwrap_or_default() };
+                let lang = if langs.contains(&ui) {
+                    ui
+                } else {
+                    langs.first().cloned().unwrap_or_default()
+                };
                 ctx.form_lang.set(lang);
                 languages_list.set(langs);
                 ctx.session.set_value(Some(session));
@@ -272,7 +296,9 @@ pub fn Interview(instance_id: String) -> impl IntoView {
             .with(|s| {
                 (
                     s.page(),
-                    (0..s.pages().len()).map(|i| s.page_title(i, &lang)).collect::<Vec<_>>(),
+                    (0..s.pages().len())
+                        .map(|i| s.page_title(i, &lang))
+                        .collect::<Vec<_>>(),
                 )
             })
             .unwrap_or_default();
@@ -356,8 +382,12 @@ fn PageView(ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
     let nodes = move || {
         ctx.page_rev.get();
-        ctx.with(|s| s.current().map(|p| s.engine().page_questions(p)).unwrap_or_default())
-            .unwrap_or_default()
+        ctx.with(|s| {
+            s.current()
+                .map(|p| s.engine().page_questions(p))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
     };
     let heading = move || {
         ctx.page_rev.get();
@@ -455,13 +485,15 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                 .into_iter()
                 .map(|p| {
                     let label = s.engine().label(&p.node, &lang);
-                    let message = s.designer_message(&p.node, p.kind, &lang).unwrap_or_else(|| {
-                        let generic = match p.kind {
-                            ProblemKind::Required => Msg::RequiresAnswer,
-                            ProblemKind::Constraint => Msg::NotAllowed,
-                        };
-                        app.t(generic).to_string()
-                    });
+                    let message = s
+                        .designer_message(&p.node, p.kind, &lang)
+                        .unwrap_or_else(|| {
+                            let generic = match p.kind {
+                                ProblemKind::Required => Msg::RequiresAnswer,
+                                ProblemKind::Constraint => Msg::NotAllowed,
+                            };
+                            app.t(generic).to_string()
+                        });
                     (p.page, s.engine().name(&p.node).to_string(), label, message)
                 })
                 .collect::<Vec<_>>()
@@ -470,7 +502,10 @@ fn Closing(ctx: Ctx) -> impl IntoView {
     };
     let finalize = move |_| {
         let lang = ctx.form_lang.get_untracked();
-        let result = ctx.session.try_update_value(|s| s.as_mut().map(|s| s.finalize(&lang))).flatten();
+        let result = ctx
+            .session
+            .try_update_value(|s| s.as_mut().map(|s| s.finalize(&lang)))
+            .flatten();
         let Some(Ok(record)) = result else {
             ctx.page_rev.update(|n| *n += 1);
             return;
@@ -479,11 +514,17 @@ fn Closing(ctx: Ctx) -> impl IntoView {
             let Some(store) = store() else { return };
             match store.put_submission(&record).await {
                 Ok(()) => {
-                    app.notice.set(Some(format!("{}: {}", app.t(Msg::Finalized), record.instance_id)));
+                    app.notice.set(Some(format!(
+                        "{}: {}",
+                        app.t(Msg::Finalized),
+                        record.instance_id
+                    )));
                     app.data_rev.update(|n| *n += 1);
                     app.go(Route::Records(record.instrument_id.clone()));
                 }
-                Err(StoreError::Full(_)) => app.notice.set(Some(app.t(Msg::StorageFull).to_string())),
+                Err(StoreError::Full(_)) => {
+                    app.notice.set(Some(app.t(Msg::StorageFull).to_string()))
+                }
                 Err(e) => app.fail(app.t(Msg::SaveFailed), e),
             }
         });

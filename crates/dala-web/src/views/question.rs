@@ -49,11 +49,13 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
 
     let value = move || {
         rev.track();
-        ctx.with(|s| node.with_value(|n| s.engine().value(n).to_string())).unwrap_or_default()
+        ctx.with(|s| node.with_value(|n| s.engine().value(n).to_string()))
+            .unwrap_or_default()
     };
     let read_only = move || {
         rev.track();
-        ctx.with(|s| s.read_only() || node.with_value(|n| s.engine().read_only(n))).unwrap_or(true)
+        ctx.with(|s| s.read_only() || node.with_value(|n| s.engine().read_only(n)))
+            .unwrap_or(true)
     };
     let set = move |v: String| match ctx.answer(&node.get_value(), &v) {
         Ok(()) => refused.set(None),
@@ -303,7 +305,8 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // The page builds every question it holds once; relevance only shows or hides it.
     let hidden = move || {
         shown.track();
-        !ctx.with(|s| node.with_value(|n| s.engine().relevant(n))).unwrap_or(false)
+        !ctx.with(|s| node.with_value(|n| s.engine().relevant(n)))
+            .unwrap_or(false)
     };
     view! {
         <div class="question" data-name=name.clone() data-type=type_name hidden=hidden>

@@ -44,13 +44,18 @@ pub fn Records(form_id: String) -> impl IntoView {
     let export = move |_| {
         spawn_local(async move {
             let Some(store) = store() else { return };
-            let list = match store.list_submissions(&form.get_value(), Some(Status::Finalized)).await {
+            let list = match store
+                .list_submissions(&form.get_value(), Some(Status::Finalized))
+                .await
+            {
                 Ok(list) => list,
                 Err(e) => return state.fail(state.t(Msg::Export), e),
             };
             let files = bundles(&list, &state.device_id.get_untracked(), &now_text());
             if files.is_empty() {
-                state.notice.set(Some(state.t(Msg::NothingToExport).to_string()));
+                state
+                    .notice
+                    .set(Some(state.t(Msg::NothingToExport).to_string()));
                 return;
             }
             let when = now_text();
@@ -62,7 +67,9 @@ pub fn Records(form_id: String) -> impl IntoView {
                 if let Err(e) = store.mark_exported(&file.instance_ids, &when).await {
                     return state.fail(state.t(Msg::Export), e);
                 }
-                state.notice.set(Some(format!("{}: {}", state.t(Msg::Exported), file.name)));
+                state
+                    .notice
+                    .set(Some(format!("{}: {}", state.t(Msg::Exported), file.name)));
             }
             state.data_rev.update(|n| *n += 1);
         });
