@@ -103,6 +103,9 @@ pub struct Design {
     instrument: Instrument,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
+    /// The column being typed into, when the last edit was a keystroke there: further
+    /// keystrokes in it join that edit, so one undo takes back the whole typing.
+    typing: Option<(ItemPath, Field)>,
 }
 
 /// How many edits can be undone; older ones are forgotten.
@@ -114,6 +117,7 @@ impl Design {
             instrument,
             undo: Vec::new(),
             redo: Vec::new(),
+            typing: None,
         }
     }
 
@@ -126,8 +130,29 @@ impl Design {
         validate(&self.instrument)
     }
 
+    /// Sets a column as the designer types: consecutive keystrokes in one column are one
+    /// edit for undo.
+    pub fn type_into(&mut self, at: &[usize], field: Field, value: Option<String>) -> Result<(), EditError> {
+        let here = (at.to_vec(), field.clone());
+        let edit = Edit::Set {
+            at: at.to_vec(),
+            field,
+            value,
+        };
+        if self.typing.as_ref() == Some(&here) && !self.undo.is_empty() {
+            // The inverse already on the stack restores the value from before the typing.
+            apply(&mut self.instrument, edit)?;
+            self.redo.clear();
+            return Ok(());
+        }
+        self.apply(edit)?;
+        self.typing = Some(here);
+        Ok(())
+    }
+
     /// Applies an edit; on an error nothing changes.
     pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+        self.typing = None;
         let inverse = apply(&mut self.instrument, edit)?;
         self.undo.push(inverse);
         if self.undo.len() > HISTORY {
@@ -147,10 +172,12 @@ impl Design {
 
     /// Undoes the last edit; false when there is none.
     pub fn undo(&mut self) -> bool {
+        self.typing = None;
         step(&mut self.instrument, &mut self.undo, &mut self.redo)
     }
 
     pub fn redo(&mut self) -> bool {
+        self.typing = None;
         step(&mut self.instrument, &mut self.redo, &mut self.undo)
     }
 

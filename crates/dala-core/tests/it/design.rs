@@ -376,6 +376,24 @@ fn publishing_shows_what_breaks_collected_data_and_refuses_an_invalid_draft() {
 }
 
 #[test]
+fn typing_in_one_column_is_one_undo_step() {
+    let mut d = Design::new(police());
+    for typed in ["$", "${", "${sex", "${sex} = 'f'"] {
+        d.type_into(&[2, 2, 0], Field::Relevant, Some(typed.into())).expect("typing");
+    }
+    d.type_into(&[2, 2, 0], Field::Label("en".into()), Some("Unequal?".into())).expect("label");
+    assert_eq!(d.item(&[2, 2, 0]).and_then(|i| i.relevant.clone()).as_deref(), Some("${sex} = 'f'"));
+    assert!(d.undo());
+    assert_eq!(d.item(&[2, 2, 0]).and_then(|i| i.relevant.clone()).as_deref(), Some("${sex} = 'f'"));
+    assert!(d.undo());
+    assert_eq!(d.instrument(), &police(), "the whole typing went in one step");
+    // Typing again after an undo starts a new step.
+    d.type_into(&[2, 2, 0], Field::Relevant, Some("true()".into())).expect("typing");
+    assert!(d.undo());
+    assert_eq!(d.instrument(), &police());
+}
+
+#[test]
 fn next_versions() {
     assert_eq!(next_version("2015030101"), "2015030102");
     assert_eq!(next_version("1.9"), "1.10");

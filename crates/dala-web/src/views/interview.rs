@@ -31,6 +31,8 @@ pub struct Ctx {
     dirty: StoredValue<bool>,
     /// Shown as `data-saving` on the screen, so tests know when every answer is stored.
     busy: RwSignal<bool>,
+    /// False in the designer's preview: answers stay in memory, nothing is stored.
+    persist: bool,
 }
 
 /// A question's change counters: its content (value, marks, texts, choices), and whether it
@@ -42,6 +44,21 @@ pub struct Revs {
 }
 
 impl Ctx {
+    /// A context for the designer's preview of `session`: the real widgets, nothing stored.
+    pub fn preview(app: AppState, session: Session, form_lang: String) -> Ctx {
+        Ctx {
+            app,
+            session: StoredValue::new_local(Some(session)),
+            revs: StoredValue::new(HashMap::new()),
+            page_rev: RwSignal::new(0),
+            form_lang: RwSignal::new(form_lang),
+            saving: StoredValue::new(false),
+            dirty: StoredValue::new(false),
+            busy: RwSignal::new(false),
+            persist: false,
+        }
+    }
+
     pub fn revs(&self, node: &NodeRef) -> Revs {
         if let Some(revs) = self.revs.with_value(|m| m.get(node).cloned()) {
             return revs;
@@ -155,7 +172,7 @@ impl Ctx {
     /// Saves the draft and its page. Saves never overlap: an answer given while one is being
     /// written is saved right after it, with everything answered by then.
     pub fn autosave(&self) {
-        if self.with(|s| s.read_only()).unwrap_or(true) {
+        if !self.persist || self.with(|s| s.read_only()).unwrap_or(true) {
             return;
         }
         if self.saving.get_value() {
@@ -245,6 +262,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         saving: StoredValue::new(false),
         dirty: StoredValue::new(false),
         busy: RwSignal::new(false),
+        persist: true,
     };
     let loaded = RwSignal::new(false);
     let show_pages = RwSignal::new(false);
@@ -378,7 +396,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
 /// hides itself: an answer that makes hundreds of questions relevant then changes an attribute
 /// on each instead of building them while the enumerator waits.
 #[component]
-fn PageView(ctx: Ctx) -> impl IntoView {
+pub fn PageView(ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
     let nodes = move || {
         ctx.page_rev.get();
@@ -536,7 +554,10 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                     return view! { <p>{app.t(Msg::ReadOnlyRecord)}</p> }.into_any();
                 }
                 let list = problems();
-                if list.is_empty() {
+                if list.is_empty() && !ctx.persist {
+                    // The designer's preview: nothing is finalized or stored.
+                    view! { <p class="ready">{app.t(Msg::FinalizeReady)}</p> }.into_any()
+                } else if list.is_empty() {
                     view! {
                         <p class="ready">{app.t(Msg::FinalizeReady)}</p>
                         <button class="button primary finalize" on:click=finalize>{app.t(Msg::Finalize)}</button>
