@@ -5,6 +5,7 @@ use crate::browser;
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
 use crate::storage::IdbStore;
+use crate::views::design::{Designs, Editor};
 use crate::views::{home::Home, interview::Interview, records::Records};
 use dala_core::{Host, Instrument, Store};
 use leptos::prelude::*;
@@ -108,6 +109,12 @@ pub fn App() -> impl IntoView {
         <header class="app-bar">
             <a class="app-title" href="#/">"Dala"</a>
             <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
+            <nav class="workspaces">
+                <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace" } else { "workspace current" }
+                    href=Route::Home.hash()>{move || state.t(Msg::Collect)}</a>
+                <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace current" } else { "workspace" }
+                    href=Route::Designs.hash()>{move || state.t(Msg::Design)}</a>
+            </nav>
             <span class="spacer"></span>
             {lang_select}
         </header>
@@ -130,6 +137,8 @@ pub fn App() -> impl IntoView {
                 Route::Home => view! { <Home/> }.into_any(),
                 Route::Interview(id) => view! { <Interview instance_id=id/> }.into_any(),
                 Route::Records(form) => view! { <Records form_id=form/> }.into_any(),
+                Route::Designs => view! { <Designs/> }.into_any(),
+                Route::Design(form) => view! { <Editor form_id=form/> }.into_any(),
             }}
         </Show>
     }

@@ -35,10 +35,20 @@ pub async fn fetch_text(path: &str) -> Result<String, String> {
 /// Offers `text` as a file download named `name`.
 pub fn save_file(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    download(name, &parts, mime)
+}
+
+/// Offers bytes (an .xlsx) as a download named `name`.
+pub fn save_bytes(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    download(name, &parts, mime)
+}
+
+fn download(name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob =
-        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(js_error)?;
+        web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(js_error)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     let document = window()?.document().ok_or("no document")?;
     let link: web_sys::HtmlAnchorElement = document

@@ -1,5 +1,5 @@
 //! The XLSForm importer (crates/dala-import) is a wasm module of its own, loaded the first
-//! time a workbook is imported: calamine and zip would nearly double every download of the
+//! time a workbook is imported or exported: calamine and zip would nearly double every download of the
 //! app. boot.js holds the loader, because a dynamic import is JavaScript and the page's
 //! Content-Security-Policy forbids building code from strings.
 
@@ -17,8 +17,8 @@ fn text(value: JsValue) -> String {
         .unwrap_or_else(|| "the importer failed".to_string())
 }
 
-/// An XLSForm's bytes -> the instrument document (JSON), or the first problem with its cell.
-pub async fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, String> {
+/// The importer module, loaded on first use.
+async fn module() -> Result<JsValue, String> {
     let window = web_sys::window().ok_or("no window")?;
     let loader: js_sys::Function = js_sys::Reflect::get(&window, &"__dalaImporter".into())
         .map_err(text)?
@@ -29,16 +29,36 @@ pub async fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, Strin
         .map_err(text)?
         .dyn_into()
         .map_err(|_| "the importer's loader gave no promise".to_string())?;
-    let module = JsFuture::from(promise).await.map_err(text)?;
-    let convert: js_sys::Function = js_sys::Reflect::get(&module, &"xlsformJson".into())
+    JsFuture::from(promise).await.map_err(text)
+}
+
+fn function(module: &JsValue, name: &str) -> Result<js_sys::Function, String> {
+    js_sys::Reflect::get(module, &name.into())
         .map_err(text)?
         .dyn_into()
-        .map_err(|_| "the importer has no xlsformJson".to_string())?;
+        .map_err(|_| format!("the importer has no {name}"))
+}
+
+/// An XLSForm's bytes -> the instrument document (JSON), or the first problem with its cell.
+pub async fn xlsform_json(bytes: &[u8], file_name: &str) -> Result<String, String> {
+    let module = module().await?;
     let array = js_sys::Uint8Array::from(bytes);
-    let result = convert
+    let result = function(&module, "xlsformJson")?
         .call2(&JsValue::NULL, &array, &JsValue::from_str(file_name))
         .map_err(text)?;
     result
         .as_string()
         .ok_or_else(|| "the importer gave no text".to_string())
+}
+
+/// An instrument document (JSON) -> an XLSForm workbook's bytes.
+pub async fn instrument_xlsx(json: &str) -> Result<Vec<u8>, String> {
+    let module = module().await?;
+    let result = function(&module, "instrumentXlsx")?
+        .call1(&JsValue::NULL, &JsValue::from_str(json))
+        .map_err(text)?;
+    result
+        .dyn_into::<js_sys::Uint8Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| "the importer gave no workbook".to_string())
 }

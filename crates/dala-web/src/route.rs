@@ -1,11 +1,16 @@
 //! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
-//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`.
+//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`, `#/design` and
+//! `#/design/<form id>`.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Home,
     Interview(String),
     Records(String),
+    /// The designer's list of instruments.
+    Designs,
+    /// The editor of one instrument.
+    Design(String),
 }
 
 impl Route {
@@ -16,6 +21,8 @@ impl Route {
         match screen {
             "interview" if !arg.is_empty() => Route::Interview(arg),
             "records" if !arg.is_empty() => Route::Records(arg),
+            "design" if !arg.is_empty() => Route::Design(arg),
+            "design" => Route::Designs,
             _ => Route::Home,
         }
     }
@@ -25,6 +32,8 @@ impl Route {
             Route::Home => "#/".into(),
             Route::Interview(id) => format!("#/interview/{}", encode(id)),
             Route::Records(form) => format!("#/records/{}", encode(form)),
+            Route::Designs => "#/design".into(),
+            Route::Design(form) => format!("#/design/{}", encode(form)),
         }
     }
 }
@@ -71,6 +80,8 @@ mod tests {
             Route::Home,
             Route::Interview("uuid:5b3c-11 é".into()),
             Route::Records("police_gender_representation".into()),
+            Route::Designs,
+            Route::Design("fast_family_outcomes".into()),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }
@@ -78,6 +89,7 @@ mod tests {
             Route::Interview("uuid:ab".into()).hash(),
             "#/interview/uuid%3Aab"
         );
+        assert_eq!(Route::parse("#/design/"), Route::Designs);
     }
 
     #[test]

@@ -214,7 +214,7 @@ fn Setup() -> impl IntoView {
 
 /// Imports an instrument (.json, or an XLSForm .xlsx/.xls); it is validated before it is stored.
 #[component]
-fn Import() -> impl IntoView {
+pub fn Import() -> impl IntoView {
     let state = state();
     let on_change = move |ev: leptos::ev::Event| {
         let Some(input) = ev

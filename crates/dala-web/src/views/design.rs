@@ -1,0 +1,914 @@
+//! Design: the instruments on the device for a survey designer (new, duplicate, edit,
+//! export), and the editor of one: the question tree, the selected question's columns with
+//! their problems marked as they are typed, choice lists as tables, every problem of the
+//! instrument, undo and redo, a live preview with Collect's own widgets, and publishing.
+//! The rules are dala-core's `design` and this crate's `designer`; these views only draw.
+
+use super::interview::{Ctx, PageView};
+use crate::app::{AppState, state, store};
+use crate::browser;
+use crate::catalog::latest_version;
+use crate::designer::{self, Marked, TYPES, column_problems, draft_key, edit_languages, outline};
+use crate::host::BrowserHost;
+use crate::i18n::Msg;
+use crate::route::Route;
+use crate::session::Session;
+use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck};
+use dala_core::{Choice, Column, Engine, Form, Instrument, Item, ItemType, Store, Text};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The setting that lists the forms with a design in progress (their drafts live under
+/// [`draft_key`]).
+const SETTING_DESIGNS: &str = "designs";
+
+/// The newest stored version of each instrument, by form id.
+async fn published_latest() -> Result<Vec<Instrument>, String> {
+    let store = store().ok_or("no database")?;
+    let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
+    let mut forms: Vec<(String, Vec<String>)> = Vec::new();
+    for (form, version) in keys {
+        match forms.iter_mut().find(|(f, _)| *f == form) {
+            Some((_, versions)) => versions.push(version),
+            None => forms.push((form, vec![version])),
+        }
+    }
+    let mut out = Vec::new();
+    for (form, versions) in forms {
+        if let Some(version) = latest_version(&versions)
+            && let Some(instrument) = store
+                .get_instrument(&form, version)
+                .await
+                .map_err(|e| e.to_string())?
+        {
+            out.push(instrument);
+        }
+    }
+    Ok(out)
+}
+
+async fn draft_forms() -> Vec<String> {
+    let Some(store) = store() else {
+        return Vec::new();
+    };
+    store
+        .setting(SETTING_DESIGNS)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+async fn load_draft(form_id: &str) -> Option<Instrument> {
+    let text = store()?.setting(&draft_key(form_id)).await.ok()??;
+    Instrument::from_json(&text).ok()
+}
+
+/// Stores a design in progress, and lists its form among the designs.
+async fn save_draft(instrument: &Instrument) -> Result<(), String> {
+    let store = store().ok_or("no database")?;
+    let form_id = &instrument.settings.form_id;
+    store
+        .set_setting(&draft_key(form_id), &instrument.to_json())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut forms = draft_forms().await;
+    if !forms.contains(form_id) {
+        forms.push(form_id.clone());
+        let list = serde_json::to_string(&forms).map_err(|e| e.to_string())?;
+        store
+            .set_setting(SETTING_DESIGNS, &list)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One instrument in the designer's list.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    instrument: Instrument,
+    published: Option<String>,
+    draft: bool,
+}
+
+async fn entries() -> Result<Vec<Entry>, String> {
+    let mut out: Vec<Entry> = published_latest()
+        .await?
+        .into_iter()
+        .map(|i| Entry {
+            published: Some(i.settings.version.clone()),
+            instrument: i,
+            draft: false,
+        })
+        .collect();
+    for form in draft_forms().await {
+        let Some(draft) = load_draft(&form).await else {
+            continue;
+        };
+        match out.iter_mut().find(|e| e.instrument.settings.form_id == form) {
+            Some(entry) => {
+                entry.instrument = draft;
+                entry.draft = true;
+            }
+            None => out.push(Entry {
+                instrument: draft,
+                published: None,
+                draft: true,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn export_json(app: AppState, instrument: &Instrument) {
+    let name = format!(
+        "{}-{}.json",
+        instrument.settings.form_id, instrument.settings.version
+    );
+    if let Err(e) = browser::save_file(&name, &instrument.to_json(), "application/json") {
+        app.fail(app.t(Msg::SaveFailed), e);
+    }
+}
+
+fn export_xlsx(app: AppState, instrument: Instrument) {
+    spawn_local(async move {
+        let name = format!(
+            "{}-{}.xlsx",
+            instrument.settings.form_id, instrument.settings.version
+        );
+        let result = async {
+            let bytes = crate::importer::instrument_xlsx(&instrument.to_json()).await?;
+            browser::save_bytes(
+                &name,
+                &bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        }
+        .await;
+        if let Err(e) = result {
+            app.fail(app.t(Msg::SaveFailed), e);
+        }
+    });
+}
+
+#[component]
+pub fn Designs() -> impl IntoView {
+    let app = state();
+    let list = RwSignal::new(None::<Vec<Entry>>);
+    Effect::new(move |_| {
+        app.data_rev.get();
+        spawn_local(async move {
+            match entries().await {
+                Ok(found) => list.set(Some(found)),
+                Err(e) => app.fail(app.t(Msg::LoadFailed), e),
+            }
+        });
+    });
+    let taken = move || {
+        list.get_untracked()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.instrument.settings.form_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let create = move |instrument: Instrument| {
+        spawn_local(async move {
+            match save_draft(&instrument).await {
+                Ok(()) => app.go(Route::Design(instrument.settings.form_id.clone())),
+                Err(e) => app.fail(app.t(Msg::SaveFailed), e),
+            }
+        });
+    };
+    view! {
+        <main id="designs" class="designs" data-ready=move || list.get().is_some().to_string()>
+            <div class="row heading-row">
+                <h2>{move || app.t(Msg::Design)}</h2>
+                <button class="button primary new-instrument"
+                    on:click=move |_| create(designer::new_instrument(&taken()))>
+                    {move || app.t(Msg::NewInstrument)}
+                </button>
+            </div>
+            <ul class="instruments">
+                {move || {
+                    let lang = app.lang.get();
+                    list.get().unwrap_or_default().into_iter().map(|entry| {
+                        let settings = &entry.instrument.settings;
+                        let title = settings.title.get(lang.code(), settings.default_language.as_deref())
+                            .unwrap_or(&settings.form_id).to_string();
+                        let form = settings.form_id.clone();
+                        let status = match (&entry.published, entry.draft) {
+                            (Some(v), false) => format!("v{v}"),
+                            (Some(v), true) => format!("v{v} · {}", app.t(Msg::Edit).to_lowercase()),
+                            (None, _) => app.t(Msg::Unpublished).to_string(),
+                        };
+                        let (for_json, for_xlsx, for_copy) =
+                            (entry.instrument.clone(), entry.instrument.clone(), entry.instrument.clone());
+                        view! {
+                            <li class="instrument card" data-form=form.clone()>
+                                <h3>{title}</h3>
+                                <p class="muted">{format!("{form} · {status}")}</p>
+                                <div class="actions">
+                                    <a class="button primary edit" href=Route::Design(form.clone()).hash()>
+                                        {app.t(Msg::Edit)}
+                                    </a>
+                                    <button class="button duplicate"
+                                        on:click=move |_| create(designer::duplicate(&for_copy, &taken()))>
+                                        {app.t(Msg::Duplicate)}
+                                    </button>
+                                    <button class="button export-json" on:click=move |_| export_json(app, &for_json)>
+                                        {app.t(Msg::ExportJson)}
+                                    </button>
+                                    <button class="button export-xlsx"
+                                        on:click=move |_| export_xlsx(app, for_xlsx.clone())>
+                                        {app.t(Msg::ExportXlsx)}
+                                    </button>
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ul>
+            <super::home::Import/>
+        </main>
+    }
+}
+
+/// What the editor's parts share.
+#[derive(Clone, Copy)]
+struct Ed {
+    app: AppState,
+    design: StoredValue<Option<Design>>,
+    /// Bumped after every edit, undo and redo.
+    rev: RwSignal<u32>,
+    selected: RwSignal<Option<ItemPath>>,
+    /// The language texts are shown in (outline, preview).
+    lang: RwSignal<String>,
+    /// The newest published version, which publishing compares against.
+    published: StoredValue<Option<Instrument>>,
+    check: RwSignal<Option<PublishCheck>>,
+    /// A removal waiting for confirmation, with what it would break.
+    removing: RwSignal<Option<(ItemPath, Vec<String>)>>,
+}
+
+impl Ed {
+    fn with<T>(&self, f: impl FnOnce(&Design) -> T) -> Option<T> {
+        self.design.with_value(|d| d.as_ref().map(f))
+    }
+
+    /// Runs an edit; a refused one says why and changes nothing. Every change is stored.
+    fn edit<T>(&self, f: impl FnOnce(&mut Design) -> Result<T, EditError>) -> Option<T> {
+        let result = self.design.try_update_value(|d| d.as_mut().map(f)).flatten()?;
+        match result {
+            Ok(value) => {
+                self.changed();
+                Some(value)
+            }
+            Err(e) => {
+                self.app.notice.set(Some(e.to_string()));
+                None
+            }
+        }
+    }
+
+    fn changed(&self) {
+        self.rev.update(|n| *n += 1);
+        self.check.set(None);
+        let Some(instrument) = self.with(|d| d.instrument().clone()) else {
+            return;
+        };
+        let app = self.app;
+        spawn_local(async move {
+            if let Err(e) = save_draft(&instrument).await {
+                app.fail(app.t(Msg::SaveFailed), e);
+            }
+        });
+    }
+
+    fn selected_item(&self) -> Option<(ItemPath, Item)> {
+        let at = self.selected.get()?;
+        self.rev.get();
+        let item = self.with(|d| d.item(&at).cloned()).flatten()?;
+        Some((at, item))
+    }
+
+    /// Adds a new question (or group) after the selected one, or at the end.
+    fn add(&self, item_type: ItemType) {
+        let Some(item) = self.with(|d| designer::new_item(d.instrument(), item_type)) else {
+            return;
+        };
+        let (parent, index) = match self.selected.get_untracked() {
+            Some(at) => {
+                let (index, parent) = at.split_last().map(|(i, p)| (*i, p.to_vec())).unwrap_or((0, Vec::new()));
+                (parent, index + 1)
+            }
+            None => (Vec::new(), self.with(|d| d.instrument().survey.len()).unwrap_or(0)),
+        };
+        let mut at = parent.clone();
+        at.push(index);
+        let edit = Edit::Insert { parent, index, item: Box::new(item) };
+        if self.edit(|d| d.apply(edit)).is_some() {
+            self.selected.set(Some(at));
+        }
+    }
+}
+
+#[component]
+pub fn Editor(form_id: String) -> impl IntoView {
+    let app = state();
+    let ed = Ed {
+        app,
+        design: StoredValue::new(None),
+        rev: RwSignal::new(0),
+        selected: RwSignal::new(None),
+        lang: RwSignal::new(String::new()),
+        published: StoredValue::new(None),
+        check: RwSignal::new(None),
+        removing: RwSignal::new(None),
+    };
+    let loaded = RwSignal::new(false);
+    let form = form_id.clone();
+    spawn_local(async move {
+        let published = published_latest()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|i| i.settings.form_id == form);
+        let Some(instrument) = load_draft(&form).await.or_else(|| published.clone()) else {
+            app.fail(app.t(Msg::LoadFailed), &form);
+            return;
+        };
+        let languages = edit_languages(&instrument);
+        let ui = app.lang.get_untracked().code().to_string();
+        ed.lang.set(if languages.contains(&ui) { ui } else { languages[0].clone() });
+        ed.published.set_value(published);
+        ed.design.set_value(Some(Design::new(instrument)));
+        loaded.set(true);
+        ed.rev.update(|n| *n += 1);
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if !(ev.ctrl_key() || ev.meta_key()) {
+            return;
+        }
+        let undo = ev.key().eq_ignore_ascii_case("z") && !ev.shift_key();
+        let redo = ev.key().eq_ignore_ascii_case("y") || (ev.key().eq_ignore_ascii_case("z") && ev.shift_key());
+        if undo || redo {
+            ev.prevent_default();
+            let done = ed.design.try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
+            if done.flatten() == Some(true) {
+                ed.changed();
+            }
+        }
+    };
+    view! {
+        <main id="editor" class="editor" data-form=form_id.clone()
+            data-ready=move || loaded.get().to_string() data-rev=move || ed.rev.get().to_string()
+            on:keydown=on_key>
+            <Show when=move || loaded.get()>
+                <Toolbar ed=ed/>
+                <PublishPanel ed=ed/>
+                <div class="editor-columns">
+                    <section class="outline card" aria-label=move || app.t(Msg::Outline)>
+                        <h3>{move || app.t(Msg::Outline)}</h3>
+                        <OutlineView ed=ed/>
+                        <div class="row">
+                            <button class="button add-question" on:click=move |_| ed.add(ItemType::Text)>
+                                {move || app.t(Msg::AddQuestion)}
+                            </button>
+                            <button class="button add-group" on:click=move |_| ed.add(ItemType::Group)>
+                                {move || app.t(Msg::AddGroup)}
+                            </button>
+                        </div>
+                    </section>
+                    <section class="panel card">
+                        <ItemPanel ed=ed/>
+                        <Problems ed=ed/>
+                    </section>
+                    <section class="preview card">
+                        <h3>{move || app.t(Msg::Preview)}</h3>
+                        <Preview ed=ed/>
+                    </section>
+                </div>
+            </Show>
+        </main>
+    }
+}
+
+#[component]
+fn Toolbar(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    let title = move || {
+        ed.rev.get();
+        let lang = ed.lang.get();
+        ed.with(|d| {
+            let s = &d.instrument().settings;
+            let title = s.title.get(&lang, s.default_language.as_deref()).unwrap_or(&s.form_id);
+            format!("{title} · {} · v{}", s.form_id, s.version)
+        })
+        .unwrap_or_default()
+    };
+    let languages = move || {
+        ed.rev.get();
+        ed.with(|d| edit_languages(d.instrument())).unwrap_or_default()
+    };
+    let history = move |undo: bool| {
+        let done = ed
+            .design
+            .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
+        if done.flatten() == Some(true) {
+            ed.changed();
+        }
+    };
+    let can = move |undo: bool| {
+        ed.rev.get();
+        ed.with(|d| if undo { d.can_undo() } else { d.can_redo() }).unwrap_or(false)
+    };
+    let publish = move |_| {
+        let Some(form) = ed.with(|d| d.instrument().settings.form_id.clone()) else {
+            return;
+        };
+        spawn_local(async move {
+            let Some(store) = store() else { return };
+            let records = store.list_records(&form, None).await.unwrap_or_default();
+            let published = ed.published.get_value();
+            let check = ed.with(|d| {
+                let data = DataUse::from_records(
+                    published.as_ref().unwrap_or(d.instrument()),
+                    records.iter().map(|r| &r.submission),
+                );
+                d.check_publish(published.as_ref(), &data)
+            });
+            ed.check.set(check);
+        });
+    };
+    view! {
+        <div class="editor-head">
+            <a class="button" href=Route::Designs.hash()>{move || format!("← {}", app.t(Msg::Design))}</a>
+            <h2 class="form-title">{title}</h2>
+            <label class="form-lang">
+                <span class="visually-hidden">{move || app.t(Msg::FormLanguage)}</span>
+                <select on:change=move |ev| ed.lang.set(event_target_value(&ev))>
+                    {move || languages().into_iter().map(|l| {
+                        let selected = l == ed.lang.get_untracked();
+                        view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <button class="button undo" disabled=move || !can(true) on:click=move |_| history(true)>
+                {move || app.t(Msg::Undo)}
+            </button>
+            <button class="button redo" disabled=move || !can(false) on:click=move |_| history(false)>
+                {move || app.t(Msg::Redo)}
+            </button>
+            <button class="button primary publish" on:click=publish>{move || app.t(Msg::Publish)}</button>
+        </div>
+    }
+}
+
+/// What publishing would do, and the button that does it.
+#[component]
+fn PublishPanel(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    let confirm = move |_| {
+        let published = ed.published.get_value();
+        let Some(check) = ed.check.get_untracked() else { return };
+        if !check.errors.is_empty() {
+            return;
+        }
+        let result = ed.design.try_update_value(|d| {
+            d.as_mut().map(|d| d.publish(published.as_ref(), &DataUse::default()))
+        });
+        let Some(Some(Ok(instrument))) = result else { return };
+        ed.changed();
+        spawn_local(async move {
+            let Some(store) = store() else { return };
+            match store.put_instrument(&instrument).await {
+                Ok(()) => {
+                    app.notice.set(Some(format!(
+                        "{} {}",
+                        app.t(Msg::PublishedVersion),
+                        instrument.settings.version
+                    )));
+                    ed.published.set_value(Some(instrument));
+                    ed.check.set(None);
+                    app.data_rev.update(|n| *n += 1);
+                }
+                Err(e) => app.fail(app.t(Msg::SaveFailed), e),
+            }
+        });
+    };
+    move || {
+        ed.check.get().map(|check| {
+            let blocked = !check.errors.is_empty();
+            view! {
+                <div class="publish-check card" data-blocked=blocked.to_string()>
+                    {blocked.then(|| view! {
+                        <p>{app.t(Msg::PublishBlocked)}</p>
+                        <ul class="problems">
+                            {check.errors.iter().map(|d| view! {
+                                <li>{d.location.question.clone().unwrap_or_default()}": "{d.message.clone()}</li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                    {(!check.breaking.is_empty()).then(|| view! {
+                        <p>{app.t(Msg::Breaking)}</p>
+                        <ul class="breaking">
+                            {check.breaking.iter().map(|b| view! { <li>{b.to_string()}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    <div class="row">
+                        <button class="button primary publish-confirm" disabled=blocked on:click=confirm>
+                            {format!("{} {}", app.t(Msg::PublishAs), check.version)}
+                        </button>
+                        <button class="button" on:click=move |_| ed.check.set(None)>{app.t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn OutlineView(ed: Ed) -> impl IntoView {
+    move || {
+        ed.rev.get();
+        let lang = ed.lang.get();
+        let selected = ed.selected.get();
+        let rows = ed.with(|d| outline(d.instrument(), &lang)).unwrap_or_default();
+        view! {
+            <ol class="tree">
+                {rows.into_iter().map(|row| {
+                    let at = row.path.clone();
+                    let current = selected.as_ref() == Some(&row.path);
+                    let label = if row.label.is_empty() { row.name.clone() } else { row.label.clone() };
+                    let (name, depth) = (row.name.clone(), row.depth.to_string());
+                    view! {
+                        <li class="tree-row" data-name=name data-depth=depth>
+                            <button class=if current { "tree-item current" } else { "tree-item" }
+                                on:click=move |_| ed.selected.set(Some(at.clone()))>
+                                <span class="type">{row.item_type.as_str()}</span>
+                                <span class="tree-label">{label}</span>
+                                <span class="muted">{row.name}</span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        }
+    }
+}
+
+/// A text input bound to one column of the selected item: every keystroke is an edit (one
+/// undo step while typing), and the column's problems show under it with their span marked.
+fn column_input(ed: Ed, at: ItemPath, name: String, field: Field, column: Option<Column>, value: String) -> impl IntoView {
+    let at_problems = at.clone();
+    let problems = move || {
+        ed.rev.get();
+        let Some(column) = column else { return Vec::new() };
+        ed.with(|d| {
+            let source = d.item(&at_problems).map(|i| current_text(i, column)).unwrap_or_default();
+            column_problems(&d.diagnostics(), &name, column, &source)
+        })
+        .unwrap_or_default()
+    };
+    let label = field_label(&field);
+    let class = format!("field column-{}", label.replace(' ', "-"));
+    let at_edit = at.clone();
+    view! {
+        <label class=class>
+            <span>{label}</span>
+            <input type="text" spellcheck="false" prop:value=value
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    let (at, field) = (at_edit.clone(), field.clone());
+                    ed.edit(|d| d.type_into(&at, field, Some(text)));
+                }/>
+            {move || problems().into_iter().map(|p: Marked| view! {
+                <span class="error expr-problem" role="alert">
+                    <span class="message">{p.message}</span>
+                    <code>{p.before}<mark>{p.marked}</mark>{p.after}</code>
+                </span>
+            }).collect_view()}
+        </label>
+    }
+}
+
+fn current_text(item: &Item, column: Column) -> String {
+    let value = match column {
+        Column::Relevant => &item.relevant,
+        Column::Required => &item.required,
+        Column::Constraint => &item.constraint,
+        Column::Calculation => &item.calculation,
+        Column::Default => &item.default,
+        Column::ReadOnly => &item.read_only,
+        Column::ChoiceFilter => &item.choice_filter,
+        Column::RepeatCount => &item.repeat_count,
+        Column::Trigger => &item.trigger,
+        _ => &None,
+    };
+    value.clone().unwrap_or_default()
+}
+
+fn field_label(field: &Field) -> String {
+    match field {
+        Field::Label(l) => format!("label ({l})"),
+        Field::Hint(l) => format!("hint ({l})"),
+        Field::ConstraintMessage(l) => format!("constraint message ({l})"),
+        Field::RequiredMessage(l) => format!("required message ({l})"),
+        Field::Relevant => "relevant".into(),
+        Field::Required => "required".into(),
+        Field::Constraint => "constraint".into(),
+        Field::Calculation => "calculation".into(),
+        Field::Default => "default".into(),
+        Field::ReadOnly => "read_only".into(),
+        Field::ChoiceFilter => "choice_filter".into(),
+        Field::RepeatCount => "repeat_count".into(),
+        Field::Trigger => "trigger".into(),
+        Field::Appearance => "appearance".into(),
+        Field::List => "list".into(),
+        Field::Type => "type".into(),
+        Field::Name => "name".into(),
+    }
+}
+
+/// The selected item's columns.
+#[component]
+fn ItemPanel(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    move || {
+        let Some((at, item)) = ed.selected_item() else {
+            return view! { <p class="muted">{app.t(Msg::SelectQuestion)}</p> }.into_any();
+        };
+        let languages = ed.with(|d| edit_languages(d.instrument())).unwrap_or_default();
+        let lists: Vec<String> = ed.with(|d| d.instrument().choices.keys().cloned().collect()).unwrap_or_default();
+        let name = item.name.clone();
+        let text = |t: &Text, l: &str| t.0.get(l).cloned().unwrap_or_default();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let (at_type, at_name, at_list) = (at.clone(), at.clone(), at.clone());
+        let mut texts = Vec::new();
+        for l in &languages {
+            texts.push(column_input(ed, at.clone(), name.clone(), Field::Label(l.clone()), None, text(&item.label, l)).into_any());
+            texts.push(column_input(ed, at.clone(), name.clone(), Field::Hint(l.clone()), None, text(&item.hint, l)).into_any());
+        }
+        let mut columns = vec![
+            (Field::Relevant, Column::Relevant, opt(&item.relevant)),
+            (Field::Required, Column::Required, opt(&item.required)),
+            (Field::Constraint, Column::Constraint, opt(&item.constraint)),
+            (Field::Calculation, Column::Calculation, opt(&item.calculation)),
+            (Field::Default, Column::Default, opt(&item.default)),
+            (Field::ReadOnly, Column::ReadOnly, opt(&item.read_only)),
+        ];
+        if item.item_type.is_select() {
+            columns.push((Field::ChoiceFilter, Column::ChoiceFilter, opt(&item.choice_filter)));
+        }
+        if item.item_type == ItemType::Repeat {
+            columns.push((Field::RepeatCount, Column::RepeatCount, opt(&item.repeat_count)));
+        }
+        let expressions = columns
+            .into_iter()
+            .map(|(field, column, value)| column_input(ed, at.clone(), name.clone(), field, Some(column), value).into_any())
+            .collect::<Vec<_>>();
+        let messages = languages
+            .iter()
+            .map(|l| column_input(ed, at.clone(), name.clone(), Field::ConstraintMessage(l.clone()), None, text(&item.constraint_message, l)).into_any())
+            .collect::<Vec<_>>();
+        let appearance = column_input(ed, at.clone(), name.clone(), Field::Appearance, None, opt(&item.appearance));
+        let item_type = item.item_type;
+        let list_name = item.list.clone();
+        let is_select = item_type.is_select();
+        let moves = at.clone();
+        let remove_at = at.clone();
+        view! {
+            <div class="item-panel" data-name=name.clone()>
+                <div class="row">
+                    <h3>{app.t(Msg::Question)}</h3>
+                    <span class="spacer"></span>
+                    <button class="button move-up" aria-label=app.t(Msg::MoveUp)
+                        on:click={let at = moves.clone(); move |_| { if let Some(to) = ed.edit(|d| d.move_up(&at)) { ed.selected.set(Some(to)); } }}>"↑"</button>
+                    <button class="button move-down" aria-label=app.t(Msg::MoveDown)
+                        on:click={let at = moves.clone(); move |_| { if let Some(to) = ed.edit(|d| d.move_down(&at)) { ed.selected.set(Some(to)); } }}>"↓"</button>
+                    <button class="button move-into"
+                        on:click={let at = moves.clone(); move |_| { if let Some(to) = ed.edit(|d| d.move_into_previous(&at)) { ed.selected.set(Some(to)); } }}>{app.t(Msg::MoveInto)}</button>
+                    <button class="button move-out"
+                        on:click={let at = moves.clone(); move |_| { if let Some(to) = ed.edit(|d| d.move_out(&at)) { ed.selected.set(Some(to)); } }}>{app.t(Msg::MoveOut)}</button>
+                    <button class="button danger delete"
+                        on:click=move |_| {
+                            let warnings = ed.with(|d| d.removal_warnings(&remove_at)).unwrap_or_default();
+                            let lines = warnings.iter().map(|u| format!("{} ({})", if u.item.is_empty() { "settings" } else { &u.item }, u.column)).collect();
+                            ed.removing.set(Some((remove_at.clone(), lines)));
+                        }>{app.t(Msg::Delete)}</button>
+                </div>
+                <ConfirmRemove ed=ed/>
+                <div class="columns">
+                    <label class="field column-type">
+                        <span>"type"</span>
+                        <select on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            let at = at_type.clone();
+                            ed.edit(|d| d.apply(Edit::Set { at, field: Field::Type, value: Some(value) }));
+                        }>
+                            {TYPES.iter().map(|t| view! {
+                                <option value=t.as_str() selected=*t == item_type>{t.as_str()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field column-name">
+                        <span>"name"</span>
+                        <input type="text" spellcheck="false" prop:value=name.clone()
+                            on:change=move |ev| {
+                                let value = event_target_value(&ev);
+                                let at = at_name.clone();
+                                ed.edit(|d| d.rename(&at, value.trim()));
+                            }/>
+                    </label>
+                    {texts}
+                    {is_select.then(|| view! {
+                        <label class="field column-list">
+                            <span>"list"</span>
+                            <select on:change=move |ev| {
+                                let value = event_target_value(&ev);
+                                let at = at_list.clone();
+                                ed.edit(|d| {
+                                    let mut edits = vec![Edit::Set { at: at.clone(), field: Field::List, value: Some(value.clone()) }];
+                                    if !d.instrument().choices.contains_key(&value) {
+                                        edits.push(Edit::SetChoices { list: value.clone(), choices: Some(Vec::new()) });
+                                    }
+                                    d.apply(Edit::Batch(edits))
+                                });
+                            }>
+                                <option value="" selected=list_name.is_none()>"—"</option>
+                                {lists.iter().map(|l| view! {
+                                    <option value=l.clone() selected=list_name.as_deref() == Some(l.as_str())>{l.clone()}</option>
+                                }).collect_view()}
+                                <option value=format!("{name}_list")>{format!("{}: {name}_list", app.t(Msg::NewList))}</option>
+                            </select>
+                        </label>
+                    })}
+                    {expressions}
+                    {messages}
+                    {appearance}
+                </div>
+                {list_name.filter(|_| is_select).map(|list| view! { <ChoicesTable ed=ed list=list/> })}
+            </div>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn ConfirmRemove(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    move || {
+        ed.removing.get().map(|(at, warnings)| {
+            let remove = at.clone();
+            view! {
+                <div class="confirm card" role="alertdialog">
+                    {(!warnings.is_empty()).then(|| view! {
+                        <p>{app.t(Msg::UsedBy)}</p>
+                        <ul class="usages">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+                    })}
+                    <div class="row">
+                        <button class="button danger confirm-delete" on:click=move |_| {
+                            let at = remove.clone();
+                            ed.removing.set(None);
+                            if ed.edit(|d| d.apply(Edit::Remove { at })).is_some() {
+                                ed.selected.set(None);
+                            }
+                        }>{app.t(Msg::Delete)}</button>
+                        <button class="button" on:click=move |_| ed.removing.set(None)>{app.t(Msg::Cancel)}</button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+/// A choice list as a table: a row per choice, its name and a label per language.
+#[component]
+fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
+    let app = ed.app;
+    let languages = ed.with(|d| edit_languages(d.instrument())).unwrap_or_default();
+    let choices = ed.with(|d| d.instrument().choices.get(&list).cloned().unwrap_or_default()).unwrap_or_default();
+    // Every change replaces the list: one edit, one undo step (typing in a cell joins it).
+    let set = move |list: String, f: Box<dyn FnOnce(&mut Vec<Choice>)>| {
+        ed.edit(|d| {
+            let mut choices = d.instrument().choices.get(&list).cloned().unwrap_or_default();
+            f(&mut choices);
+            d.apply(Edit::SetChoices { list: list.clone(), choices: Some(choices) })
+        });
+    };
+    let add_list = list.clone();
+    view! {
+        <div class="choices-table" data-list=list.clone()>
+            <h4>{format!("{} · {list}", app.t(Msg::Choices))}</h4>
+            <table>
+                <thead><tr>
+                    <th>"name"</th>
+                    {languages.iter().map(|l| view! { <th>{format!("label ({l})")}</th> }).collect_view()}
+                    <th></th>
+                </tr></thead>
+                <tbody>
+                    {choices.into_iter().enumerate().map(|(row, choice)| {
+                        let (l1, l2) = (list.clone(), list.clone());
+                        view! {
+                            <tr>
+                                <td><input type="text" class="choice-name" prop:value=choice.name.clone()
+                                    on:change=move |ev| {
+                                        let value = event_target_value(&ev);
+                                        set(l1.clone(), Box::new(move |c| if let Some(x) = c.get_mut(row) { x.name = value; }));
+                                    }/></td>
+                                {languages.iter().map(|l| {
+                                    let (lang, list) = (l.clone(), list.clone());
+                                    view! {
+                                        <td><input type="text" class="choice-label" prop:value=choice.label.0.get(l).cloned().unwrap_or_default()
+                                            on:change=move |ev| {
+                                                let value = event_target_value(&ev);
+                                                let lang = lang.clone();
+                                                set(list.clone(), Box::new(move |c| if let Some(x) = c.get_mut(row) {
+                                                    if value.is_empty() { x.label.0.remove(&lang); } else { x.label.0.insert(lang, value); }
+                                                }));
+                                            }/></td>
+                                    }
+                                }).collect_view()}
+                                <td><button class="button danger" aria-label=app.t(Msg::Delete)
+                                    on:click=move |_| set(l2.clone(), Box::new(move |c| { if row < c.len() { c.remove(row); } }))>"×"</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <button class="button add-choice" on:click=move |_| {
+                set(add_list.clone(), Box::new(|c| {
+                    let n = (1..).map(|i| i.to_string()).find(|n| !c.iter().any(|x| &x.name == n)).unwrap_or_default();
+                    c.push(Choice { name: n, label: Text::default(), extra: Default::default() });
+                }));
+            }>{app.t(Msg::AddChoice)}</button>
+        </div>
+    }
+}
+
+/// Every problem of the instrument, each a link to its question.
+#[component]
+fn Problems(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    move || {
+        ed.rev.get();
+        let list = ed.with(|d| d.diagnostics()).unwrap_or_default();
+        let count = list.len().to_string();
+        view! {
+            <div class="all-problems" data-count=count>
+                <h3>{app.t(Msg::Problems)}</h3>
+                {list.is_empty().then(|| view! { <p class="muted">{app.t(Msg::NoProblems)}</p> })}
+                <ul class="problems">
+                    {list.into_iter().map(|d| {
+                        let question = d.location.question.clone().unwrap_or_default();
+                        let target = question.clone();
+                        view! {
+                            <li data-code=format!("{:?}", d.code) class=if d.code.is_warning() { "warning" } else { "error" }>
+                                <button class="link" on:click=move |_| {
+                                    let at = ed.with(|d| designer::find(d.instrument(), &target)).flatten();
+                                    if at.is_some() { ed.selected.set(at); }
+                                }>{question}</button>
+                                " "{d.message}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    }
+}
+
+/// The instrument as it stands, run by the real engine with Collect's widgets; answers stay
+/// in memory. Every edit starts it again on the same page.
+#[component]
+fn Preview(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    let page = StoredValue::new(0usize);
+    move || {
+        ed.rev.get();
+        let lang = ed.lang.get();
+        let compiled = ed.with(|d| Form::compile(d.instrument()).ok()).flatten();
+        let Some(form) = compiled else {
+            return view! { <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p> }.into_any();
+        };
+        let host = BrowserHost { device_id: app.device_id.get_untracked() };
+        let session = Session::new(Engine::new(form, Box::new(host)), page.get_value(), false);
+        let ctx = Ctx::preview(app, session, lang);
+        let step = move |forward: bool| {
+            ctx.step(forward);
+            page.set_value(ctx.with(|s| s.page()).unwrap_or(0));
+        };
+        view! {
+            <div class="preview-body">
+                <PageView ctx=ctx/>
+                <div class="nav">
+                    <button class="button prev" on:click=move |_| step(false)>{format!("← {}", app.t(Msg::Previous))}</button>
+                    <button class="button next" on:click=move |_| step(true)>{format!("{} →", app.t(Msg::Next))}</button>
+                </div>
+            </div>
+        }
+        .into_any()
+    }
+}
