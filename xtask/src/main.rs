@@ -82,10 +82,25 @@ fn test(root: &Path) -> Result<()> {
         bail!("{message}");
     }
     let dist = web::build(root)?;
+    // The designer's browser test converts an exported workbook back with `dala convert`.
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "--package", "dala-cli"])
+        .status()
+        .context("building dala")?;
+    if !status.success() {
+        bail!("building dala failed");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let cli = target
+        .join("debug")
+        .join(format!("dala{}", std::env::consts::EXE_SUFFIX));
     let status = Command::new(cargo())
         .current_dir(root)
         .args(["test", "--workspace", "--exclude", "dala-expr-wasm-bench"])
         .env("DALA_DIST", &dist)
+        .env("DALA_CLI", &cli)
         .status()
         .context("running cargo test")?;
     if !status.success() {

@@ -132,7 +132,12 @@ impl Design {
 
     /// Sets a column as the designer types: consecutive keystrokes in one column are one
     /// edit for undo.
-    pub fn type_into(&mut self, at: &[usize], field: Field, value: Option<String>) -> Result<(), EditError> {
+    pub fn type_into(
+        &mut self,
+        at: &[usize],
+        field: Field,
+        value: Option<String>,
+    ) -> Result<(), EditError> {
         let here = (at.to_vec(), field.clone());
         let edit = Edit::Set {
             at: at.to_vec(),

@@ -24,11 +24,23 @@ pub struct Row {
 pub fn outline(instrument: &Instrument, language: &str) -> Vec<Row> {
     let mut rows = Vec::new();
     let default = instrument.settings.default_language.as_deref();
-    add_rows(&instrument.survey, &mut Vec::new(), language, default, &mut rows);
+    add_rows(
+        &instrument.survey,
+        &mut Vec::new(),
+        language,
+        default,
+        &mut rows,
+    );
     rows
 }
 
-fn add_rows(items: &[Item], path: &mut ItemPath, language: &str, default: Option<&str>, rows: &mut Vec<Row>) {
+fn add_rows(
+    items: &[Item],
+    path: &mut ItemPath,
+    language: &str,
+    default: Option<&str>,
+    rows: &mut Vec<Row>,
+) {
     for (i, item) in items.iter().enumerate() {
         path.push(i);
         rows.push(Row {
@@ -36,7 +48,11 @@ fn add_rows(items: &[Item], path: &mut ItemPath, language: &str, default: Option
             depth: path.len() - 1,
             name: item.name.clone(),
             item_type: item.item_type,
-            label: item.label.get(language, default).unwrap_or_default().to_string(),
+            label: item
+                .label
+                .get(language, default)
+                .unwrap_or_default()
+                .to_string(),
         });
         add_rows(&item.children, path, language, default, rows);
         path.pop();
@@ -45,7 +61,10 @@ fn add_rows(items: &[Item], path: &mut ItemPath, language: &str, default: Option
 
 /// The path of the item named `name`.
 pub fn find(instrument: &Instrument, name: &str) -> Option<ItemPath> {
-    outline(instrument, "").into_iter().find(|r| r.name == name).map(|r| r.path)
+    outline(instrument, "")
+        .into_iter()
+        .find(|r| r.name == name)
+        .map(|r| r.path)
 }
 
 /// A problem of one column, with the text split around the part it is about.
@@ -59,10 +78,17 @@ pub struct Marked {
 
 /// The problems `diagnostics` report for `column` of the question `name`, each with the span
 /// it names in `source` marked (a problem at the very end marks nothing, the caret goes there).
-pub fn column_problems(diagnostics: &[Diagnostic], name: &str, column: Column, source: &str) -> Vec<Marked> {
+pub fn column_problems(
+    diagnostics: &[Diagnostic],
+    name: &str,
+    column: Column,
+    source: &str,
+) -> Vec<Marked> {
     diagnostics
         .iter()
-        .filter(|d| d.location.question.as_deref() == Some(name) && d.location.column == Some(column))
+        .filter(|d| {
+            d.location.question.as_deref() == Some(name) && d.location.column == Some(column)
+        })
         .map(|d| {
             let (start, end) = d
                 .location
@@ -89,7 +115,10 @@ pub fn column_problems(diagnostics: &[Diagnostic], name: &str, column: Column, s
 
 /// `stem_1`, `stem_2`, ...: the first that no item of the instrument has.
 pub fn fresh_name(instrument: &Instrument, stem: &str) -> String {
-    let names: Vec<String> = outline(instrument, "").into_iter().map(|r| r.name).collect();
+    let names: Vec<String> = outline(instrument, "")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     (1..)
         .map(|n| format!("{stem}_{n}"))
         .find(|candidate| !names.contains(candidate))
@@ -198,7 +227,10 @@ mod tests {
     fn the_outline_indents_groups_and_finds_names() {
         let rows = outline(&police(), "ru");
         assert_eq!(rows[0].name, "wave");
-        let district = rows.iter().find(|r| r.name == "district").expect("district");
+        let district = rows
+            .iter()
+            .find(|r| r.name == "district")
+            .expect("district");
         assert_eq!((district.path.clone(), district.depth), (vec![2, 0, 1], 2));
         assert_eq!(find(&police(), "staff_total"), Some(vec![2, 1, 0]));
         assert_eq!(find(&police(), "nothing"), None);
@@ -209,7 +241,12 @@ mod tests {
         let mut i = police();
         i.survey[2].children[0].children[5].relevant = Some("${staff_categry} = 'ranked'".into());
         let diagnostics = validate(&i);
-        let problems = column_problems(&diagnostics, "rank", Column::Relevant, "${staff_categry} = 'ranked'");
+        let problems = column_problems(
+            &diagnostics,
+            "rank",
+            Column::Relevant,
+            "${staff_categry} = 'ranked'",
+        );
         assert_eq!(problems.len(), 1, "{diagnostics:?}");
         assert_eq!(problems[0].before, "");
         assert_eq!(problems[0].marked, "${staff_categry}");
@@ -224,7 +261,10 @@ mod tests {
         i.survey.push(new_item(&i, ItemType::Text));
         assert_eq!(i.survey.last().map(|q| q.name.as_str()), Some("question_1"));
         assert_eq!(fresh_name(&i, "question"), "question_2");
-        assert_eq!(new_instrument(&["new_form_1".into()]).settings.form_id, "new_form_2");
+        assert_eq!(
+            new_instrument(&["new_form_1".into()]).settings.form_id,
+            "new_form_2"
+        );
         let copy = duplicate(&police(), &["police_gender_representation_copy".into()]);
         assert_eq!(copy.settings.form_id, "police_gender_representation_copy2");
         assert_eq!(copy.settings.version, "1");

@@ -264,13 +264,28 @@ impl Msg {
             AddChoice => ("+ Choice", "+ Вариант"),
             NewList => ("New list", "Новый список"),
             PublishedVersion => ("Published version", "Опубликована версия"),
-            PublishBlocked => ("Fix these problems before publishing:", "Перед публикацией исправьте ошибки:"),
-            Breaking => ("These changes do not fit data already collected:", "Эти изменения не подходят к уже собранным данным:"),
+            PublishBlocked => (
+                "Fix these problems before publishing:",
+                "Перед публикацией исправьте ошибки:",
+            ),
+            Breaking => (
+                "These changes do not fit data already collected:",
+                "Эти изменения не подходят к уже собранным данным:",
+            ),
             PublishAs => ("Publish as version", "Опубликовать как версию"),
-            UsedBy => ("Other questions use this one; deleting it breaks them:", "Этот вопрос используют другие; удаление нарушит их:"),
-            SelectQuestion => ("Pick a question in the outline, or add one.", "Выберите вопрос в структуре или добавьте новый."),
+            UsedBy => (
+                "Other questions use this one; deleting it breaks them:",
+                "Этот вопрос используют другие; удаление нарушит их:",
+            ),
+            SelectQuestion => (
+                "Pick a question in the outline, or add one.",
+                "Выберите вопрос в структуре или добавьте новый.",
+            ),
             Unpublished => ("not published yet", "ещё не опубликована"),
-            PreviewBlocked => ("The preview runs once the problems are fixed.", "Предпросмотр заработает, когда ошибки будут исправлены."),
+            PreviewBlocked => (
+                "The preview runs once the problems are fixed.",
+                "Предпросмотр заработает, когда ошибки будут исправлены.",
+            ),
             Version => ("Version", "Версия"),
             Title => ("Title", "Название"),
             Outline => ("Outline", "Структура"),

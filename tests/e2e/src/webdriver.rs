@@ -119,9 +119,11 @@ impl Browser {
         args.push(format!("--window-size={width},{height}"));
         let mut options = json!({ "binary": chromium, "args": args });
         if let Some(dir) = downloads {
+            // A second download from one page would otherwise wait for a permission prompt.
             options["prefs"] = json!({
                 "download.default_directory": dir,
                 "download.prompt_for_download": false,
+                "profile.default_content_setting_values.automatic_downloads": 1,
             });
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {

@@ -379,16 +379,37 @@ fn publishing_shows_what_breaks_collected_data_and_refuses_an_invalid_draft() {
 fn typing_in_one_column_is_one_undo_step() {
     let mut d = Design::new(police());
     for typed in ["$", "${", "${sex", "${sex} = 'f'"] {
-        d.type_into(&[2, 2, 0], Field::Relevant, Some(typed.into())).expect("typing");
+        d.type_into(&[2, 2, 0], Field::Relevant, Some(typed.into()))
+            .expect("typing");
     }
-    d.type_into(&[2, 2, 0], Field::Label("en".into()), Some("Unequal?".into())).expect("label");
-    assert_eq!(d.item(&[2, 2, 0]).and_then(|i| i.relevant.clone()).as_deref(), Some("${sex} = 'f'"));
+    d.type_into(
+        &[2, 2, 0],
+        Field::Label("en".into()),
+        Some("Unequal?".into()),
+    )
+    .expect("label");
+    assert_eq!(
+        d.item(&[2, 2, 0])
+            .and_then(|i| i.relevant.clone())
+            .as_deref(),
+        Some("${sex} = 'f'")
+    );
     assert!(d.undo());
-    assert_eq!(d.item(&[2, 2, 0]).and_then(|i| i.relevant.clone()).as_deref(), Some("${sex} = 'f'"));
+    assert_eq!(
+        d.item(&[2, 2, 0])
+            .and_then(|i| i.relevant.clone())
+            .as_deref(),
+        Some("${sex} = 'f'")
+    );
     assert!(d.undo());
-    assert_eq!(d.instrument(), &police(), "the whole typing went in one step");
+    assert_eq!(
+        d.instrument(),
+        &police(),
+        "the whole typing went in one step"
+    );
     // Typing again after an undo starts a new step.
-    d.type_into(&[2, 2, 0], Field::Relevant, Some("true()".into())).expect("typing");
+    d.type_into(&[2, 2, 0], Field::Relevant, Some("true()".into()))
+        .expect("typing");
     assert!(d.undo());
     assert_eq!(d.instrument(), &police());
 }

@@ -107,7 +107,10 @@ async fn entries() -> Result<Vec<Entry>, String> {
         let Some(draft) = load_draft(&form).await else {
             continue;
         };
-        match out.iter_mut().find(|e| e.instrument.settings.form_id == form) {
+        match out
+            .iter_mut()
+            .find(|e| e.instrument.settings.form_id == form)
+        {
             Some(entry) => {
                 entry.instrument = draft;
                 entry.draft = true;
@@ -242,6 +245,9 @@ struct Ed {
     design: StoredValue<Option<Design>>,
     /// Bumped after every edit, undo and redo.
     rev: RwSignal<u32>,
+    /// Bumped by the edits that change what the item panel shows other than the text being
+    /// typed: the panel is redrawn then, and not on each keystroke (which would lose focus).
+    panel_rev: RwSignal<u32>,
     selected: RwSignal<Option<ItemPath>>,
     /// The language texts are shown in (outline, preview).
     lang: RwSignal<String>,
@@ -259,7 +265,17 @@ impl Ed {
 
     /// Runs an edit; a refused one says why and changes nothing. Every change is stored.
     fn edit<T>(&self, f: impl FnOnce(&mut Design) -> Result<T, EditError>) -> Option<T> {
-        let result = self.design.try_update_value(|d| d.as_mut().map(f)).flatten()?;
+        let value = self.typed(f)?;
+        self.panel_rev.update(|n| *n += 1);
+        Some(value)
+    }
+
+    /// [`Ed::edit`] for a keystroke in a column: the panel (and the input) stay as they are.
+    fn typed<T>(&self, f: impl FnOnce(&mut Design) -> Result<T, EditError>) -> Option<T> {
+        let result = self
+            .design
+            .try_update_value(|d| d.as_mut().map(f))
+            .flatten()?;
         match result {
             Ok(value) => {
                 self.changed();
@@ -288,7 +304,7 @@ impl Ed {
 
     fn selected_item(&self) -> Option<(ItemPath, Item)> {
         let at = self.selected.get()?;
-        self.rev.get();
+        self.panel_rev.get();
         let item = self.with(|d| d.item(&at).cloned()).flatten()?;
         Some((at, item))
     }
@@ -300,14 +316,24 @@ impl Ed {
         };
         let (parent, index) = match self.selected.get_untracked() {
             Some(at) => {
-                let (index, parent) = at.split_last().map(|(i, p)| (*i, p.to_vec())).unwrap_or((0, Vec::new()));
+                let (index, parent) = at
+                    .split_last()
+                    .map(|(i, p)| (*i, p.to_vec()))
+                    .unwrap_or((0, Vec::new()));
                 (parent, index + 1)
             }
-            None => (Vec::new(), self.with(|d| d.instrument().survey.len()).unwrap_or(0)),
+            None => (
+                Vec::new(),
+                self.with(|d| d.instrument().survey.len()).unwrap_or(0),
+            ),
         };
         let mut at = parent.clone();
         at.push(index);
-        let edit = Edit::Insert { parent, index, item: Box::new(item) };
+        let edit = Edit::Insert {
+            parent,
+            index,
+            item: Box::new(item),
+        };
         if self.edit(|d| d.apply(edit)).is_some() {
             self.selected.set(Some(at));
         }
@@ -321,6 +347,7 @@ pub fn Editor(form_id: String) -> impl IntoView {
         app,
         design: StoredValue::new(None),
         rev: RwSignal::new(0),
+        panel_rev: RwSignal::new(0),
         selected: RwSignal::new(None),
         lang: RwSignal::new(String::new()),
         published: StoredValue::new(None),
@@ -341,7 +368,11 @@ pub fn Editor(form_id: String) -> impl IntoView {
         };
         let languages = edit_languages(&instrument);
         let ui = app.lang.get_untracked().code().to_string();
-        ed.lang.set(if languages.contains(&ui) { ui } else { languages[0].clone() });
+        ed.lang.set(if languages.contains(&ui) {
+            ui
+        } else {
+            languages[0].clone()
+        });
         ed.published.set_value(published);
         ed.design.set_value(Some(Design::new(instrument)));
         loaded.set(true);
@@ -352,12 +383,16 @@ pub fn Editor(form_id: String) -> impl IntoView {
             return;
         }
         let undo = ev.key().eq_ignore_ascii_case("z") && !ev.shift_key();
-        let redo = ev.key().eq_ignore_ascii_case("y") || (ev.key().eq_ignore_ascii_case("z") && ev.shift_key());
+        let redo = ev.key().eq_ignore_ascii_case("y")
+            || (ev.key().eq_ignore_ascii_case("z") && ev.shift_key());
         if undo || redo {
             ev.prevent_default();
-            let done = ed.design.try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
+            let done = ed
+                .design
+                .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
             if done.flatten() == Some(true) {
                 ed.changed();
+                ed.panel_rev.update(|n| *n += 1);
             }
         }
     };
@@ -403,14 +438,18 @@ fn Toolbar(ed: Ed) -> impl IntoView {
         let lang = ed.lang.get();
         ed.with(|d| {
             let s = &d.instrument().settings;
-            let title = s.title.get(&lang, s.default_language.as_deref()).unwrap_or(&s.form_id);
+            let title = s
+                .title
+                .get(&lang, s.default_language.as_deref())
+                .unwrap_or(&s.form_id);
             format!("{title} · {} · v{}", s.form_id, s.version)
         })
         .unwrap_or_default()
     };
     let languages = move || {
         ed.rev.get();
-        ed.with(|d| edit_languages(d.instrument())).unwrap_or_default()
+        ed.with(|d| edit_languages(d.instrument()))
+            .unwrap_or_default()
     };
     let history = move |undo: bool| {
         let done = ed
@@ -418,11 +457,13 @@ fn Toolbar(ed: Ed) -> impl IntoView {
             .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
         if done.flatten() == Some(true) {
             ed.changed();
+            ed.panel_rev.update(|n| *n += 1);
         }
     };
     let can = move |undo: bool| {
         ed.rev.get();
-        ed.with(|d| if undo { d.can_undo() } else { d.can_redo() }).unwrap_or(false)
+        ed.with(|d| if undo { d.can_undo() } else { d.can_redo() })
+            .unwrap_or(false)
     };
     let publish = move |_| {
         let Some(form) = ed.with(|d| d.instrument().settings.form_id.clone()) else {
@@ -472,15 +513,21 @@ fn PublishPanel(ed: Ed) -> impl IntoView {
     let app = ed.app;
     let confirm = move |_| {
         let published = ed.published.get_value();
-        let Some(check) = ed.check.get_untracked() else { return };
+        let Some(check) = ed.check.get_untracked() else {
+            return;
+        };
         if !check.errors.is_empty() {
             return;
         }
         let result = ed.design.try_update_value(|d| {
-            d.as_mut().map(|d| d.publish(published.as_ref(), &DataUse::default()))
+            d.as_mut()
+                .map(|d| d.publish(published.as_ref(), &DataUse::default()))
         });
-        let Some(Some(Ok(instrument))) = result else { return };
+        let Some(Some(Ok(instrument))) = result else {
+            return;
+        };
         ed.changed();
+        ed.panel_rev.update(|n| *n += 1);
         spawn_local(async move {
             let Some(store) = store() else { return };
             match store.put_instrument(&instrument).await {
@@ -535,7 +582,9 @@ fn OutlineView(ed: Ed) -> impl IntoView {
         ed.rev.get();
         let lang = ed.lang.get();
         let selected = ed.selected.get();
-        let rows = ed.with(|d| outline(d.instrument(), &lang)).unwrap_or_default();
+        let rows = ed
+            .with(|d| outline(d.instrument(), &lang))
+            .unwrap_or_default();
         view! {
             <ol class="tree">
                 {rows.into_iter().map(|row| {
@@ -561,19 +610,31 @@ fn OutlineView(ed: Ed) -> impl IntoView {
 
 /// A text input bound to one column of the selected item: every keystroke is an edit (one
 /// undo step while typing), and the column's problems show under it with their span marked.
-fn column_input(ed: Ed, at: ItemPath, name: String, field: Field, column: Option<Column>, value: String) -> impl IntoView {
+fn column_input(
+    ed: Ed,
+    at: ItemPath,
+    name: String,
+    field: Field,
+    column: Option<Column>,
+    value: String,
+) -> impl IntoView {
     let at_problems = at.clone();
     let problems = move || {
         ed.rev.get();
-        let Some(column) = column else { return Vec::new() };
+        let Some(column) = column else {
+            return Vec::new();
+        };
         ed.with(|d| {
-            let source = d.item(&at_problems).map(|i| current_text(i, column)).unwrap_or_default();
+            let source = d
+                .item(&at_problems)
+                .map(|i| current_text(i, column))
+                .unwrap_or_default();
             column_problems(&d.diagnostics(), &name, column, &source)
         })
         .unwrap_or_default()
     };
     let label = field_label(&field);
-    let class = format!("field column-{}", label.replace(' ', "-"));
+    let class = format!("field {}", field_class(&field));
     let at_edit = at.clone();
     view! {
         <label class=class>
@@ -582,7 +643,7 @@ fn column_input(ed: Ed, at: ItemPath, name: String, field: Field, column: Option
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
                     let (at, field) = (at_edit.clone(), field.clone());
-                    ed.edit(|d| d.type_into(&at, field, Some(text)));
+                    ed.typed(|d| d.type_into(&at, field, Some(text)));
                 }/>
             {move || problems().into_iter().map(|p: Marked| view! {
                 <span class="error expr-problem" role="alert">
@@ -608,6 +669,16 @@ fn current_text(item: &Item, column: Column) -> String {
         _ => &None,
     };
     value.clone().unwrap_or_default()
+}
+
+/// The class that names a column's field on the page (tests and styles find it by this).
+fn field_class(field: &Field) -> String {
+    let label = field_label(field);
+    let words: Vec<&str> = label
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    format!("column-{}", words.join("-"))
 }
 
 fn field_label(field: &Field) -> String {
@@ -640,40 +711,95 @@ fn ItemPanel(ed: Ed) -> impl IntoView {
         let Some((at, item)) = ed.selected_item() else {
             return view! { <p class="muted">{app.t(Msg::SelectQuestion)}</p> }.into_any();
         };
-        let languages = ed.with(|d| edit_languages(d.instrument())).unwrap_or_default();
-        let lists: Vec<String> = ed.with(|d| d.instrument().choices.keys().cloned().collect()).unwrap_or_default();
+        let languages = ed
+            .with(|d| edit_languages(d.instrument()))
+            .unwrap_or_default();
+        let lists: Vec<String> = ed
+            .with(|d| d.instrument().choices.keys().cloned().collect())
+            .unwrap_or_default();
         let name = item.name.clone();
         let text = |t: &Text, l: &str| t.0.get(l).cloned().unwrap_or_default();
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let (at_type, at_name, at_list) = (at.clone(), at.clone(), at.clone());
         let mut texts = Vec::new();
         for l in &languages {
-            texts.push(column_input(ed, at.clone(), name.clone(), Field::Label(l.clone()), None, text(&item.label, l)).into_any());
-            texts.push(column_input(ed, at.clone(), name.clone(), Field::Hint(l.clone()), None, text(&item.hint, l)).into_any());
+            texts.push(
+                column_input(
+                    ed,
+                    at.clone(),
+                    name.clone(),
+                    Field::Label(l.clone()),
+                    None,
+                    text(&item.label, l),
+                )
+                .into_any(),
+            );
+            texts.push(
+                column_input(
+                    ed,
+                    at.clone(),
+                    name.clone(),
+                    Field::Hint(l.clone()),
+                    None,
+                    text(&item.hint, l),
+                )
+                .into_any(),
+            );
         }
         let mut columns = vec![
             (Field::Relevant, Column::Relevant, opt(&item.relevant)),
             (Field::Required, Column::Required, opt(&item.required)),
             (Field::Constraint, Column::Constraint, opt(&item.constraint)),
-            (Field::Calculation, Column::Calculation, opt(&item.calculation)),
+            (
+                Field::Calculation,
+                Column::Calculation,
+                opt(&item.calculation),
+            ),
             (Field::Default, Column::Default, opt(&item.default)),
             (Field::ReadOnly, Column::ReadOnly, opt(&item.read_only)),
         ];
         if item.item_type.is_select() {
-            columns.push((Field::ChoiceFilter, Column::ChoiceFilter, opt(&item.choice_filter)));
+            columns.push((
+                Field::ChoiceFilter,
+                Column::ChoiceFilter,
+                opt(&item.choice_filter),
+            ));
         }
         if item.item_type == ItemType::Repeat {
-            columns.push((Field::RepeatCount, Column::RepeatCount, opt(&item.repeat_count)));
+            columns.push((
+                Field::RepeatCount,
+                Column::RepeatCount,
+                opt(&item.repeat_count),
+            ));
         }
         let expressions = columns
             .into_iter()
-            .map(|(field, column, value)| column_input(ed, at.clone(), name.clone(), field, Some(column), value).into_any())
+            .map(|(field, column, value)| {
+                column_input(ed, at.clone(), name.clone(), field, Some(column), value).into_any()
+            })
             .collect::<Vec<_>>();
         let messages = languages
             .iter()
-            .map(|l| column_input(ed, at.clone(), name.clone(), Field::ConstraintMessage(l.clone()), None, text(&item.constraint_message, l)).into_any())
+            .map(|l| {
+                column_input(
+                    ed,
+                    at.clone(),
+                    name.clone(),
+                    Field::ConstraintMessage(l.clone()),
+                    None,
+                    text(&item.constraint_message, l),
+                )
+                .into_any()
+            })
             .collect::<Vec<_>>();
-        let appearance = column_input(ed, at.clone(), name.clone(), Field::Appearance, None, opt(&item.appearance));
+        let appearance = column_input(
+            ed,
+            at.clone(),
+            name.clone(),
+            Field::Appearance,
+            None,
+            opt(&item.appearance),
+        );
         let item_type = item.item_type;
         let list_name = item.list.clone();
         let is_select = item_type.is_select();
@@ -784,18 +910,39 @@ fn ConfirmRemove(ed: Ed) -> impl IntoView {
     }
 }
 
+/// A change to one choice list, applied to the list as it stands.
+type ChoiceChange = Box<dyn FnOnce(&mut Vec<Choice>)>;
+
 /// A choice list as a table: a row per choice, its name and a label per language.
 #[component]
 fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
     let app = ed.app;
-    let languages = ed.with(|d| edit_languages(d.instrument())).unwrap_or_default();
-    let choices = ed.with(|d| d.instrument().choices.get(&list).cloned().unwrap_or_default()).unwrap_or_default();
+    let languages = ed
+        .with(|d| edit_languages(d.instrument()))
+        .unwrap_or_default();
+    let choices = ed
+        .with(|d| {
+            d.instrument()
+                .choices
+                .get(&list)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
     // Every change replaces the list: one edit, one undo step (typing in a cell joins it).
-    let set = move |list: String, f: Box<dyn FnOnce(&mut Vec<Choice>)>| {
+    let set = move |list: String, f: ChoiceChange| {
         ed.edit(|d| {
-            let mut choices = d.instrument().choices.get(&list).cloned().unwrap_or_default();
+            let mut choices = d
+                .instrument()
+                .choices
+                .get(&list)
+                .cloned()
+                .unwrap_or_default();
             f(&mut choices);
-            d.apply(Edit::SetChoices { list: list.clone(), choices: Some(choices) })
+            d.apply(Edit::SetChoices {
+                list: list.clone(),
+                choices: Some(choices),
+            })
         });
     };
     let add_list = list.clone();
@@ -891,9 +1038,12 @@ fn Preview(ed: Ed) -> impl IntoView {
         let lang = ed.lang.get();
         let compiled = ed.with(|d| Form::compile(d.instrument()).ok()).flatten();
         let Some(form) = compiled else {
-            return view! { <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p> }.into_any();
+            return view! { <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p> }
+                .into_any();
         };
-        let host = BrowserHost { device_id: app.device_id.get_untracked() };
+        let host = BrowserHost {
+            device_id: app.device_id.get_untracked(),
+        };
         let session = Session::new(Engine::new(form, Box::new(host)), page.get_value(), false);
         let ctx = Ctx::preview(app, session, lang);
         let step = move |forward: bool| {

@@ -1,0 +1,333 @@
+//! The Design workspace end to end in headless Chromium, as a survey designer uses it: the
+//! police survey's first section built from scratch, previewed, published and interviewed in
+//! Collect; the FAST workbook imported, edited, exported to .xlsx and converted back with
+//! `dala convert`. Run with `cargo xtask test` (it builds dist/ and the CLI, and sets
+//! DALA_DIST and DALA_CLI).
+
+use dala_e2e::collect::Collect;
+use dala_e2e::server::StaticServer;
+use dala_e2e::webdriver::Browser;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// One browser at a time: two cores run one Chromium well, not two.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
+fn env_path(name: &str) -> PathBuf {
+    match std::env::var_os(name) {
+        Some(path) => PathBuf::from(path),
+        None => panic!("{name} is not set: run the browser tests with `cargo xtask test`"),
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/e2e")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.canonicalize().expect("scratch dir path")
+}
+
+/// Sets a control of the editor as a designer would: its value, then `input` and `change`.
+const SET: &str = r#"
+const [selector, value] = arguments;
+const e = document.querySelector(selector);
+if (!e) return 'nothing at ' + selector;
+e.value = value;
+e.dispatchEvent(new Event('input', { bubbles: true }));
+e.dispatchEvent(new Event('change', { bubbles: true }));
+return 'ok';
+"#;
+
+struct Designer<'a> {
+    app: Collect<'a>,
+}
+
+impl Designer<'_> {
+    fn set(&self, selector: &str, value: &str) {
+        self.app.wait_for_selector(selector);
+        let rev = self.rev();
+        let result = self.app.js(SET, json!([selector, value]));
+        assert_eq!(result, "ok", "{selector}");
+        // Every accepted edit bumps the editor's revision.
+        self.app.wait(&format!(
+            "return document.querySelector('#editor').dataset.rev !== '{rev}'"
+        ));
+    }
+
+    fn rev(&self) -> String {
+        self.app
+            .js(
+                "return document.querySelector('#editor').dataset.rev",
+                json!([]),
+            )
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn select(&self, name: &str) {
+        self.app
+            .click(&format!(".tree-row[data-name=\"{name}\"] button"));
+        self.app
+            .wait_for_selector(&format!(".item-panel[data-name=\"{name}\"]"));
+    }
+
+    fn click_edit(&self, selector: &str) {
+        let rev = self.rev();
+        self.app.click(selector);
+        self.app.wait(&format!(
+            "return document.querySelector('#editor').dataset.rev !== '{rev}'"
+        ));
+    }
+
+    fn outline(&self) -> Vec<String> {
+        let names = self.app.js(
+            "return [...document.querySelectorAll('.tree-row')].map(r => r.dataset.name)",
+            json!([]),
+        );
+        serde_json::from_value(names).expect("names")
+    }
+
+    /// The problems listed for the whole instrument, one line each.
+    fn problems(&self) -> Vec<String> {
+        let lines = self.app.js(
+            "return [...document.querySelectorAll('.all-problems li')].map(l => l.textContent)",
+            json!([]),
+        );
+        serde_json::from_value(lines).expect("problem lines")
+    }
+}
+
+fn no_errors(app: &Collect) {
+    assert_eq!(
+        app.js("return window.__dalaErrors || []", json!([])),
+        json!([])
+    );
+}
+
+fn wait_for_file(dir: &Path, extension: &str) -> PathBuf {
+    (0..200)
+        .find_map(|_| {
+            let found = std::fs::read_dir(dir)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == extension));
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            found
+        })
+        .unwrap_or_else(|| panic!("no .{extension} was downloaded"))
+}
+
+#[test]
+fn the_police_first_section_is_built_previewed_published_and_interviewed() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aigul");
+    let d = Designer {
+        app: Collect::new(&browser),
+    };
+
+    app.click(".workspaces a:last-child");
+    app.wait_for_selector("#designs[data-ready=\"true\"]");
+    app.click(".new-instrument");
+    app.wait_for_selector("#editor[data-form=\"new_form_1\"][data-ready=\"true\"]");
+
+    // consent: select_one with a yes/no list.
+    d.click_edit(".add-question");
+    d.set(".item-panel .column-type select", "select_one");
+    d.set(".item-panel .column-name input", "consent");
+    d.set(
+        ".item-panel .column-label-en input",
+        "Do you agree to the interview?",
+    );
+    d.set(".item-panel .column-list select", "consent_list");
+    d.click_edit(".add-choice");
+    d.set(".choices-table tr:nth-child(1) .choice-name", "yes");
+    d.set(".choices-table tr:nth-child(1) .choice-label", "Yes");
+    d.click_edit(".add-choice");
+    d.set(".choices-table tr:nth-child(2) .choice-name", "no");
+    d.set(".choices-table tr:nth-child(2) .choice-label", "No");
+
+    // The respondent page: a field-list group shown after consent.
+    d.click_edit(".add-group");
+    d.set(".item-panel .column-name input", "respondent");
+    d.set(".item-panel .column-label-en input", "About you");
+    d.set(".item-panel .column-appearance input", "field-list");
+    // A typo first: its problem shows under the column with the reference marked.
+    d.set(".item-panel .column-relevant input", "${consnt} = 'yes'");
+    assert_eq!(app.text(".column-relevant mark"), "${consnt}");
+    let problems = d.problems();
+    assert!(
+        problems.iter().any(|p| p.contains("consnt")),
+        "{problems:?}"
+    );
+    d.set(".item-panel .column-relevant input", "${consent} = 'yes'");
+    assert!(!d.problems().iter().any(|p| p.contains("consnt")));
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.column-relevant mark') === null",
+            json!([])
+        ),
+        true
+    );
+
+    // Years of service, moved into the group, with a constraint.
+    d.click_edit(".add-question");
+    d.set(".item-panel .column-type select", "integer");
+    d.set(".item-panel .column-name input", "years_service");
+    d.set(".item-panel .column-label-en input", "Years in the service");
+    d.set(".item-panel .column-constraint input", ". >= 0 and . <= 45");
+    d.set(
+        ".item-panel .column-constraint-message-en input",
+        "Between 0 and 45 years",
+    );
+    d.click_edit(".item-panel .move-into");
+    assert_eq!(d.outline(), ["consent", "respondent", "years_service"]);
+    app.wait_for_selector(".tree-row[data-name=\"years_service\"][data-depth=\"1\"]");
+
+    // Renaming a referenced question carries the reference; undo and redo take it back and forth.
+    d.select("consent");
+    d.set(".item-panel .column-name input", "agree");
+    d.select("respondent");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.item-panel .column-relevant input').value",
+            json!([])
+        ),
+        "${agree} = 'yes'"
+    );
+    d.click_edit(".undo");
+    d.select("respondent");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.item-panel .column-relevant input').value",
+            json!([])
+        ),
+        "${consent} = 'yes'"
+    );
+    d.click_edit(".redo");
+    d.click_edit(".undo");
+    assert_eq!(d.outline(), ["consent", "respondent", "years_service"]);
+
+    // Deleting a referenced question lists what uses it; cancel keeps it.
+    d.select("consent");
+    app.click(".item-panel .delete");
+    app.wait_for_selector(".confirm .usages");
+    assert!(
+        app.text(".confirm .usages")
+            .contains("respondent (relevant)")
+    );
+    app.click(".confirm .button:not(.danger)");
+
+    // The preview runs the real engine with Collect's widgets.
+    app.wait_for_selector(".preview .question[data-name=\"consent\"] input[value=\"yes\"]");
+    app.click(".preview .question[data-name=\"consent\"] input[value=\"yes\"]");
+    app.click(".preview .next");
+    app.wait_for_selector(".preview .question:not([hidden])[data-name=\"years_service\"]");
+
+    // Publish: version 1, nothing breaks (no data yet).
+    app.click(".publish");
+    app.wait_for_selector(".publish-check[data-blocked=\"false\"]");
+    app.click(".publish-confirm");
+    app.wait("return document.querySelector('.banner.notice')?.textContent.includes('1')");
+    no_errors(&app);
+
+    // Collect offers it: an interview with the published version.
+    app.click(".workspaces a:first-child");
+    app.wait_for_selector("#home[data-ready=\"true\"] [data-form=\"new_form_1\"] .start");
+    app.start("new_form_1");
+    app.answer("consent", "yes");
+    app.next();
+    assert_eq!(app.questions(), ["years_service"]);
+    app.answer("years_service", "50");
+    app.wait(
+        "return document.querySelector('.question[data-name=\"years_service\"] .error') !== null",
+    );
+    assert_eq!(
+        app.error("years_service").as_deref(),
+        Some("Between 0 and 45 years")
+    );
+    app.answer("years_service", "12");
+    app.wait(
+        "return document.querySelector('.question[data-name=\"years_service\"] .error') === null",
+    );
+    no_errors(&app);
+}
+
+#[test]
+fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let downloads = scratch("design-downloads");
+    let workbook = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../surveys/fast-family-outcomes/instrument.xlsx")
+        .canonicalize()
+        .expect("the FAST workbook");
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser =
+        Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    let d = Designer {
+        app: Collect::new(&browser),
+    };
+
+    app.click(".workspaces a:last-child");
+    app.wait_for_selector("#designs[data-ready=\"true\"]");
+    app.import(&workbook);
+    app.wait("return document.querySelector('.banner.notice')?.textContent.includes('fast_family_outcomes')");
+    app.click("[data-form=\"fast_family_outcomes\"] .edit");
+    app.wait_for_selector("#editor[data-ready=\"true\"]");
+
+    // A label and a relevant changed.
+    let first = d.outline()[0].clone();
+    d.select(&first);
+    d.set(".item-panel .column-label-en input", "School visited today");
+    d.set(
+        ".item-panel .column-relevant input",
+        "today() > date('2015-01-01')",
+    );
+    assert_eq!(d.problems(), Vec::<String>::new());
+
+    // Export both ways: the .json the designer now has, and the .xlsx.
+    app.click(".workspaces a:last-child");
+    app.wait_for_selector("#designs[data-ready=\"true\"] [data-form=\"fast_family_outcomes\"]");
+    app.click("[data-form=\"fast_family_outcomes\"] .export-json");
+    let json_file = wait_for_file(&downloads, "json");
+    app.click("[data-form=\"fast_family_outcomes\"] .export-xlsx");
+    let xlsx_file = wait_for_file(&downloads, "xlsx");
+    no_errors(&app);
+
+    // `dala convert` reads the workbook back to the very instrument the designer exported.
+    let converted = downloads.join("converted.json");
+    let status = std::process::Command::new(env_path("DALA_CLI"))
+        .arg("convert")
+        .arg(&xlsx_file)
+        .arg("-o")
+        .arg(&converted)
+        .status()
+        .expect("dala convert runs");
+    assert!(status.success());
+    let read = |p: &Path| {
+        dala_core::Instrument::from_json(&std::fs::read_to_string(p).expect("read"))
+            .expect("an instrument")
+    };
+    let exported = read(&json_file);
+    assert_eq!(read(&converted), exported);
+    let item = &exported.survey[0];
+    assert_eq!(item.name, first);
+    assert_eq!(item.label.0["en"], "School visited today");
+    assert_eq!(
+        item.relevant.as_deref(),
+        Some("today() > date('2015-01-01')")
+    );
+}
