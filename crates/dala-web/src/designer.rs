@@ -11,7 +11,7 @@ pub fn draft_key(form_id: &str) -> String {
 }
 
 /// One line of the outline.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Row {
     pub path: ItemPath,
     pub depth: usize,

@@ -277,6 +277,60 @@ impl Session {
     }
 }
 
+/// Everything a question shows, to compare two sessions of (nearly) the same instrument.
+#[derive(PartialEq)]
+struct Look {
+    label: String,
+    hint: String,
+    required: bool,
+    read_only: bool,
+    value: String,
+    constraint: Option<Option<String>>,
+    choices: Vec<(String, String)>,
+}
+
+fn look(s: &Session, node: &NodeRef, language: &str) -> Look {
+    let e = s.engine();
+    let default = e.form().default_language();
+    Look {
+        label: e.label(node, language),
+        hint: e.hint(node, language),
+        required: e.required(node),
+        read_only: e.read_only(node),
+        value: e.value(node).to_string(),
+        constraint: e
+            .constraint_violated(node)
+            .then(|| s.designer_message(node, ProblemKind::Constraint, language)),
+        choices: e
+            .choices(node)
+            .into_iter()
+            .map(|c| {
+                let label = c.label.get(language, default).unwrap_or_default();
+                (c.name.clone(), label.to_string())
+            })
+            .collect(),
+    }
+}
+
+/// What changes on screen when `new` replaces `old` (the designer's preview after an edit):
+/// among `nodes`, the questions to redraw and those to show or hide. A question the old
+/// session did not have is left out: the page builds it afresh.
+pub fn differences(old: &Session, new: &Session, nodes: &[NodeRef], language: &str) -> Refresh {
+    let mut refresh = Refresh::default();
+    for node in nodes {
+        if old.engine().form().items.get(node.item).is_none() {
+            continue;
+        }
+        if old.engine().relevant(node) != new.engine().relevant(node) {
+            refresh.shown.push(node.clone());
+        }
+        if look(old, node, language) != look(new, node, language) {
+            refresh.nodes.push(node.clone());
+        }
+    }
+    refresh
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +425,44 @@ mod tests {
         assert!(s.at_end());
         assert_eq!(s.progress(), (s.pages().len() + 1, s.pages().len() + 1));
         assert!(!s.next_page());
+    }
+
+    #[test]
+    fn differences_name_only_the_questions_an_edit_changed() {
+        let mut old = police();
+        answer(&mut old, "consent", "yes");
+        answer(&mut old, "staff_category", "ranked");
+        let mut edited = old.engine().form().instrument.clone();
+        let unit = &mut edited.survey[2].children[1];
+        unit.children[0].label = dala_core::Text::one("en", "Staff in the unit, all ranks");
+        unit.children[2].relevant = Some("false()".into());
+        let form = Form::compile(&edited).expect("compiles");
+        let engine = Engine::resume(form, Box::new(FixedHost), &old.draft());
+        let new = Session::new(engine, 0, false);
+        let page = new
+            .pages()
+            .iter()
+            .find(|p| {
+                p.group
+                    .as_ref()
+                    .is_some_and(|g| new.engine().name(g) == "unit_staff")
+            })
+            .expect("the unit page");
+        let nodes = new.engine().page_questions(page);
+        let refresh = differences(&old, &new, &nodes, "en");
+        let names = |list: &[NodeRef]| -> Vec<String> {
+            list.iter()
+                .map(|n| new.engine().name(n).to_string())
+                .collect()
+        };
+        assert_eq!(names(&refresh.nodes), ["staff_total"]);
+        assert_eq!(names(&refresh.shown), ["ranked_total"]);
+        // The answers came along.
+        let category = new
+            .engine()
+            .node("staff_category", &[])
+            .expect("staff_category");
+        assert_eq!(new.engine().value(&category), "ranked");
     }
 
     #[test]

@@ -12,9 +12,11 @@ use crate::designer::{self, Marked, TYPES, column_problems, draft_key, edit_lang
 use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::route::Route;
-use crate::session::Session;
+use crate::session::{Session, differences};
 use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck};
-use dala_core::{Choice, Column, Engine, Form, Instrument, Item, ItemType, Store, Text};
+use dala_core::{
+    Choice, Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -254,6 +256,8 @@ struct Ed {
     /// The newest published version, which publishing compares against.
     published: StoredValue<Option<Instrument>>,
     check: RwSignal<Option<PublishCheck>>,
+    /// Every problem of the instrument as it stands, worked out once per edit.
+    diagnostics: Memo<Vec<Diagnostic>>,
     /// A removal waiting for confirmation, with what it would break.
     removing: RwSignal<Option<(ItemPath, Vec<String>)>>,
 }
@@ -343,10 +347,17 @@ impl Ed {
 #[component]
 pub fn Editor(form_id: String) -> impl IntoView {
     let app = state();
+    let design: StoredValue<Option<Design>> = StoredValue::new(None);
+    let rev = RwSignal::new(0);
+    let diagnostics = Memo::new(move |_| {
+        rev.track();
+        design.with_value(|d| d.as_ref().map(Design::diagnostics).unwrap_or_default())
+    });
     let ed = Ed {
         app,
-        design: StoredValue::new(None),
-        rev: RwSignal::new(0),
+        design,
+        rev,
+        diagnostics,
         panel_rev: RwSignal::new(0),
         selected: RwSignal::new(None),
         lang: RwSignal::new(String::new()),
@@ -578,23 +589,25 @@ fn PublishPanel(ed: Ed) -> impl IntoView {
 
 #[component]
 fn OutlineView(ed: Ed) -> impl IntoView {
-    move || {
+    let rows = move || {
         ed.rev.get();
         let lang = ed.lang.get();
-        let selected = ed.selected.get();
-        let rows = ed
-            .with(|d| outline(d.instrument(), &lang))
-            .unwrap_or_default();
-        view! {
-            <ol class="tree">
-                {rows.into_iter().map(|row| {
+        ed.with(|d| outline(d.instrument(), &lang))
+            .unwrap_or_default()
+    };
+    // Keyed by everything a row shows: an edit redraws the rows it changed, not all of them
+    // (an instrument can have a thousand).
+    view! {
+        <ol class="tree">
+            <For each=rows key=|row| row.clone() let:row>
+                {
                     let at = row.path.clone();
-                    let current = selected.as_ref() == Some(&row.path);
+                    let here = row.path.clone();
                     let label = if row.label.is_empty() { row.name.clone() } else { row.label.clone() };
                     let (name, depth) = (row.name.clone(), row.depth.to_string());
                     view! {
                         <li class="tree-row" data-name=name data-depth=depth>
-                            <button class=if current { "tree-item current" } else { "tree-item" }
+                            <button class=move || if ed.selected.get().as_ref() == Some(&here) { "tree-item current" } else { "tree-item" }
                                 on:click=move |_| ed.selected.set(Some(at.clone()))>
                                 <span class="type">{row.item_type.as_str()}</span>
                                 <span class="tree-label">{label}</span>
@@ -602,9 +615,9 @@ fn OutlineView(ed: Ed) -> impl IntoView {
                             </button>
                         </li>
                     }
-                }).collect_view()}
-            </ol>
-        }
+                }
+            </For>
+        </ol>
     }
 }
 
@@ -629,7 +642,7 @@ fn column_input(
                 .item(&at_problems)
                 .map(|i| current_text(i, column))
                 .unwrap_or_default();
-            column_problems(&d.diagnostics(), &name, column, &source)
+            column_problems(&ed.diagnostics.get(), &name, column, &source)
         })
         .unwrap_or_default()
     };
@@ -1000,8 +1013,7 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
 fn Problems(ed: Ed) -> impl IntoView {
     let app = ed.app;
     move || {
-        ed.rev.get();
-        let list = ed.with(|d| d.diagnostics()).unwrap_or_default();
+        let list = ed.diagnostics.get();
         let count = list.len().to_string();
         view! {
             <div class="all-problems" data-count=count>
@@ -1028,37 +1040,67 @@ fn Problems(ed: Ed) -> impl IntoView {
 }
 
 /// The instrument as it stands, run by the real engine with Collect's widgets; answers stay
-/// in memory. Every edit starts it again on the same page.
+/// in memory and survive edits. After an edit the preview swaps in a new session and redraws
+/// only the questions that look different (see `session::differences`): a thousand-question
+/// page is not built again for a keystroke.
 #[component]
 fn Preview(ed: Ed) -> impl IntoView {
     let app = ed.app;
-    let page = StoredValue::new(0usize);
-    move || {
-        ed.rev.get();
+    // Made here, not in the effect: what an effect creates is disposed when it runs again.
+    let ctx = Ctx::preview(app, ed.lang.get_untracked());
+    let blocked = RwSignal::new(false);
+    // The editor revision the preview shows (the benchmark waits for it).
+    let synced = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let rev = ed.rev.get();
         let lang = ed.lang.get();
-        let compiled = ed.with(|d| Form::compile(d.instrument()).ok()).flatten();
-        let Some(form) = compiled else {
-            return view! { <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p> }
-                .into_any();
+        let form = ed.with(|d| Form::compile(d.instrument()).ok()).flatten();
+        let Some(form) = form else {
+            blocked.set(true);
+            synced.set(rev);
+            return;
         };
-        let host = BrowserHost {
+        let host = Box::new(BrowserHost {
             device_id: app.device_id.get_untracked(),
-        };
-        let session = Session::new(Engine::new(form, Box::new(host)), page.get_value(), false);
-        let ctx = Ctx::preview(app, session, lang);
-        let step = move |forward: bool| {
-            ctx.step(forward);
-            page.set_value(ctx.with(|s| s.page()).unwrap_or(0));
-        };
-        view! {
-            <div class="preview-body">
+        });
+        match ctx.with(|s| (s.draft(), s.page())) {
+            Some((record, page)) => {
+                let new = Session::new(Engine::resume(form, host, &record), page, false);
+                let nodes = new
+                    .current()
+                    .map(|p| new.engine().page_questions(p))
+                    .unwrap_or_default();
+                let refresh = ctx
+                    .with(|old| differences(old, &new, &nodes, &lang))
+                    .unwrap_or_default();
+                ctx.session.set_value(Some(new));
+                ctx.page_rev.update(|n| *n += 1);
+                ctx.apply(refresh);
+            }
+            None => {
+                ctx.session
+                    .set_value(Some(Session::new(Engine::new(form, host), 0, false)));
+                ctx.page_rev.update(|n| *n += 1);
+            }
+        }
+        if ctx.form_lang.get_untracked() != lang {
+            ctx.set_form_lang(lang);
+        }
+        blocked.set(false);
+        synced.set(rev);
+    });
+    view! {
+        <div class="preview-body" data-synced=move || synced.get().to_string()>
+            <Show when=move || blocked.get()>
+                <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p>
+            </Show>
+            <div class="preview-page" hidden=move || blocked.get()>
                 <PageView ctx=ctx/>
                 <div class="nav">
-                    <button class="button prev" on:click=move |_| step(false)>{format!("← {}", app.t(Msg::Previous))}</button>
-                    <button class="button next" on:click=move |_| step(true)>{format!("{} →", app.t(Msg::Next))}</button>
+                    <button class="button prev" on:click=move |_| ctx.step(false)>{format!("← {}", app.t(Msg::Previous))}</button>
+                    <button class="button next" on:click=move |_| ctx.step(true)>{format!("{} →", app.t(Msg::Next))}</button>
                 </div>
             </div>
-        }
-        .into_any()
+        </div>
     }
 }

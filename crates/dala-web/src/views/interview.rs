@@ -44,11 +44,12 @@ pub struct Revs {
 }
 
 impl Ctx {
-    /// A context for the designer's preview of `session`: the real widgets, nothing stored.
-    pub fn preview(app: AppState, session: Session, form_lang: String) -> Ctx {
+    /// A context for the designer's preview: the real widgets, nothing stored. Its session
+    /// is put in (and replaced after each edit) by the preview.
+    pub fn preview(app: AppState, form_lang: String) -> Ctx {
         Ctx {
             app,
-            session: StoredValue::new_local(Some(session)),
+            session: StoredValue::new_local(None),
             revs: StoredValue::new(HashMap::new()),
             page_rev: RwSignal::new(0),
             form_lang: RwSignal::new(form_lang),
@@ -84,7 +85,7 @@ impl Ctx {
         self.session.with_value(|s| s.as_ref().map(f))
     }
 
-    fn apply(&self, refresh: Refresh) {
+    pub fn apply(&self, refresh: Refresh) {
         self.revs.with_value(|m| {
             for node in &refresh.nodes {
                 if let Some(revs) = m.get(node) {
@@ -166,7 +167,10 @@ impl Ctx {
         });
         self.page_rev.update(|n| *n += 1);
         self.autosave();
-        scroll_to_top();
+        // The designer's preview sits beside the editor: the window stays where it is.
+        if self.persist {
+            scroll_to_top();
+        }
     }
 
     /// Saves the draft and its page. Saves never overlap: an answer given while one is being
@@ -428,7 +432,7 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
         <section class="page">
             {read_only_note}
             {heading}
-            <For each=nodes key=|n| n.clone() let:node>
+            <For each=nodes key=move |n| question_key(ctx, n) let:node>
                 <Question node=node ctx=ctx/>
             </For>
             {move || {
@@ -442,6 +446,21 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// A question on the page is kept while its node, name, type and list stay: in an interview
+/// they always do; in the designer's preview an edit of one of them builds it afresh.
+fn question_key(
+    ctx: Ctx,
+    node: &NodeRef,
+) -> (NodeRef, String, dala_core::ItemType, Option<String>) {
+    let (name, item_type, list) = ctx
+        .with(|s| {
+            let item = &s.engine().form().item(node.item).item;
+            (item.name.clone(), item.item_type, item.list.clone())
+        })
+        .unwrap_or((String::new(), dala_core::ItemType::Note, None));
+    (node.clone(), name, item_type, list)
 }
 
 /// The page after a repeat's instances: the instances with a remove button each, and add.
