@@ -18,7 +18,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("xlsform") => crate::bench_xlsform::run(root),
         Some("aggregate") => crate::bench_aggregate::run(root),
         Some("web") => crate::bench_web::run(root),
-        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate|web"),
+        Some("design") => crate::bench_design::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design"),
     }
 }
 

@@ -100,7 +100,7 @@ fn download_size(dist: &Path, peer: &Path) -> Result<(usize, usize, Vec<Value>)>
     Ok((ours, theirs, parts))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
         f64::NAN
@@ -142,7 +142,7 @@ fn wait_value(browser: &Browser, script: &str) -> Result<f64> {
     value.as_f64().context("not a number")
 }
 
-fn site(root: &Path, dist: &Path) -> Result<(PathBuf, String)> {
+pub fn site(root: &Path, dist: &Path) -> Result<(PathBuf, String)> {
     let site = root.join("bench-tools/web/site");
     let _ = std::fs::remove_dir_all(&site);
     dala_e2e::copy_dir(dist, &site)?;

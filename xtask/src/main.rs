@@ -4,6 +4,7 @@
 mod bench;
 mod bench_aggregate;
 mod bench_engine;
+mod bench_design;
 mod bench_web;
 mod bench_xlsform;
 mod toolchain;
@@ -25,6 +26,7 @@ commands:
   bench xlsform         XLSForm conversion time and memory against pyxform
   bench aggregate       aggregating a million submissions against polars, pandas and xsv
   bench web             the app in headless Chromium against ODK Web Forms
+  bench design          designer edits on a 1,000-question instrument, to screen updated
 ";
 
 fn main() {
