@@ -99,7 +99,9 @@ pub fn run(root: &Path) -> Result<()> {
     for run in 0..RUNS {
         select(&browser, &name)?;
         let next = if run % 2 == 0 { "q1_renamed" } else { "q1" };
-        browser.execute(WATCH, json!(["change"])).map_err(browser_err)?;
+        browser
+            .execute(WATCH, json!(["change"]))
+            .map_err(browser_err)?;
         browser
             .execute(
                 "const i = document.querySelector('.item-panel .column-name input'); i.value = arguments[0]; i.dispatchEvent(new Event('change', { bubbles: true }));",
@@ -120,13 +122,17 @@ pub fn run(root: &Path) -> Result<()> {
         )
         .map_err(browser_err)?;
     anyhow::ensure!(
-        relevant.as_str().is_some_and(|r| r.contains(&format!("${{{name}}}"))),
+        relevant
+            .as_str()
+            .is_some_and(|r| r.contains(&format!("${{{name}}}"))),
         "q2's relevant did not follow the rename: {relevant}"
     );
 
     let mut typing = Vec::new();
     for run in 0..RUNS {
-        browser.execute(WATCH, json!(["keydown"])).map_err(browser_err)?;
+        browser
+            .execute(WATCH, json!(["keydown"]))
+            .map_err(browser_err)?;
         browser
             .type_into(".item-panel .column-relevant input", " ")
             .map_err(browser_err)?;

@@ -3,8 +3,8 @@
 
 mod bench;
 mod bench_aggregate;
-mod bench_engine;
 mod bench_design;
+mod bench_engine;
 mod bench_web;
 mod bench_xlsform;
 mod toolchain;

@@ -124,9 +124,19 @@ fn template(text: &Text) -> Template {
 impl Form {
     /// Compiles a valid instrument. Errors (not warnings) from [`validate`] refuse it.
     pub fn compile(instrument: &Instrument) -> Result<Form, Vec<Diagnostic>> {
-        let errors: Vec<Diagnostic> = validate(instrument)
-            .into_iter()
+        Form::compile_validated(instrument, &validate(instrument))
+    }
+
+    /// [`Form::compile`] for a caller that has just validated `instrument` and holds its
+    /// `diagnostics` (the designer validates after every edit already).
+    pub fn compile_validated(
+        instrument: &Instrument,
+        diagnostics: &[Diagnostic],
+    ) -> Result<Form, Vec<Diagnostic>> {
+        let errors: Vec<Diagnostic> = diagnostics
+            .iter()
             .filter(|d| !d.code.is_warning())
+            .cloned()
             .collect();
         if !errors.is_empty() {
             return Err(errors);

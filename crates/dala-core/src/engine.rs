@@ -865,23 +865,30 @@ impl Engine {
 
     fn restore(&mut self, items: &[ItemId], path: &[u32], answers: &BTreeMap<String, Answer>) {
         for &id in items {
-            let compiled = self.form.item(id).clone();
-            match compiled.item.item_type {
-                ItemType::Group => self.restore(&compiled.children, path, answers),
+            // Only what is needed, not a clone of the compiled item (its expressions).
+            let compiled = self.form.item(id);
+            let item_type = compiled.item.item_type;
+            let answer = answers.get(&compiled.item.name);
+            match item_type {
+                ItemType::Group => {
+                    let children = compiled.children.clone();
+                    self.restore(&children, path, answers);
+                }
                 ItemType::Repeat => {
-                    let Some(Answer::Repeat(saved)) = answers.get(&compiled.item.name) else {
+                    let Some(Answer::Repeat(saved)) = answer else {
                         continue;
                     };
+                    let children = compiled.children.clone();
                     let mut scratch = ChangeSet::default();
                     while self.instances(id, path).len() < saved.len() {
                         self.create_instance(id, path, &mut scratch);
                     }
                     for (instance, saved) in self.instances(id, path).iter().zip(saved) {
-                        self.restore(&compiled.children, &instance.path, saved);
+                        self.restore(&children, &instance.path, saved);
                     }
                 }
                 _ => {
-                    if let Some(Answer::Value(v)) = answers.get(&compiled.item.name)
+                    if let Some(Answer::Value(v)) = answer
                         && let Some(state) = self.nodes.get_mut(&NodeRef {
                             item: id,
                             path: path.to_vec(),

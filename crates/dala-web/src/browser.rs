@@ -68,6 +68,15 @@ fn download(name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String>
     Ok(())
 }
 
+/// Runs `f` in a task of its own, after the current one (a frame can be drawn in between).
+pub fn later(f: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    if let Ok(window) = window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
+    }
+}
+
 /// Reads a picked file as text.
 pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
     let text = JsFuture::from(file.text()).await.map_err(js_error)?;

@@ -258,6 +258,8 @@ struct Ed {
     check: RwSignal<Option<PublishCheck>>,
     /// Every problem of the instrument as it stands, worked out once per edit.
     diagnostics: Memo<Vec<Diagnostic>>,
+    /// The languages texts are edited in, worked out once per edit.
+    languages: Memo<Vec<String>>,
     /// A removal waiting for confirmation, with what it would break.
     removing: RwSignal<Option<(ItemPath, Vec<String>)>>,
 }
@@ -353,11 +355,20 @@ pub fn Editor(form_id: String) -> impl IntoView {
         rev.track();
         design.with_value(|d| d.as_ref().map(Design::diagnostics).unwrap_or_default())
     });
+    let languages = Memo::new(move |_| {
+        rev.track();
+        design.with_value(|d| {
+            d.as_ref()
+                .map(|d| edit_languages(d.instrument()))
+                .unwrap_or_default()
+        })
+    });
     let ed = Ed {
         app,
         design,
         rev,
         diagnostics,
+        languages,
         panel_rev: RwSignal::new(0),
         selected: RwSignal::new(None),
         lang: RwSignal::new(String::new()),
@@ -457,11 +468,7 @@ fn Toolbar(ed: Ed) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    let languages = move || {
-        ed.rev.get();
-        ed.with(|d| edit_languages(d.instrument()))
-            .unwrap_or_default()
-    };
+    let languages = move || ed.languages.get();
     let history = move |undo: bool| {
         let done = ed
             .design
@@ -724,9 +731,7 @@ fn ItemPanel(ed: Ed) -> impl IntoView {
         let Some((at, item)) = ed.selected_item() else {
             return view! { <p class="muted">{app.t(Msg::SelectQuestion)}</p> }.into_any();
         };
-        let languages = ed
-            .with(|d| edit_languages(d.instrument()))
-            .unwrap_or_default();
+        let languages = ed.languages.get_untracked();
         let lists: Vec<String> = ed
             .with(|d| d.instrument().choices.keys().cloned().collect())
             .unwrap_or_default();
@@ -930,9 +935,7 @@ type ChoiceChange = Box<dyn FnOnce(&mut Vec<Choice>)>;
 #[component]
 fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
     let app = ed.app;
-    let languages = ed
-        .with(|d| edit_languages(d.instrument()))
-        .unwrap_or_default();
+    let languages = ed.languages.get_untracked();
     let choices = ed
         .with(|d| {
             d.instrument()
@@ -1054,7 +1057,10 @@ fn Preview(ed: Ed) -> impl IntoView {
     Effect::new(move |_| {
         let rev = ed.rev.get();
         let lang = ed.lang.get();
-        let form = ed.with(|d| Form::compile(d.instrument()).ok()).flatten();
+        let diagnostics = ed.diagnostics.get_untracked();
+        let form = ed
+            .with(|d| Form::compile_validated(d.instrument(), &diagnostics).ok())
+            .flatten();
         let Some(form) = form else {
             blocked.set(true);
             synced.set(rev);
@@ -1073,7 +1079,9 @@ fn Preview(ed: Ed) -> impl IntoView {
                 let refresh = ctx
                     .with(|old| differences(old, &new, &nodes, &lang))
                     .unwrap_or_default();
-                ctx.session.set_value(Some(new));
+                let old = ctx.session.try_update_value(|s| s.replace(new)).flatten();
+                // Freeing the old engine waits for a task of its own: the new one is drawn first.
+                browser::later(move || drop(old));
                 ctx.page_rev.update(|n| *n += 1);
                 ctx.apply(refresh);
             }
