@@ -135,6 +135,7 @@ pub enum Msg {
     Title,
     Outline,
     Question,
+    Changed,
 }
 
 impl Msg {
@@ -290,6 +291,7 @@ impl Msg {
             Title => ("Title", "Название"),
             Outline => ("Outline", "Структура"),
             Question => ("Question", "Вопрос"),
+            Changed => ("unpublished changes", "неопубликованные изменения"),
         }
     }
 }

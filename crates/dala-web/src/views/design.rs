@@ -24,8 +24,8 @@ use leptos::task::spawn_local;
 /// [`draft_key`]).
 const SETTING_DESIGNS: &str = "designs";
 
-/// The newest stored version of each instrument, by form id.
-async fn published_latest() -> Result<Vec<Instrument>, String> {
+/// The newest stored version of each instrument, with all its versions (newest first).
+async fn published() -> Result<Vec<(Instrument, Vec<String>)>, String> {
     let store = store().ok_or("no database")?;
     let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
     let mut forms: Vec<(String, Vec<String>)> = Vec::new();
@@ -36,17 +36,26 @@ async fn published_latest() -> Result<Vec<Instrument>, String> {
         }
     }
     let mut out = Vec::new();
-    for (form, versions) in forms {
-        if let Some(version) = latest_version(&versions)
+    for (form, mut versions) in forms {
+        if let Some(version) = latest_version(&versions).cloned()
             && let Some(instrument) = store
-                .get_instrument(&form, version)
+                .get_instrument(&form, &version)
                 .await
                 .map_err(|e| e.to_string())?
         {
-            out.push(instrument);
+            let mut ordered = Vec::new();
+            while let Some(newest) = latest_version(&versions).cloned() {
+                versions.retain(|v| *v != newest);
+                ordered.push(newest);
+            }
+            out.push((instrument, ordered));
         }
     }
     Ok(out)
+}
+
+async fn published_latest() -> Result<Vec<Instrument>, String> {
+    Ok(published().await?.into_iter().map(|(i, _)| i).collect())
 }
 
 async fn draft_forms() -> Vec<String> {
@@ -91,36 +100,35 @@ async fn save_draft(instrument: &Instrument) -> Result<(), String> {
 #[derive(Clone, Debug, PartialEq)]
 struct Entry {
     instrument: Instrument,
-    published: Option<String>,
-    draft: bool,
+    /// Published versions, newest first.
+    versions: Vec<String>,
+    /// A design in progress that differs from the newest published version.
+    changed: bool,
 }
 
 async fn entries() -> Result<Vec<Entry>, String> {
-    let mut out: Vec<Entry> = published_latest()
+    let mut out: Vec<Entry> = published()
         .await?
         .into_iter()
-        .map(|i| Entry {
-            published: Some(i.settings.version.clone()),
-            instrument: i,
-            draft: false,
+        .map(|(instrument, versions)| Entry {
+            instrument,
+            versions,
+            changed: false,
         })
         .collect();
     for form in draft_forms().await {
         let Some(draft) = load_draft(&form).await else {
             continue;
         };
-        match out
-            .iter_mut()
-            .find(|e| e.instrument.settings.form_id == form)
-        {
+        match out.iter_mut().find(|e| e.instrument.settings.form_id == form) {
             Some(entry) => {
+                entry.changed = entry.instrument != draft;
                 entry.instrument = draft;
-                entry.draft = true;
             }
             None => out.push(Entry {
                 instrument: draft,
-                published: None,
-                draft: true,
+                versions: Vec::new(),
+                changed: true,
             }),
         }
     }
@@ -203,10 +211,11 @@ pub fn Designs() -> impl IntoView {
                         let title = settings.title.get(lang.code(), settings.default_language.as_deref())
                             .unwrap_or(&settings.form_id).to_string();
                         let form = settings.form_id.clone();
-                        let status = match (&entry.published, entry.draft) {
-                            (Some(v), false) => format!("v{v}"),
-                            (Some(v), true) => format!("v{v} · {}", app.t(Msg::Edit).to_lowercase()),
-                            (None, _) => app.t(Msg::Unpublished).to_string(),
+                        let status = if entry.versions.is_empty() {
+                            app.t(Msg::Unpublished).to_string()
+                        } else {
+                            let versions = entry.versions.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", ");
+                            if entry.changed { format!("{versions} · {}", app.t(Msg::Changed)) } else { versions }
                         };
                         let (for_json, for_xlsx, for_copy) =
                             (entry.instrument.clone(), entry.instrument.clone(), entry.instrument.clone());
