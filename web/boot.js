@@ -5,8 +5,12 @@ window.addEventListener('error', (e) => window.__dalaErrors.push(String(e.messag
 window.addEventListener('unhandledrejection', (e) => window.__dalaErrors.push(String(e.reason)));
 document.addEventListener('securitypolicyviolation', (e) =>
   window.__dalaErrors.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
-import init from './dala_web.js';
-init({ module_or_path: './dala_web_bg.wasm' });
+// Two apps: Collect alone (index.html, what a tablet downloads) and the whole app with the
+// Design workspace (design.html).
+const start = location.pathname.endsWith('/design.html')
+  ? () => import('./dala_design.js').then((app) => app.default({ module_or_path: './dala_design_bg.wasm' }))
+  : () => import('./dala_web.js').then((app) => app.default({ module_or_path: './dala_web_bg.wasm' }));
+start();
 // The XLSForm importer: a wasm module of its own, loaded the first time a workbook is imported.
 let importer = null;
 window.__dalaImporter = () => importer ??= import('./dala_import.js').then(async (module) => {

@@ -1,7 +1,7 @@
 // Dala's service worker: the app works offline once it has been opened. The build fills in
 // VERSION (a hash of every file), ASSETS (what the app needs to start and run interviews) and
-// LATER (the XLSForm importer, fetched after installing so it does not slow the first start,
-// and still there offline).
+// LATER (the XLSForm importer and the whole app with the Design workspace, fetched after
+// installing so they do not slow the first start, and still there offline).
 const VERSION = '__VERSION__';
 const ASSETS = __ASSETS__;
 const LATER = __LATER__;
@@ -30,8 +30,10 @@ self.addEventListener('message', (event) => {
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
-  // Pages are the app shell (routes live in the fragment); everything else by its URL.
-  const lookup = request.mode === 'navigate' ? caches.match('index.html', { cacheName: CACHE })
+  // Pages: design.html, or else the app shell index.html (routes live in the fragment);
+  // everything else by its URL.
+  const page = new URL(request.url).pathname.endsWith('/design.html') ? 'design.html' : 'index.html';
+  const lookup = request.mode === 'navigate' ? caches.match(page, { cacheName: CACHE })
                                              : caches.match(request, { cacheName: CACHE });
   event.respondWith(lookup.then((cached) => cached || fetch(request)));
 });

@@ -84,7 +84,7 @@ pub fn run(root: &Path) -> Result<()> {
     let browser = Browser::start(1280, 800).map_err(browser_err)?;
     eprintln!("bench design: the editor on flat-1000 in headless Chromium");
     browser
-        .goto(&format!("{}#/design/flat-1000", server.url()))
+        .goto(&format!("{}design.html#/design/flat-1000", server.url()))
         .map_err(browser_err)?;
     browser
         .wait_for(

@@ -71,7 +71,7 @@ fn download_size(dist: &Path, peer: &Path) -> Result<(usize, usize, Vec<Value>)>
             .to_string();
         // The XLSForm importer is loaded only when a workbook is imported (like the peer's map
         // chunk); it is listed, not counted.
-        let on_demand = name.starts_with("dala_import");
+        let on_demand = crate::web::is_on_demand(&name);
         if [".wasm", ".js", ".css"].iter().any(|e| name.ends_with(e)) && name != "sw.js" {
             let size = gzipped(&std::fs::read(&path)?)?;
             parts.push(json!({"file": name, "gzip_bytes": size, "on_demand": on_demand}));

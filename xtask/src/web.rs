@@ -11,15 +11,21 @@ use std::process::Command;
 /// Builds the app and returns the dist/ directory.
 pub fn build(root: &Path) -> Result<PathBuf> {
     ensure_wasm_target(root)?;
-    let wasm = compile_wasm(root, "dala-web", "web")?;
-    let importer = compile_wasm(root, "dala-import", "web")?;
-    let dist = root.join("dist");
     let staging = root.join("target/dist-staging");
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging)?;
-
-    bindgen(&wasm, &staging)?;
+    // Two apps of one crate: the whole app with the Design workspace (design.html), then
+    // Collect alone (index.html: what a tablet downloads). The first is renamed before the
+    // second build writes over its .wasm.
+    let whole = compile_wasm_with(root, "dala-web", "web", &[])?;
+    let design = whole.with_file_name("dala_design.wasm");
+    fs::copy(&whole, &design)?;
+    bindgen(&design, &staging)?;
+    let collect = compile_wasm_with(root, "dala-web", "web", &["--no-default-features"])?;
+    bindgen(&collect, &staging)?;
+    let importer = compile_wasm(root, "dala-import", "web")?;
     bindgen(&importer, &staging)?;
+    let dist = root.join("dist");
 
     // Content-hash every asset so a new release never mixes with a cached old one.
     let _ = fs::remove_dir_all(&dist);
@@ -31,6 +37,8 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     for (source, name) in [
         (staging.join("dala_web_bg.wasm"), "dala_web_bg.wasm"),
         (staging.join("dala_web.js"), "dala_web.js"),
+        (staging.join("dala_design_bg.wasm"), "dala_design_bg.wasm"),
+        (staging.join("dala_design.js"), "dala_design.js"),
         (staging.join("dala_import_bg.wasm"), "dala_import_bg.wasm"),
         (staging.join("dala_import.js"), "dala_import.js"),
         (root.join("web/styles.css"), "styles.css"),
@@ -50,7 +58,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         &renames,
         "index.html",
     )?;
-    fs::write(dist.join("index.html"), index)?;
+    fs::write(dist.join("index.html"), &index)?;
+    // The same page; boot.js starts the whole app when the page is design.html.
+    fs::write(dist.join("design.html"), &index)?;
 
     fs::copy(
         root.join("web/manifest.webmanifest"),
@@ -135,10 +145,9 @@ fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
         .take(6)
         .map(|b| format!("{b:02x}"))
         .collect();
-    // The XLSForm importer is cached after the install, not during it (see web/sw.js).
-    let (later, now): (Vec<String>, Vec<String>) = files
-        .into_iter()
-        .partition(|f| f.starts_with("dala_import"));
+    // The XLSForm importer and the whole app's wasm are cached after the install, not during
+    // it (see web/sw.js): a tablet starts Collect without waiting for them.
+    let (later, now): (Vec<String>, Vec<String>) = files.into_iter().partition(|f| is_on_demand(f));
     let mut assets = vec!["./".to_string()];
     assets.extend(now);
     let template = read_text(&root.join("web/sw.js"))?;
@@ -153,6 +162,12 @@ fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
         .replace("__VERSION__", &version);
     fs::write(dist.join("sw.js"), sw)?;
     Ok(())
+}
+
+/// Files the app fetches only when they are needed: the XLSForm importer, and the whole app
+/// (Collect with the Design workspace), which design.html starts.
+pub fn is_on_demand(file: &str) -> bool {
+    file.starts_with("dala_import") || file.starts_with("dala_design")
 }
 
 fn collect_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result<()> {
@@ -198,6 +213,16 @@ fn hashed_name(name: &str, bytes: &[u8]) -> String {
 
 /// `cargo build --target wasm32-unknown-unknown` of a cdylib; returns the .wasm path.
 pub fn compile_wasm(root: &Path, package: &str, profile: &str) -> Result<PathBuf> {
+    compile_wasm_with(root, package, profile, &[])
+}
+
+/// [`compile_wasm`] with more cargo arguments (features).
+pub fn compile_wasm_with(
+    root: &Path,
+    package: &str,
+    profile: &str,
+    extra: &[&str],
+) -> Result<PathBuf> {
     let status = Command::new(crate::cargo())
         .current_dir(root)
         .args([
@@ -209,6 +234,7 @@ pub fn compile_wasm(root: &Path, package: &str, profile: &str) -> Result<PathBuf
             "--profile",
             profile,
         ])
+        .args(extra)
         .status()
         .context("running cargo build for wasm32")?;
     if !status.success() {

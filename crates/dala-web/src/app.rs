@@ -5,6 +5,7 @@ use crate::browser;
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
 use crate::storage::IdbStore;
+#[cfg(feature = "design")]
 use crate::views::design::{Designs, Editor};
 use crate::views::{home::Home, interview::Interview, records::Records};
 use dala_core::{Host, Instrument, Store};
@@ -60,6 +61,11 @@ pub fn state() -> AppState {
     expect_context::<AppState>()
 }
 
+/// The two pages of the app: Collect alone (what a tablet opens and downloads), and the whole
+/// app with the Design workspace. Switching workspaces loads the other page.
+pub const COLLECT_PAGE: &str = "./";
+pub const DESIGN_PAGE: &str = "./design.html";
+
 pub const SETTING_ENUMERATOR: &str = "enumerator";
 pub const SETTING_DEVICE: &str = "device_id";
 pub const SETTING_LANG: &str = "ui_language";
@@ -111,9 +117,9 @@ pub fn App() -> impl IntoView {
             <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
             <nav class="workspaces">
                 <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace" } else { "workspace current" }
-                    href=Route::Home.hash()>{move || state.t(Msg::Collect)}</a>
+                    href=format!("{COLLECT_PAGE}{}", Route::Home.hash())>{move || state.t(Msg::Collect)}</a>
                 <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace current" } else { "workspace" }
-                    href=Route::Designs.hash()>{move || state.t(Msg::Design)}</a>
+                    href=format!("{DESIGN_PAGE}{}", Route::Designs.hash())>{move || state.t(Msg::Design)}</a>
             </nav>
             <span class="spacer"></span>
             {lang_select}
@@ -137,8 +143,16 @@ pub fn App() -> impl IntoView {
                 Route::Home => view! { <Home/> }.into_any(),
                 Route::Interview(id) => view! { <Interview instance_id=id/> }.into_any(),
                 Route::Records(form) => view! { <Records form_id=form/> }.into_any(),
+                #[cfg(feature = "design")]
                 Route::Designs => view! { <Designs/> }.into_any(),
+                #[cfg(feature = "design")]
                 Route::Design(form) => view! { <Editor form_id=form/> }.into_any(),
+                // Collect alone (a tablet's app) opens the designer's page for these.
+                #[cfg(not(feature = "design"))]
+                route @ (Route::Designs | Route::Design(_)) => {
+                    browser::open_page(&format!("{DESIGN_PAGE}{}", route.hash()));
+                    view! { <main class="loading">"…"</main> }.into_any()
+                }
             }}
         </Show>
     }

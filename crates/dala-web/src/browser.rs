@@ -68,6 +68,13 @@ fn download(name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String>
     Ok(())
 }
 
+/// Loads another page of the app (the other workspace), replacing this one in the history.
+pub fn open_page(url: &str) {
+    if let Ok(window) = window() {
+        let _ = window.location().replace(url);
+    }
+}
+
 /// Runs `f` in a task of its own, after the current one (a frame can be drawn in between).
 pub fn later(f: impl FnOnce() + 'static) {
     let callback = wasm_bindgen::closure::Closure::once_into_js(f);

@@ -367,6 +367,14 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
     app.import(&workbook);
     app.wait_for_selector("[data-form=\"police_offline\"] .start");
     no_errors(&app);
+
+    // The designer's page (the whole app, cached after the install) opens offline as well.
+    app.wait("return caches.keys().then(async (keys) => { for (const k of keys) { const c = await caches.open(k); if ((await c.keys()).some((r) => r.url.includes('dala_design_bg'))) return true; } return false; })");
+    app.click(".workspaces a:last-child");
+    app.wait_for_selector("#designs[data-ready=\"true\"] [data-form=\"police_offline\"] .edit");
+    app.click("[data-form=\"police_offline\"] .edit");
+    app.wait_for_selector("#editor[data-ready=\"true\"] .preview .question");
+    no_errors(&app);
 }
 
 /// A seed instrument as an XLSForm workbook under another form id.

@@ -120,7 +120,10 @@ async fn entries() -> Result<Vec<Entry>, String> {
         let Some(draft) = load_draft(&form).await else {
             continue;
         };
-        match out.iter_mut().find(|e| e.instrument.settings.form_id == form) {
+        match out
+            .iter_mut()
+            .find(|e| e.instrument.settings.form_id == form)
+        {
             Some(entry) => {
                 entry.changed = entry.instrument != draft;
                 entry.instrument = draft;
