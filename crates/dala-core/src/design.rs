@@ -626,31 +626,42 @@ fn referring_fields(item: &Item) -> Vec<(Field, &str)> {
 }
 
 fn is_expression(field: &Field) -> bool {
-    !matches!(
-        field,
-        Field::Label(_) | Field::Hint(_) | Field::RequiredMessage(_) | Field::ConstraintMessage(_)
-    )
+    field.language().is_none()
 }
 
-fn column_name(field: &Field) -> &'static str {
-    match field {
-        Field::Type => Column::Type.as_str(),
-        Field::Name => Column::Name.as_str(),
-        Field::Label(_) => "label",
-        Field::Hint(_) => "hint",
-        Field::RequiredMessage(_) => "required_message",
-        Field::ConstraintMessage(_) => "constraint_message",
-        Field::List => Column::List.as_str(),
-        Field::Relevant => Column::Relevant.as_str(),
-        Field::Required => Column::Required.as_str(),
-        Field::Constraint => Column::Constraint.as_str(),
-        Field::Calculation => Column::Calculation.as_str(),
-        Field::Default => Column::Default.as_str(),
-        Field::ReadOnly => Column::ReadOnly.as_str(),
-        Field::ChoiceFilter => Column::ChoiceFilter.as_str(),
-        Field::RepeatCount => Column::RepeatCount.as_str(),
-        Field::Trigger => Column::Trigger.as_str(),
-        Field::Appearance => "appearance",
+impl Field {
+    /// The XLSForm column this field is (texts without their language).
+    pub fn column(&self) -> &'static str {
+        match self {
+            Field::Type => Column::Type.as_str(),
+            Field::Name => Column::Name.as_str(),
+            Field::Label(_) => Column::Label.as_str(),
+            Field::Hint(_) => "hint",
+            Field::RequiredMessage(_) => "required_message",
+            Field::ConstraintMessage(_) => "constraint_message",
+            Field::List => Column::List.as_str(),
+            Field::Relevant => Column::Relevant.as_str(),
+            Field::Required => Column::Required.as_str(),
+            Field::Constraint => Column::Constraint.as_str(),
+            Field::Calculation => Column::Calculation.as_str(),
+            Field::Default => Column::Default.as_str(),
+            Field::ReadOnly => Column::ReadOnly.as_str(),
+            Field::ChoiceFilter => Column::ChoiceFilter.as_str(),
+            Field::RepeatCount => Column::RepeatCount.as_str(),
+            Field::Trigger => Column::Trigger.as_str(),
+            Field::Appearance => "appearance",
+        }
+    }
+
+    /// The language of a text field.
+    pub fn language(&self) -> Option<&str> {
+        match self {
+            Field::Label(l)
+            | Field::Hint(l)
+            | Field::RequiredMessage(l)
+            | Field::ConstraintMessage(l) => Some(l),
+            _ => None,
+        }
     }
 }
 
@@ -686,7 +697,7 @@ pub fn usages_of(instrument: &Instrument, names: &BTreeSet<&str>) -> Vec<Usage> 
             {
                 out.push(Usage {
                     item: item.name.clone(),
-                    column: column_name(&field),
+                    column: field.column(),
                 });
             }
         }

@@ -16,6 +16,27 @@ pub fn latest_version(versions: &[String]) -> Option<&String> {
         })
 }
 
+/// The stored (form id, version) keys as each form with its versions, newest first, forms in
+/// the order they first appear.
+pub fn versions_by_form(keys: Vec<(String, String)>) -> Vec<(String, Vec<String>)> {
+    let mut forms: Vec<(String, Vec<String>)> = Vec::new();
+    for (form, version) in keys {
+        match forms.iter_mut().find(|(f, _)| *f == form) {
+            Some((_, versions)) => versions.push(version),
+            None => forms.push((form, vec![version])),
+        }
+    }
+    for (_, versions) in &mut forms {
+        let mut ordered = Vec::with_capacity(versions.len());
+        while let Some(newest) = latest_version(versions).cloned() {
+            versions.retain(|v| *v != newest);
+            ordered.push(newest);
+        }
+        *versions = ordered;
+    }
+    forms
+}
+
 /// An instrument document (JSON: an imported .json, or what the importer module made of an
 /// XLSForm), accepted only if it compiles; the error names the first problem and where it is.
 pub fn import_json(text: &str) -> Result<dala_core::Instrument, String> {
@@ -139,6 +160,27 @@ mod tests {
             Some("b")
         );
         assert_eq!(latest_version(&[]), None);
+    }
+
+    #[test]
+    fn versions_are_grouped_by_form_newest_first() {
+        let key = |f: &str, v: &str| (f.to_string(), v.to_string());
+        let grouped = versions_by_form(vec![
+            key("police", "9"),
+            key("fast", "2015020101"),
+            key("police", "10"),
+            key("police", "2"),
+        ]);
+        assert_eq!(
+            grouped,
+            [
+                (
+                    "police".to_string(),
+                    vec!["10".to_string(), "9".into(), "2".into()]
+                ),
+                ("fast".to_string(), vec!["2015020101".to_string()]),
+            ]
+        );
     }
 
     #[test]

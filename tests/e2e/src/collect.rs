@@ -41,6 +41,14 @@ impl<'a> Collect<'a> {
         Collect { browser }
     }
 
+    /// Asserts that the page has had no script error and no CSP violation (boot.js collects them).
+    pub fn no_errors(&self) {
+        assert_eq!(
+            self.js("return window.__dalaErrors || []", json!([])),
+            json!([])
+        );
+    }
+
     pub fn js(&self, script: &str, args: Value) -> Value {
         self.browser
             .execute(script, args)

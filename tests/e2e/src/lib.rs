@@ -21,3 +21,23 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result
     }
     Ok(())
 }
+
+/// A path the test command passes in the environment (`DALA_DIST`: the built app; `DALA_CLI`:
+/// the `dala` binary), or a panic saying how to run the tests.
+pub fn env_path(name: &str) -> std::path::PathBuf {
+    match std::env::var_os(name) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => panic!("{name} is not set: run the browser tests with `cargo xtask test`"),
+    }
+}
+
+/// An empty folder under target/e2e for one test's files, as a plain absolute path (what
+/// Chromium wants for its download folder).
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/e2e")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.canonicalize().expect("scratch dir path")
+}

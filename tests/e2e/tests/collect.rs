@@ -6,6 +6,7 @@
 use dala_e2e::collect::Collect;
 use dala_e2e::server::StaticServer;
 use dala_e2e::webdriver::Browser;
+use dala_e2e::{env_path, scratch};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -14,20 +15,7 @@ use std::sync::Mutex;
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
 
 fn dist() -> PathBuf {
-    match std::env::var_os("DALA_DIST") {
-        Some(dir) => PathBuf::from(dir),
-        None => panic!("DALA_DIST is not set: run the browser tests with `cargo xtask test`"),
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/e2e")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    // Chromium wants a plain absolute path for its download folder.
-    dir.canonicalize().expect("scratch dir path")
+    env_path("DALA_DIST")
 }
 
 fn screenshot(browser: &Browser, name: &str) {
@@ -37,10 +25,7 @@ fn screenshot(browser: &Browser, name: &str) {
 }
 
 fn no_errors(app: &Collect) {
-    assert_eq!(
-        app.js("return window.__dalaErrors || []", json!([])),
-        json!([])
-    );
+    app.no_errors();
 }
 
 fn wait_for_service_worker(app: &Collect) {

@@ -7,6 +7,7 @@
 use dala_e2e::collect::Collect;
 use dala_e2e::server::StaticServer;
 use dala_e2e::webdriver::Browser;
+use dala_e2e::{env_path, scratch};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,22 +15,6 @@ use std::time::Duration;
 
 /// One browser at a time: two cores run one Chromium well, not two.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
-
-fn env_path(name: &str) -> PathBuf {
-    match std::env::var_os(name) {
-        Some(path) => PathBuf::from(path),
-        None => panic!("{name} is not set: run the browser tests with `cargo xtask test`"),
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/e2e")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir.canonicalize().expect("scratch dir path")
-}
 
 /// Sets a control of the editor as a designer would: its value, then `input` and `change`.
 const SET: &str = r#"

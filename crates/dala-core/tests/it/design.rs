@@ -30,6 +30,14 @@ fn names(items: &[Item]) -> Vec<String> {
     items.iter().map(|i| i.name.clone()).collect()
 }
 
+fn insert(parent: &[usize], index: usize, item: Item) -> Edit {
+    Edit::Insert {
+        parent: parent.to_vec(),
+        index,
+        item: Box::new(item),
+    }
+}
+
 fn set(at: &[usize], field: Field, value: &str) -> Edit {
     Edit::Set {
         at: at.to_vec(),
@@ -177,34 +185,30 @@ fn deleting_a_referenced_question_warns_with_the_places_that_use_it() {
 #[test]
 fn the_police_first_section_is_built_from_scratch_moved_around_and_undone_to_nothing() {
     let mut d = Design::new(empty());
-    d.apply(Edit::Insert {
-        parent: vec![],
-        index: 0,
-        item: Box::new(question(ItemType::SelectOne, "consent", "Do you agree?")),
-    })
+    d.apply(insert(
+        &[],
+        0,
+        question(ItemType::SelectOne, "consent", "Do you agree?"),
+    ))
     .expect("consent");
-    d.apply(Edit::Insert {
-        parent: vec![],
-        index: 1,
-        item: Box::new(question(ItemType::Group, "respondent", "About you")),
-    })
+    d.apply(insert(
+        &[],
+        1,
+        question(ItemType::Group, "respondent", "About you"),
+    ))
     .expect("group");
     d.apply(set(&[1], Field::Appearance, "field-list"))
         .expect("field-list");
     d.apply(set(&[1], Field::Relevant, "${consent} = 'yes'"))
         .expect("relevant");
-    d.apply(Edit::Insert {
-        parent: vec![1],
-        index: 0,
-        item: Box::new(question(ItemType::SelectOne, "region", "Region")),
-    })
+    d.apply(insert(
+        &[1],
+        0,
+        question(ItemType::SelectOne, "region", "Region"),
+    ))
     .expect("region");
-    d.apply(Edit::Insert {
-        parent: vec![],
-        index: 2,
-        item: Box::new(question(ItemType::SelectOne, "sex", "Sex")),
-    })
-    .expect("sex");
+    d.apply(insert(&[], 2, question(ItemType::SelectOne, "sex", "Sex")))
+        .expect("sex");
     d.apply(set(&[1, 0], Field::Label("ru".into()), "Область"))
         .expect("label ru");
     d.apply(set(&[0], Field::List, "yn")).expect("list");
@@ -388,18 +392,13 @@ fn typing_in_one_column_is_one_undo_step() {
         Some("Unequal?".into()),
     )
     .expect("label");
-    assert_eq!(
-        d.item(&[2, 2, 0])
-            .and_then(|i| i.relevant.clone())
-            .as_deref(),
-        Some("${sex} = 'f'")
-    );
+    let relevant = |d: &Design| d.item(&[2, 2, 0]).and_then(|i| i.relevant.clone());
+    assert_eq!(relevant(&d).as_deref(), Some("${sex} = 'f'"));
     assert!(d.undo());
     assert_eq!(
-        d.item(&[2, 2, 0])
-            .and_then(|i| i.relevant.clone())
-            .as_deref(),
-        Some("${sex} = 'f'")
+        relevant(&d).as_deref(),
+        Some("${sex} = 'f'"),
+        "the label went first"
     );
     assert!(d.undo());
     assert_eq!(

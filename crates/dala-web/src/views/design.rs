@@ -7,7 +7,7 @@
 use super::interview::{Ctx, PageView};
 use crate::app::{AppState, state, store};
 use crate::browser;
-use crate::catalog::latest_version;
+use crate::catalog::versions_by_form;
 use crate::designer::{self, Marked, TYPES, column_problems, draft_key, edit_languages, outline};
 use crate::host::BrowserHost;
 use crate::i18n::Msg;
@@ -28,27 +28,15 @@ const SETTING_DESIGNS: &str = "designs";
 async fn published() -> Result<Vec<(Instrument, Vec<String>)>, String> {
     let store = store().ok_or("no database")?;
     let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
-    let mut forms: Vec<(String, Vec<String>)> = Vec::new();
-    for (form, version) in keys {
-        match forms.iter_mut().find(|(f, _)| *f == form) {
-            Some((_, versions)) => versions.push(version),
-            None => forms.push((form, vec![version])),
-        }
-    }
     let mut out = Vec::new();
-    for (form, mut versions) in forms {
-        if let Some(version) = latest_version(&versions).cloned()
+    for (form, versions) in versions_by_form(keys) {
+        if let Some(version) = versions.first()
             && let Some(instrument) = store
-                .get_instrument(&form, &version)
+                .get_instrument(&form, version)
                 .await
                 .map_err(|e| e.to_string())?
         {
-            let mut ordered = Vec::new();
-            while let Some(newest) = latest_version(&versions).cloned() {
-                versions.retain(|v| *v != newest);
-                ordered.push(newest);
-            }
-            out.push((instrument, ordered));
+            out.push((instrument, versions));
         }
     }
     Ok(out)
@@ -320,6 +308,17 @@ impl Ed {
         });
     }
 
+    /// Undoes (or redoes) the last edit; the whole editor redraws.
+    fn history(&self, undo: bool) {
+        let done = self
+            .design
+            .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
+        if done.flatten() == Some(true) {
+            self.changed();
+            self.panel_rev.update(|n| *n += 1);
+        }
+    }
+
     fn selected_item(&self) -> Option<(ItemPath, Item)> {
         let at = self.selected.get()?;
         self.panel_rev.get();
@@ -421,13 +420,7 @@ pub fn Editor(form_id: String) -> impl IntoView {
             || (ev.key().eq_ignore_ascii_case("z") && ev.shift_key());
         if undo || redo {
             ev.prevent_default();
-            let done = ed
-                .design
-                .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
-            if done.flatten() == Some(true) {
-                ed.changed();
-                ed.panel_rev.update(|n| *n += 1);
-            }
+            ed.history(undo);
         }
     };
     view! {
@@ -481,15 +474,7 @@ fn Toolbar(ed: Ed) -> impl IntoView {
         .unwrap_or_default()
     };
     let languages = move || ed.languages.get();
-    let history = move |undo: bool| {
-        let done = ed
-            .design
-            .try_update_value(|d| d.as_mut().map(|d| if undo { d.undo() } else { d.redo() }));
-        if done.flatten() == Some(true) {
-            ed.changed();
-            ed.panel_rev.update(|n| *n += 1);
-        }
-    };
+    let history = move |undo: bool| ed.history(undo);
     let can = move |undo: bool| {
         ed.rev.get();
         ed.with(|d| if undo { d.can_undo() } else { d.can_redo() })
@@ -714,24 +699,10 @@ fn field_class(field: &Field) -> String {
 }
 
 fn field_label(field: &Field) -> String {
-    match field {
-        Field::Label(l) => format!("label ({l})"),
-        Field::Hint(l) => format!("hint ({l})"),
-        Field::ConstraintMessage(l) => format!("constraint message ({l})"),
-        Field::RequiredMessage(l) => format!("required message ({l})"),
-        Field::Relevant => "relevant".into(),
-        Field::Required => "required".into(),
-        Field::Constraint => "constraint".into(),
-        Field::Calculation => "calculation".into(),
-        Field::Default => "default".into(),
-        Field::ReadOnly => "read_only".into(),
-        Field::ChoiceFilter => "choice_filter".into(),
-        Field::RepeatCount => "repeat_count".into(),
-        Field::Trigger => "trigger".into(),
-        Field::Appearance => "appearance".into(),
-        Field::List => "list".into(),
-        Field::Type => "type".into(),
-        Field::Name => "name".into(),
+    match field.language() {
+        // XLSForm's own words: `label::ru` reads "label (ru)" here.
+        Some(language) => format!("{} ({language})", field.column().replace('_', " ")),
+        None => field.column().to_string(),
     }
 }
 
@@ -753,28 +724,14 @@ fn ItemPanel(ed: Ed) -> impl IntoView {
         let (at_type, at_name, at_list) = (at.clone(), at.clone(), at.clone());
         let mut texts = Vec::new();
         for l in &languages {
-            texts.push(
-                column_input(
-                    ed,
-                    at.clone(),
-                    name.clone(),
-                    Field::Label(l.clone()),
-                    None,
-                    text(&item.label, l),
-                )
-                .into_any(),
-            );
-            texts.push(
-                column_input(
-                    ed,
-                    at.clone(),
-                    name.clone(),
-                    Field::Hint(l.clone()),
-                    None,
-                    text(&item.hint, l),
-                )
-                .into_any(),
-            );
+            for (field, value) in [
+                (Field::Label(l.clone()), text(&item.label, l)),
+                (Field::Hint(l.clone()), text(&item.hint, l)),
+            ] {
+                texts.push(
+                    column_input(ed, at.clone(), name.clone(), field, None, value).into_any(),
+                );
+            }
         }
         let mut columns = vec![
             (Field::Relevant, Column::Relevant, opt(&item.relevant)),

@@ -3,7 +3,7 @@
 
 use crate::app::{AppState, SETTING_ENUMERATOR, state, store};
 use crate::browser;
-use crate::catalog::latest_version;
+use crate::catalog::versions_by_form;
 use crate::host::BrowserHost;
 use crate::i18n::{Msg, count_drafts, count_finalized};
 use crate::route::Route;
@@ -26,16 +26,9 @@ struct Summary {
 async fn summaries() -> Result<Vec<Summary>, String> {
     let store = store().ok_or("no database")?;
     let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
-    let mut forms: Vec<(String, Vec<String>)> = Vec::new();
-    for (form, version) in keys {
-        match forms.iter_mut().find(|(f, _)| *f == form) {
-            Some((_, versions)) => versions.push(version),
-            None => forms.push((form, vec![version])),
-        }
-    }
     let mut out = Vec::new();
-    for (form_id, versions) in forms {
-        let Some(version) = latest_version(&versions).cloned() else {
+    for (form_id, versions) in versions_by_form(keys) {
+        let Some(version) = versions.first().cloned() else {
             continue;
         };
         let Some(instrument) = store
