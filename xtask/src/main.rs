@@ -83,6 +83,11 @@ fn test(root: &Path) -> Result<()> {
     if let Err(message) = dala_e2e::webdriver::find_browser() {
         bail!("{message}");
     }
+    if dala_e2e::find_in_path("soffice").is_none() {
+        bail!(
+            "LibreOffice (soffice) is not installed: the designer's browser test opens an exported workbook with it (Debian: apt-get install -y --no-install-recommends libreoffice-calc-nogui)"
+        );
+    }
     let dist = web::build(root)?;
     // The designer's browser test converts an exported workbook back with `dala convert`.
     let status = Command::new(cargo())

@@ -1,7 +1,7 @@
 //! The Design workspace end to end in headless Chromium, as a survey designer uses it: the
 //! police survey's first section built from scratch, previewed, published and interviewed in
 //! Collect; the FAST workbook imported, edited, exported to .xlsx and converted back with
-//! `dala convert`. Run with `cargo xtask test` (it builds dist/ and the CLI, and sets
+//! `dala convert`, as it is and after LibreOffice has opened and saved it. Run with `cargo xtask test` (it builds dist/ and the CLI, and sets
 //! DALA_DIST and DALA_CLI).
 
 use dala_e2e::collect::Collect;
@@ -179,6 +179,30 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
     d.click_edit(".item-panel .move-into");
     assert_eq!(d.outline(), ["consent", "respondent", "years_service"]);
     app.wait_for_selector(".tree-row[data-name=\"years_service\"][data-depth=\"1\"]");
+    // Sex, added after it inside the group, with its own choice list.
+    d.click_edit(".add-question");
+    d.set(".item-panel .column-type select", "select_one");
+    d.set(".item-panel .column-name input", "sex");
+    d.set(".item-panel .column-label-en input", "Sex");
+    d.set(".item-panel .column-list select", "sex_list");
+    for (row, (code, label)) in [("f", "Female"), ("m", "Male")].into_iter().enumerate() {
+        d.click_edit(".add-choice");
+        d.set(
+            &format!(
+                ".choices-table tbody tr:nth-child({}) .choice-name",
+                row + 1
+            ),
+            code,
+        );
+        d.set(
+            &format!(
+                ".choices-table tbody tr:nth-child({}) .choice-label",
+                row + 1
+            ),
+            label,
+        );
+    }
+    app.wait_for_selector(".tree-row[data-name=\"sex\"][data-depth=\"1\"]");
 
     // Renaming a referenced question carries the reference; undo and redo take it back and forth.
     d.select("consent");
@@ -202,7 +226,10 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
     );
     d.click_edit(".redo");
     d.click_edit(".undo");
-    assert_eq!(d.outline(), ["consent", "respondent", "years_service"]);
+    assert_eq!(
+        d.outline(),
+        ["consent", "respondent", "years_service", "sex"]
+    );
 
     // Deleting a referenced question lists what uses it; cancel keeps it.
     d.select("consent");
@@ -233,7 +260,8 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
     app.start("new_form_1");
     app.answer("consent", "yes");
     app.next();
-    assert_eq!(app.questions(), ["years_service"]);
+    assert_eq!(app.questions(), ["years_service", "sex"]);
+    app.answer("sex", "f");
     app.answer("years_service", "50");
     app.wait(
         "return document.querySelector('.question[data-name=\"years_service\"] .error') !== null",
@@ -308,6 +336,39 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
     };
     let exported = read(&json_file);
     assert_eq!(read(&converted), exported);
+
+    // Opened and saved again by LibreOffice (headless), it still converts back unchanged.
+    let office = downloads.join("libreoffice");
+    let status = std::process::Command::new(
+        dala_e2e::find_in_path("soffice").expect("LibreOffice (soffice) on the PATH"),
+    )
+    .arg(format!(
+        "-env:UserInstallation=file://{}",
+        downloads.join("office-profile").display()
+    ))
+    .args([
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "xlsx:Calc MS Excel 2007 XML",
+        "--outdir",
+    ])
+    .arg(&office)
+    .arg(&xlsx_file)
+    .status()
+    .expect("soffice runs");
+    assert!(status.success());
+    let resaved = office.join(xlsx_file.file_name().expect("a file name"));
+    let converted_again = downloads.join("converted-again.json");
+    let status = std::process::Command::new(env_path("DALA_CLI"))
+        .arg("convert")
+        .arg(&resaved)
+        .arg("-o")
+        .arg(&converted_again)
+        .status()
+        .expect("dala convert runs");
+    assert!(status.success());
+    assert_eq!(read(&converted_again), exported);
     let item = &exported.survey[0];
     assert_eq!(item.name, first);
     assert_eq!(item.label.0["en"], "School visited today");
