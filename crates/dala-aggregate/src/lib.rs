@@ -7,6 +7,7 @@
 //! of rows ([`wide_csv`]), both into one [`aggregation::Aggregation`] per plan.
 
 pub mod aggregation;
+pub mod chart;
 pub mod export;
 pub mod merge;
 pub mod plan;
