@@ -58,7 +58,19 @@ impl<'a> Collect<'a> {
     pub fn wait(&self, script: &str) -> Value {
         self.browser
             .wait_for(script, WAIT)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.diagnosis()))
+    }
+
+    /// What the page shows, for a failed wait: where it is, whether it loaded, the app's
+    /// notice and errors, and the start of its text.
+    pub fn diagnosis(&self) -> String {
+        const PAGE: &str = "return JSON.stringify({url: location.href, readyState: document.readyState, \
+            errors: window.__dalaErrors || [], notice: document.querySelector('.notice-text')?.textContent, \
+            text: (document.body?.innerText || '').slice(0, 400)})";
+        match self.browser.execute(PAGE, json!([])) {
+            Ok(state) => format!("the page: {}", state.as_str().unwrap_or_default()),
+            Err(e) => format!("the page cannot be read: {e}"),
+        }
     }
 
     pub fn wait_for_selector(&self, selector: &str) {

@@ -26,8 +26,11 @@ impl StaticServer {
         let root = root.to_path_buf();
         let worker = server.clone();
         let thread = std::thread::spawn(move || {
+            // A thread per request: a slow reader of a large file (the service worker fetching
+            // the wasm) never holds up the page's own requests.
             for request in worker.incoming_requests() {
-                let _ = respond(&root, request);
+                let root = root.clone();
+                std::thread::spawn(move || respond(&root, request));
             }
         });
         Ok(StaticServer {
