@@ -6,6 +6,8 @@
 //! Layout: 640 units wide; a label column of 200 on the left, the plot 400 wide, 40 on the
 //! right for values; a row of 28 per bar under a 40-unit title band, and 30 for the axis.
 
+use crate::plan::{Kind, TableSpec};
+use crate::tidy::TidyRow;
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 640.0;
@@ -270,6 +272,127 @@ pub fn dots_and_whiskers(title: &str, dots: &[Dot]) -> String {
     out
 }
 
+/// The chart of one table of a plan, from its tidy rows; `label(question, code)` names a code
+/// in the reader's language. A frequency table with a benchmark category, disaggregated, is a
+/// bar per group of that category's percent (the share of women by district); another
+/// frequency table is a bar per code of the whole sample; a crosstab is stacked row
+/// percentages; a pre/post table is a dot per group. Summaries have no chart: their table says
+/// more.
+pub fn for_table(
+    spec: &TableSpec,
+    rows: &[TidyRow],
+    label: &dyn Fn(&str, &str) -> String,
+) -> Option<String> {
+    let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
+    let title = spec.title.clone().unwrap_or_else(|| spec.id.clone());
+    let stat = |group: &str, category: &str, statistic: &str| {
+        rows.iter()
+            .find(|r| r.group == group && r.category == category && r.statistic == statistic)
+            .map(|r| r.value)
+    };
+    let groups = groups(&rows);
+    let group_label = |group: &str| match group.split_once('=') {
+        Some((question, code)) => label(question, code),
+        None => label("", ""),
+    };
+    match spec.kind {
+        Kind::Frequency => {
+            let variable = spec.variable.as_deref().unwrap_or_default();
+            let bar = |group: &str, category: &str, text: String| Bar {
+                label: text,
+                percent: stat(group, category, "percent").unwrap_or(f64::NAN),
+                ci: stat(group, category, "ci_low").zip(stat(group, category, "ci_high")),
+            };
+            let bars: Vec<Bar> = match (&spec.category, spec.by.is_some()) {
+                (Some(category), true) => groups
+                    .iter()
+                    .map(|g| bar(g, category, group_label(g)))
+                    .collect(),
+                _ => categories(&rows, "")
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .map(|c| bar("", c, label(variable, c)))
+                    .collect(),
+            };
+            let title = match (&spec.category, spec.by.is_some()) {
+                (Some(category), true) => format!("{title}: {}", label(variable, category)),
+                _ => title,
+            };
+            (!bars.is_empty()).then(|| frequency_bars(&title, &bars))
+        }
+        Kind::Crosstab => {
+            let (row_question, column_question) = (
+                spec.rows.as_deref().unwrap_or_default(),
+                spec.columns.as_deref().unwrap_or_default(),
+            );
+            let cells = categories(&rows, "");
+            let mut row_codes: Vec<&str> = Vec::new();
+            let mut column_codes: Vec<&str> = Vec::new();
+            for cell in &cells {
+                if let Some((r, c)) = cell.split_once('|') {
+                    if !row_codes.contains(&r) {
+                        row_codes.push(r);
+                    }
+                    if !column_codes.contains(&c) {
+                        column_codes.push(c);
+                    }
+                }
+            }
+            let legend: Vec<String> = column_codes
+                .iter()
+                .map(|c| label(column_question, c))
+                .collect();
+            let stacks: Vec<Stack> = row_codes
+                .iter()
+                .map(|r| Stack {
+                    label: label(row_question, r),
+                    percents: column_codes
+                        .iter()
+                        .map(|c| stat("", &format!("{r}|{c}"), "row_percent").unwrap_or(0.0))
+                        .collect(),
+                })
+                .collect();
+            (!stacks.is_empty()).then(|| stacked_bars(&title, &legend, &stacks))
+        }
+        Kind::Prepost => {
+            let dots: Vec<Dot> = groups
+                .iter()
+                .filter_map(|g| {
+                    Some(Dot {
+                        label: group_label(g),
+                        value: stat(g, "", "mean_change")?,
+                        low: stat(g, "", "ci_low").unwrap_or(f64::NAN),
+                        high: stat(g, "", "ci_high").unwrap_or(f64::NAN),
+                    })
+                })
+                .collect();
+            (!dots.is_empty()).then(|| dots_and_whiskers(&title, &dots))
+        }
+        Kind::Summary => None,
+    }
+}
+
+/// The groups of a table's rows in order, the whole sample ("") first.
+fn groups<'a>(rows: &[&'a TidyRow]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in rows {
+        if !out.contains(&r.group.as_str()) {
+            out.push(&r.group);
+        }
+    }
+    out
+}
+
+fn categories<'a>(rows: &[&'a TidyRow], group: &str) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| r.group == group) {
+        if !out.contains(&r.category.as_str()) {
+            out.push(&r.category);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +403,103 @@ mod tests {
             percent,
             ci,
         }
+    }
+
+    fn tidy(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
+        TidyRow {
+            table: table.into(),
+            variable: String::new(),
+            group: group.into(),
+            category: category.into(),
+            statistic: statistic.into(),
+            value,
+        }
+    }
+
+    fn spec(text: &str) -> TableSpec {
+        let plan = crate::plan::parse(text).expect("plan");
+        plan.table.into_iter().next().expect("a table")
+    }
+
+    fn label(question: &str, code: &str) -> String {
+        match (question, code) {
+            ("", "") => "All".into(),
+            ("district", "osh") => "Osh".into(),
+            ("sex", "f") => "Women".into(),
+            (_, code) => code.to_uppercase(),
+        }
+    }
+
+    #[test]
+    fn a_share_by_group_is_a_bar_per_group_of_the_benchmark_category() {
+        let spec = spec(
+            "[[table]]\nid = \"w\"\nkind = \"frequency\"\nvariable = \"sex\"\nby = \"district\"\ncategory = \"f\"\nbenchmark = 50.6",
+        );
+        let rows = [
+            tidy("w", "", "f", "percent", 40.0),
+            tidy("w", "", "f", "ci_low", 30.0),
+            tidy("w", "", "f", "ci_high", 50.0),
+            tidy("w", "", "m", "percent", 60.0),
+            tidy("w", "district=osh", "f", "percent", 25.0),
+            tidy("w", "district=osh", "f", "ci_low", 10.0),
+            tidy("w", "district=osh", "f", "ci_high", 50.0),
+            tidy("other", "", "f", "percent", 99.0),
+        ];
+        let svg = for_table(&spec, &rows, &label).expect("a chart");
+        // Title names the category; two bars (All, Osh): height 40 + 2 × 28 + 30 = 126.
+        assert!(svg.contains("viewBox=\"0 0 640 126\""), "{svg}");
+        assert!(svg.contains(">w: Women</text>"), "{svg}");
+        // All: 40% → 160 wide at y 45; Osh: 25% → 100 wide at y 73, interval 10-50% → x 240-400.
+        assert!(svg.contains(r#"<rect x="200" y="45" width="160""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="200" y="73" width="100""#), "{svg}");
+        assert!(svg.contains("M240 77V87M240 82H400"), "{svg}");
+        assert!(svg.contains(">Osh</text>"), "{svg}");
+        assert!(!svg.contains("99.0%"), "another table's rows stay out");
+    }
+
+    #[test]
+    fn other_tables_chart_their_whole_sample() {
+        let frequency = spec("[[table]]\nid = \"t\"\nkind = \"frequency\"\nvariable = \"trust\"");
+        let rows = [
+            tidy("t", "", "a", "percent", 75.0),
+            tidy("t", "", "b", "percent", 25.0),
+            tidy("t", "", "", "missing", 3.0),
+        ];
+        let svg = for_table(&frequency, &rows, &label).expect("a chart");
+        // A bar per code (A 300 wide, B 100 wide); the missing count is no bar.
+        assert!(svg.contains(r#"width="300""#) && svg.contains(r#"width="100""#), "{svg}");
+        assert_eq!(svg.matches("<rect").count(), 2, "{svg}");
+
+        let crosstab = spec("[[table]]\nid = \"x\"\nkind = \"crosstab\"\nrows = \"rank\"\ncolumns = \"sex\"");
+        let rows = [
+            tidy("x", "", "r1|f", "row_percent", 25.0),
+            tidy("x", "", "r1|m", "row_percent", 75.0),
+            tidy("x", "", "r2|f", "row_percent", 50.0),
+            tidy("x", "", "r2|m", "row_percent", 50.0),
+            tidy("x", "", "", "chi_square", 1.0),
+        ];
+        let svg = for_table(&crosstab, &rows, &label).expect("a chart");
+        // Row R1: f from x 200 (100 wide), m from 300 (300 wide); legend Women, M.
+        assert!(svg.contains(r#"<rect x="200" y="45" width="100""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="300" y="45" width="300""#), "{svg}");
+        assert!(svg.contains(">Women</text>") && svg.contains(">M</text>"), "{svg}");
+
+        let prepost = spec(
+            "[[table]]\nid = \"c\"\nkind = \"prepost\"\nvariable = \"s\"\nwave = \"w\"\npre = \"a\"\npost = \"b\"\npair_by = \"id\"",
+        );
+        let rows = [
+            tidy("c", "", "", "mean_change", 1.0),
+            tidy("c", "", "", "ci_low", -1.0),
+            tidy("c", "", "", "ci_high", 2.0),
+        ];
+        let svg = for_table(&prepost, &rows, &label).expect("a chart");
+        // Reach 2: the dot at 1 sits at 400 + 1/2 × 200 = 500; whisker from 300 to 600.
+        assert!(svg.contains(r#"cx="500""#), "{svg}");
+        assert!(svg.contains("H600"), "{svg}");
+
+        let summary = spec("[[table]]\nid = \"s\"\nkind = \"summary\"\nvariable = \"age\"");
+        assert_eq!(for_table(&summary, &rows, &label), None);
+        assert_eq!(for_table(&frequency, &[], &label), None, "no rows, no chart");
     }
 
     #[test]

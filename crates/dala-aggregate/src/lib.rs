@@ -8,6 +8,7 @@
 
 pub mod aggregation;
 pub mod chart;
+pub mod dataset;
 pub mod export;
 pub mod merge;
 pub mod plan;

@@ -3,7 +3,7 @@
 //! bundle line by line and hands each record on, so only the instance ids seen are kept
 //! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{read_header, read_record};
+use dala_core::record::{BundleHeader, read_header, read_record};
 use dala_core::{Status, Submission};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
@@ -75,19 +75,8 @@ impl Merger {
         let mut number = 1;
         while next(&mut line)? {
             number += 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match read_record(line.trim_end(), &header) {
-                Err(message) => self
-                    .report
-                    .bad_lines
-                    .push((name.to_string(), number, message)),
-                Ok(record) => {
-                    if let Some(record) = self.admit(record) {
-                        each(record);
-                    }
-                }
+            if let Some(record) = self.record_line(name, number, &line, &header) {
+                each(record);
             }
             if number % 4096 == 0 {
                 bytes(read.get());
@@ -95,6 +84,36 @@ impl Merger {
         }
         bytes(read.get());
         Ok(())
+    }
+
+    /// Instance ids already kept elsewhere (records on the device): a record of one of them is
+    /// a duplicate.
+    pub fn remember(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.seen.extend(ids);
+    }
+
+    /// One record line (numbered from 1 with the header) of a bundle whose header was read:
+    /// the record when it is kept; a bad line, a duplicate, a draft or another form's record
+    /// is counted in the report. For callers that read a bundle in slices.
+    pub fn record_line(
+        &mut self,
+        name: &str,
+        number: usize,
+        line: &str,
+        header: &BundleHeader,
+    ) -> Option<Submission> {
+        if line.trim().is_empty() {
+            return None;
+        }
+        match read_record(line.trim_end(), header) {
+            Err(message) => {
+                self.report
+                    .bad_lines
+                    .push((name.to_string(), number, message));
+                None
+            }
+            Ok(record) => self.admit(record),
+        }
     }
 
     fn admit(&mut self, record: Submission) -> Option<Submission> {
