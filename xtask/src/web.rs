@@ -104,7 +104,8 @@ fn rewrite(text: &str, renames: &[(String, String)], file: &str) -> Result<Strin
 }
 
 /// The bundled instruments: surveys/NAME/instrument.json -> dist/surveys/NAME.json, listed in
-/// dist/surveys/index.json, which the app reads at start-up.
+/// dist/surveys/index.json, which the app reads at start-up; their analysis plans go to
+/// dist/surveys/plans/FORM_ID.toml.
 fn copy_surveys(root: &Path, dist: &Path) -> Result<()> {
     let out = dist.join("surveys");
     fs::create_dir_all(&out)?;
@@ -123,6 +124,19 @@ fn copy_surveys(root: &Path, dist: &Path) -> Result<()> {
         );
         fs::copy(dir.join("instrument.json"), out.join(&name))?;
         names.push(name);
+        // The analysis plan, by form id: the Analyse workspace loads it with one click.
+        if dir.join("analysis.toml").is_file() {
+            let instrument: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(dir.join("instrument.json"))?)?;
+            let form_id = instrument["settings"]["form_id"]
+                .as_str()
+                .context("instrument.json has no settings.form_id")?;
+            fs::create_dir_all(out.join("plans"))?;
+            fs::copy(
+                dir.join("analysis.toml"),
+                out.join("plans").join(format!("{form_id}.toml")),
+            )?;
+        }
     }
     fs::write(out.join("index.json"), serde_json::to_string(&names)?)?;
     Ok(())

@@ -291,6 +291,37 @@ pub fn export(instrument: &Instrument, records: &[Submission], options: &Options
     tables
 }
 
+/// Every table of the export as CSV bytes, (file name, bytes), a record at a time: the bytes
+/// `dala export` writes into its files, for a caller without files (the browser).
+pub fn export_csv(
+    instrument: &Instrument,
+    records: impl IntoIterator<Item = Submission>,
+    options: &Options,
+) -> Vec<(String, Vec<u8>)> {
+    let exporter = Exporter::new(instrument, options);
+    let mut writers: Vec<csv::Writer<Vec<u8>>> = exporter
+        .tables()
+        .iter()
+        .map(|(_, header)| {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            // Writing into memory cannot fail.
+            let _ = write_row(&mut writer, header);
+            writer
+        })
+        .collect();
+    for record in records {
+        exporter.rows(&record, &mut |table, row| {
+            let _ = write_row(&mut writers[table], &row);
+        });
+    }
+    exporter
+        .tables()
+        .iter()
+        .zip(writers)
+        .map(|((name, _), writer)| (name.clone(), writer.into_inner().unwrap_or_default()))
+        .collect()
+}
+
 /// Writes a row as CSV with every cell made inert for spreadsheets.
 pub fn write_row<W: std::io::Write>(
     writer: &mut csv::Writer<W>,

@@ -5,6 +5,8 @@ use crate::browser;
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
 use crate::storage::IdbStore;
+#[cfg(feature = "analyse")]
+use crate::views::analyse::Analyse;
 #[cfg(feature = "design")]
 use crate::views::design::{Designs, Editor};
 use crate::views::{home::Home, interview::Interview, records::Records};
@@ -116,10 +118,12 @@ pub fn App() -> impl IntoView {
             <a class="app-title" href="#/">"Dala"</a>
             <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
             <nav class="workspaces">
-                <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace" } else { "workspace current" }
+                <a class=move || workspace_class(state.route.get(), Workspace::Collect)
                     href=format!("{COLLECT_PAGE}{}", Route::Home.hash())>{move || state.t(Msg::Collect)}</a>
-                <a class=move || if matches!(state.route.get(), Route::Designs | Route::Design(_)) { "workspace current" } else { "workspace" }
+                <a class=move || workspace_class(state.route.get(), Workspace::Design)
                     href=format!("{DESIGN_PAGE}{}", Route::Designs.hash())>{move || state.t(Msg::Design)}</a>
+                <a class=move || workspace_class(state.route.get(), Workspace::Analyse)
+                    href=format!("{DESIGN_PAGE}{}", Route::Analyse(String::new()).hash())>{move || state.t(Msg::Analyse)}</a>
             </nav>
             <span class="spacer"></span>
             {lang_select}
@@ -147,15 +151,39 @@ pub fn App() -> impl IntoView {
                 Route::Designs => view! { <Designs/> }.into_any(),
                 #[cfg(feature = "design")]
                 Route::Design(form) => view! { <Editor form_id=form/> }.into_any(),
-                // Collect alone (a tablet's app) opens the designer's page for these.
+                #[cfg(feature = "analyse")]
+                Route::Analyse(form) => view! { <Analyse form_id=form/> }.into_any(),
+                // Collect alone (a tablet's app) opens the whole app's page for these.
                 #[cfg(not(feature = "design"))]
                 route @ (Route::Designs | Route::Design(_)) => {
+                    browser::open_page(&format!("{DESIGN_PAGE}{}", route.hash()));
+                    view! { <main class="loading">"…"</main> }.into_any()
+                }
+                #[cfg(not(feature = "analyse"))]
+                route @ Route::Analyse(_) => {
                     browser::open_page(&format!("{DESIGN_PAGE}{}", route.hash()));
                     view! { <main class="loading">"…"</main> }.into_any()
                 }
             }}
         </Show>
     }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Workspace {
+    Collect,
+    Design,
+    Analyse,
+}
+
+/// The header link's class: the workspace of the screen shown is marked current.
+fn workspace_class(route: Route, link: Workspace) -> &'static str {
+    let shown = match route {
+        Route::Designs | Route::Design(_) => Workspace::Design,
+        Route::Analyse(_) => Workspace::Analyse,
+        _ => Workspace::Collect,
+    };
+    if shown == link { "workspace current" } else { "workspace" }
 }
 
 /// Opens the database, reads the settings, stores the bundled instruments that are new.

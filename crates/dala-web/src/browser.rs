@@ -49,7 +49,11 @@ fn download(name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String>
     options.set_type(mime);
     let blob =
         web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(js_error)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    save_blob(name, &blob)
+}
+
+fn save_blob(name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(js_error)?;
     let document = window()?.document().ok_or("no document")?;
     let link: web_sys::HtmlAnchorElement = document
         .create_element("a")
@@ -66,6 +70,84 @@ fn download(name: &str, parts: &js_sys::Array, mime: &str) -> Result<(), String>
     let _ = window()?
         .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     Ok(())
+}
+
+/// An SVG drawing as a `data:` URL for an `<img>`: the picture is shown, never parsed into
+/// the page, so nothing in it (labels come from instruments) can become markup or script.
+pub fn svg_url(svg: &str) -> String {
+    format!(
+        "data:image/svg+xml;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(svg))
+    )
+}
+
+/// Offers an SVG drawing as a PNG download, drawn at twice its size for print.
+pub fn save_png(name: &str, svg: &str) -> Result<(), String> {
+    let document = window()?.document().ok_or("no document")?;
+    let image: web_sys::HtmlImageElement = document
+        .create_element("img")
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| "not an image".to_string())?;
+    let (name, loaded) = (name.to_string(), image.clone());
+    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let drawn: Result<(), String> = (|| {
+            let canvas: web_sys::HtmlCanvasElement = document
+                .create_element("canvas")
+                .map_err(js_error)?
+                .dyn_into()
+                .map_err(|_| "not a canvas".to_string())?;
+            let (w, h) = (loaded.natural_width().max(1), loaded.natural_height().max(1));
+            canvas.set_width(w * 2);
+            canvas.set_height(h * 2);
+            let context: web_sys::CanvasRenderingContext2d = canvas
+                .get_context("2d")
+                .map_err(js_error)?
+                .ok_or("no 2d context")?
+                .dyn_into()
+                .map_err(|_| "not a 2d context".to_string())?;
+            // A white ground: a transparent PNG prints black text on black in some viewers.
+            context.set_fill_style_str("#ffffff");
+            context.fill_rect(0.0, 0.0, f64::from(w * 2), f64::from(h * 2));
+            context
+                .draw_image_with_html_image_element_and_dw_and_dh(
+                    &loaded,
+                    0.0,
+                    0.0,
+                    f64::from(w * 2),
+                    f64::from(h * 2),
+                )
+                .map_err(js_error)?;
+            let saved = wasm_bindgen::closure::Closure::once_into_js(
+                move |blob: Option<web_sys::Blob>| {
+                    if let Some(blob) = blob {
+                        let _ = save_blob(&name, &blob);
+                    }
+                },
+            );
+            canvas
+                .to_blob(saved.unchecked_ref())
+                .map_err(js_error)
+        })();
+        if let Err(e) = drawn {
+            web_sys::console::error_1(&JsValue::from_str(&e));
+        }
+    });
+    image.set_onload(Some(onload.unchecked_ref()));
+    image.set_src(&svg_url(svg));
+    Ok(())
+}
+
+/// Waits for the next task: a long job done in slices lets the page draw and answer input
+/// between them.
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(window) = window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Loads another page of the app (the other workspace), replacing this one in the history.

@@ -2,6 +2,8 @@
 //! knows leptos, the browser and IndexedDB. Plain modules (session, widget, markdown, i18n,
 //! route, catalog) hold the logic and are tested natively; `views` draws them.
 
+#[cfg(feature = "analyse")]
+pub mod analysis;
 pub mod app;
 pub mod browser;
 pub mod catalog;

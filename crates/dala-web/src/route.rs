@@ -1,6 +1,6 @@
 //! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
-//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`, `#/design` and
-//! `#/design/<form id>`.
+//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`, `#/design`,
+//! `#/design/<form id>` and `#/analyse[/<form id>]`.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -11,6 +11,8 @@ pub enum Route {
     Designs,
     /// The editor of one instrument.
     Design(String),
+    /// The analyst's workspace, on one instrument (empty: the first on the device).
+    Analyse(String),
 }
 
 impl Route {
@@ -23,6 +25,7 @@ impl Route {
             "records" if !arg.is_empty() => Route::Records(arg),
             "design" if !arg.is_empty() => Route::Design(arg),
             "design" => Route::Designs,
+            "analyse" => Route::Analyse(arg),
             _ => Route::Home,
         }
     }
@@ -34,6 +37,8 @@ impl Route {
             Route::Records(form) => format!("#/records/{}", encode(form)),
             Route::Designs => "#/design".into(),
             Route::Design(form) => format!("#/design/{}", encode(form)),
+            Route::Analyse(form) if form.is_empty() => "#/analyse".into(),
+            Route::Analyse(form) => format!("#/analyse/{}", encode(form)),
         }
     }
 }
@@ -82,6 +87,8 @@ mod tests {
             Route::Records("police_gender_representation".into()),
             Route::Designs,
             Route::Design("fast_family_outcomes".into()),
+            Route::Analyse(String::new()),
+            Route::Analyse("police_gender_representation".into()),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }
@@ -90,6 +97,7 @@ mod tests {
             "#/interview/uuid%3Aab"
         );
         assert_eq!(Route::parse("#/design/"), Route::Designs);
+        assert_eq!(Route::parse("#/analyse/"), Route::Analyse(String::new()));
     }
 
     #[test]

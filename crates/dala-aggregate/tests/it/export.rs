@@ -1,6 +1,6 @@
 //! The wide CSV layout, the codebook, bundle merging and simulation.
 
-use dala_aggregate::export::{Options, codebook, export, to_csv};
+use dala_aggregate::export::{Options, codebook, export, export_csv, to_csv};
 use dala_aggregate::merge::Merged;
 use dala_aggregate::simulate::{Waves, simulate};
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
@@ -120,6 +120,27 @@ fn repeats_get_their_own_tables_with_chained_keys() {
         "{}",
         to_csv(job)
     );
+}
+
+#[test]
+fn csv_bytes_of_every_table_hold_each_record_once() {
+    let files = export_csv(
+        &household_form(),
+        [record("uuid:a"), record("uuid:b")],
+        &Options::default(),
+    );
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["hh.csv", "hh-job.csv", "hh-member.csv"]);
+    let main = String::from_utf8(files[0].1.clone()).expect("utf-8");
+    // A header and a line per record; each record has two members.
+    assert_eq!(main.lines().count(), 3);
+    assert!(main.lines().nth(2).is_some_and(|l| l.contains(",uuid:b,")), "{main}");
+    let member = String::from_utf8(files[2].1.clone()).expect("utf-8");
+    assert_eq!(member.lines().count(), 5);
+    assert!(member.ends_with("Nurgul,uuid:b,uuid:b/member[2]\n"), "{member}");
+    // The job table's formula is inert here too.
+    let job = String::from_utf8(files[1].1.clone()).expect("utf-8");
+    assert!(job.contains("'=cmd,uuid:a/member[1]"), "{job}");
 }
 
 #[test]

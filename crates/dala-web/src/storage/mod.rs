@@ -95,23 +95,19 @@ fn key(parts: &[&str]) -> JsValue {
         .into()
 }
 
-fn record_row(record: &StoredRecord) -> Result<JsValue, StoreError> {
-    let json = serde_json::to_string(&record.submission)
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
-    let s = &record.submission;
+fn record_row(
+    s: &Submission,
+    page: usize,
+    exported: Option<&str>,
+) -> Result<JsValue, StoreError> {
+    let json = serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string()))?;
     Ok(object(&[
         ("instance_id", JsValue::from_str(&s.instance_id)),
         ("instrument_id", JsValue::from_str(&s.instrument_id)),
         ("status", JsValue::from_str(status_name(s.status))),
         ("json", JsValue::from_str(&json)),
-        ("page", JsValue::from_f64(record.page as f64)),
-        (
-            "exported",
-            record
-                .exported
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        ),
+        ("page", JsValue::from_f64(page as f64)),
+        ("exported", exported.map_or(JsValue::NULL, JsValue::from_str)),
     ]))
 }
 
@@ -180,12 +176,7 @@ impl IdbStore {
         }
         let records = tx.object_store(RECORDS).map_err(backend)?;
         for row in rows {
-            let submission = parse_submission(&row)?;
-            let row = record_row(&StoredRecord {
-                submission,
-                page: 0,
-                exported: None,
-            })?;
+            let row = record_row(&parse_submission(&row)?, 0, None)?;
             records.put(row).await.map_err(backend)?;
         }
         legacy.clear().map_err(backend)?.await.map_err(backend)?;
@@ -248,7 +239,8 @@ impl IdbStore {
                 record.exported = get_string(&row, "exported");
             }
         }
-        store.put(record_row(&record)?).await.map_err(backend)?;
+        let row = record_row(&record.submission, record.page, record.exported.as_deref())?;
+        store.put(row).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
@@ -322,6 +314,48 @@ impl IdbStore {
             }
         }
         tx.commit().await.map_err(backend)
+    }
+
+    /// The instance ids of an instrument's records (any version, any status), read from the
+    /// index without the records: what an import checks its records against.
+    pub async fn instance_ids(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let keys = all(store
+            .index(BY_INSTRUMENT)
+            .map_err(backend)?
+            .get_all_keys::<JsValue>()
+            .with_query(JsValue::from_str(form_id))
+            .await)?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
+    }
+
+    /// Stores records received from other devices, in one strict transaction: every put is
+    /// sent at once and the commit awaited (all or none). The caller has left out the ids
+    /// already stored ([`IdbStore::instance_ids`]), so no record here replaces another.
+    pub async fn import_records(&self, records: &[Submission]) -> Result<(), StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        for submission in records {
+            let row = record_row(submission, 0, None)?;
+            // The request goes out when built; its outcome is the transaction's.
+            drop(store.put(row).build().map_err(backend)?);
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// The JSON text of every record of an instrument, in instance id order (parsed by the
+    /// caller a slice at a time, so 100,000 of them never hold up the page).
+    pub async fn record_texts(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let rows = all(store
+            .index(BY_INSTRUMENT)
+            .map_err(backend)?
+            .get_all()
+            .with_query(JsValue::from_str(form_id))
+            .await)?;
+        Ok(rows.iter().filter_map(|row| get_string(row, "json")).collect())
     }
 
     /// A setting of this device (enumerator name, device id, interface language).

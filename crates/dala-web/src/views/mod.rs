@@ -1,6 +1,8 @@
 //! The screens. Components stay thin: what they decide is in plain modules (session, widget,
 //! catalog, markdown, designer), and what they store goes through `storage`.
 
+#[cfg(feature = "analyse")]
+pub mod analyse;
 #[cfg(feature = "design")]
 pub mod design;
 pub mod home;

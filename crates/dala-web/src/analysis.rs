@@ -1,0 +1,537 @@
+//! What the analyst's workspace decides, in plain Rust: reading bundles a slice at a time with
+//! a report of what each brought, the tables of a plan laid out for the screen, labels in a
+//! language, and a page of the data view. The views draw these; `storage` keeps the records.
+
+use dala_aggregate::merge::Merger;
+use dala_aggregate::plan::{Kind, TableSpec};
+use dala_aggregate::tidy::TidyRow;
+use dala_core::record::{BundleHeader, read_header};
+use dala_core::{Instrument, Submission};
+
+/// Rows shown per page of the data view.
+pub const PAGE_ROWS: usize = 50;
+
+/// What one bundle brought in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BundleReport {
+    pub name: String,
+    /// The instrument and version its header names (empty when it could not be read).
+    pub form_id: String,
+    pub version: String,
+    pub added: usize,
+    /// Records whose instance id was on the device or earlier in this import.
+    pub duplicates: usize,
+    pub drafts: usize,
+    /// Lines that are not records: (line number, why).
+    pub bad_lines: Vec<(usize, String)>,
+    /// Why nothing of it could be read, if so.
+    pub refused: Option<String>,
+}
+
+/// A bundle's text read a slice of lines at a time, so a large one never freezes the page:
+/// each slice is stored and a frame drawn before the next.
+pub struct BundleReader {
+    text: String,
+    at: usize,
+    line: usize,
+    header: Option<BundleHeader>,
+    merger: Option<Merger>,
+    pub report: BundleReport,
+}
+
+impl BundleReader {
+    /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.
+    pub fn open(name: &str, text: String) -> Result<BundleReader, BundleReport> {
+        let mut report = BundleReport {
+            name: name.to_string(),
+            ..BundleReport::default()
+        };
+        let first = text.lines().next().unwrap_or_default();
+        if first.trim().is_empty() {
+            report.refused = Some("line 1: the file is empty".into());
+            return Err(report);
+        }
+        let header = match read_header(first.trim_end()) {
+            Ok(header) => header,
+            Err(e) => {
+                report.refused = Some(e.to_string());
+                return Err(report);
+            }
+        };
+        report.form_id = header.instrument_id.clone();
+        report.version = header.instrument_version.clone();
+        let at = first.len() + usize::from(text.len() > first.len());
+        Ok(BundleReader {
+            at: at.min(text.len()),
+            line: 1,
+            merger: Some(Merger::new(&header.instrument_id, false)),
+            header: Some(header),
+            text,
+            report,
+        })
+    }
+
+    /// Instance ids already stored: their records count as duplicates.
+    pub fn remember(&mut self, ids: impl IntoIterator<Item = String>) {
+        if let Some(merger) = &mut self.merger {
+            merger.remember(ids);
+        }
+    }
+
+    /// Fraction of the file read.
+    pub fn progress(&self) -> f64 {
+        if self.text.is_empty() {
+            1.0
+        } else {
+            self.at as f64 / self.text.len() as f64
+        }
+    }
+
+    /// The records of up to `lines` more lines; empty at the end of the file.
+    pub fn next_slice(&mut self, lines: usize) -> Vec<Submission> {
+        let mut out = Vec::new();
+        let (Some(header), Some(merger)) = (&self.header, &mut self.merger) else {
+            return out;
+        };
+        for _ in 0..lines {
+            if self.at >= self.text.len() {
+                break;
+            }
+            let rest = &self.text[self.at..];
+            let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+            let line = &rest[..end];
+            self.at += end;
+            self.line += 1;
+            if let Some(record) = merger.record_line(&self.report.name, self.line, line, header)
+            {
+                out.push(record);
+            }
+        }
+        self.report.added += out.len();
+        let counts = &merger.report;
+        self.report.duplicates = counts.duplicates;
+        self.report.drafts = counts.drafts_skipped;
+        self.report.bad_lines = counts
+            .bad_lines
+            .iter()
+            .map(|(_, line, why)| (*line, why.clone()))
+            .collect();
+        out
+    }
+}
+
+/// The label of a code of a question in a language (the code itself when it has none), the
+/// question's label for an empty code, and "All" for the whole sample.
+pub fn label(instrument: &Instrument, language: &str, question: &str, code: &str) -> String {
+    let default = instrument.settings.default_language.as_deref();
+    if question.is_empty() {
+        return "All".into();
+    }
+    let Some((_, item, _)) = instrument
+        .walk()
+        .into_iter()
+        .find(|(_, item, _)| item.name == question)
+    else {
+        return code.to_string();
+    };
+    if code.is_empty() {
+        return item
+            .label
+            .get(language, default)
+            .unwrap_or(question)
+            .to_string();
+    }
+    item.list
+        .as_ref()
+        .and_then(|list| instrument.choices.get(list))
+        .and_then(|choices| choices.iter().find(|c| c.name == code))
+        .and_then(|choice| choice.label.get(language, default))
+        .unwrap_or(code)
+        .to_string()
+}
+
+/// The codes of a question's choice list, in order.
+pub fn codes(instrument: &Instrument, question: &str) -> Vec<String> {
+    instrument
+        .walk()
+        .into_iter()
+        .find(|(_, item, _)| item.name == question)
+        .and_then(|(_, item, _)| item.list.as_ref())
+        .and_then(|list| instrument.choices.get(list))
+        .map(|choices| choices.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// A table the analyst picked from the questions: `second` is a crosstab's column question or
+/// a pre/post table's wave question (its first two codes are pre and post), `pair` the
+/// question pairing a unit's records. `None` while something needed is not picked. Empty
+/// strings are questions not picked.
+pub fn table_spec(
+    instrument: &Instrument,
+    kind: Kind,
+    variable: &str,
+    second: &str,
+    by: &str,
+    weight: &str,
+    pair: &str,
+) -> Option<TableSpec> {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let variable = some(variable)?;
+    let mut spec = TableSpec {
+        id: String::new(),
+        kind,
+        title: None,
+        variable: None,
+        rows: None,
+        columns: None,
+        by: some(by),
+        weight: if kind == Kind::Prepost { None } else { some(weight) },
+        filter: None,
+        benchmark: None,
+        category: None,
+        wave: None,
+        pre: None,
+        post: None,
+        pair_by: None,
+    };
+    let id = match kind {
+        Kind::Frequency => {
+            spec.variable = Some(variable.clone());
+            variable
+        }
+        Kind::Summary => {
+            spec.variable = Some(variable.clone());
+            format!("{variable}_summary")
+        }
+        Kind::Crosstab => {
+            let columns = some(second)?;
+            let id = format!("{variable}_x_{columns}");
+            spec.rows = Some(variable);
+            spec.columns = Some(columns);
+            id
+        }
+        Kind::Prepost => {
+            let wave = some(second)?;
+            let waves = codes(instrument, &wave);
+            spec.pre = Some(waves.first()?.clone());
+            spec.post = Some(waves.get(1)?.clone());
+            spec.pair_by = Some(some(pair)?);
+            spec.wave = Some(wave);
+            spec.variable = Some(variable.clone());
+            format!("{variable}_change")
+        }
+    };
+    spec.id = match (&spec.by, &spec.weight) {
+        (Some(by), Some(w)) => format!("{id}_by_{by}_weighted_{w}"),
+        (Some(by), None) => format!("{id}_by_{by}"),
+        (None, Some(w)) => format!("{id}_weighted_{w}"),
+        (None, None) => id,
+    };
+    Some(spec)
+}
+
+/// One table of a plan as the screen shows it: per group, a row per category with its
+/// statistics in columns, and the table-wide figures (missing, chi-square) below.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableView {
+    pub id: String,
+    pub title: String,
+    pub statistics: Vec<String>,
+    pub groups: Vec<GroupView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupView {
+    pub label: String,
+    /// (category label, a value per statistic: None where the table has none)
+    pub rows: Vec<(String, Vec<Option<f64>>)>,
+    pub figures: Vec<(String, f64)>,
+}
+
+/// Lays out the tidy rows of one table for the screen, codes as labels in `language`.
+pub fn table_view(
+    spec: &TableSpec,
+    rows: &[TidyRow],
+    instrument: &Instrument,
+    language: &str,
+) -> TableView {
+    let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
+    let mut statistics: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| !r.category.is_empty()) {
+        if !statistics.contains(&r.statistic) {
+            statistics.push(r.statistic.clone());
+        }
+    }
+    let category_label = |category: &str| match spec.kind {
+        Kind::Crosstab => {
+            let (a, b) = category.split_once('|').unwrap_or((category, ""));
+            format!(
+                "{} × {}",
+                label(instrument, language, spec.rows.as_deref().unwrap_or_default(), a),
+                label(instrument, language, spec.columns.as_deref().unwrap_or_default(), b)
+            )
+        }
+        _ => label(
+            instrument,
+            language,
+            spec.variable.as_deref().unwrap_or_default(),
+            category,
+        ),
+    };
+    let mut groups: Vec<GroupView> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for r in &rows {
+        let g = match names.iter().position(|n| *n == r.group) {
+            Some(g) => g,
+            None => {
+                names.push(&r.group);
+                let label = match r.group.split_once('=') {
+                    Some((question, code)) => label(instrument, language, question, code),
+                    None => "All".into(),
+                };
+                groups.push(GroupView {
+                    label,
+                    rows: Vec::new(),
+                    figures: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[g];
+        if r.category.is_empty() {
+            group.figures.push((r.statistic.clone(), r.value));
+            continue;
+        }
+        let text = category_label(&r.category);
+        let at = statistics.iter().position(|s| *s == r.statistic).unwrap_or(0);
+        let row = match group.rows.iter().position(|(c, _)| *c == text) {
+            Some(i) => i,
+            None => {
+                group.rows.push((text, vec![None; statistics.len()]));
+                group.rows.len() - 1
+            }
+        };
+        group.rows[row].1[at] = Some(r.value);
+    }
+    TableView {
+        id: spec.id.clone(),
+        title: spec.title.clone().unwrap_or_else(|| spec.id.clone()),
+        statistics,
+        groups,
+    }
+}
+
+/// A figure as the tables show it: counts whole, others to one decimal, nothing for NaN.
+pub fn figure(statistic: &str, value: f64) -> String {
+    if !value.is_finite() {
+        return String::new();
+    }
+    match statistic {
+        "count" | "n" | "missing" | "pairs" | "pre_only" | "post_only" | "df" => {
+            format!("{value:.0}")
+        }
+        "p" | "cohens_d" => format!("{value:.3}"),
+        _ => format!("{value:.1}"),
+    }
+}
+
+/// Files in one .zip (the wide export: the main table and a table per repeat).
+pub fn zip_files(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), options)
+            .map_err(|e| e.to_string())?;
+        zip.write_all(bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// The rows of page `page` (from 0) and the number of pages.
+pub fn page_of(rows: &[usize], page: usize) -> (&[usize], usize) {
+    let pages = rows.len().div_ceil(PAGE_ROWS).max(1);
+    let page = page.min(pages - 1);
+    let start = page * PAGE_ROWS;
+    (&rows[start.min(rows.len())..(start + PAGE_ROWS).min(rows.len())], pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dala_aggregate::plan::parse;
+
+    fn instrument() -> Instrument {
+        Instrument::from_json(
+            r#"{"format": 1, "settings": {"form_id": "p", "version": "1", "default_language": "en"},
+            "survey": [
+              {"type": "select_one", "name": "sex", "list": "sex", "label": {"en": "Sex", "ru": "Пол"}},
+              {"type": "select_one", "name": "district", "list": "d", "label": {"en": "District"}}
+            ],
+            "choices": {
+              "sex": [{"name": "f", "label": {"en": "Woman", "ru": "Женщина"}}, {"name": "m", "label": {"en": "Man"}}],
+              "d": [{"name": "osh", "label": {"en": "Osh"}}]
+            }}"#,
+        )
+        .expect("valid")
+    }
+
+    const HEADER: &str = r#"{"format":1,"kind":"dala-bundle","instrument_id":"p","instrument_version":"1","device_id":"tab-1","created":"2015-03-17T10:30:00.000+06:00"}"#;
+
+    fn line(id: &str, status: &str) -> String {
+        format!(
+            r#"{{"format":1,"instance_id":"{id}","instrument_id":"p","instrument_version":"1","status":"{status}","started":"2015-03-17T09:00:00.000+06:00","updated":"2015-03-17T09:10:00.000+06:00","enumerator":"A","device_id":"tab-1","answers":{{"sex":"f"}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_bundle_is_read_in_slices_with_what_it_brought() {
+        // Line 1 header; 2 a record; 3 a duplicate of a stored one; 4 broken; 5 a draft;
+        // 6 empty; 7 a record; 8 the record of line 2 again.
+        let text = [
+            HEADER.to_string(),
+            line("uuid:1", "finalized"),
+            line("uuid:stored", "finalized"),
+            "{not json".to_string(),
+            line("uuid:3", "draft"),
+            String::new(),
+            line("uuid:4", "finalized"),
+            line("uuid:1", "finalized"),
+        ]
+        .join("\n");
+        let mut reader = BundleReader::open("tab-1.jsonl", text).expect("a bundle");
+        reader.remember(["uuid:stored".to_string()]);
+        assert_eq!(reader.report.form_id, "p");
+        let first = reader.next_slice(3);
+        assert_eq!(first.len(), 1, "lines 2-4: one record kept");
+        assert!(reader.progress() > 0.0 && reader.progress() < 1.0);
+        let rest = reader.next_slice(100);
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].instance_id, "uuid:4");
+        assert!(reader.next_slice(100).is_empty());
+        assert_eq!(reader.progress(), 1.0);
+        let r = &reader.report;
+        assert_eq!((r.added, r.duplicates, r.drafts), (2, 2, 1));
+        assert_eq!(r.bad_lines.len(), 1);
+        assert_eq!(r.bad_lines[0].0, 4);
+    }
+
+    #[test]
+    fn a_file_that_is_no_bundle_is_refused_with_why() {
+        let empty = BundleReader::open("empty.jsonl", String::new()).err().expect("refused");
+        assert_eq!(empty.refused.as_deref(), Some("line 1: the file is empty"));
+        let other = BundleReader::open("notes.txt", "hello\nworld".into())
+            .err()
+            .expect("refused");
+        assert!(other.refused.is_some_and(|why| !why.is_empty()));
+    }
+
+    #[test]
+    fn labels_come_in_the_language_asked_with_codes_as_the_fallback() {
+        let i = instrument();
+        assert_eq!(label(&i, "ru", "sex", "f"), "Женщина");
+        assert_eq!(label(&i, "ru", "sex", "m"), "Man", "no Russian: the default language");
+        assert_eq!(label(&i, "en", "sex", "x"), "x");
+        assert_eq!(label(&i, "ru", "sex", ""), "Пол");
+        assert_eq!(label(&i, "en", "", ""), "All");
+    }
+
+    #[test]
+    fn a_table_is_laid_out_by_group_and_category() {
+        let spec = parse(
+            "[[table]]\nid = \"w\"\nkind = \"frequency\"\nvariable = \"sex\"\nby = \"district\"",
+        )
+        .expect("plan")
+        .table
+        .remove(0);
+        let row = |group: &str, category: &str, statistic: &str, value: f64| TidyRow {
+            table: "w".into(),
+            variable: "sex".into(),
+            group: group.into(),
+            category: category.into(),
+            statistic: statistic.into(),
+            value,
+        };
+        let rows = [
+            row("", "f", "count", 3.0),
+            row("", "f", "percent", 75.0),
+            row("", "m", "count", 1.0),
+            row("", "m", "percent", 25.0),
+            row("", "", "missing", 2.0),
+            row("district=osh", "f", "count", 1.0),
+        ];
+        let view = table_view(&spec, &rows, &instrument(), "en");
+        assert_eq!(view.statistics, ["count", "percent"]);
+        assert_eq!(view.groups.len(), 2);
+        assert_eq!(view.groups[0].label, "All");
+        assert_eq!(
+            view.groups[0].rows,
+            [
+                ("Woman".to_string(), vec![Some(3.0), Some(75.0)]),
+                ("Man".to_string(), vec![Some(1.0), Some(25.0)])
+            ]
+        );
+        assert_eq!(view.groups[0].figures, [("missing".to_string(), 2.0)]);
+        assert_eq!(view.groups[1].label, "Osh");
+        assert_eq!(view.groups[1].rows[0].1, [Some(1.0), None]);
+        assert_eq!(figure("count", 3.0), "3");
+        assert_eq!(figure("percent", 57.142857), "57.1");
+        assert_eq!(figure("p", 0.04321), "0.043");
+        assert_eq!(figure("percent", f64::NAN), "");
+    }
+
+    #[test]
+    fn tables_picked_from_questions_get_an_id_and_need_their_parts() {
+        let i = instrument();
+        let spec = table_spec(&i, Kind::Frequency, "sex", "", "district", "", "").expect("spec");
+        assert_eq!(spec.id, "sex_by_district");
+        assert_eq!(spec.variable.as_deref(), Some("sex"));
+        assert_eq!(spec.by.as_deref(), Some("district"));
+        let cross = table_spec(&i, Kind::Crosstab, "sex", "district", "", "", "").expect("spec");
+        assert_eq!(cross.id, "sex_x_district");
+        assert_eq!((cross.rows.as_deref(), cross.columns.as_deref()), (Some("sex"), Some("district")));
+        assert!(table_spec(&i, Kind::Crosstab, "sex", "", "", "", "").is_none(), "no columns");
+        assert!(table_spec(&i, Kind::Frequency, "", "", "", "", "").is_none(), "no question");
+        // Pre/post: the wave list's first two codes; here sex's f and m stand in for them.
+        let change = table_spec(&i, Kind::Prepost, "score", "sex", "", "w", "id").expect("spec");
+        assert_eq!((change.pre.as_deref(), change.post.as_deref()), (Some("f"), Some("m")));
+        assert_eq!(change.weight, None, "a pre/post table has no weight");
+        assert!(table_spec(&i, Kind::Prepost, "score", "district", "", "", "id").is_none(), "one wave code");
+        let parsed = dala_aggregate::plan::check(
+            &dala_aggregate::plan::Plan { table: vec![spec, cross] },
+            &i,
+        );
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
+
+    #[test]
+    fn files_zipped_read_back_the_same() {
+        let files = vec![
+            ("p.csv".to_string(), b"a,b\n1,2\n".to_vec()),
+            ("p-member.csv".to_string(), "имя\n".as_bytes().to_vec()),
+        ];
+        let bytes = zip_files(&files).expect("zipped");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        assert_eq!(archive.len(), 2);
+        for (name, content) in &files {
+            let mut entry = archive.by_name(name).expect("entry");
+            let mut read = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut read).expect("read");
+            assert_eq!(&read, content);
+        }
+    }
+
+    #[test]
+    fn pages_hold_fifty_rows_and_the_last_page_the_rest() {
+        let rows: Vec<usize> = (0..120).collect();
+        let (first, pages) = page_of(&rows, 0);
+        assert_eq!((first.len(), pages), (50, 3));
+        let (last, _) = page_of(&rows, 2);
+        assert_eq!(last, &rows[100..]);
+        let (beyond, _) = page_of(&rows, 9);
+        assert_eq!(beyond, &rows[100..], "past the end: the last page");
+        assert_eq!(page_of(&[], 0), (&[][..], 1));
+    }
+}

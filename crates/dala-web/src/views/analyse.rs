@@ -1,0 +1,843 @@
+//! The analyst's workspace: bundles imported with a report, the records as a paged table with
+//! filters, the tables of an analysis plan with their charts, and the downloads. The records
+//! live in the store; the page holds them as a `Dataset` (answers as columns), loaded and
+//! imported a slice at a time with progress shown, so the tab never freezes.
+
+use crate::analysis::{self, BundleReader, BundleReport, PAGE_ROWS};
+use crate::app::{AppState, state, store};
+use crate::browser;
+use crate::catalog::versions_by_form;
+use crate::i18n::Msg;
+use crate::route::Route;
+use crate::session::languages;
+use dala_aggregate::dataset::{Dataset, Filter};
+use dala_aggregate::export::{Options, codebook, export_csv, to_csv};
+use dala_aggregate::plan::{Kind, Plan, TableSpec, parse, to_toml};
+use dala_aggregate::tidy::{TidyRow, write_csv};
+use dala_core::{Instrument, ItemType, Status, Store, Submission};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+/// Lines of a bundle, and stored records, handled between two frames.
+const SLICE: usize = 2000;
+
+/// What the workspace's parts share.
+#[derive(Clone, Copy)]
+struct An {
+    app: AppState,
+    form: RwSignal<String>,
+    instrument: StoredValue<Option<Instrument>>,
+    data: StoredValue<Dataset>,
+    /// Bumped when the instrument or the dataset changes.
+    rev: RwSignal<u32>,
+    /// A job under way: what it is and how far it is (0-1).
+    busy: RwSignal<Option<(String, f64)>>,
+    reports: RwSignal<Vec<BundleReport>>,
+    filter: RwSignal<Filter>,
+    page: RwSignal<usize>,
+    plan: RwSignal<Plan>,
+    lang: RwSignal<String>,
+    rows: Memo<Vec<usize>>,
+}
+
+impl An {
+    fn with<R>(&self, f: impl FnOnce(&Instrument, &Dataset) -> R) -> Option<R> {
+        self.instrument.with_value(|instrument| {
+            let instrument = instrument.as_ref()?;
+            Some(self.data.with_value(|data| f(instrument, data)))
+        })
+    }
+
+    fn label(&self, question: &str, code: &str) -> String {
+        let lang = self.lang.get_untracked();
+        self.instrument
+            .with_value(|i| i.as_ref().map(|i| analysis::label(i, &lang, question, code)))
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// Questions of the instrument with an answer per record (top level), with their type.
+fn questions(instrument: &Instrument) -> Vec<(String, ItemType)> {
+    let data = Dataset::new(instrument);
+    instrument
+        .walk()
+        .into_iter()
+        .filter(|(_, item, _)| data.column(&item.name).is_some())
+        .map(|(_, item, _)| (item.name.clone(), item.item_type))
+        .collect()
+}
+
+fn is_number(t: ItemType) -> bool {
+    matches!(t, ItemType::Integer | ItemType::Decimal | ItemType::Range)
+}
+
+/// Loads the instrument's newest version and every stored record of it into the dataset.
+async fn load(an: An, form_id: String) {
+    let result: Result<(), String> = async {
+        let store = store().ok_or("no database")?;
+        let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
+        let forms = versions_by_form(keys);
+        let form_id = if form_id.is_empty() {
+            match forms.first() {
+                Some((form, _)) => form.clone(),
+                None => return Ok(()),
+            }
+        } else {
+            form_id
+        };
+        let version = forms
+            .iter()
+            .find(|(f, _)| *f == form_id)
+            .and_then(|(_, versions)| versions.first().cloned())
+            .ok_or_else(|| format!("{form_id}: {}", an.app.t(Msg::NotOnDevice)))?;
+        let instrument = store
+            .get_instrument(&form_id, &version)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the instrument is not on this device")?;
+        an.lang.set(
+            instrument
+                .settings
+                .default_language
+                .clone()
+                .or_else(|| languages(&instrument).into_iter().next())
+                .unwrap_or_default(),
+        );
+        an.data.set_value(Dataset::new(&instrument));
+        an.instrument.set_value(Some(instrument));
+        an.form.set(form_id.clone());
+        an.plan.set(Plan::default());
+        an.rev.update(|n| *n += 1);
+        let texts = store.record_texts(&form_id).await.map_err(|e| e.to_string())?;
+        let what = an.app.t(Msg::LoadingRecords).to_string();
+        for (i, slice) in texts.chunks(SLICE).enumerate() {
+            an.busy
+                .set(Some((what.clone(), (i * SLICE) as f64 / texts.len() as f64)));
+            browser::next_task().await;
+            an.data.update_value(|data| {
+                for text in slice {
+                    if let Ok(record) = serde_json::from_str::<Submission>(text) {
+                        data.push(&record);
+                    }
+                }
+            });
+        }
+        an.busy.set(None);
+        an.rev.update(|n| *n += 1);
+        Ok(())
+    }
+    .await;
+    an.busy.set(None);
+    if let Err(e) = result {
+        an.app.fail(an.app.t(Msg::LoadFailed), e);
+    }
+}
+
+/// Imports bundle files one after another, each a slice at a time; every slice is one strict
+/// transaction, so what was stored stays stored whatever happens to the next.
+async fn import(an: An, files: Vec<web_sys::File>) {
+    let Some(store) = store() else { return };
+    let known: Vec<String> = store
+        .list_instruments()
+        .await
+        .map(|keys| keys.into_iter().map(|(form, _)| form).collect())
+        .unwrap_or_default();
+    let what = an.app.t(Msg::Importing).to_string();
+    let mut reports = Vec::new();
+    for file in files {
+        let name = file.name();
+        let text = match browser::read_file(&file).await {
+            Ok(text) => text,
+            Err(e) => {
+                reports.push(BundleReport {
+                    name,
+                    refused: Some(e),
+                    ..BundleReport::default()
+                });
+                continue;
+            }
+        };
+        let mut reader = match BundleReader::open(&name, text) {
+            Ok(reader) => reader,
+            Err(report) => {
+                reports.push(report);
+                continue;
+            }
+        };
+        let form_id = reader.report.form_id.clone();
+        if !known.contains(&form_id) {
+            reader.report.refused = Some(an.app.t(Msg::NotOnDevice).to_string());
+            reports.push(reader.report);
+            continue;
+        }
+        match store.instance_ids(&form_id).await {
+            Ok(ids) => reader.remember(ids),
+            Err(e) => {
+                reader.report.refused = Some(e.to_string());
+                reports.push(reader.report);
+                continue;
+            }
+        }
+        loop {
+            an.busy
+                .set(Some((format!("{what} {name}"), reader.progress())));
+            browser::next_task().await;
+            let records = reader.next_slice(SLICE);
+            if records.is_empty() && reader.progress() >= 1.0 {
+                break;
+            }
+            if let Err(e) = store.import_records(&records).await {
+                // This slice is not stored; earlier ones are. Say so and stop this file.
+                reader.report.added -= records.len();
+                reader.report.refused = Some(e.to_string());
+                break;
+            }
+            if an.form.get_untracked() == form_id {
+                an.data.update_value(|data| {
+                    for record in &records {
+                        data.push(record);
+                    }
+                });
+            }
+        }
+        reports.push(reader.report);
+    }
+    an.busy.set(None);
+    an.reports.set(reports);
+    an.rev.update(|n| *n += 1);
+    an.app.data_rev.update(|n| *n += 1);
+}
+
+#[component]
+pub fn Analyse(form_id: String) -> impl IntoView {
+    let app = state();
+    let rev = RwSignal::new(0u32);
+    let data = StoredValue::new(Dataset::default());
+    let filter = RwSignal::new(Filter {
+        status: Some(Status::Finalized),
+        ..Filter::default()
+    });
+    let rows = Memo::new(move |_| {
+        rev.track();
+        let filter = filter.get();
+        data.with_value(|d| d.select(&filter))
+    });
+    let an = An {
+        app,
+        form: RwSignal::new(String::new()),
+        instrument: StoredValue::new(None),
+        data,
+        rev,
+        busy: RwSignal::new(None),
+        reports: RwSignal::new(Vec::new()),
+        filter,
+        page: RwSignal::new(0),
+        plan: RwSignal::new(Plan::default()),
+        lang: RwSignal::new(String::new()),
+        rows,
+    };
+    let forms = RwSignal::new(Vec::<String>::new());
+    spawn_local(async move {
+        if let Some(store) = store()
+            && let Ok(keys) = store.list_instruments().await
+        {
+            forms.set(versions_by_form(keys).into_iter().map(|(f, _)| f).collect());
+        }
+    });
+    spawn_local(load(an, form_id));
+
+    let on_files = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        spawn_local(import(an, files));
+    };
+
+    view! {
+        <main id="analyse" class="analyse"
+            data-ready=move || (an.rev.get() > 1 && an.busy.get().is_none()).to_string()
+            data-records=move || { an.rev.get(); an.data.with_value(Dataset::len).to_string() }>
+            <div class="row heading-row">
+                <h2>{move || app.t(Msg::Analyse)}</h2>
+                <select class="analyse-form" aria-label=move || app.t(Msg::Instruments)
+                    on:change=move |ev| app.go(Route::Analyse(event_target_value(&ev)))>
+                    {move || forms.get().into_iter().map(|f| {
+                        let selected = f == an.form.get();
+                        view! { <option value=f.clone() selected=selected>{f.clone()}</option> }
+                    }).collect_view()}
+                </select>
+                <select class="analyse-lang" aria-label=move || app.t(Msg::FormLanguage)
+                    on:change=move |ev| an.lang.set(event_target_value(&ev))>
+                    {move || {
+                        an.rev.get();
+                        let current = an.lang.get();
+                        an.instrument.with_value(|i| i.as_ref().map(languages)).unwrap_or_default()
+                            .into_iter().map(|l| {
+                                let selected = l == current;
+                                view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
+                            }).collect_view()
+                    }}
+                </select>
+                <label class="import button primary">
+                    {move || app.t(Msg::ImportBundles)}
+                    <input type="file" multiple accept=".jsonl,.json,.txt" class="visually-hidden bundles" on:change=on_files/>
+                </label>
+            </div>
+            {move || an.busy.get().map(|(what, done)| view! {
+                <div class="progress-line" role="status">
+                    <span>{what}</span>
+                    <progress max="1" value=done></progress>
+                </div>
+            })}
+            <ImportReport an=an/>
+            <Filters an=an/>
+            <DataTable an=an/>
+            <Tables an=an/>
+            <Downloads an=an/>
+        </main>
+    }
+}
+
+#[component]
+fn ImportReport(an: An) -> impl IntoView {
+    let app = an.app;
+    view! {
+        <Show when=move || !an.reports.get().is_empty()>
+            <section class="card import-report">
+                <table>
+                    <thead><tr>
+                        <th>{app.t(Msg::File)}</th><th>{app.t(Msg::Instruments)}</th>
+                        <th>{app.t(Msg::Added)}</th><th>{app.t(Msg::Duplicates)}</th>
+                        <th>{app.t(Msg::DraftsLeftOut)}</th><th>{app.t(Msg::BadLines)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || an.reports.get().into_iter().map(|r| {
+                            let problems: Vec<String> = r.refused.iter().cloned()
+                                .chain(r.bad_lines.iter().map(|(line, why)| format!("{}:{line}: {why}", r.name)))
+                                .collect();
+                            view! {
+                                <tr class="bundle" data-name=r.name.clone()>
+                                    <td>{r.name.clone()}</td>
+                                    <td>{format!("{} {}", r.form_id, r.version)}</td>
+                                    <td class="added">{r.added}</td>
+                                    <td class="duplicates">{r.duplicates}</td>
+                                    <td class="drafts">{r.drafts}</td>
+                                    <td class="bad">{r.bad_lines.len()}</td>
+                                </tr>
+                                {(!problems.is_empty()).then(|| view! {
+                                    <tr class="bundle-problems"><td colspan="6">
+                                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                                    </td></tr>
+                                })}
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn Filters(an: An) -> impl IntoView {
+    let app = an.app;
+    let set = move |f: &dyn Fn(&mut Filter)| {
+        an.filter.update(|filter| f(filter));
+        an.page.set(0);
+    };
+    let selects = move || {
+        an.rev.get();
+        an.instrument
+            .with_value(|i| {
+                i.as_ref().map(|i| {
+                    questions(i)
+                        .into_iter()
+                        .filter(|(_, t)| *t == ItemType::SelectOne)
+                        .map(|(name, _)| {
+                            let codes = crate::analysis::codes(i, &name);
+                            (name, codes)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="card filters">
+            <h3>{app.t(Msg::Filters)}</h3>
+            <div class="filter-grid">
+                <label>{app.t(Msg::Status)}
+                    <select class="filter-status" on:change=move |ev| {
+                        let status = match event_target_value(&ev).as_str() {
+                            "finalized" => Some(Status::Finalized),
+                            "draft" => Some(Status::Draft),
+                            _ => None,
+                        };
+                        set(&|f| f.status = status);
+                    }>
+                        <option value="finalized" selected>{app.t(Msg::FinalizedOne)}</option>
+                        <option value="draft">{app.t(Msg::Draft)}</option>
+                        <option value="">{app.t(Msg::Any)}</option>
+                    </select>
+                </label>
+                <label>{app.t(Msg::Enumerator)}
+                    <select class="filter-enumerator" on:change=move |ev| {
+                        let name = event_target_value(&ev);
+                        set(&|f| f.enumerator = (!name.is_empty()).then(|| name.clone()));
+                    }>
+                        <option value="">{app.t(Msg::Any)}</option>
+                        {move || {
+                            an.rev.get();
+                            an.data.with_value(|d| d.enumerators().into_iter().map(String::from).collect::<Vec<_>>())
+                                .into_iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()
+                        }}
+                    </select>
+                </label>
+                <label>{app.t(Msg::From)}
+                    <input type="date" class="filter-from" on:change=move |ev| {
+                        let day = event_target_value(&ev);
+                        set(&|f| f.from = (!day.is_empty()).then(|| day.clone()));
+                    }/>
+                </label>
+                <label>{app.t(Msg::To)}
+                    <input type="date" class="filter-to" on:change=move |ev| {
+                        let day = event_target_value(&ev);
+                        set(&|f| f.to = (!day.is_empty()).then(|| day.clone()));
+                    }/>
+                </label>
+                {move || selects().into_iter().map(|(name, codes)| {
+                    let question = name.clone();
+                    view! {
+                        <label>{an.label(&name, "")}
+                            <select class="filter-answer" data-name=name.clone() on:change=move |ev| {
+                                let code = event_target_value(&ev);
+                                let question = question.clone();
+                                set(&|f| {
+                                    f.answers.retain(|(q, _)| *q != question);
+                                    if !code.is_empty() {
+                                        f.answers.push((question.clone(), code.clone()));
+                                    }
+                                });
+                            }>
+                                <option value="">{app.t(Msg::Any)}</option>
+                                {codes.into_iter().map(|c| view! {
+                                    <option value=c.clone()>{an.label(&name, &c)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn DataTable(an: An) -> impl IntoView {
+    let app = an.app;
+    let columns = move || {
+        an.rev.get();
+        an.data
+            .with_value(|d| d.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>())
+    };
+    let body = move || {
+        let rows = an.rows.get();
+        let (shown, pages) = analysis::page_of(&rows, an.page.get());
+        let shown = shown.to_vec();
+        let count = columns().len();
+        let lines = an.data.with_value(|d| {
+            shown
+                .iter()
+                .map(|&row| {
+                    let id = d.instance_id(row).unwrap_or_default().to_string();
+                    let status = d.status(row);
+                    let meta = (
+                        d.enumerator(row).unwrap_or_default().to_string(),
+                        d.started(row).unwrap_or_default().to_string(),
+                    );
+                    let cells: Vec<String> = (0..count)
+                        .map(|c| d.value(row, c).unwrap_or_default().to_string())
+                        .collect();
+                    (id, status, meta, cells)
+                })
+                .collect::<Vec<_>>()
+        });
+        let text = format!(
+            "{} {} · {} {} {} {pages}",
+            rows.len(),
+            app.t(Msg::RecordsShown),
+            app.t(Msg::Page),
+            an.page.get().min(pages - 1) + 1,
+            app.t(Msg::Of)
+        );
+        (lines, pages, text)
+    };
+    view! {
+        <section class="card data-view">
+            <h3>{app.t(Msg::Data)}</h3>
+            {move || {
+                let (lines, pages, text) = body();
+                let page = an.page.get();
+                view! {
+                    <div class="pager">
+                        <button class="button prev" disabled={page == 0}
+                            on:click=move |_| an.page.update(|p| *p = p.saturating_sub(1))>
+                            {format!("← {}", app.t(Msg::Previous))}
+                        </button>
+                        <span class="pager-text">{text}</span>
+                        <button class="button next" disabled={page + 1 >= pages}
+                            on:click=move |_| an.page.update(|p| *p += 1)>
+                            {format!("{} →", app.t(Msg::Next))}
+                        </button>
+                    </div>
+                    <div class="table-scroll">
+                        <table class="records-table">
+                            <thead><tr>
+                                <th>{app.t(Msg::Record)}</th><th>{app.t(Msg::Status)}</th>
+                                <th>{app.t(Msg::Enumerator)}</th><th>{app.t(Msg::Started)}</th>
+                                {columns().into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {lines.into_iter().map(|(id, status, (enumerator, started), cells)| view! {
+                                    <tr class="record-row" data-id=id.clone()>
+                                        <td><a class="open" href=Route::Interview(id.clone()).hash()>{app.t(Msg::Open)}</a></td>
+                                        <td>{match status { Some(Status::Draft) => app.t(Msg::Draft), _ => app.t(Msg::FinalizedOne) }}</td>
+                                        <td>{enumerator}</td>
+                                        <td>{started}</td>
+                                        {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+            }}
+            <p class="muted">{format!("{PAGE_ROWS} / {}", app.t(Msg::Page))}</p>
+        </section>
+    }
+}
+
+/// The plan shipped with a bundled instrument (surveys/plans/<form id>.toml), if any.
+async fn bundled_plan(form_id: &str) -> Result<Option<Plan>, String> {
+    match browser::fetch_text(&format!("surveys/plans/{form_id}.toml")).await {
+        Ok(text) => parse(&text).map(Some).map_err(|e| e.to_string()),
+        Err(_) => Ok(None),
+    }
+}
+
+#[component]
+fn Tables(an: An) -> impl IntoView {
+    let app = an.app;
+    let tables = Memo::new(move |_| {
+        an.rev.track();
+        let plan = an.plan.get();
+        let rows = an.rows.get();
+        an.with(|instrument, data| data.aggregate(&plan, instrument, &rows).map_err(|e| e.to_string()))
+            .unwrap_or_else(|| Ok(Vec::new()))
+    });
+    let load_plan = move |_| {
+        let form = an.form.get_untracked();
+        spawn_local(async move {
+            match bundled_plan(&form).await {
+                Ok(Some(plan)) => an.plan.set(plan),
+                Ok(None) => an.app.fail(&form, an.app.t(Msg::NoPlan)),
+                Err(e) => an.app.fail(&form, e),
+            }
+        });
+    };
+    view! {
+        <section class="card tables">
+            <div class="row heading-row">
+                <h3>{app.t(Msg::Tables)}</h3>
+                <button class="button load-plan" on:click=load_plan>{app.t(Msg::LoadPlan)}</button>
+            </div>
+            <TableBuilder an=an/>
+            {move || match tables.get() {
+                Err(e) => view! { <p class="problem">{e}</p> }.into_any(),
+                Ok(rows) if an.plan.with(|p| p.table.is_empty()) || rows.is_empty() => {
+                    view! { <p class="muted">{app.t(Msg::NoTables)}</p> }.into_any()
+                }
+                Ok(rows) => {
+                    let lang = an.lang.get();
+                    an.plan.get().table.into_iter().enumerate().map(|(i, spec)| {
+                        table_card(an, i, &spec, &rows, &lang)
+                    }).collect_view().into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &str) -> AnyView {
+    let app = an.app;
+    let Some(view) = an.instrument.with_value(|i| {
+        i.as_ref()
+            .map(|i| analysis::table_view(spec, rows, i, lang))
+    }) else {
+        return ().into_any();
+    };
+    let chart = dala_aggregate::chart::for_table(spec, rows, &|q, c| an.label(q, c));
+    let own: Vec<TidyRow> = rows.iter().filter(|r| r.table == spec.id).cloned().collect();
+    let id = spec.id.clone();
+    let statistics = view.statistics.clone();
+    let (svg_name, png_name, csv_name) = (
+        format!("{id}.svg"),
+        format!("{id}.png"),
+        format!("{id}.csv"),
+    );
+    view! {
+        <article class="table-card" data-table=id.clone()>
+            <div class="row heading-row">
+                <h4>{view.title.clone()}</h4>
+                <span class="spacer"></span>
+                <button class="button csv" on:click=move |_| {
+                    let mut out = Vec::new();
+                    let _ = write_csv(&own, &mut out);
+                    let text = String::from_utf8(out).unwrap_or_default();
+                    if let Err(e) = browser::save_file(&csv_name, &text, "text/csv") { app.fail(&csv_name, e); }
+                }>"CSV"</button>
+                <button class="button remove" on:click=move |_| an.plan.update(|p| { if index < p.table.len() { p.table.remove(index); } })>
+                    {app.t(Msg::Remove)}
+                </button>
+            </div>
+            {chart.map(|svg| {
+                let (for_svg, for_png) = (svg.clone(), svg.clone());
+                let (svg_name, png_name) = (svg_name.clone(), png_name.clone());
+                view! {
+                    <figure class="chart">
+                        <img src=browser::svg_url(&svg) alt=view.title.clone()/>
+                        <figcaption>
+                            <button class="button svg" on:click=move |_| {
+                                if let Err(e) = browser::save_file(&svg_name, &for_svg, "image/svg+xml") { app.fail(&svg_name, e); }
+                            }>"SVG"</button>
+                            <button class="button png" on:click=move |_| {
+                                if let Err(e) = browser::save_png(&png_name, &for_png) { app.fail(&png_name, e); }
+                            }>"PNG"</button>
+                        </figcaption>
+                    </figure>
+                }
+            })}
+            {view.groups.into_iter().map(|group| {
+                let statistics = statistics.clone();
+                view! {
+                    <div class="table-group" data-group=group.label.clone()>
+                        <table class="stats">
+                            <caption>{group.label.clone()}</caption>
+                            <thead><tr><th></th>{statistics.iter().map(|s| view! { <th>{s.clone()}</th> }).collect_view()}</tr></thead>
+                            <tbody>
+                                {group.rows.into_iter().map(|(label, values)| {
+                                    let statistics = statistics.clone();
+                                    view! {
+                                        <tr><th>{label}</th>
+                                            {values.into_iter().zip(statistics).map(|(v, s)| view! {
+                                                <td data-stat=s.clone()>{v.map(|v| analysis::figure(&s, v)).unwrap_or_default()}</td>
+                                            }).collect_view()}
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <p class="figures muted">
+                            {group.figures.into_iter().map(|(s, v)| format!("{s} {}", analysis::figure(&s, v))).collect::<Vec<_>>().join(" · ")}
+                        </p>
+                    </div>
+                }
+            }).collect_view()}
+        </article>
+    }
+    .into_any()
+}
+
+/// Picks a table from the instrument's questions.
+#[component]
+fn TableBuilder(an: An) -> impl IntoView {
+    let app = an.app;
+    let kind = RwSignal::new(Kind::Frequency);
+    let variable = RwSignal::new(String::new());
+    let second = RwSignal::new(String::new());
+    let by = RwSignal::new(String::new());
+    let weight = RwSignal::new(String::new());
+    let pair = RwSignal::new(String::new());
+    let listed = move || {
+        an.rev.get();
+        an.instrument
+            .with_value(|i| i.as_ref().map(questions))
+            .unwrap_or_default()
+    };
+    let options = move |want: &dyn Fn(ItemType) -> bool, none: bool| {
+        let mut out: Vec<(String, String)> = Vec::new();
+        if none {
+            out.push((String::new(), app.t(Msg::None).to_string()));
+        }
+        for (name, t) in listed() {
+            if want(t) {
+                out.push((name.clone(), format!("{name} · {}", an.label(&name, ""))));
+            }
+        }
+        out
+            .into_iter()
+            .map(|(value, text)| view! { <option value=value>{text}</option> })
+            .collect_view()
+    };
+    let add = move |_| {
+        let Some(spec) = an.instrument.with_value(|i| {
+            i.as_ref().and_then(|i| {
+                analysis::table_spec(
+                    i,
+                    kind.get_untracked(),
+                    &variable.get_untracked(),
+                    &second.get_untracked(),
+                    &by.get_untracked(),
+                    &weight.get_untracked(),
+                    &pair.get_untracked(),
+                )
+            })
+        }) else {
+            return;
+        };
+        an.plan.update(|p| {
+            if !p.table.iter().any(|t| t.id == spec.id) {
+                p.table.push(spec);
+            }
+        });
+    };
+    let select = |signal: RwSignal<String>| move |ev: leptos::ev::Event| signal.set(event_target_value(&ev));
+    view! {
+        <div class="table-builder row">
+            <label>{app.t(Msg::Kind)}
+                <select class="builder-kind" on:change=move |ev| {
+                    kind.set(match event_target_value(&ev).as_str() {
+                        "summary" => Kind::Summary,
+                        "crosstab" => Kind::Crosstab,
+                        "prepost" => Kind::Prepost,
+                        _ => Kind::Frequency,
+                    });
+                    variable.set(String::new());
+                    second.set(String::new());
+                }>
+                    <option value="frequency">{app.t(Msg::Frequency)}</option>
+                    <option value="summary">{app.t(Msg::Summary)}</option>
+                    <option value="crosstab">{app.t(Msg::Crosstab)}</option>
+                    <option value="prepost">{app.t(Msg::PrePost)}</option>
+                </select>
+            </label>
+            {move || {
+                let k = kind.get();
+                let numbers = matches!(k, Kind::Summary | Kind::Prepost);
+                view! {
+                    <label>{app.t(Msg::Question)}
+                        <select class="builder-variable" on:change=select(variable)>
+                            {options(&move |t| if numbers { is_number(t) } else { matches!(t, ItemType::SelectOne | ItemType::SelectMultiple) }, true)}
+                        </select>
+                    </label>
+                    {matches!(k, Kind::Crosstab | Kind::Prepost).then(|| view! {
+                        <label>{if k == Kind::Crosstab { app.t(Msg::Columns) } else { app.t(Msg::Wave) }}
+                            <select class="builder-second" on:change=select(second)>
+                                {options(&|t| t == ItemType::SelectOne, true)}
+                            </select>
+                        </label>
+                    })}
+                    {(k == Kind::Prepost).then(|| view! {
+                        <label>{app.t(Msg::PairBy)}
+                            <select class="builder-pair" on:change=select(pair)>
+                                {options(&|t| !matches!(t, ItemType::SelectMultiple), true)}
+                            </select>
+                        </label>
+                    })}
+                }
+            }}
+            <label>{app.t(Msg::By)}
+                <select class="builder-by" on:change=select(by)>
+                    {move || options(&|t| t == ItemType::SelectOne, true)}
+                </select>
+            </label>
+            {move || (kind.get() != Kind::Prepost).then(|| view! {
+                <label>{app.t(Msg::Weight)}
+                    <select class="builder-weight" on:change=select(weight)>
+                        {options(&is_number, true)}
+                    </select>
+                </label>
+            })}
+            <button class="button primary add-table" on:click=add>{app.t(Msg::AddTable)}</button>
+        </div>
+    }
+}
+
+#[component]
+fn Downloads(an: An) -> impl IntoView {
+    let app = an.app;
+    let form = move || an.form.get_untracked();
+    let tables_csv = move |_| {
+        let plan = an.plan.get_untracked();
+        let rows = an.rows.get_untracked();
+        let Some(Ok(tidy)) = an.with(|i, d| d.aggregate(&plan, i, &rows)) else {
+            return;
+        };
+        let mut out = Vec::new();
+        let _ = write_csv(&tidy, &mut out);
+        let name = format!("{}-tables.csv", form());
+        if let Err(e) = browser::save_file(&name, &String::from_utf8(out).unwrap_or_default(), "text/csv") {
+            app.fail(&name, e);
+        }
+    };
+    let plan_file = move |_| {
+        let name = format!("{}-analysis.toml", form());
+        if let Err(e) = browser::save_file(&name, &to_toml(&an.plan.get_untracked()), "text/plain") {
+            app.fail(&name, e);
+        }
+    };
+    let codebook_file = move |_| {
+        let lang = an.lang.get_untracked();
+        if let Some(table) = an.instrument.with_value(|i| i.as_ref().map(|i| codebook(i, &lang)))
+            && let Err(e) = browser::save_file(&table.name, &to_csv(&table), "text/csv")
+        {
+            app.fail(&table.name, e);
+        }
+    };
+    let wide = move |_| {
+        spawn_local(async move {
+            let result: Result<(), String> = async {
+                let store = store().ok_or("no database")?;
+                let Some(instrument) = an.instrument.get_value() else { return Ok(()) };
+                let form_id = instrument.settings.form_id.clone();
+                // The records the filter keeps, in the order of the data view.
+                let keep: std::collections::HashSet<String> = an.data.with_value(|d| {
+                    an.rows.get_untracked().iter().filter_map(|&r| d.instance_id(r).map(String::from)).collect()
+                });
+                an.busy.set(Some((app.t(Msg::WideCsv).to_string(), 0.0)));
+                browser::next_task().await;
+                let texts = store.record_texts(&form_id).await.map_err(|e| e.to_string())?;
+                let records = texts.iter().filter_map(|t| serde_json::from_str::<Submission>(t).ok())
+                    .filter(|r| keep.contains(&r.instance_id));
+                let files = export_csv(&instrument, records, &Options::default());
+                let bytes = analysis::zip_files(&files)?;
+                browser::save_bytes(&format!("{form_id}-data.zip"), &bytes, "application/zip")
+            }
+            .await;
+            an.busy.set(None);
+            if let Err(e) = result {
+                app.fail(app.t(Msg::WideCsv), e);
+            }
+        });
+    };
+    view! {
+        <section class="card downloads">
+            <h3>{app.t(Msg::Downloads)}</h3>
+            <div class="actions">
+                <button class="button download-wide" on:click=wide>{app.t(Msg::WideCsv)}</button>
+                <button class="button download-tables" on:click=tables_csv>{app.t(Msg::TablesCsv)}</button>
+                <button class="button download-codebook" on:click=codebook_file>{app.t(Msg::Codebook)}</button>
+                <button class="button download-plan" on:click=plan_file>{app.t(Msg::PlanFile)}</button>
+            </div>
+        </section>
+    }
+}
