@@ -242,9 +242,11 @@ pub struct TableView {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupView {
+    /// As in the tidy rows: `district=osh`, or empty for the whole sample.
+    pub key: String,
     pub label: String,
-    /// (category label, a value per statistic: None where the table has none)
-    pub rows: Vec<(String, Vec<Option<f64>>)>,
+    /// (category code, its label, a value per statistic: None where the table has none)
+    pub rows: Vec<(String, String, Vec<Option<f64>>)>,
     pub figures: Vec<(String, f64)>,
 }
 
@@ -290,6 +292,7 @@ pub fn table_view(
                     None => "All".into(),
                 };
                 groups.push(GroupView {
+                    key: r.group.clone(),
                     label,
                     rows: Vec::new(),
                     figures: Vec::new(),
@@ -304,14 +307,16 @@ pub fn table_view(
         }
         let text = category_label(&r.category);
         let at = statistics.iter().position(|s| *s == r.statistic).unwrap_or(0);
-        let row = match group.rows.iter().position(|(c, _)| *c == text) {
+        let row = match group.rows.iter().position(|(c, _, _)| *c == r.category) {
             Some(i) => i,
             None => {
-                group.rows.push((text, vec![None; statistics.len()]));
+                group
+                    .rows
+                    .push((r.category.clone(), text, vec![None; statistics.len()]));
                 group.rows.len() - 1
             }
         };
-        group.rows[row].1[at] = Some(r.value);
+        group.rows[row].2[at] = Some(r.value);
     }
     TableView {
         id: spec.id.clone(),
@@ -469,13 +474,13 @@ mod tests {
         assert_eq!(
             view.groups[0].rows,
             [
-                ("Woman".to_string(), vec![Some(3.0), Some(75.0)]),
-                ("Man".to_string(), vec![Some(1.0), Some(25.0)])
+                ("f".to_string(), "Woman".to_string(), vec![Some(3.0), Some(75.0)]),
+                ("m".to_string(), "Man".to_string(), vec![Some(1.0), Some(25.0)])
             ]
         );
         assert_eq!(view.groups[0].figures, [("missing".to_string(), 2.0)]);
-        assert_eq!(view.groups[1].label, "Osh");
-        assert_eq!(view.groups[1].rows[0].1, [Some(1.0), None]);
+        assert_eq!((view.groups[1].key.as_str(), view.groups[1].label.as_str()), ("district=osh", "Osh"));
+        assert_eq!(view.groups[1].rows[0].2, [Some(1.0), None]);
         assert_eq!(figure("count", 3.0), "3");
         assert_eq!(figure("percent", 57.142857), "57.1");
         assert_eq!(figure("p", 0.04321), "0.043");

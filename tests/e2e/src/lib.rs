@@ -49,3 +49,33 @@ pub fn find_in_path(program: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }
+
+/// Waits (up to 20 s) for a finished download in `dir` whose name `accept`s: Chromium writes
+/// into `NAME.crdownload` and renames it when done, so a file seen here is whole.
+pub fn downloaded(dir: &std::path::Path, accept: impl Fn(&str) -> bool) -> std::path::PathBuf {
+    (0..200)
+        .find_map(|_| {
+            let found = std::fs::read_dir(dir)
+                .ok()?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .find(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| !n.ends_with(".crdownload") && accept(n))
+                });
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .unwrap_or_else(|| panic!("nothing was downloaded into {}", dir.display()))
+}
+
+/// Saves a PNG of the page as target/e2e/NAME.png, to look at what a test saw.
+pub fn screenshot(browser: &webdriver::Browser, name: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/e2e")
+        .join(format!("{name}.png"));
+    browser.screenshot(&path).expect("screenshot");
+}

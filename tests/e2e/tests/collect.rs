@@ -18,11 +18,7 @@ fn dist() -> PathBuf {
     env_path("DALA_DIST")
 }
 
-fn screenshot(browser: &Browser, name: &str) {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/e2e/{name}.png"));
-    browser.screenshot(&path).expect("screenshot");
-}
+use dala_e2e::screenshot;
 
 fn no_errors(app: &Collect) {
     app.no_errors();

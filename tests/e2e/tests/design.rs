@@ -11,7 +11,6 @@ use dala_e2e::{env_path, scratch};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// One browser at a time: two cores run one Chromium well, not two.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
@@ -95,19 +94,7 @@ fn no_errors(app: &Collect) {
 }
 
 fn wait_for_file(dir: &Path, extension: &str) -> PathBuf {
-    (0..200)
-        .find_map(|_| {
-            let found = std::fs::read_dir(dir)
-                .ok()?
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|x| x == extension));
-            if found.is_none() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            found
-        })
-        .unwrap_or_else(|| panic!("no .{extension} was downloaded"))
+    dala_e2e::downloaded(dir, |name| name.ends_with(&format!(".{extension}")))
 }
 
 #[test]

@@ -629,15 +629,15 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
             {view.groups.into_iter().map(|group| {
                 let statistics = statistics.clone();
                 view! {
-                    <div class="table-group" data-group=group.label.clone()>
+                    <div class="table-group" data-group=group.key.clone()>
                         <table class="stats">
                             <caption>{group.label.clone()}</caption>
                             <thead><tr><th></th>{statistics.iter().map(|s| view! { <th>{s.clone()}</th> }).collect_view()}</tr></thead>
                             <tbody>
-                                {group.rows.into_iter().map(|(label, values)| {
+                                {group.rows.into_iter().map(|(code, label, values)| {
                                     let statistics = statistics.clone();
                                     view! {
-                                        <tr><th>{label}</th>
+                                        <tr data-category=code><th>{label}</th>
                                             {values.into_iter().zip(statistics).map(|(v, s)| view! {
                                                 <td data-stat=s.clone()>{v.map(|v| analysis::figure(&s, v)).unwrap_or_default()}</td>
                                             }).collect_view()}

@@ -1,0 +1,310 @@
+//! The Analyse workspace end to end in headless Chromium, as an analyst uses it: three
+//! bundles of the police survey imported at once (two tablets, and a copy of the first with a
+//! broken line), the report checked, the share of women by district checked against
+//! `dala aggregate` and its CSV compared byte for byte with the CLI's, the wide export
+//! against `dala export`, a filter, a record opened read-only, and the chart downloads.
+//! Run with `cargo xtask test` (it builds dist/ and the CLI, and sets DALA_DIST and DALA_CLI).
+
+use dala_e2e::collect::Collect;
+use dala_e2e::server::StaticServer;
+use dala_e2e::webdriver::Browser;
+use dala_e2e::{downloaded, env_path, scratch};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FORM: &str = "police_gender_representation";
+
+/// One browser at a time: two cores run one Chromium well, not two.
+static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The seed plan's table, as the test's own copy for the CLI: if the shipped plan and this one
+/// ever part, the byte comparison says so.
+const WOMEN_BY_DISTRICT: &str = r#"[[table]]
+id = "women_share_by_district"
+kind = "frequency"
+variable = "sex"
+by = "district"
+filter = "${consent} = 'yes'"
+benchmark = 50.6
+category = "f"
+"#;
+
+fn instrument() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../surveys/police-gender-representation/instrument.json")
+}
+
+fn dala(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(env_path("DALA_CLI"))
+        .args(args)
+        .output()
+        .expect("dala runs");
+    assert!(
+        out.status.success(),
+        "dala {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A simulated bundle of `n` interviews, as if from tablet `device`.
+fn bundle(dir: &Path, name: &str, n: usize, seed: u64, device: &str) -> PathBuf {
+    let path = dir.join(name);
+    dala(&[
+        "simulate".as_ref(),
+        instrument().as_os_str(),
+        "-n".as_ref(),
+        n.to_string().as_ref(),
+        "--seed".as_ref(),
+        seed.to_string().as_ref(),
+        "-o".as_ref(),
+        path.as_os_str(),
+    ]);
+    let text = std::fs::read_to_string(&path).expect("bundle");
+    std::fs::write(&path, text.replace("dala-simulate", device)).expect("bundle");
+    path
+}
+
+/// (finalized, drafts) among a bundle's records: simulated interviews end either way.
+fn statuses(path: &Path) -> (usize, usize) {
+    let text = std::fs::read_to_string(path).expect("bundle");
+    let statuses: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let finalized = statuses.iter().filter(|s| *s == "finalized").count();
+    (finalized, statuses.len() - finalized)
+}
+
+/// The tidy CSV's rows as (group, category, statistic) -> value.
+fn tidy(text: &str) -> BTreeMap<(String, String, String), String> {
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (
+                (cells[2].into(), cells[3].into(), cells[4].into()),
+                cells[5].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let files = scratch("analyse");
+    let downloads = files.join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    let a = bundle(&files, "tablet-a.jsonl", 40, 1, "tab-a");
+    let b = bundle(&files, "tablet-b.jsonl", 30, 2, "tab-b");
+    // A copy of the first (every record a duplicate), with a broken line at line 5.
+    let mut lines: Vec<String> = std::fs::read_to_string(&a)
+        .expect("a")
+        .lines()
+        .map(String::from)
+        .collect();
+    lines.insert(4, "{\"format\": 1, \"instance_id\": ".into());
+    let copy = files.join("tablet-a-again.jsonl");
+    std::fs::write(&copy, lines.join("\n") + "\n").expect("copy");
+
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    browser
+        .goto(&format!("{}design.html#/analyse/{FORM}", server.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    assert_eq!(app.js("return document.querySelector('#analyse').dataset.records", json!([])), "0");
+
+    // Import the three at once.
+    let paths = [&a, &b, &copy].map(|p| p.display().to_string()).join("\n");
+    browser
+        .type_into("#analyse input.bundles", &paths)
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait("return document.querySelectorAll('.import-report tr.bundle').length === 3 && document.querySelector('#analyse').dataset.ready === 'true'");
+    let cell = |name: &str, class: &str| {
+        app.js(
+            "return document.querySelector(`.import-report tr.bundle[data-name=\"${arguments[0]}\"] .${arguments[1]}`).textContent",
+            json!([name, class]),
+        )
+    };
+    let ((a_final, a_drafts), (b_final, b_drafts)) = (statuses(&a), statuses(&b));
+    assert!(a_final > 20 && b_final > 15, "{a_final} {b_final}");
+    assert_eq!(cell("tablet-a.jsonl", "added"), a_final.to_string());
+    assert_eq!(cell("tablet-a.jsonl", "drafts"), a_drafts.to_string());
+    assert_eq!(cell("tablet-b.jsonl", "added"), b_final.to_string());
+    assert_eq!(cell("tablet-b.jsonl", "drafts"), b_drafts.to_string());
+    // The copy: every finalized record a duplicate, its drafts left out, one bad line.
+    assert_eq!(cell("tablet-a-again.jsonl", "added"), "0");
+    assert_eq!(cell("tablet-a-again.jsonl", "duplicates"), a_final.to_string());
+    assert_eq!(cell("tablet-a-again.jsonl", "bad"), "1");
+    let problems = app.text(".import-report .bundle-problems");
+    assert!(problems.contains("tablet-a-again.jsonl:5:"), "{problems}");
+    let total = a_final + b_final;
+    assert_eq!(
+        app.js("return document.querySelector('#analyse').dataset.records", json!([])),
+        total.to_string()
+    );
+    assert!(app.text(".data-view .pager-text").starts_with(&format!("{total} ")));
+    dala_e2e::screenshot(&browser, "analyse-import");
+
+    // The seed plan, and the share of women by district against the CLI's numbers.
+    app.click(".load-plan");
+    let card = ".table-card[data-table=\"women_share_by_district\"]";
+    app.wait_for_selector(card);
+    let plan = files.join("women.toml");
+    std::fs::write(&plan, WOMEN_BY_DISTRICT).expect("plan");
+    let cli_csv = files.join("cli-women.csv");
+    dala(&[
+        "aggregate".as_ref(),
+        instrument().as_os_str(),
+        a.as_os_str(),
+        b.as_os_str(),
+        copy.as_os_str(),
+        "--plan".as_ref(),
+        plan.as_os_str(),
+        "-o".as_ref(),
+        cli_csv.as_os_str(),
+    ]);
+    let cli_text = std::fs::read_to_string(&cli_csv).expect("cli csv");
+    let cli = tidy(&cli_text);
+    let shown = app.js(
+        "return [...document.querySelectorAll(arguments[0] + ' .table-group')].flatMap(g => [...g.querySelectorAll('tr[data-category]')].flatMap(r => [...r.querySelectorAll('td')].map(td => [g.dataset.group, r.dataset.category, td.dataset.stat, td.textContent])))",
+        json!([card]),
+    );
+    let shown = shown.as_array().expect("cells");
+    assert!(shown.len() > 20, "{shown:?}");
+    let mut compared = 0;
+    for cell in shown {
+        let [group, category, statistic, text] =
+            [0, 1, 2, 3].map(|i| cell[i].as_str().unwrap_or_default().to_string());
+        let Some(value) = cli.get(&(group.clone(), category.clone(), statistic.clone())) else {
+            // A statistic only one category has (the benchmark's): blank for the others.
+            assert_eq!(text, "", "the CLI has no {group} {category} {statistic}");
+            continue;
+        };
+        let value: f64 = value.parse().unwrap_or(f64::NAN);
+        let expected = match statistic.as_str() {
+            "count" => format!("{value:.0}"),
+            _ if value.is_nan() => String::new(),
+            _ => format!("{value:.1}"),
+        };
+        assert_eq!(text, expected, "{group} {category} {statistic}");
+        compared += 1;
+    }
+    assert!(compared > 20, "{compared} figures compared");
+    app.js("document.querySelector(arguments[0]).scrollIntoView()", json!([card]));
+    dala_e2e::screenshot(&browser, "analyse-chart");
+    // Its CSV, byte for byte.
+    app.click(&format!("{card} button.csv"));
+    let csv = downloaded(&downloads, |n| n == "women_share_by_district.csv");
+    assert_eq!(std::fs::read_to_string(csv).expect("csv"), cli_text);
+
+    // The chart: an image of the SVG, downloadable as SVG and PNG.
+    let src = app.js(
+        "return document.querySelector(arguments[0] + ' figure.chart img').getAttribute('src')",
+        json!([card]),
+    );
+    assert!(src.as_str().is_some_and(|s| s.starts_with("data:image/svg+xml")));
+    app.click(&format!("{card} button.svg"));
+    let svg = std::fs::read_to_string(downloaded(&downloads, |n| n.ends_with(".svg"))).expect("svg");
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
+    app.click(&format!("{card} button.png"));
+    let png = std::fs::read(downloaded(&downloads, |n| n.ends_with(".png"))).expect("png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+
+    // The wide export: the same files as `dala export`, the same lines (the CLI keeps the
+    // bundles' order, the app the store's).
+    app.click(".download-wide");
+    let zip_path = downloaded(&downloads, |n| n.ends_with(".zip"));
+    let cli_dir = files.join("cli-export");
+    dala(&[
+        "export".as_ref(),
+        instrument().as_os_str(),
+        a.as_os_str(),
+        b.as_os_str(),
+        copy.as_os_str(),
+        "-o".as_ref(),
+        cli_dir.as_os_str(),
+    ]);
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip")).expect("a zip");
+    assert!(archive.len() >= 1);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).expect("read");
+        let cli = std::fs::read_to_string(cli_dir.join(entry.name())).expect("the CLI wrote it too");
+        let sorted = |t: &str| {
+            let mut lines: Vec<String> = t.lines().map(String::from).collect();
+            let header = lines.remove(0);
+            lines.sort();
+            (header, lines)
+        };
+        assert_eq!(sorted(&text), sorted(&cli), "{}", entry.name());
+    }
+
+    // A filter: one district's records, as many as the bundles hold finalized.
+    let records: Vec<serde_json::Value> = [&a, &b]
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .expect("bundle")
+                .lines()
+                .skip(1)
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .filter(|r| r["status"] == "finalized")
+        .collect();
+    let district = records
+        .iter()
+        .find_map(|r| r["answers"]["district"].as_str())
+        .expect("a district answered")
+        .to_string();
+    let expected = records
+        .iter()
+        .filter(|r| r["answers"]["district"].as_str() == Some(district.as_str()))
+        .count();
+    app.js(
+        "const s = document.querySelector('.filter-answer[data-name=\"district\"]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'))",
+        json!([district]),
+    );
+    app.wait(&format!(
+        "return document.querySelector('.data-view .pager-text').textContent.startsWith('{expected} ')"
+    ));
+    app.js("document.querySelector('.data-view').scrollIntoView()", json!([]));
+    dala_e2e::screenshot(&browser, "analyse-data");
+
+    // One record opened read-only in the form.
+    app.click(".record-row a.open");
+    app.wait_for_selector("#interview[data-ready=\"true\"] .banner.read-only");
+    app.no_errors();
+}
+
+#[test]
+fn the_workspace_fits_a_phone() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    browser
+        .goto(&format!("{}design.html#/analyse", server.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    app.click(".load-plan");
+    app.wait_for_selector(".table-card");
+    dala_e2e::screenshot(&browser, "analyse-phone");
+    // Nothing wider than the screen: the data table scrolls in its own box.
+    let widths = app.js(
+        "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
+        json!([]),
+    );
+    assert!(widths[0].as_f64() <= widths[1].as_f64(), "page and screen: {widths}");
+    app.no_errors();
+}
