@@ -19,7 +19,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("aggregate") => crate::bench_aggregate::run(root),
         Some("web") => crate::bench_web::run(root),
         Some("design") => crate::bench_design::run(root),
-        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design"),
+        Some("analyse") => crate::bench_analyse::run(root),
+        _ => bail!("usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse"),
     }
 }
 

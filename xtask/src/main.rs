@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_aggregate;
+mod bench_analyse;
 mod bench_design;
 mod bench_engine;
 mod bench_web;
@@ -27,6 +28,7 @@ commands:
   bench aggregate       aggregating a million submissions against polars, pandas and xsv
   bench web             the app in headless Chromium against ODK Web Forms
   bench design          designer edits on a 1,000-question instrument, to screen updated
+  bench analyse         100,000 submissions imported and tabled in the Analyse workspace
 ";
 
 fn main() {

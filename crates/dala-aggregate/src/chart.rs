@@ -3,14 +3,14 @@
 //! whiskers (pre/post change). Plain functions from numbers to a string: tested natively, and the
 //! same drawing serves the browser (inline SVG, or a file to download) and the command line.
 //!
-//! Layout: 640 units wide; a label column of 200 on the left, the plot 400 wide, 40 on the
+//! Layout: 660 units wide; a label column of 200 on the left, the plot 400 wide, 60 on the
 //! right for values; a row of 28 per bar under a 40-unit title band, and 30 for the axis.
 
 use crate::plan::{Kind, TableSpec};
 use crate::tidy::TidyRow;
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 660.0;
 const LABELS: f64 = 200.0;
 const PLOT: f64 = 400.0;
 const TOP: f64 = 40.0;
@@ -447,7 +447,7 @@ mod tests {
         ];
         let svg = for_table(&spec, &rows, &label).expect("a chart");
         // Title names the category; two bars (All, Osh): height 40 + 2 × 28 + 30 = 126.
-        assert!(svg.contains("viewBox=\"0 0 640 126\""), "{svg}");
+        assert!(svg.contains("viewBox=\"0 0 660 126\""), "{svg}");
         assert!(svg.contains(">w: Women</text>"), "{svg}");
         // All: 40% → 160 wide at y 45; Osh: 25% → 100 wide at y 73, interval 10-50% → x 240-400.
         assert!(svg.contains(r#"<rect x="200" y="45" width="160""#), "{svg}");
@@ -510,7 +510,7 @@ mod tests {
             &[bar("Yes", 50.0, Some((40.0, 60.0))), bar("No", 12.5, None)],
         );
         assert!(
-            svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 126""#),
+            svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 660 126""#),
             "{svg}"
         );
         // 50% -> 200 wide; its interval 40-60% -> x 360 to 440 at y 40 + 14.
@@ -589,7 +589,7 @@ mod tests {
             "{svg}"
         );
         // Height: title 40 + 2 rows + axis 30 + 2 legend lines of 20.
-        assert!(svg.contains(r#"viewBox="0 0 640 166""#), "{svg}");
+        assert!(svg.contains(r#"viewBox="0 0 660 166""#), "{svg}");
     }
 
     #[test]

@@ -87,8 +87,9 @@ impl BundleReader {
         }
     }
 
-    /// The records of up to `lines` more lines; empty at the end of the file.
-    pub fn next_slice(&mut self, lines: usize) -> Vec<Submission> {
+    /// The records of up to `lines` more lines, each with its line (its JSON as read); empty
+    /// at the end of the file.
+    pub fn next_slice(&mut self, lines: usize) -> Vec<(Submission, String)> {
         let mut out = Vec::new();
         let (Some(header), Some(merger)) = (&self.header, &mut self.merger) else {
             return out;
@@ -104,7 +105,7 @@ impl BundleReader {
             self.line += 1;
             if let Some(record) = merger.record_line(&self.report.name, self.line, line, header)
             {
-                out.push(record);
+                out.push((record, line.trim_end().to_string()));
             }
         }
         self.report.added += out.len();
@@ -414,7 +415,8 @@ mod tests {
         assert!(reader.progress() > 0.0 && reader.progress() < 1.0);
         let rest = reader.next_slice(100);
         assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].instance_id, "uuid:4");
+        assert_eq!(rest[0].0.instance_id, "uuid:4");
+        assert_eq!(rest[0].1, line("uuid:4", "finalized"), "the line as read");
         assert!(reader.next_slice(100).is_empty());
         assert_eq!(reader.progress(), 1.0);
         let r = &reader.report;

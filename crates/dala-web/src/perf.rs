@@ -62,3 +62,15 @@ pub fn save_split(record_ms: f64, store_ms: f64) {
     set("__dalaRecordMs", &JsValue::from_f64(record_ms));
     set("__dalaStoreMs", &JsValue::from_f64(store_ms));
 }
+
+/// An import of bundles: when it began and ended (ms) and how many records it added.
+pub fn imported(start: f64, end: f64, added: usize) {
+    set("__dalaImportStart", &JsValue::from_f64(start));
+    set("__dalaImportEnd", &JsValue::from_f64(end));
+    set("__dalaImportAdded", &JsValue::from_f64(added as f64));
+}
+
+/// How long the last computation of the plan's tables took (ms), beside the screen's time.
+pub fn tables(ms: f64) {
+    set("__dalaTablesMs", &JsValue::from_f64(ms));
+}

@@ -101,14 +101,19 @@ fn record_row(
     exported: Option<&str>,
 ) -> Result<JsValue, StoreError> {
     let json = serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(object(&[
+    Ok(row_with_json(s, &json, page, exported))
+}
+
+/// A stored row: `json` is the record's JSON text (made by serde, or a bundle's line as read).
+fn row_with_json(s: &Submission, json: &str, page: usize, exported: Option<&str>) -> JsValue {
+    object(&[
         ("instance_id", JsValue::from_str(&s.instance_id)),
         ("instrument_id", JsValue::from_str(&s.instrument_id)),
         ("status", JsValue::from_str(status_name(s.status))),
-        ("json", JsValue::from_str(&json)),
+        ("json", JsValue::from_str(json)),
         ("page", JsValue::from_f64(page as f64)),
         ("exported", exported.map_or(JsValue::NULL, JsValue::from_str)),
-    ]))
+    ])
 }
 
 fn parse_submission(row: &JsValue) -> Result<Submission, StoreError> {
@@ -330,14 +335,15 @@ impl IdbStore {
         Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
 
-    /// Stores records received from other devices, in one strict transaction: every put is
-    /// sent at once and the commit awaited (all or none). The caller has left out the ids
-    /// already stored ([`IdbStore::instance_ids`]), so no record here replaces another.
-    pub async fn import_records(&self, records: &[Submission]) -> Result<(), StoreError> {
+    /// Stores records received from other devices, each with its line of the bundle (its
+    /// JSON as read: not written again), in one strict transaction: every put is sent at once
+    /// and the commit awaited (all or none). The caller has left out the ids already stored
+    /// ([`IdbStore::instance_ids`]), so no record here replaces another.
+    pub async fn import_records(&self, records: &[(Submission, String)]) -> Result<(), StoreError> {
         let tx = self.write(&[RECORDS])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
-        for submission in records {
-            let row = record_row(submission, 0, None)?;
+        for (submission, json) in records {
+            let row = row_with_json(submission, json, 0, None);
             // The request goes out when built; its outcome is the transaction's.
             drop(store.put(row).build().map_err(backend)?);
         }

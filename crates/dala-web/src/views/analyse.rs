@@ -138,6 +138,7 @@ async fn load(an: An, form_id: String) {
 /// transaction, so what was stored stays stored whatever happens to the next.
 async fn import(an: An, files: Vec<web_sys::File>) {
     let Some(store) = store() else { return };
+    let start = crate::perf::now_ms();
     let known: Vec<String> = store
         .list_instruments()
         .await
@@ -195,7 +196,7 @@ async fn import(an: An, files: Vec<web_sys::File>) {
             }
             if an.form.get_untracked() == form_id {
                 an.data.update_value(|data| {
-                    for record in &records {
+                    for (record, _) in &records {
                         data.push(record);
                     }
                 });
@@ -203,6 +204,11 @@ async fn import(an: An, files: Vec<web_sys::File>) {
         }
         reports.push(reader.report);
     }
+    crate::perf::imported(
+        start,
+        crate::perf::now_ms(),
+        reports.iter().map(|r| r.added).sum(),
+    );
     an.busy.set(None);
     an.reports.set(reports);
     an.rev.update(|n| *n += 1);
@@ -541,8 +547,12 @@ fn Tables(an: An) -> impl IntoView {
         an.rev.track();
         let plan = an.plan.get();
         let rows = an.rows.get();
-        an.with(|instrument, data| data.aggregate(&plan, instrument, &rows).map_err(|e| e.to_string()))
-            .unwrap_or_else(|| Ok(Vec::new()))
+        let start = crate::perf::now_ms();
+        let tables = an
+            .with(|instrument, data| data.aggregate(&plan, instrument, &rows).map_err(|e| e.to_string()))
+            .unwrap_or_else(|| Ok(Vec::new()));
+        crate::perf::tables(crate::perf::now_ms() - start);
+        tables
     });
     let load_plan = move |_| {
         let form = an.form.get_untracked();
