@@ -63,8 +63,11 @@ pub fn save_split(record_ms: f64, store_ms: f64) {
     set("__dalaStoreMs", &JsValue::from_f64(store_ms));
 }
 
-/// An import of bundles: when it began and ended (ms) and how many records it added.
-pub fn imported(start: f64, end: f64, added: usize) {
+/// An import of bundles: when it began and ended (ms), how many records it added, and the
+/// time spent reading records and adding them to the data view's columns.
+pub fn imported(start: f64, end: f64, added: usize, parse_ms: f64, push_ms: f64) {
+    set("__dalaImportParseMs", &JsValue::from_f64(parse_ms));
+    set("__dalaImportPushMs", &JsValue::from_f64(push_ms));
     set("__dalaImportStart", &JsValue::from_f64(start));
     set("__dalaImportEnd", &JsValue::from_f64(end));
     set("__dalaImportAdded", &JsValue::from_f64(added as f64));
@@ -73,4 +76,17 @@ pub fn imported(start: f64, end: f64, added: usize) {
 /// How long the last computation of the plan's tables took (ms), beside the screen's time.
 pub fn tables(ms: f64) {
     set("__dalaTablesMs", &JsValue::from_f64(ms));
+}
+
+/// Adds `ms` to the running total named `name` (parts of a long job, for the benchmarks).
+pub fn add(name: &str, ms: f64) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let key = JsValue::from_str(name);
+    let before = js_sys::Reflect::get(&window, &key)
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    set(name, &JsValue::from_f64(before + ms));
 }

@@ -139,6 +139,7 @@ async fn load(an: An, form_id: String) {
 async fn import(an: An, files: Vec<web_sys::File>) {
     let Some(store) = store() else { return };
     let start = crate::perf::now_ms();
+    let (mut parse_ms, mut push_ms) = (0.0, 0.0);
     let known: Vec<String> = store
         .list_instruments()
         .await
@@ -180,27 +181,42 @@ async fn import(an: An, files: Vec<web_sys::File>) {
                 continue;
             }
         }
-        loop {
+        // The store writes one slice while the next is parsed: the put requests go out when
+        // the write starts, and the database works on them while this thread reads on.
+        let mut current = reader.next_slice(SLICE);
+        while !current.is_empty() || reader.progress() < 1.0 {
             an.busy
                 .set(Some((format!("{what} {name}"), reader.progress())));
-            browser::next_task().await;
-            let records = reader.next_slice(SLICE);
-            if records.is_empty() && reader.progress() >= 1.0 {
-                break;
-            }
-            if let Err(e) = store.import_records(&records).await {
-                // This slice is not stored; earlier ones are. Say so and stop this file.
-                reader.report.added -= records.len();
+            let stored: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
+                if current.is_empty() {
+                    Box::pin(async { Ok(()) })
+                } else {
+                    Box::pin(store.import_records(&current))
+                };
+            let prepare = async {
+                browser::next_task().await;
+                let t = crate::perf::now_ms();
+                let next = reader.next_slice(SLICE);
+                parse_ms += crate::perf::now_ms() - t;
+                next
+            };
+            let (result, next) = futures::future::join(stored, prepare).await;
+            if let Err(e) = result {
+                // This slice is not stored (earlier ones are); the next was read for nothing.
+                reader.report.added -= current.len() + next.len();
                 reader.report.refused = Some(e.to_string());
                 break;
             }
             if an.form.get_untracked() == form_id {
+                let t = crate::perf::now_ms();
                 an.data.update_value(|data| {
-                    for (record, _) in &records {
+                    for (record, _) in &current {
                         data.push(record);
                     }
                 });
+                push_ms += crate::perf::now_ms() - t;
             }
+            current = next;
         }
         reports.push(reader.report);
     }
@@ -208,6 +224,8 @@ async fn import(an: An, files: Vec<web_sys::File>) {
         start,
         crate::perf::now_ms(),
         reports.iter().map(|r| r.added).sum(),
+        parse_ms,
+        push_ms,
     );
     an.busy.set(None);
     an.reports.set(reports);
