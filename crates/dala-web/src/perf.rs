@@ -90,3 +90,8 @@ pub fn add(name: &str, ms: f64) {
         .unwrap_or(0.0);
     set(name, &JsValue::from_f64(before + ms));
 }
+
+/// Sets `name` to the time now (ms since the page's navigation started).
+pub fn mark(name: &str) {
+    set(name, &JsValue::from_f64(now()));
+}

@@ -125,6 +125,7 @@ async fn load(an: An, form_id: String) {
         }
         an.busy.set(None);
         an.rev.update(|n| *n += 1);
+        crate::perf::mark("__dalaRecordsLoaded");
         Ok(())
     }
     .await;
