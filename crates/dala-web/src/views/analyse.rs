@@ -262,13 +262,31 @@ pub fn Analyse(form_id: String) -> impl IntoView {
         lang: RwSignal::new(String::new()),
         rows,
     };
-    let forms = RwSignal::new(Vec::<String>::new());
+    // (form id, title) of every instrument on the device, for the picker.
+    let forms = RwSignal::new(Vec::<(String, String)>::new());
     spawn_local(async move {
-        if let Some(store) = store()
-            && let Ok(keys) = store.list_instruments().await
-        {
-            forms.set(versions_by_form(keys).into_iter().map(|(f, _)| f).collect());
+        let Some(store) = store() else { return };
+        let Ok(keys) = store.list_instruments().await else {
+            return;
+        };
+        let lang = app.lang.get_untracked();
+        let mut found = Vec::new();
+        for (form, versions) in versions_by_form(keys) {
+            let title = match versions.first() {
+                Some(version) => store.get_instrument(&form, version).await.ok().flatten(),
+                None => None,
+            }
+            .and_then(|i| {
+                let settings = &i.settings;
+                settings
+                    .title
+                    .get(lang.code(), settings.default_language.as_deref())
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| form.clone());
+            found.push((form, title));
         }
+        forms.set(found);
     });
     spawn_local(load(an, form_id));
 
@@ -295,9 +313,9 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                 <h2>{move || app.t(Msg::Analyse)}</h2>
                 <select class="analyse-form" aria-label=move || app.t(Msg::Instruments)
                     on:change=move |ev| app.go(Route::Analyse(event_target_value(&ev)))>
-                    {move || forms.get().into_iter().map(|f| {
+                    {move || forms.get().into_iter().map(|(f, title)| {
                         let selected = f == an.form.get();
-                        view! { <option value=f.clone() selected=selected>{f.clone()}</option> }
+                        view! { <option value=f.clone() selected=selected>{title}</option> }
                     }).collect_view()}
                 </select>
                 <select class="analyse-lang" aria-label=move || app.t(Msg::FormLanguage)
