@@ -118,11 +118,11 @@ pub fn App() -> impl IntoView {
             <a class="app-title" href="#/">"Dala"</a>
             <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
             <nav class="workspaces">
-                <a class=move || workspace_class(state.route.get(), Workspace::Collect)
+                <a class=move || workspace_class(state.route.get(), Workspace::Collect) data-workspace="collect"
                     href=format!("{COLLECT_PAGE}{}", Route::Home.hash())>{move || state.t(Msg::Collect)}</a>
-                <a class=move || workspace_class(state.route.get(), Workspace::Design)
+                <a class=move || workspace_class(state.route.get(), Workspace::Design) data-workspace="design"
                     href=format!("{DESIGN_PAGE}{}", Route::Designs.hash())>{move || state.t(Msg::Design)}</a>
-                <a class=move || workspace_class(state.route.get(), Workspace::Analyse)
+                <a class=move || workspace_class(state.route.get(), Workspace::Analyse) data-workspace="analyse"
                     href=format!("{DESIGN_PAGE}{}", Route::Analyse(String::new()).hash())>{move || state.t(Msg::Analyse)}</a>
             </nav>
             <span class="spacer"></span>

@@ -180,6 +180,7 @@ pub enum Msg {
     FinalizedOne,
     Started,
     Record,
+    DropBundles,
 }
 
 impl Msg {
@@ -380,6 +381,10 @@ impl Msg {
             FinalizedOne => ("finalized", "завершена"),
             Started => ("Started", "Начато"),
             Record => ("Record", "Запись"),
+            DropBundles => (
+                "Pick or drop bundle files from tablets; records already here are not imported twice.",
+                "Выберите или перетащите файлы пакетов с планшетов; записи, которые уже есть, повторно не загружаются.",
+            ),
         }
     }
 }

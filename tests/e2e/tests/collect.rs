@@ -351,10 +351,16 @@ fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
 
     // The designer's page (the whole app, cached after the install) opens offline as well.
     app.wait("return caches.keys().then(async (keys) => { for (const k of keys) { const c = await caches.open(k); if ((await c.keys()).some((r) => r.url.includes('dala_design_bg'))) return true; } return false; })");
-    app.click(".workspaces a:last-child");
+    app.click(".workspaces a[data-workspace=\"design\"]");
     app.wait_for_selector("#designs[data-ready=\"true\"] [data-form=\"police_offline\"] .edit");
     app.click("[data-form=\"police_offline\"] .edit");
     app.wait_for_selector("#editor[data-ready=\"true\"] .preview .question");
+    no_errors(&app);
+    // And the analyst's workspace, with the interview finalized above among its records.
+    app.click(".workspaces a[data-workspace=\"analyse\"]");
+    app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    app.click(".load-plan");
+    app.wait_for_selector(".table-card");
     no_errors(&app);
 }
 

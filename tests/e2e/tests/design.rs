@@ -109,7 +109,7 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
         app: Collect::new(&browser),
     };
 
-    app.click(".workspaces a:last-child");
+    app.click(".workspaces a[data-workspace=\"design\"]");
     app.wait_for_selector("#designs[data-ready=\"true\"]");
     app.click(".new-instrument");
     app.wait_for_selector("#editor[data-form=\"new_form_1\"][data-ready=\"true\"]");
@@ -242,7 +242,7 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
     no_errors(&app);
 
     // Collect offers it: an interview with the published version.
-    app.click(".workspaces a:first-child");
+    app.click(".workspaces a[data-workspace=\"collect\"]");
     app.wait_for_selector("#home[data-ready=\"true\"] [data-form=\"new_form_1\"] .start");
     app.start("new_form_1");
     app.answer("consent", "yes");
@@ -281,7 +281,7 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
         app: Collect::new(&browser),
     };
 
-    app.click(".workspaces a:last-child");
+    app.click(".workspaces a[data-workspace=\"design\"]");
     app.wait_for_selector("#designs[data-ready=\"true\"]");
     app.import(&workbook);
     app.wait("return document.querySelector('.banner.notice')?.textContent.includes('fast_family_outcomes')");
@@ -299,7 +299,7 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
     assert_eq!(d.problems(), Vec::<String>::new());
 
     // Export both ways: the .json the designer now has, and the .xlsx.
-    app.click(".workspaces a:last-child");
+    app.click(".workspaces a[data-workspace=\"design\"]");
     app.wait_for_selector("#designs[data-ready=\"true\"] [data-form=\"fast_family_outcomes\"]");
     app.click("[data-form=\"fast_family_outcomes\"] .export-json");
     let json_file = wait_for_file(&downloads, "json");

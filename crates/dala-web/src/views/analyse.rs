@@ -72,6 +72,11 @@ fn is_number(t: ItemType) -> bool {
     matches!(t, ItemType::Integer | ItemType::Decimal | ItemType::Range)
 }
 
+fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
 /// Loads the instrument's newest version and every stored record of it into the dataset.
 async fn load(an: An, form_id: String) {
     let result: Result<(), String> = async {
@@ -297,16 +302,23 @@ pub fn Analyse(form_id: String) -> impl IntoView {
         else {
             return;
         };
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
+        let files = file_list(input.files());
         input.set_value("");
         spawn_local(import(an, files));
+    };
+    // Bundles dropped anywhere on the workspace are imported like picked ones.
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let files = file_list(ev.data_transfer().and_then(|d| d.files()));
+        if !files.is_empty() {
+            spawn_local(import(an, files));
+        }
     };
 
     view! {
         <main id="analyse" class="analyse"
+            on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=on_drop
             data-ready=move || (an.rev.get() > 1 && an.busy.get().is_none()).to_string()
             data-records=move || { an.rev.get(); an.data.with_value(Dataset::len).to_string() }>
             <div class="row heading-row">
@@ -335,6 +347,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                     <input type="file" multiple accept=".jsonl,.json,.txt" class="visually-hidden bundles" on:change=on_files/>
                 </label>
             </div>
+            <p class="muted drop-hint">{move || app.t(Msg::DropBundles)}</p>
             {move || an.busy.get().map(|(what, done)| view! {
                 <div class="progress-line" role="status">
                     <span>{what}</span>
