@@ -291,35 +291,59 @@ pub fn export(instrument: &Instrument, records: &[Submission], options: &Options
     tables
 }
 
-/// Every table of the export as CSV bytes, (file name, bytes), a record at a time: the bytes
-/// `dala export` writes into its files, for a caller without files (the browser).
+/// The export's tables as CSV bytes in memory, a record at a time: the bytes `dala export`
+/// writes into its files, for a caller without files (the browser, which adds records a
+/// slice at a time between frames).
+pub struct CsvExport<'a> {
+    exporter: Exporter<'a>,
+    writers: Vec<csv::Writer<Vec<u8>>>,
+}
+
+impl<'a> CsvExport<'a> {
+    pub fn new(instrument: &'a Instrument, options: &'a Options) -> CsvExport<'a> {
+        let exporter = Exporter::new(instrument, options);
+        let writers = exporter
+            .tables()
+            .iter()
+            .map(|(_, header)| {
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                // Writing into memory cannot fail.
+                let _ = write_row(&mut writer, header);
+                writer
+            })
+            .collect();
+        CsvExport { exporter, writers }
+    }
+
+    pub fn add(&mut self, record: &Submission) {
+        let writers = &mut self.writers;
+        self.exporter.rows(record, &mut |table, row| {
+            let _ = write_row(&mut writers[table], &row);
+        });
+    }
+
+    /// (file name, CSV bytes) of every table: the main one first, then the repeats.
+    pub fn finish(self) -> Vec<(String, Vec<u8>)> {
+        self.exporter
+            .tables()
+            .iter()
+            .zip(self.writers)
+            .map(|((name, _), writer)| (name.clone(), writer.into_inner().unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// Every table of the export as CSV bytes (see [`CsvExport`]).
 pub fn export_csv(
     instrument: &Instrument,
     records: impl IntoIterator<Item = Submission>,
     options: &Options,
 ) -> Vec<(String, Vec<u8>)> {
-    let exporter = Exporter::new(instrument, options);
-    let mut writers: Vec<csv::Writer<Vec<u8>>> = exporter
-        .tables()
-        .iter()
-        .map(|(_, header)| {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            // Writing into memory cannot fail.
-            let _ = write_row(&mut writer, header);
-            writer
-        })
-        .collect();
+    let mut export = CsvExport::new(instrument, options);
     for record in records {
-        exporter.rows(&record, &mut |table, row| {
-            let _ = write_row(&mut writers[table], &row);
-        });
+        export.add(&record);
     }
-    exporter
-        .tables()
-        .iter()
-        .zip(writers)
-        .map(|((name, _), writer)| (name.clone(), writer.into_inner().unwrap_or_default()))
-        .collect()
+    export.finish()
 }
 
 /// Writes a row as CSV with every cell made inert for spreadsheets.

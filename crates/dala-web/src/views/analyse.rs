@@ -11,7 +11,7 @@ use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::languages;
 use dala_aggregate::dataset::{Dataset, Filter};
-use dala_aggregate::export::{Options, codebook, export_csv, to_csv};
+use dala_aggregate::export::{CsvExport, Options, codebook, to_csv};
 use dala_aggregate::plan::{Kind, Plan, TableSpec, parse, to_toml};
 use dala_aggregate::tidy::{TidyRow, write_csv};
 use dala_core::{Instrument, ItemType, Status, Store, Submission};
@@ -873,13 +873,25 @@ fn Downloads(an: An) -> impl IntoView {
                 let keep: std::collections::HashSet<String> = an.data.with_value(|d| {
                     an.rows.get_untracked().iter().filter_map(|&r| d.instance_id(r).map(String::from)).collect()
                 });
-                an.busy.set(Some((app.t(Msg::WideCsv).to_string(), 0.0)));
+                let what = app.t(Msg::WideCsv).to_string();
+                an.busy.set(Some((what.clone(), 0.0)));
                 browser::next_task().await;
                 let texts = store.record_texts(&form_id).await.map_err(|e| e.to_string())?;
-                let records = texts.iter().filter_map(|t| serde_json::from_str::<Submission>(t).ok())
-                    .filter(|r| keep.contains(&r.instance_id));
-                let files = export_csv(&instrument, records, &Options::default());
-                let bytes = analysis::zip_files(&files)?;
+                // A slice of records between frames, like the import.
+                let options = Options::default();
+                let mut export = CsvExport::new(&instrument, &options);
+                for (i, slice) in texts.chunks(SLICE).enumerate() {
+                    an.busy.set(Some((what.clone(), 0.9 * (i * SLICE) as f64 / texts.len() as f64)));
+                    browser::next_task().await;
+                    for record in slice.iter().filter_map(|t| serde_json::from_str::<Submission>(t).ok()) {
+                        if keep.contains(&record.instance_id) {
+                            export.add(&record);
+                        }
+                    }
+                }
+                an.busy.set(Some((what, 0.9)));
+                browser::next_task().await;
+                let bytes = analysis::zip_files(&export.finish())?;
                 browser::save_bytes(&format!("{form_id}-data.zip"), &bytes, "application/zip")
             }
             .await;
