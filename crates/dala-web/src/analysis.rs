@@ -368,6 +368,8 @@ pub fn page_of(rows: &[usize], page: usize) -> (&[usize], usize) {
 mod tests {
     use super::*;
     use dala_aggregate::plan::parse;
+    #[cfg(not(target_arch = "wasm32"))]
+    use proptest::strategy::Strategy;
 
     fn instrument() -> Instrument {
         Instrument::from_json(
@@ -423,6 +425,46 @@ mod tests {
         assert_eq!((r.added, r.duplicates, r.drafts), (2, 2, 1));
         assert_eq!(r.bad_lines.len(), 1);
         assert_eq!(r.bad_lines[0].0, 4);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// Any text, read in slices of any size, never panics, and every line after the header
+        /// is accounted for: kept, a duplicate, a draft left out, bad, or empty.
+        #[test]
+        fn every_line_of_any_file_is_accounted_for(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (0u8..6).prop_map(|i| line(&format!("uuid:{i}"), "finalized")),
+                    (0u8..3).prop_map(|i| line(&format!("uuid:d{i}"), "draft")),
+                    ".{0,40}",
+                    proptest::strategy::Just(String::new()),
+                ],
+                0..40,
+            ),
+            header in proptest::prop_oneof![proptest::strategy::Just(HEADER.to_string()), ".{0,30}"],
+            slice in 1usize..8,
+        ) {
+            use proptest::prelude::*;
+            let text = std::iter::once(header).chain(lines.iter().cloned()).collect::<Vec<_>>().join("\n");
+            let Ok(mut reader) = BundleReader::open("any.jsonl", text) else {
+                return Ok(());
+            };
+            let mut kept = Vec::new();
+            loop {
+                let records = reader.next_slice(slice);
+                if records.is_empty() && reader.progress() >= 1.0 {
+                    break;
+                }
+                kept.extend(records.into_iter().map(|(r, _)| r.instance_id));
+            }
+            let r = &reader.report;
+            let empty = lines.iter().filter(|l| l.trim().is_empty()).count();
+            prop_assert_eq!(r.added, kept.len());
+            prop_assert_eq!(r.added + r.duplicates + r.drafts + r.bad_lines.len() + empty, lines.len());
+            let unique: std::collections::BTreeSet<&String> = kept.iter().collect();
+            prop_assert_eq!(unique.len(), kept.len(), "each instance once");
+        }
     }
 
     #[test]

@@ -173,3 +173,82 @@ proptest! {
         let _ = aggregation.finish();
     }
 }
+
+/// The records of `answers()` as submissions of `plan_form()`, with an enumerator each.
+fn submissions(data: &[Record]) -> Vec<dala_core::Submission> {
+    data.iter()
+        .enumerate()
+        .map(|(i, (a, b, x, w))| {
+            let mut answers = std::collections::BTreeMap::new();
+            for (name, value) in [("a", a.clone()), ("b", b.clone()), ("x", x.map(|x| x.to_string())), ("w", Some(w.to_string()))] {
+                if let Some(v) = value {
+                    answers.insert(name.to_string(), dala_core::Answer::Value(v));
+                }
+            }
+            dala_core::Submission {
+                format: 1,
+                instance_id: format!("uuid:{i}"),
+                instrument_id: "p".into(),
+                instrument_version: "1".into(),
+                status: if i % 7 == 3 { dala_core::Status::Draft } else { dala_core::Status::Finalized },
+                started: format!("2015-03-{:02}T09:00:00.000+06:00", 1 + i % 28),
+                updated: String::new(),
+                finalized: None,
+                enumerator: ["Aigul", "Nodira", "Bakyt"][i % 3].into(),
+                device_id: String::new(),
+                answers,
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    /// The analyst's dataset keeps exactly the records a filter names (checked record by
+    /// record), and its tables over them are the tables of those records fed one by one.
+    #[test]
+    fn a_dataset_filters_and_tables_like_the_records(
+        data in answers(),
+        code in prop::option::of(prop::sample::select(vec!["a", "b", "c"])),
+        enumerator in prop::option::of(prop::sample::select(vec!["Aigul", "Bakyt", "Zarina"])),
+        finalized in any::<bool>(),
+        days in (1u32..29, 1u32..29),
+    ) {
+        use dala_aggregate::aggregation::Aggregation;
+        use dala_aggregate::dataset::{Dataset, Filter};
+        let instrument = plan_form();
+        let records = submissions(&data);
+        let mut dataset = Dataset::new(&instrument);
+        for r in &records {
+            prop_assert!(dataset.push(r));
+        }
+        let (from, to) = (format!("2015-03-{:02}", days.0.min(days.1)), format!("2015-03-{:02}", days.0.max(days.1)));
+        let filter = Filter {
+            answers: code.iter().map(|c| ("a".to_string(), c.to_string())).collect(),
+            enumerator: enumerator.map(String::from),
+            status: finalized.then_some(dala_core::Status::Finalized),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+        };
+        let expected: Vec<usize> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                let a = match r.answers.get("a") { Some(dala_core::Answer::Value(v)) => Some(v.as_str()), _ => None };
+                code.is_none_or(|c| a == Some(c))
+                    && enumerator.is_none_or(|e| r.enumerator == e)
+                    && (!finalized || r.status == dala_core::Status::Finalized)
+                    && r.started[..10] >= *from.as_str() && r.started[..10] <= *to.as_str()
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let rows = dataset.select(&filter);
+        prop_assert_eq!(&rows, &expected);
+        let plan = dala_aggregate::plan::parse(PLAN).expect("plan");
+        let mut one_by_one = Aggregation::new(&plan, &instrument).expect("plan fits");
+        for &i in &expected {
+            one_by_one.add_submission(&records[i]);
+        }
+        let ours = dataset.aggregate(&plan, &instrument, &rows).expect("plan fits");
+        prop_assert_eq!(format!("{ours:?}"), format!("{:?}", one_by_one.finish()));
+    }
+}
