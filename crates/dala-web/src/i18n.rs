@@ -181,6 +181,7 @@ pub enum Msg {
     Started,
     Record,
     DropBundles,
+    Instrument,
 }
 
 impl Msg {
@@ -381,6 +382,7 @@ impl Msg {
             FinalizedOne => ("finalized", "завершена"),
             Started => ("Started", "Начато"),
             Record => ("Record", "Запись"),
+            Instrument => ("Instrument", "Анкета"),
             DropBundles => (
                 "Pick or drop bundle files from tablets; records already here are not imported twice.",
                 "Выберите или перетащите файлы пакетов с планшетов; записи, которые уже есть, повторно не загружаются.",

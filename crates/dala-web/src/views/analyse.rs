@@ -3,7 +3,7 @@
 //! live in the store; the page holds them as a `Dataset` (answers as columns), loaded and
 //! imported a slice at a time with progress shown, so the tab never freezes.
 
-use crate::analysis::{self, BundleReader, BundleReport, PAGE_ROWS};
+use crate::analysis::{self, BundleReader, BundleReport};
 use crate::app::{AppState, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
@@ -371,7 +371,7 @@ fn ImportReport(an: An) -> impl IntoView {
             <section class="card import-report">
                 <table>
                     <thead><tr>
-                        <th>{app.t(Msg::File)}</th><th>{app.t(Msg::Instruments)}</th>
+                        <th>{app.t(Msg::File)}</th><th>{app.t(Msg::Instrument)}</th>
                         <th>{app.t(Msg::Added)}</th><th>{app.t(Msg::Duplicates)}</th>
                         <th>{app.t(Msg::DraftsLeftOut)}</th><th>{app.t(Msg::BadLines)}</th>
                     </tr></thead>
@@ -577,7 +577,6 @@ fn DataTable(an: An) -> impl IntoView {
                     </div>
                 }
             }}
-            <p class="muted">{format!("{PAGE_ROWS} / {}", app.t(Msg::Page))}</p>
         </section>
     }
 }
