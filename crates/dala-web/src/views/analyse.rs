@@ -135,6 +135,11 @@ async fn load(an: An, form_id: String) {
     }
     .await;
     an.busy.set(None);
+    // Loaded, or nothing to load: the workspace is ready either way (a failure is in the
+    // notice bar).
+    if an.rev.get_untracked() < 2 {
+        an.rev.set(2);
+    }
     if let Err(e) = result {
         an.app.fail(an.app.t(Msg::LoadFailed), e);
     }
