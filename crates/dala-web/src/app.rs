@@ -188,6 +188,7 @@ fn workspace_class(route: Route, link: Workspace) -> &'static str {
 
 /// Opens the database, reads the settings, stores the bundled instruments that are new.
 async fn start_up(state: AppState) {
+    crate::perf::step("opening the database");
     let store = match IdbStore::open().await {
         Ok(store) => Rc::new(store),
         Err(e) => {
@@ -196,6 +197,7 @@ async fn start_up(state: AppState) {
         }
     };
     STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    crate::perf::step("reading the settings");
     if let Ok(Some(code)) = store.setting(SETTING_LANG).await
         && let Some(lang) = Lang::from_code(&code)
     {
@@ -222,20 +224,25 @@ async fn start_up(state: AppState) {
         }
     };
     state.device_id.set(device);
+    crate::perf::step("storing the bundled instruments");
     if let Err(e) = load_bundled(&store).await {
         state.fail(state.t(Msg::LoadFailed), e);
     }
+    crate::perf::step("started");
     state.ready.set(true);
     state.persisted.set(Some(browser::persist().await));
 }
 
 /// The instruments shipped in dist/surveys (listed in its index.json), stored when new.
 async fn load_bundled(store: &IdbStore) -> Result<(), String> {
+    crate::perf::step("fetching surveys/index.json");
     let index = browser::fetch_text("surveys/index.json").await?;
     let files: Vec<String> =
         serde_json::from_str(&index).map_err(|e| format!("surveys/index.json: {e}"))?;
     for file in files {
+        crate::perf::step(&format!("fetching surveys/{file}"));
         let text = browser::fetch_text(&format!("surveys/{file}")).await?;
+        crate::perf::step(&format!("storing surveys/{file}"));
         let instrument =
             Instrument::from_json(&text).map_err(|e| format!("surveys/{file}: {e}"))?;
         let known = store

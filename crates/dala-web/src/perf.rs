@@ -95,3 +95,9 @@ pub fn add(name: &str, ms: f64) {
 pub fn mark(name: &str) {
     set(name, &JsValue::from_f64(now()));
 }
+
+/// The step start-up is at, for a browser test that finds the app not started to say where
+/// it stopped.
+pub fn step(what: &str) {
+    set("__dalaStartUp", &JsValue::from_str(what));
+}

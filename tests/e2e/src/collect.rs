@@ -65,7 +65,7 @@ impl<'a> Collect<'a> {
     /// notice and errors, and the start of its text.
     pub fn diagnosis(&self) -> String {
         const PAGE: &str = "return JSON.stringify({url: location.href, readyState: document.readyState, \
-            errors: window.__dalaErrors || [], notice: document.querySelector('.notice-text')?.textContent, \
+            errors: window.__dalaErrors || [], startUp: window.__dalaStartUp, notice: document.querySelector('.notice-text')?.textContent, \
             text: (document.body?.innerText || '').slice(0, 400)})";
         match self.browser.execute(PAGE, json!([])) {
             Ok(state) => format!("the page: {}", state.as_str().unwrap_or_default()),

@@ -50,26 +50,30 @@ pub fn find_in_path(program: &str) -> Option<std::path::PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Waits (up to 20 s) for a finished download in `dir` whose name `accept`s: Chromium writes
-/// into `NAME.crdownload` and renames it when done, so a file seen here is whole.
+/// Waits (up to 20 s) for a finished download in `dir` whose name `accept`s. Chromium writes
+/// into `NAME.crdownload` and renames it when done, but a small download can show under its
+/// name before its bytes are in: a file counts once it is not empty and its size has held for
+/// a poll.
 pub fn downloaded(dir: &std::path::Path, accept: impl Fn(&str) -> bool) -> std::path::PathBuf {
-    (0..200)
-        .find_map(|_| {
-            let found = std::fs::read_dir(dir)
-                .ok()?
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .find(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| !n.ends_with(".crdownload") && accept(n))
-                });
-            if found.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(100));
+    let mut seen: Option<(std::path::PathBuf, u64)> = None;
+    for _ in 0..200 {
+        let found = std::fs::read_dir(dir).ok().and_then(|entries| {
+            entries.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| !n.ends_with(".crdownload") && accept(n))
+            })
+        });
+        if let Some(path) = found {
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            if size > 0 && seen.as_ref() == Some(&(path.clone(), size)) {
+                return path;
             }
-            found
-        })
-        .unwrap_or_else(|| panic!("nothing was downloaded into {}", dir.display()))
+            seen = Some((path, size));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("nothing was downloaded into {}", dir.display())
 }
 
 /// Saves a PNG of the page as target/e2e/NAME.png, to look at what a test saw.

@@ -99,8 +99,18 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-        let profile =
-            std::env::temp_dir().join(format!("dala-chromium-{}-{port}", std::process::id()));
+        // A profile of its own for every browser, never a path an earlier browser used: a
+        // Chromium still closing keeps its profile locked, and a new one started on it could
+        // be handed to the old process or find its database in use.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let profile = std::env::temp_dir().join(format!(
+            "dala-chromium-{}-{nth}-{port}-{nanos}",
+            std::process::id()
+        ));
         let mut browser = Browser {
             driver,
             port,
