@@ -17,19 +17,54 @@ fn js_error(value: JsValue) -> String {
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// GETs a file of the app (same origin; the service worker answers offline).
+/// How long one GET may take before it is given up and tried again.
+const FETCH_TIMEOUT_MS: i32 = 8_000;
+
+/// GETs a file of the app (same origin; the service worker answers offline). A request that
+/// stalls (a connection that never answers: seen in the browser tests while the service worker
+/// was installing, and a fact of life on a field office's network) is aborted after 8 s and
+/// sent again, up to three times; an HTTP error is an answer and is not retried.
 pub async fn fetch_text(path: &str) -> Result<String, String> {
-    let response = JsFuture::from(window()?.fetch_with_str(path))
-        .await
-        .map_err(js_error)?;
-    let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
-    if !response.ok() {
-        return Err(format!("{path}: HTTP {}", response.status()));
+    let mut last = String::new();
+    for _ in 0..3 {
+        match fetch_once(path).await {
+            Ok(result) => return result,
+            Err(stalled) => last = stalled,
+        }
     }
-    let text = JsFuture::from(response.text().map_err(js_error)?)
-        .await
+    Err(format!("{path}: {last}"))
+}
+
+/// `Err` when the request failed or stalled (worth another try); `Ok(Err)` for an HTTP error.
+async fn fetch_once(path: &str) -> Result<Result<String, String>, String> {
+    let window = window()?;
+    let controller = web_sys::AbortController::new().map_err(js_error)?;
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            FETCH_TIMEOUT_MS,
+        )
         .map_err(js_error)?;
-    text.as_string().ok_or_else(|| format!("{path}: not text"))
+    let result = async {
+        let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+            .await
+            .map_err(js_error)?;
+        let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
+        if !response.ok() {
+            return Ok(Err(format!("{path}: HTTP {}", response.status())));
+        }
+        // The body is read under the same timer: a stalled body is aborted too.
+        let text = JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(js_error)?;
+        Ok(text.as_string().ok_or_else(|| format!("{path}: not text")))
+    }
+    .await;
+    window.clear_timeout_with_handle(timer);
+    result
 }
 
 /// Offers `text` as a file download named `name`.

@@ -1,14 +1,25 @@
 //! A static file server for the built app (dist/). GET and HEAD only, files under the root
 //! only, the MIME types a PWA needs (wasm must be `application/wasm` for streaming compile).
 
-use std::io;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use tiny_http::{Header, Method, Response, Server};
+use std::time::Duration;
 
+/// A request's head may be this long at most.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Serves files over HTTP/1.1, a thread per connection and one request per connection
+/// (`Connection: close`). Keep-alive is left out on purpose: with tiny_http, a request the
+/// browser sent on a reused connection now and then got no answer (a page's fetch or the
+/// service worker's install stalled for good), and a static site for tests and a field
+/// office's LAN needs none of it.
 pub struct StaticServer {
-    server: std::sync::Arc<Server>,
-    pub addr: std::net::SocketAddr,
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -16,26 +27,26 @@ impl StaticServer {
     /// Serves `root` on `addr` (use port 0 for a free port) from a background thread until
     /// the server is dropped.
     pub fn start(root: &Path, addr: &str) -> io::Result<StaticServer> {
-        let server = Server::http(addr)
+        let listener = TcpListener::bind(addr)
             .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("the server is not listening on an IP address"))?;
-        let server = std::sync::Arc::new(server);
-        let root = root.to_path_buf();
-        let worker = server.clone();
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (root, stopped) = (root.to_path_buf(), stop.clone());
         let thread = std::thread::spawn(move || {
-            // A thread per request: a slow reader of a large file (the service worker fetching
-            // the wasm) never holds up the page's own requests.
-            for request in worker.incoming_requests() {
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::Acquire) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
                 let root = root.clone();
-                std::thread::spawn(move || respond(&root, request));
+                std::thread::spawn(move || {
+                    let _ = serve(&root, stream);
+                });
             }
         });
         Ok(StaticServer {
-            server,
             addr,
+            stop,
             thread: Some(thread),
         })
     }
@@ -54,46 +65,94 @@ impl StaticServer {
 
 impl Drop for StaticServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::Release);
+        // The accept loop is blocked in accept(): a connection wakes it to see the flag.
+        let _ = TcpStream::connect(self.addr);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn respond(root: &Path, request: tiny_http::Request) -> io::Result<()> {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        return request.respond(Response::from_string("method not allowed").with_status_code(405));
+/// Reads one request's head and answers it.
+fn serve(root: &Path, stream: TcpStream) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // The headers are read and left: nothing here depends on them.
+    let mut head = request_line.len();
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line)?;
+        head += n;
+        if n == 0 || line == "\r\n" || line == "\n" || head > MAX_HEAD {
+            break;
+        }
     }
-    let Some(path) = resolve(root, request.url()) else {
-        return request.respond(Response::from_string("not found").with_status_code(404));
-    };
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
-        Err(_) => return request.respond(Response::from_string("not found").with_status_code(404)),
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or("/"));
+    let mut out = io::BufWriter::new(stream);
+    if request_line.is_empty() {
+        return Ok(());
+    }
+    if head > MAX_HEAD {
+        return respond(&mut out, "431 Request Header Fields Too Large", "text/plain", "no-cache", b"");
+    }
+    if method != "GET" && method != "HEAD" {
+        return respond(&mut out, "405 Method Not Allowed", "text/plain", "no-cache", b"method not allowed");
+    }
+    let file = resolve(root, target).and_then(|path| Some((std::fs::read(&path).ok()?, path)));
+    let Some((bytes, path)) = file else {
+        return respond(&mut out, "404 Not Found", "text/plain", "no-cache", b"not found");
     };
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    // Hashed assets never change; index.html and the service worker must be revalidated.
-    let cache = if name == "index.html" || name == "sw.js" {
-        "no-cache"
-    } else {
+    // Assets with a content hash in their name never change; everything else (the pages, the
+    // service worker, the bundled instruments and plans) must be revalidated.
+    let cache = if is_hashed(name) {
         "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     };
-    let response = Response::from_file(file)
-        .with_header(header("Content-Type", content_type(&path)))
-        .with_header(header("Cache-Control", cache))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    request.respond(response)
+    let body: &[u8] = if method == "HEAD" { b"" } else { &bytes };
+    write_head(&mut out, "200 OK", content_type(&path), cache, bytes.len())?;
+    out.write_all(body)?;
+    out.flush()
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|()| {
-        // Both are ASCII constants above, so this cannot happen; a bad header is dropped, not fatal.
-        Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap_or_else(|()| unreachable!())
-    })
+fn write_head(
+    out: &mut impl Write,
+    status: &str,
+    content_type: &str,
+    cache: &str,
+    length: usize,
+) -> io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nCache-Control: {cache}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+    )
+}
+
+fn respond(
+    out: &mut impl Write,
+    status: &str,
+    content_type: &str,
+    cache: &str,
+    body: &[u8],
+) -> io::Result<()> {
+    write_head(out, status, content_type, cache, body.len())?;
+    out.write_all(body)?;
+    out.flush()
+}
+
+/// `styles-9425d3e3cc.css`: ten hex digits after the last `-`, before the extension.
+fn is_hashed(name: &str) -> bool {
+    name.rsplit_once('-')
+        .and_then(|(_, rest)| rest.split_once('.'))
+        .is_some_and(|(hash, _)| hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Maps a request path to a file under `root`; `None` for anything that would escape it.
@@ -131,5 +190,19 @@ pub fn content_type(path: &Path) -> &'static str {
         "ico" => "image/x-icon",
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn only_names_with_a_content_hash_are_cached_for_good() {
+        assert!(is_hashed("styles-9425d3e3cc.css"));
+        assert!(is_hashed("dala_web_bg-08123910dd.wasm"));
+        for name in ["index.html", "design.html", "sw.js", "police-gender-representation.json", "fast_family_outcomes.toml", "a-9425d3e3c.css"] {
+            assert!(!is_hashed(name), "{name}");
+        }
     }
 }
