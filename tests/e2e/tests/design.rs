@@ -233,10 +233,30 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
     app.click(".preview .question[data-name=\"consent\"] input[value=\"yes\"]");
     app.click(".preview .next");
     app.wait_for_selector(".preview .question:not([hidden])[data-name=\"years_service\"]");
+    dala_e2e::screenshot(&browser, "design-editor");
+    // The panel shows the selected question's own type and list, whichever was shown before.
+    for (name, kind, list) in [
+        ("consent", "select_one", "consent_list"),
+        ("years_service", "integer", ""),
+        ("sex", "select_one", "sex_list"),
+        ("consent", "select_one", "consent_list"),
+    ] {
+        d.select(name);
+        assert_eq!(
+            app.js(
+                "return [document.querySelector('.item-panel .column-type select').value, \
+                 document.querySelector('.item-panel .column-list select')?.value ?? '']",
+                json!([])
+            ),
+            json!([kind, list]),
+            "{name}"
+        );
+    }
 
     // Publish: version 1, nothing breaks (no data yet).
     app.click(".publish");
     app.wait_for_selector(".publish-check[data-blocked=\"false\"]");
+    dala_e2e::screenshot(&browser, "design-publish");
     app.click(".publish-confirm");
     app.wait("return document.querySelector('.banner.notice')?.textContent.includes('1')");
     no_errors(&app);
@@ -284,6 +304,7 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
     app.click(".workspaces a[data-workspace=\"design\"]");
     app.wait_for_selector("#designs[data-ready=\"true\"]");
     app.import(&workbook);
+    dala_e2e::screenshot(&browser, "design-list");
     app.wait("return document.querySelector('.banner.notice')?.textContent.includes('fast_family_outcomes')");
     app.click("[data-form=\"fast_family_outcomes\"] .edit");
     app.wait_for_selector("#editor[data-ready=\"true\"]");
@@ -363,4 +384,25 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
         item.relevant.as_deref(),
         Some("today() > date('2015-01-01')")
     );
+}
+
+#[test]
+fn the_editor_fits_a_phone() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.click(".workspaces a[data-workspace=\"design\"]");
+    app.wait_for_selector("#designs[data-ready=\"true\"]");
+    app.click("[data-form=\"police_gender_representation\"] .edit");
+    app.wait_for_selector("#editor[data-ready=\"true\"]");
+    dala_e2e::screenshot(&browser, "design-editor-phone");
+    // Nothing wider than the screen.
+    let widths = app.js(
+        "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
+        json!([]),
+    );
+    assert!(widths[0].as_f64() <= widths[1].as_f64(), "page and screen: {widths}");
+    no_errors(&app);
 }

@@ -332,7 +332,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                     on:change=move |ev| app.go(Route::Analyse(event_target_value(&ev)))>
                     {move || forms.get().into_iter().map(|(f, title)| {
                         let selected = f == an.form.get();
-                        view! { <option value=f.clone() selected=selected>{title}</option> }
+                        view! { <option value=f.clone() prop:selected=selected>{title}</option> }
                     }).collect_view()}
                 </select>
                 <select class="analyse-lang" aria-label=move || app.t(Msg::FormLanguage)
@@ -343,7 +343,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                         an.instrument.with_value(|i| i.as_ref().map(languages)).unwrap_or_default()
                             .into_iter().map(|l| {
                                 let selected = l == current;
-                                view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
+                                view! { <option value=l.clone() prop:selected=selected>{crate::i18n::language_name(&l)}</option> }
                             }).collect_view()
                     }}
                 </select>

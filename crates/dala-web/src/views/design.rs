@@ -507,7 +507,7 @@ fn Toolbar(ed: Ed) -> impl IntoView {
                 <select on:change=move |ev| ed.lang.set(event_target_value(&ev))>
                     {move || languages().into_iter().map(|l| {
                         let selected = l == ed.lang.get_untracked();
-                        view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
+                        view! { <option value=l.clone() prop:selected=selected>{crate::i18n::language_name(&l)}</option> }
                     }).collect_view()}
                 </select>
             </label>
@@ -822,7 +822,7 @@ fn ItemPanel(ed: Ed) -> impl IntoView {
                             ed.edit(|d| d.apply(Edit::Set { at, field: Field::Type, value: Some(value) }));
                         }>
                             {TYPES.iter().map(|t| view! {
-                                <option value=t.as_str() selected=*t == item_type>{t.as_str()}</option>
+                                <option value=t.as_str() prop:selected=*t == item_type>{t.as_str()}</option>
                             }).collect_view()}
                         </select>
                     </label>
@@ -850,9 +850,9 @@ fn ItemPanel(ed: Ed) -> impl IntoView {
                                     d.apply(Edit::Batch(edits))
                                 });
                             }>
-                                <option value="" selected=list_name.is_none()>"—"</option>
+                                <option value="" prop:selected=list_name.is_none()>"—"</option>
                                 {lists.iter().map(|l| view! {
-                                    <option value=l.clone() selected=list_name.as_deref() == Some(l.as_str())>{l.clone()}</option>
+                                    <option value=l.clone() prop:selected=list_name.as_deref() == Some(l.as_str())>{l.clone()}</option>
                                 }).collect_view()}
                                 <option value=format!("{name}_list")>{format!("{}: {name}_list", app.t(Msg::NewList))}</option>
                             </select>

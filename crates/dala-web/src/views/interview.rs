@@ -359,7 +359,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                         <select on:change=move |ev| ctx.set_form_lang(event_target_value(&ev))>
                             {move || languages_list.get().into_iter().map(|l| {
                                 let selected = l == ctx.form_lang.get_untracked();
-                                view! { <option value=l.clone() selected=selected>{crate::i18n::language_name(&l)}</option> }
+                                view! { <option value=l.clone() prop:selected=selected>{crate::i18n::language_name(&l)}</option> }
                             }).collect_view()}
                         </select>
                     </label>
