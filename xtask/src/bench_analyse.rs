@@ -108,7 +108,14 @@ fn bundle(root: &Path, dir: &Path) -> Result<std::path::PathBuf> {
     eprintln!("bench analyse: building dala (profile bench-cli)");
     let built = Command::new(crate::cargo())
         .current_dir(root)
-        .args(["build", "--quiet", "--profile", "bench-cli", "-p", "dala-cli"])
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "bench-cli",
+            "-p",
+            "dala-cli",
+        ])
         .status()?;
     if !built.success() {
         bail!("building dala failed");
@@ -154,7 +161,10 @@ pub fn run(root: &Path) -> Result<()> {
         )
         .map_err(browser_err)?;
 
-    eprintln!("bench analyse: the bare put loop ({} MB bundle)", bytes / 1_000_000);
+    eprintln!(
+        "bench analyse: the bare put loop ({} MB bundle)",
+        bytes / 1_000_000
+    );
     browser.execute(BARE_LOOP, json!([])).map_err(browser_err)?;
     let bare = browser
         .wait_for("return window.__bare", Duration::from_secs(600))
@@ -223,7 +233,9 @@ pub fn run(root: &Path) -> Result<()> {
         std::thread::sleep(Duration::from_millis(300));
     }
     eprintln!("bench analyse: opening the workspace again with the records stored");
-    browser.execute("location.reload()", json!([])).map_err(browser_err)?;
+    browser
+        .execute("location.reload()", json!([]))
+        .map_err(browser_err)?;
     let reopen_ms = wait_number(&browser, "return window.__dalaRecordsLoaded", 300)?;
     eprintln!("  {reopen_ms:.0} ms from navigation to every record in the data view");
     let table_ms = crate::bench_web::median(table.clone());

@@ -6,7 +6,9 @@
 //! and a pre/post table keeps one entry per record of its two waves, to pair them at the end.
 //!
 //! Partial aggregations merge ([`Aggregation::merge`]), so a file can be read in slices, by
-//! several threads, or tablet by tablet, and combined.
+//! several threads, or tablet by tablet, and combined in any order: nothing depends on the
+//! order records come in (where a unit has two records of one wave, the one saved last is
+//! kept, by its [`RecordKey`], not the one read last).
 
 use crate::plan::{Kind, Plan, PlanError, TableSpec, check, find};
 use crate::tables::{Crosstab, Frequency, Summary, paired_change};
@@ -163,6 +165,31 @@ struct Observation {
     post: bool,
     group: u32,
     value: Option<f64>,
+    /// The record's saved time and instance id, which pick the record kept (see RecordKey).
+    key: (Box<[u8]>, Box<[u8]>),
+}
+
+/// What tells two records apart whatever order they are read in: when the record was saved
+/// last (`SubmissionDate` in the wide export: finalized, or updated for a draft; ISO 8601
+/// text) and its instance id. A pre/post table keeps, per unit and wave, the record with the
+/// greatest key: the later interview, and the same one every time on a tie of times.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RecordKey<'r> {
+    pub saved: &'r [u8],
+    pub instance_id: &'r [u8],
+}
+
+impl<'r> RecordKey<'r> {
+    pub fn of(record: &'r Submission) -> RecordKey<'r> {
+        RecordKey {
+            saved: record
+                .finalized
+                .as_deref()
+                .unwrap_or(&record.updated)
+                .as_bytes(),
+            instance_id: record.instance_id.as_bytes(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -314,24 +341,17 @@ impl Aggregation {
         self.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
-    /// True when records may be split into slices, aggregated apart and merged in any order
-    /// (a pre/post table keeps the last of a unit's records per wave, so it needs the order).
-    pub fn order_free(&self) -> bool {
-        !self
-            .tables
-            .iter()
-            .any(|t| matches!(t.state, State::Prepost(_)))
-    }
-
     /// Adds one submission record (its top-level answers).
     pub fn add_submission(&mut self, record: &Submission) {
         let names: Vec<String> = std::mem::take(&mut self.names);
-        self.add(|i| crate::plan::value(record, &names[i]).map(str::as_bytes));
+        self.add(RecordKey::of(record), |i| {
+            crate::plan::value(record, &names[i]).map(str::as_bytes)
+        });
         self.names = names;
     }
 
     /// Adds one record: `cell(i)` is its answer to `columns()[i]` (None or empty: no answer).
-    pub fn add<'r>(&mut self, cell: impl Fn(usize) -> Option<&'r [u8]>) {
+    pub fn add<'r>(&mut self, key: RecordKey<'_>, cell: impl Fn(usize) -> Option<&'r [u8]>) {
         for (i, column) in self.columns.iter_mut().enumerate() {
             let value = cell(i).filter(|v| !v.is_empty());
             if column.wants_whole {
@@ -430,6 +450,7 @@ impl Aggregation {
                         post,
                         group,
                         value: var.number,
+                        key: (key.saved.into(), key.instance_id.into()),
                     });
                 }
             }
@@ -621,12 +642,21 @@ fn crosstab_rows(
 
 /// Group 0 is the whole sample. A unit belongs to the group it was in at the pre wave (a unit
 /// seen only after, to its post-wave group), so a family that changed school between waves
-/// is still paired. A later record of the same unit and wave replaces an earlier one.
+/// is still paired. Of two records of the same unit and wave, the one with the greater
+/// [`RecordKey`] is kept (with its answer, even an empty one), in whatever order they came.
 fn prepost_rows(
     observations: &[Observation],
     group: u32,
     push: &mut impl FnMut(String, &str, f64),
 ) {
+    let mut kept: BTreeMap<(&str, bool), &Observation> = BTreeMap::new();
+    for o in observations {
+        let slot = kept.entry((o.id.as_str(), o.post)).or_insert(o);
+        if o.key > slot.key {
+            *slot = o;
+        }
+    }
+    let observations: Vec<&Observation> = kept.into_values().collect();
     let here = |o: &Observation| group == 0 || o.group == group;
     let values = |post: bool, only_here: bool| -> BTreeMap<&str, f64> {
         observations

@@ -467,10 +467,14 @@ mod tests {
         ];
         let svg = for_table(&frequency, &rows, &label).expect("a chart");
         // A bar per code (A 300 wide, B 100 wide); the missing count is no bar.
-        assert!(svg.contains(r#"width="300""#) && svg.contains(r#"width="100""#), "{svg}");
+        assert!(
+            svg.contains(r#"width="300""#) && svg.contains(r#"width="100""#),
+            "{svg}"
+        );
         assert_eq!(svg.matches("<rect").count(), 2, "{svg}");
 
-        let crosstab = spec("[[table]]\nid = \"x\"\nkind = \"crosstab\"\nrows = \"rank\"\ncolumns = \"sex\"");
+        let crosstab =
+            spec("[[table]]\nid = \"x\"\nkind = \"crosstab\"\nrows = \"rank\"\ncolumns = \"sex\"");
         let rows = [
             tidy("x", "", "r1|f", "row_percent", 25.0),
             tidy("x", "", "r1|m", "row_percent", 75.0),
@@ -482,7 +486,10 @@ mod tests {
         // Row R1: f from x 200 (100 wide), m from 300 (300 wide); legend Women, M.
         assert!(svg.contains(r#"<rect x="200" y="45" width="100""#), "{svg}");
         assert!(svg.contains(r#"<rect x="300" y="45" width="300""#), "{svg}");
-        assert!(svg.contains(">Women</text>") && svg.contains(">M</text>"), "{svg}");
+        assert!(
+            svg.contains(">Women</text>") && svg.contains(">M</text>"),
+            "{svg}"
+        );
 
         let prepost = spec(
             "[[table]]\nid = \"c\"\nkind = \"prepost\"\nvariable = \"s\"\nwave = \"w\"\npre = \"a\"\npost = \"b\"\npair_by = \"id\"",
@@ -499,7 +506,11 @@ mod tests {
 
         let summary = spec("[[table]]\nid = \"s\"\nkind = \"summary\"\nvariable = \"age\"");
         assert_eq!(for_table(&summary, &rows, &label), None);
-        assert_eq!(for_table(&frequency, &[], &label), None, "no rows, no chart");
+        assert_eq!(
+            for_table(&frequency, &[], &label),
+            None,
+            "no rows, no chart"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! answers costs 160 bytes plus its new values, where a parsed record costs kilobytes. Repeats
 //! stay in the store: the wide export reads them from there.
 
-use crate::aggregation::Aggregation;
+use crate::aggregation::{Aggregation, RecordKey};
 use crate::plan::{Plan, PlanError};
 use crate::tidy::TidyRow;
 use dala_core::{Answer, Instrument, ItemType, Status, Submission};
@@ -69,6 +69,9 @@ pub struct Dataset {
     enumerator: Vec<u32>,
     enumerators: Dict,
     started: Vec<String>,
+    /// When each record was saved last (its finalized time, or updated for a draft): with
+    /// the instance id, the key that picks a unit's record in a pre/post table.
+    saved: Vec<String>,
 }
 
 impl Dataset {
@@ -108,13 +111,19 @@ impl Dataset {
         if self.rows.contains_key(&record.instance_id) {
             return false;
         }
-        self.rows
-            .insert(record.instance_id.clone(), self.ids.len());
+        self.rows.insert(record.instance_id.clone(), self.ids.len());
         self.ids.push(record.instance_id.clone());
         self.status.push(record.status);
         let enumerator = self.enumerators.intern(&record.enumerator);
         self.enumerator.push(enumerator);
         self.started.push(record.started.chars().take(10).collect());
+        self.saved.push(
+            record
+                .finalized
+                .as_deref()
+                .unwrap_or(&record.updated)
+                .to_string(),
+        );
         for column in &mut self.columns {
             let cell = match record.answers.get(&column.name) {
                 Some(Answer::Value(v)) if !v.is_empty() => column.values.intern(v),
@@ -176,16 +185,14 @@ impl Dataset {
         let Some(answers) = answers else {
             return Vec::new();
         };
-        let enumerator = match &filter.enumerator {
-            Some(name) => Some(
-                self.enumerators
-                    .index
-                    .get(name)
-                    .copied()
-                    .unwrap_or(u32::MAX),
-            ),
-            None => None,
-        };
+        // An enumerator not in the data matches no row.
+        let enumerator = filter.enumerator.as_ref().map(|name| {
+            self.enumerators
+                .index
+                .get(name)
+                .copied()
+                .unwrap_or(u32::MAX)
+        });
         (0..self.len())
             .filter(|&row| {
                 answers.iter().all(|(cells, code)| cells[row] == *code)
@@ -218,10 +225,12 @@ impl Dataset {
             .map(|name| self.column(name))
             .collect();
         for &row in rows {
-            aggregation.add(|i| {
-                at[i]
-                    .and_then(|c| self.value(row, c))
-                    .map(str::as_bytes)
+            let key = RecordKey {
+                saved: self.saved[row].as_bytes(),
+                instance_id: self.ids[row].as_bytes(),
+            };
+            aggregation.add(key, |i| {
+                at[i].and_then(|c| self.value(row, c)).map(str::as_bytes)
             });
         }
         Ok(aggregation.finish())

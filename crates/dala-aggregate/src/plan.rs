@@ -167,7 +167,9 @@ pub fn run(
         .map(|c| c.to_string())
         .collect();
     for record in records {
-        aggregation.add(|i| value(record, &columns[i]).map(str::as_bytes));
+        aggregation.add(crate::aggregation::RecordKey::of(record), |i| {
+            value(record, &columns[i]).map(str::as_bytes)
+        });
     }
     Ok(aggregation.finish())
 }

@@ -4,7 +4,7 @@
 //! out unless drafts are asked for. Values must be codes, not labels (an export made without
 //! `--labels`).
 
-use crate::aggregation::Aggregation;
+use crate::aggregation::{Aggregation, RecordKey};
 use dala_core::{Instrument, ItemType};
 use std::io::Read;
 
@@ -49,10 +49,19 @@ fn candidates(instrument: &Instrument, question: &str) -> Vec<String> {
 /// A wide CSV being read in batches of rows, with each question's column found.
 pub struct WideCsv<R: Read> {
     reader: csv::Reader<R>,
-    /// The column of each of the aggregation's questions.
-    at: Vec<usize>,
+    at: Columns,
     status: Option<usize>,
     pub report: WideCsvReport,
+}
+
+/// Where a wide CSV holds what an aggregation reads from each row.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    /// The column of each of the aggregation's questions.
+    questions: Vec<usize>,
+    /// `SubmissionDate` and `KEY`, the record's [`RecordKey`] (absent in a hand-made CSV).
+    saved: Option<usize>,
+    instance_id: Option<usize>,
 }
 
 fn malformed(e: csv::Error) -> WideCsvError {
@@ -94,7 +103,11 @@ impl<R: Read> WideCsv<R> {
         }
         Ok(WideCsv {
             reader,
-            at,
+            at: Columns {
+                questions: at,
+                saved: position("SubmissionDate"),
+                instance_id: position("KEY"),
+            },
             status: position("Status").filter(|_| !include_drafts),
             report: WideCsvReport::default(),
         })
@@ -130,15 +143,22 @@ impl<R: Read> WideCsv<R> {
     }
 
     /// The column numbering [`add_rows`] uses; give it to another thread.
-    pub fn columns(&self) -> Vec<usize> {
+    pub fn columns(&self) -> Columns {
         self.at.clone()
     }
 }
 
 /// Adds rows of a wide CSV to an aggregation; `at` is [`WideCsv::columns`].
-pub fn add_rows(aggregation: &mut Aggregation, at: &[usize], rows: &[csv::ByteRecord]) {
+pub fn add_rows(aggregation: &mut Aggregation, at: &Columns, rows: &[csv::ByteRecord]) {
+    fn field(record: &csv::ByteRecord, i: Option<usize>) -> &[u8] {
+        i.and_then(|i| record.get(i)).unwrap_or_default()
+    }
     for record in rows {
-        aggregation.add(|i| record.get(at[i]));
+        let key = RecordKey {
+            saved: field(record, at.saved),
+            instance_id: field(record, at.instance_id),
+        };
+        aggregation.add(key, |i| record.get(at.questions[i]));
     }
 }
 

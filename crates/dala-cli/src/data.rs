@@ -345,7 +345,7 @@ fn read_wide_csv(
         WideCsv::open(aggregation, instrument, file, drafts).map_err(|e| e.to_string())?;
     let at = csv.columns();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers < 2 || !aggregation.order_free() {
+    if workers < 2 {
         let mut batch = Vec::new();
         while csv
             .next_batch(&mut batch, BATCH)

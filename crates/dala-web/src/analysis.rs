@@ -103,8 +103,7 @@ impl BundleReader {
             let line = &rest[..end];
             self.at += end;
             self.line += 1;
-            if let Some(record) = merger.record_line(&self.report.name, self.line, line, header)
-            {
+            if let Some(record) = merger.record_line(&self.report.name, self.line, line, header) {
                 out.push((record, line.trim_end().to_string()));
             }
         }
@@ -186,7 +185,11 @@ pub fn table_spec(
         rows: None,
         columns: None,
         by: some(by),
-        weight: if kind == Kind::Prepost { None } else { some(weight) },
+        weight: if kind == Kind::Prepost {
+            None
+        } else {
+            some(weight)
+        },
         filter: None,
         benchmark: None,
         category: None,
@@ -270,8 +273,18 @@ pub fn table_view(
             let (a, b) = category.split_once('|').unwrap_or((category, ""));
             format!(
                 "{} × {}",
-                label(instrument, language, spec.rows.as_deref().unwrap_or_default(), a),
-                label(instrument, language, spec.columns.as_deref().unwrap_or_default(), b)
+                label(
+                    instrument,
+                    language,
+                    spec.rows.as_deref().unwrap_or_default(),
+                    a
+                ),
+                label(
+                    instrument,
+                    language,
+                    spec.columns.as_deref().unwrap_or_default(),
+                    b
+                )
             )
         }
         _ => label(
@@ -307,7 +320,10 @@ pub fn table_view(
             continue;
         }
         let text = category_label(&r.category);
-        let at = statistics.iter().position(|s| *s == r.statistic).unwrap_or(0);
+        let at = statistics
+            .iter()
+            .position(|s| *s == r.statistic)
+            .unwrap_or(0);
         let row = match group.rows.iter().position(|(c, _, _)| *c == r.category) {
             Some(i) => i,
             None => {
@@ -361,7 +377,10 @@ pub fn page_of(rows: &[usize], page: usize) -> (&[usize], usize) {
     let pages = rows.len().div_ceil(PAGE_ROWS).max(1);
     let page = page.min(pages - 1);
     let start = page * PAGE_ROWS;
-    (&rows[start.min(rows.len())..(start + PAGE_ROWS).min(rows.len())], pages)
+    (
+        &rows[start.min(rows.len())..(start + PAGE_ROWS).min(rows.len())],
+        pages,
+    )
 }
 
 #[cfg(test)]
@@ -469,7 +488,9 @@ mod tests {
 
     #[test]
     fn a_file_that_is_no_bundle_is_refused_with_why() {
-        let empty = BundleReader::open("empty.jsonl", String::new()).err().expect("refused");
+        let empty = BundleReader::open("empty.jsonl", String::new())
+            .err()
+            .expect("refused");
         assert_eq!(empty.refused.as_deref(), Some("line 1: the file is empty"));
         let other = BundleReader::open("notes.txt", "hello\nworld".into())
             .err()
@@ -481,7 +502,11 @@ mod tests {
     fn labels_come_in_the_language_asked_with_codes_as_the_fallback() {
         let i = instrument();
         assert_eq!(label(&i, "ru", "sex", "f"), "Женщина");
-        assert_eq!(label(&i, "ru", "sex", "m"), "Man", "no Russian: the default language");
+        assert_eq!(
+            label(&i, "ru", "sex", "m"),
+            "Man",
+            "no Russian: the default language"
+        );
         assert_eq!(label(&i, "en", "sex", "x"), "x");
         assert_eq!(label(&i, "ru", "sex", ""), "Пол");
         assert_eq!(label(&i, "en", "", ""), "All");
@@ -518,12 +543,23 @@ mod tests {
         assert_eq!(
             view.groups[0].rows,
             [
-                ("f".to_string(), "Woman".to_string(), vec![Some(3.0), Some(75.0)]),
-                ("m".to_string(), "Man".to_string(), vec![Some(1.0), Some(25.0)])
+                (
+                    "f".to_string(),
+                    "Woman".to_string(),
+                    vec![Some(3.0), Some(75.0)]
+                ),
+                (
+                    "m".to_string(),
+                    "Man".to_string(),
+                    vec![Some(1.0), Some(25.0)]
+                )
             ]
         );
         assert_eq!(view.groups[0].figures, [("missing".to_string(), 2.0)]);
-        assert_eq!((view.groups[1].key.as_str(), view.groups[1].label.as_str()), ("district=osh", "Osh"));
+        assert_eq!(
+            (view.groups[1].key.as_str(), view.groups[1].label.as_str()),
+            ("district=osh", "Osh")
+        );
         assert_eq!(view.groups[1].rows[0].2, [Some(1.0), None]);
         assert_eq!(figure("count", 3.0), "3");
         assert_eq!(figure("percent", 57.142857), "57.1");
@@ -540,16 +576,33 @@ mod tests {
         assert_eq!(spec.by.as_deref(), Some("district"));
         let cross = table_spec(&i, Kind::Crosstab, "sex", "district", "", "", "").expect("spec");
         assert_eq!(cross.id, "sex_x_district");
-        assert_eq!((cross.rows.as_deref(), cross.columns.as_deref()), (Some("sex"), Some("district")));
-        assert!(table_spec(&i, Kind::Crosstab, "sex", "", "", "", "").is_none(), "no columns");
-        assert!(table_spec(&i, Kind::Frequency, "", "", "", "", "").is_none(), "no question");
+        assert_eq!(
+            (cross.rows.as_deref(), cross.columns.as_deref()),
+            (Some("sex"), Some("district"))
+        );
+        assert!(
+            table_spec(&i, Kind::Crosstab, "sex", "", "", "", "").is_none(),
+            "no columns"
+        );
+        assert!(
+            table_spec(&i, Kind::Frequency, "", "", "", "", "").is_none(),
+            "no question"
+        );
         // Pre/post: the wave list's first two codes; here sex's f and m stand in for them.
         let change = table_spec(&i, Kind::Prepost, "score", "sex", "", "w", "id").expect("spec");
-        assert_eq!((change.pre.as_deref(), change.post.as_deref()), (Some("f"), Some("m")));
+        assert_eq!(
+            (change.pre.as_deref(), change.post.as_deref()),
+            (Some("f"), Some("m"))
+        );
         assert_eq!(change.weight, None, "a pre/post table has no weight");
-        assert!(table_spec(&i, Kind::Prepost, "score", "district", "", "", "id").is_none(), "one wave code");
+        assert!(
+            table_spec(&i, Kind::Prepost, "score", "district", "", "", "id").is_none(),
+            "one wave code"
+        );
         let parsed = dala_aggregate::plan::check(
-            &dala_aggregate::plan::Plan { table: vec![spec, cross] },
+            &dala_aggregate::plan::Plan {
+                table: vec![spec, cross],
+            },
             &i,
         );
         assert!(parsed.is_ok(), "{parsed:?}");

@@ -183,7 +183,11 @@ fn workspace_class(route: Route, link: Workspace) -> &'static str {
         Route::Analyse(_) => Workspace::Analyse,
         _ => Workspace::Collect,
     };
-    if shown == link { "workspace current" } else { "workspace" }
+    if shown == link {
+        "workspace current"
+    } else {
+        "workspace"
+    }
 }
 
 /// Opens the database, reads the settings, stores the bundled instruments that are new.

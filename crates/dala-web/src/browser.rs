@@ -132,7 +132,10 @@ pub fn save_png(name: &str, svg: &str) -> Result<(), String> {
                 .map_err(js_error)?
                 .dyn_into()
                 .map_err(|_| "not a canvas".to_string())?;
-            let (w, h) = (loaded.natural_width().max(1), loaded.natural_height().max(1));
+            let (w, h) = (
+                loaded.natural_width().max(1),
+                loaded.natural_height().max(1),
+            );
             canvas.set_width(w * 2);
             canvas.set_height(h * 2);
             let context: web_sys::CanvasRenderingContext2d = canvas
@@ -153,16 +156,13 @@ pub fn save_png(name: &str, svg: &str) -> Result<(), String> {
                     f64::from(h * 2),
                 )
                 .map_err(js_error)?;
-            let saved = wasm_bindgen::closure::Closure::once_into_js(
-                move |blob: Option<web_sys::Blob>| {
+            let saved =
+                wasm_bindgen::closure::Closure::once_into_js(move |blob: Option<web_sys::Blob>| {
                     if let Some(blob) = blob {
                         let _ = save_blob(&name, &blob);
                     }
-                },
-            );
-            canvas
-                .to_blob(saved.unchecked_ref())
-                .map_err(js_error)
+                });
+            canvas.to_blob(saved.unchecked_ref()).map_err(js_error)
         })();
         if let Err(e) = drawn {
             web_sys::console::error_1(&JsValue::from_str(&e));

@@ -345,7 +345,10 @@ impl Msg {
             Duplicates => ("Duplicates", "Дубликаты"),
             DraftsLeftOut => ("Drafts left out", "Черновики пропущены"),
             BadLines => ("Bad lines", "Ошибочные строки"),
-            NotOnDevice => ("This instrument is not on this device; add it in Collect or Design first.", "Этой анкеты нет на устройстве; сначала добавьте её в «Сборе данных» или «Конструкторе»."),
+            NotOnDevice => (
+                "This instrument is not on this device; add it in Collect or Design first.",
+                "Этой анкеты нет на устройстве; сначала добавьте её в «Сборе данных» или «Конструкторе».",
+            ),
             Filters => ("Filters", "Фильтры"),
             Any => ("any", "любой"),
             Status => ("Status", "Статус"),
@@ -355,7 +358,10 @@ impl Msg {
             Open => ("Open", "Открыть"),
             Tables => ("Tables", "Таблицы"),
             LoadPlan => ("Load the analysis plan", "Загрузить план анализа"),
-            NoPlan => ("This instrument has no analysis plan: add tables below.", "У этой анкеты нет плана анализа: добавьте таблицы ниже."),
+            NoPlan => (
+                "This instrument has no analysis plan: add tables below.",
+                "У этой анкеты нет плана анализа: добавьте таблицы ниже.",
+            ),
             AddTable => ("+ Table", "+ Таблица"),
             Kind => ("Table", "Таблица"),
             Frequency => ("Frequency", "Частоты"),

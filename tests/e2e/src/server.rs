@@ -91,20 +91,41 @@ fn serve(root: &Path, stream: TcpStream) -> io::Result<()> {
         }
     }
     let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or("/"));
+    let (method, target) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or("/"),
+    );
     let mut out = io::BufWriter::new(stream);
     if request_line.is_empty() {
         return Ok(());
     }
     if head > MAX_HEAD {
-        return respond(&mut out, "431 Request Header Fields Too Large", "text/plain", "no-cache", b"");
+        return respond(
+            &mut out,
+            "431 Request Header Fields Too Large",
+            "text/plain",
+            "no-cache",
+            b"",
+        );
     }
     if method != "GET" && method != "HEAD" {
-        return respond(&mut out, "405 Method Not Allowed", "text/plain", "no-cache", b"method not allowed");
+        return respond(
+            &mut out,
+            "405 Method Not Allowed",
+            "text/plain",
+            "no-cache",
+            b"method not allowed",
+        );
     }
     let file = resolve(root, target).and_then(|path| Some((std::fs::read(&path).ok()?, path)));
     let Some((bytes, path)) = file else {
-        return respond(&mut out, "404 Not Found", "text/plain", "no-cache", b"not found");
+        return respond(
+            &mut out,
+            "404 Not Found",
+            "text/plain",
+            "no-cache",
+            b"not found",
+        );
     };
     let name = path
         .file_name()
@@ -201,7 +222,14 @@ mod tests {
     fn only_names_with_a_content_hash_are_cached_for_good() {
         assert!(is_hashed("styles-9425d3e3cc.css"));
         assert!(is_hashed("dala_web_bg-08123910dd.wasm"));
-        for name in ["index.html", "design.html", "sw.js", "police-gender-representation.json", "fast_family_outcomes.toml", "a-9425d3e3c.css"] {
+        for name in [
+            "index.html",
+            "design.html",
+            "sw.js",
+            "police-gender-representation.json",
+            "fast_family_outcomes.toml",
+            "a-9425d3e3c.css",
+        ] {
             assert!(!is_hashed(name), "{name}");
         }
     }

@@ -113,13 +113,20 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     std::fs::write(&copy, lines.join("\n") + "\n").expect("copy");
 
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
-    let browser = Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
+    let browser =
+        Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
     browser
         .goto(&format!("{}design.html#/analyse/{FORM}", server.url()))
         .unwrap_or_else(|e| panic!("{e}"));
     app.wait_for_selector("#analyse[data-ready=\"true\"]");
-    assert_eq!(app.js("return document.querySelector('#analyse').dataset.records", json!([])), "0");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('#analyse').dataset.records",
+            json!([])
+        ),
+        "0"
+    );
 
     // Import the three at once.
     let paths = [&a, &b, &copy].map(|p| p.display().to_string()).join("\n");
@@ -141,16 +148,25 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     assert_eq!(cell("tablet-b.jsonl", "drafts"), b_drafts.to_string());
     // The copy: every finalized record a duplicate, its drafts left out, one bad line.
     assert_eq!(cell("tablet-a-again.jsonl", "added"), "0");
-    assert_eq!(cell("tablet-a-again.jsonl", "duplicates"), a_final.to_string());
+    assert_eq!(
+        cell("tablet-a-again.jsonl", "duplicates"),
+        a_final.to_string()
+    );
     assert_eq!(cell("tablet-a-again.jsonl", "bad"), "1");
     let problems = app.text(".import-report .bundle-problems");
     assert!(problems.contains("tablet-a-again.jsonl:5:"), "{problems}");
     let total = a_final + b_final;
     assert_eq!(
-        app.js("return document.querySelector('#analyse').dataset.records", json!([])),
+        app.js(
+            "return document.querySelector('#analyse').dataset.records",
+            json!([])
+        ),
         total.to_string()
     );
-    assert!(app.text(".data-view .pager-text").starts_with(&format!("{total} ")));
+    assert!(
+        app.text(".data-view .pager-text")
+            .starts_with(&format!("{total} "))
+    );
     dala_e2e::screenshot(&browser, "analyse-import");
 
     // The seed plan, and the share of women by district against the CLI's numbers.
@@ -198,7 +214,10 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
         compared += 1;
     }
     assert!(compared > 20, "{compared} figures compared");
-    app.js("document.querySelector(arguments[0]).scrollIntoView()", json!([card]));
+    app.js(
+        "document.querySelector(arguments[0]).scrollIntoView()",
+        json!([card]),
+    );
     dala_e2e::screenshot(&browser, "analyse-chart");
     // Its CSV, byte for byte.
     app.click(&format!("{card} button.csv"));
@@ -210,9 +229,13 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
         "return document.querySelector(arguments[0] + ' figure.chart img').getAttribute('src')",
         json!([card]),
     );
-    assert!(src.as_str().is_some_and(|s| s.starts_with("data:image/svg+xml")));
+    assert!(
+        src.as_str()
+            .is_some_and(|s| s.starts_with("data:image/svg+xml"))
+    );
     app.click(&format!("{card} button.svg"));
-    let svg = std::fs::read_to_string(downloaded(&downloads, |n| n.ends_with(".svg"))).expect("svg");
+    let svg =
+        std::fs::read_to_string(downloaded(&downloads, |n| n.ends_with(".svg"))).expect("svg");
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
     app.click(&format!("{card} button.png"));
     let png = std::fs::read(downloaded(&downloads, |n| n.ends_with(".png"))).expect("png");
@@ -239,7 +262,8 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
         let mut entry = archive.by_index(i).expect("entry");
         let mut text = String::new();
         std::io::Read::read_to_string(&mut entry, &mut text).expect("read");
-        let cli = std::fs::read_to_string(cli_dir.join(entry.name())).expect("the CLI wrote it too");
+        let cli =
+            std::fs::read_to_string(cli_dir.join(entry.name())).expect("the CLI wrote it too");
         let sorted = |t: &str| {
             let mut lines: Vec<String> = t.lines().map(String::from).collect();
             let header = lines.remove(0);
@@ -278,7 +302,10 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     app.wait(&format!(
         "return document.querySelector('.data-view .pager-text').textContent.startsWith('{expected} ')"
     ));
-    app.js("document.querySelector('.data-view').scrollIntoView()", json!([]));
+    app.js(
+        "document.querySelector('.data-view').scrollIntoView()",
+        json!([]),
+    );
     dala_e2e::screenshot(&browser, "analyse-data");
 
     // One record opened read-only in the form.
@@ -305,6 +332,9 @@ fn the_workspace_fits_a_phone() {
         "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
         json!([]),
     );
-    assert!(widths[0].as_f64() <= widths[1].as_f64(), "page and screen: {widths}");
+    assert!(
+        widths[0].as_f64() <= widths[1].as_f64(),
+        "page and screen: {widths}"
+    );
     app.no_errors();
 }

@@ -403,6 +403,9 @@ fn the_editor_fits_a_phone() {
         "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
         json!([]),
     );
-    assert!(widths[0].as_f64() <= widths[1].as_f64(), "page and screen: {widths}");
+    assert!(
+        widths[0].as_f64() <= widths[1].as_f64(),
+        "page and screen: {widths}"
+    );
     no_errors(&app);
 }

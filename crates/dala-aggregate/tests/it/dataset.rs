@@ -35,7 +35,10 @@ fn records_become_columns_and_a_duplicate_is_refused() {
     assert_eq!(data.enumerator(4), Some("Nodira"));
     assert_eq!(data.started(0), Some("2015-03-01"));
     assert_eq!(data.status(7), Some(Status::Draft));
-    assert!(!data.push(&record(3, "no", "m", "post", "z", "1")), "uuid:3 is in");
+    assert!(
+        !data.push(&record(3, "no", "m", "post", "z", "1")),
+        "uuid:3 is in"
+    );
     assert_eq!(data.len(), 8);
     assert_eq!(data.enumerators(), ["Aigul", "Nodira"]);
 }

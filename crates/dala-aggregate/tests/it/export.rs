@@ -134,10 +134,16 @@ fn csv_bytes_of_every_table_hold_each_record_once() {
     let main = String::from_utf8(files[0].1.clone()).expect("utf-8");
     // A header and a line per record; each record has two members.
     assert_eq!(main.lines().count(), 3);
-    assert!(main.lines().nth(2).is_some_and(|l| l.contains(",uuid:b,")), "{main}");
+    assert!(
+        main.lines().nth(2).is_some_and(|l| l.contains(",uuid:b,")),
+        "{main}"
+    );
     let member = String::from_utf8(files[2].1.clone()).expect("utf-8");
     assert_eq!(member.lines().count(), 5);
-    assert!(member.ends_with("Nurgul,uuid:b,uuid:b/member[2]\n"), "{member}");
+    assert!(
+        member.ends_with("Nurgul,uuid:b,uuid:b/member[2]\n"),
+        "{member}"
+    );
     // The job table's formula is inert here too.
     let job = String::from_utf8(files[1].1.clone()).expect("utf-8");
     assert!(job.contains("'=cmd,uuid:a/member[1]"), "{job}");

@@ -130,7 +130,7 @@ proptest! {
             let names: Vec<String> = agg.columns().iter().map(|c| c.to_string()).collect();
             let at: Vec<usize> = names.iter().map(|n| ["a", "b", "x", "w"].iter().position(|m| m == n).expect("known")).collect();
             for row in rows {
-                agg.add(|i| row[at[i]].as_deref().map(str::as_bytes));
+                agg.add(Default::default(), |i| row[at[i]].as_deref().map(str::as_bytes));
             }
             agg
         };
@@ -180,7 +180,12 @@ fn submissions(data: &[Record]) -> Vec<dala_core::Submission> {
         .enumerate()
         .map(|(i, (a, b, x, w))| {
             let mut answers = std::collections::BTreeMap::new();
-            for (name, value) in [("a", a.clone()), ("b", b.clone()), ("x", x.map(|x| x.to_string())), ("w", Some(w.to_string()))] {
+            for (name, value) in [
+                ("a", a.clone()),
+                ("b", b.clone()),
+                ("x", x.map(|x| x.to_string())),
+                ("w", Some(w.to_string())),
+            ] {
                 if let Some(v) = value {
                     answers.insert(name.to_string(), dala_core::Answer::Value(v));
                 }
@@ -190,7 +195,11 @@ fn submissions(data: &[Record]) -> Vec<dala_core::Submission> {
                 instance_id: format!("uuid:{i}"),
                 instrument_id: "p".into(),
                 instrument_version: "1".into(),
-                status: if i % 7 == 3 { dala_core::Status::Draft } else { dala_core::Status::Finalized },
+                status: if i % 7 == 3 {
+                    dala_core::Status::Draft
+                } else {
+                    dala_core::Status::Finalized
+                },
                 started: format!("2015-03-{:02}T09:00:00.000+06:00", 1 + i % 28),
                 updated: String::new(),
                 finalized: None,

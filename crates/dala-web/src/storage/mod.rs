@@ -95,11 +95,7 @@ fn key(parts: &[&str]) -> JsValue {
         .into()
 }
 
-fn record_row(
-    s: &Submission,
-    page: usize,
-    exported: Option<&str>,
-) -> Result<JsValue, StoreError> {
+fn record_row(s: &Submission, page: usize, exported: Option<&str>) -> Result<JsValue, StoreError> {
     let json = serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string()))?;
     Ok(RowMaker::new().row(s, &json, page, exported))
 }
@@ -115,8 +111,15 @@ struct RowMaker {
 impl RowMaker {
     fn new() -> RowMaker {
         RowMaker {
-            names: ["instance_id", "instrument_id", "status", "json", "page", "exported"]
-                .map(JsValue::from_str),
+            names: [
+                "instance_id",
+                "instrument_id",
+                "status",
+                "json",
+                "page",
+                "exported",
+            ]
+            .map(JsValue::from_str),
             statuses: [Status::Draft, Status::Finalized].map(|s| JsValue::from_str(status_name(s))),
             instrument: (String::new(), JsValue::NULL),
         }
@@ -395,7 +398,10 @@ impl IdbStore {
             .get_all()
             .with_query(JsValue::from_str(form_id))
             .await)?;
-        Ok(rows.iter().filter_map(|row| get_string(row, "json")).collect())
+        Ok(rows
+            .iter()
+            .filter_map(|row| get_string(row, "json"))
+            .collect())
     }
 
     /// A setting of this device (enumerator name, device id, interface language).

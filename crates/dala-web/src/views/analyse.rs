@@ -52,7 +52,10 @@ impl An {
     fn label(&self, question: &str, code: &str) -> String {
         let lang = self.lang.get_untracked();
         self.instrument
-            .with_value(|i| i.as_ref().map(|i| analysis::label(i, &lang, question, code)))
+            .with_value(|i| {
+                i.as_ref()
+                    .map(|i| analysis::label(i, &lang, question, code))
+            })
             .unwrap_or_else(|| code.to_string())
     }
 }
@@ -114,11 +117,16 @@ async fn load(an: An, form_id: String) {
         an.form.set(form_id.clone());
         an.plan.set(Plan::default());
         an.rev.update(|n| *n += 1);
-        let texts = store.record_texts(&form_id).await.map_err(|e| e.to_string())?;
+        let texts = store
+            .record_texts(&form_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let what = an.app.t(Msg::LoadingRecords).to_string();
         for (i, slice) in texts.chunks(SLICE).enumerate() {
-            an.busy
-                .set(Some((what.clone(), (i * SLICE) as f64 / texts.len() as f64)));
+            an.busy.set(Some((
+                what.clone(),
+                (i * SLICE) as f64 / texts.len() as f64,
+            )));
             browser::next_task().await;
             an.data.update_value(|data| {
                 for text in slice {
@@ -603,7 +611,10 @@ fn Tables(an: An) -> impl IntoView {
         let rows = an.rows.get();
         let start = crate::perf::now_ms();
         let tables = an
-            .with(|instrument, data| data.aggregate(&plan, instrument, &rows).map_err(|e| e.to_string()))
+            .with(|instrument, data| {
+                data.aggregate(&plan, instrument, &rows)
+                    .map_err(|e| e.to_string())
+            })
             .unwrap_or_else(|| Ok(Vec::new()));
         crate::perf::tables(crate::perf::now_ms() - start);
         tables
@@ -650,7 +661,11 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
         return ().into_any();
     };
     let chart = dala_aggregate::chart::for_table(spec, rows, &|q, c| an.label(q, c));
-    let own: Vec<TidyRow> = rows.iter().filter(|r| r.table == spec.id).cloned().collect();
+    let own: Vec<TidyRow> = rows
+        .iter()
+        .filter(|r| r.table == spec.id)
+        .cloned()
+        .collect();
     let id = spec.id.clone();
     let statistics = view.statistics.clone();
     let (svg_name, png_name, csv_name) = (
@@ -747,8 +762,7 @@ fn TableBuilder(an: An) -> impl IntoView {
                 out.push((name.clone(), format!("{name} · {}", an.label(&name, ""))));
             }
         }
-        out
-            .into_iter()
+        out.into_iter()
             .map(|(value, text)| view! { <option value=value>{text}</option> })
             .collect_view()
     };
@@ -774,7 +788,8 @@ fn TableBuilder(an: An) -> impl IntoView {
             }
         });
     };
-    let select = |signal: RwSignal<String>| move |ev: leptos::ev::Event| signal.set(event_target_value(&ev));
+    let select =
+        |signal: RwSignal<String>| move |ev: leptos::ev::Event| signal.set(event_target_value(&ev));
     view! {
         <div class="table-builder row">
             <label>{app.t(Msg::Kind)}
@@ -849,19 +864,26 @@ fn Downloads(an: An) -> impl IntoView {
         let mut out = Vec::new();
         let _ = write_csv(&tidy, &mut out);
         let name = format!("{}-tables.csv", form());
-        if let Err(e) = browser::save_file(&name, &String::from_utf8(out).unwrap_or_default(), "text/csv") {
+        if let Err(e) = browser::save_file(
+            &name,
+            &String::from_utf8(out).unwrap_or_default(),
+            "text/csv",
+        ) {
             app.fail(&name, e);
         }
     };
     let plan_file = move |_| {
         let name = format!("{}-analysis.toml", form());
-        if let Err(e) = browser::save_file(&name, &to_toml(&an.plan.get_untracked()), "text/plain") {
+        if let Err(e) = browser::save_file(&name, &to_toml(&an.plan.get_untracked()), "text/plain")
+        {
             app.fail(&name, e);
         }
     };
     let codebook_file = move |_| {
         let lang = an.lang.get_untracked();
-        if let Some(table) = an.instrument.with_value(|i| i.as_ref().map(|i| codebook(i, &lang)))
+        if let Some(table) = an
+            .instrument
+            .with_value(|i| i.as_ref().map(|i| codebook(i, &lang)))
             && let Err(e) = browser::save_file(&table.name, &to_csv(&table), "text/csv")
         {
             app.fail(&table.name, e);
@@ -871,23 +893,38 @@ fn Downloads(an: An) -> impl IntoView {
         spawn_local(async move {
             let result: Result<(), String> = async {
                 let store = store().ok_or("no database")?;
-                let Some(instrument) = an.instrument.get_value() else { return Ok(()) };
+                let Some(instrument) = an.instrument.get_value() else {
+                    return Ok(());
+                };
                 let form_id = instrument.settings.form_id.clone();
                 // The records the filter keeps, in the order of the data view.
                 let keep: std::collections::HashSet<String> = an.data.with_value(|d| {
-                    an.rows.get_untracked().iter().filter_map(|&r| d.instance_id(r).map(String::from)).collect()
+                    an.rows
+                        .get_untracked()
+                        .iter()
+                        .filter_map(|&r| d.instance_id(r).map(String::from))
+                        .collect()
                 });
                 let what = app.t(Msg::WideCsv).to_string();
                 an.busy.set(Some((what.clone(), 0.0)));
                 browser::next_task().await;
-                let texts = store.record_texts(&form_id).await.map_err(|e| e.to_string())?;
+                let texts = store
+                    .record_texts(&form_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 // A slice of records between frames, like the import.
                 let options = Options::default();
                 let mut export = CsvExport::new(&instrument, &options);
                 for (i, slice) in texts.chunks(SLICE).enumerate() {
-                    an.busy.set(Some((what.clone(), 0.9 * (i * SLICE) as f64 / texts.len() as f64)));
+                    an.busy.set(Some((
+                        what.clone(),
+                        0.9 * (i * SLICE) as f64 / texts.len() as f64,
+                    )));
                     browser::next_task().await;
-                    for record in slice.iter().filter_map(|t| serde_json::from_str::<Submission>(t).ok()) {
+                    for record in slice
+                        .iter()
+                        .filter_map(|t| serde_json::from_str::<Submission>(t).ok())
+                    {
                         if keep.contains(&record.instance_id) {
                             export.add(&record);
                         }
