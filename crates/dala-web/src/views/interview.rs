@@ -20,10 +20,14 @@ use std::collections::HashMap;
 pub struct Ctx {
     pub app: AppState,
     pub session: StoredValue<Option<Session>, LocalStorage>,
-    /// Two counters per question built so far, bumped when the engine says it changed.
+    /// A counter per question built so far, bumped when the engine says it changed.
     /// Reference-counted, not owned by the question's component: a question that leaves the
-    /// screen and comes back finds its counters alive.
+    /// screen and comes back finds its counter alive.
     pub revs: StoredValue<HashMap<NodeRef, Revs>>,
+    /// The element of each question on the page, shown or hidden directly when its relevance
+    /// changes: one answer can make 749 questions relevant, and a loop over their `hidden`
+    /// properties costs a millisecond where 749 reactive effects cost tens.
+    elements: StoredValue<HashMap<NodeRef, web_sys::HtmlElement>, LocalStorage>,
     /// Bumped when the page or the list of pages changes.
     pub page_rev: RwSignal<u32>,
     pub form_lang: RwSignal<String>,
@@ -35,12 +39,11 @@ pub struct Ctx {
     persist: bool,
 }
 
-/// A question's change counters: its content (value, marks, texts, choices), and whether it
-/// is shown (relevance), apart so that showing a question does not redraw it.
+/// A question's change counter: its content (value, marks, texts, choices). Whether it is
+/// shown is set on its element apart (`Ctx::elements`), so showing a question redraws nothing.
 #[derive(Clone, Default)]
 pub struct Revs {
     pub content: ArcRwSignal<u32>,
-    pub shown: ArcRwSignal<u32>,
 }
 
 impl Ctx {
@@ -51,6 +54,7 @@ impl Ctx {
             app,
             session: StoredValue::new_local(None),
             revs: StoredValue::new(HashMap::new()),
+            elements: StoredValue::new_local(HashMap::new()),
             page_rev: RwSignal::new(0),
             form_lang: RwSignal::new(form_lang),
             saving: StoredValue::new(false),
@@ -85,6 +89,27 @@ impl Ctx {
         self.session.with_value(|s| s.as_ref().map(f))
     }
 
+    /// Records the element of a question now on the page.
+    pub fn mounted(&self, node: NodeRef, element: web_sys::HtmlElement) {
+        self.elements.update_value(|m| {
+            m.insert(node, element);
+        });
+    }
+
+    /// Forgets a question's element when its component goes, unless a newer one replaced it.
+    pub fn unmounted(&self, node: &NodeRef, element: &web_sys::HtmlElement) {
+        self.elements.try_update_value(|m| {
+            if m.get(node) == Some(element) {
+                m.remove(node);
+            }
+        });
+    }
+
+    /// Whether a question is relevant now (false with no interview).
+    pub fn relevant(&self, node: &NodeRef) -> bool {
+        self.with(|s| s.engine().relevant(node)).unwrap_or(false)
+    }
+
     pub fn apply(&self, refresh: Refresh) {
         self.revs.with_value(|m| {
             for node in &refresh.nodes {
@@ -92,11 +117,15 @@ impl Ctx {
                     revs.content.update(|n| *n += 1);
                 }
             }
-            for node in &refresh.shown {
-                if let Some(revs) = m.get(node) {
-                    revs.shown.update(|n| *n += 1);
+        });
+        self.elements.with_value(|elements| {
+            self.with(|s| {
+                for node in &refresh.shown {
+                    if let Some(element) = elements.get(node) {
+                        element.set_hidden(!s.engine().relevant(node));
+                    }
                 }
-            }
+            })
         });
         if refresh.pages_changed {
             self.page_rev.update(|n| *n += 1);
@@ -261,6 +290,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         app,
         session: StoredValue::new_local(None),
         revs: StoredValue::new(HashMap::new()),
+        elements: StoredValue::new_local(HashMap::new()),
         page_rev: RwSignal::new(0),
         form_lang: RwSignal::new(String::new()),
         saving: StoredValue::new(false),

@@ -28,7 +28,6 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     // in the interview's map.
     let revs = ctx.revs(&node);
     let rev = RwSignal::from(revs.content);
-    let shown = RwSignal::from(revs.shown);
     // What never changes for this node, read once (the item itself stays in the form).
     let Some((widget, name, type_name)) = ctx.with(|s| {
         let form = s.engine().form();
@@ -302,14 +301,21 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             {(!hint.is_empty()).then(|| view! { <p class="hint">{rich(&hint)}</p> })}
         }
     };
-    // The page builds every question it holds once; relevance only shows or hides it.
-    let hidden = move || {
-        shown.track();
-        !ctx.with(|s| node.with_value(|n| s.engine().relevant(n)))
-            .unwrap_or(false)
-    };
+    // The page builds every question it holds once; relevance only shows or hides it, on the
+    // element itself (Ctx::apply), once the element is known here.
+    let hidden = !ctx.relevant(&node.get_value());
+    let element = leptos::prelude::NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(div) = element.get() {
+            let div = web_sys::HtmlElement::from(div);
+            ctx.mounted(node.get_value(), div.clone());
+            // The relevance may have changed between the build and now.
+            div.set_hidden(!ctx.relevant(&node.get_value()));
+            on_cleanup(move || ctx.unmounted(&node.get_value(), &div));
+        }
+    });
     view! {
-        <div class="question" data-name=name.clone() data-type=type_name hidden=hidden>
+        <div class="question" data-name=name.clone() data-type=type_name hidden=hidden node_ref=element>
             {heading}
             {control}
             {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
