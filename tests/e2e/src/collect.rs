@@ -88,6 +88,18 @@ impl<'a> Collect<'a> {
         );
     }
 
+    /// Asserts that nothing on the page is wider than the screen (no sideways scrolling).
+    pub fn assert_fits_screen(&self) {
+        let widths = self.js(
+            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
+            json!([]),
+        );
+        assert!(
+            widths[0].as_f64() <= widths[1].as_f64(),
+            "page and screen: {widths}"
+        );
+    }
+
     pub fn text(&self, selector: &str) -> String {
         self.js(
             "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",

@@ -399,13 +399,6 @@ fn the_editor_fits_a_phone() {
     app.wait_for_selector("#editor[data-ready=\"true\"]");
     dala_e2e::screenshot(&browser, "design-editor-phone");
     // Nothing wider than the screen.
-    let widths = app.js(
-        "const d = document.documentElement; return [d.scrollWidth, d.clientWidth]",
-        json!([]),
-    );
-    assert!(
-        widths[0].as_f64() <= widths[1].as_f64(),
-        "page and screen: {widths}"
-    );
+    app.assert_fits_screen();
     no_errors(&app);
 }
