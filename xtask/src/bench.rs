@@ -144,6 +144,27 @@ fn expr(root: &Path) -> Result<()> {
 }
 
 /// Installs pinned npm packages into an ignored folder (bench-tools/NAME), once.
+/// Builds the `dala` command line as the benchmarks run it (profile bench-cli: speed, not
+/// size) and returns its path; `bench` names the benchmark in the progress line.
+pub fn build_bench_cli(root: &Path, bench: &str) -> Result<PathBuf> {
+    eprintln!("bench {bench}: building dala (profile bench-cli)");
+    let built = Command::new(crate::cargo())
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "bench-cli",
+            "-p",
+            "dala-cli",
+        ])
+        .status()?;
+    if !built.success() {
+        bail!("building dala failed");
+    }
+    Ok(root.join("target/bench-cli/dala"))
+}
+
 pub fn install_npm(root: &Path, name: &str, packages: &[&str]) -> Result<PathBuf> {
     let dir = root.join("bench-tools").join(name);
     let modules = dir.join("node_modules");

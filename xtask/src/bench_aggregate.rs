@@ -299,22 +299,7 @@ pub fn run(root: &Path) -> Result<()> {
     let spec_path = dir.join("spec.json");
     std::fs::write(&spec_path, spec().to_string())?;
 
-    eprintln!("bench aggregate: building dala (profile bench-cli)");
-    let built = Command::new(crate::cargo())
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "bench-cli",
-            "-p",
-            "dala-cli",
-        ])
-        .status()?;
-    if !built.success() {
-        bail!("building dala failed");
-    }
-    let dala = root.join("target/bench-cli/dala");
+    let dala = crate::bench::build_bench_cli(root, "aggregate")?;
     let python = venv(root)?;
     let xsv = xsv(root)?;
 

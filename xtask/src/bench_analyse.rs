@@ -105,23 +105,9 @@ fn bundle(root: &Path, dir: &Path) -> Result<std::path::PathBuf> {
     if path.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
         return Ok(path);
     }
-    eprintln!("bench analyse: building dala (profile bench-cli)");
-    let built = Command::new(crate::cargo())
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "bench-cli",
-            "-p",
-            "dala-cli",
-        ])
-        .status()?;
-    if !built.success() {
-        bail!("building dala failed");
-    }
+    let dala = crate::bench::build_bench_cli(root, "analyse")?;
     eprintln!("bench analyse: simulating {SUBMISSIONS} police interviews");
-    let made = Command::new(root.join("target/bench-cli/dala"))
+    let made = Command::new(&dala)
         .arg("simulate")
         .arg(&form)
         .args(["-n", &SUBMISSIONS.to_string(), "--seed", "7", "-o"])
