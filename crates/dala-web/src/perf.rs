@@ -57,12 +57,6 @@ pub fn answered(engine_ms: f64) {
     set("__dalaEngineMs", &JsValue::from_f64(engine_ms));
 }
 
-/// The last autosave's two parts (ms): building the record, and the IndexedDB transaction.
-pub fn save_split(record_ms: f64, store_ms: f64) {
-    set("__dalaRecordMs", &JsValue::from_f64(record_ms));
-    set("__dalaStoreMs", &JsValue::from_f64(store_ms));
-}
-
 /// An import of bundles: when it began and ended (ms), how many records it added, and the
 /// time spent reading records and adding them to the data view's columns.
 pub fn imported(start: f64, end: f64, added: usize, parse_ms: f64, push_ms: f64) {

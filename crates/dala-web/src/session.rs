@@ -6,7 +6,7 @@ use dala_core::engine::{
 };
 use dala_core::instrument::Instrument;
 use dala_core::record::{Status, Submission};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 /// What an edit changed on screen.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -207,7 +207,9 @@ impl Session {
         });
         // One entry per node in each list, in the order the engine reported them (an answer
         // that reaches a thousand questions reports several changes for each).
-        let (mut seen, mut seen_shown) = (HashSet::new(), HashSet::new());
+        let n = changes.changes.len();
+        let mut seen = FxHashSet::with_capacity_and_hasher(n, Default::default());
+        let mut seen_shown = FxHashSet::with_capacity_and_hasher(n, Default::default());
         let (mut nodes, mut shown) = (Vec::new(), Vec::new());
         for change in &changes.changes {
             if change.what == What::Relevant {

@@ -9,6 +9,7 @@
 pub mod schema;
 
 use dala_core::instrument::Instrument;
+use std::borrow::Cow;
 use dala_core::record::{Status, Submission};
 use dala_core::store::{Store, StoreError};
 use indexed_db_futures::database::Database;
@@ -243,23 +244,27 @@ impl IdbStore {
 
     /// Writes a record unless a finalized one of that id holds different data; keeps the page
     /// and export mark unless given. The check and the write are one transaction.
-    async fn put_record(
+    ///
+    /// `record` makes the record and its page once the stored row has been read (None: write
+    /// nothing). An autosave builds its draft there, not before: the read takes a round trip
+    /// to the database, and the frame that shows what the answer changed is drawn meanwhile.
+    async fn put_record<'s>(
         &self,
-        submission: &Submission,
-        page: Option<usize>,
+        instance_id: &str,
+        record: impl FnOnce() -> Option<(Cow<'s, Submission>, Option<usize>)>,
         exported: Option<String>,
     ) -> Result<(), StoreError> {
         let tx = self.write(&[RECORDS])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let existing: Option<JsValue> = store
-            .get(JsValue::from_str(&submission.instance_id))
+            .get(JsValue::from_str(instance_id))
             .await
             .map_err(backend)?;
-        let mut record = StoredRecord {
-            submission: submission.clone(),
-            page: page.unwrap_or(0),
-            exported,
+        let Some((submission, mut page)) = record() else {
+            return Ok(());
         };
+        // The page and export mark are kept from the stored row unless given.
+        let mut exported = exported;
         if let Some(row) = existing {
             // The status sits beside the JSON: a draft being autosaved is not parsed back, only
             // a finalized record is (to refuse any change to it).
@@ -268,21 +273,37 @@ impl IdbStore {
             {
                 return Err(StoreError::Finalized(submission.instance_id.clone()));
             }
-            if page.is_none() {
-                record.page = row_page(&row);
-            }
-            if record.exported.is_none() {
-                record.exported = get_string(&row, "exported");
-            }
+            page = page.or_else(|| Some(row_page(&row)));
+            exported = exported.or_else(|| get_string(&row, "exported"));
         }
-        let row = record_row(&record.submission, record.page, record.exported.as_deref())?;
+        let row = record_row(&submission, page.unwrap_or(0), exported.as_deref())?;
         store.put(row).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
-    /// Autosave: the draft as it stands and the page it is on, in one strict transaction.
+    /// The draft as it stands and the page it is on, in one strict transaction.
     pub async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
-        self.put_record(submission, Some(page), None).await
+        self.put_record(
+            &submission.instance_id,
+            || Some((Cow::Borrowed(submission), Some(page))),
+            None,
+        )
+        .await
+    }
+
+    /// Autosave: [`IdbStore::save_draft`] of the draft `draft` makes once the stored row has
+    /// been read (None: the interview is gone, nothing is written).
+    pub async fn autosave(
+        &self,
+        instance_id: &str,
+        draft: impl FnOnce() -> Option<(Submission, usize)>,
+    ) -> Result<(), StoreError> {
+        self.put_record(
+            instance_id,
+            || draft().map(|(submission, page)| (Cow::Owned(submission), Some(page))),
+            None,
+        )
+        .await
     }
 
     /// A record with the app's marks.
@@ -472,7 +493,12 @@ impl Store for IdbStore {
     }
 
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError> {
-        self.put_record(submission, None, None).await
+        self.put_record(
+            &submission.instance_id,
+            || Some((Cow::Borrowed(submission), None)),
+            None,
+        )
+        .await
     }
 
     async fn get_submission(&self, instance_id: &str) -> Result<Option<Submission>, StoreError> {

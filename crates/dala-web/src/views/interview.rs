@@ -218,14 +218,16 @@ impl Ctx {
         spawn_local(async move {
             loop {
                 ctx.dirty.set_value(false);
-                let t0 = crate::perf::now_ms();
-                let Some((record, page)) = ctx.with(|s| (s.draft(), s.page())) else {
+                let Some(instance_id) = ctx.with(|s| s.engine().instance_id().to_string())
+                else {
                     break;
                 };
                 let Some(store) = store() else { break };
-                let t1 = crate::perf::now_ms();
-                let result = store.save_draft(&record, page).await;
-                crate::perf::save_split(t1 - t0, crate::perf::now_ms() - t1);
+                // The draft is built once the transaction has read the stored row, with
+                // every answer given by then.
+                let result = store
+                    .autosave(&instance_id, || ctx.with(|s| (s.draft(), s.page())))
+                    .await;
                 match result {
                     Ok(()) => {}
                     // The answers stay on screen and in memory; the next answer saves again.
@@ -432,15 +434,26 @@ pub fn Interview(instance_id: String) -> impl IntoView {
 #[component]
 pub fn PageView(ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
-    let nodes = move || {
+    // The page's questions by key. A memo: an answer that changes which questions are
+    // relevant changes the list of pages (page_rev) but not the questions this page holds,
+    // and then the list below is not diffed again (a thousand keys hashed while the
+    // enumerator waits for the questions to appear).
+    let questions = Memo::new(move |_| {
         ctx.page_rev.get();
         ctx.with(|s| {
             s.current()
-                .map(|p| s.engine().page_questions(p))
+                .map(|p| {
+                    let engine = s.engine();
+                    engine
+                        .page_questions(p)
+                        .into_iter()
+                        .map(|node| question_key(engine, node))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
         .unwrap_or_default()
-    };
+    });
     let heading = move || {
         ctx.page_rev.get();
         let lang = ctx.form_lang.get();
@@ -462,8 +475,8 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
         <section class="page">
             {read_only_note}
             {heading}
-            <For each=nodes key=move |n| question_key(ctx, n) let:node>
-                <Question node=node ctx=ctx/>
+            <For each=move || questions.get() key=|key| key.clone() let:key>
+                <Question node=key.node ctx=ctx/>
             </For>
             {move || {
                 ctx.page_rev.get();
@@ -480,17 +493,22 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
 
 /// A question on the page is kept while its node, name, type and list stay: in an interview
 /// they always do; in the designer's preview an edit of one of them builds it afresh.
-fn question_key(
-    ctx: Ctx,
-    node: &NodeRef,
-) -> (NodeRef, String, dala_core::ItemType, Option<String>) {
-    let (name, item_type, list) = ctx
-        .with(|s| {
-            let item = &s.engine().form().item(node.item).item;
-            (item.name.clone(), item.item_type, item.list.clone())
-        })
-        .unwrap_or((String::new(), dala_core::ItemType::Note, None));
-    (node.clone(), name, item_type, list)
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct QuestionKey {
+    node: NodeRef,
+    name: String,
+    item_type: dala_core::ItemType,
+    list: Option<String>,
+}
+
+fn question_key(engine: &Engine, node: NodeRef) -> QuestionKey {
+    let item = &engine.form().item(node.item).item;
+    QuestionKey {
+        name: item.name.clone(),
+        item_type: item.item_type,
+        list: item.list.clone(),
+        node,
+    }
 }
 
 /// The page after a repeat's instances: the instances with a remove button each, and add.
