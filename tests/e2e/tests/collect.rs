@@ -311,6 +311,41 @@ fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
 }
 
 #[test]
+fn leaving_an_interview_while_an_answer_is_being_saved_keeps_it_and_the_app_working() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aida");
+    let id = app.start("police_gender_representation");
+    app.page_of(&[("wave", "2014_summer")]);
+    app.settle();
+    let page = app.page();
+    // The answer and the way home in one script: the route changes before the autosave it
+    // starts has heard back from the database, so its screen is gone when it does.
+    app.js(
+        "document.addEventListener('change', () => { location.hash = '#/'; }, { once: true })",
+        json!([]),
+    );
+    app.answer("consent", "yes");
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+
+    // The app still works, and the draft has the answer, on its page.
+    app.js(
+        "location.hash = '#/interview/' + encodeURIComponent(arguments[0])",
+        json!([id]),
+    );
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    assert_eq!(app.page(), page, "the page the answer was given on");
+    let checked = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
+    assert_eq!(app.js(checked, json!(["consent"])), "yes");
+    app.next();
+    assert_eq!(app.questions(), ["region"]);
+    no_errors(&app);
+}
+
+#[test]
 fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");

@@ -9,7 +9,6 @@
 pub mod schema;
 
 use dala_core::instrument::Instrument;
-use std::borrow::Cow;
 use dala_core::record::{Status, Submission};
 use dala_core::store::{Store, StoreError};
 use indexed_db_futures::database::Database;
@@ -20,6 +19,7 @@ use indexed_db_futures::transaction::{
 };
 use js_sys::{Array, Object, Reflect};
 use schema::{BY_INSTRUMENT, BY_INSTRUMENT_STATUS, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS};
+use std::borrow::Cow;
 use wasm_bindgen::JsValue;
 
 /// A stored record with what the app keeps about it.

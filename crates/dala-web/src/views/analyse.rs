@@ -145,7 +145,8 @@ async fn load(an: An, form_id: String) {
     an.busy.set(None);
     // Loaded, or nothing to load: the workspace is ready either way (a failure is in the
     // notice bar).
-    if an.rev.get_untracked() < 2 {
+    // (`try_`: the analyst may have left the workspace while it loaded.)
+    if an.rev.try_get_untracked().is_some_and(|rev| rev < 2) {
         an.rev.set(2);
     }
     if let Err(e) = result {
@@ -226,7 +227,13 @@ async fn import(an: An, files: Vec<web_sys::File>) {
                 reader.report.refused = Some(e.to_string());
                 break;
             }
-            if an.form.get_untracked() == form_id {
+            // The slice is stored; the data view takes it if it is still on screen and on
+            // this instrument (`try_`: the analyst may have left while the import went on).
+            if an
+                .form
+                .try_get_untracked()
+                .is_some_and(|form| form == form_id)
+            {
                 let t = crate::perf::now_ms();
                 an.data.update_value(|data| {
                     for (record, _) in &current {

@@ -487,7 +487,10 @@ fn Toolbar(ed: Ed) -> impl IntoView {
         spawn_local(async move {
             let Some(store) = store() else { return };
             let records = store.list_records(&form, None).await.unwrap_or_default();
-            let published = ed.published.get_value();
+            // The designer may have left the editor meanwhile (its values are gone then).
+            let Some(published) = ed.published.try_get_value() else {
+                return;
+            };
             let check = ed.with(|d| {
                 let data = DataUse::from_records(
                     published.as_ref().unwrap_or(d.instrument()),

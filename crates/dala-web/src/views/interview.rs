@@ -215,30 +215,23 @@ impl Ctx {
         self.saving.set_value(true);
         self.busy.set(true);
         let ctx = *self;
+        // Past each await the enumerator may have left the interview, and its values are gone
+        // with its screen: they are read with `still` (None then), and `save_on_leave` has
+        // saved the draft as it was left.
         spawn_local(async move {
             loop {
                 ctx.dirty.set_value(false);
-                let Some(instance_id) = ctx.with(|s| s.engine().instance_id().to_string())
-                else {
+                let Some(instance_id) = ctx.still(|s| s.engine().instance_id().to_string()) else {
                     break;
                 };
                 let Some(store) = store() else { break };
                 // The draft is built once the transaction has read the stored row, with
                 // every answer given by then.
                 let result = store
-                    .autosave(&instance_id, || ctx.with(|s| (s.draft(), s.page())))
+                    .autosave(&instance_id, || ctx.still(|s| (s.draft(), s.page())))
                     .await;
-                match result {
-                    Ok(()) => {}
-                    // The answers stay on screen and in memory; the next answer saves again.
-                    Err(StoreError::Full(_)) => ctx
-                        .app
-                        .notice
-                        .set(Some(ctx.app.t(Msg::StorageFull).to_string())),
-                    Err(e) => ctx.app.fail(ctx.app.t(Msg::SaveFailed), e),
-                }
-                crate::perf::saved();
-                if !ctx.dirty.get_value() {
+                saved(ctx.app, result);
+                if !ctx.dirty.try_get_value().unwrap_or(false) {
                     break;
                 }
             }
@@ -246,6 +239,40 @@ impl Ctx {
             ctx.busy.set(false);
         });
     }
+
+    /// [`Ctx::with`] for code that resumes after an await: None once the interview's screen
+    /// has gone (reading its values then would panic and stop the app).
+    fn still<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
+        self.session.try_with_value(|s| s.as_ref().map(f)).flatten()
+    }
+
+    /// Called as the interview's screen goes: a save still in flight may not have built its
+    /// draft yet and will find the interview gone, so the draft as it stands is saved now.
+    fn save_on_leave(&self) {
+        if !self.persist || !self.saving.try_get_value().unwrap_or(false) {
+            return;
+        }
+        let Some((record, page)) = self
+            .still(|s| (!s.read_only()).then(|| (s.draft(), s.page())))
+            .flatten()
+        else {
+            return;
+        };
+        let Some(store) = store() else { return };
+        let app = self.app;
+        spawn_local(async move { saved(app, store.save_draft(&record, page).await) });
+    }
+}
+
+/// After a save: marked for the benchmarks, or the enumerator told why it failed. The answers
+/// stay on screen and in memory; the next answer saves again.
+fn saved(app: AppState, result: Result<(), StoreError>) {
+    match result {
+        Ok(()) => {}
+        Err(StoreError::Full(_)) => app.notice.set(Some(app.t(Msg::StorageFull).to_string())),
+        Err(e) => app.fail(app.t(Msg::SaveFailed), e),
+    }
+    crate::perf::saved();
 }
 
 fn scroll_to_top() {
@@ -300,6 +327,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         busy: RwSignal::new(false),
         persist: true,
     };
+    on_cleanup(move || ctx.save_on_leave());
     let loaded = RwSignal::new(false);
     let show_pages = RwSignal::new(false);
     let languages_list = RwSignal::new(Vec::<String>::new());
