@@ -282,16 +282,25 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     no_errors(&app);
 }
 
+/// The code of the choice checked in the question named arguments[0], if any.
+const CHECKED: &str = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
+
+/// A police interview by Aida, started and past its first page (the wave); its instance id.
+fn police_interview_past_its_first_page(app: &Collect, url: &str) -> String {
+    app.home(url);
+    app.set_enumerator("Aida");
+    let id = app.start("police_gender_representation");
+    app.page_of(&[("wave", "2014_summer")]);
+    id
+}
+
 #[test]
 fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
-    app.home(&server.url());
-    app.set_enumerator("Aida");
-    let id = app.start("police_gender_representation");
-    app.page_of(&[("wave", "2014_summer")]);
+    let id = police_interview_past_its_first_page(&app, &server.url());
     app.page_of(&[("consent", "yes")]);
     app.page_of(&[("region", "osh")]);
     app.answer("district", "kara_suu");
@@ -303,10 +312,9 @@ fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
     assert_eq!(app.instance_id(), id);
     assert_eq!(app.page(), page, "the same page");
     assert_eq!(app.questions(), ["district"]);
-    let checked = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
-    assert_eq!(app.js(checked, json!(["district"])), "kara_suu");
+    assert_eq!(app.js(CHECKED, json!(["district"])), "kara_suu");
     app.previous();
-    assert_eq!(app.js(checked, json!(["region"])), "osh");
+    assert_eq!(app.js(CHECKED, json!(["region"])), "osh");
     no_errors(&app);
 }
 
@@ -316,10 +324,7 @@ fn leaving_an_interview_while_an_answer_is_being_saved_keeps_it_and_the_app_work
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
-    app.home(&server.url());
-    app.set_enumerator("Aida");
-    let id = app.start("police_gender_representation");
-    app.page_of(&[("wave", "2014_summer")]);
+    let id = police_interview_past_its_first_page(&app, &server.url());
     app.settle();
     let page = app.page();
     // The answer and the way home in one script: the route changes before the autosave it
@@ -338,8 +343,7 @@ fn leaving_an_interview_while_an_answer_is_being_saved_keeps_it_and_the_app_work
     );
     app.wait_for_selector("#interview[data-ready=\"true\"]");
     assert_eq!(app.page(), page, "the page the answer was given on");
-    let checked = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
-    assert_eq!(app.js(checked, json!(["consent"])), "yes");
+    assert_eq!(app.js(CHECKED, json!(["consent"])), "yes");
     app.next();
     assert_eq!(app.questions(), ["region"]);
     no_errors(&app);
