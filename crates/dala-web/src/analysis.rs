@@ -41,7 +41,8 @@ pub struct BundleReader {
 
 impl BundleReader {
     /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.
-    pub fn open(name: &str, text: String) -> Result<BundleReader, BundleReport> {
+    /// The report is boxed: it is large, and a refused file is the rare case.
+    pub fn open(name: &str, text: String) -> Result<BundleReader, Box<BundleReport>> {
         let mut report = BundleReport {
             name: name.to_string(),
             ..BundleReport::default()
@@ -49,13 +50,13 @@ impl BundleReader {
         let first = text.lines().next().unwrap_or_default();
         if first.trim().is_empty() {
             report.refused = Some("line 1: the file is empty".into());
-            return Err(report);
+            return Err(Box::new(report));
         }
         let header = match read_header(first.trim_end()) {
             Ok(header) => header,
             Err(e) => {
                 report.refused = Some(e.to_string());
-                return Err(report);
+                return Err(Box::new(report));
             }
         };
         report.form_id = header.instrument_id.clone();

@@ -183,7 +183,7 @@ async fn import(an: An, files: Vec<web_sys::File>) {
         let mut reader = match BundleReader::open(&name, text) {
             Ok(reader) => reader,
             Err(report) => {
-                reports.push(report);
+                reports.push(*report);
                 continue;
             }
         };
