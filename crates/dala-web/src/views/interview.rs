@@ -85,8 +85,11 @@ impl Ctx {
         });
     }
 
+    /// Reads the session: None with no interview, or once the interview's screen has gone.
+    /// Code that resumes after an await (a save) finds it gone when the enumerator has left
+    /// meanwhile; reading a disposed value would panic, and a panic stops the app.
     pub fn with<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
-        self.session.with_value(|s| s.as_ref().map(f))
+        self.session.try_with_value(|s| s.as_ref().map(f)).flatten()
     }
 
     /// Records the element of a question now on the page.
@@ -216,19 +219,19 @@ impl Ctx {
         self.busy.set(true);
         let ctx = *self;
         // Past each await the enumerator may have left the interview, and its values are gone
-        // with its screen: they are read with `still` (None then), and `save_on_leave` has
-        // saved the draft as it was left.
+        // with its screen: `with` gives None then, and `save_on_leave` has saved the draft as
+        // it was left.
         spawn_local(async move {
             loop {
                 ctx.dirty.set_value(false);
-                let Some(instance_id) = ctx.still(|s| s.engine().instance_id().to_string()) else {
+                let Some(instance_id) = ctx.with(|s| s.engine().instance_id().to_string()) else {
                     break;
                 };
                 let Some(store) = store() else { break };
                 // The draft is built once the transaction has read the stored row, with
                 // every answer given by then.
                 let result = store
-                    .autosave(&instance_id, || ctx.still(|s| (s.draft(), s.page())))
+                    .autosave(&instance_id, || ctx.with(|s| (s.draft(), s.page())))
                     .await;
                 saved(ctx.app, result);
                 if !ctx.dirty.try_get_value().unwrap_or(false) {
@@ -240,12 +243,6 @@ impl Ctx {
         });
     }
 
-    /// [`Ctx::with`] for code that resumes after an await: None once the interview's screen
-    /// has gone (reading its values then would panic and stop the app).
-    fn still<T>(&self, f: impl FnOnce(&Session) -> T) -> Option<T> {
-        self.session.try_with_value(|s| s.as_ref().map(f)).flatten()
-    }
-
     /// Called as the interview's screen goes: a save still in flight may not have built its
     /// draft yet and will find the interview gone, so the draft as it stands is saved now.
     fn save_on_leave(&self) {
@@ -253,7 +250,7 @@ impl Ctx {
             return;
         }
         let Some((record, page)) = self
-            .still(|s| (!s.read_only()).then(|| (s.draft(), s.page())))
+            .with(|s| (!s.read_only()).then(|| (s.draft(), s.page())))
             .flatten()
         else {
             return;
