@@ -77,6 +77,22 @@ const poll = () => {
 requestAnimationFrame(poll);
 "#;
 
+/// Clicks the wide CSV download with every record in the data view, watching for long tasks
+/// (over 50 ms: the page does not answer a tap meanwhile) until the file is handed over.
+const WIDE: &str = r#"
+window.__dalaWideEnd = null;
+window.__longest = 0;
+window.__longTasks = 0;
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) {
+    window.__longest = Math.max(window.__longest, e.duration);
+    window.__longTasks += 1;
+  }
+}).observe({ type: 'longtask' });
+window.__wideStart = performance.now();
+document.querySelector('.download-wide').click();
+"#;
+
 /// Sets a select of the table builder as an analyst does.
 const PICK: &str = r#"
 const s = document.querySelector(arguments[0]);
@@ -218,6 +234,18 @@ pub fn run(root: &Path) -> Result<()> {
             .map_err(browser_err)?;
         std::thread::sleep(Duration::from_millis(300));
     }
+    eprintln!("bench analyse: the wide CSV (.zip) of every record");
+    browser.execute(WIDE, json!([])).map_err(browser_err)?;
+    let wide_end = wait_number(&browser, "return window.__dalaWideEnd", 300)?;
+    let wide_ms = wide_end - wait_number(&browser, "return window.__wideStart", 5)?;
+    // Long-task entries are delivered after the task: give the observer a moment.
+    std::thread::sleep(Duration::from_millis(500));
+    let longest_ms = wait_number(&browser, "return window.__longest", 5)?;
+    let long_tasks = wait_number(&browser, "return window.__longTasks", 5)?;
+    eprintln!(
+        "  {wide_ms:.0} ms to the file; longest task {longest_ms:.0} ms ({long_tasks} over 50 ms)"
+    );
+
     eprintln!("bench analyse: opening the workspace again with the records stored");
     browser
         .execute("location.reload()", json!([]))
@@ -237,6 +265,14 @@ pub fn run(root: &Path) -> Result<()> {
         "frequency with CI by district, click to screen", table_ms, TABLE_GOAL_MS
     );
     println!(
+        "{:<58} {:>9.0} ms {:>12}",
+        "wide CSV (.zip) of every record, to the file", wide_ms, ""
+    );
+    println!(
+        "{:<58} {:>9.0} ms {:>12}",
+        "  its longest task (the page does not answer meanwhile)", longest_ms, ""
+    );
+    println!(
         "  import: {:.2}x the bare loop's rate (goal {IMPORT_GOAL}x or better)",
         rate / bare_rate
     );
@@ -250,6 +286,8 @@ pub fn run(root: &Path) -> Result<()> {
             "table_ms_median": table_ms, "table_ms_runs": table,
             "table_compute_ms_median": compute_ms, "table_compute_ms_runs": compute,
             "reopen_ms": reopen_ms,
+            "wide_export_ms": wide_ms, "wide_export_longest_task_ms": longest_ms,
+            "wide_export_long_tasks": long_tasks,
         },
         "peer": {
             "name": "bare batched IndexedDB put loop in the same page (2,000 puts per strict transaction)",

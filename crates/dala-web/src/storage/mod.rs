@@ -64,6 +64,11 @@ fn status_name(status: Status) -> &'static str {
     }
 }
 
+/// A record's JSON text, from a row of [`IdbStore::record_rows`].
+pub fn record_json(row: &JsValue) -> Option<String> {
+    get_string(row, "json")
+}
+
 fn get_string(row: &JsValue, field: &str) -> Option<String> {
     Reflect::get(row, &JsValue::from_str(field))
         .ok()
@@ -408,21 +413,19 @@ impl IdbStore {
         committed
     }
 
-    /// The JSON text of every record of an instrument, in instance id order (parsed by the
-    /// caller a slice at a time, so 100,000 of them never hold up the page).
-    pub async fn record_texts(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
+    /// The stored rows of every record of an instrument, in instance id order. The caller
+    /// takes each row's JSON ([`record_json`]) and parses it a slice at a time: turning
+    /// 100,000 rows' text into Rust strings at once would hold up the page for a fifth of a
+    /// second on top of what the database's own read takes.
+    pub async fn record_rows(&self, form_id: &str) -> Result<Vec<JsValue>, StoreError> {
         let tx = self.read(RECORDS)?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
-        let rows = all(store
+        all(store
             .index(BY_INSTRUMENT)
             .map_err(backend)?
             .get_all()
             .with_query(JsValue::from_str(form_id))
-            .await)?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| get_string(row, "json"))
-            .collect())
+            .await)
     }
 
     /// A setting of this device (enumerator name, device id, interface language).
