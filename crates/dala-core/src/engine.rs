@@ -12,7 +12,7 @@ mod values;
 use crate::compile::{Form, ItemId};
 use crate::host::Host;
 use crate::instrument::{Choice, ItemType};
-use crate::record::{Answer, RECORD_FORMAT, Status, Submission};
+use crate::record::{Answer, HeldInstances, RECORD_FORMAT, Status, Submission};
 use dala_expr::Value;
 use env::NodeEnv;
 pub use pages::{Page, Problem, ProblemKind};
@@ -107,6 +107,11 @@ pub struct Engine {
     nodes: HashMap<NodeRef, NodeState>,
     /// Instance ids of each repeat, in order, by (repeat item, path of the enclosing instance).
     containers: HashMap<(ItemId, Path), Vec<u32>>,
+    /// Instances of a counted repeat beyond its count, by container, the next to come back
+    /// first. A count that goes down (or is empty for a moment while it is retyped) must not
+    /// destroy answers: these keep their nodes, but expressions, pages and the record see
+    /// only `containers`, as they see no non-relevant answer.
+    held: HashMap<(ItemId, Path), Vec<u32>>,
     next_instance: u32,
     instance_id: String,
     started: String,
@@ -123,6 +128,7 @@ impl Engine {
             host,
             nodes: HashMap::new(),
             containers: HashMap::new(),
+            held: HashMap::new(),
             next_instance: 1,
             instance_id,
             started,
@@ -142,6 +148,7 @@ impl Engine {
         engine.enumerator = record.enumerator.clone();
         let top = engine.form.top.clone();
         engine.restore(&top, &[], &record.answers);
+        engine.restore_held(&record.held);
         engine.recompute_all();
         engine
     }
@@ -294,6 +301,36 @@ impl Engine {
         Ok(changes)
     }
 
+    /// How many instances of counted repeats are held beyond their count because of this
+    /// question's answer (the repeats whose repeat_count reads it), by repeat: what a UI says
+    /// beside the count, so the enumerator knows the answers are kept.
+    pub fn held_by(&self, node: &NodeRef) -> Vec<(ItemId, usize)> {
+        let mut out = Vec::new();
+        for &repeat in &self.form.dependents[node.item] {
+            let compiled = self.form.item(repeat);
+            if compiled.item.item_type != ItemType::Repeat || compiled.exprs.repeat_count.is_none()
+            {
+                continue;
+            }
+            let scope = self.form.item(node.item).scope(node.item);
+            let common = scope
+                .iter()
+                .zip(&compiled.repeats)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let held: usize = self
+                .paths_under(&compiled.repeats, &node.path[..common.min(node.path.len())])
+                .into_iter()
+                .filter_map(|parent| self.held.get(&(repeat, parent)))
+                .map(Vec::len)
+                .sum();
+            if held > 0 {
+                out.push((repeat, held));
+            }
+        }
+        out
+    }
+
     /// Adds an instance at the end of a repeat that has no repeat_count.
     pub fn add_instance(
         &mut self,
@@ -344,6 +381,98 @@ impl Engine {
             enumerator: self.enumerator.clone(),
             device_id: self.host.device_id(),
             answers: self.answers(&self.form.top, &[]),
+            held: match status {
+                Status::Draft => self.held_record(),
+                Status::Finalized => Vec::new(),
+            },
+        }
+    }
+
+    /// The held instances for a draft, outer containers before the ones inside them.
+    fn held_record(&self) -> Vec<HeldInstances> {
+        let mut out: Vec<HeldInstances> = self
+            .held
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .filter_map(|((repeat, parent), ids)| {
+                let compiled = self.form.item(*repeat);
+                let at = self.positions_of(&compiled.repeats, parent)?;
+                let instances = ids
+                    .iter()
+                    .map(|id| {
+                        let mut path = parent.clone();
+                        path.push(*id);
+                        self.answers(&compiled.children, &path)
+                    })
+                    .collect();
+                Some(HeldInstances {
+                    repeat: compiled.item.name.clone(),
+                    at,
+                    instances,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.at.len(), &a.at, &a.repeat).cmp(&(b.at.len(), &b.at, &b.repeat)));
+        out
+    }
+
+    /// The instances of a repeat in a container, shown first, then held.
+    fn all_instance_ids(&self, repeat: ItemId, parent: &[u32]) -> Vec<u32> {
+        let key = (repeat, parent.to_vec());
+        let shown = self.containers.get(&key).into_iter().flatten();
+        shown
+            .chain(self.held.get(&key).into_iter().flatten())
+            .copied()
+            .collect()
+    }
+
+    /// For the enclosing instances `path` of the repeat chain `scope`: each one's index among
+    /// its repeat's instances, shown and held.
+    fn positions_of(&self, scope: &[ItemId], path: &[u32]) -> Option<Vec<usize>> {
+        let mut at = Vec::with_capacity(path.len());
+        for (depth, (repeat, id)) in scope.iter().zip(path).enumerate() {
+            let ids = self.all_instance_ids(*repeat, &path[..depth]);
+            at.push(ids.iter().position(|i| i == id)?);
+        }
+        Some(at)
+    }
+
+    /// The container path of the enclosing instances at `at` (see [`HeldInstances::at`]).
+    fn path_at(&self, scope: &[ItemId], at: &[usize]) -> Option<Path> {
+        if scope.len() != at.len() {
+            return None;
+        }
+        let mut path = Vec::with_capacity(at.len());
+        for (repeat, index) in scope.iter().zip(at) {
+            let id = *self.all_instance_ids(*repeat, &path).get(*index)?;
+            path.push(id);
+        }
+        Some(path)
+    }
+
+    /// Puts a draft's held instances back, outer ones first (they were saved in that order).
+    /// An entry that no longer fits the form (a repeat renamed, no longer counted, or a
+    /// container gone) is left out: it was never part of the record.
+    fn restore_held(&mut self, held: &[HeldInstances]) {
+        for entry in held {
+            let Some(repeat) = self.form.id(&entry.repeat) else {
+                continue;
+            };
+            let compiled = self.form.item(repeat);
+            if compiled.item.item_type != ItemType::Repeat || compiled.exprs.repeat_count.is_none()
+            {
+                continue;
+            }
+            let (scope, children) = (compiled.repeats.clone(), compiled.children.clone());
+            let Some(parent) = self.path_at(&scope, &entry.at) else {
+                continue;
+            };
+            // Each is held in front of the ones before: the last saved goes in first.
+            for answers in entry.instances.iter().rev() {
+                let instance = self.create_instance(repeat, &parent, &mut ChangeSet::default());
+                self.restore(&children, &instance.path, answers);
+                self.hold_instance(&instance, &mut ChangeSet::default());
+            }
         }
     }
 
@@ -458,16 +587,56 @@ impl Engine {
             node: node.clone(),
             what: What::InstanceAdded,
         });
-        // Compute the new instance's own nodes once, in dependency order.
-        let mut inside: Vec<ItemId> = self.descendants(repeat);
-        inside.push(repeat);
+        self.compute_instance(&node);
+        node
+    }
+
+    /// Computes an instance's own nodes once, in dependency order.
+    fn compute_instance(&mut self, instance: &NodeRef) {
+        let mut inside: Vec<ItemId> = self.descendants(instance.item);
+        inside.push(instance.item);
         inside.sort_by_key(|i| self.form.rank[*i]);
         for item in inside {
-            for node in self.nodes_under(item, &path) {
+            for node in self.nodes_under(item, &instance.path) {
                 self.recompute(&node, &mut ChangeSet::default());
             }
         }
-        node
+    }
+
+    /// Moves a counted repeat's instance out of its container into the held ones, in front
+    /// (the last shown is the first to come back), answers and all.
+    fn hold_instance(&mut self, instance: &NodeRef, changes: &mut ChangeSet) {
+        let parent = instance.path[..instance.path.len() - 1].to_vec();
+        let id = *instance.path.last().unwrap_or(&0);
+        let key = (instance.item, parent);
+        if let Some(ids) = self.containers.get_mut(&key) {
+            ids.retain(|i| *i != id);
+        }
+        self.held.entry(key).or_default().insert(0, id);
+        changes.changes.push(Change {
+            node: instance.clone(),
+            what: What::InstanceRemoved,
+        });
+    }
+
+    /// Brings back the next held instance of a container, if there is one.
+    fn bring_back(&mut self, repeat: ItemId, parent: &[u32], changes: &mut ChangeSet) -> bool {
+        let key = (repeat, parent.to_vec());
+        let Some(id) = self.held.get_mut(&key).and_then(|ids| {
+            (!ids.is_empty()).then(|| ids.remove(0))
+        }) else {
+            return false;
+        };
+        self.containers.entry(key).or_default().push(id);
+        let mut path = parent.to_vec();
+        path.push(id);
+        let node = NodeRef { item: repeat, path };
+        changes.changes.push(Change {
+            node: node.clone(),
+            what: What::InstanceAdded,
+        });
+        self.compute_instance(&node);
+        true
     }
 
     fn delete_instance(&mut self, instance: &NodeRef, changes: &mut ChangeSet) {
@@ -480,6 +649,7 @@ impl Engine {
         self.nodes.retain(|node, _| !node.path.starts_with(prefix));
         self.containers
             .retain(|(_, path), _| !path.starts_with(prefix));
+        self.held.retain(|(_, path), _| !path.starts_with(prefix));
         changes.changes.push(Change {
             node: instance.clone(),
             what: What::InstanceRemoved,
@@ -821,12 +991,14 @@ impl Engine {
         }
         let mut local = ChangeSet::default();
         for _ in current..wanted {
-            self.create_instance(repeat, &parent, &mut local);
+            if !self.bring_back(repeat, &parent, &mut local) {
+                self.create_instance(repeat, &parent, &mut local);
+            }
         }
         for _ in wanted..current {
             let last = self.instances(repeat, &parent).pop();
             if let Some(last) = last {
-                self.delete_instance(&last, &mut local);
+                self.hold_instance(&last, &mut local);
             }
         }
         changes.changes.extend(local.changes);

@@ -39,6 +39,26 @@ pub struct Submission {
     pub device_id: String,
     /// Relevant answers by question name; repeats as ordered instances.
     pub answers: BTreeMap<String, Answer>,
+    /// Only in drafts: instances of a counted repeat beyond its count as it stands (the count
+    /// went down, or was empty while it was retyped). They are not part of the record; the
+    /// draft keeps them so that a count that comes back up brings their answers back, also
+    /// after a reload.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<HeldInstances>,
+}
+
+/// The held instances of one repeat in one enclosing instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldInstances {
+    /// The repeat's name.
+    pub repeat: String,
+    /// Where its container is: for each enclosing repeat, outermost first, the index of the
+    /// enclosing instance among that repeat's instances, the held ones counted after the
+    /// shown ones (so held instances inside a held instance are kept too).
+    pub at: Vec<usize>,
+    /// Their answers, the next to come back first.
+    pub instances: Vec<BTreeMap<String, Answer>>,
 }
 
 /// The first line of a bundle file.

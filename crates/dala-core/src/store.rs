@@ -151,6 +151,7 @@ pub mod conformance {
         member.insert("age".to_string(), Answer::Value("34".into()));
         Submission {
             format: RECORD_FORMAT,
+            held: Vec::new(),
             instance_id: id.into(),
             instrument_id: "conformance".into(),
             instrument_version: "1".into(),

@@ -114,6 +114,7 @@ mod tests {
     fn record(id: &str, version: &str, status: Status) -> Submission {
         Submission {
             format: RECORD_FORMAT,
+            held: Vec::new(),
             instance_id: id.into(),
             instrument_id: "fast".into(),
             instrument_version: version.into(),

@@ -439,6 +439,18 @@ pub fn count_finalized(lang: Lang, n: usize) -> String {
     format!("{n} {}", plural(lang, n, forms))
 }
 
+/// Beside a count that went down: the instances beyond it keep their answers, hidden.
+pub fn held_answers(lang: Lang, repeat: &str, n: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "The answers of \u{201c}{repeat}\u{201d} beyond this number ({n}) are kept but hidden; they come back if the number is raised."
+        ),
+        Lang::Ru => format!(
+            "Ответы «{repeat}» сверх этого числа ({n}) сохранены, но скрыты; они вернутся, если число увеличить."
+        ),
+    }
+}
+
 /// The words of dala-core's answer errors, which are English, for the interface language.
 pub fn answer_problem(lang: Lang, english: &str) -> String {
     if lang == Lang::En {

@@ -18,6 +18,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn draft(id: &str, form: &str, name: &str) -> Submission {
     Submission {
         format: RECORD_FORMAT,
+        held: Vec::new(),
         instance_id: id.into(),
         instrument_id: form.into(),
         instrument_version: "1".into(),

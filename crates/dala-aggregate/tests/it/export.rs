@@ -41,6 +41,7 @@ fn record(id: &str) -> Submission {
     let job = |t: &str| BTreeMap::from([("job_title".to_string(), v(t))]);
     Submission {
         format: RECORD_FORMAT,
+        held: Vec::new(),
         instance_id: id.into(),
         instrument_id: "hh".into(),
         instrument_version: "3".into(),

@@ -37,6 +37,7 @@ pub(crate) fn record(
     let v = |s: &str| Answer::Value(s.to_string());
     Submission {
         format: 1,
+        held: Vec::new(),
         instance_id: format!("uuid:{n}"),
         instrument_id: "p".into(),
         instrument_version: "1".into(),

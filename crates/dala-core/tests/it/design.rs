@@ -285,6 +285,7 @@ fn clearing_a_column_and_an_empty_text_are_the_same() {
 fn record(answers: &[(&str, &str)]) -> Submission {
     Submission {
         format: 1,
+        held: Vec::new(),
         instance_id: "uuid:1".into(),
         instrument_id: "police_gender_representation".into(),
         instrument_version: "2015030101".into(),

@@ -303,9 +303,132 @@ fn repeat_count_drives_the_instances() {
     assert_eq!(
         e.instances(repeat, &[]).len(),
         1,
-        "extra instances are removed from the end"
+        "instances beyond the count are taken away from the end"
     );
     assert!(e.node("member_name", &[1]).is_none());
+}
+
+/// Issue 16: retyping a count (3, Backspace, 4) passes through empty; the members' answers
+/// must survive it, and 3 -> 2 -> 3 must not empty member 3.
+#[test]
+fn a_count_that_goes_down_holds_the_instances_beyond_it_and_brings_them_back() {
+    let mut e = household();
+    let size = e.node("hh_size", &[]).expect("size");
+    let repeat = e.form().id("member").expect("repeat");
+    e.answer(&size, "3").expect("answer");
+    for (i, (name, age)) in [("Aigul", "40"), ("Timur", "12"), ("Dina", "9")]
+        .into_iter()
+        .enumerate()
+    {
+        e.answer(&e.node("member_name", &[i]).expect("name"), name)
+            .expect("answer");
+        e.answer(&e.node("member_age", &[i]).expect("age"), age)
+            .expect("answer");
+    }
+    let third = e.instances(repeat, &[])[2].clone();
+    let changes = e.answer(&size, "2").expect("answer");
+    assert!(changes.contains(&third, What::InstanceRemoved));
+    assert!(e.node("member_name", &[2]).is_none(), "hidden from the pages");
+    assert_eq!(e.held_by(&size), [(repeat, 1)]);
+    // Held answers are in no expression and not in the record, like non-relevant ones.
+    assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "52");
+    let record = e.record(Status::Finalized);
+    assert!(matches!(&record.answers["member"], Answer::Repeat(m) if m.len() == 2));
+    assert!(record.held.is_empty(), "a finalized record holds nothing back");
+
+    e.answer(&size, "3").expect("answer");
+    assert_eq!(e.instances(repeat, &[])[2], third, "the same instance came back");
+    assert_eq!(
+        e.value(&e.node("member_name", &[2]).expect("back")),
+        "Dina"
+    );
+    assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "61");
+    assert!(e.held_by(&size).is_empty());
+
+    // Backspace, then 4: every member's answers are still there, and one more member.
+    e.answer(&size, "").expect("answer");
+    assert_eq!(e.instances(repeat, &[]).len(), 0);
+    assert_eq!(e.held_by(&size), [(repeat, 3)]);
+    e.answer(&size, "4").expect("answer");
+    let names: Vec<&str> = (0..4)
+        .map(|i| e.value(&e.node("member_name", &[i]).expect("member")))
+        .collect();
+    assert_eq!(names, ["Aigul", "Timur", "Dina", ""]);
+    assert_eq!(
+        e.label(&e.node("intro", &[3]).expect("fourth"), "en"),
+        "Member 4 of 4"
+    );
+}
+
+#[test]
+fn a_draft_keeps_its_held_instances_across_a_reload() {
+    let mut e = household();
+    let size = e.node("hh_size", &[]).expect("size");
+    e.answer(&size, "3").expect("answer");
+    for (i, name) in ["Aigul", "Timur", "Dina"].into_iter().enumerate() {
+        e.answer(&e.node("member_name", &[i]).expect("name"), name)
+            .expect("answer");
+    }
+    e.answer(&size, "1").expect("answer");
+    let draft = e.record(Status::Draft);
+    assert!(matches!(&draft.answers["member"], Answer::Repeat(m) if m.len() == 1));
+    let json = serde_json::to_string(&draft).expect("json");
+    let back: dala_core::Submission = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, draft);
+    let mut resumed = Engine::resume(e.form().clone(), host(), &back);
+    let size = resumed.node("hh_size", &[]).expect("size");
+    let repeat = resumed.form().id("member").expect("repeat");
+    assert_eq!(resumed.instances(repeat, &[]).len(), 1);
+    assert_eq!(resumed.held_by(&size), [(repeat, 2)]);
+    resumed.answer(&size, "3").expect("answer");
+    let names: Vec<&str> = (0..3)
+        .map(|i| resumed.value(&resumed.node("member_name", &[i]).expect("member")))
+        .collect();
+    assert_eq!(names, ["Aigul", "Timur", "Dina"]);
+    assert!(resumed.record(Status::Draft).held.is_empty());
+}
+
+#[test]
+fn held_instances_inside_an_outer_repeat_keep_their_place() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "house", "label": {"en": "House"}, "children": [
+                q("integer", "size"),
+                {"type": "repeat", "name": "person", "label": {"en": "Person"}, "repeat_count": "${size}", "children": [
+                    q("text", "who"),
+                ]},
+            ]},
+        ]),
+        json!({}),
+    );
+    let house = e.form().id("house").expect("house");
+    e.add_instance(house, &[]).expect("second house");
+    for (h, people) in [["a", "b"], ["c", "d"]].iter().enumerate() {
+        e.answer(&e.node("size", &[h]).expect("size"), "2")
+            .expect("answer");
+        for (p, who) in people.iter().enumerate() {
+            e.answer(&e.node("who", &[h, p]).expect("who"), who)
+                .expect("answer");
+        }
+    }
+    e.answer(&e.node("size", &[1]).expect("size"), "0")
+        .expect("answer");
+    let draft = e.record(Status::Draft);
+    assert_eq!(draft.held.len(), 1);
+    assert_eq!((draft.held[0].repeat.as_str(), draft.held[0].at.as_slice()), ("person", &[1][..]));
+    let mut resumed = Engine::resume(e.form().clone(), host(), &draft);
+    resumed
+        .answer(&resumed.node("size", &[1]).expect("size"), "2")
+        .expect("answer");
+    assert_eq!(
+        resumed.value(&resumed.node("who", &[1, 1]).expect("who")),
+        "d"
+    );
+    assert_eq!(
+        resumed.value(&resumed.node("who", &[0, 1]).expect("who")),
+        "b",
+        "the first house untouched"
+    );
 }
 
 #[test]

@@ -41,6 +41,7 @@ fn header() -> BundleHeader {
 fn record(id: &str) -> Submission {
     Submission {
         format: RECORD_FORMAT,
+        held: Vec::new(),
         instance_id: id.into(),
         instrument_id: "police".into(),
         instrument_version: "2015030101".into(),

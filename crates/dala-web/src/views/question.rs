@@ -7,7 +7,7 @@
 use super::interview::Ctx;
 use super::label::rich;
 use crate::browser;
-use crate::i18n::{Msg, answer_problem};
+use crate::i18n::{Msg, answer_problem, held_answers};
 use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
 use dala_core::engine::{NodeRef, ProblemKind};
 use leptos::prelude::*;
@@ -74,6 +74,28 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             })
             .flatten()
         })
+    };
+    // Instances of a counted repeat held back because this answer lowered the count: said
+    // beside it, so the enumerator knows their answers are kept and how to get them back.
+    let held = move || {
+        rev.track();
+        let lang = ctx.form_lang.get_untracked();
+        ctx.with(|s| {
+            let form = s.engine().form();
+            s.engine()
+                .held_by(&node.get_value())
+                .into_iter()
+                .map(|(repeat, n)| {
+                    let item = &form.item(repeat).item;
+                    let label = item
+                        .label
+                        .get(&lang, form.default_language())
+                        .unwrap_or(&item.name);
+                    held_answers(app.lang.get_untracked(), label, n)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
     };
     // (code, label) of the choices as they stand (a choice_filter can change them).
     let choices = move || {
@@ -319,6 +341,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             {heading}
             {control}
             {move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {move || held().into_iter().map(|m| view! { <p class="held" role="status">{m}</p> }).collect_view()}
         </div>
     }
     .into_any()
