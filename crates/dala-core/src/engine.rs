@@ -622,9 +622,11 @@ impl Engine {
     /// Brings back the next held instance of a container, if there is one.
     fn bring_back(&mut self, repeat: ItemId, parent: &[u32], changes: &mut ChangeSet) -> bool {
         let key = (repeat, parent.to_vec());
-        let Some(id) = self.held.get_mut(&key).and_then(|ids| {
-            (!ids.is_empty()).then(|| ids.remove(0))
-        }) else {
+        let Some(id) = self
+            .held
+            .get_mut(&key)
+            .and_then(|ids| (!ids.is_empty()).then(|| ids.remove(0)))
+        else {
             return false;
         };
         self.containers.entry(key).or_default().push(id);

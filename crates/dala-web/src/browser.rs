@@ -201,6 +201,25 @@ pub fn later(f: impl FnOnce() + 'static) {
     }
 }
 
+/// Brings a question into the middle of the screen, marks it (`data-marked`, styled) and
+/// focuses its first control.
+pub fn mark_and_focus(element: &web_sys::HtmlElement) {
+    let options = web_sys::ScrollIntoViewOptions::new();
+    options.set_block(web_sys::ScrollLogicalPosition::Center);
+    element.scroll_into_view_with_scroll_into_view_options(&options);
+    let _ = element.set_attribute("data-marked", "");
+    let control = element
+        .query_selector("input:not([type=search]), textarea, select, button")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(control) = control {
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = control.focus_with_options(&options);
+    }
+}
+
 /// Reads a picked file as text.
 pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
     let text = JsFuture::from(file.text()).await.map_err(js_error)?;

@@ -91,10 +91,14 @@ impl Session {
         self.page = index.min(self.pages.len());
     }
 
-    pub fn next_page(&mut self) -> bool {
+    /// "Next": the page after this one (true if the screen moved), unless this page has a
+    /// required answer missing or a broken constraint: then the screen stays and those come
+    /// back, for the view to point at.
+    pub fn next_page(&mut self, language: &str) -> Result<bool, Vec<Problem>> {
+        let next = self.engine.next_page(self.page, language)?;
         let before = self.page;
-        self.go(self.page + 1);
-        self.page != before
+        self.go(next);
+        Ok(self.page != before)
     }
 
     pub fn previous_page(&mut self) -> bool {
@@ -396,7 +400,13 @@ mod tests {
             ["consent"],
             "still on the question just answered"
         );
-        assert!(s.next_page());
+        assert_eq!(s.next_page("en"), Ok(true));
+        assert_eq!(names(&s), ["region"]);
+        // Region is required: "Next" stays on it and says why.
+        let blocked = s.next_page("en").expect_err("region is required");
+        assert_eq!(blocked.len(), 1);
+        assert_eq!(s.engine().name(&blocked[0].node), "region");
+        assert_eq!(blocked[0].kind, ProblemKind::Required);
         assert_eq!(names(&s), ["region"]);
         // An answer that changes nothing structural leaves the pages alone.
         let refresh = answer(&mut s, "region", "chui");
@@ -426,7 +436,7 @@ mod tests {
         s.go(usize::MAX);
         assert!(s.at_end());
         assert_eq!(s.progress(), (s.pages().len() + 1, s.pages().len() + 1));
-        assert!(!s.next_page());
+        assert_eq!(s.next_page("en"), Ok(false));
     }
 
     #[test]

@@ -202,6 +202,19 @@ impl<'a> Collect<'a> {
         ));
     }
 
+    /// Clicks "Next" on a page with a problem: the screen must stay, the question named
+    /// `name` must say what is wrong and hold the focus. Returns its message.
+    pub fn next_stops_at(&self, name: &str) -> String {
+        let before = self.page();
+        self.click(".nav .next");
+        self.wait(&format!(
+            "const q = document.querySelector('.question[data-name=\"{name}\"]'); \
+             return q !== null && q.hasAttribute('data-marked') && q.contains(document.activeElement)"
+        ));
+        assert_eq!(self.page(), before, "Next stayed on the page");
+        self.error(name).unwrap_or_default()
+    }
+
     /// Answers the questions of the current page, then goes to the next one.
     pub fn page_of(&self, answers: &[(&str, &str)]) {
         for (name, value) in answers {

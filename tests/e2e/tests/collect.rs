@@ -41,8 +41,11 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     screenshot(&browser, "collect-home-ru");
     app.start("police_gender_representation");
 
+    // "Next" with the required wave unanswered stays and says why (issue 16).
+    assert_eq!(app.next_stops_at("wave"), "На этот вопрос нужно ответить.");
     // The form opens in the interface language: Russian labels.
     app.answer("wave", "2015_spring");
+    assert_eq!(app.error("wave"), None, "answered, the message goes");
     app.next();
     assert!(
         app.text(".question-label").contains("Согласны"),
@@ -61,7 +64,12 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
             .contains("нужно ответить")
     );
     app.click(".problems li[data-name=\"region\"] button");
-    app.wait("return document.querySelector('.question[data-name=\"region\"]') !== null");
+    // The link opens the page at the question, marked and focused (issue 16).
+    app.wait("const q = document.querySelector('.question[data-name=\"region\"]'); return q !== null && q.hasAttribute('data-marked') && q.contains(document.activeElement)");
+    assert_eq!(
+        app.error("region").as_deref(),
+        Some("На этот вопрос нужно ответить.")
+    );
 
     app.page_of(&[("region", "chui")]);
     app.page_of(&[("district", "sokuluk")]);
@@ -105,6 +113,12 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
         app.error("women_total").as_deref(),
         Some("Не может превышать общее число сотрудников")
     );
+    // 50 women of 40 staff: "Next" stops on the page, at the broken answer (issue 16).
+    assert_eq!(
+        app.next_stops_at("women_total"),
+        "Не может превышать общее число сотрудников"
+    );
+    screenshot(&browser, "collect-next-stopped-ru");
     app.answer("women_total", "9");
     app.answer("ranked_total", "30");
     app.answer("women_ranked", "5");
@@ -279,6 +293,89 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
         1
     );
     screenshot(&browser, "collect-exported-phone");
+    no_errors(&app);
+}
+
+/// Issue 16: answering "how many people" with 3, filling three members and retyping the count
+/// (Backspace, then 4) wiped every member, also after a reload; 3 -> 2 -> 3 emptied member 3.
+#[test]
+fn retyping_the_household_size_keeps_every_members_answers() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Dilnoza");
+    app.start("fast_family_outcomes");
+    app.page_of(&[("family_id", "117")]);
+    app.page_of(&[("school", "samarkand_52")]);
+    app.page_of(&[("wave", "pre")]);
+    app.page_of(&[("respondent_relationship", "mother")]);
+    app.page_of(&[("hh_size", "3")]);
+    for (relationship, sex, age) in [
+        ("respondent", "f", "38"),
+        ("spouse", "m", "36"),
+        ("child", "m", "9"),
+    ] {
+        app.next();
+        app.page_of(&[("member_relationship", relationship)]);
+        app.page_of(&[("member_sex", sex)]);
+        app.page_of(&[("member_age", age)]);
+    }
+    while app.questions() != ["hh_size"] {
+        app.previous();
+    }
+    let held = "return document.querySelector('.question[data-name=\"hh_size\"] .held')?.textContent ?? null";
+    // Backspace: the count is empty for a moment; the answers are kept and it says so.
+    app.answer("hh_size", "");
+    app.wait(&format!("return ({held}) !== null"));
+    assert!(
+        app.js(held, json!([]))
+            .as_str()
+            .unwrap_or_default()
+            .contains("(3)"),
+        "{}",
+        app.js(held, json!([]))
+    );
+    app.answer("hh_size", "2");
+    app.wait(&format!("return ({held} || '').includes('(1)')"));
+    screenshot(&browser, "collect-count-lowered");
+    // The draft keeps the third member across a reload.
+    app.settle();
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    assert_eq!(app.questions(), ["hh_size"]);
+    app.wait(&format!("return ({held} || '').includes('(1)')"));
+    app.answer("hh_size", "4");
+    app.wait(&format!("return ({held}) === null"));
+    // Members 1 to 3 are whole again: only the new fourth member blocks finalizing.
+    app.click(".pages-toggle");
+    app.click(".jump li:last-child button");
+    app.wait_for_selector(".problems li");
+    let missing = app.js(
+        "return [...document.querySelectorAll('.problems li')].map(li => li.dataset.name)",
+        json!([]),
+    );
+    assert_eq!(
+        missing,
+        json!(["member_relationship", "member_sex", "member_age"]),
+        "the fourth member only"
+    );
+    app.click(".problems li[data-name=\"member_age\"] button");
+    app.wait("const q = document.querySelector('.question[data-name=\"member_age\"]'); return q !== null && q.hasAttribute('data-marked') && q.contains(document.activeElement)");
+    app.previous();
+    app.previous();
+    app.previous();
+    app.previous();
+    // The third member's age, from the reloaded draft.
+    assert_eq!(app.questions(), ["member_age"]);
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.question[data-name=\"member_age\"] input').value",
+            json!([])
+        ),
+        "9"
+    );
     no_errors(&app);
 }
 

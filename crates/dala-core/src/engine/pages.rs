@@ -175,10 +175,22 @@ impl Engine {
         }
     }
 
-    /// The page after `index`, or None at the end (pages are recomputed, so relevance
-    /// changes made on this page are taken into account).
-    pub fn next_page(&self, index: usize) -> Option<usize> {
-        (index + 1 < self.pages().len()).then_some(index + 1)
+    /// Where "Next" leads from page `index`: the page after it (`pages().len()` is the closing
+    /// screen, where it stays), or, when the page has a required question left empty or an
+    /// answer that breaks its constraint, those problems, and the interview stays on the page
+    /// as ODK Collect and Enketo do. The jump list still goes anywhere.
+    pub fn next_page(&self, index: usize, language: &str) -> Result<usize, Vec<Problem>> {
+        let pages = self.pages();
+        let Some(page) = pages.get(index) else {
+            return Ok(pages.len());
+        };
+        let mut problems = Vec::new();
+        self.page_problems(page, index, language, &mut problems);
+        if problems.is_empty() {
+            Ok(index + 1)
+        } else {
+            Err(problems)
+        }
     }
 
     /// What blocks finalizing: required questions without an answer and answers that break
@@ -186,25 +198,29 @@ impl Engine {
     pub fn problems(&self, language: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
         for (index, page) in self.pages().iter().enumerate() {
-            for node in &page.nodes {
-                if self.required(node) && self.value(node).is_empty() {
-                    problems.push(Problem {
-                        node: node.clone(),
-                        page: index,
-                        kind: ProblemKind::Required,
-                        message: self.required_message(node, language),
-                    });
-                } else if self.constraint_violated(node) {
-                    problems.push(Problem {
-                        node: node.clone(),
-                        page: index,
-                        kind: ProblemKind::Constraint,
-                        message: self.constraint_message(node, language),
-                    });
-                }
-            }
+            self.page_problems(page, index, language, &mut problems);
         }
         problems
+    }
+
+    fn page_problems(&self, page: &Page, index: usize, language: &str, out: &mut Vec<Problem>) {
+        for node in &page.nodes {
+            if self.required(node) && self.value(node).is_empty() {
+                out.push(Problem {
+                    node: node.clone(),
+                    page: index,
+                    kind: ProblemKind::Required,
+                    message: self.required_message(node, language),
+                });
+            } else if self.constraint_violated(node) {
+                out.push(Problem {
+                    node: node.clone(),
+                    page: index,
+                    kind: ProblemKind::Constraint,
+                    message: self.constraint_message(node, language),
+                });
+            }
+        }
     }
 
     /// The finalized record, or the problems that block it.

@@ -328,20 +328,27 @@ fn a_count_that_goes_down_holds_the_instances_beyond_it_and_brings_them_back() {
     let third = e.instances(repeat, &[])[2].clone();
     let changes = e.answer(&size, "2").expect("answer");
     assert!(changes.contains(&third, What::InstanceRemoved));
-    assert!(e.node("member_name", &[2]).is_none(), "hidden from the pages");
+    assert!(
+        e.node("member_name", &[2]).is_none(),
+        "hidden from the pages"
+    );
     assert_eq!(e.held_by(&size), [(repeat, 1)]);
     // Held answers are in no expression and not in the record, like non-relevant ones.
     assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "52");
     let record = e.record(Status::Finalized);
     assert!(matches!(&record.answers["member"], Answer::Repeat(m) if m.len() == 2));
-    assert!(record.held.is_empty(), "a finalized record holds nothing back");
+    assert!(
+        record.held.is_empty(),
+        "a finalized record holds nothing back"
+    );
 
     e.answer(&size, "3").expect("answer");
-    assert_eq!(e.instances(repeat, &[])[2], third, "the same instance came back");
     assert_eq!(
-        e.value(&e.node("member_name", &[2]).expect("back")),
-        "Dina"
+        e.instances(repeat, &[])[2],
+        third,
+        "the same instance came back"
     );
+    assert_eq!(e.value(&e.node("member_name", &[2]).expect("back")), "Dina");
     assert_eq!(e.value(&e.node("total_age", &[]).expect("total")), "61");
     assert!(e.held_by(&size).is_empty());
 
@@ -415,7 +422,10 @@ fn held_instances_inside_an_outer_repeat_keep_their_place() {
         .expect("answer");
     let draft = e.record(Status::Draft);
     assert_eq!(draft.held.len(), 1);
-    assert_eq!((draft.held[0].repeat.as_str(), draft.held[0].at.as_slice()), ("person", &[1][..]));
+    assert_eq!(
+        (draft.held[0].repeat.as_str(), draft.held[0].at.as_slice()),
+        ("person", &[1][..])
+    );
     let mut resumed = Engine::resume(e.form().clone(), host(), &draft);
     resumed
         .answer(&resumed.node("size", &[1]).expect("size"), "2")
@@ -549,8 +559,55 @@ fn pages_follow_field_lists_and_skip_what_is_not_relevant() {
             vec!["thanks".into()]
         ]
     );
-    assert_eq!(e.next_page(0), Some(1));
-    assert_eq!(e.next_page(2), None);
+    assert_eq!(e.next_page(0, "en"), Ok(1));
+    assert_eq!(e.next_page(2, "en"), Ok(3), "to the closing screen");
+    assert_eq!(e.next_page(3, "en"), Ok(3), "which is the last");
+}
+
+/// Issue 16: "Next" moved on past a required question left empty and past a broken
+/// constraint (50 women of 40 staff).
+#[test]
+fn next_stays_on_a_page_with_a_required_answer_missing_or_a_broken_constraint() {
+    let mut e = engine(
+        json!([
+            {"type": "group", "name": "unit", "label": {"en": "Unit"}, "appearance": "field-list", "children": [
+                with(q("integer", "staff_total"), "required", "yes"),
+                with(with(q("integer", "women_total"), "required", "yes"), "constraint", ". <= ${staff_total}"),
+                q("text", "remarks"),
+            ]},
+            q("text", "last"),
+        ]),
+        json!({}),
+    );
+    let staff = e.node("staff_total", &[]).expect("staff");
+    let women = e.node("women_total", &[]).expect("women");
+    let blocked = e
+        .next_page(0, "en")
+        .expect_err("two required answers are missing");
+    let found: Vec<(&str, ProblemKind)> =
+        blocked.iter().map(|p| (e.name(&p.node), p.kind)).collect();
+    assert_eq!(
+        found,
+        [
+            ("staff_total", ProblemKind::Required),
+            ("women_total", ProblemKind::Required)
+        ]
+    );
+    assert!(blocked.iter().all(|p| p.page == 0));
+    e.answer(&staff, "40").expect("answer");
+    e.answer(&women, "50").expect("answer");
+    let blocked = e.next_page(0, "en").expect_err("50 women of 40 staff");
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(
+        (blocked[0].node.clone(), blocked[0].kind),
+        (women.clone(), ProblemKind::Constraint)
+    );
+    e.answer(&women, "9").expect("answer");
+    assert_eq!(
+        e.next_page(0, "en"),
+        Ok(1),
+        "an optional question left empty blocks nothing"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use dala_core::record::Status;
 use dala_core::{Engine, Form, Store, StoreError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the interview's components share (arena handles, so it is Copy).
 #[derive(Clone, Copy)]
@@ -28,6 +28,9 @@ pub struct Ctx {
     /// changes: one answer can make 749 questions relevant, and a loop over their `hidden`
     /// properties costs a millisecond where 749 reactive effects cost tens.
     elements: StoredValue<HashMap<NodeRef, web_sys::HtmlElement>, LocalStorage>,
+    /// Questions the enumerator was sent to ("Next" stopped on them, or a link on the closing
+    /// screen): a required one left empty says so under it, as a broken constraint always does.
+    flagged: StoredValue<HashSet<NodeRef>>,
     /// Bumped when the page or the list of pages changes.
     pub page_rev: RwSignal<u32>,
     pub form_lang: RwSignal<String>,
@@ -55,6 +58,7 @@ impl Ctx {
             session: StoredValue::new_local(None),
             revs: StoredValue::new(HashMap::new()),
             elements: StoredValue::new_local(HashMap::new()),
+            flagged: StoredValue::new(HashSet::new()),
             page_rev: RwSignal::new(0),
             form_lang: RwSignal::new(form_lang),
             saving: StoredValue::new(false),
@@ -179,13 +183,65 @@ impl Ctx {
         self.navigate(|s| s.go(page));
     }
 
-    /// The next page, or the previous one.
+    /// The previous page, or the next one unless this page has a problem: then the screen
+    /// stays, every problem on it says what is wrong and the first one takes the focus.
     pub fn step(&self, forward: bool) {
-        self.navigate(|s| {
-            if forward {
-                s.next_page();
-            } else {
+        if !forward {
+            self.navigate(|s| {
                 s.previous_page();
+            });
+            return;
+        }
+        let lang = self.form_lang.get_untracked();
+        let blocked = self
+            .session
+            .try_update_value(|s| s.as_mut().map(|s| s.next_page(&lang)))
+            .flatten();
+        match blocked {
+            Some(Err(problems)) => {
+                let nodes: Vec<NodeRef> = problems.into_iter().map(|p| p.node).collect();
+                self.point_at(&nodes);
+            }
+            _ => self.navigate(|_| {}),
+        }
+    }
+
+    /// Opens the page of a problem listed on the closing screen, at the question.
+    pub fn go_to_problem(&self, page: usize, node: NodeRef) {
+        self.go(page);
+        self.point_at(&[node]);
+    }
+
+    /// Whether the enumerator was sent to this question (see `flagged`).
+    pub fn flagged(&self, node: &NodeRef) -> bool {
+        self.flagged.with_value(|f| f.contains(node))
+    }
+
+    /// Flags questions (each redraws its message), then, once the page is drawn, scrolls to
+    /// the first, marks it and gives its control the focus.
+    fn point_at(&self, nodes: &[NodeRef]) {
+        self.flagged
+            .update_value(|f| f.extend(nodes.iter().cloned()));
+        self.apply(Refresh {
+            nodes: nodes.to_vec(),
+            ..Refresh::default()
+        });
+        let Some(first) = nodes.first().cloned() else {
+            return;
+        };
+        let ctx = *self;
+        crate::browser::later(move || {
+            let element = ctx
+                .elements
+                .try_with_value(|m| m.get(&first).cloned())
+                .flatten();
+            if let Some(element) = element {
+                ctx.elements.with_value(|m| {
+                    for other in m.values() {
+                        let _ = other.remove_attribute("data-marked");
+                    }
+                });
+                crate::browser::mark_and_focus(&element);
             }
         });
     }
@@ -317,6 +373,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         session: StoredValue::new_local(None),
         revs: StoredValue::new(HashMap::new()),
         elements: StoredValue::new_local(HashMap::new()),
+        flagged: StoredValue::new(HashSet::new()),
         page_rev: RwSignal::new(0),
         form_lang: RwSignal::new(String::new()),
         saving: StoredValue::new(false),
@@ -604,7 +661,13 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                             };
                             app.t(generic).to_string()
                         });
-                    (p.page, s.engine().name(&p.node).to_string(), label, message)
+                    (
+                        p.page,
+                        s.engine().name(&p.node).to_string(),
+                        label,
+                        message,
+                        p.node,
+                    )
                 })
                 .collect::<Vec<_>>()
         })
@@ -658,9 +721,9 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                     view! {
                         <p>{app.t(Msg::FinalizeBlocked)}</p>
                         <ul class="problems">
-                            {list.into_iter().map(|(page, name, label, message)| view! {
+                            {list.into_iter().map(|(page, name, label, message, node)| view! {
                                 <li data-name=name>
-                                    <button class="link" on:click=move |_| ctx.go(page)>
+                                    <button class="link" on:click=move |_| ctx.go_to_problem(page, node.clone())>
                                         {rich(&label)}
                                     </button>
                                     <span class="error">{message}</span>

@@ -67,10 +67,21 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             ctx.with(|s| {
                 let e = s.engine();
                 let n = node.get_value();
-                e.constraint_violated(&n).then(|| {
-                    s.designer_message(&n, ProblemKind::Constraint, &lang)
-                        .unwrap_or_else(|| app.t(Msg::NotAllowed).to_string())
-                })
+                if e.constraint_violated(&n) {
+                    Some(
+                        s.designer_message(&n, ProblemKind::Constraint, &lang)
+                            .unwrap_or_else(|| app.t(Msg::NotAllowed).to_string()),
+                    )
+                } else if ctx.flagged(&n) && e.required(&n) && e.value(&n).is_empty() {
+                    // Said once "Next" stopped here or a closing-screen link led here, not
+                    // before the enumerator has had a chance to answer.
+                    Some(
+                        s.designer_message(&n, ProblemKind::Required, &lang)
+                            .unwrap_or_else(|| app.t(Msg::RequiresAnswer).to_string()),
+                    )
+                } else {
+                    None
+                }
             })
             .flatten()
         })
