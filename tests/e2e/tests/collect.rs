@@ -325,35 +325,31 @@ fn retyping_the_household_size_keeps_every_members_answers() {
     while app.questions() != ["hh_size"] {
         app.previous();
     }
-    let held = "return document.querySelector('.question[data-name=\"hh_size\"] .held')?.textContent ?? null";
+    let held =
+        "document.querySelector('.question[data-name=\"hh_size\"] .held')?.textContent ?? null";
     // Backspace: the count is empty for a moment; the answers are kept and it says so.
     app.answer("hh_size", "");
     app.wait(&format!("return ({held}) !== null"));
-    assert!(
-        app.js(held, json!([]))
-            .as_str()
-            .unwrap_or_default()
-            .contains("(3)"),
-        "{}",
-        app.js(held, json!([]))
-    );
+    let note = app.text(".question[data-name=\"hh_size\"] .held");
+    assert!(note.contains("(3)"), "{note}");
     app.answer("hh_size", "2");
-    app.wait(&format!("return ({held} || '').includes('(1)')"));
+    app.wait(&format!("return (({held}) || '').includes('(1)')"));
     screenshot(&browser, "collect-count-lowered");
     // The draft keeps the third member across a reload.
     app.settle();
     app.js("location.reload()", json!([]));
     app.wait_for_selector("#interview[data-ready=\"true\"]");
     assert_eq!(app.questions(), ["hh_size"]);
-    app.wait(&format!("return ({held} || '').includes('(1)')"));
+    app.wait(&format!("return (({held}) || '').includes('(1)')"));
     app.answer("hh_size", "4");
     app.wait(&format!("return ({held}) === null"));
-    // Members 1 to 3 are whole again: only the new fourth member blocks finalizing.
+    // Members 1 to 3 are whole again: of the roster, only the new fourth member blocks
+    // finalizing (the questions after the roster are not answered yet).
     app.click(".pages-toggle");
     app.click(".jump li:last-child button");
     app.wait_for_selector(".problems li");
     let missing = app.js(
-        "return [...document.querySelectorAll('.problems li')].map(li => li.dataset.name)",
+        "return [...document.querySelectorAll('.problems li')].map(li => li.dataset.name).filter(n => n.startsWith('member_'))",
         json!([]),
     );
     assert_eq!(
