@@ -143,14 +143,33 @@ impl Engine {
     /// everything recomputed.
     pub fn resume(form: Form, host: Box<dyn Host>, record: &Submission) -> Engine {
         let mut engine = Engine::new(form, host);
-        engine.instance_id = record.instance_id.clone();
-        engine.started = record.started.clone();
-        engine.enumerator = record.enumerator.clone();
-        let top = engine.form.top.clone();
-        engine.restore(&top, &[], &record.answers);
-        engine.restore_held(&record.held);
-        engine.recompute_all();
+        engine.put_back(record);
         engine
+    }
+
+    /// Puts the interview back to a record of it (an undo: the draft as it was before an
+    /// instance was removed). Instance ids are given afresh.
+    pub fn restore_record(&mut self, record: &Submission) {
+        self.nodes.clear();
+        self.containers.clear();
+        self.held.clear();
+        self.next_instance = 1;
+        let top = self.form.top.clone();
+        self.build(&[], &top, None);
+        self.recompute_all();
+        self.put_back(record);
+    }
+
+    /// A record's answers and instances into a new interview's nodes, everything recomputed
+    /// (defaults applied once before, as to a new interview, so a cleared answer stays clear).
+    fn put_back(&mut self, record: &Submission) {
+        self.instance_id = record.instance_id.clone();
+        self.started = record.started.clone();
+        self.enumerator = record.enumerator.clone();
+        let top = self.form.top.clone();
+        self.restore(&top, &[], &record.answers);
+        self.restore_held(&record.held);
+        self.recompute_all();
     }
 
     pub fn form(&self) -> &Form {
@@ -380,12 +399,33 @@ impl Engine {
             finalized: (status == Status::Finalized).then_some(now),
             enumerator: self.enumerator.clone(),
             device_id: self.host.device_id(),
+            instance_name: self.instance_name(),
             answers: self.answers(&self.form.top, &[]),
             held: match status {
                 Status::Draft => self.held_record(),
                 Status::Finalized => Vec::new(),
             },
         }
+    }
+
+    /// The record's name: the form's `instance_name` evaluated at the top of the form. None
+    /// when there is none, or while it names nothing yet (`concat(${district}, '-', ${wave})`
+    /// before either is answered gives only the dash).
+    pub fn instance_name(&self) -> Option<String> {
+        let expr = self.form.instance_name.as_ref()?;
+        let top = *self.form.top.first()?;
+        let env = NodeEnv::new(
+            self,
+            &NodeRef {
+                item: top,
+                path: Vec::new(),
+            },
+        );
+        let name = dala_expr::evaluate(expr, &env).ok()?.to_xpath_string();
+        let name = name.trim();
+        name.chars()
+            .any(char::is_alphanumeric)
+            .then(|| name.to_string())
     }
 
     /// The held instances for a draft, outer containers before the ones inside them.

@@ -37,6 +37,11 @@ pub struct Submission {
     pub finalized: Option<String>,
     pub enumerator: String,
     pub device_id: String,
+    /// The record's name from the form's `instance_name` expression, as it stood when the
+    /// record was saved (ODK's meta/instanceName); absent when the form has none or it was
+    /// empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_name: Option<String>,
     /// Relevant answers by question name; repeats as ordered instances.
     pub answers: BTreeMap<String, Answer>,
     /// Only in drafts: instances of a counted repeat beyond its count as it stands (the count

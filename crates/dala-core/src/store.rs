@@ -152,6 +152,7 @@ pub mod conformance {
         Submission {
             format: RECORD_FORMAT,
             held: Vec::new(),
+            instance_name: None,
             instance_id: id.into(),
             instrument_id: "conformance".into(),
             instrument_version: "1".into(),

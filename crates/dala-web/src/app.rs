@@ -9,7 +9,8 @@ use crate::storage::IdbStore;
 use crate::views::analyse::Analyse;
 #[cfg(feature = "design")]
 use crate::views::design::{Designs, Editor};
-use crate::views::{home::Home, interview::Interview, records::Records};
+use crate::views::interview::{Interview, Opening};
+use crate::views::{home::Home, records::Records};
 use dala_core::{Host, Instrument, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -47,6 +48,17 @@ pub struct AppState {
 impl AppState {
     pub fn t(&self, msg: Msg) -> &'static str {
         msg.text(self.lang.get())
+    }
+
+    /// A new interview's draft is stored: from now on the screen is that record's, so a
+    /// reload reopens it. The address changes in place and the screen is not rebuilt (the
+    /// enumerator is typing in it).
+    pub fn stored_interview(&self, instance_id: &str) {
+        if matches!(self.route.get_untracked(), Route::New(..)) {
+            let route = Route::Interview(instance_id.to_string());
+            browser::replace_location_hash(&route.hash());
+            self.route.update_untracked(|r| *r = route);
+        }
     }
 
     pub fn go(&self, route: Route) {
@@ -145,7 +157,8 @@ pub fn App() -> impl IntoView {
         <Show when=move || state.ready.get() fallback=|| view! { <main class="loading">"…"</main> }>
             {move || match state.route.get() {
                 Route::Home => view! { <Home/> }.into_any(),
-                Route::Interview(id) => view! { <Interview instance_id=id/> }.into_any(),
+                Route::Interview(id) => view! { <Interview opening=Opening::Stored(id)/> }.into_any(),
+                Route::New(form_id, version) => view! { <Interview opening=Opening::New { form_id, version }/> }.into_any(),
                 Route::Records(form) => view! { <Records form_id=form/> }.into_any(),
                 #[cfg(feature = "design")]
                 Route::Designs => view! { <Designs/> }.into_any(),

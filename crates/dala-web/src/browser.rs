@@ -275,6 +275,15 @@ pub fn set_location_hash(hash: &str) {
     }
 }
 
+/// Changes the address's fragment without a `hashchange` and without a new history entry.
+pub fn replace_location_hash(hash: &str) {
+    if let Ok(w) = window()
+        && let Ok(history) = w.history()
+    {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+    }
+}
+
 /// Asks the device for its position once: `lat lon altitude accuracy`, as a geopoint answer.
 pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
     let Ok(geolocation) = window().and_then(|w| w.navigator().geolocation().map_err(js_error))

@@ -115,6 +115,7 @@ mod tests {
         Submission {
             format: RECORD_FORMAT,
             held: Vec::new(),
+            instance_name: None,
             instance_id: id.into(),
             instrument_id: "fast".into(),
             instrument_version: version.into(),

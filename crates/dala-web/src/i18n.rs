@@ -182,6 +182,13 @@ pub enum Msg {
     Record,
     DropBundles,
     Instrument,
+    Review,
+    BackToPages,
+    NotAnswered,
+    ConfirmRemoveInstance,
+    InstanceRemoved,
+    ExportAgain,
+    FinalizedAs,
 }
 
 impl Msg {
@@ -389,6 +396,16 @@ impl Msg {
             Started => ("Started", "Начато"),
             Record => ("Record", "Запись"),
             Instrument => ("Instrument", "Анкета"),
+            Review => ("Review answers", "Обзор ответов"),
+            BackToPages => ("Back to the pages", "К страницам"),
+            NotAnswered => ("not answered", "нет ответа"),
+            ConfirmRemoveInstance => ("Remove it with its answers?", "Удалить вместе с ответами?"),
+            InstanceRemoved => ("Removed", "Удалено"),
+            ExportAgain => (
+                "Export every finalized record again",
+                "Выгрузить все завершённые записи заново",
+            ),
+            FinalizedAs => ("Finalized", "Завершено"),
             DropBundles => (
                 "Pick or drop bundle files from tablets; records already here are not imported twice.",
                 "Выберите или перетащите файлы пакетов с планшетов; записи, которые уже есть, повторно не загружаются.",

@@ -14,6 +14,7 @@ pub mod importer;
 pub mod markdown;
 pub mod perf;
 pub mod pwa;
+pub mod review;
 pub mod route;
 pub mod session;
 pub mod storage;

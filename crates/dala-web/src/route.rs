@@ -1,10 +1,13 @@
 //! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
-//! stored with it): `#/`, `#/interview/<instance id>`, `#/records/<form id>`, `#/design`,
+//! stored with it): `#/`, `#/new/<form id>/<version>` (an interview not stored until its
+//! first answer), `#/interview/<instance id>`, `#/records/<form id>`, `#/design`,
 //! `#/design/<form id>` and `#/analyse[/<form id>]`.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Home,
+    /// A new interview of (form id, version): nothing is stored until the first answer.
+    New(String, String),
     Interview(String),
     Records(String),
     /// The designer's list of instruments.
@@ -22,6 +25,12 @@ impl Route {
         let arg = decode(rest);
         match screen {
             "interview" if !arg.is_empty() => Route::Interview(arg),
+            "new" => match rest.split_once('/') {
+                Some((form, version)) if !form.is_empty() && !version.is_empty() => {
+                    Route::New(decode(form), decode(version))
+                }
+                _ => Route::Home,
+            },
             "records" if !arg.is_empty() => Route::Records(arg),
             "design" if !arg.is_empty() => Route::Design(arg),
             "design" => Route::Designs,
@@ -33,6 +42,7 @@ impl Route {
     pub fn hash(&self) -> String {
         match self {
             Route::Home => "#/".into(),
+            Route::New(form, version) => format!("#/new/{}/{}", encode(form), encode(version)),
             Route::Interview(id) => format!("#/interview/{}", encode(id)),
             Route::Records(form) => format!("#/records/{}", encode(form)),
             Route::Designs => "#/design".into(),
@@ -84,6 +94,7 @@ mod tests {
         for route in [
             Route::Home,
             Route::Interview("uuid:5b3c-11 é".into()),
+            Route::New("fast_family_outcomes".into(), "2015/02 01".into()),
             Route::Records("police_gender_representation".into()),
             Route::Designs,
             Route::Design("fast_family_outcomes".into()),
@@ -108,6 +119,7 @@ mod tests {
             "#/",
             "#/interview/",
             "#/nowhere/x",
+            "#/new/only_a_form",
             "#/interview/%zz",
         ] {
             let route = Route::parse(hash);

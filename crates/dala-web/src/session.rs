@@ -27,6 +27,9 @@ pub struct Session {
     /// Index into `pages`; `pages.len()` is the closing screen (finalize).
     page: usize,
     read_only: bool,
+    /// The draft as it was before the last instance was removed, while that can be undone
+    /// (until the next edit).
+    before_removal: Option<Submission>,
 }
 
 /// The languages of an instrument, in the order its title lists them.
@@ -48,6 +51,17 @@ pub fn languages(instrument: &Instrument) -> Vec<String> {
     languages
 }
 
+/// The language an instrument opens in: the interface's when the instrument has it, else its
+/// first (default) language.
+pub fn form_language_for(instrument: &Instrument, ui: &str) -> String {
+    let langs = languages(instrument);
+    if langs.iter().any(|l| l == ui) {
+        ui.to_string()
+    } else {
+        langs.into_iter().next().unwrap_or_default()
+    }
+}
+
 impl Session {
     /// Opens an interview at `page` (a resumed draft's saved page; clamped to the pages there
     /// are). A finalized record opens read-only.
@@ -59,6 +73,7 @@ impl Session {
             pages,
             page,
             read_only,
+            before_removal: None,
         }
     }
 
@@ -113,8 +128,24 @@ impl Session {
         (self.page + 1, total)
     }
 
-    /// The title of a page in the jump list: its group's label, or its question's.
-    pub fn page_title(&self, index: usize, language: &str) -> String {
+    /// The title of a page in the jump list: the repeat instance it is in, if any ("Household
+    /// member 2 of 3 · Sex"), and its group's label or its question's.
+    pub fn page_title(&self, index: usize, language: &str, lang: crate::i18n::Lang) -> String {
+        let title = self.page_own_title(index, language);
+        let within = self
+            .pages
+            .get(index)
+            .and_then(|p| p.nodes.first().or(p.group.as_ref()))
+            .map(|node| crate::review::where_in_repeats(&self.engine, node, language, lang))
+            .unwrap_or_default();
+        if within.is_empty() {
+            title
+        } else {
+            format!("{within} · {title}")
+        }
+    }
+
+    fn page_own_title(&self, index: usize, language: &str) -> String {
         let Some(page) = self.pages.get(index) else {
             return String::new();
         };
@@ -155,6 +186,7 @@ impl Session {
             ));
         }
         let changes = self.engine.answer(node, value)?;
+        self.before_removal = None;
         Ok(self.after(changes, Some(node)))
     }
 
@@ -166,6 +198,7 @@ impl Session {
             ));
         }
         let (instance, changes) = self.engine.add_instance(repeat.item, &repeat.path)?;
+        self.before_removal = None;
         let mut refresh = self.after(changes, None);
         refresh.pages_changed = true;
         if let Some(at) = self
@@ -186,7 +219,9 @@ impl Session {
             ));
         }
         let closing = self.current().and_then(|p| p.repeat.clone());
+        let before = self.draft();
         let changes = self.engine.remove_instance(instance)?;
+        self.before_removal = Some(before);
         let mut refresh = self.after(changes, None);
         refresh.pages_changed = true;
         if let Some(closing) = closing
@@ -198,6 +233,23 @@ impl Session {
             self.page = at;
         }
         Ok(refresh)
+    }
+
+    /// Whether the last removal of an instance can be undone.
+    pub fn can_undo_removal(&self) -> bool {
+        self.before_removal.is_some()
+    }
+
+    /// Undoes the last removal of an instance: the interview as it was, on the same page.
+    /// Instance ids are new, so everything on screen is to be redrawn.
+    pub fn undo_removal(&mut self) -> bool {
+        let Some(before) = self.before_removal.take() else {
+            return false;
+        };
+        self.engine.restore_record(&before);
+        self.pages = self.engine.pages();
+        self.page = self.page.min(self.pages.len());
+        true
     }
 
     /// Recomputes the pages when the change can have moved them, keeping the screen on the

@@ -144,12 +144,16 @@ impl<'a> Collect<'a> {
         self.instance_id()
     }
 
+    /// The instance id of the interview on screen (a new one is addressed by it only from
+    /// its first answer, so it is read from the screen).
     pub fn instance_id(&self) -> String {
-        let hash = self.js("return decodeURIComponent(location.hash)", json!([]));
-        hash.as_str()
-            .unwrap_or_default()
-            .trim_start_matches("#/interview/")
-            .to_string()
+        self.js(
+            "return document.querySelector('#interview')?.dataset.instance ?? ''",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// The page index shown.

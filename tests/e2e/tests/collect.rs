@@ -170,12 +170,20 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     app.page_of(&[("respondent_relationship", "mother")]);
     // Three members: the roster repeats three times (repeat_count = hh_size).
     app.page_of(&[("hh_size", "3")]);
-    for (relationship, sex, age) in [
+    for (i, (relationship, sex, age)) in [
         ("respondent", "f", "38"),
         ("spouse", "m", "36"),
         ("child", "m", "9"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         assert_eq!(app.questions(), ["member_intro"]);
+        // Every page of the roster says which member it is (issue 16).
+        assert_eq!(
+            app.text(".instance-title"),
+            format!("Household member {} of 3", i + 1)
+        );
         app.next();
         app.page_of(&[("member_relationship", relationship)]);
         app.page_of(&[("member_sex", sex)]);
@@ -209,6 +217,14 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     app.settle();
     app.click(".closing .finalize");
     app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+    // Named by the instrument's instance_name, concat(${family_id}, '-', ${wave}), and the
+    // page by the instrument's title (issue 16).
+    assert_eq!(app.text(".notice-text"), "Finalized: 042-pre");
+    assert_eq!(app.text(".finalized-list .record-title"), "042-pre");
+    assert_eq!(
+        app.text("#records h2"),
+        "FAST: family outcomes before and after the programme"
+    );
     app.click(".export");
     app.wait_for_selector(".finalized-list .tag.exported");
 
@@ -293,6 +309,103 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
         1
     );
     screenshot(&browser, "collect-exported-phone");
+    // The hand-over takes what is not yet exported: nothing is left now.
+    app.click(".export");
+    app.wait("return (document.querySelector('.notice-text')?.textContent || '').includes('no finalized records')");
+
+    // The finalized record opens on the review of its answers, read-only (issue 16).
+    app.click(".finalized-list .record-open");
+    app.wait_for_selector("#interview[data-ready=\"true\"] .review");
+    let answer = |name: &str| {
+        app.js(
+            "return [...document.querySelectorAll(`.review-answer[data-name=\"${arguments[0]}\"] .review-value`)].map(e => e.textContent)",
+            json!([name]),
+        )
+    };
+    assert_eq!(answer("school"), json!(["School No. 52, Samarkand"]));
+    assert_eq!(answer("member_sex"), json!(["Female", "Male", "Male"]));
+    assert_eq!(answer("member_age"), json!(["38", "36", "9"]));
+    let headings = app.js(
+        "return [...document.querySelectorAll('.review-heading')].map(e => e.textContent).filter(t => t.startsWith('Household'))",
+        json!([]),
+    );
+    assert_eq!(
+        headings,
+        json!([
+            "Household member 1 of 3",
+            "Household member 2 of 3",
+            "Household member 3 of 3"
+        ])
+    );
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.read-only').length",
+            json!([])
+        ),
+        1,
+        "said once"
+    );
+    screenshot(&browser, "collect-review-phone");
+    no_errors(&app);
+}
+
+/// Issue 16: "New interview" stored an empty draft before the first answer; drafts showed
+/// only a time; a draft had no review.
+#[test]
+fn a_new_interview_is_stored_at_its_first_answer_and_a_draft_has_a_review() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aida");
+    let drafts = "document.querySelector('[data-form=\"police_gender_representation\"] .drafts').textContent";
+    app.start("police_gender_representation");
+    app.click(".interview-head a.button");
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+    assert_eq!(app.js(&format!("return {drafts}"), json!([])), "0 drafts");
+
+    let id = app.start("police_gender_representation");
+    app.page_of(&[("wave", "2015_spring")]);
+    app.answer("consent", "yes");
+    app.settle();
+    assert!(
+        app.js("return location.hash", json!([]))
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("#/interview/"),
+        "addressed by its record once stored"
+    );
+    // The review of a draft: each answer a link to its page.
+    app.click(".review-toggle");
+    app.wait_for_selector(".review .review-answer[data-name=\"wave\"]");
+    assert_eq!(
+        app.text(".review-answer[data-name=\"wave\"] .review-value"),
+        "Spring 2015"
+    );
+    assert_eq!(
+        app.text(".review-answer[data-name=\"region\"] .review-value"),
+        "not answered"
+    );
+    screenshot(&browser, "collect-review-draft");
+    app.click(".review-answer[data-name=\"wave\"] button");
+    app.wait("const q = document.querySelector('.question[data-name=\"wave\"]'); return q !== null && q.contains(document.activeElement)");
+
+    app.click(".interview-head a.button");
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+    app.wait(&format!("return {drafts} === '1 draft'"));
+    app.click("[data-form=\"police_gender_representation\"] a.records");
+    app.wait_for_selector(&format!(
+        "#records[data-ready=\"true\"] .drafts-list .record[data-instance=\"{id}\"]"
+    ));
+    // No district yet: the instance name concat(${district}, '-', ${wave}) is "-2015_spring".
+    assert_eq!(app.text(".drafts-list .record-title"), "-2015_spring");
+    let meta = app.text(".drafts-list .record-meta");
+    assert!(
+        meta.contains("Aida") && meta.contains("Page 1 of"),
+        "{meta}"
+    );
+    screenshot(&browser, "collect-records-drafts");
     no_errors(&app);
 }
 

@@ -38,6 +38,7 @@ pub(crate) fn record(
     Submission {
         format: 1,
         held: Vec::new(),
+        instance_name: None,
         instance_id: format!("uuid:{n}"),
         instrument_id: "p".into(),
         instrument_version: "1".into(),

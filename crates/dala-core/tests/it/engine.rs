@@ -782,3 +782,24 @@ fn a_repeat_the_enumerator_manages_ends_with_its_own_page() {
         "addressed by its container's path"
     );
 }
+
+#[test]
+fn the_record_is_named_by_the_forms_instance_name_once_it_names_something() {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "t", "version": "1", "instance_name": "concat(${district}, '-', ${wave})"},
+        "survey": [q("text", "district"), q("text", "wave")],
+        "choices": {},
+    });
+    let instrument = Instrument::from_json(&doc.to_string()).expect("well-formed");
+    let mut e = Engine::new(Form::compile(&instrument).expect("compiles"), host());
+    assert_eq!(e.instance_name(), None, "only the dash so far");
+    assert_eq!(e.record(Status::Draft).instance_name, None);
+    e.answer(&e.node("district", &[]).expect("district"), "sokuluk")
+        .expect("answer");
+    e.answer(&e.node("wave", &[]).expect("wave"), "2015_spring")
+        .expect("answer");
+    assert_eq!(e.instance_name().as_deref(), Some("sokuluk-2015_spring"));
+    let record = e.record(Status::Finalized);
+    assert_eq!(record.instance_name.as_deref(), Some("sokuluk-2015_spring"));
+}

@@ -4,11 +4,10 @@
 use crate::app::{AppState, SETTING_ENUMERATOR, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
-use crate::host::BrowserHost;
 use crate::i18n::{Msg, count_drafts, count_finalized};
 use crate::route::Route;
 use dala_core::record::Status;
-use dala_core::{Engine, Form, Store, Text};
+use dala_core::{Store, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -56,34 +55,10 @@ async fn summaries() -> Result<Vec<Summary>, String> {
     Ok(out)
 }
 
-/// Starts an interview with the given instrument version: the empty draft is stored at once,
-/// so it is on the device before the first answer.
-pub async fn start_interview(state: AppState, form_id: String, version: String) {
-    let result: Result<String, String> = async {
-        let store = store().ok_or("no database")?;
-        let instrument = store
-            .get_instrument(&form_id, &version)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the instrument is not on this device")?;
-        let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
-        let host = BrowserHost {
-            device_id: state.device_id.get_untracked(),
-        };
-        let mut engine = Engine::new(form, Box::new(host));
-        engine.enumerator = state.enumerator.get_untracked();
-        let record = engine.record(Status::Draft);
-        store
-            .save_draft(&record, 0)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(record.instance_id)
-    }
-    .await;
-    match result {
-        Ok(id) => state.go(Route::Interview(id)),
-        Err(e) => state.fail(state.t(Msg::SaveFailed), e),
-    }
+/// Starts an interview with the given instrument version. Nothing is stored until the first
+/// answer: an interview opened and left at once leaves no empty draft behind.
+pub fn start_interview(state: AppState, form_id: String, version: String) {
+    state.go(Route::New(form_id, version));
 }
 
 #[component]
@@ -133,7 +108,7 @@ pub fn Home() -> impl IntoView {
                                         <div class="actions">
                                             <button class="button primary start" disabled=blocked
                                                 on:click=move |_| {
-                                                    spawn_local(start_interview(state, form.clone(), version.clone()));
+                                                    start_interview(state, form.clone(), version.clone());
                                                 }>
                                                 {state.t(Msg::StartInterview)}
                                             </button>

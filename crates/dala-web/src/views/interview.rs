@@ -6,8 +6,9 @@ use super::question::Question;
 use crate::app::{AppState, state, store};
 use crate::host::BrowserHost;
 use crate::i18n::Msg;
+use crate::review::{InstanceAt, Line, instance_title, record_title, review, where_in_repeats};
 use crate::route::Route;
-use crate::session::{Refresh, Session, languages};
+use crate::session::{Refresh, Session, form_language_for, languages};
 use dala_core::engine::{NodeRef, ProblemKind};
 use dala_core::record::Status;
 use dala_core::{Engine, Form, Store, StoreError};
@@ -33,6 +34,11 @@ pub struct Ctx {
     flagged: StoredValue<HashSet<NodeRef>>,
     /// Bumped when the page or the list of pages changes.
     pub page_rev: RwSignal<u32>,
+    /// The review of every answer is on screen instead of a page.
+    pub reviewing: RwSignal<bool>,
+    /// A new interview with nothing answered yet: nothing is stored (moving between pages
+    /// does not make a draft; the first answer does).
+    untouched: StoredValue<bool>,
     pub form_lang: RwSignal<String>,
     saving: StoredValue<bool>,
     dirty: StoredValue<bool>,
@@ -60,6 +66,8 @@ impl Ctx {
             elements: StoredValue::new_local(HashMap::new()),
             flagged: StoredValue::new(HashSet::new()),
             page_rev: RwSignal::new(0),
+            reviewing: RwSignal::new(false),
+            untouched: StoredValue::new(false),
             form_lang: RwSignal::new(form_lang),
             saving: StoredValue::new(false),
             dirty: StoredValue::new(false),
@@ -151,6 +159,7 @@ impl Ctx {
         match result {
             Some(Ok(refresh)) => {
                 self.apply(refresh);
+                self.untouched.set_value(false);
                 self.autosave();
                 Ok(())
             }
@@ -172,10 +181,29 @@ impl Ctx {
             Some(Ok(refresh)) => {
                 self.apply(refresh);
                 self.page_rev.update(|n| *n += 1);
+                self.untouched.set_value(false);
                 self.autosave();
             }
             Some(Err(e)) => self.app.fail(self.app.t(Msg::SaveFailed), e),
             None => {}
+        }
+    }
+
+    /// Undoes the last removal of an instance: every question redraws (instance ids are new).
+    pub fn undo_removal(&self) {
+        let undone = self
+            .session
+            .try_update_value(|s| s.as_mut().map(Session::undo_removal))
+            .flatten()
+            .unwrap_or(false);
+        if undone {
+            self.revs.with_value(|m| {
+                for revs in m.values() {
+                    revs.content.update(|n| *n += 1);
+                }
+            });
+            self.page_rev.update(|n| *n += 1);
+            self.autosave();
         }
     }
 
@@ -212,6 +240,13 @@ impl Ctx {
         self.point_at(&[node]);
     }
 
+    /// Opens a question from the review: its page, at the question.
+    pub fn go_to_question(&self, page: usize, node: NodeRef) {
+        self.reviewing.set(false);
+        self.go(page);
+        self.focus_later(node);
+    }
+
     /// Whether the enumerator was sent to this question (see `flagged`).
     pub fn flagged(&self, node: &NodeRef) -> bool {
         self.flagged.with_value(|f| f.contains(node))
@@ -226,9 +261,13 @@ impl Ctx {
             nodes: nodes.to_vec(),
             ..Refresh::default()
         });
-        let Some(first) = nodes.first().cloned() else {
-            return;
-        };
+        if let Some(first) = nodes.first().cloned() {
+            self.focus_later(first);
+        }
+    }
+
+    /// Once the page is drawn: scrolls to a question, marks it and focuses its control.
+    fn focus_later(&self, first: NodeRef) {
         let ctx = *self;
         crate::browser::later(move || {
             let element = ctx
@@ -264,7 +303,10 @@ impl Ctx {
     /// Saves the draft and its page. Saves never overlap: an answer given while one is being
     /// written is saved right after it, with everything answered by then.
     pub fn autosave(&self) {
-        if !self.persist || self.with(|s| s.read_only()).unwrap_or(true) {
+        if !self.persist
+            || self.untouched.get_value()
+            || self.with(|s| s.read_only()).unwrap_or(true)
+        {
             return;
         }
         if self.saving.get_value() {
@@ -289,6 +331,9 @@ impl Ctx {
                 let result = store
                     .autosave(&instance_id, || ctx.with(|s| (s.draft(), s.page())))
                     .await;
+                if result.is_ok() {
+                    ctx.app.stored_interview(&instance_id);
+                }
                 saved(ctx.app, result);
                 if !ctx.dirty.try_get_value().unwrap_or(false) {
                     break;
@@ -334,39 +379,64 @@ fn scroll_to_top() {
     }
 }
 
-async fn open(state: AppState, instance_id: &str) -> Result<Session, String> {
+/// How an interview screen opens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opening {
+    /// A stored record (a draft to go on with, a finalized one to read).
+    Stored(String),
+    /// A new interview of an instrument version, stored from its first answer.
+    New { form_id: String, version: String },
+}
+
+async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
     let store = store().ok_or("no database")?;
-    let record = store
-        .get_record(instance_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("this record is not on the device")?;
-    let s = &record.submission;
-    // A draft keeps the version it was started with, whatever has been published since.
-    let instrument = store
-        .get_instrument(&s.instrument_id, &s.instrument_version)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            format!(
-                "{} version {} is not on the device",
-                s.instrument_id, s.instrument_version
-            )
-        })?;
-    let form = Form::compile(&instrument).map_err(|d| format!("{} problems", d.len()))?;
     let host = BrowserHost {
         device_id: state.device_id.get_untracked(),
     };
-    let engine = Engine::resume(form, Box::new(host), s);
-    Ok(Session::new(
-        engine,
-        record.page,
-        s.status == Status::Finalized,
-    ))
+    let compile = |instrument: &dala_core::Instrument| {
+        Form::compile(instrument).map_err(|d| format!("{} problems", d.len()))
+    };
+    match opening {
+        Opening::New { form_id, version } => {
+            let instrument = store
+                .get_instrument(form_id, version)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{form_id} version {version} is not on the device"))?;
+            let mut engine = Engine::new(compile(&instrument)?, Box::new(host));
+            engine.enumerator = state.enumerator.get_untracked();
+            Ok(Session::new(engine, 0, false))
+        }
+        Opening::Stored(instance_id) => {
+            let record = store
+                .get_record(instance_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("this record is not on the device")?;
+            let s = &record.submission;
+            // A draft keeps the version it was started with, whatever has been published since.
+            let instrument = store
+                .get_instrument(&s.instrument_id, &s.instrument_version)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!(
+                        "{} version {} is not on the device",
+                        s.instrument_id, s.instrument_version
+                    )
+                })?;
+            let engine = Engine::resume(compile(&instrument)?, Box::new(host), s);
+            Ok(Session::new(
+                engine,
+                record.page,
+                s.status == Status::Finalized,
+            ))
+        }
+    }
 }
 
 #[component]
-pub fn Interview(instance_id: String) -> impl IntoView {
+pub fn Interview(opening: Opening) -> impl IntoView {
     let app = state();
     let ctx = Ctx {
         app,
@@ -375,29 +445,30 @@ pub fn Interview(instance_id: String) -> impl IntoView {
         elements: StoredValue::new_local(HashMap::new()),
         flagged: StoredValue::new(HashSet::new()),
         page_rev: RwSignal::new(0),
+        reviewing: RwSignal::new(false),
+        untouched: StoredValue::new(false),
         form_lang: RwSignal::new(String::new()),
         saving: StoredValue::new(false),
         dirty: StoredValue::new(false),
         busy: RwSignal::new(false),
         persist: true,
     };
+    ctx.untouched
+        .set_value(matches!(opening, Opening::New { .. }));
     on_cleanup(move || ctx.save_on_leave());
     let loaded = RwSignal::new(false);
     let show_pages = RwSignal::new(false);
     let languages_list = RwSignal::new(Vec::<String>::new());
-    let id = instance_id.clone();
     spawn_local(async move {
-        match open(app, &id).await {
+        match open(app, &opening).await {
             Ok(session) => {
-                let langs = languages(&session.engine().form().instrument);
+                let instrument = &session.engine().form().instrument;
+                let langs = languages(instrument);
                 // The form opens in the interface language when the instrument has it.
-                let ui = app.lang.get_untracked().code().to_string();
-                let lang = if langs.contains(&ui) {
-                    ui
-                } else {
-                    langs.first().cloned().unwrap_or_default()
-                };
+                let lang = form_language_for(instrument, app.lang.get_untracked().code());
                 ctx.form_lang.set(lang);
+                // A finalized record opens on the review of its answers.
+                ctx.reviewing.set(session.read_only());
                 languages_list.set(langs);
                 ctx.session.set_value(Some(session));
                 ctx.page_rev.update(|n| *n += 1);
@@ -433,7 +504,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                 (
                     s.page(),
                     (0..s.pages().len())
-                        .map(|i| s.page_title(i, &lang))
+                        .map(|i| s.page_title(i, &lang, app.lang.get_untracked()))
                         .collect::<Vec<_>>(),
                 )
             })
@@ -462,6 +533,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
     view! {
         <main id="interview" class="interview"
             data-ready=move || loaded.get().to_string()
+            data-instance=move || { loaded.get(); ctx.with(|s| s.engine().instance_id().to_string()) }
             data-saving=move || ctx.busy.get().to_string()
             data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
             <Show when=move || loaded.get()>
@@ -481,6 +553,10 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                         on:click=move |_| show_pages.update(|v| *v = !*v)>
                         {move || app.t(Msg::Pages)}
                     </button>
+                    <button class="button review-toggle" aria-pressed=move || ctx.reviewing.get().to_string()
+                        on:click=move |_| { ctx.reviewing.update(|v| *v = !*v); show_pages.set(false); }>
+                        {move || if ctx.reviewing.get() { app.t(Msg::BackToPages) } else { app.t(Msg::Review) }}
+                    </button>
                 </div>
                 <div class="progress">
                     <progress max=move || progress().1 value=move || progress().0></progress>
@@ -490,6 +566,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                     }}</span>
                 </div>
                 <Show when=move || show_pages.get()>{jump_list}</Show>
+                <Show when=move || !ctx.reviewing.get() fallback=move || view! { <Review ctx=ctx/> }>
                 <PageView ctx=ctx/>
                 <div class="nav">
                     <button class="button prev" disabled={move || progress().0 <= 1}
@@ -503,6 +580,7 @@ pub fn Interview(instance_id: String) -> impl IntoView {
                         </button>
                     </Show>
                 </div>
+                </Show>
             </Show>
         </main>
     }
@@ -548,14 +626,30 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
         .filter(|t| !t.is_empty())
         .map(|t| view! { <h3 class="group-label">{rich(&t)}</h3> })
     };
+    // Which repeat instance the page is in: "Household member 2 of 3".
+    let instance = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| {
+            s.current()
+                .and_then(|p| p.nodes.first().or(p.group.as_ref()))
+                .map(|n| where_in_repeats(s.engine(), n, &lang, app.lang.get_untracked()))
+        })
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(|t| view! { <p class="instance-title">{t}</p> })
+    };
+    // Said once: the closing screen of a finalized record says it itself.
     let read_only_note = move || {
-        ctx.with(|s| s.read_only())
+        ctx.page_rev.get();
+        ctx.with(|s| s.read_only() && !s.at_end())
             .unwrap_or(false)
             .then(|| view! { <p class="banner read-only">{app.t(Msg::ReadOnlyRecord)}</p> })
     };
     view! {
         <section class="page">
             {read_only_note}
+            {instance}
             {heading}
             <For each=move || questions.get() key=|key| key.clone() let:key>
                 <Question node=key.node ctx=ctx/>
@@ -593,42 +687,99 @@ fn question_key(engine: &Engine, node: NodeRef) -> QuestionKey {
     }
 }
 
-/// The page after a repeat's instances: the instances with a remove button each, and add.
+/// The page after a repeat's instances: each instance by its title, opened for editing with
+/// a tap; remove (asked first, and undone with one tap right after); add.
 #[component]
 fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
     let app = ctx.app;
     let lang = ctx.form_lang.get_untracked();
     let (label, instances) = ctx
         .with(|s| {
-            let form = s.engine().form();
+            let engine = s.engine();
+            let form = engine.form();
             let item = &form.item(repeat.item).item;
             let label = item
                 .label
                 .get(&lang, form.default_language())
                 .unwrap_or(&item.name)
                 .to_string();
-            (label, s.engine().instances(repeat.item, &repeat.path))
+            let all = engine.instances(repeat.item, &repeat.path);
+            let count = all.len();
+            let instances: Vec<(NodeRef, String, Option<usize>)> =
+                all.into_iter()
+                    .enumerate()
+                    .map(|(i, instance)| {
+                        let at = InstanceAt {
+                            instance: instance.clone(),
+                            position: i + 1,
+                            count,
+                        };
+                        let title = instance_title(engine, &at, &lang, app.lang.get_untracked());
+                        let first_page = s.pages().iter().position(|p| {
+                            p.nodes.iter().any(|n| n.path.starts_with(&instance.path))
+                        });
+                        (instance, title, first_page)
+                    })
+                    .collect();
+            (label, instances)
         })
         .unwrap_or_default();
     let read_only = ctx.with(|s| s.read_only()).unwrap_or(true);
+    let can_undo = ctx.with(|s| s.can_undo_removal()).unwrap_or(false);
+    let confirm = RwSignal::new(None::<NodeRef>);
     let add = repeat.clone();
     view! {
         <div class="repeat-end card" data-repeat=ctx.with(|s| s.engine().name(&repeat).to_string())>
             <h3>{rich(&label)}</h3>
             <ol class="instances">
-                {instances.into_iter().enumerate().map(|(i, instance)| view! {
-                    <li>
-                        <span>{format!("{label} {}", i + 1)}</span>
-                        <button class="button danger remove-instance" disabled=read_only
-                            on:click=move |_| {
-                                let instance = instance.clone();
-                                ctx.edit_repeat(move |s| s.remove_instance(&instance));
-                            }>
-                            {app.t(Msg::RemoveInstance)}
-                        </button>
-                    </li>
+                {instances.into_iter().map(|(instance, title, first_page)| {
+                    let asking = instance.clone();
+                    let removing = instance.clone();
+                    view! {
+                        <li>
+                            <button class="link open-instance" disabled=first_page.is_none()
+                                on:click=move |_| if let Some(page) = first_page { ctx.go(page) }>
+                                {title}
+                            </button>
+                            <Show when=move || confirm.get().as_ref() == Some(&asking)
+                                fallback=move || {
+                                    let instance = instance.clone();
+                                    view! {
+                                        <button class="button danger remove-instance" disabled=read_only
+                                            on:click=move |_| confirm.set(Some(instance.clone()))>
+                                            {app.t(Msg::RemoveInstance)}
+                                        </button>
+                                    }
+                                }>
+                                {
+                                    let removing = removing.clone();
+                                    view! {
+                                        <span class="confirm" role="alertdialog">
+                                            <span>{app.t(Msg::ConfirmRemoveInstance)}</span>
+                                            <button class="button danger confirm-remove"
+                                                on:click=move |_| {
+                                                    let instance = removing.clone();
+                                                    ctx.edit_repeat(move |s| s.remove_instance(&instance));
+                                                }>
+                                                {app.t(Msg::RemoveInstance)}
+                                            </button>
+                                            <button class="button" on:click=move |_| confirm.set(None)>
+                                                {app.t(Msg::Cancel)}
+                                            </button>
+                                        </span>
+                                    }
+                                }
+                            </Show>
+                        </li>
+                    }
                 }).collect_view()}
             </ol>
+            {(can_undo && !read_only).then(|| view! {
+                <p class="banner undo-removal">
+                    <span>{app.t(Msg::InstanceRemoved)}</span>
+                    <button class="button undo" on:click=move |_| ctx.undo_removal()>{app.t(Msg::Undo)}</button>
+                </p>
+            })}
             <button class="button primary add-instance" disabled=read_only
                 on:click=move |_| {
                     let add = add.clone();
@@ -637,6 +788,45 @@ fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
                 {format!("+ {}", app.t(Msg::AddInstance))}
             </button>
         </div>
+    }
+}
+
+/// Every answer of the interview, grouped, repeats by instance; each answer opens its page.
+#[component]
+fn Review(ctx: Ctx) -> impl IntoView {
+    let app = ctx.app;
+    let lines = move || {
+        ctx.page_rev.get();
+        let lang = ctx.form_lang.get();
+        ctx.with(|s| review(s, &lang, app.lang.get_untracked()))
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="review card">
+            {move || ctx.with(|s| s.read_only()).unwrap_or(false)
+                .then(|| view! { <p class="banner read-only">{app.t(Msg::ReadOnlyRecord)}</p> })}
+            <h3>{move || app.t(Msg::Review)}</h3>
+            <ul class="review-lines">
+                {move || lines().into_iter().map(|line| match line {
+                    Line::Heading { depth, text } => view! {
+                        <li class=format!("review-heading depth-{}", depth.min(4))>{text}</li>
+                    }.into_any(),
+                    Line::Answer { depth, node, name, label, answer, page } => {
+                        let empty = answer.is_empty();
+                        let shown = if empty { app.t(Msg::NotAnswered).to_string() } else { answer };
+                        view! {
+                            <li class=format!("review-answer depth-{}", depth.min(4)) data-name=name>
+                                <button class="link" disabled=page.is_none()
+                                    on:click=move |_| if let Some(page) = page { ctx.go_to_question(page, node.clone()) }>
+                                    <span class="review-label">{label}</span>
+                                    <span class=if empty { "review-value muted" } else { "review-value" }>{shown}</span>
+                                </button>
+                            </li>
+                        }.into_any()
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 
@@ -683,14 +873,17 @@ fn Closing(ctx: Ctx) -> impl IntoView {
             ctx.page_rev.update(|n| *n += 1);
             return;
         };
+        let title = ctx
+            .with(|s| record_title(&s.engine().form().instrument, &record, &lang))
+            .flatten();
         spawn_local(async move {
             let Some(store) = store() else { return };
             match store.put_submission(&record).await {
                 Ok(()) => {
                     app.notice.set(Some(format!(
                         "{}: {}",
-                        app.t(Msg::Finalized),
-                        record.instance_id
+                        app.t(Msg::FinalizedAs),
+                        title.unwrap_or_else(|| record.instance_id.clone())
                     )));
                     app.data_rev.update(|n| *n += 1);
                     app.go(Route::Records(record.instrument_id.clone()));
