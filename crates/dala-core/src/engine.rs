@@ -256,6 +256,20 @@ impl Engine {
         self.fill(node, &self.form.item(node.item).label.text, language)
     }
 
+    /// A note whose label shows answers (`${share_women}%`) none of which has a value yet:
+    /// a UI leaves it out until one has, rather than show "Women are % of the staff".
+    pub fn note_awaits_its_values(&self, node: &NodeRef) -> bool {
+        let compiled = self.form.item(node.item);
+        if compiled.item.item_type != ItemType::Note || compiled.label.refs.is_empty() {
+            return false;
+        }
+        let env = NodeEnv::new(self, node);
+        compiled.label.refs.iter().all(|name| {
+            env.value_of(name)
+                .is_none_or(|v| v.to_xpath_string().is_empty())
+        })
+    }
+
     pub fn hint(&self, node: &NodeRef, language: &str) -> String {
         self.fill(node, &self.form.item(node.item).hint.text, language)
     }

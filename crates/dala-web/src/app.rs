@@ -126,7 +126,10 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
-        <header class="app-bar">
+        <header class="app-bar" data-screen=move || match state.route.get() {
+            Route::Interview(_) | Route::New(..) => "interview",
+            _ => "other",
+        }>
             <a class="app-title" href="#/">"Dala"</a>
             <span class="app-tagline">{move || state.t(Msg::Tagline)}</span>
             <nav class="workspaces">

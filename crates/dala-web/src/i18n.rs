@@ -183,6 +183,7 @@ pub enum Msg {
     DropBundles,
     Instrument,
     Review,
+    ReviewShort,
     BackToPages,
     NotAnswered,
     ConfirmRemoveInstance,
@@ -244,12 +245,15 @@ impl Msg {
                 "Удалить этот черновик? Его ответы будут потеряны.",
             ),
             Cancel => ("Cancel", "Отмена"),
-            Export => ("Export finalized records", "Выгрузить завершённые записи"),
+            Export => (
+                "Export the finalized records not yet exported",
+                "Выгрузить ещё не выгруженные завершённые записи",
+            ),
             Exported => ("exported", "выгружено"),
             NotExported => ("not exported", "не выгружено"),
             NothingToExport => (
-                "There are no finalized records to export.",
-                "Нет завершённых записей для выгрузки.",
+                "There are no finalized records left to export.",
+                "Не осталось завершённых записей для выгрузки.",
             ),
             ReadOnlyRecord => (
                 "This record is finalized and read-only.",
@@ -397,7 +401,8 @@ impl Msg {
             Record => ("Record", "Запись"),
             Instrument => ("Instrument", "Анкета"),
             Review => ("Review answers", "Обзор ответов"),
-            BackToPages => ("Back to the pages", "К страницам"),
+            ReviewShort => ("Review", "Обзор"),
+            BackToPages => ("Pages", "Страницы"),
             NotAnswered => ("not answered", "нет ответа"),
             ConfirmRemoveInstance => ("Remove it with its answers?", "Удалить вместе с ответами?"),
             InstanceRemoved => ("Removed", "Удалено"),
@@ -468,8 +473,21 @@ pub fn held_answers(lang: Lang, repeat: &str, n: usize) -> String {
     }
 }
 
-/// The words of dala-core's answer errors, which are English, for the interface language.
+/// The words of dala-core's answer errors, which are English, for the interface language,
+/// as a sentence on its own (capitalised: the core's words are the tail of a longer one).
 pub fn answer_problem(lang: Lang, english: &str) -> String {
+    capitalised(&answer_words(lang, english))
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn answer_words(lang: Lang, english: &str) -> String {
     if lang == Lang::En {
         return english.to_string();
     }
@@ -495,6 +513,18 @@ pub fn answer_problem(lang: Lang, english: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_refused_reads_as_a_sentence_in_either_language() {
+        assert_eq!(
+            answer_problem(Lang::En, "expected a whole number"),
+            "Expected a whole number"
+        );
+        assert_eq!(
+            answer_problem(Lang::Ru, "expected a whole number"),
+            "Введите целое число"
+        );
+    }
 
     #[test]
     fn russian_counts_take_the_three_forms_by_the_last_digits() {

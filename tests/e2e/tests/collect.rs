@@ -107,6 +107,11 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
             "staff_summary"
         ]
     );
+    // The summary note waits for its numbers (issue 16: "Women are % of ...").
+    assert_eq!(
+        app.text(".question[data-name=\"staff_summary\"]").trim(),
+        ""
+    );
     app.answer("staff_total", "40");
     app.answer("women_total", "50");
     assert_eq!(
@@ -120,6 +125,11 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
     );
     screenshot(&browser, "collect-next-stopped-ru");
     app.answer("women_total", "9");
+    // round(9 div 40 * 100, 1) = 22.5
+    assert_eq!(
+        app.text(".question[data-name=\"staff_summary\"] .question-label"),
+        "Женщины составляют 22.5% штата вашего подразделения."
+    );
     app.answer("ranked_total", "30");
     app.answer("women_ranked", "5");
     screenshot(&browser, "collect-field-list-ru");

@@ -803,3 +803,25 @@ fn the_record_is_named_by_the_forms_instance_name_once_it_names_something() {
     let record = e.record(Status::Finalized);
     assert_eq!(record.instance_name.as_deref(), Some("sokuluk-2015_spring"));
 }
+
+/// Issue 16: "Women are % of your unit's staff" showed before its numbers were entered.
+#[test]
+fn a_note_showing_answers_waits_until_one_has_a_value() {
+    let mut e = engine(
+        json!([
+            q("integer", "staff"),
+            with(json!({"type": "calculate", "name": "share"}), "calculation", "if(${staff} > 0, 100 div ${staff}, '')"),
+            {"type": "note", "name": "summary", "label": {"en": "One is ${share}% of the staff."}},
+            {"type": "note", "name": "plain", "label": {"en": "Thank you."}},
+        ]),
+        json!({}),
+    );
+    let summary = e.node("summary", &[]).expect("summary");
+    let plain = e.node("plain", &[]).expect("plain");
+    assert!(e.note_awaits_its_values(&summary));
+    assert!(!e.note_awaits_its_values(&plain), "nothing to wait for");
+    e.answer(&e.node("staff", &[]).expect("staff"), "4")
+        .expect("answer");
+    assert!(!e.note_awaits_its_values(&summary));
+    assert_eq!(e.label(&summary, "en"), "One is 25% of the staff.");
+}

@@ -538,10 +538,12 @@ pub fn Interview(opening: Opening) -> impl IntoView {
             data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
             <Show when=move || loaded.get()>
                 <div class="interview-head">
-                    <a class="button" href="#/">{move || format!("← {}", app.t(Msg::Home))}</a>
+                    <a class="button home-link" href="#/" aria-label=move || app.t(Msg::Home)>
+                        "←"<span class="wide-only">{move || format!(" {}", app.t(Msg::Home))}</span>
+                    </a>
                     <h2 class="form-title">{title}</h2>
                     <label class="form-lang">
-                        <span class="visually-hidden">{move || app.t(Msg::FormLanguage)}</span>
+                        <span class="form-lang-label">{move || app.t(Msg::FormLanguage)}</span>
                         <select on:change=move |ev| ctx.set_form_lang(event_target_value(&ev))>
                             {move || languages_list.get().into_iter().map(|l| {
                                 let selected = l == ctx.form_lang.get_untracked();
@@ -555,7 +557,7 @@ pub fn Interview(opening: Opening) -> impl IntoView {
                     </button>
                     <button class="button review-toggle" aria-pressed=move || ctx.reviewing.get().to_string()
                         on:click=move |_| { ctx.reviewing.update(|v| *v = !*v); show_pages.set(false); }>
-                        {move || if ctx.reviewing.get() { app.t(Msg::BackToPages) } else { app.t(Msg::Review) }}
+                        {move || if ctx.reviewing.get() { app.t(Msg::BackToPages) } else { app.t(Msg::ReviewShort) }}
                     </button>
                 </div>
                 <div class="progress">

@@ -316,15 +316,24 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let heading = move || {
         rev.track();
         let lang = ctx.form_lang.get_untracked();
-        let (label, hint, required) = ctx
+        let (label, hint, required, waiting) = ctx
             .with(|s| {
                 let e = s.engine();
                 let n = node.get_value();
-                (e.label(&n, &lang), e.hint(&n, &lang), e.required(&n))
+                (
+                    e.label(&n, &lang),
+                    e.hint(&n, &lang),
+                    e.required(&n),
+                    e.note_awaits_its_values(&n),
+                )
             })
             .unwrap_or_default();
+        // A note that shows answers none of which is given yet says nothing until one is.
+        if waiting {
+            return None;
+        }
         let for_id = for_id.clone();
-        view! {
+        Some(view! {
             <label class="question-label" for=for_id>
                 {rich(&label)}
                 {required.then(|| view! {
@@ -332,7 +341,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                 })}
             </label>
             {(!hint.is_empty()).then(|| view! { <p class="hint">{rich(&hint)}</p> })}
-        }
+        })
     };
     // The page builds every question it holds once; relevance only shows or hides it, on the
     // element itself (Ctx::apply), once the element is known here.
