@@ -498,6 +498,28 @@ fn retyping_the_household_size_keeps_every_members_answers() {
     no_errors(&app);
 }
 
+/// Issue 16: in Russian on a phone, about 340 of 844 px were chrome before the first question.
+#[test]
+fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    app.set_enumerator("Айгуль");
+    app.start("police_gender_representation");
+    app.wait_for_selector(".question[data-name=\"wave\"]");
+    let top = app.js(
+        "return document.querySelector('.question:not([hidden])').getBoundingClientRect().top",
+        json!([]),
+    );
+    assert!(top.as_f64().is_some_and(|t| t <= 120.0), "first question at {top} px");
+    app.assert_fits_screen();
+    screenshot(&browser, "collect-phone-ru");
+    no_errors(&app);
+}
+
 /// The code of the choice checked in the question named arguments[0], if any.
 const CHECKED: &str = "return document.querySelector(`.question[data-name=\"${arguments[0]}\"] input:checked`)?.value";
 
