@@ -71,6 +71,12 @@ pub enum Edit {
         setting: Setting,
         value: Option<String>,
     },
+    /// Moves every text of language `from` (title, labels, hints, messages, choice labels)
+    /// to `to`, and the default language with them.
+    RenameLanguage {
+        from: String,
+        to: String,
+    },
     /// Edits applied in order, all or none.
     Batch(Vec<Edit>),
 }
@@ -95,6 +101,10 @@ pub enum EditError {
     Empty(&'static str),
     #[error("that move goes nowhere")]
     NoMove,
+    #[error("the instrument already has the language `{0}`")]
+    LanguageTaken(String),
+    #[error("the instrument has no language `{0}`")]
+    NoLanguage(String),
 }
 
 /// An instrument being edited, with its undo and redo history.
@@ -195,6 +205,103 @@ impl Design {
     pub fn rename(&mut self, at: &[usize], new_name: &str) -> Result<(), EditError> {
         let edit = rename_edit(&self.instrument, at, new_name)?;
         self.apply(edit)
+    }
+
+    /// Adds a language: the title in it starts as the default language's (so the language
+    /// shows in every editor and the translator has a start); its other texts are empty.
+    pub fn add_language(&mut self, language: &str) -> Result<(), EditError> {
+        let language = language.trim();
+        if language.is_empty() {
+            return Err(EditError::Empty("a language"));
+        }
+        if languages_of(&self.instrument).contains(language) {
+            return Err(EditError::LanguageTaken(language.to_string()));
+        }
+        let settings = &self.instrument.settings;
+        let title = settings
+            .title
+            .get("", settings.default_language.as_deref())
+            .map_or_else(|| settings.form_id.clone(), str::to_string);
+        self.apply(Edit::SetSetting {
+            setting: Setting::Title(language.to_string()),
+            value: Some(title),
+        })
+    }
+
+    pub fn rename_language(&mut self, from: &str, to: &str) -> Result<(), EditError> {
+        self.apply(Edit::RenameLanguage {
+            from: from.to_string(),
+            to: to.trim().to_string(),
+        })
+    }
+
+    /// Removes every text in `language`, as one edit (undone in one step). The default
+    /// language moves to another one the instrument has, if any.
+    pub fn remove_language(&mut self, language: &str) -> Result<(), EditError> {
+        let languages = languages_of(&self.instrument);
+        if !languages.contains(language) {
+            return Err(EditError::NoLanguage(language.to_string()));
+        }
+        let lang = language.to_string();
+        let mut edits = Vec::new();
+        if self.instrument.settings.title.0.contains_key(language) {
+            edits.push(Edit::SetSetting {
+                setting: Setting::Title(lang.clone()),
+                value: None,
+            });
+        }
+        if self.instrument.settings.default_language.as_deref() == Some(language) {
+            edits.push(Edit::SetSetting {
+                setting: Setting::DefaultLanguage,
+                value: languages.iter().find(|l| *l != language).cloned(),
+            });
+        }
+        fn visit(items: &[Item], at: &mut ItemPath, lang: &str, edits: &mut Vec<Edit>) {
+            for (i, item) in items.iter().enumerate() {
+                at.push(i);
+                for (text, field) in [
+                    (&item.label, Field::Label(lang.to_string())),
+                    (&item.hint, Field::Hint(lang.to_string())),
+                    (
+                        &item.required_message,
+                        Field::RequiredMessage(lang.to_string()),
+                    ),
+                    (
+                        &item.constraint_message,
+                        Field::ConstraintMessage(lang.to_string()),
+                    ),
+                ] {
+                    if text.0.contains_key(lang) {
+                        edits.push(Edit::Set {
+                            at: at.clone(),
+                            field,
+                            value: None,
+                        });
+                    }
+                }
+                visit(&item.children, at, lang, edits);
+                at.pop();
+            }
+        }
+        visit(
+            &self.instrument.survey,
+            &mut Vec::new(),
+            language,
+            &mut edits,
+        );
+        for (list, choices) in &self.instrument.choices {
+            if choices.iter().any(|c| c.label.0.contains_key(language)) {
+                let mut kept = choices.clone();
+                for choice in &mut kept {
+                    choice.label.0.remove(language);
+                }
+                edits.push(Edit::SetChoices {
+                    list: list.clone(),
+                    choices: Some(kept),
+                });
+            }
+        }
+        self.apply(Edit::Batch(edits))
     }
 
     /// The places outside the item at `at` that refer to it or to anything inside it: what
@@ -397,6 +504,36 @@ fn all_names(instrument: &Instrument) -> BTreeSet<&str> {
     names
 }
 
+/// Every text of an instrument: its title, each item's label, hint and messages, and each
+/// choice's label.
+fn for_each_text(instrument: &mut Instrument, mut f: impl FnMut(&mut Text)) {
+    fn visit(items: &mut [Item], f: &mut impl FnMut(&mut Text)) {
+        for item in items {
+            f(&mut item.label);
+            f(&mut item.hint);
+            f(&mut item.required_message);
+            f(&mut item.constraint_message);
+            visit(&mut item.children, f);
+        }
+    }
+    f(&mut instrument.settings.title);
+    visit(&mut instrument.survey, &mut f);
+    for choices in instrument.choices.values_mut() {
+        for choice in choices {
+            f(&mut choice.label);
+        }
+    }
+}
+
+/// The languages an instrument has a text in, and its default language.
+pub fn languages_of(instrument: &Instrument) -> BTreeSet<String> {
+    let mut copy = instrument.clone();
+    let mut out = BTreeSet::new();
+    for_each_text(&mut copy, |text| out.extend(text.0.keys().cloned()));
+    out.extend(instrument.settings.default_language.clone());
+    out
+}
+
 /// Applies `edit` and returns its inverse; on an error the instrument is as it was.
 pub fn apply(instrument: &mut Instrument, edit: Edit) -> Result<Edit, EditError> {
     apply_edit(instrument, edit, true)
@@ -481,6 +618,30 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
                 setting,
                 value: old,
             })
+        }
+        Edit::RenameLanguage { from, to } => {
+            if checked {
+                let languages = languages_of(instrument);
+                if to.trim().is_empty() {
+                    return Err(EditError::Empty("a language"));
+                }
+                if languages.contains(&to) {
+                    return Err(EditError::LanguageTaken(to));
+                }
+                if !languages.contains(&from) {
+                    return Err(EditError::NoLanguage(from));
+                }
+            }
+            for_each_text(instrument, |text| {
+                if let Some(value) = text.0.remove(&from) {
+                    text.0.insert(to.clone(), value);
+                }
+            });
+            let settings = &mut instrument.settings;
+            if settings.default_language.as_deref() == Some(from.as_str()) {
+                settings.default_language = Some(to.clone());
+            }
+            Ok(Edit::RenameLanguage { from: to, to: from })
         }
         Edit::Batch(edits) => {
             let mut inverses = Vec::with_capacity(edits.len());

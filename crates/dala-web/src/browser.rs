@@ -201,13 +201,21 @@ pub fn later(f: impl FnOnce() + 'static) {
     }
 }
 
-/// Brings a question into the middle of the screen, marks it (`data-marked`, styled) and
-/// focuses its first control.
-pub fn mark_and_focus(element: &web_sys::HtmlElement) {
+/// Brings a question into view, marks it (`data-marked`, styled) and, with `focus`, puts
+/// the focus on its first control (in the middle of the screen then; otherwise as little
+/// scrolling as will show it).
+pub fn mark_and_focus(element: &web_sys::HtmlElement, focus: bool) {
     let options = web_sys::ScrollIntoViewOptions::new();
-    options.set_block(web_sys::ScrollLogicalPosition::Center);
+    options.set_block(if focus {
+        web_sys::ScrollLogicalPosition::Center
+    } else {
+        web_sys::ScrollLogicalPosition::Nearest
+    });
     element.scroll_into_view_with_scroll_into_view_options(&options);
     let _ = element.set_attribute("data-marked", "");
+    if !focus {
+        return;
+    }
     let control = element
         .query_selector("input:not([type=search]), textarea, select, button")
         .ok()

@@ -179,6 +179,31 @@ impl Session {
         }
     }
 
+    /// The first page showing the item named `name`, or something inside it (a group's or
+    /// repeat's questions), with the node found there: where the designer's preview goes when
+    /// the item is selected.
+    pub fn page_of(&self, name: &str) -> Option<(usize, NodeRef)> {
+        let form = self.engine.form();
+        let target = form.id(name)?;
+        let within = |mut item| loop {
+            if item == target {
+                return true;
+            }
+            match form.item(item).parent {
+                Some(parent) => item = parent,
+                None => return false,
+            }
+        };
+        self.pages.iter().enumerate().find_map(|(index, page)| {
+            page.nodes
+                .iter()
+                .chain(page.group.iter())
+                .chain(page.repeat.iter())
+                .find(|node| within(node.item))
+                .map(|node| (index, node.clone()))
+        })
+    }
+
     pub fn answer(&mut self, node: &NodeRef, value: &str) -> Result<Refresh, AnswerError> {
         if self.read_only {
             return Err(AnswerError::NotAnswerable(
@@ -527,6 +552,20 @@ mod tests {
             .node("staff_category", &[])
             .expect("staff_category");
         assert_eq!(new.engine().value(&category), "ranked");
+    }
+
+    #[test]
+    fn the_page_of_an_item_is_the_first_showing_it_or_what_it_holds() {
+        let mut s = police();
+        answer(&mut s, "consent", "yes");
+        let (page, node) = s.page_of("women_total").expect("on a page");
+        assert_eq!(s.engine().name(&node), "women_total");
+        s.go(page);
+        assert!(names(&s).contains(&"women_total".to_string()));
+        // A group: the page of its first question shown.
+        let (group_page, _) = s.page_of("unit_staff").expect("the unit page");
+        assert_eq!(group_page, page);
+        assert_eq!(s.page_of("share_women"), None, "calculates are on no page");
     }
 
     #[test]

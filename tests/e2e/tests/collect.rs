@@ -514,7 +514,10 @@ fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
         "return document.querySelector('.question:not([hidden])').getBoundingClientRect().top",
         json!([]),
     );
-    assert!(top.as_f64().is_some_and(|t| t <= 120.0), "first question at {top} px");
+    assert!(
+        top.as_f64().is_some_and(|t| t <= 120.0),
+        "first question at {top} px"
+    );
     app.assert_fits_screen();
     screenshot(&browser, "collect-phone-ru");
     no_errors(&app);

@@ -253,6 +253,59 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
         );
     }
 
+    // The preview follows the selection: the page holding it, the question marked (issue 16).
+    d.select("sex");
+    app.wait_for_selector(".preview .question:not([hidden])[data-name=\"sex\"][data-marked]");
+    // A problem no longer blanks the preview: it runs the last instrument without errors and
+    // says the latest edit is not shown yet.
+    d.select("years_service");
+    d.set(".item-panel .column-relevant input", "${nowhere} > 1");
+    app.wait_for_selector(".preview-body[data-stale=\"true\"] .preview-stale");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.preview-page').hidden",
+            json!([])
+        ),
+        false
+    );
+    app.wait_for_selector(".preview .question:not([hidden])[data-name=\"years_service\"]");
+    dala_e2e::screenshot(&browser, "design-preview-stale");
+    d.set(".item-panel .column-relevant input", "");
+    app.wait_for_selector(".preview-body[data-stale=\"false\"]");
+
+    // The form's settings (issue 16): its title, and a language added, renamed, removed.
+    app.click(".settings-toggle");
+    app.wait_for_selector(".settings-panel");
+    d.set(
+        ".settings-panel .setting-title[data-language=\"en\"] input",
+        "Police, section 1",
+    );
+    assert!(
+        app.text(".editor-head .form-title")
+            .starts_with("Police, section 1 · new_form_1"),
+        "{}",
+        app.text(".editor-head .form-title")
+    );
+    app.js(SET, json!([".add-language input", "ky"]));
+    d.click_edit(".add-language button");
+    app.wait_for_selector(".languages .language[data-language=\"ky\"]");
+    d.set(
+        ".languages .language[data-language=\"ky\"] input",
+        "Kyrgyz (ky)",
+    );
+    app.wait_for_selector(".languages .language[data-language=\"Kyrgyz (ky)\"]");
+    dala_e2e::screenshot(&browser, "design-settings");
+    app.click(".language[data-language=\"Kyrgyz (ky)\"] .remove-language");
+    d.click_edit(".confirm-remove-language");
+    assert_eq!(
+        app.js(
+            "return [...document.querySelectorAll('.languages .language')].map(l => l.dataset.language)",
+            json!([])
+        ),
+        json!(["en"])
+    );
+    app.click(".settings-toggle");
+
     // Publish: version 1, nothing breaks (no data yet).
     app.click(".publish");
     app.wait_for_selector(".publish-check[data-blocked=\"false\"]");

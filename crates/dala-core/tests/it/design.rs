@@ -507,3 +507,69 @@ proptest! {
         prop_assert_eq!(d.instrument(), &edited);
     }
 }
+
+/// Issue 16: nothing in the app could add, rename or remove a language.
+#[test]
+fn languages_are_added_renamed_and_removed_each_undone_exactly() {
+    let original = police();
+    let mut d = Design::new(original.clone());
+    let langs = |d: &Design| {
+        dala_core::design::languages_of(d.instrument())
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(langs(&d), ["en", "ru"]);
+    d.add_language("ky").expect("a new language");
+    assert_eq!(langs(&d), ["en", "ky", "ru"]);
+    assert_eq!(
+        d.instrument().settings.title.0.get("ky"),
+        original.settings.title.0.get("en"),
+        "the title starts as the default language's"
+    );
+    assert_eq!(
+        d.add_language("ru"),
+        Err(EditError::LanguageTaken("ru".into()))
+    );
+
+    d.rename_language("ru", "Russian (ru)").expect("rename");
+    assert_eq!(langs(&d), ["Russian (ru)", "en", "ky"]);
+    let consent = &d.instrument().survey[1];
+    assert_eq!(
+        consent.label.0.get("Russian (ru)"),
+        original.survey[1].label.0.get("ru")
+    );
+    assert_eq!(
+        d.rename_language("en", "ky"),
+        Err(EditError::LanguageTaken("ky".into()))
+    );
+
+    d.remove_language("Russian (ru)").expect("remove");
+    assert_eq!(langs(&d), ["en", "ky"]);
+    assert!(
+        d.instrument()
+            .choices
+            .values()
+            .flatten()
+            .all(|c| !c.label.0.contains_key("Russian (ru)")),
+        "choice labels too"
+    );
+    // Each was one edit: three undos give back the instrument exactly.
+    assert!(d.undo() && d.undo() && d.undo());
+    assert_eq!(d.instrument(), &original);
+}
+
+#[test]
+fn removing_the_default_language_moves_the_default_to_another() {
+    let mut d = Design::new(police());
+    d.remove_language("en").expect("remove");
+    assert_eq!(
+        d.instrument().settings.default_language.as_deref(),
+        Some("ru")
+    );
+    assert!(
+        d.instrument()
+            .survey
+            .iter()
+            .all(|i| !i.label.0.contains_key("en"))
+    );
+}

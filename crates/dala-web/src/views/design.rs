@@ -13,7 +13,7 @@ use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::{Session, differences};
-use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck};
+use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting};
 use dala_core::{
     Choice, Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text,
 };
@@ -62,6 +62,20 @@ async fn draft_forms() -> Vec<String> {
 async fn load_draft(form_id: &str) -> Option<Instrument> {
     let text = store()?.setting(&draft_key(form_id)).await.ok()??;
     Instrument::from_json(&text).ok()
+}
+
+/// Forgets the design in progress of a form id (its form id changed): it is no longer listed.
+async fn forget_draft(form_id: &str) {
+    let Some(store) = store() else { return };
+    let _ = store.set_setting(&draft_key(form_id), "").await;
+    let forms: Vec<String> = draft_forms()
+        .await
+        .into_iter()
+        .filter(|f| f != form_id)
+        .collect();
+    if let Ok(list) = serde_json::to_string(&forms) {
+        let _ = store.set_setting(SETTING_DESIGNS, &list).await;
+    }
 }
 
 /// Stores a design in progress, and lists its form among the designs.
@@ -251,6 +265,8 @@ struct Ed {
     /// typed: the panel is redrawn then, and not on each keystroke (which would lose focus).
     panel_rev: RwSignal<u32>,
     selected: RwSignal<Option<ItemPath>>,
+    /// The form's settings are in the panel instead of the selected question's columns.
+    settings_open: RwSignal<bool>,
     /// The language texts are shown in (outline, preview).
     lang: RwSignal<String>,
     /// The newest published version, which publishing compares against.
@@ -382,6 +398,7 @@ pub fn Editor(form_id: String) -> impl IntoView {
         languages,
         panel_rev: RwSignal::new(0),
         selected: RwSignal::new(None),
+        settings_open: RwSignal::new(false),
         lang: RwSignal::new(String::new()),
         published: StoredValue::new(None),
         check: RwSignal::new(None),
@@ -444,7 +461,9 @@ pub fn Editor(form_id: String) -> impl IntoView {
                         </div>
                     </section>
                     <section class="panel card">
-                        <ItemPanel ed=ed/>
+                        <Show when=move || ed.settings_open.get() fallback=move || view! { <ItemPanel ed=ed/> }>
+                            <SettingsPanel ed=ed/>
+                        </Show>
                         <Problems ed=ed/>
                     </section>
                     <section class="preview card">
@@ -514,6 +533,10 @@ fn Toolbar(ed: Ed) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            <button class="button settings-toggle" aria-pressed=move || ed.settings_open.get().to_string()
+                on:click=move |_| ed.settings_open.update(|open| *open = !*open)>
+                {move || app.t(Msg::Settings)}
+            </button>
             <button class="button undo" disabled=move || !can(true) on:click=move |_| history(true)>
                 {move || app.t(Msg::Undo)}
             </button>
@@ -706,6 +729,159 @@ fn field_label(field: &Field) -> String {
         // XLSForm's own words: `label::ru` reads "label (ru)" here.
         Some(language) => format!("{} ({language})", field.column().replace('_', " ")),
         None => field.column().to_string(),
+    }
+}
+
+/// The form's settings: title in each language, form id, version, default language, instance
+/// name, and its languages (added, renamed, removed after a confirmation). Each change is an
+/// edit like any other, undone with Ctrl+Z.
+#[component]
+fn SettingsPanel(ed: Ed) -> impl IntoView {
+    let app = ed.app;
+    let removing = RwSignal::new(None::<String>);
+    let adding = RwSignal::new(String::new());
+    move || {
+        ed.panel_rev.get();
+        let Some(settings) = ed.with(|d| d.instrument().settings.clone()) else {
+            return ().into_any();
+        };
+        let languages = ed.languages.get_untracked();
+        let set = move |setting: Setting, value: String| {
+            ed.edit(|d| {
+                d.apply(Edit::SetSetting {
+                    setting,
+                    value: Some(value),
+                })
+            });
+        };
+        let titles = languages
+            .iter()
+            .map(|l| {
+                let language = l.clone();
+                let value = settings.title.0.get(l).cloned().unwrap_or_default();
+                view! {
+                    <label class="field setting-title" data-language=l.clone()>
+                        <span>{format!("{} ({l})", app.t(Msg::FormTitle))}</span>
+                        <input type="text" prop:value=value
+                            on:change=move |ev| set(Setting::Title(language.clone()), event_target_value(&ev))/>
+                    </label>
+                }
+            })
+            .collect_view();
+        let old_form_id = settings.form_id.clone();
+        let default_language = settings.default_language.clone().unwrap_or_default();
+        let language_rows = languages
+            .clone()
+            .into_iter()
+            .map(|l| {
+                let (from, asked, confirmed, removed) = (l.clone(), l.clone(), l.clone(), l.clone());
+                view! {
+                    <li class="language" data-language=l.clone()>
+                        <input type="text" aria-label=app.t(Msg::LanguageCode) prop:value=l.clone()
+                            on:change=move |ev| {
+                                let to = event_target_value(&ev);
+                                if ed.edit(|d| d.rename_language(&from, &to)).is_some() && ed.lang.get_untracked() == from {
+                                    ed.lang.set(to.trim().to_string());
+                                }
+                            }/>
+                        <Show when=move || removing.get().as_deref() == Some(asked.as_str())
+                            fallback=move || {
+                                let language = confirmed.clone();
+                                view! {
+                                    <button class="button danger remove-language"
+                                        on:click=move |_| removing.set(Some(language.clone()))>
+                                        {app.t(Msg::RemoveLanguage)}
+                                    </button>
+                                }
+                            }>
+                            {
+                                let language = removed.clone();
+                                view! {
+                                    <span class="confirm" role="alertdialog">
+                                        <span>{app.t(Msg::ConfirmRemoveLanguage)}</span>
+                                        <button class="button danger confirm-remove-language"
+                                            on:click=move |_| {
+                                                removing.set(None);
+                                                if ed.edit(|d| d.remove_language(&language)).is_some()
+                                                    && ed.lang.get_untracked() == language
+                                                {
+                                                    let first = ed.with(|d| edit_languages(d.instrument()).remove(0));
+                                                    ed.lang.set(first.unwrap_or_default());
+                                                }
+                                            }>
+                                            {app.t(Msg::RemoveLanguage)}
+                                        </button>
+                                        <button class="button" on:click=move |_| removing.set(None)>{app.t(Msg::Cancel)}</button>
+                                    </span>
+                                }
+                            }
+                        </Show>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="settings-panel">
+                <h3>{app.t(Msg::Settings)}</h3>
+                {titles}
+                <label class="field setting-form-id">
+                    <span>"form_id"</span>
+                    <input type="text" spellcheck="false" prop:value=settings.form_id.clone()
+                        on:change=move |ev| {
+                            let new_id = event_target_value(&ev).trim().to_string();
+                            if new_id != old_form_id && ed.edit(|d| d.apply(Edit::SetSetting {
+                                setting: Setting::FormId,
+                                value: Some(new_id.clone()),
+                            })).is_some() {
+                                // The design is stored under its form id: it moves with it.
+                                let old = old_form_id.clone();
+                                spawn_local(async move { forget_draft(&old).await });
+                                let route = Route::Design(new_id);
+                                crate::browser::replace_location_hash(&route.hash());
+                                app.route.update_untracked(|r| *r = route);
+                            }
+                        }/>
+                </label>
+                <label class="field setting-version">
+                    <span>"version"</span>
+                    <input type="text" spellcheck="false" prop:value=settings.version.clone()
+                        on:change=move |ev| set(Setting::Version, event_target_value(&ev))/>
+                </label>
+                <label class="field setting-default-language">
+                    <span>"default_language"</span>
+                    <select on:change=move |ev| set(Setting::DefaultLanguage, event_target_value(&ev))>
+                        {languages.iter().map(|l| view! {
+                            <option value=l.clone() prop:selected=*l == default_language>{crate::i18n::language_name(l)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field setting-instance-name">
+                    <span>"instance_name"</span>
+                    <input type="text" spellcheck="false" prop:value=settings.instance_name.clone().unwrap_or_default()
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            ed.edit(|d| d.apply(Edit::SetSetting { setting: Setting::InstanceName, value: Some(value) }));
+                        }/>
+                </label>
+                <h4>{app.t(Msg::Languages)}</h4>
+                <ul class="languages">{language_rows}</ul>
+                <form class="row add-language" on:submit=move |ev| {
+                    ev.prevent_default();
+                    let language = adding.get_untracked();
+                    if ed.edit(|d| d.add_language(&language)).is_some() {
+                        adding.set(String::new());
+                    }
+                }>
+                    <label class="field">
+                        <span>{app.t(Msg::LanguageCode)}</span>
+                        <input type="text" spellcheck="false" prop:value=move || adding.get()
+                            on:input=move |ev| adding.set(event_target_value(&ev))/>
+                    </label>
+                    <button class="button" type="submit">{app.t(Msg::AddLanguage)}</button>
+                </form>
+            </div>
+        }
+        .into_any()
     }
 }
 
@@ -1033,6 +1209,8 @@ fn Preview(ed: Ed) -> impl IntoView {
         let form = ed
             .with(|d| Form::compile_validated(d.instrument(), &diagnostics).ok())
             .flatten();
+        // With problems, the preview goes on running the last instrument that had none
+        // (a banner says the latest edits are not shown yet); only with none yet is it empty.
         let Some(form) = form else {
             blocked.set(true);
             synced.set(rev);
@@ -1069,12 +1247,34 @@ fn Preview(ed: Ed) -> impl IntoView {
         blocked.set(false);
         synced.set(rev);
     });
+    // The preview follows the selection: the page showing the selected item, marked there
+    // (the designer's focus stays in the panel).
+    Effect::new(move |_| {
+        let Some(at) = ed.selected.get() else { return };
+        synced.get();
+        let Some(name) = ed.with(|d| d.item(&at).map(|i| i.name.clone())).flatten() else {
+            return;
+        };
+        if let Some((page, node)) = ctx.with(|s| s.page_of(&name)).flatten() {
+            if ctx.with(|s| s.page()) != Some(page) {
+                ctx.go(page);
+            }
+            ctx.mark_later(node);
+        }
+    });
+    let has_session = move || {
+        synced.get();
+        ctx.with(|_| ()).is_some()
+    };
     view! {
-        <div class="preview-body" data-synced=move || synced.get().to_string()>
+        <div class="preview-body" data-synced=move || synced.get().to_string()
+            data-stale=move || blocked.get().to_string()>
             <Show when=move || blocked.get()>
-                <p class="muted preview-blocked">{app.t(Msg::PreviewBlocked)}</p>
+                <p class=move || if has_session() { "banner preview-stale" } else { "muted preview-blocked" }>
+                    {move || if has_session() { app.t(Msg::PreviewStale) } else { app.t(Msg::PreviewBlocked) }}
+                </p>
             </Show>
-            <div class="preview-page" hidden=move || blocked.get()>
+            <div class="preview-page" hidden=move || !has_session()>
                 <PageView ctx=ctx/>
                 <div class="nav">
                     <button class="button prev" on:click=move |_| ctx.step(false)>{format!("← {}", app.t(Msg::Previous))}</button>

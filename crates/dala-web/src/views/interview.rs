@@ -268,6 +268,16 @@ impl Ctx {
 
     /// Once the page is drawn: scrolls to a question, marks it and focuses its control.
     fn focus_later(&self, first: NodeRef) {
+        self.mark_then(first, true);
+    }
+
+    /// Once the page is drawn: scrolls to a question and marks it, leaving the focus where it
+    /// is (the designer's preview follows the selection while the designer types).
+    pub fn mark_later(&self, node: NodeRef) {
+        self.mark_then(node, false);
+    }
+
+    fn mark_then(&self, first: NodeRef, focus: bool) {
         let ctx = *self;
         crate::browser::later(move || {
             let element = ctx
@@ -280,7 +290,7 @@ impl Ctx {
                         let _ = other.remove_attribute("data-marked");
                     }
                 });
-                crate::browser::mark_and_focus(&element);
+                crate::browser::mark_and_focus(&element, focus);
             }
         });
     }
