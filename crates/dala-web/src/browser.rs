@@ -283,6 +283,28 @@ pub fn set_location_hash(hash: &str) {
     }
 }
 
+/// Scrolls the element `selector` finds to the top of the screen when it is not on it.
+pub fn bring_into_view(selector: &str) {
+    let Some(element) = window()
+        .ok()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    let height = window()
+        .ok()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    let top = element.get_bounding_client_rect().top();
+    if top < 0.0 || top > height * 0.6 {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Start);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
+
 /// Changes the address's fragment without a `hashchange` and without a new history entry.
 pub fn replace_location_hash(hash: &str) {
     if let Ok(w) = window()

@@ -184,6 +184,7 @@ pub enum Msg {
     Instrument,
     Review,
     ReviewShort,
+    ConfirmDeleteItem,
     PreviewStale,
     Settings,
     FormTitle,
@@ -410,6 +411,10 @@ impl Msg {
             Instrument => ("Instrument", "Анкета"),
             Review => ("Review answers", "Обзор ответов"),
             ReviewShort => ("Review", "Обзор"),
+            ConfirmDeleteItem => (
+                "Delete this question (and what it holds)?",
+                "Удалить этот вопрос (и всё, что в нём)?",
+            ),
             PreviewStale => (
                 "The preview shows the form as it was before the latest changes: fix the problems listed to see them.",
                 "Предпросмотр показывает анкету без последних изменений: исправьте перечисленные ошибки, чтобы увидеть их.",

@@ -153,7 +153,7 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
         true
     );
 
-    // Years of service, moved into the group, with a constraint.
+    // Years of service: added with the empty group selected, it goes into it (issue 16).
     d.click_edit(".add-question");
     d.set(".item-panel .column-type select", "integer");
     d.set(".item-panel .column-name input", "years_service");
@@ -163,7 +163,6 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
         ".item-panel .column-constraint-message-en input",
         "Between 0 and 45 years",
     );
-    d.click_edit(".item-panel .move-into");
     assert_eq!(d.outline(), ["consent", "respondent", "years_service"]);
     app.wait_for_selector(".tree-row[data-name=\"years_service\"][data-depth=\"1\"]");
     // Sex, added after it inside the group, with its own choice list.
@@ -453,5 +452,23 @@ fn the_editor_fits_a_phone() {
     dala_e2e::screenshot(&browser, "design-editor-phone");
     // Nothing wider than the screen.
     app.assert_fits_screen();
+    // Tapping an outline item brings its panel into view (issue 16).
+    app.set_interface_language("ru");
+    app.click(".tree-row[data-name=\"district\"] button");
+    app.wait_for_selector(".item-panel[data-name=\"district\"]");
+    app.wait("const r = document.querySelector('.editor .panel').getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight / 2");
+    dala_e2e::screenshot(&browser, "design-panel-phone-ru");
+    // Choice labels are shown whole: every label input is as wide as its text needs.
+    let cut = app.js(
+        "return [...document.querySelectorAll('.choices-table .choice-label')].filter(i => i.scrollWidth > i.clientWidth + 1).map(i => i.value)",
+        json!([]),
+    );
+    assert_eq!(cut, json!([]), "labels cut");
+    app.assert_fits_screen();
+    // The delete confirmation says what it asks.
+    app.click(".item-panel .delete");
+    app.wait_for_selector(".confirm .confirm-text");
+    assert!(app.text(".confirm .confirm-text").contains("Удалить"));
+    app.click(".confirm .button:not(.danger)");
     no_errors(&app);
 }

@@ -335,6 +335,24 @@ impl Ed {
         }
     }
 
+    /// Selects an item: its columns in the panel, which is brought into view when it is off
+    /// the screen (on a phone the panel sits below the outline).
+    fn select(&self, at: ItemPath) {
+        self.settings_open.set(false);
+        self.selected.set(Some(at));
+        browser::later(|| browser::bring_into_view(".editor .panel"));
+    }
+
+    /// Selects the item named `name`, if there is one (a problem's link).
+    fn select_named(&self, name: &str) {
+        if let Some(at) = self
+            .with(|d| designer::find(d.instrument(), name))
+            .flatten()
+        {
+            self.select(at);
+        }
+    }
+
     fn selected_item(&self) -> Option<(ItemPath, Item)> {
         let at = self.selected.get()?;
         self.panel_rev.get();
@@ -347,7 +365,20 @@ impl Ed {
         let Some(item) = self.with(|d| designer::new_item(d.instrument(), item_type)) else {
             return;
         };
+        let empty_container = self
+            .selected
+            .get_untracked()
+            .and_then(|at| {
+                self.with(|d| {
+                    d.item(&at)
+                        .map(|i| i.item_type.is_container() && i.children.is_empty())
+                })
+            })
+            .flatten()
+            .unwrap_or(false);
         let (parent, index) = match self.selected.get_untracked() {
+            // An empty group or repeat takes the new question in.
+            Some(at) if empty_container => (at, 0),
             Some(at) => {
                 let (index, parent) = at
                     .split_last()
@@ -594,8 +625,15 @@ fn PublishPanel(ed: Ed) -> impl IntoView {
                     {blocked.then(|| view! {
                         <p>{app.t(Msg::PublishBlocked)}</p>
                         <ul class="problems">
-                            {check.errors.iter().map(|d| view! {
-                                <li>{d.location.question.clone().unwrap_or_default()}": "{d.message.clone()}</li>
+                            {check.errors.iter().map(|d| {
+                                let question = d.location.question.clone().unwrap_or_default();
+                                let target = question.clone();
+                                view! {
+                                    <li>
+                                        <button class="link" on:click=move |_| ed.select_named(&target)>{question}</button>
+                                        ": "{d.message.clone()}
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     })}
@@ -638,7 +676,7 @@ fn OutlineView(ed: Ed) -> impl IntoView {
                     view! {
                         <li class="tree-row" data-name=name data-depth=depth>
                             <button class=move || if ed.selected.get().as_ref() == Some(&here) { "tree-item current" } else { "tree-item" }
-                                on:click=move |_| ed.selected.set(Some(at.clone()))>
+                                on:click=move |_| ed.select(at.clone())>
                                 <span class="type">{row.item_type.as_str()}</span>
                                 <span class="tree-label">{label}</span>
                                 <span class="muted">{row.name}</span>
@@ -1056,6 +1094,7 @@ fn ConfirmRemove(ed: Ed) -> impl IntoView {
             let remove = at.clone();
             view! {
                 <div class="confirm card" role="alertdialog">
+                    <p class="confirm-text">{app.t(Msg::ConfirmDeleteItem)}</p>
                     {(!warnings.is_empty()).then(|| view! {
                         <p>{app.t(Msg::UsedBy)}</p>
                         <ul class="usages">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
@@ -1124,7 +1163,7 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                         let (l1, l2) = (list.clone(), list.clone());
                         view! {
                             <tr>
-                                <td><input type="text" class="choice-name" prop:value=choice.name.clone()
+                                <td data-label="name"><input type="text" class="choice-name" prop:value=choice.name.clone()
                                     on:change=move |ev| {
                                         let value = event_target_value(&ev);
                                         set(l1.clone(), Box::new(move |c| if let Some(x) = c.get_mut(row) { x.name = value; }));
@@ -1132,7 +1171,7 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                                 {languages.iter().map(|l| {
                                     let (lang, list) = (l.clone(), list.clone());
                                     view! {
-                                        <td><input type="text" class="choice-label" prop:value=choice.label.0.get(l).cloned().unwrap_or_default()
+                                        <td data-label=format!("label ({l})")><input type="text" class="choice-label" prop:value=choice.label.0.get(l).cloned().unwrap_or_default()
                                             on:change=move |ev| {
                                                 let value = event_target_value(&ev);
                                                 let lang = lang.clone();
@@ -1142,7 +1181,7 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                                             }/></td>
                                     }
                                 }).collect_view()}
-                                <td><button class="button danger" aria-label=app.t(Msg::Delete)
+                                <td class="choice-remove"><button class="button danger" aria-label=app.t(Msg::Delete)
                                     on:click=move |_| set(l2.clone(), Box::new(move |c| { if row < c.len() { c.remove(row); } }))>"×"</button></td>
                             </tr>
                         }
@@ -1176,10 +1215,7 @@ fn Problems(ed: Ed) -> impl IntoView {
                         let target = question.clone();
                         view! {
                             <li data-code=format!("{:?}", d.code) class=if d.code.is_warning() { "warning" } else { "error" }>
-                                <button class="link" on:click=move |_| {
-                                    let at = ed.with(|d| designer::find(d.instrument(), &target)).flatten();
-                                    if at.is_some() { ed.selected.set(at); }
-                                }>{question}</button>
+                                <button class="link" on:click=move |_| ed.select_named(&target)>{question}</button>
                                 " "{d.message}
                             </li>
                         }
