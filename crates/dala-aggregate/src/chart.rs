@@ -5,6 +5,8 @@
 //!
 //! Layout: 660 units wide; a label column of 200 on the left, the plot 400 wide, 60 on the
 //! right for values; a row of 28 per bar under a 40-unit title band, and 30 for the axis.
+//! Long labels and titles wrap at word boundaries (never cut): each further line adds 15 to
+//! its row or to the title band.
 
 use crate::plan::{Kind, TableSpec};
 use crate::tidy::TidyRow;
@@ -17,6 +19,12 @@ const TOP: f64 = 40.0;
 const ROW: f64 = 28.0;
 const BAR: f64 = 18.0;
 const AXIS: f64 = 30.0;
+/// Each further line of a wrapped label or title.
+const LINE: f64 = 15.0;
+/// Characters of a label line (13-unit text in the 192 units left of the plot) and of a title
+/// line (bold, across the chart).
+const LABEL_CHARS: usize = 26;
+const TITLE_CHARS: usize = 80;
 const INK: &str = "#1c2421";
 /// Colours of stacked segments, in turn; distinguishable in greyscale print as well.
 const PALETTE: [&str; 6] = [
@@ -85,39 +93,110 @@ fn x_percent(p: f64) -> f64 {
     LABELS + clamp_percent(p) / 100.0 * PLOT
 }
 
-fn open(out: &mut String, title: &str, height: f64) {
-    let title = escape(title);
+/// Splits text into lines of at most `width` characters at spaces; a word longer than a line
+/// is split (nothing is ever cut off).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Where everything goes once titles and labels are wrapped: the title's lines, each row's
+/// label lines and top, and the bottom of the last row.
+struct Layout {
+    title: Vec<String>,
+    labels: Vec<Vec<String>>,
+    tops: Vec<f64>,
+    top: f64,
+    bottom: f64,
+}
+
+impl Layout {
+    fn new<'a>(title: &str, labels: impl IntoIterator<Item = &'a str>) -> Layout {
+        let title = wrap(title, TITLE_CHARS);
+        let top = TOP + (title.len() - 1) as f64 * LINE;
+        let labels: Vec<Vec<String>> = labels.into_iter().map(|l| wrap(l, LABEL_CHARS)).collect();
+        let mut tops = Vec::with_capacity(labels.len());
+        let mut y = top;
+        for lines in &labels {
+            tops.push(y);
+            y += ROW + (lines.len() - 1) as f64 * LINE;
+        }
+        Layout {
+            title,
+            labels,
+            tops,
+            top,
+            bottom: y,
+        }
+    }
+}
+
+fn open(out: &mut String, layout: &Layout, height: f64) {
+    let whole = escape(&layout.title.join(" "));
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{title}" font-family="sans-serif" font-size="13" fill="{INK}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{whole}" font-family="sans-serif" font-size="13" fill="{INK}">"#,
         w = n(WIDTH),
         h = n(height),
     );
-    let _ = write!(
-        out,
-        r#"<title>{title}</title><text x="0" y="20" font-weight="bold">{title}</text>"#
-    );
+    let _ = write!(out, r#"<title>{whole}</title>"#);
+    for (i, line) in layout.title.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="0" y="{}" font-weight="bold">{}</text>"#,
+            n(20.0 + i as f64 * LINE),
+            escape(line)
+        );
+    }
 }
 
-fn row_label(out: &mut String, y: f64, label: &str) {
-    let _ = write!(
-        out,
-        r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
-        n(LABELS - 8.0),
-        n(y + 18.0),
-        escape(label)
-    );
+/// The label of row `i`, its lines right-aligned against the plot.
+fn row_label(out: &mut String, layout: &Layout, i: usize) {
+    let y = layout.tops[i];
+    for (k, line) in layout.labels[i].iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            n(LABELS - 8.0),
+            n(y + 18.0 + k as f64 * LINE),
+            escape(line)
+        );
+    }
 }
 
-/// Gridlines and their labels at the given values, over `rows` rows.
-fn axis(out: &mut String, rows: usize, ticks: &[(f64, String)]) {
-    let bottom = TOP + rows as f64 * ROW;
+/// Gridlines over the rows and their labels under them, at the given values.
+fn axis(out: &mut String, layout: &Layout, ticks: &[(f64, String)]) {
+    let (top, bottom) = (layout.top, layout.bottom);
     for (x, label) in ticks {
         let _ = write!(
             out,
             r##"<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="#d5dcd9"/><text x="{x}" y="{y}" text-anchor="middle">{label}</text>"##,
             x = n(*x),
-            top = n(TOP),
+            top = n(top),
             bottom = n(bottom),
             y = n(bottom + 18.0),
             label = escape(label),
@@ -147,13 +226,14 @@ fn whisker(out: &mut String, x1: f64, x2: f64, y: f64) {
 
 /// A frequency table as bars of percent, each with its 95% interval and its value.
 pub fn frequency_bars(title: &str, bars: &[Bar]) -> String {
-    let height = TOP + bars.len() as f64 * ROW + AXIS;
+    let layout = Layout::new(title, bars.iter().map(|b| b.label.as_str()));
+    let height = layout.bottom + AXIS;
     let mut out = String::new();
-    open(&mut out, title, height);
-    axis(&mut out, bars.len(), &percent_ticks());
+    open(&mut out, &layout, height);
+    axis(&mut out, &layout, &percent_ticks());
     for (i, bar) in bars.iter().enumerate() {
-        let y = TOP + i as f64 * ROW;
-        row_label(&mut out, y, &bar.label);
+        let y = layout.tops[i];
+        row_label(&mut out, &layout, i);
         let end = x_percent(bar.percent);
         let _ = write!(
             out,
@@ -188,14 +268,19 @@ fn format_percent(p: f64) -> String {
 
 /// A crosstab as one bar per row, its segments the row percentages, with a legend.
 pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
-    let legend_rows = legend.len();
-    let height = TOP + rows.len() as f64 * ROW + AXIS + legend_rows as f64 * 20.0;
+    let layout = Layout::new(title, rows.iter().map(|r| r.label.as_str()));
+    let legend: Vec<Vec<String>> = legend.iter().map(|l| wrap(l, TITLE_CHARS - 25)).collect();
+    let legend_height: f64 = legend
+        .iter()
+        .map(|lines| 20.0 + (lines.len() - 1) as f64 * LINE)
+        .sum();
+    let height = layout.bottom + AXIS + legend_height;
     let mut out = String::new();
-    open(&mut out, title, height);
-    axis(&mut out, rows.len(), &percent_ticks());
+    open(&mut out, &layout, height);
+    axis(&mut out, &layout, &percent_ticks());
     for (i, row) in rows.iter().enumerate() {
-        let y = TOP + i as f64 * ROW;
-        row_label(&mut out, y, &row.label);
+        let y = layout.tops[i];
+        row_label(&mut out, &layout, i);
         let mut start = 0.0;
         for (j, p) in row.percents.iter().enumerate() {
             // Segments stop at 100%: rounding in a table never draws past the plot.
@@ -208,25 +293,31 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
                 n(x_percent(end) - x_percent(start)),
                 n(BAR),
                 PALETTE[j % PALETTE.len()],
-                escape(legend.get(j).map(String::as_str).unwrap_or("")),
+                escape(&legend.get(j).map(|l| l.join(" ")).unwrap_or_default()),
                 format_percent(*p)
             );
             start = end;
         }
     }
-    let legend_top = TOP + rows.len() as f64 * ROW + AXIS;
-    for (j, name) in legend.iter().enumerate() {
-        let y = legend_top + j as f64 * 20.0;
+    let mut y = layout.bottom + AXIS;
+    for (j, lines) in legend.iter().enumerate() {
         let _ = write!(
             out,
-            r#"<rect x="{}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}">{}</text>"#,
+            r#"<rect x="{}" y="{}" width="12" height="12" fill="{}"/>"#,
             n(LABELS),
             n(y),
             PALETTE[j % PALETTE.len()],
-            n(LABELS + 18.0),
-            n(y + 11.0),
-            escape(name)
         );
+        for (k, line) in lines.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<text x="{}" y="{}">{}</text>"#,
+                n(LABELS + 18.0),
+                n(y + 11.0 + k as f64 * LINE),
+                escape(line)
+            );
+        }
+        y += 20.0 + (lines.len() - 1) as f64 * LINE;
     }
     out.push_str("</svg>");
     out
@@ -248,17 +339,18 @@ pub fn dots_and_whiskers(title: &str, dots: &[Dot]) -> String {
         };
         LABELS + PLOT / 2.0 + v / reach * (PLOT / 2.0)
     };
-    let height = TOP + dots.len() as f64 * ROW + AXIS;
+    let layout = Layout::new(title, dots.iter().map(|d| d.label.as_str()));
+    let height = layout.bottom + AXIS;
     let mut out = String::new();
-    open(&mut out, title, height);
+    open(&mut out, &layout, height);
     let ticks: Vec<(f64, String)> = [-reach, -reach / 2.0, 0.0, reach / 2.0, reach]
         .into_iter()
         .map(|v| (x(v), n(v)))
         .collect();
-    axis(&mut out, dots.len(), &ticks);
+    axis(&mut out, &layout, &ticks);
     for (i, dot) in dots.iter().enumerate() {
-        let y = TOP + i as f64 * ROW;
-        row_label(&mut out, y, &dot.label);
+        let y = layout.tops[i];
+        row_label(&mut out, &layout, i);
         whisker(&mut out, x(dot.low), x(dot.high), y + 14.0);
         let _ = write!(
             out,
@@ -270,6 +362,42 @@ pub fn dots_and_whiskers(title: &str, dots: &[Dot]) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// The title of a table: its own, or one made of its questions' labels with punctuation
+/// only (no words of any language): "Sex: Female / District", "Rank × Sex",
+/// "Score: Before → After / School". `label(question, "")` names a question.
+pub fn table_title(spec: &TableSpec, label: &dyn Fn(&str, &str) -> String) -> String {
+    if let Some(title) = &spec.title {
+        return title.clone();
+    }
+    let question = |q: &Option<String>| label(q.as_deref().unwrap_or_default(), "");
+    let mut title = match spec.kind {
+        Kind::Frequency => match &spec.category {
+            Some(category) => format!(
+                "{}: {}",
+                question(&spec.variable),
+                label(spec.variable.as_deref().unwrap_or_default(), category)
+            ),
+            None => question(&spec.variable),
+        },
+        Kind::Summary => question(&spec.variable),
+        Kind::Crosstab => format!("{} × {}", question(&spec.rows), question(&spec.columns)),
+        Kind::Prepost => {
+            let wave = spec.wave.as_deref().unwrap_or_default();
+            format!(
+                "{}: {} → {}",
+                question(&spec.variable),
+                label(wave, spec.pre.as_deref().unwrap_or_default()),
+                label(wave, spec.post.as_deref().unwrap_or_default())
+            )
+        }
+    };
+    if spec.by.is_some() {
+        title.push_str(" / ");
+        title.push_str(&question(&spec.by));
+    }
+    title
 }
 
 /// The chart of one table of a plan, from its tidy rows; `label(question, code)` names a code
@@ -284,7 +412,7 @@ pub fn for_table(
     label: &dyn Fn(&str, &str) -> String,
 ) -> Option<String> {
     let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
-    let title = spec.title.clone().unwrap_or_else(|| spec.id.clone());
+    let title = table_title(spec, label);
     let stat = |group: &str, category: &str, statistic: &str| {
         rows.iter()
             .find(|r| r.group == group && r.category == category && r.statistic == statistic)
@@ -314,8 +442,11 @@ pub fn for_table(
                     .map(|c| bar("", c, label(variable, c)))
                     .collect(),
             };
-            let title = match (&spec.category, spec.by.is_some()) {
-                (Some(category), true) => format!("{title}: {}", label(variable, category)),
+            // A title of the plan's own names the category charted; a made one already does.
+            let title = match (&spec.category, spec.by.is_some(), &spec.title) {
+                (Some(category), true, Some(_)) => {
+                    format!("{title}: {}", label(variable, category))
+                }
                 _ => title,
             };
             (!bars.is_empty()).then(|| frequency_bars(&title, &bars))
@@ -424,6 +555,8 @@ mod tests {
     fn label(question: &str, code: &str) -> String {
         match (question, code) {
             ("", "") => "All".into(),
+            ("sex", "") => "Sex".into(),
+            ("district", "") => "District".into(),
             ("district", "osh") => "Osh".into(),
             ("sex", "f") => "Women".into(),
             (_, code) => code.to_uppercase(),
@@ -446,9 +579,10 @@ mod tests {
             tidy("other", "", "f", "percent", 99.0),
         ];
         let svg = for_table(&spec, &rows, &label).expect("a chart");
-        // Title names the category; two bars (All, Osh): height 40 + 2 × 28 + 30 = 126.
+        // A table without a title is named by its questions and the category; two bars (All,
+        // Osh): height 40 + 2 × 28 + 30 = 126.
         assert!(svg.contains("viewBox=\"0 0 660 126\""), "{svg}");
-        assert!(svg.contains(">w: Women</text>"), "{svg}");
+        assert!(svg.contains(">Sex: Women / District</text>"), "{svg}");
         // All: 40% → 160 wide at y 45; Osh: 25% → 100 wide at y 73, interval 10-50% → x 240-400.
         assert!(svg.contains(r#"<rect x="200" y="45" width="160""#), "{svg}");
         assert!(svg.contains(r#"<rect x="200" y="73" width="100""#), "{svg}");
@@ -554,6 +688,61 @@ mod tests {
             );
         }
         assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn text_wraps_at_spaces_and_splits_only_a_word_too_long_for_a_line() {
+        assert_eq!(wrap("Sokuluk district", 26), ["Sokuluk district"]);
+        assert_eq!(
+            wrap(
+                "Oktyabr district of the city of Bishkek, police department",
+                26
+            ),
+            [
+                "Oktyabr district of the",
+                "city of Bishkek, police",
+                "department"
+            ]
+        );
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+    }
+
+    /// Issue 16: long labels were cut on screen and in the PNG.
+    #[test]
+    fn a_long_label_wraps_and_its_row_grows_by_a_line_each() {
+        let svg = frequency_bars(
+            "Share",
+            &[
+                bar(
+                    "Oktyabr district of the city of Bishkek, police department",
+                    50.0,
+                    None,
+                ),
+                bar("Osh", 25.0, None),
+            ],
+        );
+        // Row 0: top 40, three lines (40 + 18, + 15, + 15); 28 + 2 x 15 = 58 high.
+        for (y, line) in [
+            (58, "Oktyabr district of the"),
+            (73, "city of Bishkek, police"),
+            (88, "department"),
+        ] {
+            assert!(
+                svg.contains(&format!(r#"y="{y}" text-anchor="end">{line}</text>"#)),
+                "{line}: {svg}"
+            );
+        }
+        // Row 1 starts at 98: its label at 116, its bar at 103; the chart is 98 + 28 + 30 high.
+        assert!(
+            svg.contains(r#"y="116" text-anchor="end">Osh</text>"#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<rect x="200" y="103" width="100""#),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"height="156""#), "{svg}");
     }
 
     #[test]

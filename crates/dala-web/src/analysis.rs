@@ -2,6 +2,7 @@
 //! a report of what each brought, the tables of a plan laid out for the screen, labels in a
 //! language, and a page of the data view. The views draw these; `storage` keeps the records.
 
+use crate::i18n::{Lang, Msg};
 use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
@@ -167,6 +168,7 @@ pub fn codes(instrument: &Instrument, question: &str) -> Vec<String> {
 /// a pre/post table's wave question (its first two codes are pre and post), `pair` the
 /// question pairing a unit's records. `None` while something needed is not picked. Empty
 /// strings are questions not picked.
+#[allow(clippy::too_many_arguments)]
 pub fn table_spec(
     instrument: &Instrument,
     kind: Kind,
@@ -175,6 +177,7 @@ pub fn table_spec(
     by: &str,
     weight: &str,
     pair: &str,
+    category: &str,
 ) -> Option<TableSpec> {
     let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let variable = some(variable)?;
@@ -200,9 +203,15 @@ pub fn table_spec(
         pair_by: None,
     };
     let id = match kind {
+        // With a category of interest (women), the table is that category's share, and by a
+        // question it is one table with a row per group (the share of women by district).
         Kind::Frequency => {
             spec.variable = Some(variable.clone());
-            variable
+            spec.category = some(category);
+            match &spec.category {
+                Some(category) => format!("{variable}_{category}"),
+                None => variable,
+            }
         }
         Kind::Summary => {
             spec.variable = Some(variable.clone());
@@ -245,22 +254,35 @@ pub struct TableView {
     pub groups: Vec<GroupView>,
 }
 
+/// One row of a table on screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowView {
+    /// The tidy rows' group and category it shows (a share's table has a row per group).
+    pub group: String,
+    pub category: String,
+    pub label: String,
+    /// A value per statistic: None where the table has none.
+    pub values: Vec<Option<f64>>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupView {
     /// As in the tidy rows: `district=osh`, or empty for the whole sample.
     pub key: String,
     pub label: String,
-    /// (category code, its label, a value per statistic: None where the table has none)
-    pub rows: Vec<(String, String, Vec<Option<f64>>)>,
+    pub rows: Vec<RowView>,
     pub figures: Vec<(String, f64)>,
 }
 
-/// Lays out the tidy rows of one table for the screen, codes as labels in `language`.
+/// Lays out the tidy rows of one table for the screen, codes as labels in `language` and the
+/// whole sample named in the interface language `lang`. A frequency of a category by a
+/// question is one table with a row per group (the share of women, a row per district).
 pub fn table_view(
     spec: &TableSpec,
     rows: &[TidyRow],
     instrument: &Instrument,
     language: &str,
+    lang: Lang,
 ) -> TableView {
     let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
     let mut statistics: Vec<String> = Vec::new();
@@ -304,7 +326,7 @@ pub fn table_view(
                 names.push(&r.group);
                 let label = match r.group.split_once('=') {
                     Some((question, code)) => label(instrument, language, question, code),
-                    None => "All".into(),
+                    None => Msg::All.text(lang).to_string(),
                 };
                 groups.push(GroupView {
                     key: r.group.clone(),
@@ -325,20 +347,52 @@ pub fn table_view(
             .iter()
             .position(|s| *s == r.statistic)
             .unwrap_or(0);
-        let row = match group.rows.iter().position(|(c, _, _)| *c == r.category) {
+        let row = match group.rows.iter().position(|row| row.category == r.category) {
             Some(i) => i,
             None => {
-                group
-                    .rows
-                    .push((r.category.clone(), text, vec![None; statistics.len()]));
+                group.rows.push(RowView {
+                    group: r.group.clone(),
+                    category: r.category.clone(),
+                    label: text,
+                    values: vec![None; statistics.len()],
+                });
                 group.rows.len() - 1
             }
         };
-        group.rows[row].2[at] = Some(r.value);
+        group.rows[row].values[at] = Some(r.value);
     }
+    if let (Kind::Frequency, Some(_), Some(category)) = (spec.kind, &spec.by, &spec.category) {
+        let empty = vec![None; statistics.len()];
+        let rows = groups
+            .iter()
+            .map(|g| RowView {
+                group: g.key.clone(),
+                category: category.clone(),
+                label: g.label.clone(),
+                values: g
+                    .rows
+                    .iter()
+                    .find(|row| row.category == *category)
+                    .map_or_else(|| empty.clone(), |row| row.values.clone()),
+            })
+            .collect();
+        groups = vec![GroupView {
+            key: String::new(),
+            label: category_label(category),
+            rows,
+            figures: Vec::new(),
+        }];
+    }
+    let name = |question: &str, code: &str| {
+        if question.is_empty() {
+            Msg::All.text(lang).to_string()
+        } else {
+            label(instrument, language, question, code)
+        }
+    };
     TableView {
         id: spec.id.clone(),
-        title: spec.title.clone().unwrap_or_else(|| spec.id.clone()),
+        title: dala_aggregate::chart::table_title(spec, &name),
         statistics,
         groups,
     }
@@ -589,23 +643,20 @@ mod tests {
             row("", "", "missing", 2.0),
             row("district=osh", "f", "count", 1.0),
         ];
-        let view = table_view(&spec, &rows, &instrument(), "en");
+        let view = table_view(&spec, &rows, &instrument(), "en", Lang::En);
         assert_eq!(view.statistics, ["count", "percent"]);
         assert_eq!(view.groups.len(), 2);
         assert_eq!(view.groups[0].label, "All");
+        let rows: Vec<(&str, &str, &[Option<f64>])> = view.groups[0]
+            .rows
+            .iter()
+            .map(|r| (r.category.as_str(), r.label.as_str(), r.values.as_slice()))
+            .collect();
         assert_eq!(
-            view.groups[0].rows,
+            rows,
             [
-                (
-                    "f".to_string(),
-                    "Woman".to_string(),
-                    vec![Some(3.0), Some(75.0)]
-                ),
-                (
-                    "m".to_string(),
-                    "Man".to_string(),
-                    vec![Some(1.0), Some(25.0)]
-                )
+                ("f", "Woman", &[Some(3.0), Some(75.0)][..]),
+                ("m", "Man", &[Some(1.0), Some(25.0)][..])
             ]
         );
         assert_eq!(view.groups[0].figures, [("missing".to_string(), 2.0)]);
@@ -613,43 +664,92 @@ mod tests {
             (view.groups[1].key.as_str(), view.groups[1].label.as_str()),
             ("district=osh", "Osh")
         );
-        assert_eq!(view.groups[1].rows[0].2, [Some(1.0), None]);
+        assert_eq!(view.groups[1].rows[0].values, [Some(1.0), None]);
         assert_eq!(figure("count", 3.0), "3");
         assert_eq!(figure("percent", 57.142857), "57.1");
         assert_eq!(figure("p", 0.04321), "0.043");
         assert_eq!(figure("percent", f64::NAN), "");
     }
 
+    /// Issue 16: the share of women by district came as a small table per district.
+    #[test]
+    fn a_share_by_a_question_is_one_table_with_a_row_per_group() {
+        let i = instrument();
+        let spec =
+            table_spec(&i, Kind::Frequency, "sex", "", "district", "", "", "f").expect("spec");
+        assert_eq!(spec.id, "sex_f_by_district");
+        assert_eq!(spec.category.as_deref(), Some("f"));
+        let row = |group: &str, category: &str, statistic: &str, value: f64| TidyRow {
+            table: spec.id.clone(),
+            variable: "sex".into(),
+            group: group.into(),
+            category: category.into(),
+            statistic: statistic.into(),
+            value,
+        };
+        let rows = [
+            row("", "f", "percent", 75.0),
+            row("", "m", "percent", 25.0),
+            row("district=osh", "f", "percent", 50.0),
+            row("district=osh", "m", "percent", 50.0),
+        ];
+        let view = table_view(&spec, &rows, &i, "ru", Lang::Ru);
+        assert_eq!(view.title, "Пол: Женщина / District");
+        assert_eq!(view.groups.len(), 1, "one table");
+        let rows: Vec<(&str, &str, &str, &[Option<f64>])> = view.groups[0]
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.group.as_str(),
+                    r.category.as_str(),
+                    r.label.as_str(),
+                    r.values.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("", "f", "Все", &[Some(75.0)][..]),
+                ("district=osh", "f", "Osh", &[Some(50.0)][..]),
+            ]
+        );
+    }
+
     #[test]
     fn tables_picked_from_questions_get_an_id_and_need_their_parts() {
         let i = instrument();
-        let spec = table_spec(&i, Kind::Frequency, "sex", "", "district", "", "").expect("spec");
+        let spec =
+            table_spec(&i, Kind::Frequency, "sex", "", "district", "", "", "").expect("spec");
         assert_eq!(spec.id, "sex_by_district");
         assert_eq!(spec.variable.as_deref(), Some("sex"));
         assert_eq!(spec.by.as_deref(), Some("district"));
-        let cross = table_spec(&i, Kind::Crosstab, "sex", "district", "", "", "").expect("spec");
+        let cross =
+            table_spec(&i, Kind::Crosstab, "sex", "district", "", "", "", "").expect("spec");
         assert_eq!(cross.id, "sex_x_district");
         assert_eq!(
             (cross.rows.as_deref(), cross.columns.as_deref()),
             (Some("sex"), Some("district"))
         );
         assert!(
-            table_spec(&i, Kind::Crosstab, "sex", "", "", "", "").is_none(),
+            table_spec(&i, Kind::Crosstab, "sex", "", "", "", "", "").is_none(),
             "no columns"
         );
         assert!(
-            table_spec(&i, Kind::Frequency, "", "", "", "", "").is_none(),
+            table_spec(&i, Kind::Frequency, "", "", "", "", "", "").is_none(),
             "no question"
         );
         // Pre/post: the wave list's first two codes; here sex's f and m stand in for them.
-        let change = table_spec(&i, Kind::Prepost, "score", "sex", "", "w", "id").expect("spec");
+        let change =
+            table_spec(&i, Kind::Prepost, "score", "sex", "", "w", "id", "").expect("spec");
         assert_eq!(
             (change.pre.as_deref(), change.post.as_deref()),
             (Some("f"), Some("m"))
         );
         assert_eq!(change.weight, None, "a pre/post table has no weight");
         assert!(
-            table_spec(&i, Kind::Prepost, "score", "district", "", "", "id").is_none(),
+            table_spec(&i, Kind::Prepost, "score", "district", "", "", "id", "").is_none(),
             "one wave code"
         );
         let parsed = dala_aggregate::plan::check(

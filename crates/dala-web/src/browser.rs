@@ -265,9 +265,13 @@ pub async fn estimate() -> Option<(f64, f64)> {
     Some((estimate.get_usage()?, estimate.get_quota()?))
 }
 
-/// `12.3 MB` for a byte count.
-pub fn megabytes(bytes: f64) -> String {
-    format!("{:.1} MB", bytes / 1_000_000.0)
+/// `12.3 MB` (`12,3 МБ`) for a byte count.
+pub fn megabytes(bytes: f64, lang: crate::i18n::Lang) -> String {
+    let number = format!("{:.1}", bytes / 1_000_000.0);
+    match lang {
+        crate::i18n::Lang::En => format!("{number} MB"),
+        crate::i18n::Lang::Ru => format!("{} МБ", number.replace('.', ",")),
+    }
 }
 
 pub fn location_hash() -> String {

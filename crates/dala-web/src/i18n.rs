@@ -184,6 +184,8 @@ pub enum Msg {
     Instrument,
     Review,
     ReviewShort,
+    All,
+    CategoryOfInterest,
     ConfirmDeleteItem,
     PreviewStale,
     Settings,
@@ -411,6 +413,8 @@ impl Msg {
             Instrument => ("Instrument", "Анкета"),
             Review => ("Review answers", "Обзор ответов"),
             ReviewShort => ("Review", "Обзор"),
+            All => ("All", "Все"),
+            CategoryOfInterest => ("Category of interest", "Интересующая категория"),
             ConfirmDeleteItem => (
                 "Delete this question (and what it holds)?",
                 "Удалить этот вопрос (и всё, что в нём)?",
@@ -489,6 +493,45 @@ pub fn count_finalized(lang: Lang, n: usize) -> String {
         Lang::Ru => ["завершённая", "завершённые", "завершённых"],
     };
     format!("{n} {}", plural(lang, n, forms))
+}
+
+/// The name of a statistic of the tidy tables (`ci_low`, `effective_n`, ...) in the
+/// interface language; the tidy CSV keeps the names themselves. An unknown one stays as it is.
+pub fn statistic_name(lang: Lang, statistic: &str) -> String {
+    let (en, ru) = match statistic {
+        "count" => ("count", "число"),
+        "percent" => ("%", "%"),
+        "ci_low" => ("95% CI, low", "95% ДИ, от"),
+        "ci_high" => ("95% CI, high", "95% ДИ, до"),
+        "benchmark" => ("benchmark", "ориентир"),
+        "difference" => ("difference", "разница"),
+        "effective_n" => ("effective n", "эффективный n"),
+        "missing" => ("missing", "нет ответа"),
+        "n" => ("n", "n"),
+        "mean" => ("mean", "среднее"),
+        "sd" => ("sd", "ст. откл."),
+        "median" => ("median", "медиана"),
+        "q1" => ("Q1", "Q1"),
+        "q3" => ("Q3", "Q3"),
+        "min" => ("min", "мин."),
+        "max" => ("max", "макс."),
+        "row_percent" => ("row %", "% по строке"),
+        "col_percent" => ("column %", "% по столбцу"),
+        "chi_square" => ("chi-square", "хи-квадрат"),
+        "df" => ("df", "ст. св."),
+        "p" => ("p", "p"),
+        "pairs" => ("pairs", "пары"),
+        "pre_only" => ("before only", "только до"),
+        "post_only" => ("after only", "только после"),
+        "mean_change" => ("mean change", "среднее изменение"),
+        "cohens_d" => ("Cohen's d", "d Коэна"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+    }
+    .to_string()
 }
 
 /// Beside a count that went down: the instances beyond it keep their answers, hidden.

@@ -190,7 +190,7 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     let cli_text = std::fs::read_to_string(&cli_csv).expect("cli csv");
     let cli = tidy(&cli_text);
     let shown = app.js(
-        "return [...document.querySelectorAll(arguments[0] + ' .table-group')].flatMap(g => [...g.querySelectorAll('tr[data-category]')].flatMap(r => [...r.querySelectorAll('td')].map(td => [g.dataset.group, r.dataset.category, td.dataset.stat, td.textContent])))",
+        "return [...document.querySelectorAll(arguments[0] + ' tr[data-category]')].flatMap(r => [...r.querySelectorAll('td')].map(td => [r.dataset.group, r.dataset.category, td.dataset.stat, td.textContent]))",
         json!([card]),
     );
     let shown = shown.as_array().expect("cells");
@@ -223,6 +223,55 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     app.click(&format!("{card} button.csv"));
     let csv = downloaded(&downloads, |n| n == "women_share_by_district.csv");
     assert_eq!(std::fs::read_to_string(csv).expect("csv"), cli_text);
+
+    // The same share built by hand from the pickers (issue 16): one table with a row per
+    // district, of the category picked, named by its questions.
+    let pick = |selector: &str, value: &str| {
+        app.wait(&format!(
+            "return [...document.querySelectorAll('{selector} option')].some(o => o.value === '{value}')"
+        ));
+        app.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }))",
+            json!([selector, value]),
+        );
+    };
+    pick(".builder-variable", "sex");
+    pick(".builder-category", "f");
+    pick(".builder-by", "district");
+    app.click(".add-table");
+    let built = ".table-card[data-table=\"sex_f_by_district\"]";
+    app.wait_for_selector(built);
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll(arguments[0] + ' .table-group').length",
+            json!([built])
+        ),
+        1,
+        "one table"
+    );
+    let categories = app.js(
+        "return [...new Set([...document.querySelectorAll(arguments[0] + ' tr[data-category]')].map(r => r.dataset.category))]",
+        json!([built]),
+    );
+    assert_eq!(categories, json!(["f"]));
+    let by_hand = app.js(
+        "return [...document.querySelectorAll(arguments[0] + ' tr[data-category] td[data-stat=\"percent\"]')].map(td => td.closest('tr').dataset.group + ' ' + td.textContent)",
+        json!([built]),
+    );
+    let from_plan = app.js(
+        "return [...document.querySelectorAll(arguments[0] + ' tr[data-category] td[data-stat=\"percent\"]')].map(td => td.closest('tr').dataset.group + ' ' + td.textContent)",
+        json!([card]),
+    );
+    assert_eq!(
+        by_hand, from_plan,
+        "the plan's share and the one built agree"
+    );
+    assert!(
+        app.text(&format!("{built} h4"))
+            .starts_with("Sex: Female / "),
+        "{}",
+        app.text(&format!("{built} h4"))
+    );
 
     // The chart: an image of the SVG, downloadable as SVG and PNG.
     let src = app.js(

@@ -7,7 +7,7 @@ use crate::analysis::{self, BundleReader, BundleReport};
 use crate::app::{AppState, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
-use crate::i18n::Msg;
+use crate::i18n::{Msg, statistic_name};
 use crate::route::Route;
 use crate::session::languages;
 use dala_aggregate::dataset::{Dataset, Filter};
@@ -65,7 +65,11 @@ impl An {
         })
     }
 
+    /// A code's label in the form language; the whole sample ("") in the interface's.
     fn label(&self, question: &str, code: &str) -> String {
+        if question.is_empty() {
+            return self.app.t(Msg::All).to_string();
+        }
         let lang = self.lang.get_untracked();
         self.instrument
             .with_value(|i| {
@@ -677,7 +681,7 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
     let app = an.app;
     let Some(view) = an.instrument.with_value(|i| {
         i.as_ref()
-            .map(|i| analysis::table_view(spec, rows, i, lang))
+            .map(|i| analysis::table_view(spec, rows, i, lang, app.lang.get_untracked()))
     }) else {
         return ().into_any();
     };
@@ -732,13 +736,15 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
                     <div class="table-group" data-group=group.key.clone()>
                         <table class="stats">
                             <caption>{group.label.clone()}</caption>
-                            <thead><tr><th></th>{statistics.iter().map(|s| view! { <th>{s.clone()}</th> }).collect_view()}</tr></thead>
+                            <thead><tr><th></th>{statistics.iter().map(|s| view! {
+                                <th title=s.clone()>{statistic_name(app.lang.get_untracked(), s)}</th>
+                            }).collect_view()}</tr></thead>
                             <tbody>
-                                {group.rows.into_iter().map(|(code, label, values)| {
+                                {group.rows.into_iter().map(|row| {
                                     let statistics = statistics.clone();
                                     view! {
-                                        <tr data-category=code><th>{label}</th>
-                                            {values.into_iter().zip(statistics).map(|(v, s)| view! {
+                                        <tr data-group=row.group data-category=row.category><th>{row.label}</th>
+                                            {row.values.into_iter().zip(statistics).map(|(v, s)| view! {
                                                 <td data-stat=s.clone()>{v.map(|v| analysis::figure(&s, v)).unwrap_or_default()}</td>
                                             }).collect_view()}
                                         </tr>
@@ -747,7 +753,7 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
                             </tbody>
                         </table>
                         <p class="figures muted">
-                            {group.figures.into_iter().map(|(s, v)| format!("{s} {}", analysis::figure(&s, v))).collect::<Vec<_>>().join(" · ")}
+                            {group.figures.into_iter().map(|(s, v)| format!("{} {}", statistic_name(app.lang.get_untracked(), &s), analysis::figure(&s, v))).collect::<Vec<_>>().join(" · ")}
                         </p>
                     </div>
                 }
@@ -767,6 +773,7 @@ fn TableBuilder(an: An) -> impl IntoView {
     let by = RwSignal::new(String::new());
     let weight = RwSignal::new(String::new());
     let pair = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
     let listed = move || {
         an.rev.get();
         an.instrument
@@ -798,6 +805,7 @@ fn TableBuilder(an: An) -> impl IntoView {
                     &by.get_untracked(),
                     &weight.get_untracked(),
                     &pair.get_untracked(),
+                    &category.get_untracked(),
                 )
             })
         }) else {
@@ -823,6 +831,7 @@ fn TableBuilder(an: An) -> impl IntoView {
                     });
                     variable.set(String::new());
                     second.set(String::new());
+                    category.set(String::new());
                 }>
                     <option value="frequency">{app.t(Msg::Frequency)}</option>
                     <option value="summary">{app.t(Msg::Summary)}</option>
@@ -835,10 +844,24 @@ fn TableBuilder(an: An) -> impl IntoView {
                 let numbers = matches!(k, Kind::Summary | Kind::Prepost);
                 view! {
                     <label>{app.t(Msg::Question)}
-                        <select class="builder-variable" on:change=select(variable)>
+                        <select class="builder-variable" on:change=move |ev| { variable.set(event_target_value(&ev)); category.set(String::new()); }>
                             {options(&move |t| if numbers { is_number(t) } else { matches!(t, ItemType::SelectOne | ItemType::SelectMultiple) }, true)}
                         </select>
                     </label>
+                    {(k == Kind::Frequency).then(|| view! {
+                        <label>{app.t(Msg::CategoryOfInterest)}
+                            <select class="builder-category" on:change=select(category)>
+                                {move || {
+                                    let question = variable.get();
+                                    let codes = an.instrument.with_value(|i| i.as_ref().map(|i| analysis::codes(i, &question))).unwrap_or_default();
+                                    std::iter::once((String::new(), app.t(Msg::None).to_string()))
+                                        .chain(codes.into_iter().map(|c| { let l = an.label(&question, &c); (c, l) }))
+                                        .map(|(value, text)| view! { <option value=value>{text}</option> })
+                                        .collect_view()
+                                }}
+                            </select>
+                        </label>
+                    })}
                     {matches!(k, Kind::Crosstab | Kind::Prepost).then(|| view! {
                         <label>{if k == Kind::Crosstab { app.t(Msg::Columns) } else { app.t(Msg::Wave) }}
                             <select class="builder-second" on:change=select(second)>

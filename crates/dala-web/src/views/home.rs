@@ -128,7 +128,7 @@ pub fn Home() -> impl IntoView {
                 <h3>{move || state.t(Msg::Storage)}</h3>
                 <p>
                     {move || storage.get().map(|(used, quota)| {
-                        format!("{} / {}", browser::megabytes(used), browser::megabytes(quota))
+                        format!("{} / {}", browser::megabytes(used, state.lang.get()), browser::megabytes(quota, state.lang.get()))
                     })}
                     " · "
                     {move || match state.persisted.get() {
