@@ -152,6 +152,87 @@ pub fn label(instrument: &Instrument, language: &str, question: &str, code: &str
         .to_string()
 }
 
+/// Answers as the analyst reads them in the data view: choice labels in a language for the
+/// select questions of some columns (each a code's label, several joined by commas), the
+/// value itself otherwise. Made once per page of the view (questions found once).
+pub struct AnswerLabels<'a> {
+    instrument: &'a Instrument,
+    language: &'a str,
+    /// Per column: the question's choice list and whether it takes several codes.
+    lists: Vec<Option<(&'a str, bool)>>,
+    /// Per column: the question's label.
+    pub headers: Vec<String>,
+}
+
+impl<'a> AnswerLabels<'a> {
+    pub fn new(instrument: &'a Instrument, language: &'a str, columns: &[String]) -> Self {
+        let items = instrument.walk();
+        let default = instrument.settings.default_language.as_deref();
+        let found: Vec<Option<&'a dala_core::Item>> = columns
+            .iter()
+            .map(|name| {
+                items
+                    .iter()
+                    .find(|(_, i, _)| i.name == *name)
+                    .map(|(_, i, _)| *i)
+            })
+            .collect();
+        AnswerLabels {
+            instrument,
+            language,
+            lists: found
+                .iter()
+                .map(|item| {
+                    let item = (*item)?;
+                    let several = matches!(
+                        item.item_type,
+                        dala_core::ItemType::SelectMultiple | dala_core::ItemType::Rank
+                    );
+                    item.list.as_deref().map(|list| (list, several))
+                })
+                .collect(),
+            headers: found
+                .iter()
+                .zip(columns)
+                .map(|(item, name)| {
+                    item.and_then(|i| i.label.get(language, default))
+                        .map_or_else(
+                            || name.clone(),
+                            |l| l.lines().next().unwrap_or(l).to_string(),
+                        )
+                })
+                .collect(),
+        }
+    }
+
+    /// The answer of column `column` as read: labels for codes, the value otherwise.
+    pub fn answer(&self, column: usize, value: &str) -> String {
+        let Some(Some((list, several))) = self.lists.get(column) else {
+            return value.to_string();
+        };
+        let default = self.instrument.settings.default_language.as_deref();
+        let choices = self.instrument.choices.get(*list);
+        let one = |code: &str| {
+            choices
+                .and_then(|c| c.iter().find(|c| c.name == code))
+                .and_then(|c| c.label.get(self.language, default))
+                .unwrap_or(code)
+                .to_string()
+        };
+        if *several {
+            value
+                .split_whitespace()
+                .map(one)
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else if value.is_empty() {
+            String::new()
+        } else {
+            one(value)
+        }
+    }
+}
+
 /// The codes of a question's choice list, in order.
 pub fn codes(instrument: &Instrument, question: &str) -> Vec<String> {
     instrument
@@ -715,6 +796,32 @@ mod tests {
                 ("district=osh", "f", "Osh", &[Some(50.0)][..]),
             ]
         );
+    }
+
+    /// Issue 16: the data view showed codes and question names.
+    #[test]
+    fn the_data_view_reads_answers_as_labels_in_the_form_language() {
+        let i = instrument();
+        let columns = [
+            "sex".to_string(),
+            "district".to_string(),
+            "other".to_string(),
+        ];
+        let labels = AnswerLabels::new(&i, "ru", &columns);
+        assert_eq!(labels.headers, ["Пол", "District", "other"]);
+        assert_eq!(labels.answer(0, "f"), "Женщина");
+        assert_eq!(
+            labels.answer(0, "m"),
+            "Man",
+            "the default language where ru has none"
+        );
+        assert_eq!(
+            labels.answer(1, "bishkek"),
+            "bishkek",
+            "a code with no choice stays"
+        );
+        assert_eq!(labels.answer(2, "12"), "12");
+        assert_eq!(labels.answer(0, ""), "");
     }
 
     #[test]

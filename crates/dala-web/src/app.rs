@@ -125,6 +125,13 @@ pub fn App() -> impl IntoView {
         }
     };
 
+    // The screen a route shows. A record opened in Analyse is the same screen (the workspace
+    // keeps its filters and tables and shows the record over them): a memo, so the workspace
+    // is not built again when only the record changes.
+    let screen = Memo::new(move |_| match state.route.get() {
+        Route::Analyse(_) | Route::AnalyseRecord(..) => Route::Analyse(String::new()),
+        route => route,
+    });
     view! {
         <header class="app-bar" data-screen=move || match state.route.get() {
             Route::Interview(_) | Route::New(..) => "interview",
@@ -158,7 +165,7 @@ pub fn App() -> impl IntoView {
             </div>
         })}
         <Show when=move || state.ready.get() fallback=|| view! { <main class="loading">"…"</main> }>
-            {move || match state.route.get() {
+            {move || match screen.get() {
                 Route::Home => view! { <Home/> }.into_any(),
                 Route::Interview(id) => view! { <Interview opening=Opening::Stored(id)/> }.into_any(),
                 Route::New(form_id, version) => view! { <Interview opening=Opening::New { form_id, version }/> }.into_any(),
@@ -168,7 +175,17 @@ pub fn App() -> impl IntoView {
                 #[cfg(feature = "design")]
                 Route::Design(form) => view! { <Editor form_id=form/> }.into_any(),
                 #[cfg(feature = "analyse")]
-                Route::Analyse(form) => view! { <Analyse form_id=form/> }.into_any(),
+                // One workspace for every Analyse address: it reads its instrument from the
+                // address and follows it in place.
+                Route::Analyse(_) => {
+                    let form = match state.route.get_untracked() {
+                        Route::Analyse(form) | Route::AnalyseRecord(form, _) => form,
+                        _ => String::new(),
+                    };
+                    view! { <Analyse form_id=form/> }.into_any()
+                }
+                // `screen` shows a record opened in Analyse inside the workspace.
+                Route::AnalyseRecord(..) => ().into_any(),
                 // Collect alone (a tablet's app) opens the whole app's page for these.
                 #[cfg(not(feature = "design"))]
                 route @ (Route::Designs | Route::Design(_)) => {
@@ -176,7 +193,8 @@ pub fn App() -> impl IntoView {
                     view! { <main class="loading">"…"</main> }.into_any()
                 }
                 #[cfg(not(feature = "analyse"))]
-                route @ Route::Analyse(_) => {
+                Route::Analyse(_) => {
+                    let route = state.route.get_untracked();
                     browser::open_page(&format!("{DESIGN_PAGE}{}", route.hash()));
                     view! { <main class="loading">"…"</main> }.into_any()
                 }
@@ -196,7 +214,7 @@ enum Workspace {
 fn workspace_class(route: Route, link: Workspace) -> &'static str {
     let shown = match route {
         Route::Designs | Route::Design(_) => Workspace::Design,
-        Route::Analyse(_) => Workspace::Analyse,
+        Route::Analyse(_) | Route::AnalyseRecord(..) => Workspace::Analyse,
         _ => Workspace::Collect,
     };
     if shown == link {

@@ -1,7 +1,7 @@
 //! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
 //! stored with it): `#/`, `#/new/<form id>/<version>` (an interview not stored until its
 //! first answer), `#/interview/<instance id>`, `#/records/<form id>`, `#/design`,
-//! `#/design/<form id>` and `#/analyse[/<form id>]`.
+//! `#/design/<form id>`, `#/analyse[/<form id>]` and `#/analyse/<form id>/record/<instance id>`.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -16,6 +16,9 @@ pub enum Route {
     Design(String),
     /// The analyst's workspace, on one instrument (empty: the first on the device).
     Analyse(String),
+    /// A record opened from the analyst's data view, shown inside the workspace (which keeps
+    /// its filters and tables underneath): (form id, instance id).
+    AnalyseRecord(String, String),
 }
 
 impl Route {
@@ -34,7 +37,12 @@ impl Route {
             "records" if !arg.is_empty() => Route::Records(arg),
             "design" if !arg.is_empty() => Route::Design(arg),
             "design" => Route::Designs,
-            "analyse" => Route::Analyse(arg),
+            "analyse" => match rest.split_once("/record/") {
+                Some((form, id)) if !form.is_empty() && !id.is_empty() => {
+                    Route::AnalyseRecord(decode(form), decode(id))
+                }
+                _ => Route::Analyse(arg),
+            },
             _ => Route::Home,
         }
     }
@@ -49,6 +57,9 @@ impl Route {
             Route::Design(form) => format!("#/design/{}", encode(form)),
             Route::Analyse(form) if form.is_empty() => "#/analyse".into(),
             Route::Analyse(form) => format!("#/analyse/{}", encode(form)),
+            Route::AnalyseRecord(form, id) => {
+                format!("#/analyse/{}/record/{}", encode(form), encode(id))
+            }
         }
     }
 }
@@ -100,6 +111,7 @@ mod tests {
             Route::Design("fast_family_outcomes".into()),
             Route::Analyse(String::new()),
             Route::Analyse("police_gender_representation".into()),
+            Route::AnalyseRecord("police_gender_representation".into(), "uuid:5b/3c".into()),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }

@@ -116,10 +116,19 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     let browser =
         Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
+    // The workspace opens on the first instrument on the device (FAST); the bundles are the
+    // police survey's, and the workspace goes to it after the import (issue 16).
     browser
-        .goto(&format!("{}design.html#/analyse/{FORM}", server.url()))
+        .goto(&format!("{}design.html#/analyse", server.url()))
         .unwrap_or_else(|e| panic!("{e}"));
     app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.analyse-form').value",
+            json!([])
+        ),
+        "fast_family_outcomes"
+    );
     assert_eq!(
         app.js(
             "return document.querySelector('#analyse').dataset.records",
@@ -140,6 +149,13 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
             json!([name, class]),
         )
     };
+    assert_eq!(
+        app.js(
+            "return [document.querySelector('.analyse-form').value, location.hash]",
+            json!([])
+        ),
+        json!([FORM, format!("#/analyse/{FORM}")])
+    );
     let ((a_final, a_drafts), (b_final, b_drafts)) = (statuses(&a), statuses(&b));
     assert!(a_final > 20 && b_final > 15, "{a_final} {b_final}");
     assert_eq!(cell("tablet-a.jsonl", "added"), a_final.to_string());
@@ -357,9 +373,51 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     );
     dala_e2e::screenshot(&browser, "analyse-data");
 
-    // One record opened read-only in the form.
+    // Answers read as labels in the form language, codes on hover (issue 16).
+    let header = app.js(
+        "return document.querySelector('.records-table th[data-name=\"district\"]').textContent",
+        json!([]),
+    );
+    assert_eq!(header, "District or city department");
+    let shown_district = app.js(
+        "const i = [...document.querySelectorAll('.records-table th')].findIndex(th => th.dataset.name === 'district'); const td = document.querySelector('.record-row').children[i]; return [td.textContent, td.title]",
+        json!([]),
+    );
+    assert_eq!(shown_district[1], district.as_str(), "the code on hover");
+    assert_ne!(
+        shown_district[0],
+        district.as_str(),
+        "a label, not the code"
+    );
+    let filtered = app.text(".data-view .pager-text");
+
+    // One record opened read-only, inside Analyse; back, the filter is still there (issue 16).
     app.click(".record-row a.open");
-    app.wait_for_selector("#interview[data-ready=\"true\"] .banner.read-only");
+    app.wait_for_selector("#analyse #interview[data-ready=\"true\"] .banner.read-only");
+    assert!(
+        app.js("return location.hash", json!([]))
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("#/analyse/police_gender_representation/record/")
+    );
+    assert_eq!(app.text(".workspace.current"), "Analyse");
+    app.click("#interview .home-link");
+    app.wait("return document.querySelector('#interview') === null && !document.querySelector('.workspace-body').hidden");
+    assert_eq!(app.text(".data-view .pager-text"), filtered);
+    // The tables stay across a reload.
+    let tables = app.js(
+        "return document.querySelectorAll('.table-card').length",
+        json!([]),
+    );
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#analyse[data-ready=\"true\"] .table-card");
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.table-card').length",
+            json!([])
+        ),
+        tables
+    );
     app.no_errors();
 }
 

@@ -9,7 +9,8 @@ use crate::browser;
 use crate::catalog::versions_by_form;
 use crate::i18n::{Msg, statistic_name};
 use crate::route::Route;
-use crate::session::languages;
+use crate::session::{form_language_for, languages};
+use crate::views::interview::{Interview, Opening};
 use dala_aggregate::dataset::{Dataset, Filter};
 use dala_aggregate::export::{CsvExport, Options, codebook, to_csv};
 use dala_aggregate::plan::{Kind, Plan, TableSpec, parse, to_toml};
@@ -124,18 +125,23 @@ async fn load(an: An, form_id: String) {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the instrument is not on this device")?;
-        an.lang.set(
-            instrument
-                .settings
-                .default_language
-                .clone()
-                .or_else(|| languages(&instrument).into_iter().next())
-                .unwrap_or_default(),
-        );
+        // The form's language follows the interface's at first, as in Collect.
+        an.lang.set(form_language_for(
+            &instrument,
+            an.app.lang.get_untracked().code(),
+        ));
         an.data.set_value(Dataset::new(&instrument));
         an.instrument.set_value(Some(instrument));
         an.form.set(form_id.clone());
-        an.plan.set(Plan::default());
+        // The analyst's tables of this instrument, as they were left.
+        let plan = store
+            .setting(&plan_key(&form_id))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str::<Plan>(&json).ok())
+            .unwrap_or_default();
+        an.plan.set(plan);
         an.rev.update(|n| *n += 1);
         let rows = store
             .record_rows(&form_id)
@@ -170,6 +176,28 @@ async fn load(an: An, form_id: String) {
     if let Err(e) = result {
         an.app.fail(an.app.t(Msg::LoadFailed), e);
     }
+}
+
+/// Where the analyst's tables of an instrument are kept on the device.
+fn plan_key(form_id: &str) -> String {
+    format!("analyse-plan:{form_id}")
+}
+
+/// Keeps the tables as the analyst changes them, so a reload finds them again.
+fn keep_plan(an: An) {
+    Effect::new(move |first: Option<()>| {
+        let plan = an.plan.get();
+        let form = an.form.get_untracked();
+        // Not the empty plan the workspace starts with, before the stored one is read.
+        if first.is_none() || form.is_empty() {
+            return;
+        }
+        let Some(store) = store() else { return };
+        let json = serde_json::to_string(&plan).unwrap_or_default();
+        spawn_local(async move {
+            let _ = store.set_setting(&plan_key(&form), &json).await;
+        });
+    });
 }
 
 /// Imports bundle files one after another, each a slice at a time; every slice is one strict
@@ -272,9 +300,38 @@ async fn import(an: An, files: Vec<web_sys::File>) {
         push_ms,
     );
     an.busy.set(None);
+    // Records of another instrument only: the workspace goes to it rather than stay on an
+    // instrument with nothing new to show.
+    let current = an.form.get_untracked();
+    let mut added: Vec<(usize, String)> = reports
+        .iter()
+        .filter(|r| r.added > 0)
+        .map(|r| (r.added, r.form_id.clone()))
+        .collect();
+    added.sort();
+    let switch = (!added.iter().any(|(_, form)| *form == current))
+        .then(|| added.last().map(|(_, form)| form.clone()))
+        .flatten();
     an.reports.set(reports);
     an.rev.update(|n| *n += 1);
     an.app.data_rev.update(|n| *n += 1);
+    if let Some(form) = switch {
+        an.app.go(Route::Analyse(form));
+    }
+}
+
+/// Puts another instrument in the workspace, in place: the import's report stays on screen;
+/// filters and the page start afresh (they are the other instrument's questions).
+fn switch_to(an: An, form: String) {
+    an.filter.set(Filter {
+        status: Some(Status::Finalized),
+        ..Filter::default()
+    });
+    an.page.set(0);
+    // Busy from here: the workspace is not ready until the instrument's records are in.
+    an.busy
+        .set(Some((an.app.t(Msg::LoadingRecords).to_string(), 0.0)));
+    spawn_local(load(an, form));
 }
 
 #[component]
@@ -332,6 +389,23 @@ pub fn Analyse(form_id: String) -> impl IntoView {
         forms.set(found);
     });
     spawn_local(load(an, form_id));
+    keep_plan(an);
+    // The workspace stays on screen while its address changes: another instrument picked (or
+    // gone to after an import) is loaded in place.
+    Effect::new(move |first: Option<()>| {
+        let Route::Analyse(form) = app.route.get() else {
+            return;
+        };
+        if first.is_some() && !form.is_empty() && form != an.form.get_untracked() {
+            switch_to(an, form);
+        }
+    });
+    // A record opened from the data view: shown here, over the workspace, which keeps its
+    // filters, page and tables for when the analyst comes back.
+    let opened = Memo::new(move |_| match app.route.get() {
+        Route::AnalyseRecord(_, id) => Some(id),
+        _ => None,
+    });
 
     let on_files = move |ev: leptos::ev::Event| {
         let Some(input) = ev
@@ -359,6 +433,10 @@ pub fn Analyse(form_id: String) -> impl IntoView {
             on:drop=on_drop
             data-ready=move || (an.rev.get() > 1 && an.busy.get().is_none()).to_string()
             data-records=move || { an.rev.get(); an.data.with_value(Dataset::len).to_string() }>
+            {move || opened.get().map(|id| view! {
+                <Interview opening=Opening::Stored(id) back=Route::Analyse(an.form.get_untracked())/>
+            })}
+            <div class="workspace-body" hidden=move || opened.get().is_some()>
             <div class="row heading-row">
                 <h2>{move || app.t(Msg::Analyse)}</h2>
                 <select class="analyse-form" aria-label=move || app.t(Msg::Instruments)
@@ -397,6 +475,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
             <DataTable an=an/>
             <Tables an=an/>
             <Downloads an=an/>
+            </div>
         </main>
     }
 }
@@ -547,24 +626,43 @@ fn DataTable(an: An) -> impl IntoView {
         let rows = an.rows.get();
         let (shown, pages) = analysis::page_of(&rows, an.page.get());
         let shown = shown.to_vec();
-        let count = columns().len();
-        let lines = an.data.with_value(|d| {
-            shown
-                .iter()
-                .map(|&row| {
-                    let id = d.instance_id(row).unwrap_or_default().to_string();
-                    let status = d.status(row);
-                    let meta = (
-                        d.enumerator(row).unwrap_or_default().to_string(),
-                        d.started(row).unwrap_or_default().to_string(),
-                    );
-                    let cells: Vec<String> = (0..count)
-                        .map(|c| d.value(row, c).unwrap_or_default().to_string())
-                        .collect();
-                    (id, status, meta, cells)
-                })
-                .collect::<Vec<_>>()
-        });
+        let names = columns();
+        let count = names.len();
+        let form_lang = an.lang.get();
+        // Headers and answers as labels in the form language; names and codes on hover.
+        let (headers, lines) = an
+            .instrument
+            .with_value(|i| {
+                let instrument = i.as_ref()?;
+                let labels = analysis::AnswerLabels::new(instrument, &form_lang, &names);
+                let lines = an.data.with_value(|d| {
+                    shown
+                        .iter()
+                        .map(|&row| {
+                            let id = d.instance_id(row).unwrap_or_default().to_string();
+                            let status = d.status(row);
+                            let meta = (
+                                d.enumerator(row).unwrap_or_default().to_string(),
+                                d.started(row).unwrap_or_default().to_string(),
+                            );
+                            let cells: Vec<(String, String)> = (0..count)
+                                .map(|c| {
+                                    let code = d.value(row, c).unwrap_or_default();
+                                    (labels.answer(c, code), code.to_string())
+                                })
+                                .collect();
+                            (id, status, meta, cells)
+                        })
+                        .collect::<Vec<_>>()
+                });
+                let headers: Vec<(String, String)> = labels
+                    .headers
+                    .into_iter()
+                    .zip(names.iter().cloned())
+                    .collect();
+                Some((headers, lines))
+            })
+            .unwrap_or_default();
         let text = format!(
             "{} {} · {} {} {} {pages}",
             rows.len(),
@@ -573,13 +671,13 @@ fn DataTable(an: An) -> impl IntoView {
             an.page.get().min(pages - 1) + 1,
             app.t(Msg::Of)
         );
-        (lines, pages, text)
+        (headers, lines, pages, text)
     };
     view! {
         <section class="card data-view">
             <h3>{app.t(Msg::Data)}</h3>
             {move || {
-                let (lines, pages, text) = body();
+                let (headers, lines, pages, text) = body();
                 let page = an.page.get();
                 view! {
                     <div class="pager">
@@ -598,16 +696,16 @@ fn DataTable(an: An) -> impl IntoView {
                             <thead><tr>
                                 <th>{app.t(Msg::Record)}</th><th>{app.t(Msg::Status)}</th>
                                 <th>{app.t(Msg::Enumerator)}</th><th>{app.t(Msg::Started)}</th>
-                                {columns().into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}
+                                {headers.into_iter().map(|(label, name)| view! { <th title=name.clone() data-name=name>{label}</th> }).collect_view()}
                             </tr></thead>
                             <tbody>
                                 {lines.into_iter().map(|(id, status, (enumerator, started), cells)| view! {
                                     <tr class="record-row" data-id=id.clone()>
-                                        <td><a class="open" href=Route::Interview(id.clone()).hash()>{app.t(Msg::Open)}</a></td>
+                                        <td><a class="open" href=Route::AnalyseRecord(an.form.get_untracked(), id.clone()).hash()>{app.t(Msg::Open)}</a></td>
                                         <td>{match status { Some(Status::Draft) => app.t(Msg::Draft), _ => app.t(Msg::FinalizedOne) }}</td>
                                         <td>{enumerator}</td>
                                         <td>{started}</td>
-                                        {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                                        {cells.into_iter().map(|(text, code)| view! { <td title=code>{text}</td> }).collect_view()}
                                     </tr>
                                 }).collect_view()}
                             </tbody>

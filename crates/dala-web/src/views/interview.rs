@@ -446,7 +446,13 @@ async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
 }
 
 #[component]
-pub fn Interview(opening: Opening) -> impl IntoView {
+pub fn Interview(
+    opening: Opening,
+    /// Where the way back leads: Collect's home, or the workspace that opened the record.
+    #[prop(optional)]
+    back: Option<Route>,
+) -> impl IntoView {
+    let back = back.unwrap_or(Route::Home).hash();
     let app = state();
     let ctx = Ctx {
         app,
@@ -548,7 +554,7 @@ pub fn Interview(opening: Opening) -> impl IntoView {
             data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
             <Show when=move || loaded.get()>
                 <div class="interview-head">
-                    <a class="button home-link" href="#/" aria-label=move || app.t(Msg::Home)>
+                    <a class="button home-link" href=back.clone() aria-label=move || app.t(Msg::Home)>
                         "←"<span class="wide-only">{move || format!(" {}", app.t(Msg::Home))}</span>
                     </a>
                     <h2 class="form-title">{title}</h2>
