@@ -78,6 +78,13 @@ impl VCode {
     }
 }
 
+/// A code prints as itself (`V004`): the stable part of a problem, whatever words go with it.
+impl std::fmt::Display for VCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The column of the survey sheet a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Column {

@@ -77,12 +77,14 @@ pub struct Marked {
 }
 
 /// The problems `diagnostics` report for `column` of the question `name`, each with the span
-/// it names in `source` marked (a problem at the very end marks nothing, the caret goes there).
+/// it names in `source` marked (a problem at the very end marks nothing, the caret goes there),
+/// in the interface language `lang`.
 pub fn column_problems(
     diagnostics: &[Diagnostic],
     name: &str,
     column: Column,
     source: &str,
+    lang: crate::i18n::Lang,
 ) -> Vec<Marked> {
     diagnostics
         .iter()
@@ -104,7 +106,7 @@ pub fn column_problems(
             };
             let (start, end) = (clamp(start), clamp(end.max(start)));
             Marked {
-                message: d.message.clone(),
+                message: crate::problems::instrument_problem(lang, d),
                 before: source[..start].to_string(),
                 marked: source[start..end].to_string(),
                 after: source[end..].to_string(),
@@ -246,12 +248,26 @@ mod tests {
             "rank",
             Column::Relevant,
             "${staff_categry} = 'ranked'",
+            crate::i18n::Lang::Ru,
+        );
+        assert_eq!(
+            problems[0].message,
+            "Выражение (relevant) ссылается на вопрос, которого нет"
         );
         assert_eq!(problems.len(), 1, "{diagnostics:?}");
         assert_eq!(problems[0].before, "");
         assert_eq!(problems[0].marked, "${staff_categry}");
         assert_eq!(problems[0].after, " = 'ranked'");
-        assert!(column_problems(&diagnostics, "rank", Column::Constraint, "").is_empty());
+        assert!(
+            column_problems(
+                &diagnostics,
+                "rank",
+                Column::Constraint,
+                "",
+                crate::i18n::Lang::En
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod importer;
 pub mod markdown;
 pub mod perf;
+pub mod problems;
 pub mod pwa;
 pub mod review;
 pub mod route;

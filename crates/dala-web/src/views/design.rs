@@ -304,7 +304,10 @@ impl Ed {
                 Some(value)
             }
             Err(e) => {
-                self.app.notice.set(Some(e.to_string()));
+                let lang = self.app.lang.get_untracked();
+                self.app
+                    .notice
+                    .set(Some(crate::problems::edit_error(lang, &e)));
                 None
             }
         }
@@ -631,7 +634,7 @@ fn PublishPanel(ed: Ed) -> impl IntoView {
                                 view! {
                                     <li>
                                         <button class="link" on:click=move |_| ed.select_named(&target)>{question}</button>
-                                        ": "{d.message.clone()}
+                                        ": "{crate::problems::instrument_problem(app.lang.get_untracked(), d)}
                                     </li>
                                 }
                             }).collect_view()}
@@ -640,7 +643,7 @@ fn PublishPanel(ed: Ed) -> impl IntoView {
                     {(!check.breaking.is_empty()).then(|| view! {
                         <p>{app.t(Msg::Breaking)}</p>
                         <ul class="breaking">
-                            {check.breaking.iter().map(|b| view! { <li>{b.to_string()}</li> }).collect_view()}
+                            {check.breaking.iter().map(|b| view! { <li>{crate::problems::breaking(app.lang.get_untracked(), b)}</li> }).collect_view()}
                         </ul>
                     })}
                     <div class="row">
@@ -710,7 +713,13 @@ fn column_input(
                 .item(&at_problems)
                 .map(|i| current_text(i, column))
                 .unwrap_or_default();
-            column_problems(&ed.diagnostics.get(), &name, column, &source)
+            column_problems(
+                &ed.diagnostics.get(),
+                &name,
+                column,
+                &source,
+                ed.app.lang.get(),
+            )
         })
         .unwrap_or_default()
     };
@@ -1214,9 +1223,10 @@ fn Problems(ed: Ed) -> impl IntoView {
                         let question = d.location.question.clone().unwrap_or_default();
                         let target = question.clone();
                         view! {
-                            <li data-code=format!("{:?}", d.code) class=if d.code.is_warning() { "warning" } else { "error" }>
+                            <li data-code=d.code.to_string() class=if d.code.is_warning() { "warning" } else { "error" }>
+                                <span class="code">{d.code.to_string()}</span>" "
                                 <button class="link" on:click=move |_| ed.select_named(&target)>{question}</button>
-                                " "{d.message}
+                                " "{crate::problems::instrument_problem(app.lang.get(), &d)}
                             </li>
                         }
                     }).collect_view()}

@@ -1,0 +1,160 @@
+//! The words for the core's problems in the interface language: an instrument's diagnostics
+//! (by their code, with the question and column they are at), the designer's refused edits and
+//! what publishing would break. The data come from dala-core; the sentences are chosen here.
+//!
+//! FIXME(issue 16, item 7): a diagnostic still carries the core's English sentence, used for
+//! the English interface and the command line; once validation problems are enums with their
+//! data, both languages are written here from the data alone.
+
+use crate::i18n::Lang;
+use dala_core::design::{Breaking, EditError};
+use dala_core::{Diagnostic, VCode};
+use dala_expr::Code;
+
+/// A problem of the instrument as the designer reads it.
+pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
+    if lang == Lang::En {
+        return d.message.clone();
+    }
+    let q = d.location.question.as_deref().unwrap_or_default();
+    let column = d.location.column.map(|c| c.as_str()).unwrap_or_default();
+    match d.code {
+        VCode::DuplicateName => format!("Имя «{q}» уже занято другим вопросом"),
+        VCode::InvalidName => {
+            format!("«{q}» — недопустимое имя: буквы, цифры, _, - и ., в начале буква или _")
+        }
+        VCode::ExpressionSyntax => format!(
+            "Ошибка в выражении ({column}): {}",
+            d.expression_code
+                .map(expression_problem)
+                .unwrap_or_default()
+        ),
+        VCode::UnknownReference => {
+            format!("Выражение ({column}) ссылается на вопрос, которого нет")
+        }
+        VCode::RepeatReference => format!(
+            "Выражение ({column}) берёт вопрос из повторяющейся группы: снаружи её используйте count(), sum(), max(), join() или indexed-repeat()"
+        ),
+        VCode::Cycle => "Выражения зависят сами от себя (цикл)".to_string(),
+        VCode::SelectedOnNonSelect => {
+            format!("selected() и подобные функции в ({column}) применены не к вопросу с выбором")
+        }
+        VCode::MissingChoiceList => format!("У вопроса с выбором «{q}» нет списка вариантов"),
+        VCode::ListOnNonSelect => {
+            format!("У вопроса «{q}» есть список вариантов, но это не вопрос с выбором")
+        }
+        VCode::UnknownChoiceColumn => {
+            "choice_filter называет столбец, которого нет в списке вариантов".to_string()
+        }
+        VCode::MissingDefaultLanguage => {
+            format!("У «{q}» нет текста на языке по умолчанию")
+        }
+        VCode::ConstraintOnNonInput => {
+            format!("«{q}» не принимает ответа: ограничение или обязательность не к месту")
+        }
+        VCode::MissingLabel => format!("У вопроса «{q}» нет ни текста, ни подсказки"),
+        VCode::MissingCalculation => format!("У вычисления «{q}» нет формулы (calculation)"),
+        VCode::BadChoiceList => {
+            "Список вариантов пуст или в нём повторяется имя варианта".to_string()
+        }
+        VCode::BadNesting => format!("«{q}»: группа без вопросов или вопрос с вложенными"),
+        VCode::RepeatCountOnNonRepeat => {
+            format!("repeat_count у «{q}», но это не повторяющаяся группа")
+        }
+        VCode::MissingSetting => "В настройках нет form_id или version".to_string(),
+    }
+}
+
+/// An expression's own problem (E0xx), for the Russian interface.
+fn expression_problem(code: Code) -> String {
+    match code {
+        Code::UnexpectedChar => "символ, с которого не начинается ничего",
+        Code::UnterminatedString => "строка без закрывающей кавычки",
+        Code::UnexpectedToken => "здесь это стоять не может (или выражение обрывается)",
+        Code::Unclosed => "скобка не закрыта",
+        Code::UnknownFunction => "такой функции нет",
+        Code::WrongArity => "у функции не то число аргументов",
+        Code::TooDeep => "слишком глубокая вложенность",
+        Code::Empty => "выражение пустое",
+        Code::BadReference => "ссылка ${…} записана неверно",
+        Code::NotAReference => "здесь нужна ссылка на вопрос (${имя})",
+        Code::TooLong => "выражение слишком длинное",
+        Code::BudgetExceeded
+        | Code::TypeMismatch
+        | Code::BadRegex
+        | Code::UnresolvedReference
+        | Code::Unsupported
+        | Code::TooLarge
+        | Code::BadArgument => "выражение не вычисляется",
+    }
+    .to_string()
+}
+
+/// Why the designer's edit was refused.
+pub fn edit_error(lang: Lang, e: &EditError) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        EditError::NoItem(_) => "Такого элемента нет".into(),
+        EditError::BadIndex { .. } => "Такой позиции нет".into(),
+        EditError::NotAContainer => "Вопросы может содержать только группа".into(),
+        EditError::InvalidName(name) => {
+            format!("«{name}» — недопустимое имя: буквы, цифры, _ . или -, в начале буква или _")
+        }
+        EditError::NameTaken(name) => format!("Имя «{name}» уже занято"),
+        EditError::UnknownType(name) => format!("«{name}» — не тип вопроса"),
+        EditError::GroupNotEmpty => "Группа с вопросами не может стать вопросом".into(),
+        EditError::Empty(_) => "Это поле не может быть пустым".into(),
+        EditError::NoMove => "Дальше двигать некуда".into(),
+        EditError::LanguageTaken(language) => format!("Язык «{language}» уже есть"),
+        EditError::NoLanguage(language) => format!("Языка «{language}» нет"),
+    }
+}
+
+/// What publishing would break for data already collected.
+pub fn breaking(lang: Lang, b: &Breaking) -> String {
+    if lang == Lang::En {
+        return b.to_string();
+    }
+    match b {
+        Breaking::TypeChanged { name, from, to } => format!(
+            "«{name}» меняет тип с {} на {}, а ответы на него уже есть",
+            from.as_str(),
+            to.as_str()
+        ),
+        Breaking::Removed { name } => format!("«{name}» удалён, а ответы на него уже есть"),
+        Breaking::ChoiceRemoved { name, choice } => {
+            format!("Вариант «{choice}» вопроса «{name}» удалён, а ответы его используют")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dala_core::Instrument;
+
+    #[test]
+    fn a_designers_problem_reads_in_russian_with_its_question() {
+        let instrument = Instrument::from_json(
+            r#"{"format": 1, "settings": {"form_id": "t", "version": "1", "default_language": "en"},
+            "survey": [{"type": "select_one", "name": "sex", "label": {"en": "Sex"}}]}"#,
+        )
+        .expect("well-formed");
+        let problems = dala_core::validate(&instrument);
+        let missing = problems
+            .iter()
+            .find(|d| d.code == VCode::MissingChoiceList)
+            .expect("V008");
+        assert_eq!(
+            instrument_problem(Lang::Ru, missing),
+            "У вопроса с выбором «sex» нет списка вариантов"
+        );
+        assert_eq!(instrument_problem(Lang::En, missing), missing.message);
+        assert_eq!(
+            edit_error(Lang::Ru, &EditError::NameTaken("sex".into())),
+            "Имя «sex» уже занято"
+        );
+    }
+}
