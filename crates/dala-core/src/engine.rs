@@ -9,6 +9,8 @@ mod env;
 mod pages;
 mod values;
 
+pub use values::Refusal;
+
 use crate::compile::{Form, ItemId};
 use crate::host::Host;
 use crate::instrument::{Choice, ItemType};
@@ -75,7 +77,7 @@ pub enum AnswerError {
     Invalid {
         question: String,
         value: String,
-        reason: String,
+        reason: Refusal,
     },
     #[error("`{0}` is not a repeat whose instances the enumerator adds and removes")]
     NotARepeat(String),

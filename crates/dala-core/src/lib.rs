@@ -13,7 +13,7 @@ mod validate;
 pub use compile::Form;
 pub use design::{Design, Edit, EditError, Field};
 pub use engine::{
-    AnswerError, Change, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, What,
+    AnswerError, Change, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, Refusal, What,
 };
 pub use host::Host;
 pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};

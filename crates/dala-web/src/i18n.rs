@@ -292,7 +292,7 @@ messages! {
         "Language (a code such as ky, or a name and code: Kyrgyz (ky))",
         "Язык (код, например ky, или название и код: Kyrgyz (ky))",
     ),
-    BackToPages => ("Pages", "Страницы"),
+    BackToPages => ("Questions", "К вопросам"),
     NotAnswered => ("not answered", "нет ответа"),
     ConfirmRemoveInstance => ("Remove it with its answers?", "Удалить вместе с ответами?"),
     InstanceRemoved => ("Removed", "Удалено"),
@@ -410,10 +410,21 @@ pub fn held_answers(lang: Lang, repeat: &str, n: usize) -> String {
     }
 }
 
-/// The words of dala-core's answer errors, which are English, for the interface language,
-/// as a sentence on its own (capitalised: the core's words are the tail of a longer one).
-pub fn answer_problem(lang: Lang, english: &str) -> String {
-    capitalised(&answer_words(lang, english))
+/// Why an answer was refused, as a sentence in the interface language.
+pub fn refusal(lang: Lang, why: &dala_core::Refusal) -> String {
+    use dala_core::Refusal::*;
+    match (lang, why) {
+        (Lang::En, why) => capitalised(&why.to_string()),
+        (Lang::Ru, NotAWholeNumber) => "Введите целое число".into(),
+        (Lang::Ru, NotANumber) => "Введите число".into(),
+        (Lang::Ru, OutOfRange { start, end }) => format!("Введите число от {start} до {end}"),
+        (Lang::Ru, NotAChoice(code)) => format!("«{code}» нет среди вариантов ответа"),
+        (Lang::Ru, NotADate) => "Введите дату (ГГГГ-ММ-ДД)".into(),
+        (Lang::Ru, NotATime) => "Введите время (ЧЧ:ММ)".into(),
+        (Lang::Ru, NotADateTime) => "Введите дату и время".into(),
+        (Lang::Ru, NotAGeopoint) => "Введите широту и долготу".into(),
+        (Lang::Ru, NotAnAcknowledgement) => "Отметьте или оставьте пустым".into(),
+    }
 }
 
 fn capitalised(text: &str) -> String {
@@ -422,29 +433,6 @@ fn capitalised(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-fn answer_words(lang: Lang, english: &str) -> String {
-    if lang == Lang::En {
-        return english.to_string();
-    }
-    const RU: [(&str, &str); 6] = [
-        ("expected a whole number", "введите целое число"),
-        ("expected a number", "введите число"),
-        ("expected a date as YYYY-MM-DD", "введите дату (ГГГГ-ММ-ДД)"),
-        ("expected a time as HH:MM", "введите время (ЧЧ:ММ)"),
-        (
-            "expected a date and time as YYYY-MM-DDTHH:MM",
-            "введите дату и время",
-        ),
-        (
-            "expected latitude and longitude (and optionally altitude and accuracy)",
-            "введите широту и долготу",
-        ),
-    ];
-    RU.iter()
-        .find(|(en, _)| *en == english)
-        .map_or_else(|| english.to_string(), |(_, ru)| ru.to_string())
 }
 
 #[cfg(test)]
@@ -473,13 +461,24 @@ mod tests {
 
     #[test]
     fn an_answer_refused_reads_as_a_sentence_in_either_language() {
+        use dala_core::Refusal;
         assert_eq!(
-            answer_problem(Lang::En, "expected a whole number"),
+            refusal(Lang::En, &Refusal::NotAWholeNumber),
             "Expected a whole number"
         );
         assert_eq!(
-            answer_problem(Lang::Ru, "expected a whole number"),
+            refusal(Lang::Ru, &Refusal::NotAWholeNumber),
             "Введите целое число"
+        );
+        assert_eq!(
+            refusal(
+                Lang::Ru,
+                &Refusal::OutOfRange {
+                    start: 1.0,
+                    end: 5.0
+                }
+            ),
+            "Введите число от 1 до 5"
         );
     }
 

@@ -5,8 +5,32 @@ use crate::compile::{Form, ItemId};
 use crate::instrument::ItemType;
 use dala_expr::{Value, date};
 
-/// Checks and normalises an answer; the message says what is wrong in the enumerator's terms.
-pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, String> {
+/// Why an answer is refused, as data: a UI says it in its own words (`Display` gives the
+/// command line's English).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("expected a whole number")]
+    NotAWholeNumber,
+    #[error("expected a number")]
+    NotANumber,
+    #[error("expected a number from {start} to {end}")]
+    OutOfRange { start: f64, end: f64 },
+    #[error("`{0}` is not one of the choices")]
+    NotAChoice(String),
+    #[error("expected a date as YYYY-MM-DD")]
+    NotADate,
+    #[error("expected a time as HH:MM")]
+    NotATime,
+    #[error("expected a date and time as YYYY-MM-DDTHH:MM")]
+    NotADateTime,
+    #[error("expected latitude and longitude (and optionally altitude and accuracy)")]
+    NotAGeopoint,
+    #[error("an acknowledgement is `OK` or empty")]
+    NotAnAcknowledgement,
+}
+
+/// Checks and normalises an answer, or says why it is refused.
+pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, Refusal> {
     let compiled = form.item(item);
     let t = compiled.item.item_type;
     if raw.trim().is_empty() {
@@ -19,7 +43,7 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
             let digits = trimmed.strip_prefix('-').unwrap_or(trimmed);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 15
             {
-                return Err("expected a whole number".into());
+                return Err(Refusal::NotAWholeNumber);
             }
             Ok(trimmed.trim_start_matches('+').to_string())
         }
@@ -37,7 +61,7 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
             };
             let (start, end) = (bound("start", 0.0), bound("end", 10.0));
             if n < start.min(end) || n > start.max(end) {
-                return Err(format!("expected a number from {start} to {end}"));
+                return Err(Refusal::OutOfRange { start, end });
             }
             Ok(value)
         }
@@ -45,13 +69,13 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
             if in_list(trimmed) {
                 Ok(trimmed.to_string())
             } else {
-                Err(format!("`{trimmed}` is not one of the choices"))
+                Err(Refusal::NotAChoice(trimmed.to_string()))
             }
         }
         ItemType::SelectMultiple | ItemType::Rank => {
             let codes: Vec<&str> = trimmed.split_whitespace().collect();
             if let Some(bad) = codes.iter().find(|c| !in_list(c)) {
-                return Err(format!("`{bad}` is not one of the choices"));
+                return Err(Refusal::NotAChoice(bad.to_string()));
             }
             let mut unique: Vec<&str> = Vec::new();
             for code in codes {
@@ -63,13 +87,13 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
         }
         ItemType::Date => date::parse_date(trimmed)
             .map(|_| trimmed.to_string())
-            .ok_or_else(|| "expected a date as YYYY-MM-DD".into()),
+            .ok_or(Refusal::NotADate),
         ItemType::Time => date::parse_time(trimmed)
             .map(|_| trimmed.to_string())
-            .ok_or_else(|| "expected a time as HH:MM".into()),
+            .ok_or(Refusal::NotATime),
         ItemType::DateTime => date::parse_date_time(trimmed, 0)
             .map(|_| trimmed.to_string())
-            .ok_or_else(|| "expected a date and time as YYYY-MM-DDTHH:MM".into()),
+            .ok_or(Refusal::NotADateTime),
         ItemType::Geopoint => {
             let parts: Vec<f64> = trimmed
                 .split_whitespace()
@@ -81,9 +105,7 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
                 || !(-90.0..=90.0).contains(&parts[0])
                 || !(-180.0..=180.0).contains(&parts[1])
             {
-                return Err(
-                    "expected latitude and longitude (and optionally altitude and accuracy)".into(),
-                );
+                return Err(Refusal::NotAGeopoint);
             }
             Ok(trimmed.to_string())
         }
@@ -91,7 +113,7 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
             if trimmed == "OK" {
                 Ok("OK".into())
             } else {
-                Err("an acknowledgement is `OK` or empty".into())
+                Err(Refusal::NotAnAcknowledgement)
             }
         }
         _ => Ok(raw.to_string()),
@@ -99,14 +121,14 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
 }
 
 /// `-?digits[.digits]`: the decimal shapes XPath reads (no exponent, no `+`).
-fn decimal(s: &str) -> Result<String, String> {
+fn decimal(s: &str) -> Result<String, Refusal> {
     let body = s.strip_prefix('-').unwrap_or(s);
     let digits = body.bytes().filter(u8::is_ascii_digit).count();
     let dots = body.bytes().filter(|b| *b == b'.').count();
     if digits > 0 && dots <= 1 && digits + dots == body.len() {
         Ok(s.to_string())
     } else {
-        Err("expected a number".into())
+        Err(Refusal::NotANumber)
     }
 }
 

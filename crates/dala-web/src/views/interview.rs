@@ -163,7 +163,9 @@ impl Ctx {
                 self.autosave();
                 Ok(())
             }
-            Some(Err(dala_core::AnswerError::Invalid { reason, .. })) => Err(reason),
+            Some(Err(dala_core::AnswerError::Invalid { reason, .. })) => {
+                Err(crate::i18n::refusal(self.app.lang.get_untracked(), &reason))
+            }
             Some(Err(e)) => Err(e.to_string()),
             None => Err("no interview".into()),
         }
@@ -555,7 +557,7 @@ pub fn Interview(
             <Show when=move || loaded.get()>
                 <div class="interview-head">
                     <a class="button home-link" href=back.clone() aria-label=move || app.t(Msg::Home)>
-                        "←"<span class="wide-only">{move || format!(" {}", app.t(Msg::Home))}</span>
+                        "←"<span class="wide-only">{move || app.t(Msg::Home)}</span>
                     </a>
                     <h2 class="form-title">{title}</h2>
                     <label class="form-lang">

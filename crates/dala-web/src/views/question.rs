@@ -7,7 +7,7 @@
 use super::interview::Ctx;
 use super::label::rich;
 use crate::browser;
-use crate::i18n::{Msg, answer_problem, held_answers};
+use crate::i18n::{Msg, held_answers};
 use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
 use dala_core::engine::{NodeRef, ProblemKind};
 use leptos::prelude::*;
@@ -58,7 +58,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     };
     let set = move |v: String| match ctx.answer(&node.get_value(), &v) {
         Ok(()) => refused.set(None),
-        Err(reason) => refused.set(Some(answer_problem(app.lang.get_untracked(), &reason))),
+        Err(reason) => refused.set(Some(reason)),
     };
     let message = move || {
         rev.track();
