@@ -22,6 +22,7 @@ commands:
   build                 build the web app into dist/ (release)
   serve [--addr A:P]    build, then serve dist/ on http://127.0.0.1:8080 (or A:P)
   test                  every test: native, then the browser tests in headless Chromium
+  lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
   bench xlsform         XLSForm conversion time and memory against pyxform
@@ -45,6 +46,7 @@ fn run() -> Result<()> {
         Some("build") => web::build(&root).map(drop),
         Some("serve") => serve(&root, &args[1..]),
         Some("test") => test(&root),
+        Some("lint") => lint(&root),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
@@ -116,6 +118,58 @@ fn test(root: &Path) -> Result<()> {
         bail!("tests failed");
     }
     wasm_tests(root)
+}
+
+/// rustfmt and clippy, warnings as errors: the native workspace with its tests and benches, and
+/// the app for wasm32 (the whole app and Collect alone), with its browser tests.
+fn lint(root: &Path) -> Result<()> {
+    toolchain::ensure_wasm_target(root)?;
+    let runs: [&[&str]; 4] = [
+        &["fmt", "--all", "--check"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--exclude",
+            "dala-expr-wasm-bench",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[
+            "clippy",
+            "--package",
+            "dala-web",
+            "--target",
+            toolchain::WASM_TARGET,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[
+            "clippy",
+            "--package",
+            "dala-web",
+            "--target",
+            toolchain::WASM_TARGET,
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ];
+    for args in runs {
+        let status = Command::new(cargo())
+            .current_dir(root)
+            .args(args)
+            .status()
+            .with_context(|| format!("running cargo {}", args.join(" ")))?;
+        if !status.success() {
+            bail!("cargo {} failed", args.join(" "));
+        }
+    }
+    Ok(())
 }
 
 /// dala-web's tests that need a browser's IndexedDB, compiled to wasm and run in headless

@@ -293,6 +293,22 @@ messages! {
         "Язык (код, например ky, или название и код: Kyrgyz (ky))",
     ),
     BackToPages => ("Questions", "К вопросам"),
+    FormIdHelp => (
+        "The form's identifier: records and bundles are filed under it",
+        "Идентификатор анкеты: под ним хранятся записи и пакеты",
+    ),
+    VersionHelp => (
+        "The version new interviews use; drafts keep theirs",
+        "Версия для новых интервью; черновики сохраняют свою",
+    ),
+    DefaultLanguageHelp => (
+        "The language shown where a text has no translation",
+        "Язык, который показывается, если у текста нет перевода",
+    ),
+    InstanceNameHelp => (
+        "An expression naming each record, such as concat(${district}, '-', ${wave})",
+        "Выражение, дающее имя каждой записи, например concat(${district}, '-', ${wave})",
+    ),
     NotAnswered => ("not answered", "нет ответа"),
     ConfirmRemoveInstance => ("Remove it with its answers?", "Удалить вместе с ответами?"),
     InstanceRemoved => ("Removed", "Удалено"),

@@ -66,7 +66,15 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
     a.answers
         .insert("name".into(), Answer::Value("Aidai".into()));
     store.put_submission(&a).await.expect("put");
-    assert_eq!(store.get_record("uuid:a").await.unwrap().unwrap().page, 3);
+    assert_eq!(
+        store
+            .get_record("uuid:a")
+            .await
+            .expect("read")
+            .expect("stored")
+            .page,
+        3
+    );
 
     a.status = Status::Finalized;
     a.finalized = Some("2015-03-17T10:40:00.000+06:00".into());
@@ -79,7 +87,11 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
         .put_submission(&a)
         .await
         .expect("the same finalized record again");
-    let stored = store.get_record("uuid:a").await.unwrap().unwrap();
+    let stored = store
+        .get_record("uuid:a")
+        .await
+        .expect("read")
+        .expect("stored");
     assert_eq!(
         stored.exported.as_deref(),
         Some("2015-03-18T09:00:00.000+06:00")
@@ -89,18 +101,18 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
     store
         .save_draft(&draft("uuid:b", "police", "B"), 0)
         .await
-        .unwrap();
+        .expect("stored");
     store
         .save_draft(&draft("uuid:c", "fast", "C"), 0)
         .await
-        .unwrap();
+        .expect("stored");
     assert_eq!(store.count("police", Status::Draft).await, Ok(1));
     assert_eq!(store.count("police", Status::Finalized).await, Ok(1));
     assert_eq!(store.count("fast", Status::Finalized).await, Ok(0));
     let ids: Vec<String> = store
         .list_records("police", None)
         .await
-        .unwrap()
+        .expect("read")
         .into_iter()
         .map(|r| r.submission.instance_id)
         .collect();
@@ -110,7 +122,10 @@ async fn autosave_keeps_the_page_and_export_marks_survive_a_repeated_put() {
         Err(StoreError::Finalized("uuid:a".into()))
     );
 
-    store.set_setting("enumerator", "Aida").await.unwrap();
+    store
+        .set_setting("enumerator", "Aida")
+        .await
+        .expect("stored");
     assert_eq!(store.setting("enumerator").await, Ok(Some("Aida".into())));
     assert_eq!(store.setting("device_id").await, Ok(None));
 }
@@ -134,9 +149,9 @@ async fn a_version_1_database_is_upgraded_with_its_drafts_intact() {
             .expect("tx");
         let store = tx.object_store(schema::LEGACY_SUBMISSIONS).expect("store");
         let row = js_sys::Object::new();
-        js_sys::Reflect::set(&row, &"instance_id".into(), &"uuid:old".into()).unwrap();
-        let json = serde_json::to_string(&old).unwrap();
-        js_sys::Reflect::set(&row, &"json".into(), &JsValue::from_str(&json)).unwrap();
+        js_sys::Reflect::set(&row, &"instance_id".into(), &"uuid:old".into()).expect("set");
+        let json = serde_json::to_string(&old).expect("json");
+        js_sys::Reflect::set(&row, &"json".into(), &JsValue::from_str(&json)).expect("set");
         store.put(JsValue::from(row)).await.expect("put v1 row");
         tx.commit().await.expect("commit");
     }

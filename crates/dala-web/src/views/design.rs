@@ -871,7 +871,7 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
             <div class="settings-panel">
                 <h3>{app.t(Msg::Settings)}</h3>
                 {titles}
-                <label class="field setting-form-id">
+                <label class="field setting-form-id" title=app.t(Msg::FormIdHelp)>
                     <span>"form_id"</span>
                     <input type="text" spellcheck="false" prop:value=settings.form_id.clone()
                         on:change=move |ev| {
@@ -889,12 +889,12 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
                             }
                         }/>
                 </label>
-                <label class="field setting-version">
+                <label class="field setting-version" title=app.t(Msg::VersionHelp)>
                     <span>"version"</span>
                     <input type="text" spellcheck="false" prop:value=settings.version.clone()
                         on:change=move |ev| set(Setting::Version, event_target_value(&ev))/>
                 </label>
-                <label class="field setting-default-language">
+                <label class="field setting-default-language" title=app.t(Msg::DefaultLanguageHelp)>
                     <span>"default_language"</span>
                     <select on:change=move |ev| set(Setting::DefaultLanguage, event_target_value(&ev))>
                         {languages.iter().map(|l| view! {
@@ -902,7 +902,7 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label class="field setting-instance-name">
+                <label class="field setting-instance-name" title=app.t(Msg::InstanceNameHelp)>
                     <span>"instance_name"</span>
                     <input type="text" spellcheck="false" prop:value=settings.instance_name.clone().unwrap_or_default()
                         on:change=move |ev| {
