@@ -272,29 +272,8 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::testing::fast;
     use dala_core::record::Status;
-    use dala_core::{Form, Host};
-    use dala_expr::date::DateTime;
-
-    struct FixedHost;
-    impl Host for FixedHost {
-        fn now(&self) -> DateTime {
-            dala_expr::date::parse_date_time("2015-03-17T10:30:00+06:00", 0).expect("date")
-        }
-        fn random(&self) -> f64 {
-            0.25
-        }
-        fn device_id(&self) -> String {
-            "tablet-07".into()
-        }
-    }
-
-    fn fast() -> Session {
-        let text = include_str!("../../../surveys/fast-family-outcomes/instrument.json");
-        let instrument = Instrument::from_json(text).expect("instrument");
-        let form = Form::compile(&instrument).expect("compiles");
-        Session::new(Engine::new(form, Box::new(FixedHost)), 0, false)
-    }
 
     fn answer(s: &mut Session, name: &str, at: &[usize], value: &str) {
         let node = s.engine().node(name, at).expect(name);

@@ -414,14 +414,15 @@ pub fn differences(old: &Session, new: &Session, nodes: &[NodeRef], language: &s
     refresh
 }
 
+/// Sessions of the seed instruments on a fixed clock, for the tests of the modules over them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use dala_core::Host;
     use dala_core::compile::Form;
     use dala_expr::date::DateTime;
 
-    struct FixedHost;
+    pub struct FixedHost;
     impl Host for FixedHost {
         fn now(&self) -> DateTime {
             dala_expr::date::parse_date_time("2015-03-17T10:30:00+06:00", 0).expect("date")
@@ -434,12 +435,31 @@ mod tests {
         }
     }
 
-    fn police() -> Session {
-        let text = include_str!("../../../surveys/police-gender-representation/instrument.json");
-        let instrument = Instrument::from_json(text).expect("instrument");
+    /// A new interview of an instrument document.
+    pub fn session(json: &str) -> Session {
+        let instrument = Instrument::from_json(json).expect("instrument");
         let form = Form::compile(&instrument).expect("compiles");
         Session::new(Engine::new(form, Box::new(FixedHost)), 0, false)
     }
+
+    pub fn police() -> Session {
+        session(include_str!(
+            "../../../surveys/police-gender-representation/instrument.json"
+        ))
+    }
+
+    pub fn fast() -> Session {
+        session(include_str!(
+            "../../../surveys/fast-family-outcomes/instrument.json"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{FixedHost, police};
+    use super::*;
+    use dala_core::compile::Form;
 
     fn answer(s: &mut Session, name: &str, value: &str) -> Refresh {
         let node = s.engine().node(name, &[]).expect(name);

@@ -174,31 +174,7 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     let device = device.rsplit(": ").next().unwrap_or_default().to_string();
     let id = app.start("fast_family_outcomes");
 
-    app.page_of(&[("family_id", "042")]);
-    app.page_of(&[("school", "samarkand_52")]);
-    app.page_of(&[("wave", "pre")]);
-    app.page_of(&[("respondent_relationship", "mother")]);
-    // Three members: the roster repeats three times (repeat_count = hh_size).
-    app.page_of(&[("hh_size", "3")]);
-    for (i, (relationship, sex, age)) in [
-        ("respondent", "f", "38"),
-        ("spouse", "m", "36"),
-        ("child", "m", "9"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_eq!(app.questions(), ["member_intro"]);
-        // Every page of the roster says which member it is (issue 16).
-        assert_eq!(
-            app.text(".instance-title"),
-            format!("Household member {} of 3", i + 1)
-        );
-        app.next();
-        app.page_of(&[("member_relationship", relationship)]);
-        app.page_of(&[("member_sex", sex)]);
-        app.page_of(&[("member_age", age)]);
-    }
+    fast_family_of_three(&app, "042");
     screenshot(&browser, "collect-fast-phone");
     // sessions_attended is asked after the programme only: this is the pre wave.
     app.page_of(&[
@@ -430,21 +406,7 @@ fn retyping_the_household_size_keeps_every_members_answers() {
     app.home(&server.url());
     app.set_enumerator("Dilnoza");
     app.start("fast_family_outcomes");
-    app.page_of(&[("family_id", "117")]);
-    app.page_of(&[("school", "samarkand_52")]);
-    app.page_of(&[("wave", "pre")]);
-    app.page_of(&[("respondent_relationship", "mother")]);
-    app.page_of(&[("hh_size", "3")]);
-    for (relationship, sex, age) in [
-        ("respondent", "f", "38"),
-        ("spouse", "m", "36"),
-        ("child", "m", "9"),
-    ] {
-        app.next();
-        app.page_of(&[("member_relationship", relationship)]);
-        app.page_of(&[("member_sex", sex)]);
-        app.page_of(&[("member_age", age)]);
-    }
+    fast_family_of_three(&app, "117");
     while app.questions() != ["hh_size"] {
         app.previous();
     }
@@ -521,6 +483,35 @@ fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
     app.assert_fits_screen();
     screenshot(&browser, "collect-phone-ru");
     no_errors(&app);
+}
+
+/// A FAST interview's first pages and its roster of three (a mother of 38, a father of 36, a
+/// son of 9), each roster page checked to say which member it is (issue 16).
+fn fast_family_of_three(app: &Collect, family: &str) {
+    app.page_of(&[("family_id", family)]);
+    app.page_of(&[("school", "samarkand_52")]);
+    app.page_of(&[("wave", "pre")]);
+    app.page_of(&[("respondent_relationship", "mother")]);
+    // Three members: the roster repeats three times (repeat_count = hh_size).
+    app.page_of(&[("hh_size", "3")]);
+    for (i, (relationship, sex, age)) in [
+        ("respondent", "f", "38"),
+        ("spouse", "m", "36"),
+        ("child", "m", "9"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(app.questions(), ["member_intro"]);
+        assert_eq!(
+            app.text(".instance-title"),
+            format!("Household member {} of 3", i + 1)
+        );
+        app.next();
+        app.page_of(&[("member_relationship", relationship)]);
+        app.page_of(&[("member_sex", sex)]);
+        app.page_of(&[("member_age", age)]);
+    }
 }
 
 /// The code of the choice checked in the question named arguments[0], if any.

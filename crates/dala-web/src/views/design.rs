@@ -4,6 +4,7 @@
 //! instrument, undo and redo, a live preview with Collect's own widgets, and publishing.
 //! The rules are dala-core's `design` and this crate's `designer`; these views only draw.
 
+use super::ask_first::AskFirst;
 use super::interview::{Ctx, PageView};
 use crate::app::{AppState, state, store};
 use crate::browser;
@@ -785,7 +786,6 @@ fn field_label(field: &Field) -> String {
 #[component]
 fn SettingsPanel(ed: Ed) -> impl IntoView {
     let app = ed.app;
-    let removing = RwSignal::new(None::<String>);
     let adding = RwSignal::new(String::new());
     move || {
         ed.panel_rev.get();
@@ -821,7 +821,7 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
             .clone()
             .into_iter()
             .map(|l| {
-                let (from, asked, confirmed, removed) = (l.clone(), l.clone(), l.clone(), l.clone());
+                let (from, removed) = (l.clone(), l.clone());
                 view! {
                     <li class="language" data-language=l.clone()>
                         <input type="text" aria-label=app.t(Msg::LanguageCode) prop:value=l.clone()
@@ -831,38 +831,16 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
                                     ed.lang.set(to.trim().to_string());
                                 }
                             }/>
-                        <Show when=move || removing.get().as_deref() == Some(asked.as_str())
-                            fallback=move || {
-                                let language = confirmed.clone();
-                                view! {
-                                    <button class="button danger remove-language"
-                                        on:click=move |_| removing.set(Some(language.clone()))>
-                                        {app.t(Msg::RemoveLanguage)}
-                                    </button>
+                        <AskFirst label=app.t(Msg::RemoveLanguage) question=app.t(Msg::ConfirmRemoveLanguage)
+                            class="remove-language" confirm_class="confirm-remove-language"
+                            on_confirm=move || {
+                                if ed.edit(|d| d.remove_language(&removed)).is_some()
+                                    && ed.lang.get_untracked() == removed
+                                {
+                                    let first = ed.with(|d| edit_languages(d.instrument()).remove(0));
+                                    ed.lang.set(first.unwrap_or_default());
                                 }
-                            }>
-                            {
-                                let language = removed.clone();
-                                view! {
-                                    <span class="confirm" role="alertdialog">
-                                        <span>{app.t(Msg::ConfirmRemoveLanguage)}</span>
-                                        <button class="button danger confirm-remove-language"
-                                            on:click=move |_| {
-                                                removing.set(None);
-                                                if ed.edit(|d| d.remove_language(&language)).is_some()
-                                                    && ed.lang.get_untracked() == language
-                                                {
-                                                    let first = ed.with(|d| edit_languages(d.instrument()).remove(0));
-                                                    ed.lang.set(first.unwrap_or_default());
-                                                }
-                                            }>
-                                            {app.t(Msg::RemoveLanguage)}
-                                        </button>
-                                        <button class="button" on:click=move |_| removing.set(None)>{app.t(Msg::Cancel)}</button>
-                                    </span>
-                                }
-                            }
-                        </Show>
+                            }/>
                     </li>
                 }
             })

@@ -1,6 +1,7 @@
 //! An interview: one page at a time, every answer saved at once, the page kept with the
 //! draft, and a closing screen that lists what blocks finalizing.
 
+use super::ask_first::AskFirst;
 use super::label::rich;
 use super::question::Question;
 use crate::app::{AppState, state, store};
@@ -746,14 +747,12 @@ fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
         .unwrap_or_default();
     let read_only = ctx.with(|s| s.read_only()).unwrap_or(true);
     let can_undo = ctx.with(|s| s.can_undo_removal()).unwrap_or(false);
-    let confirm = RwSignal::new(None::<NodeRef>);
     let add = repeat.clone();
     view! {
         <div class="repeat-end card" data-repeat=ctx.with(|s| s.engine().name(&repeat).to_string())>
             <h3>{rich(&label)}</h3>
             <ol class="instances">
                 {instances.into_iter().map(|(instance, title, first_page)| {
-                    let asking = instance.clone();
                     let removing = instance.clone();
                     view! {
                         <li>
@@ -761,35 +760,12 @@ fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
                                 on:click=move |_| if let Some(page) = first_page { ctx.go(page) }>
                                 {title}
                             </button>
-                            <Show when=move || confirm.get().as_ref() == Some(&asking)
-                                fallback=move || {
-                                    let instance = instance.clone();
-                                    view! {
-                                        <button class="button danger remove-instance" disabled=read_only
-                                            on:click=move |_| confirm.set(Some(instance.clone()))>
-                                            {app.t(Msg::RemoveInstance)}
-                                        </button>
-                                    }
-                                }>
-                                {
-                                    let removing = removing.clone();
-                                    view! {
-                                        <span class="confirm" role="alertdialog">
-                                            <span>{app.t(Msg::ConfirmRemoveInstance)}</span>
-                                            <button class="button danger confirm-remove"
-                                                on:click=move |_| {
-                                                    let instance = removing.clone();
-                                                    ctx.edit_repeat(move |s| s.remove_instance(&instance));
-                                                }>
-                                                {app.t(Msg::RemoveInstance)}
-                                            </button>
-                                            <button class="button" on:click=move |_| confirm.set(None)>
-                                                {app.t(Msg::Cancel)}
-                                            </button>
-                                        </span>
-                                    }
-                                }
-                            </Show>
+                            <AskFirst label=app.t(Msg::RemoveInstance) question=app.t(Msg::ConfirmRemoveInstance)
+                                class="remove-instance" confirm_class="confirm-remove" disabled=read_only
+                                on_confirm=move || {
+                                    let instance = removing.clone();
+                                    ctx.edit_repeat(move |s| s.remove_instance(&instance));
+                                }/>
                         </li>
                     }
                 }).collect_view()}

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "analyse")]
 pub mod analyse;
+pub mod ask_first;
 #[cfg(feature = "design")]
 pub mod design;
 pub mod home;

@@ -2,6 +2,7 @@
 //! finalized records (open read-only, export as bundles, marked exported), each named by its
 //! instance name or first answers, drafts with their progress.
 
+use super::ask_first::AskFirst;
 use crate::app::{state, store};
 use crate::browser;
 use crate::catalog::{bundles, latest_version};
@@ -107,7 +108,6 @@ pub fn Records(form_id: String) -> impl IntoView {
     let state = state();
     let records = RwSignal::new(None::<Vec<Listed>>);
     let title = RwSignal::new(form_id.clone());
-    let confirm = RwSignal::new(None::<String>);
     let form = StoredValue::new(form_id.clone());
     Effect::new(move |_| {
         state.data_rev.get();
@@ -152,7 +152,6 @@ pub fn Records(form_id: String) -> impl IntoView {
             if let Err(e) = store.delete_submission(&id).await {
                 state.fail(state.t(Msg::Delete), e);
             }
-            confirm.set(None);
             state.data_rev.update(|n| *n += 1);
         });
     };
@@ -219,7 +218,6 @@ pub fn Records(form_id: String) -> impl IntoView {
                         format!(" · {} {at} {} {of}", Msg::Page.text(lang), Msg::Of.text(lang))
                     });
                     let id_for_delete = id.clone();
-                    let id_for_confirm = id.clone();
                     let id_attr = id.clone();
                     view! {
                         <li class="record card" data-instance=id_attr>
@@ -234,33 +232,13 @@ pub fn Records(form_id: String) -> impl IntoView {
                                     {if exported { Msg::Exported.text(lang) } else { Msg::NotExported.text(lang) }}
                                 </span>
                             })}
-                            {(status == Status::Draft).then(move || view! {
-                                <Show when=move || confirm.get().as_deref() == Some(id_for_confirm.as_str())
-                                    fallback=move || {
-                                        let id = id_for_delete.clone();
-                                        view! {
-                                            <button class="button danger delete"
-                                                on:click=move |_| confirm.set(Some(id.clone()))>
-                                                {Msg::Delete.text(lang)}
-                                            </button>
-                                        }
-                                    }>
-                                    {
-                                        let id = id.clone();
-                                        view! {
-                                            <span class="confirm" role="alertdialog">
-                                                <span>{Msg::ConfirmDelete.text(lang)}</span>
-                                                <button class="button danger confirm-delete"
-                                                    on:click=move |_| delete(id.clone())>
-                                                    {Msg::Delete.text(lang)}
-                                                </button>
-                                                <button class="button" on:click=move |_| confirm.set(None)>
-                                                    {Msg::Cancel.text(lang)}
-                                                </button>
-                                            </span>
-                                        }
-                                    }
-                                </Show>
+                            {(status == Status::Draft).then(move || {
+                                let id = id_for_delete.clone();
+                                view! {
+                                    <AskFirst label=Msg::Delete.text(lang) question=Msg::ConfirmDelete.text(lang)
+                                        class="delete" confirm_class="confirm-delete"
+                                        on_confirm=move || delete(id.clone())/>
+                                }
                             })}
                         </li>
                     }
