@@ -7,7 +7,7 @@
 
 use crate::form::load;
 use clap::Args;
-use dala_core::{Engine, Form, Host, ItemType, NodeRef};
+use dala_core::{Engine, Form, Host, ItemType, NodeRef, ProblemKind};
 use dala_expr::date::DateTime;
 use std::cell::Cell;
 use std::io::{BufRead, Write};
@@ -97,7 +97,7 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
                             "  page {}: {}: {}",
                             p.page + 1,
                             engine.label(&p.node, &language),
-                            p.message
+                            problem_words(p.message.as_deref(), p.kind)
                         );
                     }
                     page = problems[0].page;
@@ -206,9 +206,22 @@ fn ask(
                 let _ = writeln!(out, "  ! {e}");
             }
             Ok(_) if engine.constraint_violated(node) => {
-                let _ = writeln!(out, "  ! {}", engine.constraint_message(node, language));
+                let message = engine.problem_message(node, ProblemKind::Constraint, language);
+                let _ = writeln!(
+                    out,
+                    "  ! {}",
+                    problem_words(message.as_deref(), ProblemKind::Constraint)
+                );
             }
             Ok(_) => return Step::Next,
         }
     }
+}
+
+/// The designer's message for a problem, or the command line's own words for its kind.
+fn problem_words(message: Option<&str>, kind: ProblemKind) -> &str {
+    message.unwrap_or(match kind {
+        ProblemKind::Required => "This question requires an answer.",
+        ProblemKind::Constraint => "This answer is not allowed.",
+    })
 }

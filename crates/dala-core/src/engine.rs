@@ -96,8 +96,9 @@ struct NodeState {
     hint: String,
     /// Indexes into the list after choice_filter, for selects with one.
     choices: Option<Vec<usize>>,
-    /// The last evaluation error of any of this node's expressions, shown to the designer.
-    error: Option<String>,
+    /// The first evaluation error of this node's expressions in its last computation: the
+    /// column and the expression language's diagnostic (code and span), for a UI to word.
+    error: Option<(&'static str, dala_expr::Diagnostic)>,
     /// Computed at least once (expression defaults apply at the first computation, as an
     /// XForm applies them when the form or the repeat instance is created).
     initialized: bool,
@@ -230,27 +231,29 @@ impl Engine {
         self.state(node).is_some_and(|s| !s.constraint_ok)
     }
 
-    /// The designer's constraint message in `language`, or a generic one.
-    pub fn constraint_message(&self, node: &NodeRef, language: &str) -> String {
+    /// The designer's own message for a problem of this node in `language` (or the form's
+    /// default language), or None: the words for that case are the UI's.
+    pub fn problem_message(
+        &self,
+        node: &NodeRef,
+        kind: ProblemKind,
+        language: &str,
+    ) -> Option<String> {
         let item = &self.form.item(node.item).item;
-        item.constraint_message
-            .get(language, self.form.default_language())
-            .map_or_else(|| "This answer is not allowed.".to_string(), str::to_string)
+        let text = match kind {
+            ProblemKind::Required => &item.required_message,
+            ProblemKind::Constraint => &item.constraint_message,
+        };
+        text.get(language, self.form.default_language())
+            .map(str::to_string)
     }
 
-    pub fn required_message(&self, node: &NodeRef, language: &str) -> String {
-        let item = &self.form.item(node.item).item;
-        item.required_message
-            .get(language, self.form.default_language())
-            .map_or_else(
-                || "This question requires an answer.".to_string(),
-                str::to_string,
-            )
-    }
-
-    /// The error of the last evaluation of one of this node's expressions, if any.
-    pub fn error(&self, node: &NodeRef) -> Option<&str> {
-        self.state(node).and_then(|s| s.error.as_deref())
+    /// The error of the last evaluation of one of this node's expressions, if any: its column
+    /// and diagnostic.
+    pub fn error(&self, node: &NodeRef) -> Option<(&'static str, &dala_expr::Diagnostic)> {
+        self.state(node)
+            .and_then(|s| s.error.as_ref())
+            .map(|(column, d)| (*column, d))
     }
 
     /// The label in `language` with `${name}` references filled in with current values.
@@ -872,9 +875,8 @@ impl Engine {
         let compiled = self.form.item(node.item);
         let mut new = old.clone();
         new.error = None;
-        let mut error = |e: dala_expr::Diagnostic, column: &str| {
-            new.error
-                .get_or_insert_with(|| format!("{column}: {}", e.message));
+        let mut error = |e: dala_expr::Diagnostic, column: &'static str| {
+            new.error.get_or_insert((column, e));
         };
         let env = NodeEnv::new(self, node);
         let parent_relevant = match compiled.parent {

@@ -338,14 +338,7 @@ impl Session {
         kind: ProblemKind,
         language: &str,
     ) -> Option<String> {
-        let form = self.engine.form();
-        let item = &form.item(node.item).item;
-        let text = match kind {
-            ProblemKind::Required => &item.required_message,
-            ProblemKind::Constraint => &item.constraint_message,
-        };
-        text.get(language, form.default_language())
-            .map(str::to_string)
+        self.engine.problem_message(node, kind, language)
     }
 
     pub fn problems(&self, language: &str) -> Vec<Problem> {

@@ -31,7 +31,8 @@ pub struct Problem {
     /// Index into [`Engine::pages`].
     pub page: usize,
     pub kind: ProblemKind,
-    pub message: String,
+    /// The designer's own message, if the form has one (see [`Engine::problem_message`]).
+    pub message: Option<String>,
 }
 
 fn is_field_list(appearance: Option<&str>) -> bool {
@@ -210,14 +211,14 @@ impl Engine {
                     node: node.clone(),
                     page: index,
                     kind: ProblemKind::Required,
-                    message: self.required_message(node, language),
+                    message: self.problem_message(node, ProblemKind::Required, language),
                 });
             } else if self.constraint_violated(node) {
                 out.push(Problem {
                     node: node.clone(),
                     page: index,
                     kind: ProblemKind::Constraint,
-                    message: self.constraint_message(node, language),
+                    message: self.problem_message(node, ProblemKind::Constraint, language),
                 });
             }
         }

@@ -145,12 +145,14 @@ fn required_and_constraint_with_messages_per_language() {
     assert!(e.constraint_violated(&age));
     assert!(changes.contains(&age, What::Constraint));
     assert_eq!(
-        e.constraint_message(&age, "ru"),
-        "Сотрудникам от 18 до 65 лет"
+        e.problem_message(&age, ProblemKind::Constraint, "ru")
+            .as_deref(),
+        Some("Сотрудникам от 18 до 65 лет")
     );
     assert_eq!(
-        e.constraint_message(&age, "ky"),
-        "Staff are 18 to 65",
+        e.problem_message(&age, ProblemKind::Constraint, "ky")
+            .as_deref(),
+        Some("Staff are 18 to 65"),
         "falls back to the default language"
     );
     e.answer(&age, "30").expect("answer");
@@ -159,7 +161,7 @@ fn required_and_constraint_with_messages_per_language() {
     let problems = e.finalize("en").expect_err("required is unanswered");
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].kind, ProblemKind::Required);
-    assert_eq!(problems[0].message, "Age is needed");
+    assert_eq!(problems[0].message.as_deref(), Some("Age is needed"));
 }
 
 #[test]
@@ -824,4 +826,26 @@ fn a_note_showing_answers_waits_until_one_has_a_value() {
         .expect("answer");
     assert!(!e.note_awaits_its_values(&summary));
     assert_eq!(e.label(&summary, "en"), "One is 25% of the staff.");
+}
+
+/// Issue 16: evaluation errors were kept as English strings, their code and span lost.
+#[test]
+fn an_evaluation_error_keeps_its_column_code_and_span() {
+    let e = engine(
+        json!([
+            q("text", "pattern"),
+            with(
+                json!({"type": "calculate", "name": "bad"}),
+                "calculation",
+                "regex('a', '[')"
+            ),
+        ]),
+        json!({}),
+    );
+    let bad = e.node("bad", &[]).expect("bad");
+    let (column, diagnostic) = e.error(&bad).expect("an error");
+    assert_eq!(column, "calculation");
+    assert_eq!(diagnostic.code, dala_expr::Code::BadRegex);
+    assert!(diagnostic.span.end > diagnostic.span.start);
+    assert_eq!(e.error(&e.node("pattern", &[]).expect("pattern")), None);
 }

@@ -96,7 +96,13 @@ fn run_step(e: &mut Engine, line: &str) -> Result<(), String> {
             }
         }
         ["expect", "message", spec, language] => {
-            let got = e.constraint_message(&node(e, spec)?, language);
+            let got = e
+                .problem_message(
+                    &node(e, spec)?,
+                    dala_core::ProblemKind::Constraint,
+                    language,
+                )
+                .unwrap_or_default();
             if got == rhs {
                 Ok(())
             } else {
