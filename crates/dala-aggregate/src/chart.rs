@@ -3,8 +3,8 @@
 //! whiskers (pre/post change). Plain functions from numbers to a string: tested natively, and the
 //! same drawing serves the browser (inline SVG, or a file to download) and the command line.
 //!
-//! Layout: 660 units wide; a label column of 200 on the left, the plot 400 wide, 60 on the
-//! right for values; a row of 28 per bar under a 40-unit title band, and 30 for the axis.
+//! Layout ([`WIDE`]): 660 units wide; a label column of 200 on the left, the plot 400 wide, 60
+//! on the right for values ([`NARROW`], for a phone: 360, 130 and 180); a row of 28 per bar under a 40-unit title band, and 30 for the axis.
 //! Long labels and titles wrap at word boundaries (never cut): each further line adds 15 to
 //! its row or to the title band.
 
@@ -12,9 +12,35 @@ use crate::plan::{Kind, TableSpec};
 use crate::tidy::TidyRow;
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 660.0;
-const LABELS: f64 = 200.0;
-const PLOT: f64 = 400.0;
+/// The sizes of a chart: its width, the label column, the plot, and the characters a label
+/// line and a title line hold. The rest (values) is the margin on the right.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometry {
+    pub width: f64,
+    pub labels: f64,
+    pub plot: f64,
+    pub label_chars: usize,
+    pub title_chars: usize,
+}
+
+/// For a screen or a page: 660 wide.
+pub const WIDE: Geometry = Geometry {
+    width: 660.0,
+    labels: 200.0,
+    plot: 400.0,
+    label_chars: LABEL_CHARS,
+    title_chars: TITLE_CHARS,
+};
+
+/// For a phone: 360 wide, so shown at its own size its text stays at 13 pixels.
+pub const NARROW: Geometry = Geometry {
+    width: 360.0,
+    labels: 130.0,
+    plot: 180.0,
+    label_chars: 16,
+    title_chars: 42,
+};
+
 const TOP: f64 = 40.0;
 const ROW: f64 = 28.0;
 const BAR: f64 = 18.0;
@@ -89,8 +115,8 @@ fn clamp_percent(p: f64) -> f64 {
     }
 }
 
-fn x_percent(p: f64) -> f64 {
-    LABELS + clamp_percent(p) / 100.0 * PLOT
+fn x_percent(g: &Geometry, p: f64) -> f64 {
+    g.labels + clamp_percent(p) / 100.0 * g.plot
 }
 
 /// Splits text into lines of at most `width` characters at spaces; a word longer than a line
@@ -127,6 +153,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Where everything goes once titles and labels are wrapped: the title's lines, each row's
 /// label lines and top, and the bottom of the last row.
 struct Layout {
+    g: Geometry,
     title: Vec<String>,
     labels: Vec<Vec<String>>,
     tops: Vec<f64>,
@@ -135,10 +162,10 @@ struct Layout {
 }
 
 impl Layout {
-    fn new<'a>(title: &str, labels: impl IntoIterator<Item = &'a str>) -> Layout {
-        let title = wrap(title, TITLE_CHARS);
+    fn new<'a>(g: &Geometry, title: &str, labels: impl IntoIterator<Item = &'a str>) -> Layout {
+        let title = wrap(title, g.title_chars);
         let top = TOP + (title.len() - 1) as f64 * LINE;
-        let labels: Vec<Vec<String>> = labels.into_iter().map(|l| wrap(l, LABEL_CHARS)).collect();
+        let labels: Vec<Vec<String>> = labels.into_iter().map(|l| wrap(l, g.label_chars)).collect();
         let mut tops = Vec::with_capacity(labels.len());
         let mut y = top;
         for lines in &labels {
@@ -146,6 +173,7 @@ impl Layout {
             y += ROW + (lines.len() - 1) as f64 * LINE;
         }
         Layout {
+            g: *g,
             title,
             labels,
             tops,
@@ -160,7 +188,7 @@ fn open(out: &mut String, layout: &Layout, height: f64) {
     let _ = write!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{whole}" font-family="sans-serif" font-size="13" fill="{INK}">"#,
-        w = n(WIDTH),
+        w = n(layout.g.width),
         h = n(height),
     );
     let _ = write!(out, r#"<title>{whole}</title>"#);
@@ -181,7 +209,7 @@ fn row_label(out: &mut String, layout: &Layout, i: usize) {
         let _ = write!(
             out,
             r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
-            n(LABELS - 8.0),
+            n(layout.g.labels - 8.0),
             n(y + 18.0 + k as f64 * LINE),
             escape(line)
         );
@@ -204,10 +232,10 @@ fn axis(out: &mut String, layout: &Layout, ticks: &[(f64, String)]) {
     }
 }
 
-fn percent_ticks() -> Vec<(f64, String)> {
+fn percent_ticks(g: &Geometry) -> Vec<(f64, String)> {
     [0.0, 25.0, 50.0, 75.0, 100.0]
         .into_iter()
-        .map(|p| (x_percent(p), format!("{}%", n(p))))
+        .map(|p| (x_percent(g, p), format!("{}%", n(p))))
         .collect()
 }
 
@@ -226,27 +254,31 @@ fn whisker(out: &mut String, x1: f64, x2: f64, y: f64) {
 
 /// A frequency table as bars of percent, each with its 95% interval and its value.
 pub fn frequency_bars(title: &str, bars: &[Bar]) -> String {
-    let layout = Layout::new(title, bars.iter().map(|b| b.label.as_str()));
+    frequency_bars_in(&WIDE, title, bars)
+}
+
+pub fn frequency_bars_in(g: &Geometry, title: &str, bars: &[Bar]) -> String {
+    let layout = Layout::new(g, title, bars.iter().map(|b| b.label.as_str()));
     let height = layout.bottom + AXIS;
     let mut out = String::new();
     open(&mut out, &layout, height);
-    axis(&mut out, &layout, &percent_ticks());
+    axis(&mut out, &layout, &percent_ticks(g));
     for (i, bar) in bars.iter().enumerate() {
         let y = layout.tops[i];
         row_label(&mut out, &layout, i);
-        let end = x_percent(bar.percent);
+        let end = x_percent(g, bar.percent);
         let _ = write!(
             out,
             r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>"#,
-            n(LABELS),
+            n(g.labels),
             n(y + 5.0),
-            n(end - LABELS),
+            n(end - g.labels),
             n(BAR),
             PALETTE[0]
         );
         let mut right = end;
         if let Some((low, high)) = bar.ci {
-            let (a, b) = (x_percent(low), x_percent(high));
+            let (a, b) = (x_percent(g, low), x_percent(g, high));
             whisker(&mut out, a, b, y + 14.0);
             right = right.max(b);
         }
@@ -268,8 +300,13 @@ fn format_percent(p: f64) -> String {
 
 /// A crosstab as one bar per row, its segments the row percentages, with a legend.
 pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
-    let layout = Layout::new(title, rows.iter().map(|r| r.label.as_str()));
-    let legend: Vec<Vec<String>> = legend.iter().map(|l| wrap(l, TITLE_CHARS - 25)).collect();
+    stacked_bars_in(&WIDE, title, legend, rows)
+}
+
+pub fn stacked_bars_in(g: &Geometry, title: &str, legend: &[String], rows: &[Stack]) -> String {
+    let layout = Layout::new(g, title, rows.iter().map(|r| r.label.as_str()));
+    let legend_chars = ((g.width - g.labels - 18.0) / 7.5) as usize;
+    let legend: Vec<Vec<String>> = legend.iter().map(|l| wrap(l, legend_chars)).collect();
     let legend_height: f64 = legend
         .iter()
         .map(|lines| 20.0 + (lines.len() - 1) as f64 * LINE)
@@ -277,7 +314,7 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
     let height = layout.bottom + AXIS + legend_height;
     let mut out = String::new();
     open(&mut out, &layout, height);
-    axis(&mut out, &layout, &percent_ticks());
+    axis(&mut out, &layout, &percent_ticks(g));
     for (i, row) in rows.iter().enumerate() {
         let y = layout.tops[i];
         row_label(&mut out, &layout, i);
@@ -288,9 +325,9 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
             let _ = write!(
                 out,
                 r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}%</title></rect>"#,
-                n(x_percent(start)),
+                n(x_percent(g, start)),
                 n(y + 5.0),
-                n(x_percent(end) - x_percent(start)),
+                n(x_percent(g, end) - x_percent(g, start)),
                 n(BAR),
                 PALETTE[j % PALETTE.len()],
                 escape(&legend.get(j).map(|l| l.join(" ")).unwrap_or_default()),
@@ -304,7 +341,7 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
         let _ = write!(
             out,
             r#"<rect x="{}" y="{}" width="12" height="12" fill="{}"/>"#,
-            n(LABELS),
+            n(g.labels),
             n(y),
             PALETTE[j % PALETTE.len()],
         );
@@ -312,7 +349,7 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
             let _ = write!(
                 out,
                 r#"<text x="{}" y="{}">{}</text>"#,
-                n(LABELS + 18.0),
+                n(g.labels + 18.0),
                 n(y + 11.0 + k as f64 * LINE),
                 escape(line)
             );
@@ -325,6 +362,10 @@ pub fn stacked_bars(title: &str, legend: &[String], rows: &[Stack]) -> String {
 
 /// Estimates with intervals (mean pre/post changes) on an axis symmetric around zero.
 pub fn dots_and_whiskers(title: &str, dots: &[Dot]) -> String {
+    dots_and_whiskers_in(&WIDE, title, dots)
+}
+
+pub fn dots_and_whiskers_in(g: &Geometry, title: &str, dots: &[Dot]) -> String {
     let reach = dots
         .iter()
         .flat_map(|d| [d.value, d.low, d.high])
@@ -337,9 +378,9 @@ pub fn dots_and_whiskers(title: &str, dots: &[Dot]) -> String {
         } else {
             0.0
         };
-        LABELS + PLOT / 2.0 + v / reach * (PLOT / 2.0)
+        g.labels + g.plot / 2.0 + v / reach * (g.plot / 2.0)
     };
-    let layout = Layout::new(title, dots.iter().map(|d| d.label.as_str()));
+    let layout = Layout::new(g, title, dots.iter().map(|d| d.label.as_str()));
     let height = layout.bottom + AXIS;
     let mut out = String::new();
     open(&mut out, &layout, height);
@@ -411,6 +452,16 @@ pub fn for_table(
     rows: &[TidyRow],
     label: &dyn Fn(&str, &str) -> String,
 ) -> Option<String> {
+    for_table_in(&WIDE, spec, rows, label)
+}
+
+/// [`for_table`] in the given geometry (a phone's narrow chart).
+pub fn for_table_in(
+    g: &Geometry,
+    spec: &TableSpec,
+    rows: &[TidyRow],
+    label: &dyn Fn(&str, &str) -> String,
+) -> Option<String> {
     let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
     let title = table_title(spec, label);
     let stat = |group: &str, category: &str, statistic: &str| {
@@ -449,7 +500,7 @@ pub fn for_table(
                 }
                 _ => title,
             };
-            (!bars.is_empty()).then(|| frequency_bars(&title, &bars))
+            (!bars.is_empty()).then(|| frequency_bars_in(g, &title, &bars))
         }
         Kind::Crosstab => {
             let (row_question, column_question) = (
@@ -483,7 +534,7 @@ pub fn for_table(
                         .collect(),
                 })
                 .collect();
-            (!stacks.is_empty()).then(|| stacked_bars(&title, &legend, &stacks))
+            (!stacks.is_empty()).then(|| stacked_bars_in(g, &title, &legend, &stacks))
         }
         Kind::Prepost => {
             let dots: Vec<Dot> = groups
@@ -497,7 +548,7 @@ pub fn for_table(
                     })
                 })
                 .collect();
-            (!dots.is_empty()).then(|| dots_and_whiskers(&title, &dots))
+            (!dots.is_empty()).then(|| dots_and_whiskers_in(g, &title, &dots))
         }
         Kind::Summary => None,
     }
@@ -743,6 +794,29 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains(r#"height="156""#), "{svg}");
+    }
+
+    /// Issue 16: on a phone charts shrank to unreadable text; a narrow chart is drawn for it.
+    #[test]
+    fn a_narrow_chart_has_its_own_plot_and_wraps_sooner() {
+        let svg = frequency_bars_in(
+            &NARROW,
+            "Share",
+            &[bar("Osh", 50.0, None), bar("Kara-Suu district", 25.0, None)],
+        );
+        // 360 wide; the plot from 130, 180 wide: 50% is 90, 25% is 45.
+        assert!(svg.contains(r#"viewBox="0 0 360 141""#), "{svg}");
+        assert!(svg.contains(r#"<rect x="130" y="45" width="90""#), "{svg}");
+        // "Kara-Suu district" (17) wraps at 16: two lines, its row 28 + 15 high from 68.
+        assert!(
+            svg.contains(r#"x="122" y="86" text-anchor="end">Kara-Suu</text>"#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"x="122" y="101" text-anchor="end">district</text>"#),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"<rect x="130" y="73" width="45""#), "{svg}");
     }
 
     #[test]

@@ -287,6 +287,16 @@ pub fn set_location_hash(hash: &str) {
     }
 }
 
+/// A phone's width (the layout's narrow breakpoint): what is drawn for the screen is drawn
+/// narrow.
+pub fn narrow_screen() -> bool {
+    window()
+        .ok()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w <= 600.0)
+}
+
 /// Scrolls the element `selector` finds to the top of the screen when it is not on it.
 pub fn bring_into_view(selector: &str) {
     let Some(element) = window()

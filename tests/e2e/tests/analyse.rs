@@ -427,12 +427,29 @@ fn the_workspace_fits_a_phone() {
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
     let browser = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
+    let files = scratch("analyse-phone");
+    let police = bundle(&files, "tablet-p.jsonl", 30, 3, "tab-p");
     browser
-        .goto(&format!("{}design.html#/analyse", server.url()))
+        .goto(&format!("{}design.html#/analyse/{FORM}", server.url()))
         .unwrap_or_else(|e| panic!("{e}"));
     app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    browser
+        .type_into("#analyse input.bundles", &police.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait("return document.querySelectorAll('.import-report tr.bundle').length === 1 && document.querySelector('#analyse').dataset.ready === 'true'");
     app.click(".load-plan");
-    app.wait_for_selector(".table-card");
+    app.wait_for_selector(".table-card figure.chart img");
+    // A phone is shown the chart drawn for its width (issue 16): 360 units at their own size.
+    app.wait("const i = document.querySelector('.table-card figure.chart img'); return i.complete && i.naturalWidth > 0");
+    let width = app.js(
+        "return document.querySelector('.table-card figure.chart img').naturalWidth",
+        json!([]),
+    );
+    assert_eq!(width, 360);
+    app.js(
+        "document.querySelector('.table-card figure.chart').scrollIntoView()",
+        json!([]),
+    );
     dala_e2e::screenshot(&browser, "analyse-phone");
     // Nothing wider than the screen: the data table scrolls in its own box.
     app.assert_fits_screen();

@@ -783,7 +783,14 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
     }) else {
         return ().into_any();
     };
-    let chart = dala_aggregate::chart::for_table(spec, rows, &|q, c| an.label(q, c));
+    let label = |q: &str, c: &str| an.label(q, c);
+    // Downloads are the wide chart; a phone shows one drawn for its width.
+    let chart = dala_aggregate::chart::for_table(spec, rows, &label);
+    let on_screen = if browser::narrow_screen() {
+        dala_aggregate::chart::for_table_in(&dala_aggregate::chart::NARROW, spec, rows, &label)
+    } else {
+        chart.clone()
+    };
     let own: Vec<TidyRow> = rows
         .iter()
         .filter(|r| r.table == spec.id)
@@ -811,12 +818,12 @@ fn table_card(an: An, index: usize, spec: &TableSpec, rows: &[TidyRow], lang: &s
                     {app.t(Msg::Remove)}
                 </button>
             </div>
-            {chart.map(|svg| {
-                let (for_svg, for_png) = (svg.clone(), svg.clone());
+            {chart.zip(on_screen).map(|(svg, shown)| {
+                let (for_svg, for_png) = (svg.clone(), svg);
                 let (svg_name, png_name) = (svg_name.clone(), png_name.clone());
                 view! {
                     <figure class="chart">
-                        <img src=browser::svg_url(&svg) alt=view.title.clone()/>
+                        <img src=browser::svg_url(&shown) alt=view.title.clone()/>
                         <figcaption>
                             <button class="button svg" on:click=move |_| {
                                 if let Err(e) = browser::save_file(&svg_name, &for_svg, "image/svg+xml") { app.fail(&svg_name, e); }
