@@ -581,6 +581,47 @@ mod tests {
         assert_eq!(s.page_of("share_women"), None, "calculates are on no page");
     }
 
+    /// Issue 16: removing an instance of a repeat the enumerator manages asks first (the view)
+    /// and can be undone (here).
+    #[test]
+    fn removing_an_instance_can_be_undone_until_the_next_edit() {
+        let mut s = super::testing::session(
+            r#"{"format": 1, "settings": {"form_id": "t", "version": "1", "default_language": "en"},
+            "survey": [{"type": "repeat", "name": "child", "label": {"en": "Child"}, "children": [
+                {"type": "text", "name": "child_name", "label": {"en": "Name"}}]}]}"#,
+        );
+        let repeat = s.engine().form().id("child").expect("repeat");
+        let closing = NodeRef {
+            item: repeat,
+            path: Vec::new(),
+        };
+        s.add_instance(&closing).expect("a second child");
+        for (i, name) in ["Aziz", "Malika"].into_iter().enumerate() {
+            let node = s.engine().node("child_name", &[i]).expect("name");
+            s.answer(&node, name).expect("answer");
+        }
+        let first = s.engine().instances(repeat, &[])[0].clone();
+        assert!(!s.can_undo_removal());
+        s.remove_instance(&first).expect("removed");
+        assert!(s.can_undo_removal());
+        assert_eq!(s.engine().instances(repeat, &[]).len(), 1);
+        assert!(s.undo_removal());
+        let names: Vec<String> = (0..2)
+            .map(|i| {
+                let node = s.engine().node("child_name", &[i]).expect("back");
+                s.engine().value(&node).to_string()
+            })
+            .collect();
+        assert_eq!(names, ["Aziz", "Malika"], "both, in their order");
+        assert!(!s.undo_removal(), "once");
+        // An edit after a removal ends the chance to undo it.
+        let first = s.engine().instances(repeat, &[])[0].clone();
+        s.remove_instance(&first).expect("removed");
+        let node = s.engine().node("child_name", &[0]).expect("left");
+        s.answer(&node, "Malika K.").expect("answer");
+        assert!(!s.can_undo_removal());
+    }
+
     #[test]
     fn a_finalized_session_is_read_only() {
         let mut s = police();

@@ -298,6 +298,24 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     // The hand-over takes what is not yet exported: nothing is left now.
     app.click(".export");
     app.wait("return (document.querySelector('.notice-text')?.textContent || '').includes('no finalized records')");
+    // ... and every finalized record again on request: a second bundle.
+    app.click(".export-again");
+    let bundles = || {
+        std::fs::read_dir(&downloads)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    for _ in 0..100 {
+        if bundles() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(bundles(), 2, "exported again");
 
     // The finalized record opens on the review of its answers, read-only (issue 16).
     app.click(".finalized-list .record-open");
