@@ -7,13 +7,15 @@
 use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
 use crate::record::{Answer, Submission};
 use crate::validate::{Column, Diagnostic, validate};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an item is: its index in the survey, then in each group's children.
 pub type ItemPath = Vec<usize>;
 
 /// A column of one item that an edit sets. Texts are per language.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Field {
     Type,
     /// The name alone. [`Design::rename`] also rewrites the references to it.
@@ -36,7 +38,8 @@ pub enum Field {
 }
 
 /// A setting of the instrument that an edit sets.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Setting {
     FormId,
     Version,
@@ -46,7 +49,8 @@ pub enum Setting {
 }
 
 /// One change to an instrument. `None` clears a column; an empty text counts as none.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Edit {
     /// Puts `item` at `index` among the children of `parent` (the survey when empty).
     Insert {
@@ -121,6 +125,35 @@ pub struct Design {
 /// How many edits can be undone; older ones are forgotten.
 pub const HISTORY: usize = 500;
 
+/// The version of the stored design format ([`DesignState`]).
+pub const DESIGN_STATE_FORMAT: u32 = 1;
+
+/// A design in progress as a device keeps it: the instrument and its undo and redo history, so
+/// undo still works after a reload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignState {
+    pub format: u32,
+    pub instrument: Instrument,
+    pub undo: Vec<Edit>,
+    pub redo: Vec<Edit>,
+}
+
+impl DesignState {
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a stored design; None for anything that is not one of this format (the caller
+    /// then starts from the instrument alone, with no history).
+    pub fn from_json(text: &str) -> Option<DesignState> {
+        serde_json::from_str::<DesignState>(text)
+            .ok()
+            .filter(|s| s.format == DESIGN_STATE_FORMAT)
+    }
+}
+
 impl Design {
     pub fn new(instrument: Instrument) -> Design {
         Design {
@@ -128,6 +161,26 @@ impl Design {
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
+        }
+    }
+
+    /// A design as it was stored, its history with it.
+    pub fn from_state(state: DesignState) -> Design {
+        Design {
+            instrument: state.instrument,
+            undo: state.undo,
+            redo: state.redo,
+            typing: None,
+        }
+    }
+
+    /// The design to store: the instrument with its undo and redo history.
+    pub fn state(&self) -> DesignState {
+        DesignState {
+            format: DESIGN_STATE_FORMAT,
+            instrument: self.instrument.clone(),
+            undo: self.undo.clone(),
+            redo: self.redo.clone(),
         }
     }
 

@@ -303,6 +303,13 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
         ),
         json!(["en"])
     );
+    // The undo history survives a reload (issue 16): undo brings the language back.
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#editor[data-form=\"new_form_1\"][data-ready=\"true\"]");
+    d.click_edit(".undo");
+    app.click(".settings-toggle");
+    app.wait_for_selector(".languages .language[data-language=\"Kyrgyz (ky)\"]");
+    d.click_edit(".redo");
     app.click(".settings-toggle");
 
     // Publish: version 1, nothing breaks (no data yet).

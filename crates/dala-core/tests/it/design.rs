@@ -573,3 +573,27 @@ fn removing_the_default_language_moves_the_default_to_another() {
             .all(|i| !i.label.0.contains_key("en"))
     );
 }
+
+/// Issue 16: the undo history could survive a reload. The stored design carries it and is
+/// read back to the same design, whose undo restores the instrument exactly.
+#[test]
+fn a_stored_design_keeps_its_history_and_undoes_after_reading_back() {
+    use dala_core::design::DesignState;
+    let original = police();
+    let mut d = Design::new(original.clone());
+    d.rename(&[0], "survey_wave").expect("rename");
+    d.add_language("ky").expect("add");
+    assert!(d.undo(), "one step to redo");
+    let json = d.state().to_json();
+    let state = DesignState::from_json(&json).expect("reads back");
+    assert_eq!(state, d.state());
+    let mut back = Design::from_state(state);
+    assert!(back.can_redo());
+    assert!(back.undo());
+    assert_eq!(back.instrument(), &original);
+    assert!(!back.undo(), "nothing more to undo");
+    // Not a stored design (an instrument document), or a newer format: no history to read.
+    assert_eq!(DesignState::from_json(&original.to_json()), None);
+    let newer = json.replacen("\"format\":1", "\"format\":2", 1);
+    assert_eq!(DesignState::from_json(&newer), None);
+}

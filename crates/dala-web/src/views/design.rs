@@ -14,7 +14,9 @@ use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::{Session, differences};
-use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting};
+use dala_core::design::{
+    DataUse, Design, DesignState, Edit, EditError, Field, ItemPath, PublishCheck, Setting,
+};
 use dala_core::{
     Choice, Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text,
 };
@@ -65,10 +67,33 @@ async fn load_draft(form_id: &str) -> Option<Instrument> {
     Instrument::from_json(&text).ok()
 }
 
+/// Where the undo history of a design in progress is kept.
+fn history_key(form_id: &str) -> String {
+    format!("design-history/{form_id}")
+}
+
+/// Stores a design in progress with its undo history, so undo works after a reload.
+async fn save_history(state: &DesignState) -> Result<(), String> {
+    let store = store().ok_or("no database")?;
+    store
+        .set_setting(
+            &history_key(&state.instrument.settings.form_id),
+            &state.to_json(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn load_history(form_id: &str) -> Option<DesignState> {
+    let text = store()?.setting(&history_key(form_id)).await.ok()??;
+    DesignState::from_json(&text)
+}
+
 /// Forgets the design in progress of a form id (its form id changed): it is no longer listed.
 async fn forget_draft(form_id: &str) {
     let Some(store) = store() else { return };
     let _ = store.set_setting(&draft_key(form_id), "").await;
+    let _ = store.set_setting(&history_key(form_id), "").await;
     let forms: Vec<String> = draft_forms()
         .await
         .into_iter()
@@ -317,12 +342,16 @@ impl Ed {
     fn changed(&self) {
         self.rev.update(|n| *n += 1);
         self.check.set(None);
-        let Some(instrument) = self.with(|d| d.instrument().clone()) else {
+        let Some(state) = self.with(Design::state) else {
             return;
         };
         let app = self.app;
         spawn_local(async move {
-            if let Err(e) = save_draft(&instrument).await {
+            let saved = match save_draft(&state.instrument).await {
+                Ok(()) => save_history(&state).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = saved {
                 app.fail(app.t(Msg::SaveFailed), e);
             }
         });
@@ -459,7 +488,12 @@ pub fn Editor(form_id: String) -> impl IntoView {
             languages[0].clone()
         });
         ed.published.set_value(published);
-        ed.design.set_value(Some(Design::new(instrument)));
+        // The history comes back with the design it was made on, and only with that one.
+        let design = match load_history(&form).await {
+            Some(state) if state.instrument == instrument => Design::from_state(state),
+            _ => Design::new(instrument),
+        };
+        ed.design.set_value(Some(design));
         loaded.set(true);
         ed.rev.update(|n| *n += 1);
     });
