@@ -124,9 +124,16 @@ fn test(root: &Path) -> Result<()> {
 /// the app for wasm32 (the whole app and Collect alone), with its browser tests.
 fn lint(root: &Path) -> Result<()> {
     toolchain::ensure_wasm_target(root)?;
-    let runs: [&[&str]; 4] = [
-        &["fmt", "--all", "--check"],
-        &[
+    let clippy_wasm = |features: &'static str| -> Vec<&'static str> {
+        let mut args = vec!["clippy", "--package", "dala-web", "--target"];
+        args.push(toolchain::WASM_TARGET);
+        args.push(features);
+        args.extend(["--", "-D", "warnings"]);
+        args
+    };
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["fmt", "--all", "--check"],
+        vec![
             "clippy",
             "--workspace",
             "--all-targets",
@@ -136,30 +143,11 @@ fn lint(root: &Path) -> Result<()> {
             "-D",
             "warnings",
         ],
-        &[
-            "clippy",
-            "--package",
-            "dala-web",
-            "--target",
-            toolchain::WASM_TARGET,
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[
-            "clippy",
-            "--package",
-            "dala-web",
-            "--target",
-            toolchain::WASM_TARGET,
-            "--no-default-features",
-            "--",
-            "-D",
-            "warnings",
-        ],
+        // The whole app with its browser tests, and Collect alone.
+        clippy_wasm("--all-targets"),
+        clippy_wasm("--no-default-features"),
     ];
-    for args in runs {
+    for args in &runs {
         let status = Command::new(cargo())
             .current_dir(root)
             .args(args)

@@ -593,6 +593,18 @@ mod tests {
         .expect("valid")
     }
 
+    /// A tidy row of a table of the question `sex`.
+    fn sex_row(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
+        TidyRow {
+            table: table.into(),
+            variable: "sex".into(),
+            group: group.into(),
+            category: category.into(),
+            statistic: statistic.into(),
+            value,
+        }
+    }
+
     const HEADER: &str = r#"{"format":1,"kind":"dala-bundle","instrument_id":"p","instrument_version":"1","device_id":"tab-1","created":"2015-03-17T10:30:00.000+06:00"}"#;
 
     fn line(id: &str, status: &str) -> String {
@@ -708,13 +720,8 @@ mod tests {
         .expect("plan")
         .table
         .remove(0);
-        let row = |group: &str, category: &str, statistic: &str, value: f64| TidyRow {
-            table: "w".into(),
-            variable: "sex".into(),
-            group: group.into(),
-            category: category.into(),
-            statistic: statistic.into(),
-            value,
+        let row = |group: &str, category: &str, statistic: &str, value: f64| {
+            sex_row("w", group, category, statistic, value)
         };
         let rows = [
             row("", "f", "count", 3.0),
@@ -760,13 +767,8 @@ mod tests {
             table_spec(&i, Kind::Frequency, "sex", "", "district", "", "", "f").expect("spec");
         assert_eq!(spec.id, "sex_f_by_district");
         assert_eq!(spec.category.as_deref(), Some("f"));
-        let row = |group: &str, category: &str, statistic: &str, value: f64| TidyRow {
-            table: spec.id.clone(),
-            variable: "sex".into(),
-            group: group.into(),
-            category: category.into(),
-            statistic: statistic.into(),
-            value,
+        let row = |group: &str, category: &str, statistic: &str, value: f64| {
+            sex_row(&spec.id, group, category, statistic, value)
         };
         let rows = [
             row("", "f", "percent", 75.0),
