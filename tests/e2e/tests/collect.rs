@@ -488,6 +488,15 @@ fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
     app.home(&server.url());
     app.set_interface_language("ru");
     app.set_enumerator("Айгуль");
+    // The "Drafts / Finalized" button keeps its padding: its text does not touch the border.
+    let button = app.js(
+        "const a = document.querySelector('a.button.records'); return [parseFloat(getComputedStyle(a).paddingLeft), a.scrollWidth <= a.clientWidth]",
+        json!([]),
+    );
+    assert!(
+        button[0].as_f64().is_some_and(|p| p >= 8.0) && button[1] == true,
+        "{button}"
+    );
     app.start("police_gender_representation");
     app.wait_for_selector(".question[data-name=\"wave\"]");
     let top = app.js(
