@@ -3,7 +3,7 @@
 //! bundle line by line and hands each record on, so only the instance ids seen are kept
 //! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{BundleHeader, read_header, read_record};
+use dala_core::record::{BundleHeader, LineProblem, read_header, read_record};
 use dala_core::{Status, Submission};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
@@ -15,7 +15,7 @@ pub struct MergeReport {
     pub drafts_skipped: usize,
     pub other_instrument: usize,
     /// (bundle name, line, message)
-    pub bad_lines: Vec<(String, usize, String)>,
+    pub bad_lines: Vec<(String, usize, LineProblem)>,
     /// Bundles that could not be read at all: (bundle name, reason).
     pub bad_bundles: Vec<(String, String)>,
 }
@@ -106,10 +106,10 @@ impl Merger {
             return None;
         }
         match read_record(line.trim_end(), header) {
-            Err(message) => {
+            Err(problem) => {
                 self.report
                     .bad_lines
-                    .push((name.to_string(), number, message));
+                    .push((name.to_string(), number, problem));
                 None
             }
             Ok(record) => self.admit(record),
@@ -139,7 +139,7 @@ pub struct Merged {
     pub drafts_skipped: usize,
     pub other_instrument: usize,
     /// (bundle name, line, message)
-    pub bad_lines: Vec<(String, usize, String)>,
+    pub bad_lines: Vec<(String, usize, LineProblem)>,
     /// Bundles that could not be read at all: (bundle name, reason).
     pub bad_bundles: Vec<(String, String)>,
 }

@@ -84,7 +84,37 @@ pub const BUNDLE_KIND: &str = "dala-bundle";
 #[derive(Clone, Debug, PartialEq)]
 pub struct BadLine {
     pub line: usize,
-    pub message: String,
+    pub problem: LineProblem,
+}
+
+/// Why a record line of a bundle was not taken, as data with a stable code (a UI words it;
+/// `Display` is the command line's English, code first).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LineProblem {
+    /// B001 the line is not JSON (damaged, or cut short); the detail says where it stops.
+    #[error("B001 not JSON: {detail}")]
+    NotJson { detail: String },
+    /// B002 JSON that is not a submission record (a field missing, unknown or of the wrong
+    /// kind).
+    #[error("B002 not a record: {detail}")]
+    NotARecord { detail: String },
+    /// B003 a record of another format version.
+    #[error("B003 record format {0} is not {RECORD_FORMAT}")]
+    RecordFormat(u32),
+    /// B004 a record of another instrument than the bundle's header names.
+    #[error("B004 the record is for `{record}`, the bundle for `{bundle}`")]
+    OtherInstrument { record: String, bundle: String },
+}
+
+impl LineProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LineProblem::NotJson { .. } => "B001",
+            LineProblem::NotARecord { .. } => "B002",
+            LineProblem::RecordFormat(_) => "B003",
+            LineProblem::OtherInstrument { .. } => "B004",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,12 +124,26 @@ pub struct Bundle {
     pub bad_lines: Vec<BadLine>,
 }
 
+/// Why a whole bundle is refused (its first line), with a stable code.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum BundleError {
-    #[error("line 1: this is not a Dala bundle: {0}")]
+    /// B010 the first line is not a bundle header.
+    #[error("line 1: B010 this is not a Dala bundle: {0}")]
     Header(String),
-    #[error("line 1: this is bundle format {0}; this version of Dala reads format {RECORD_FORMAT}")]
+    /// B011 a bundle of another format version.
+    #[error(
+        "line 1: B011 this is bundle format {0}; this version of Dala reads format {RECORD_FORMAT}"
+    )]
     UnsupportedFormat(u32),
+}
+
+impl BundleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            BundleError::Header(_) => "B010",
+            BundleError::UnsupportedFormat(_) => "B011",
+        }
+    }
 }
 
 /// Writes a bundle: a header line, then one record a line (JSON Lines).
@@ -129,17 +173,20 @@ pub fn read_header(line: &str) -> Result<BundleHeader, BundleError> {
     Ok(header)
 }
 
-/// Reads one record line of a bundle with this header; the error says why it was refused.
-pub fn read_record(line: &str, header: &BundleHeader) -> Result<Submission, String> {
+/// Reads one record line of a bundle with this header, or says why it was refused.
+pub fn read_record(line: &str, header: &BundleHeader) -> Result<Submission, LineProblem> {
     match serde_json::from_str::<Submission>(line) {
-        Err(e) => Err(e.to_string()),
-        Ok(r) if r.format != RECORD_FORMAT => {
-            Err(format!("record format {} is not {RECORD_FORMAT}", r.format))
-        }
-        Ok(r) if r.instrument_id != header.instrument_id => Err(format!(
-            "the record is for `{}`, the bundle for `{}`",
-            r.instrument_id, header.instrument_id
-        )),
+        Err(e) if e.is_data() => Err(LineProblem::NotARecord {
+            detail: e.to_string(),
+        }),
+        Err(e) => Err(LineProblem::NotJson {
+            detail: e.to_string(),
+        }),
+        Ok(r) if r.format != RECORD_FORMAT => Err(LineProblem::RecordFormat(r.format)),
+        Ok(r) if r.instrument_id != header.instrument_id => Err(LineProblem::OtherInstrument {
+            record: r.instrument_id,
+            bundle: header.instrument_id.clone(),
+        }),
         Ok(r) => Ok(r),
     }
 }
@@ -157,9 +204,9 @@ pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
         }
         match read_record(line, &header) {
             Ok(r) => records.push(r),
-            Err(message) => bad_lines.push(BadLine {
+            Err(problem) => bad_lines.push(BadLine {
                 line: index + 1,
-                message,
+                problem,
             }),
         }
     }

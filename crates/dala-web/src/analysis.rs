@@ -24,7 +24,7 @@ pub struct BundleReport {
     pub duplicates: usize,
     pub drafts: usize,
     /// Lines that are not records: (line number, why).
-    pub bad_lines: Vec<(usize, String)>,
+    pub bad_lines: Vec<(usize, dala_core::record::LineProblem)>,
     /// Why nothing of it could be read, if so.
     pub refused: Option<String>,
 }

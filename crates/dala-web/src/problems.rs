@@ -8,6 +8,7 @@
 
 use crate::i18n::Lang;
 use dala_core::design::{Breaking, EditError};
+use dala_core::record::LineProblem;
 use dala_core::{Diagnostic, VCode};
 use dala_expr::Code;
 
@@ -130,6 +131,27 @@ pub fn breaking(lang: Lang, b: &Breaking) -> String {
     }
 }
 
+/// Why a line of a bundle was not taken, its code first.
+pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
+    if lang == Lang::En {
+        return problem.to_string();
+    }
+    let code = problem.code();
+    match problem {
+        // The detail is the JSON reader's own account of where the line stops making sense.
+        LineProblem::NotJson { detail } => {
+            format!("{code} не JSON (строка повреждена или оборвана): {detail}")
+        }
+        LineProblem::NotARecord { detail } => format!("{code} не запись анкеты: {detail}"),
+        LineProblem::RecordFormat(format) => {
+            format!("{code} запись формата {format}, эта версия Dala читает формат 1")
+        }
+        LineProblem::OtherInstrument { record, bundle } => {
+            format!("{code} запись анкеты «{record}», а пакет — анкеты «{bundle}»")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +177,18 @@ mod tests {
         assert_eq!(
             edit_error(Lang::Ru, &EditError::NameTaken("sex".into())),
             "Имя «sex» уже занято"
+        );
+        let other = LineProblem::OtherInstrument {
+            record: "fast".into(),
+            bundle: "police".into(),
+        };
+        assert_eq!(
+            line_problem(Lang::Ru, &other),
+            "B004 запись анкеты «fast», а пакет — анкеты «police»"
+        );
+        assert_eq!(
+            line_problem(Lang::En, &other),
+            "B004 the record is for `fast`, the bundle for `police`"
         );
     }
 }

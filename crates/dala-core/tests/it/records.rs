@@ -100,7 +100,19 @@ fn bad_lines_are_reported_by_number_and_good_ones_kept() {
     );
     let lines: Vec<usize> = bundle.bad_lines.iter().map(|b: &BadLine| b.line).collect();
     assert_eq!(lines, [3, 4]);
-    assert!(bundle.bad_lines[1].message.contains("`fast`"));
+    let codes: Vec<&str> = bundle.bad_lines.iter().map(|b| b.problem.code()).collect();
+    assert_eq!(
+        codes,
+        ["B001", "B004"],
+        "not JSON; another instrument's record"
+    );
+    assert_eq!(
+        bundle.bad_lines[1].problem,
+        dala_core::record::LineProblem::OtherInstrument {
+            record: "fast".into(),
+            bundle: header().instrument_id,
+        }
+    );
 }
 
 #[test]

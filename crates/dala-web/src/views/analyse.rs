@@ -495,7 +495,7 @@ fn ImportReport(an: An) -> impl IntoView {
                     <tbody>
                         {move || an.reports.get().into_iter().map(|r| {
                             let problems: Vec<String> = r.refused.iter().cloned()
-                                .chain(r.bad_lines.iter().map(|(line, why)| format!("{}:{line}: {why}", r.name)))
+                                .chain(r.bad_lines.iter().map(|(line, why)| format!("{}:{line}: {}", r.name, crate::problems::line_problem(app.lang.get_untracked(), why))))
                                 .collect();
                             view! {
                                 <tr class="bundle" data-name=r.name.clone()>
