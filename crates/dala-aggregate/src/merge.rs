@@ -3,7 +3,7 @@
 //! bundle line by line and hands each record on, so only the instance ids seen are kept
 //! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{BundleHeader, LineProblem, read_header, read_record};
+use dala_core::record::{BundleError, LineProblem, open_bundle};
 use dala_core::{Status, Submission};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
@@ -16,8 +16,8 @@ pub struct MergeReport {
     pub other_instrument: usize,
     /// (bundle name, line, message)
     pub bad_lines: Vec<(String, usize, LineProblem)>,
-    /// Bundles that could not be read at all: (bundle name, reason).
-    pub bad_bundles: Vec<(String, String)>,
+    /// Bundles that could not be read at all: (bundle name, why).
+    pub bad_bundles: Vec<(String, BundleError)>,
 }
 
 /// Streams the records of several bundles of one instrument, each instance once.
@@ -45,44 +45,28 @@ impl Merger {
     pub fn read(
         &mut self,
         name: &str,
-        mut input: impl BufRead,
+        input: impl BufRead,
         mut each: impl FnMut(Submission),
         mut bytes: impl FnMut(u64),
     ) -> std::io::Result<()> {
-        let mut line = String::new();
-        let read = std::cell::Cell::new(0u64);
-        let mut next = |line: &mut String| -> std::io::Result<bool> {
-            line.clear();
-            let n = input.read_line(line)?;
-            read.set(read.get() + n as u64);
-            Ok(n > 0)
-        };
-        if !next(&mut line)? {
-            self.report
-                .bad_bundles
-                .push((name.to_string(), "line 1: the file is empty".into()));
-            return Ok(());
-        }
-        let header = match read_header(line.trim_end()) {
-            Ok(header) => header,
+        let mut lines = match open_bundle(input)? {
+            Ok(lines) => lines,
             Err(e) => {
-                self.report
-                    .bad_bundles
-                    .push((name.to_string(), e.to_string()));
+                self.report.bad_bundles.push((name.to_string(), e));
                 return Ok(());
             }
         };
-        let mut number = 1;
-        while next(&mut line)? {
-            number += 1;
-            if let Some(record) = self.record_line(name, number, &line, &header) {
+        let mut count = 0usize;
+        while let Some((number, read)) = lines.next_record()? {
+            if let Some(record) = self.take(name, number, read) {
                 each(record);
             }
-            if number % 4096 == 0 {
-                bytes(read.get());
+            count += 1;
+            if count.is_multiple_of(4096) {
+                bytes(lines.consumed());
             }
         }
-        bytes(read.get());
+        bytes(lines.consumed());
         Ok(())
     }
 
@@ -92,20 +76,16 @@ impl Merger {
         self.seen.extend(ids);
     }
 
-    /// One record line (numbered from 1 with the header) of a bundle whose header was read:
-    /// the record when it is kept; a bad line, a duplicate, a draft or another form's record
-    /// is counted in the report. For callers that read a bundle in slices.
-    pub fn record_line(
+    /// One record line (numbered from 1 with the header) as the bundle reader read it: the
+    /// record when it is kept; a bad line, a duplicate, a draft or another form's record is
+    /// counted in the report. For callers that read a bundle in slices.
+    pub fn take(
         &mut self,
         name: &str,
         number: usize,
-        line: &str,
-        header: &BundleHeader,
+        read: Result<Submission, LineProblem>,
     ) -> Option<Submission> {
-        if line.trim().is_empty() {
-            return None;
-        }
-        match read_record(line.trim_end(), header) {
+        match read {
             Err(problem) => {
                 self.report
                     .bad_lines
@@ -140,19 +120,19 @@ pub struct Merged {
     pub other_instrument: usize,
     /// (bundle name, line, message)
     pub bad_lines: Vec<(String, usize, LineProblem)>,
-    /// Bundles that could not be read at all: (bundle name, reason).
-    pub bad_bundles: Vec<(String, String)>,
+    /// Bundles that could not be read at all: (bundle name, why).
+    pub bad_bundles: Vec<(String, BundleError)>,
 }
 
 impl Merged {
     /// Adds one bundle's text. Records of another instrument than `form_id` are counted and
     /// left out.
-    pub fn add_bundle(&mut self, name: &str, text: &str, form_id: &str, include_drafts: bool) {
+    pub fn add_bundle(&mut self, name: &str, bytes: &[u8], form_id: &str, include_drafts: bool) {
         let mut merger = Merger::new(form_id, include_drafts);
         merger.seen = self.records.keys().cloned().collect();
         let mut records = Vec::new();
-        // Reading from a string cannot fail.
-        let _ = merger.read(name, text.as_bytes(), |r| records.push(r), |_| {});
+        // Reading from memory cannot fail.
+        let _ = merger.read(name, bytes, |r| records.push(r), |_| {});
         for record in records {
             self.records.insert(record.instance_id.clone(), record);
         }

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod lines;
+pub use lines::{BundleLines, MAX_LINE_BYTES, open_bundle};
+
 /// The version of the submission record and bundle formats.
 pub const RECORD_FORMAT: u32 = 1;
 
@@ -104,6 +107,17 @@ pub enum LineProblem {
     /// B004 a record of another instrument than the bundle's header names.
     #[error("B004 the record is for `{record}`, the bundle for `{bundle}`")]
     OtherInstrument { record: String, bundle: String },
+    /// B005 a bundle header where a record should be: two bundles joined into one file. The
+    /// records after it are read against the first header.
+    #[error("B005 a second bundle header (of `{instrument}`): two bundles joined into one file?")]
+    SecondHeader { instrument: String },
+    /// B006 bytes that are not UTF-8 (a damaged sector, a bad copy); `at` is the byte offset
+    /// in the line where they start.
+    #[error("B006 not UTF-8 text from byte {at} of the line (a damaged copy?)")]
+    NotUtf8 { at: usize },
+    /// B007 a line longer than [`MAX_LINE_BYTES`]; it is skipped without being held.
+    #[error("B007 the line is {bytes} bytes long; a record line is at most 16 MiB")]
+    TooLong { bytes: u64 },
 }
 
 impl LineProblem {
@@ -113,6 +127,9 @@ impl LineProblem {
             LineProblem::NotARecord { .. } => "B002",
             LineProblem::RecordFormat(_) => "B003",
             LineProblem::OtherInstrument { .. } => "B004",
+            LineProblem::SecondHeader { .. } => "B005",
+            LineProblem::NotUtf8 { .. } => "B006",
+            LineProblem::TooLong { .. } => "B007",
         }
     }
 }
@@ -124,24 +141,37 @@ pub struct Bundle {
     pub bad_lines: Vec<BadLine>,
 }
 
-/// Why a whole bundle is refused (its first line), with a stable code.
-#[derive(Debug, thiserror::Error, PartialEq)]
+/// Why a whole bundle is refused (its header line), with a stable code and the line it is
+/// at (blank lines before the header are passed over).
+#[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum BundleError {
-    /// B010 the first line is not a bundle header.
-    #[error("line 1: B010 this is not a Dala bundle: {0}")]
-    Header(String),
+    /// B010 the first line that is not blank is not a bundle header.
+    #[error("line {line}: B010 this is not a Dala bundle: {detail}")]
+    Header { line: usize, detail: String },
     /// B011 a bundle of another format version.
     #[error(
-        "line 1: B011 this is bundle format {0}; this version of Dala reads format {RECORD_FORMAT}"
+        "line {line}: B011 this is bundle format {format}; this version of Dala reads format {RECORD_FORMAT}"
     )]
-    UnsupportedFormat(u32),
+    UnsupportedFormat { line: usize, format: u32 },
+    /// B012 nothing but blank lines.
+    #[error("line 1: B012 the file is empty")]
+    Empty,
 }
 
 impl BundleError {
     pub fn code(&self) -> &'static str {
         match self {
-            BundleError::Header(_) => "B010",
-            BundleError::UnsupportedFormat(_) => "B011",
+            BundleError::Header { .. } => "B010",
+            BundleError::UnsupportedFormat { .. } => "B011",
+            BundleError::Empty => "B012",
+        }
+    }
+
+    /// The line of the file the problem is at.
+    pub fn line(&self) -> usize {
+        match self {
+            BundleError::Header { line, .. } | BundleError::UnsupportedFormat { line, .. } => *line,
+            BundleError::Empty => 1,
         }
     }
 }
@@ -157,18 +187,23 @@ pub fn write_bundle(header: &BundleHeader, records: &[Submission]) -> String {
     out
 }
 
-/// Reads the first line of a bundle.
-pub fn read_header(line: &str) -> Result<BundleHeader, BundleError> {
-    let header: BundleHeader =
-        serde_json::from_str(line).map_err(|e| BundleError::Header(e.to_string()))?;
+/// Reads the header line of a bundle, line `line` of its file.
+pub fn read_header(line: usize, text: &str) -> Result<BundleHeader, BundleError> {
+    let header: BundleHeader = serde_json::from_str(text).map_err(|e| BundleError::Header {
+        line,
+        detail: e.to_string(),
+    })?;
     if header.kind != BUNDLE_KIND {
-        return Err(BundleError::Header(format!(
-            "its kind is `{}`, not `{BUNDLE_KIND}`",
-            header.kind
-        )));
+        return Err(BundleError::Header {
+            line,
+            detail: format!("its kind is `{}`, not `{BUNDLE_KIND}`", header.kind),
+        });
     }
     if header.format != RECORD_FORMAT {
-        return Err(BundleError::UnsupportedFormat(header.format));
+        return Err(BundleError::UnsupportedFormat {
+            line,
+            format: header.format,
+        });
     }
     Ok(header)
 }
@@ -176,11 +211,17 @@ pub fn read_header(line: &str) -> Result<BundleHeader, BundleError> {
 /// Reads one record line of a bundle with this header, or says why it was refused.
 pub fn read_record(line: &str, header: &BundleHeader) -> Result<Submission, LineProblem> {
     match serde_json::from_str::<Submission>(line) {
-        Err(e) if e.is_data() => Err(LineProblem::NotARecord {
-            detail: e.to_string(),
-        }),
-        Err(e) => Err(LineProblem::NotJson {
-            detail: e.to_string(),
+        // Only a refused line pays for the second look: is it a header of its own?
+        Err(e) => Err(match serde_json::from_str::<BundleHeader>(line) {
+            Ok(other) => LineProblem::SecondHeader {
+                instrument: other.instrument_id,
+            },
+            Err(_) if e.is_data() => LineProblem::NotARecord {
+                detail: e.to_string(),
+            },
+            Err(_) => LineProblem::NotJson {
+                detail: e.to_string(),
+            },
         }),
         Ok(r) if r.format != RECORD_FORMAT => Err(LineProblem::RecordFormat(r.format)),
         Ok(r) if r.instrument_id != header.instrument_id => Err(LineProblem::OtherInstrument {
@@ -191,27 +232,24 @@ pub fn read_record(line: &str, header: &BundleHeader) -> Result<Submission, Line
     }
 }
 
-/// Reads a bundle. A bad header refuses the file; a bad record line is reported by number
-/// and the good lines are kept.
-pub fn read_bundle(text: &str) -> Result<Bundle, BundleError> {
-    let mut lines = text.lines().enumerate();
-    let header = read_header(lines.next().map(|(_, l)| l).unwrap_or_default())?;
+/// Reads a bundle held in memory. A bad header refuses the file; a bad record line is
+/// reported by number and the good lines are kept.
+pub fn read_bundle(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    // Reading from memory cannot fail.
+    let mut lines = match open_bundle(bytes) {
+        Ok(opened) => opened?,
+        Err(_) => return Err(BundleError::Empty),
+    };
     let mut records = Vec::new();
     let mut bad_lines = Vec::new();
-    for (index, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match read_record(line, &header) {
+    while let Ok(Some((line, read))) = lines.next_record() {
+        match read {
             Ok(r) => records.push(r),
-            Err(problem) => bad_lines.push(BadLine {
-                line: index + 1,
-                problem,
-            }),
+            Err(problem) => bad_lines.push(BadLine { line, problem }),
         }
     }
     Ok(Bundle {
-        header,
+        header: lines.header().clone(),
         records,
         bad_lines,
     })

@@ -6,7 +6,7 @@ use crate::i18n::{Lang, Msg};
 use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
-use dala_core::record::{BundleHeader, read_header};
+use dala_core::record::{BundleError, BundleLines, LineProblem, open_bundle};
 use dala_core::{Instrument, Submission};
 
 /// Rows shown per page of the data view.
@@ -24,93 +24,101 @@ pub struct BundleReport {
     pub duplicates: usize,
     pub drafts: usize,
     /// Lines that are not records: (line number, why).
-    pub bad_lines: Vec<(usize, dala_core::record::LineProblem)>,
-    /// Why nothing of it could be read, if so.
-    pub refused: Option<String>,
+    pub bad_lines: Vec<(usize, LineProblem)>,
+    /// Why nothing (or not all) of it could be taken, if so.
+    pub refused: Option<Refusal>,
 }
 
-/// A bundle's text read a slice of lines at a time, so a large one never freezes the page:
+/// Why a bundle, or the rest of it, was not taken.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    /// The file is no bundle this version reads.
+    Bundle(BundleError),
+    /// Its instrument is not on the device.
+    NotOnDevice,
+    /// The file or the store failed (the browser's words).
+    Failed(String),
+}
+
+impl Refusal {
+    /// The stable code of a refused bundle; empty for the device's own failures.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Bundle(e) => e.code(),
+            Refusal::NotOnDevice | Refusal::Failed(_) => "",
+        }
+    }
+}
+
+/// A bundle's bytes read a slice of lines at a time, so a large one never freezes the page:
 /// each slice is stored and a frame drawn before the next.
 pub struct BundleReader {
-    text: String,
-    at: usize,
-    line: usize,
-    header: Option<BundleHeader>,
-    merger: Option<Merger>,
+    total: u64,
+    lines: BundleLines<std::io::Cursor<Vec<u8>>>,
+    merger: Merger,
     pub report: BundleReport,
 }
 
 impl BundleReader {
     /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.
     /// The report is boxed: it is large, and a refused file is the rare case.
-    pub fn open(name: &str, text: String) -> Result<BundleReader, Box<BundleReport>> {
+    pub fn open(name: &str, bytes: Vec<u8>) -> Result<BundleReader, Box<BundleReport>> {
         let mut report = BundleReport {
             name: name.to_string(),
             ..BundleReport::default()
         };
-        let first = text.lines().next().unwrap_or_default();
-        if first.trim().is_empty() {
-            report.refused = Some("line 1: the file is empty".into());
-            return Err(Box::new(report));
-        }
-        let header = match read_header(first.trim_end()) {
-            Ok(header) => header,
+        let total = bytes.len() as u64;
+        // Reading from memory cannot fail.
+        let lines = match open_bundle(std::io::Cursor::new(bytes)) {
+            Ok(Ok(lines)) => lines,
+            Ok(Err(e)) => {
+                report.refused = Some(Refusal::Bundle(e));
+                return Err(Box::new(report));
+            }
             Err(e) => {
-                report.refused = Some(e.to_string());
+                report.refused = Some(Refusal::Failed(e.to_string()));
                 return Err(Box::new(report));
             }
         };
+        let header = lines.header();
         report.form_id = header.instrument_id.clone();
         report.version = header.instrument_version.clone();
-        let at = first.len() + usize::from(text.len() > first.len());
         Ok(BundleReader {
-            at: at.min(text.len()),
-            line: 1,
-            merger: Some(Merger::new(&header.instrument_id, false)),
-            header: Some(header),
-            text,
+            total,
+            merger: Merger::new(&header.instrument_id, false),
+            lines,
             report,
         })
     }
 
     /// Instance ids already stored: their records count as duplicates.
     pub fn remember(&mut self, ids: impl IntoIterator<Item = String>) {
-        if let Some(merger) = &mut self.merger {
-            merger.remember(ids);
-        }
+        self.merger.remember(ids);
     }
 
     /// Fraction of the file read.
     pub fn progress(&self) -> f64 {
-        if self.text.is_empty() {
+        if self.total == 0 {
             1.0
         } else {
-            self.at as f64 / self.text.len() as f64
+            self.lines.consumed() as f64 / self.total as f64
         }
     }
 
-    /// The records of up to `lines` more lines, each with its line (its JSON as read); empty
-    /// at the end of the file.
+    /// The records of up to `lines` more lines, each with its line (its JSON as read); empty at the
+    /// end of the file.
     pub fn next_slice(&mut self, lines: usize) -> Vec<(Submission, String)> {
         let mut out = Vec::new();
-        let (Some(header), Some(merger)) = (&self.header, &mut self.merger) else {
-            return out;
-        };
         for _ in 0..lines {
-            if self.at >= self.text.len() {
+            let Ok(Some((number, read))) = self.lines.next_record() else {
                 break;
-            }
-            let rest = &self.text[self.at..];
-            let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
-            let line = &rest[..end];
-            self.at += end;
-            self.line += 1;
-            if let Some(record) = merger.record_line(&self.report.name, self.line, line, header) {
-                out.push((record, line.trim_end().to_string()));
+            };
+            if let Some(record) = self.merger.take(&self.report.name, number, read) {
+                out.push((record, self.lines.line_text().to_string()));
             }
         }
         self.report.added += out.len();
-        let counts = &merger.report;
+        let counts = &self.merger.report;
         self.report.duplicates = counts.duplicates;
         self.report.drafts = counts.drafts_skipped;
         self.report.bad_lines = counts
@@ -628,7 +636,7 @@ mod tests {
             line("uuid:1", "finalized"),
         ]
         .join("\n");
-        let mut reader = BundleReader::open("tab-1.jsonl", text).expect("a bundle");
+        let mut reader = BundleReader::open("tab-1.jsonl", text.into_bytes()).expect("a bundle");
         reader.remember(["uuid:stored".to_string()]);
         assert_eq!(reader.report.form_id, "p");
         let first = reader.next_slice(3);
@@ -666,7 +674,7 @@ mod tests {
         ) {
             use proptest::prelude::*;
             let text = std::iter::once(header).chain(lines.iter().cloned()).collect::<Vec<_>>().join("\n");
-            let Ok(mut reader) = BundleReader::open("any.jsonl", text) else {
+            let Ok(mut reader) = BundleReader::open("any.jsonl", text.into_bytes()) else {
                 return Ok(());
             };
             let mut kept = Vec::new();
@@ -688,14 +696,17 @@ mod tests {
 
     #[test]
     fn a_file_that_is_no_bundle_is_refused_with_why() {
-        let empty = BundleReader::open("empty.jsonl", String::new())
+        let empty = BundleReader::open("empty.jsonl", b"\n\r\n".to_vec())
             .err()
             .expect("refused");
-        assert_eq!(empty.refused.as_deref(), Some("line 1: the file is empty"));
-        let other = BundleReader::open("notes.txt", "hello\nworld".into())
+        assert_eq!(empty.refused, Some(Refusal::Bundle(BundleError::Empty)));
+        let other = BundleReader::open("notes.txt", b"hello\nworld".to_vec())
             .err()
             .expect("refused");
-        assert!(other.refused.is_some_and(|why| !why.is_empty()));
+        assert!(matches!(
+            other.refused,
+            Some(Refusal::Bundle(BundleError::Header { line: 1, .. }))
+        ));
     }
 
     #[test]

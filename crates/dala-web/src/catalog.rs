@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(files[0].name, "fast-1-web-1-2015-02-03T17-45.jsonl");
         assert_eq!(files[0].instance_ids, ["uuid:1", "uuid:4"]);
         // What the analyst's tools read back: a header, then one record a line.
-        let bundle = read_bundle(&files[0].text).expect("a bundle");
+        let bundle = read_bundle(files[0].text.as_bytes()).expect("a bundle");
         assert_eq!(bundle.header.instrument_version, "1");
         assert_eq!(bundle.records.len(), 2);
         assert!(bundle.bad_lines.is_empty());

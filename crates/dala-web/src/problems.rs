@@ -6,9 +6,13 @@
 //! the English interface and the command line; once validation problems are enums with their
 //! data, both languages are written here from the data alone.
 
+#[cfg(feature = "analyse")]
+use crate::analysis::Refusal;
 use crate::i18n::Lang;
 use dala_core::design::{Breaking, EditError};
 use dala_core::record::LineProblem;
+#[cfg(feature = "analyse")]
+use dala_core::record::{BundleError, RECORD_FORMAT};
 use dala_core::{Diagnostic, VCode};
 use dala_expr::Code;
 
@@ -149,6 +153,37 @@ pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
         LineProblem::OtherInstrument { record, bundle } => {
             format!("{code} запись анкеты «{record}», а пакет — анкеты «{bundle}»")
         }
+        LineProblem::SecondHeader { instrument } => format!(
+            "{code} второй заголовок пакета (анкеты «{instrument}»): два пакета склеены в один файл?"
+        ),
+        LineProblem::NotUtf8 { at } => {
+            format!("{code} с байта {at} строки текст не в UTF-8 (повреждённая копия?)")
+        }
+        LineProblem::TooLong { bytes } => {
+            format!("{code} строка длиной {bytes} байт; строка записи не длиннее 16 МиБ")
+        }
+    }
+}
+
+/// Why a whole bundle was not taken.
+#[cfg(feature = "analyse")]
+pub fn refusal(lang: Lang, why: &Refusal) -> String {
+    match (lang, why) {
+        (Lang::En, Refusal::Bundle(e)) => e.to_string(),
+        (_, Refusal::Bundle(e)) => {
+            let (line, code) = (e.line(), e.code());
+            match e {
+                BundleError::Header { detail, .. } => {
+                    format!("строка {line}: {code} это не пакет Dala: {detail}")
+                }
+                BundleError::UnsupportedFormat { format, .. } => format!(
+                    "строка {line}: {code} пакет формата {format}, эта версия Dala читает формат {RECORD_FORMAT}"
+                ),
+                BundleError::Empty => format!("строка {line}: {code} файл пуст"),
+            }
+        }
+        (_, Refusal::NotOnDevice) => crate::i18n::Msg::NotOnDevice.text(lang).to_string(),
+        (_, Refusal::Failed(e)) => e.clone(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! WebDriver client for chromedriver. Both speak plain HTTP/1.1 on 127.0.0.1 only.
 
 pub mod collect;
+pub mod hostile;
 pub mod server;
 pub mod webdriver;
 

@@ -455,3 +455,107 @@ fn the_workspace_fits_a_phone() {
     app.assert_fits_screen();
     app.no_errors();
 }
+
+/// Bundles damaged on the way (a byte-order mark, a line of bad bytes, a cut last line, a NUL,
+/// a 50 MB line, a line nested 100,000 deep, the header not first, two headers, another
+/// instrument's bundle appended, CRLF): the command line and the Analyse import give the same
+/// report for each, the one worked out from the damage (issue 25).
+#[test]
+fn damaged_bundles_get_the_same_report_from_the_cli_and_the_import() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let files = scratch("analyse-hostile");
+    let base = bundle(&files, "base.jsonl", 12, 11, "tab-h");
+    let fast_instrument = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../surveys/fast-family-outcomes/instrument.json");
+    let other = files.join("fast.jsonl");
+    dala(&[
+        "simulate".as_ref(),
+        fast_instrument.as_os_str(),
+        "-n".as_ref(),
+        "3".as_ref(),
+        "--seed".as_ref(),
+        "12".as_ref(),
+        "-o".as_ref(),
+        other.as_os_str(),
+    ]);
+    let read = |p: &Path| std::fs::read_to_string(p).expect("bundle");
+    let hostile = dala_e2e::hostile::write_all(&files, &read(&base), &read(&other));
+
+    // The command line, one file at a time.
+    for h in &hostile {
+        let out = Command::new(env_path("DALA_CLI"))
+            .args([
+                "aggregate".as_ref(),
+                instrument().as_os_str(),
+                h.path.as_os_str(),
+            ])
+            .output()
+            .expect("dala runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            dala_e2e::hostile::from_cli(&stderr),
+            h.expected,
+            "dala aggregate {}: {stderr}",
+            h.name
+        );
+    }
+
+    // The Analyse import, all files at once.
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    browser
+        .goto(&format!("{}design.html#/analyse/{FORM}", server.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    let paths: Vec<String> = hostile
+        .iter()
+        .map(|h| h.path.display().to_string())
+        .collect();
+    browser
+        .type_into("#analyse input.bundles", &paths.join("\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!("return document.querySelectorAll('.import-report tr.bundle').length === {} && document.querySelector('#analyse').dataset.ready === 'true'", hostile.len()));
+    for h in &hostile {
+        let seen = app.js(
+            r#"const row = document.querySelector(`.import-report tr.bundle[data-name="${arguments[0]}"]`);
+            const next = row.nextElementSibling;
+            const items = next && next.classList.contains('bundle-problems') ? [...next.querySelectorAll('li')] : [];
+            return JSON.stringify({
+                kept: Number(row.querySelector('.added').textContent),
+                items: items.map(li => [li.dataset.code, li.textContent]),
+            });"#,
+            json!([h.name]),
+        );
+        let seen: serde_json::Value =
+            serde_json::from_str(seen.as_str().unwrap_or_default()).expect("json");
+        let mut report = dala_e2e::hostile::Report {
+            kept: seen["kept"].as_u64().unwrap_or(u64::MAX) as usize,
+            bad: Vec::new(),
+            refused: None,
+        };
+        for item in seen["items"].as_array().into_iter().flatten() {
+            let code = item[0].as_str().unwrap_or_default().to_string();
+            let text = item[1].as_str().unwrap_or_default();
+            // "NAME:LINE: why" for a bad line, "line N: CODE why" for a refused file.
+            let bad_line = text
+                .strip_prefix(&format!("{}:", h.name))
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|n| n.parse().ok());
+            match bad_line {
+                Some(line) => report.bad.push((line, code)),
+                None => {
+                    let line = text
+                        .strip_prefix("line ")
+                        .and_then(|rest| rest.split(':').next())
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    report.refused = Some((line, code));
+                }
+            }
+        }
+        assert_eq!(report, h.expected, "Analyse import of {}", h.name);
+    }
+    dala_e2e::screenshot(&browser, "analyse-hostile");
+    app.no_errors();
+}

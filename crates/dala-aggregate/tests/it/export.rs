@@ -193,9 +193,9 @@ fn merging_bundles_drops_duplicates_and_drafts_and_reports_bad_lines() {
     let first = write_bundle(&header, &[record("uuid:a"), record("uuid:b"), draft]);
     let second = format!("{}{{broken\n", write_bundle(&header, &[record("uuid:b")]));
     let mut merged = Merged::default();
-    merged.add_bundle("one", &first, "hh", false);
-    merged.add_bundle("two", &second, "hh", false);
-    merged.add_bundle("three", "not a bundle", "hh", false);
+    merged.add_bundle("one", first.as_bytes(), "hh", false);
+    merged.add_bundle("two", second.as_bytes(), "hh", false);
+    merged.add_bundle("three", b"not a bundle", "hh", false);
     assert_eq!(
         merged.records.keys().collect::<Vec<_>>(),
         ["uuid:a", "uuid:b"]

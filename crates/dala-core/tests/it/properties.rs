@@ -22,7 +22,7 @@ proptest! {
 
     #[test]
     fn any_text_is_read_or_refused_as_a_bundle(text in "\\PC{0,200}(\n\\PC{0,80}){0,4}") {
-        if let Ok(bundle) = read_bundle(&text) {
+        if let Ok(bundle) = read_bundle(text.as_bytes()) {
             prop_assert!(bundle.bad_lines.iter().all(|b| b.line >= 2));
         }
     }

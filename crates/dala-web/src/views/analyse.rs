@@ -3,7 +3,7 @@
 //! live in the store; the page holds them as a `Dataset` (answers as columns), loaded and
 //! imported a slice at a time with progress shown, so the tab never freezes.
 
-use crate::analysis::{self, BundleReader, BundleReport};
+use crate::analysis::{self, BundleReader, BundleReport, Refusal};
 use crate::app::{AppState, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
@@ -215,18 +215,19 @@ async fn import(an: An, files: Vec<web_sys::File>) {
     let mut reports = Vec::new();
     for file in files {
         let name = file.name();
-        let text = match browser::read_file(&file).await {
-            Ok(text) => text,
+        // Bytes, not text: a line that is not UTF-8 is reported by its number, the rest kept.
+        let bytes = match browser::read_bytes(&file).await {
+            Ok(bytes) => bytes,
             Err(e) => {
                 reports.push(BundleReport {
                     name,
-                    refused: Some(e),
+                    refused: Some(Refusal::Failed(e)),
                     ..BundleReport::default()
                 });
                 continue;
             }
         };
-        let mut reader = match BundleReader::open(&name, text) {
+        let mut reader = match BundleReader::open(&name, bytes) {
             Ok(reader) => reader,
             Err(report) => {
                 reports.push(*report);
@@ -235,14 +236,14 @@ async fn import(an: An, files: Vec<web_sys::File>) {
         };
         let form_id = reader.report.form_id.clone();
         if !known.contains(&form_id) {
-            reader.report.refused = Some(an.app.t(Msg::NotOnDevice).to_string());
+            reader.report.refused = Some(Refusal::NotOnDevice);
             reports.push(reader.report);
             continue;
         }
         match store.instance_ids(&form_id).await {
             Ok(ids) => reader.remember(ids),
             Err(e) => {
-                reader.report.refused = Some(e.to_string());
+                reader.report.refused = Some(Refusal::Failed(e.to_string()));
                 reports.push(reader.report);
                 continue;
             }
@@ -270,7 +271,7 @@ async fn import(an: An, files: Vec<web_sys::File>) {
             if let Err(e) = result {
                 // This slice is not stored (earlier ones are); the next was read for nothing.
                 reader.report.added -= current.len() + next.len();
-                reader.report.refused = Some(e.to_string());
+                reader.report.refused = Some(Refusal::Failed(e.to_string()));
                 break;
             }
             // The slice is stored; the data view takes it if it is still on screen and on
@@ -494,8 +495,10 @@ fn ImportReport(an: An) -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         {move || an.reports.get().into_iter().map(|r| {
-                            let problems: Vec<String> = r.refused.iter().cloned()
-                                .chain(r.bad_lines.iter().map(|(line, why)| format!("{}:{line}: {}", r.name, crate::problems::line_problem(app.lang.get_untracked(), why))))
+                            let lang = app.lang.get_untracked();
+                            let problems: Vec<(&'static str, String)> = r.refused.iter()
+                                .map(|why| (why.code(), crate::problems::refusal(lang, why)))
+                                .chain(r.bad_lines.iter().map(|(line, why)| (why.code(), format!("{}:{line}: {}", r.name, crate::problems::line_problem(lang, why)))))
                                 .collect();
                             view! {
                                 <tr class="bundle" data-name=r.name.clone()>
@@ -508,7 +511,7 @@ fn ImportReport(an: An) -> impl IntoView {
                                 </tr>
                                 {(!problems.is_empty()).then(|| view! {
                                     <tr class="bundle-problems"><td colspan="6">
-                                        <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                                        <ul>{problems.into_iter().map(|(code, p)| view! { <li data-code=code>{p}</li> }).collect_view()}</ul>
                                     </td></tr>
                                 })}
                             }
