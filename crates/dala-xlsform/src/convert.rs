@@ -24,6 +24,10 @@ impl Conversion {
 /// The language key of a column written without one (pyxform's convention).
 const DEFAULT_LANGUAGE: &str = "default";
 
+/// The settings column prefix of a title in one language (`dala_form_title_ru`): Dala's own,
+/// beside the plain `form_title` that pyxform reads (pyxform fails on `form_title::ru`).
+pub const TRANSLATED_TITLE: &str = "dala_form_title_";
+
 struct Table<'a> {
     sheet: &'a Sheet,
     /// Column index -> parsed header.
@@ -647,10 +651,15 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
         if let (Some((_, header)), Some((value_row, data))) = (rows.first(), rows.get(1)) {
             for (col, key) in header {
                 if let Some(value) = data.get(col) {
-                    // `form_title::Русский (ru)` keeps its language as written.
-                    let key = match key.trim().split_once("::") {
+                    // `form_title::Русский (ru)` and `dala_form_title_Русский (ru)` keep their
+                    // language as written.
+                    let key = key.trim();
+                    let key = match key.split_once("::") {
                         Some((base, language)) => format!("{}::{}", base.to_lowercase(), language),
-                        None => key.trim().to_lowercase().replace(' ', "_"),
+                        None => match key.strip_prefix(TRANSLATED_TITLE) {
+                            Some(language) => format!("{TRANSLATED_TITLE}{language}"),
+                            None => key.to_lowercase().replace(' ', "_"),
+                        },
                     };
                     values.insert(key.clone(), value.trim().to_string());
                     b.sources
@@ -666,15 +675,25 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
     };
     let form_id = get(&["form_id", "id_string"]).unwrap_or_else(|| file_stem.to_string());
     let default_language = get(&["default_language"]);
-    // `form_title::ru` columns (Dala's extension) give the title per language; a plain
-    // `form_title` is in the default language.
+    // The title per language: Dala's `dala_form_title_ru` columns, else the `form_title::ru`
+    // columns earlier versions of Dala wrote; a plain `form_title` is in the default language
+    // and only counts without them.
     let mut title = Text::default();
-    for (key, value) in &values {
-        if let Some(language) = key.strip_prefix("form_title::") {
-            title.0.insert(language.to_string(), value.clone());
+    for prefix in [TRANSLATED_TITLE, "form_title::"] {
+        for (key, value) in &values {
+            if let Some(language) = key.strip_prefix(prefix)
+                && !value.is_empty()
+            {
+                title.0.insert(language.to_string(), value.clone());
+            }
+        }
+        if !title.is_empty() {
+            break;
         }
     }
-    if let Some(plain) = get(&["form_title", "title"]) {
+    if title.is_empty()
+        && let Some(plain) = get(&["form_title", "title"])
+    {
         let language = default_language
             .clone()
             .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());

@@ -2,6 +2,7 @@
 //! LibreOffice) and the seed instruments can live beside their JSON as spreadsheets. Every
 //! cell is written as text; reading the file back gives the same instrument.
 
+use crate::convert::TRANSLATED_TITLE;
 use crate::workbook::{Sheet, Workbook};
 use dala_core::{Instrument, Item, ItemType, Text};
 use std::collections::{BTreeMap, BTreeSet};
@@ -169,22 +170,27 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
     let s = &instrument.settings;
     let mut header = vec!["form_id".to_string(), "version".to_string()];
     let mut values = vec![Some(s.form_id.clone()), Some(s.version.clone())];
-    // A title in the default language alone is XLSForm's plain `form_title` (pyxform reads no
-    // other); titles in several languages use Dala's `form_title::LANG` columns.
+    // pyxform reads one title, the plain `form_title`, and fails on `form_title::LANG`: the
+    // default language's title goes there, and when there are titles in several languages
+    // each goes in a `dala_form_title_LANG` column too, which pyxform ignores and Dala reads
+    // back in preference to the plain one.
     let default_key = s
         .default_language
         .clone()
         .unwrap_or_else(|| "default".to_string());
-    match s.title.0.iter().collect::<Vec<_>>().as_slice() {
-        [(language, title)] if **language == default_key => {
-            header.push("form_title".into());
-            values.push(Some((*title).clone()));
-        }
-        all => {
-            for (language, title) in all {
-                header.push(format!("form_title::{language}"));
-                values.push(Some((*title).clone()));
-            }
+    let plain = s
+        .title
+        .0
+        .get(&default_key)
+        .or_else(|| s.title.0.values().next());
+    if let Some(plain) = plain {
+        header.push("form_title".into());
+        values.push(Some(plain.clone()));
+    }
+    if s.title.0.len() > 1 || s.title.0.keys().any(|l| *l != default_key) {
+        for (language, title) in &s.title.0 {
+            header.push(format!("{TRANSLATED_TITLE}{language}"));
+            values.push(Some(title.clone()));
         }
     }
     for (key, value) in [

@@ -837,3 +837,66 @@ fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
     );
     no_errors(&app);
 }
+
+/// Numbers are stored canonically (issue 24: `007` is 7, `1.50` is 1.5), yet a field keeps
+/// what is being typed: `1.` must be able to become `1.05` key by key. Leaving the field shows
+/// the stored form.
+#[test]
+fn a_number_is_typed_key_by_key_and_stored_as_xpath_prints_it() {
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let files = scratch("numbers");
+    let instrument = json!({
+        "format": 1,
+        "settings": {"form_id": "numbers", "version": "1", "title": {"en": "Numbers"}, "default_language": "en"},
+        "survey": [
+            {"type": "group", "name": "unit", "label": {"en": "Unit"}, "appearance": "field-list", "children": [
+                {"type": "integer", "name": "staff", "label": {"en": "Staff"}},
+                {"type": "decimal", "name": "share", "label": {"en": "Share"}},
+                {"type": "text", "name": "remarks", "label": {"en": "Remarks"}}
+            ]}
+        ]
+    });
+    let path = files.join("numbers.json");
+    std::fs::write(&path, instrument.to_string()).expect("write the instrument");
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aigul");
+    app.import(&path);
+    app.wait_for_selector("[data-form=\"numbers\"] .start");
+    app.start("numbers");
+    let field = |name: &str| format!(".question[data-name=\"{name}\"] input");
+    let shown = |name: &str| {
+        app.js(
+            "return document.querySelector(arguments[0]).value",
+            json!([field(name)]),
+        )
+    };
+    browser
+        .type_into(&field("share"), "1.05")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shown("share"), "1.05", "every key kept while typing");
+    browser
+        .type_into(&field("staff"), "007")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shown("staff"), "007", "as typed while in the field");
+    browser
+        .type_into(&field("remarks"), "ok")
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!(
+        "return document.querySelector('{}').value === '7'",
+        field("staff").replace('\'', "\\'")
+    ));
+    browser
+        .type_into(&field("share"), "0")
+        .unwrap_or_else(|e| panic!("{e}"));
+    browser
+        .type_into(&field("remarks"), "!")
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!(
+        "return document.querySelector('{}').value === '1.05'",
+        field("share").replace('\'', "\\'")
+    ));
+    no_errors(&app);
+}

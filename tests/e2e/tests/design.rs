@@ -403,6 +403,9 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
     };
     let exported = read(&json_file);
     assert_eq!(read(&converted), exported);
+    // pyxform (what ODK Central, KoboToolbox and Ona run on an upload) converts it too, with
+    // the title in the default language and every language (issue 24).
+    assert_converts_in_pyxform(&xlsx_file, &exported);
 
     // Opened and saved again by LibreOffice (headless), it still converts back unchanged.
     let office = downloads.join("libreoffice");
@@ -478,4 +481,54 @@ fn the_editor_fits_a_phone() {
     assert!(app.text(".confirm .confirm-text").contains("Удалить"));
     app.click(".confirm .button:not(.danger)");
     no_errors(&app);
+}
+
+/// The XForm pyxform makes of `workbook` has `instrument`'s title in its default language and
+/// a translation for each of its languages.
+fn assert_converts_in_pyxform(workbook: &Path, instrument: &dala_core::Instrument) {
+    let xform = dala_e2e::pyxform::convert(workbook)
+        .unwrap_or_else(|e| panic!("pyxform refuses {}: {e}", workbook.display()));
+    let default = instrument
+        .settings
+        .default_language
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    assert_eq!(xform.title, instrument.settings.title.0[&default]);
+    let mut languages = xform.languages.clone();
+    languages.sort();
+    let expected: Vec<String> = dala_core::design::languages_of(instrument)
+        .into_iter()
+        .collect();
+    assert_eq!(languages, expected, "{}", workbook.display());
+}
+
+/// Every seed workbook, and every workbook `dala convert` writes from the seed documents,
+/// converts in pyxform with its title and languages (issue 24: pyxform 4.5 failed on the
+/// translated titles Dala wrote as `form_title::ru`). No browser needed.
+#[test]
+fn every_workbook_dala_writes_converts_in_pyxform() {
+    let surveys = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../surveys");
+    let out = scratch("pyxform");
+    for seed in ["fast-family-outcomes", "police-gender-representation"] {
+        let json = surveys.join(seed).join("instrument.json");
+        let instrument = dala_core::Instrument::from_json(
+            &std::fs::read_to_string(&json).expect("the seed document"),
+        )
+        .expect("an instrument");
+        assert!(
+            instrument.settings.title.0.len() > 1,
+            "the seed has a translated title to keep"
+        );
+        assert_converts_in_pyxform(&surveys.join(seed).join("instrument.xlsx"), &instrument);
+        let written = out.join(format!("{seed}.xlsx"));
+        let status = std::process::Command::new(env_path("DALA_CLI"))
+            .arg("convert")
+            .arg(&json)
+            .arg("-o")
+            .arg(&written)
+            .status()
+            .expect("dala convert runs");
+        assert!(status.success());
+        assert_converts_in_pyxform(&written, &instrument);
+    }
 }

@@ -39,14 +39,7 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
     let trimmed = raw.trim();
     let in_list = |code: &str| form.list(item).iter().any(|c| c.name == code);
     match t {
-        ItemType::Integer => {
-            let digits = trimmed.strip_prefix('-').unwrap_or(trimmed);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 15
-            {
-                return Err(Refusal::NotAWholeNumber);
-            }
-            Ok(trimmed.trim_start_matches('+').to_string())
-        }
+        ItemType::Integer => integer(trimmed),
         ItemType::Decimal => decimal(trimmed),
         ItemType::Range => {
             let value = decimal(trimmed)?;
@@ -120,15 +113,65 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
     }
 }
 
-/// `-?digits[.digits]`: the decimal shapes XPath reads (no exponent, no `+`).
+/// A whole number in its canonical form, as XPath's string() prints it (ODK stores 5 for
+/// `05` and `+5`, 0 for `-0`). At most 15 significant digits, so every stored integer is
+/// exact as a number. `5.0` and `1e1` are refused: ODK takes them and silently stores 5.7 as
+/// 5, which loses what the enumerator typed.
+fn integer(s: &str) -> Result<String, Refusal> {
+    let (negative, digits) = sign(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Refusal::NotAWholeNumber);
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > 15 {
+        return Err(Refusal::NotAWholeNumber);
+    }
+    Ok(signed(
+        negative,
+        if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        },
+    ))
+}
+
+/// `[+-]digits[.digits]` (or `.5`, `5.`): the decimal shapes people type, without an
+/// exponent, in canonical form as XPath prints the number (`1.50` is 1.5, `1.0` is 1, `007.5`
+/// is 7.5, `-0.0` is 0), done on the digits so no precision is lost however many there are.
 fn decimal(s: &str) -> Result<String, Refusal> {
-    let body = s.strip_prefix('-').unwrap_or(s);
-    let digits = body.bytes().filter(u8::is_ascii_digit).count();
-    let dots = body.bytes().filter(|b| *b == b'.').count();
-    if digits > 0 && dots <= 1 && digits + dots == body.len() {
-        Ok(s.to_string())
+    let (negative, body) = sign(s);
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
+        return Err(Refusal::NotANumber);
+    }
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let number = if fraction.is_empty() {
+        whole.to_string()
     } else {
-        Err(Refusal::NotANumber)
+        format!("{whole}.{fraction}")
+    };
+    Ok(signed(negative, &number))
+}
+
+/// The sign of a typed number and the rest: one leading `+` or `-`.
+fn sign(s: &str) -> (bool, &str) {
+    match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    }
+}
+
+/// A canonical magnitude with its sign; zero has none.
+fn signed(negative: bool, magnitude: &str) -> String {
+    if negative && magnitude != "0" {
+        format!("-{magnitude}")
+    } else {
+        magnitude.to_string()
     }
 }
 

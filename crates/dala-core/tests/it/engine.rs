@@ -849,3 +849,80 @@ fn an_evaluation_error_keeps_its_column_code_and_span() {
     assert!(diagnostic.span.end > diagnostic.span.start);
     assert_eq!(e.error(&e.node("pattern", &[]).expect("pattern")), None);
 }
+
+/// Numbers are stored in their canonical form, as XPath's string() prints the number and ODK
+/// stores it (issue 24): what the enumerator typed as `05` is 5 in the record and the CSV.
+/// Expected values by hand from XPath 1.0's number-to-string rules.
+#[test]
+fn numbers_are_stored_as_xpath_prints_them() {
+    let mut e = engine(json!([q("integer", "n"), q("decimal", "x")]), json!({}));
+    let n = e.node("n", &[]).expect("n");
+    for (typed, stored) in [
+        ("05", "5"),
+        ("-0", "0"),
+        ("+5", "5"),
+        ("-007", "-7"),
+        ("000", "0"),
+        (" 42 ", "42"),
+        ("0000000000000000012", "12"),
+        ("999999999999999", "999999999999999"),
+    ] {
+        e.answer(&n, typed)
+            .unwrap_or_else(|r| panic!("{typed}: {r}"));
+        assert_eq!(e.value(&n), stored, "integer typed as {typed:?}");
+    }
+    // Refused as ODK should: `5.0` and `1e1` are not typed as whole numbers (ODK takes them
+    // and stores 5.7 as 5), nor two signs, a lone sign or 16 significant digits.
+    for typed in [
+        "5.0",
+        "5.7",
+        "1e1",
+        "+-5",
+        "--5",
+        "+",
+        "-",
+        "1 000",
+        "1000000000000000",
+    ] {
+        assert!(e.answer(&n, typed).is_err(), "integer {typed:?} is refused");
+    }
+    let x = e.node("x", &[]).expect("x");
+    for (typed, stored) in [
+        ("1.0", "1"),
+        ("1.50", "1.5"),
+        ("007.25", "7.25"),
+        ("-0.0", "0"),
+        (".5", "0.5"),
+        ("-.5", "-0.5"),
+        ("5.", "5"),
+        ("+2.5", "2.5"),
+        // More digits than a double holds: kept, not rounded.
+        ("0.12345678901234567890", "0.1234567890123456789"),
+    ] {
+        e.answer(&x, typed)
+            .unwrap_or_else(|r| panic!("{typed}: {r}"));
+        assert_eq!(e.value(&x), stored, "decimal typed as {typed:?}");
+    }
+    for typed in ["1e3", ".", "1.2.3", "1,5", "+-1"] {
+        assert!(e.answer(&x, typed).is_err(), "decimal {typed:?} is refused");
+    }
+}
+
+/// `sum()` over a repeat with no instances is 0 (XPath 1.0: the sum of an empty node-set is
+/// 0). ODK Web Forms 0.22 gives blank (their issue 878, fixed after that release); Dala is
+/// right and stays so.
+#[test]
+fn the_sum_over_a_repeat_with_no_instances_is_zero() {
+    let mut e = household();
+    let size = e.node("hh_size", &[]).expect("size");
+    e.answer(&size, "0").expect("answer");
+    let total = e.node("total_age", &[]).expect("total");
+    assert_eq!(e.value(&total), "0");
+    e.answer(&size, "2").expect("answer");
+    e.answer(&size, "0").expect("answer");
+    assert_eq!(
+        e.value(&total),
+        "0",
+        "and again once its instances are gone"
+    );
+}

@@ -142,12 +142,31 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                 on:input=move |ev| set(event_target_value(&ev))/>
         }
         .into_any(),
-        Widget::Number { decimal } => view! {
-            <input id=id.clone() type="text" inputmode=if decimal { "decimal" } else { "numeric" }
-                prop:value=value disabled=read_only
-                on:input=move |ev| set(event_target_value(&ev).replace(',', "."))/>
+        Widget::Number { decimal } => {
+            // The engine stores a number in canonical form (`1.` is 1, `1.50` is 1.5): while
+            // the enumerator types, the field keeps what was typed as long as it still stands
+            // for the stored answer, or `1.` could never become `1.5`; leaving it shows the
+            // stored form.
+            let typed = RwSignal::new(None::<(String, String)>);
+            let shown = move || {
+                let stored = value();
+                match typed.get() {
+                    Some((raw, was)) if was == stored => raw,
+                    _ => stored,
+                }
+            };
+            view! {
+                <input id=id.clone() type="text" inputmode=if decimal { "decimal" } else { "numeric" }
+                    prop:value=shown disabled=read_only
+                    on:input=move |ev| {
+                        let raw = event_target_value(&ev).replace(',', ".");
+                        set(raw.clone());
+                        typed.set(Some((raw, value())));
+                    }
+                    on:change=move |_| typed.set(None)/>
+            }
+            .into_any()
         }
-        .into_any(),
         Widget::Date => view! {
             <input id=id.clone() type="date" prop:value=value disabled=read_only
                 on:change=move |ev| set(event_target_value(&ev))/>

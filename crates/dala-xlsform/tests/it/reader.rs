@@ -469,3 +469,65 @@ fn an_xls_whose_workbook_stream_chain_goes_nowhere_is_refused() {
         c.diagnostics[0].message
     );
 }
+
+/// Titles in several languages: Dala writes the default language's in pyxform's plain
+/// `form_title` and each in a `dala_form_title_LANG` column pyxform ignores (pyxform 4.5 fails
+/// on `form_title::ru`, which earlier versions of Dala wrote and which still reads).
+#[test]
+fn translated_titles_are_written_where_pyxform_reads_past_them() {
+    let original = instrument(
+        "| survey |  |  |  |  |
+         |  | type | name | label::en | label::Русский (ru) |
+         |  | text | n | Name | Имя |
+         | settings |  |  |  |  |
+         |  | form_id | version | default_language | form_title::en | form_title::Русский (ru) |
+         |  | t | 1 | en | Staff survey | Опрос сотрудников |",
+    );
+    assert_eq!(
+        original.settings.title.get("Русский (ru)", None),
+        Some("Опрос сотрудников")
+    );
+    let workbook = to_workbook(&original);
+    let settings = workbook
+        .sheets
+        .iter()
+        .find(|s| s.name == "settings")
+        .expect("a settings sheet");
+    let rows = settings.rows();
+    let header: Vec<&str> = rows[0].1.values().copied().collect();
+    assert!(header.contains(&"form_title"), "{header:?}");
+    assert!(
+        header.contains(&"dala_form_title_Русский (ru)"),
+        "{header:?}"
+    );
+    assert!(!header.iter().any(|h| h.contains("::")), "{header:?}");
+    let back = dala_xlsform::read(&write_xlsx(&workbook), "ignored");
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&original),
+        "{:#?}",
+        back.diagnostics
+    );
+
+    // One title in the default language is the plain column alone.
+    let plain = instrument(
+        "| survey |  |  |  |
+         |  | type | name | label |
+         |  | text | n | Name |
+         | settings |  |  |
+         |  | form_id | form_title |
+         |  | t | Staff survey |",
+    );
+    let workbook = to_workbook(&plain);
+    let settings = workbook
+        .sheets
+        .iter()
+        .find(|s| s.name == "settings")
+        .expect("settings");
+    assert!(
+        !settings.rows()[0]
+            .1
+            .values()
+            .any(|h| h.starts_with("dala_"))
+    );
+}
