@@ -88,7 +88,7 @@ fn load_json(name: &str, text: &str) -> Loaded {
                 "{severity}[{}] {name} {}: {}",
                 d.code.as_str(),
                 d.location.pointer,
-                d.message
+                dala_words::diagnostic(d)
             );
             if let (Some(span), Some(source)) = (
                 d.location.span,

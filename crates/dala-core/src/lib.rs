@@ -19,4 +19,4 @@ pub use host::Host;
 pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};
-pub use validate::{Column, Diagnostic, Location, VCode, validate};
+pub use validate::{Column, Diagnostic, Finding, Location, VCode, validate};

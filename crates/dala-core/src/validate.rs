@@ -1,6 +1,7 @@
 //! `validate(&Instrument)`: every problem at once, each with a stable code, a location (JSON
-//! pointer, question name and column, and the span inside an expression) and a message a
-//! survey designer understands.
+//! pointer, question name and column, and the span inside an expression) and what was found
+//! as data ([`Finding`]). The words are chosen at the edge: the command line's English in
+//! dala-words, the app's languages in the app.
 
 use crate::instrument::{Instrument, Item, ItemType};
 use dala_expr::ast::{Axis, ExprKind, NodeTest, PathStart};
@@ -143,9 +144,101 @@ pub struct Location {
 pub struct Diagnostic {
     pub code: VCode,
     pub location: Location,
-    pub message: String,
+    pub finding: Finding,
+}
+
+impl Diagnostic {
     /// For V003: the expression language's own code (E001...).
-    pub expression_code: Option<dala_expr::Code>,
+    pub fn expression_code(&self) -> Option<dala_expr::Code> {
+        match &self.finding {
+            Finding::Syntax(d) => Some(d.code),
+            _ => None,
+        }
+    }
+}
+
+/// What validation found, with the data a sentence about it needs (the question is in the
+/// diagnostic's location). Each belongs to one [`VCode`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// V001 the name is already used by the item at `first_at` (a JSON pointer).
+    DuplicateName { name: String, first_at: String },
+    /// V002
+    InvalidName { name: String },
+    /// V003 the expression's own diagnostic.
+    Syntax(dala_expr::Diagnostic),
+    /// V004
+    UnknownReference { name: String },
+    /// V005 `name` is inside `repeat`, read from outside it without an aggregate.
+    RepeatReference { name: String, repeat: String },
+    /// V006 the questions of the cycle in the order they depend, the first again at the end.
+    Cycle { path: Vec<String> },
+    /// V007 `function` (selected, count-selected...) on `name`, a question of `item_type`.
+    SelectedOnNonSelect {
+        function: &'static str,
+        name: String,
+        item_type: ItemType,
+    },
+    /// V008 a select without a list.
+    NoChoiceList,
+    /// V008 a select whose list is not in the choices.
+    UnknownChoiceList { list: String },
+    /// V009
+    ListOnNonSelect,
+    /// V010 `column` is not one of the list's `columns`.
+    UnknownChoiceColumn {
+        list: String,
+        column: String,
+        columns: Vec<String>,
+    },
+    /// V011
+    MissingDefaultLanguage { language: String },
+    /// V012 a `column` (constraint or required) on an item of `item_type`, which takes no
+    /// answer.
+    ConstraintOnNonInput { item_type: ItemType, column: Column },
+    /// V013
+    MissingLabel,
+    /// V014
+    MissingCalculation,
+    /// V015
+    EmptyChoiceList { list: String },
+    /// V015
+    DuplicateChoice { list: String, choice: String },
+    /// V016 a group or repeat without items.
+    EmptyContainer { item_type: ItemType },
+    /// V016 a question with items inside.
+    ChildrenOnQuestion,
+    /// V017
+    RepeatCountOnNonRepeat,
+    /// V018 `setting` is `form_id` or `version`.
+    MissingSetting { setting: &'static str },
+}
+
+impl Finding {
+    pub fn code(&self) -> VCode {
+        match self {
+            Finding::DuplicateName { .. } => VCode::DuplicateName,
+            Finding::InvalidName { .. } => VCode::InvalidName,
+            Finding::Syntax(_) => VCode::ExpressionSyntax,
+            Finding::UnknownReference { .. } => VCode::UnknownReference,
+            Finding::RepeatReference { .. } => VCode::RepeatReference,
+            Finding::Cycle { .. } => VCode::Cycle,
+            Finding::SelectedOnNonSelect { .. } => VCode::SelectedOnNonSelect,
+            Finding::NoChoiceList | Finding::UnknownChoiceList { .. } => VCode::MissingChoiceList,
+            Finding::ListOnNonSelect => VCode::ListOnNonSelect,
+            Finding::UnknownChoiceColumn { .. } => VCode::UnknownChoiceColumn,
+            Finding::MissingDefaultLanguage { .. } => VCode::MissingDefaultLanguage,
+            Finding::ConstraintOnNonInput { .. } => VCode::ConstraintOnNonInput,
+            Finding::MissingLabel => VCode::MissingLabel,
+            Finding::MissingCalculation => VCode::MissingCalculation,
+            Finding::EmptyChoiceList { .. } | Finding::DuplicateChoice { .. } => {
+                VCode::BadChoiceList
+            }
+            Finding::EmptyContainer { .. } | Finding::ChildrenOnQuestion => VCode::BadNesting,
+            Finding::RepeatCountOnNonRepeat => VCode::RepeatCountOnNonRepeat,
+            Finding::MissingSetting { .. } => VCode::MissingSetting,
+        }
+    }
 }
 
 /// The expression columns of an item, with their column.
@@ -198,23 +291,21 @@ struct Context<'a> {
 impl Context<'_> {
     fn push(
         &mut self,
-        code: VCode,
         pointer: String,
         question: Option<&str>,
         column: Option<Column>,
         span: Option<Span>,
-        message: String,
+        finding: Finding,
     ) {
         self.out.push(Diagnostic {
-            code,
+            code: finding.code(),
             location: Location {
                 pointer,
                 question: question.map(str::to_string),
                 column,
                 span,
             },
-            message,
-            expression_code: None,
+            finding,
         });
     }
 }
@@ -227,22 +318,20 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
     };
     if instrument.settings.form_id.trim().is_empty() {
         cx.push(
-            VCode::MissingSetting,
             "/settings/form_id".into(),
             None,
             Some(Column::Settings),
             None,
-            "the form needs a form_id".into(),
+            Finding::MissingSetting { setting: "form_id" },
         );
     }
     if instrument.settings.version.trim().is_empty() {
         cx.push(
-            VCode::MissingSetting,
             "/settings/version".into(),
             None,
             Some(Column::Settings),
             None,
-            "the form needs a version".into(),
+            Finding::MissingSetting { setting: "version" },
         );
     }
     let walk = instrument.walk();
@@ -255,21 +344,27 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             .map(|p| p.name.as_str())
             .collect();
         if !dala_expr::is_ncname(&item.name) {
-            cx.push(VCode::InvalidName, format!("{pointer}/name"), Some(&item.name), Some(Column::Name), None,
-                format!("`{}` is not a valid name: use letters, digits, `_`, `-` and `.`, starting with a letter or `_`", item.name));
-        }
-        if let Some((_, _, first)) = cx.items.get(item.name.as_str()) {
-            let first = first.clone();
             cx.push(
-                VCode::DuplicateName,
                 format!("{pointer}/name"),
                 Some(&item.name),
                 Some(Column::Name),
                 None,
-                format!(
-                    "the name `{}` is already used at {first}; names must be unique in the form",
-                    item.name
-                ),
+                Finding::InvalidName {
+                    name: item.name.clone(),
+                },
+            );
+        }
+        if let Some((_, _, first)) = cx.items.get(item.name.as_str()) {
+            let first = first.clone();
+            cx.push(
+                format!("{pointer}/name"),
+                Some(&item.name),
+                Some(Column::Name),
+                None,
+                Finding::DuplicateName {
+                    name: item.name.clone(),
+                    first_at: first,
+                },
             );
         } else {
             cx.items
@@ -308,12 +403,13 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             for (name, span, aggregated) in refs {
                 let Some((target, target_repeats, _)) = cx.items.get(name).cloned() else {
                     cx.push(
-                        VCode::UnknownReference,
                         at.clone(),
                         Some(&item.name),
                         Some(column),
                         Some(span),
-                        format!("there is no question named `{name}`"),
+                        Finding::UnknownReference {
+                            name: name.to_string(),
+                        },
                     );
                     continue;
                 };
@@ -322,9 +418,20 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                     .iter()
                     .any(|r| !own_repeats.contains(r) && *r != item.name);
                 if outside && !aggregated {
-                    cx.push(VCode::RepeatReference, at.clone(), Some(&item.name), Some(column), Some(span),
-                        format!("`{name}` is inside the repeat `{}`: from outside it, use count(), sum(), max(), join() or indexed-repeat()",
-                            target_repeats.last().copied().unwrap_or_default()));
+                    cx.push(
+                        at.clone(),
+                        Some(&item.name),
+                        Some(column),
+                        Some(span),
+                        Finding::RepeatReference {
+                            name: name.to_string(),
+                            repeat: target_repeats
+                                .last()
+                                .copied()
+                                .unwrap_or_default()
+                                .to_string(),
+                        },
+                    );
                 }
                 if feeds_state(column) {
                     edges
@@ -363,17 +470,13 @@ fn parse_expression(
 ) -> dala_expr::Parsed {
     let parsed = dala_expr::parse(source);
     for d in &parsed.diagnostics {
-        cx.out.push(Diagnostic {
-            code: VCode::ExpressionSyntax,
-            location: Location {
-                pointer: pointer.to_string(),
-                question: question.map(str::to_string),
-                column: Some(column),
-                span: Some(d.span),
-            },
-            message: d.message.clone(),
-            expression_code: Some(d.code),
-        });
+        cx.push(
+            pointer.to_string(),
+            question,
+            Some(column),
+            Some(d.span),
+            Finding::Syntax(d.clone()),
+        );
     }
     parsed
 }
@@ -440,17 +543,17 @@ fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, colum
             continue;
         };
         if !target.item_type.is_select() {
+            let item_type = target.item_type;
             cx.push(
-                VCode::SelectedOnNonSelect,
                 at.to_string(),
                 Some(&item.name),
                 Some(column),
                 Some(span),
-                format!(
-                    "{}() needs a select question, but `{name}` is a {:?} question",
-                    function.name(),
-                    target.item_type
-                ),
+                Finding::SelectedOnNonSelect {
+                    function: function.name(),
+                    name,
+                    item_type,
+                },
             );
         }
     }
@@ -482,17 +585,17 @@ fn check_choice_filter(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item)
         }
     });
     for (name, span) in unknown {
+        let finding = Finding::UnknownChoiceColumn {
+            list: item.list.clone().unwrap_or_default(),
+            column: name,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        };
         cx.push(
-            VCode::UnknownChoiceColumn,
             at.to_string(),
             Some(&item.name),
             Some(Column::ChoiceFilter),
             Some(span),
-            format!(
-                "the choice list `{}` has no column `{name}` (it has: {})",
-                item.list.as_deref().unwrap_or_default(),
-                columns.iter().copied().collect::<Vec<_>>().join(", ")
-            ),
+            finding,
         );
     }
 }
@@ -503,34 +606,30 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
     if t.is_select() {
         match item.list.as_deref() {
             None => cx.push(
-                VCode::MissingChoiceList,
                 format!("{pointer}/list"),
                 name,
                 Some(Column::List),
                 None,
-                format!("the select question `{}` needs a choice list", item.name),
+                Finding::NoChoiceList,
             ),
             Some(list) if !cx.instrument.choices.contains_key(list) => cx.push(
-                VCode::MissingChoiceList,
                 format!("{pointer}/list"),
                 name,
                 Some(Column::List),
                 None,
-                format!("there is no choice list `{list}` in the choices"),
+                Finding::UnknownChoiceList {
+                    list: list.to_string(),
+                },
             ),
             Some(_) => {}
         }
     } else if item.list.is_some() {
         cx.push(
-            VCode::ListOnNonSelect,
             format!("{pointer}/list"),
             name,
             Some(Column::List),
             None,
-            format!(
-                "`{}` is not a select question, so its choice list is not used",
-                item.name
-            ),
+            Finding::ListOnNonSelect,
         );
     }
     if !t.takes_input() {
@@ -543,16 +642,14 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
                 .is_some_and(|v| !matches!(v.trim(), "" | "no" | "false" | "false()"))
             {
                 cx.push(
-                    VCode::ConstraintOnNonInput,
                     format!("{pointer}/{}", column.as_str()),
                     name,
                     Some(column),
                     None,
-                    format!(
-                        "a {:?} takes no answer, so it cannot have a {}",
-                        t,
-                        column.as_str()
-                    ),
+                    Finding::ConstraintOnNonInput {
+                        item_type: t,
+                        column,
+                    },
                 );
             }
         }
@@ -564,25 +661,20 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             .is_none_or(|c| c.trim().is_empty())
     {
         cx.push(
-            VCode::MissingCalculation,
             format!("{pointer}/calculation"),
             name,
             Some(Column::Calculation),
             None,
-            format!("the calculate `{}` has no calculation", item.name),
+            Finding::MissingCalculation,
         );
     }
     if t.takes_input() && item.label.is_empty() && item.hint.is_empty() {
         cx.push(
-            VCode::MissingLabel,
             format!("{pointer}/label"),
             name,
             Some(Column::Label),
             None,
-            format!(
-                "the question `{}` needs a label (or at least a hint)",
-                item.name
-            ),
+            Finding::MissingLabel,
         );
     }
     if let Some(default_language) = cx.instrument.settings.default_language.clone()
@@ -590,51 +682,40 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
         && !item.label.0.contains_key(&default_language)
     {
         cx.push(
-            VCode::MissingDefaultLanguage,
             format!("{pointer}/label"),
             name,
             Some(Column::Label),
             None,
-            format!(
-                "the label of `{}` has no text in the default language `{default_language}`",
-                item.name
-            ),
+            Finding::MissingDefaultLanguage {
+                language: default_language,
+            },
         );
     }
     if t.is_container() && item.children.is_empty() {
         cx.push(
-            VCode::BadNesting,
             pointer.to_string(),
             name,
             Some(Column::Type),
             None,
-            format!("the {:?} `{}` is empty", t, item.name),
+            Finding::EmptyContainer { item_type: t },
         );
     }
     if !t.is_container() && !item.children.is_empty() {
         cx.push(
-            VCode::BadNesting,
             format!("{pointer}/children"),
             name,
             Some(Column::Type),
             None,
-            format!(
-                "`{}` is a question, not a group: it cannot contain other items",
-                item.name
-            ),
+            Finding::ChildrenOnQuestion,
         );
     }
     if t != ItemType::Repeat && item.repeat_count.is_some() {
         cx.push(
-            VCode::RepeatCountOnNonRepeat,
             format!("{pointer}/repeat_count"),
             name,
             Some(Column::RepeatCount),
             None,
-            format!(
-                "`{}` is not a repeat, so it cannot have a repeat_count",
-                item.name
-            ),
+            Finding::RepeatCountOnNonRepeat,
         );
     }
 }
@@ -645,7 +726,7 @@ fn check_choice_lists(cx: &mut Context<'_>) {
         if choices.is_empty() {
             found.push((
                 format!("/choices/{list}"),
-                format!("the choice list `{list}` is empty"),
+                Finding::EmptyChoiceList { list: list.clone() },
             ));
         }
         let mut seen = BTreeSet::new();
@@ -656,23 +737,16 @@ fn check_choice_lists(cx: &mut Context<'_>) {
             if !seen.insert(choice.name.as_str()) {
                 found.push((
                     format!("/choices/{list}/{i}/name"),
-                    format!(
-                        "the choice `{}` appears twice in the list `{list}`",
-                        choice.name
-                    ),
+                    Finding::DuplicateChoice {
+                        list: list.clone(),
+                        choice: choice.name.clone(),
+                    },
                 ));
             }
         }
     }
-    for (pointer, message) in found {
-        cx.push(
-            VCode::BadChoiceList,
-            pointer,
-            None,
-            Some(Column::Choices),
-            None,
-            message,
-        );
+    for (pointer, finding) in found {
+        cx.push(pointer, None, Some(Column::Choices), None, finding);
     }
 }
 
@@ -737,15 +811,11 @@ fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
             .map(|(_, _, p)| p.clone())
             .unwrap_or_default();
         cx.push(
-            VCode::Cycle,
             pointer,
             Some(&first),
             None,
             None,
-            format!(
-                "these depend on each other in a circle: {}",
-                cycle.join(" -> ")
-            ),
+            Finding::Cycle { path: cycle },
         );
     }
 }

@@ -44,7 +44,7 @@ pub fn import_json(text: &str) -> Result<dala_core::Instrument, String> {
     if let Err(problems) = dala_core::Form::compile(&instrument) {
         let first = problems
             .first()
-            .map(|d| format!("{:?}: {}", d.code, d.message))
+            .map(|d| format!("{} {}", d.code, dala_words::diagnostic(d)))
             .unwrap_or_default();
         return Err(format!("{} problem(s); the first: {first}", problems.len()));
     }

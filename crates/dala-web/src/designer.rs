@@ -252,7 +252,7 @@ mod tests {
         );
         assert_eq!(
             problems[0].message,
-            "Выражение (relevant) ссылается на вопрос, которого нет"
+            "Выражение (relevant) ссылается на вопрос «staff_categry», которого нет"
         );
         assert_eq!(problems.len(), 1, "{diagnostics:?}");
         assert_eq!(problems[0].before, "");

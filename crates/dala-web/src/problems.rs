@@ -1,10 +1,8 @@
 //! The words for the core's problems in the interface language: an instrument's diagnostics
 //! (by their code, with the question and column they are at), the designer's refused edits and
 //! what publishing would break. The data come from dala-core; the sentences are chosen here.
-//!
-//! FIXME(issue 16, item 7): a diagnostic still carries the core's English sentence, used for
-//! the English interface and the command line; once validation problems are enums with their
-//! data, both languages are written here from the data alone.
+//! English comes from dala-words (the command line's words too); Russian is written here from
+//! the same data.
 
 #[cfg(feature = "analyse")]
 use crate::analysis::Refusal;
@@ -13,60 +11,78 @@ use dala_core::design::{Breaking, EditError};
 use dala_core::record::LineProblem;
 #[cfg(feature = "analyse")]
 use dala_core::record::{BundleError, RECORD_FORMAT};
-use dala_core::{Diagnostic, VCode};
+use dala_core::{Diagnostic, Finding};
 use dala_expr::Code;
 
 /// A problem of the instrument as the designer reads it.
 pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
     if lang == Lang::En {
-        return d.message.clone();
+        return dala_words::diagnostic(d);
     }
     let q = d.location.question.as_deref().unwrap_or_default();
     let column = d.location.column.map(|c| c.as_str()).unwrap_or_default();
-    match d.code {
-        VCode::DuplicateName => format!("Имя «{q}» уже занято другим вопросом"),
-        VCode::InvalidName => {
-            format!("«{q}» — недопустимое имя: буквы, цифры, _, - и ., в начале буква или _")
+    match &d.finding {
+        Finding::DuplicateName { name, .. } => {
+            format!("Имя «{name}» уже занято другим вопросом")
         }
-        VCode::ExpressionSyntax => format!(
+        Finding::InvalidName { name } => {
+            format!("«{name}» — недопустимое имя: буквы, цифры, _, - и ., в начале буква или _")
+        }
+        Finding::Syntax(e) => format!(
             "Ошибка в выражении ({column}): {}",
-            d.expression_code
-                .map(expression_problem)
-                .unwrap_or_default()
+            expression_problem(e.code)
         ),
-        VCode::UnknownReference => {
-            format!("Выражение ({column}) ссылается на вопрос, которого нет")
+        Finding::UnknownReference { name } => {
+            format!("Выражение ({column}) ссылается на вопрос «{name}», которого нет")
         }
-        VCode::RepeatReference => format!(
-            "Выражение ({column}) берёт вопрос из повторяющейся группы: снаружи её используйте count(), sum(), max(), join() или indexed-repeat()"
+        Finding::RepeatReference { name, repeat } => format!(
+            "Выражение ({column}) берёт «{name}» из повторяющейся группы «{repeat}»: снаружи её используйте count(), sum(), max(), join() или indexed-repeat()"
         ),
-        VCode::Cycle => "Выражения зависят сами от себя (цикл)".to_string(),
-        VCode::SelectedOnNonSelect => {
-            format!("selected() и подобные функции в ({column}) применены не к вопросу с выбором")
+        Finding::Cycle { path } => {
+            format!(
+                "Выражения зависят сами от себя (цикл): {}",
+                path.join(" → ")
+            )
         }
-        VCode::MissingChoiceList => format!("У вопроса с выбором «{q}» нет списка вариантов"),
-        VCode::ListOnNonSelect => {
+        Finding::SelectedOnNonSelect { function, name, .. } => {
+            format!("{function}() в ({column}) применена к «{name}», а это не вопрос с выбором")
+        }
+        Finding::NoChoiceList => format!("У вопроса с выбором «{q}» нет списка вариантов"),
+        Finding::UnknownChoiceList { list } => {
+            format!("Списка вариантов «{list}» у вопроса «{q}» нет в листе choices")
+        }
+        Finding::ListOnNonSelect => {
             format!("У вопроса «{q}» есть список вариантов, но это не вопрос с выбором")
         }
-        VCode::UnknownChoiceColumn => {
-            "choice_filter называет столбец, которого нет в списке вариантов".to_string()
+        Finding::UnknownChoiceColumn {
+            list,
+            column,
+            columns,
+        } => format!(
+            "В списке вариантов «{list}» нет столбца «{column}» (есть: {})",
+            columns.join(", ")
+        ),
+        Finding::MissingDefaultLanguage { language } => {
+            format!("У «{q}» нет текста на языке по умолчанию ({language})")
         }
-        VCode::MissingDefaultLanguage => {
-            format!("У «{q}» нет текста на языке по умолчанию")
+        Finding::ConstraintOnNonInput { column, .. } => format!(
+            "«{q}» не принимает ответа: {} здесь не к месту",
+            column.as_str()
+        ),
+        Finding::MissingLabel => format!("У вопроса «{q}» нет ни текста, ни подсказки"),
+        Finding::MissingCalculation => format!("У вычисления «{q}» нет формулы (calculation)"),
+        Finding::EmptyChoiceList { list } => format!("Список вариантов «{list}» пуст"),
+        Finding::DuplicateChoice { list, choice } => {
+            format!("Вариант «{choice}» дважды встречается в списке «{list}»")
         }
-        VCode::ConstraintOnNonInput => {
-            format!("«{q}» не принимает ответа: ограничение или обязательность не к месту")
+        Finding::EmptyContainer { .. } => format!("В группе «{q}» нет вопросов"),
+        Finding::ChildrenOnQuestion => {
+            format!("«{q}» — вопрос, а не группа: в нём не может быть других вопросов")
         }
-        VCode::MissingLabel => format!("У вопроса «{q}» нет ни текста, ни подсказки"),
-        VCode::MissingCalculation => format!("У вычисления «{q}» нет формулы (calculation)"),
-        VCode::BadChoiceList => {
-            "Список вариантов пуст или в нём повторяется имя варианта".to_string()
-        }
-        VCode::BadNesting => format!("«{q}»: группа без вопросов или вопрос с вложенными"),
-        VCode::RepeatCountOnNonRepeat => {
+        Finding::RepeatCountOnNonRepeat => {
             format!("repeat_count у «{q}», но это не повторяющаяся группа")
         }
-        VCode::MissingSetting => "В настройках нет form_id или version".to_string(),
+        Finding::MissingSetting { setting } => format!("В настройках нет {setting}"),
     }
 }
 
@@ -202,13 +218,16 @@ mod tests {
         let problems = dala_core::validate(&instrument);
         let missing = problems
             .iter()
-            .find(|d| d.code == VCode::MissingChoiceList)
+            .find(|d| d.code == dala_core::VCode::MissingChoiceList)
             .expect("V008");
         assert_eq!(
             instrument_problem(Lang::Ru, missing),
             "У вопроса с выбором «sex» нет списка вариантов"
         );
-        assert_eq!(instrument_problem(Lang::En, missing), missing.message);
+        assert_eq!(
+            instrument_problem(Lang::En, missing),
+            "the select question `sex` needs a choice list"
+        );
         assert_eq!(
             edit_error(Lang::Ru, &EditError::NameTaken("sex".into())),
             "Имя «sex» уже занято"

@@ -790,7 +790,7 @@ fn locate(b: &Builder<'_>, instrument: &Instrument, d: dala_core::Diagnostic) ->
             col,
             header,
         },
-        message: d.message,
+        message: dala_words::diagnostic(&d),
         expression,
     }
 }

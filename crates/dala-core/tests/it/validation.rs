@@ -93,7 +93,10 @@ fn v003_expression_syntax_keeps_the_expression_code_and_span() {
     let d = validate(&f);
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code, VCode::ExpressionSyntax);
-    assert_eq!(d[0].expression_code, Some(dala_expr::Code::UnexpectedToken));
+    assert_eq!(
+        d[0].expression_code(),
+        Some(dala_expr::Code::UnexpectedToken)
+    );
     assert_eq!(d[0].location.column, Some(Column::Relevant));
     assert_eq!(d[0].location.pointer, "/survey/1/relevant");
     assert_eq!(d[0].location.span.map(|s| s.start), Some(7));
@@ -106,7 +109,7 @@ fn v003_wrong_arity_is_found_when_validating() {
         json!({}),
     );
     let d = validate(&f);
-    assert_eq!(d[0].expression_code, Some(dala_expr::Code::WrongArity));
+    assert_eq!(d[0].expression_code(), Some(dala_expr::Code::WrongArity));
 }
 
 #[test]
@@ -171,10 +174,12 @@ fn v006_cycle_among_calculations() {
     );
     let d = validate(&f);
     assert_eq!(codes(&f), ["V006"], "one cycle, reported once");
-    assert!(
-        d[0].message.contains("a -> b -> c -> a"),
-        "{}",
-        d[0].message
+    assert_eq!(
+        d[0].finding,
+        dala_core::Finding::Cycle {
+            path: ["a", "b", "c", "a"].map(String::from).to_vec()
+        },
+        "the questions in the order they depend"
     );
 }
 
