@@ -6,7 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates that must run the same natively, in wasm and on a server: no UI, no browser, no I/O.
-const CORE: [&str; 4] = ["dala-expr", "dala-core", "dala-aggregate", "dala-xlsform"];
+const CORE: [&str; 5] = [
+    "dala-expr",
+    "dala-core",
+    "dala-aggregate",
+    "dala-xlsform",
+    "dala-words",
+];
 
 /// Crates that bring a UI, the browser, or I/O of their own (files, network, processes,
 /// async runtimes, databases). calamine reads from any `Read`, so it is allowed.
@@ -117,6 +123,25 @@ fn core_crates_depend_on_no_web_and_no_io_crate() {
             "{krate} depends on {bad:?}; core crates do no I/O and know no browser"
         );
     }
+}
+
+/// Problems are data in these crates; the words are chosen at the edge (dala-words, the app),
+/// so none of them may reach for the words.
+#[test]
+fn the_crates_that_find_problems_do_not_word_them() {
+    for krate in ["dala-expr", "dala-core", "dala-aggregate"] {
+        let deps = normal_dependencies(krate);
+        assert!(
+            !deps.iter().any(|d| d == "dala-words"),
+            "{krate} depends on dala-words: it should report data, not sentences"
+        );
+    }
+    assert!(
+        normal_dependencies("dala-cli")
+            .iter()
+            .any(|d| d == "dala-words"),
+        "the query sees dala-words where it is used, or the check above proves nothing"
+    );
 }
 
 #[test]

@@ -69,10 +69,38 @@ pub struct TableSpec {
     pub pair_by: Option<String>,
 }
 
-/// A problem with a plan, located by table id (or line, for TOML syntax).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PlanError(pub String);
+/// A problem with a plan, as data with a stable code, located by line (TOML) or by table id
+/// and key. The words are chosen at the edge (dala-words for English, the app for others).
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanError {
+    /// P001 the text does not read as a plan; `detail` is the TOML reader's own account.
+    Toml { line: Option<usize>, detail: String },
+    /// P002 a table lacks a key its kind needs.
+    Missing { table: String, key: &'static str },
+    /// P003 a table names, under `key`, a question the instrument does not have.
+    UnknownQuestion {
+        table: String,
+        key: &'static str,
+        name: String,
+    },
+    /// P004 a table's filter does not parse.
+    Filter {
+        table: String,
+        filter: String,
+        problem: dala_expr::Diagnostic,
+    },
+}
+
+impl PlanError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanError::Toml { .. } => "P001",
+            PlanError::Missing { .. } => "P002",
+            PlanError::UnknownQuestion { .. } => "P003",
+            PlanError::Filter { .. } => "P004",
+        }
+    }
+}
 
 /// The plan as TOML that [`parse`] reads back (the analyst's workspace saves plans it built).
 pub fn to_toml(plan: &Plan) -> String {
@@ -85,10 +113,10 @@ pub fn parse(text: &str) -> Result<Plan, PlanError> {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-        PlanError(match line {
-            Some(line) => format!("line {line}: {}", e.message()),
-            None => e.message().to_string(),
-        })
+        PlanError::Toml {
+            line,
+            detail: e.message().to_string(),
+        }
     })
 }
 
@@ -123,31 +151,38 @@ pub fn check(plan: &Plan, instrument: &Instrument) -> Result<(), PlanError> {
         };
         for (key, v) in needed {
             let Some(name) = v else {
-                return Err(PlanError(format!("table `{}`: `{key}` is needed", t.id)));
+                return Err(PlanError::Missing {
+                    table: t.id.clone(),
+                    key,
+                });
             };
             if !matches!(key, "pre" | "post") && find(instrument, name).is_none() {
-                return Err(PlanError(format!(
-                    "table `{}`: there is no question `{name}`",
-                    t.id
-                )));
+                return Err(PlanError::UnknownQuestion {
+                    table: t.id.clone(),
+                    key,
+                    name: name.clone(),
+                });
             }
         }
-        for name in [&t.by, &t.weight].into_iter().flatten() {
-            if find(instrument, name).is_none() {
-                return Err(PlanError(format!(
-                    "table `{}`: there is no question `{name}`",
-                    t.id
-                )));
+        for (key, name) in [("by", &t.by), ("weight", &t.weight)] {
+            if let Some(name) = name
+                && find(instrument, name).is_none()
+            {
+                return Err(PlanError::UnknownQuestion {
+                    table: t.id.clone(),
+                    key,
+                    name: name.clone(),
+                });
             }
         }
         if let Some(filter) = &t.filter {
             let parsed = dala_expr::parse(filter);
             if let Some(d) = parsed.diagnostics.first() {
-                return Err(PlanError(format!(
-                    "table `{}`: filter: {}",
-                    t.id,
-                    d.render(filter)
-                )));
+                return Err(PlanError::Filter {
+                    table: t.id.clone(),
+                    filter: filter.clone(),
+                    problem: d.clone(),
+                });
             }
         }
     }

@@ -8,15 +8,32 @@ use crate::aggregation::{Aggregation, RecordKey};
 use dala_core::{Instrument, ItemType};
 use std::io::Read;
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+/// Why a wide CSV cannot be read, as data with a stable code and its line.
+#[derive(Clone, Debug, PartialEq)]
 pub enum WideCsvError {
-    #[error("line 1: the CSV has no column for question `{question}` (looked for {looked_for})")]
+    /// W001 (line 1) no column for `question`, under any of the names it may have.
     MissingColumn {
         question: String,
-        looked_for: String,
+        looked_for: Vec<String>,
     },
-    #[error("line {line}: {message}")]
-    Malformed { line: u64, message: String },
+    /// W002 a line the CSV reader refuses; `detail` is its own account.
+    Malformed { line: u64, detail: String },
+}
+
+impl WideCsvError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WideCsvError::MissingColumn { .. } => "W001",
+            WideCsvError::Malformed { .. } => "W002",
+        }
+    }
+
+    pub fn line(&self) -> u64 {
+        match self {
+            WideCsvError::MissingColumn { .. } => 1,
+            WideCsvError::Malformed { line, .. } => *line,
+        }
+    }
 }
 
 /// What was read.
@@ -67,7 +84,7 @@ pub struct Columns {
 fn malformed(e: csv::Error) -> WideCsvError {
     WideCsvError::Malformed {
         line: e.position().map_or(1, |p| p.line()),
-        message: e.to_string(),
+        detail: e.to_string(),
     }
 }
 
@@ -92,11 +109,7 @@ impl<R: Read> WideCsv<R> {
                 None => {
                     return Err(WideCsvError::MissingColumn {
                         question: question.to_string(),
-                        looked_for: looked_for
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(" or "),
+                        looked_for,
                     });
                 }
             }

@@ -164,10 +164,13 @@ fn each_record(
 
 fn report_merge(kept: usize, report: &MergeReport) {
     for (bundle, line, message) in &report.bad_lines {
-        eprintln!("warning: {bundle}:{line}: skipped a bad record: {message}");
+        eprintln!(
+            "warning: {bundle}:{line}: skipped a bad record: {}",
+            dala_words::line_problem(message)
+        );
     }
     for (bundle, reason) in &report.bad_bundles {
-        eprintln!("warning: {bundle}: {reason}");
+        eprintln!("warning: {bundle}: {}", dala_words::bundle_error(reason));
     }
     eprintln!(
         "{kept} records ({} duplicates dropped, {} drafts left out, {} of another form)",
@@ -321,7 +324,8 @@ fn plan(args: &AggregateArgs, instrument: &Instrument) -> Result<Plan, String> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            dala_aggregate::plan::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+            dala_aggregate::plan::parse(&text)
+                .map_err(|e| format!("{}: {}", path.display(), dala_words::plan_error(&e)))
         }
         None => Ok(default_plan(
             instrument,
@@ -341,15 +345,15 @@ fn read_wide_csv(
     progress: &indicatif::ProgressBar,
 ) -> Result<WideCsvReport, String> {
     const BATCH: usize = 4096;
-    let mut csv =
-        WideCsv::open(aggregation, instrument, file, drafts).map_err(|e| e.to_string())?;
+    let mut csv = WideCsv::open(aggregation, instrument, file, drafts)
+        .map_err(|e| dala_words::wide_csv_error(&e))?;
     let at = csv.columns();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     if workers < 2 {
         let mut batch = Vec::new();
         while csv
             .next_batch(&mut batch, BATCH)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| dala_words::wide_csv_error(&e))?
         {
             add_rows(aggregation, &at, &batch);
             progress.set_position(csv.bytes_read());
@@ -385,7 +389,7 @@ fn read_wide_csv(
                 }
                 Ok(false) => break,
                 Err(e) => {
-                    result = Err(e.to_string());
+                    result = Err(dala_words::wide_csv_error(&e));
                     break;
                 }
             }
@@ -448,8 +452,8 @@ pub fn aggregate_command(args: AggregateArgs) -> ExitCode {
     let result = plan(&args, &instrument).and_then(|plan| {
         let mut aggregation =
             Aggregation::new(&plan, &instrument).map_err(|e| match &args.plan {
-                Some(path) => format!("{}: {e}", path.display()),
-                None => e.to_string(),
+                Some(path) => format!("{}: {}", path.display(), dala_words::plan_error(&e)),
+                None => dala_words::plan_error(&e),
             })?;
         feed(&mut aggregation, &instrument, &args)?;
         Ok(aggregation.finish())

@@ -92,13 +92,13 @@ fn eval(args: &EvalArgs) -> Result<String, String> {
         let rendered: Vec<String> = parsed
             .diagnostics
             .iter()
-            .map(|d| d.render(source))
+            .map(|d| dala_words::render_expression(d, source))
             .collect();
         return Err(rendered.join("\n"));
     }
     evaluate(&parsed.expr, &env)
         .map(|v| v.to_xpath_string())
-        .map_err(|d| d.render(source))
+        .map_err(|d| dala_words::render_expression(&d, source))
 }
 
 fn parse_offset(text: &str) -> Option<i32> {

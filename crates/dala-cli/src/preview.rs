@@ -203,7 +203,7 @@ fn ask(
         };
         match engine.answer(node, &value) {
             Err(e) => {
-                let _ = writeln!(out, "  ! {e}");
+                let _ = writeln!(out, "  ! {}", dala_words::answer_error(&e));
             }
             Ok(_) if engine.constraint_violated(node) => {
                 let message = engine.problem_message(node, ProblemKind::Constraint, language);

@@ -85,29 +85,23 @@ pub enum Edit {
     Batch(Vec<Edit>),
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum EditError {
-    #[error("there is no item at {0:?}")]
     NoItem(ItemPath),
-    #[error("position {index} is outside the {len} items there")]
-    BadIndex { index: usize, len: usize },
-    #[error("only a group or a repeat holds questions")]
+    BadIndex {
+        index: usize,
+        len: usize,
+    },
     NotAContainer,
-    #[error("`{0}` is not a valid name: start with a letter or _, then letters, digits, _ . or -")]
     InvalidName(String),
-    #[error("the name `{0}` is already used")]
     NameTaken(String),
-    #[error("`{0}` is not a question type")]
     UnknownType(String),
-    #[error("a group with questions in it cannot become a question")]
     GroupNotEmpty,
-    #[error("{0} cannot be empty")]
+    /// The column or setting, as XLSForm names it (`name`, `type`, `form_id`, `version`,
+    /// `language`), that cannot be left empty.
     Empty(&'static str),
-    #[error("that move goes nowhere")]
     NoMove,
-    #[error("the instrument already has the language `{0}`")]
     LanguageTaken(String),
-    #[error("the instrument has no language `{0}`")]
     NoLanguage(String),
 }
 
@@ -265,7 +259,7 @@ impl Design {
     pub fn add_language(&mut self, language: &str) -> Result<(), EditError> {
         let language = language.trim();
         if language.is_empty() {
-            return Err(EditError::Empty("a language"));
+            return Err(EditError::Empty("language"));
         }
         if languages_of(&self.instrument).contains(language) {
             return Err(EditError::LanguageTaken(language.to_string()));
@@ -633,7 +627,7 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
         Edit::Set { at, field, value } => {
             let value = value.filter(|v| !v.is_empty());
             if checked && field == Field::Name {
-                let name = value.clone().ok_or(EditError::Empty("a name"))?;
+                let name = value.clone().ok_or(EditError::Empty("name"))?;
                 let current = item(&instrument.survey, &at).map(|i| i.name.clone());
                 if current.as_deref() != Some(name.as_str()) {
                     check_name(instrument, &name)?;
@@ -659,8 +653,8 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
             let value = value.filter(|v| !v.is_empty());
             let settings = &mut instrument.settings;
             let old = match &setting {
-                Setting::FormId => replace_required(&mut settings.form_id, value, "the form id")?,
-                Setting::Version => replace_required(&mut settings.version, value, "the version")?,
+                Setting::FormId => replace_required(&mut settings.form_id, value, "form_id")?,
+                Setting::Version => replace_required(&mut settings.version, value, "version")?,
                 Setting::Title(language) => replace_text(&mut settings.title, language, value),
                 Setting::DefaultLanguage => {
                     std::mem::replace(&mut settings.default_language, value)
@@ -676,7 +670,7 @@ fn apply_edit(instrument: &mut Instrument, edit: Edit, checked: bool) -> Result<
             if checked {
                 let languages = languages_of(instrument);
                 if to.trim().is_empty() {
-                    return Err(EditError::Empty("a language"));
+                    return Err(EditError::Empty("language"));
                 }
                 if languages.contains(&to) {
                     return Err(EditError::LanguageTaken(to));
@@ -739,7 +733,7 @@ fn set_field(
 ) -> Result<Option<String>, EditError> {
     let slot = match field {
         Field::Type => {
-            let text = value.ok_or(EditError::Empty("a type"))?;
+            let text = value.ok_or(EditError::Empty("type"))?;
             let new_type: ItemType =
                 serde_json::from_value(serde_json::Value::String(text.clone()))
                     .map_err(|_| EditError::UnknownType(text))?;
@@ -750,7 +744,7 @@ fn set_field(
             return Ok(Some(old.as_str().to_string()));
         }
         Field::Name => {
-            let name = value.ok_or(EditError::Empty("a name"))?;
+            let name = value.ok_or(EditError::Empty("name"))?;
             return Ok(Some(std::mem::replace(&mut item.name, name)));
         }
         Field::Label(l) => return Ok(replace_text(&mut item.label, l, value)),
@@ -1062,26 +1056,6 @@ pub enum Breaking {
         name: String,
         choice: String,
     },
-}
-
-impl std::fmt::Display for Breaking {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Breaking::TypeChanged { name, from, to } => write!(
-                f,
-                "`{name}` changes from {} to {}, and has answers",
-                from.as_str(),
-                to.as_str()
-            ),
-            Breaking::Removed { name } => write!(f, "`{name}` is removed, and has answers"),
-            Breaking::ChoiceRemoved { name, choice } => {
-                write!(
-                    f,
-                    "choice `{choice}` of `{name}` is removed, and answers use it"
-                )
-            }
-        }
-    }
 }
 
 /// What publishing the draft would do: the version it would get, the errors that block it,

@@ -67,19 +67,15 @@ impl ChangeSet {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum AnswerError {
-    #[error("there is no such question or instance")]
     NoSuchNode,
-    #[error("`{0}` cannot be answered: it is calculated, read-only, a note or not relevant")]
     NotAnswerable(String),
-    #[error("`{value}` is not a valid answer to `{question}`: {reason}")]
     Invalid {
         question: String,
         value: String,
         reason: Refusal,
     },
-    #[error("`{0}` is not a repeat whose instances the enumerator adds and removes")]
     NotARepeat(String),
 }
 

@@ -90,33 +90,26 @@ pub struct BadLine {
     pub problem: LineProblem,
 }
 
-/// Why a record line of a bundle was not taken, as data with a stable code (a UI words it;
-/// `Display` is the command line's English, code first).
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+/// Why a record line of a bundle was not taken, as data with a stable code (dala-words writes
+/// the English, code first; the app its own languages).
+#[derive(Clone, Debug, PartialEq)]
 pub enum LineProblem {
     /// B001 the line is not JSON (damaged, or cut short); the detail says where it stops.
-    #[error("B001 not JSON: {detail}")]
     NotJson { detail: String },
     /// B002 JSON that is not a submission record (a field missing, unknown or of the wrong
     /// kind).
-    #[error("B002 not a record: {detail}")]
     NotARecord { detail: String },
     /// B003 a record of another format version.
-    #[error("B003 record format {0} is not {RECORD_FORMAT}")]
     RecordFormat(u32),
     /// B004 a record of another instrument than the bundle's header names.
-    #[error("B004 the record is for `{record}`, the bundle for `{bundle}`")]
     OtherInstrument { record: String, bundle: String },
     /// B005 a bundle header where a record should be: two bundles joined into one file. The
     /// records after it are read against the first header.
-    #[error("B005 a second bundle header (of `{instrument}`): two bundles joined into one file?")]
     SecondHeader { instrument: String },
     /// B006 bytes that are not UTF-8 (a damaged sector, a bad copy); `at` is the byte offset
     /// in the line where they start.
-    #[error("B006 not UTF-8 text from byte {at} of the line (a damaged copy?)")]
     NotUtf8 { at: usize },
     /// B007 a line longer than [`MAX_LINE_BYTES`]; it is skipped without being held.
-    #[error("B007 the line is {bytes} bytes long; a record line is at most 16 MiB")]
     TooLong { bytes: u64 },
 }
 
@@ -143,25 +136,26 @@ pub struct Bundle {
 
 /// Why a whole bundle is refused (its header line), with a stable code and the line it is
 /// at (blank lines before the header are passed over).
-#[derive(Clone, Debug, thiserror::Error, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum BundleError {
     /// B010 the first line that is not blank is not a bundle header.
-    #[error("line {line}: B010 this is not a Dala bundle: {detail}")]
     Header { line: usize, detail: String },
+    /// B010 a header of another kind of file than a Dala bundle.
+    OtherKind { line: usize, kind: String },
+    /// B010 a first line too long to be a header.
+    HeaderTooLong { line: usize, bytes: u64 },
     /// B011 a bundle of another format version.
-    #[error(
-        "line {line}: B011 this is bundle format {format}; this version of Dala reads format {RECORD_FORMAT}"
-    )]
     UnsupportedFormat { line: usize, format: u32 },
     /// B012 nothing but blank lines.
-    #[error("line 1: B012 the file is empty")]
     Empty,
 }
 
 impl BundleError {
     pub fn code(&self) -> &'static str {
         match self {
-            BundleError::Header { .. } => "B010",
+            BundleError::Header { .. }
+            | BundleError::OtherKind { .. }
+            | BundleError::HeaderTooLong { .. } => "B010",
             BundleError::UnsupportedFormat { .. } => "B011",
             BundleError::Empty => "B012",
         }
@@ -170,7 +164,10 @@ impl BundleError {
     /// The line of the file the problem is at.
     pub fn line(&self) -> usize {
         match self {
-            BundleError::Header { line, .. } | BundleError::UnsupportedFormat { line, .. } => *line,
+            BundleError::Header { line, .. }
+            | BundleError::OtherKind { line, .. }
+            | BundleError::HeaderTooLong { line, .. }
+            | BundleError::UnsupportedFormat { line, .. } => *line,
             BundleError::Empty => 1,
         }
     }
@@ -194,9 +191,9 @@ pub fn read_header(line: usize, text: &str) -> Result<BundleHeader, BundleError>
         detail: e.to_string(),
     })?;
     if header.kind != BUNDLE_KIND {
-        return Err(BundleError::Header {
+        return Err(BundleError::OtherKind {
             line,
-            detail: format!("its kind is `{}`, not `{BUNDLE_KIND}`", header.kind),
+            kind: header.kind,
         });
     }
     if header.format != RECORD_FORMAT {

@@ -76,32 +76,146 @@ impl fmt::Display for Code {
     }
 }
 
-/// One problem: what (code and message) and where (span in the expression source).
+/// What is wrong in an expression, with the data a sentence about it needs. Words are chosen
+/// at the edge: dala-words writes English, the app its interface languages. Each problem
+/// belongs to one [`Code`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// E001 a character that starts no token.
+    UnexpectedChar(char),
+    /// E002
+    UnterminatedString,
+    /// E003 the expression stops where a value is needed.
+    EndsTooEarly,
+    /// E003 `found` where a value should be.
+    ExpectedValue { found: String },
+    /// E003 `found` where an operator or the end should be.
+    ExpectedOperator { found: String },
+    /// E003 a `)` that closes nothing.
+    UnmatchedClose,
+    /// E003 `found` where a path step should be.
+    ExpectedPathStep { found: String },
+    /// E003 `@` without an attribute name.
+    ExpectedAttributeName,
+    /// E004 `open` (`(` or `[`) never closed; `found` is what stands where its closer should
+    /// (`None` at the end of the expression).
+    Unclosed { open: char, found: Option<String> },
+    /// E005
+    UnknownFunction { name: String },
+    /// E006 `function` takes `takes`, not `given` arguments.
+    WrongArity {
+        function: &'static str,
+        takes: crate::functions::Arity,
+        given: usize,
+    },
+    /// E006 an argument `function` needs is missing.
+    MissingArgument { function: &'static str },
+    /// E006 indexed-repeat() with a repeat but no index after it.
+    IndexAfterEachRepeat,
+    /// E007 nested deeper than `limit`.
+    TooDeep { limit: usize },
+    /// E008
+    Empty,
+    /// E009 `${name}` where `name` is not a valid question name.
+    InvalidReferenceName { name: String },
+    /// E009 `${` without `}`.
+    UnclosedReference,
+    /// E010 a question reference is needed here (for `function`, when one asks for it).
+    ExpectedReference { function: Option<&'static str> },
+    /// E011 `bytes` long, past `limit`.
+    TooLong { bytes: usize, limit: usize },
+    /// R001
+    TooMuchWork,
+    /// R002 `value` is not a date (`date_time`: not a dateTime); `shape`: it is a string,
+    /// not of the shape expected.
+    NotADate {
+        value: String,
+        date_time: bool,
+        shape: bool,
+    },
+    /// R002
+    NotAGeopoint { value: String },
+    /// R003 the regular expression engine's own account.
+    BadRegex { detail: String },
+    /// R004
+    UnknownQuestion { name: String },
+    /// R004
+    UnknownRepeat { name: String },
+    /// R005 a path where the environment has no document.
+    PathsUnavailable,
+    /// R005
+    PositionOutsideRepeat,
+    /// R005 the repeat instance an expression was evaluated for has been removed.
+    InstanceGone,
+    /// R005 indexed-repeat() of `name` where there are no repeats.
+    NoRepeats { name: String },
+    /// R005 instance() anywhere but at the start of a path.
+    InstanceNotAtStart,
+    /// R006 a result longer than `limit` bytes.
+    ResultTooLong { limit: usize },
+    /// R007 uuid(n) with n outside 0..=4096.
+    UuidLength,
+    /// R007 digest() with an `algorithm` it does not know.
+    UnknownDigestAlgorithm { algorithm: String },
+    /// R007 digest() with an `encoding` it does not know.
+    UnknownDigestEncoding { encoding: String },
+}
+
+impl Problem {
+    pub fn code(&self) -> Code {
+        match self {
+            Problem::UnexpectedChar(_) => Code::UnexpectedChar,
+            Problem::UnterminatedString => Code::UnterminatedString,
+            Problem::EndsTooEarly
+            | Problem::ExpectedValue { .. }
+            | Problem::ExpectedOperator { .. }
+            | Problem::UnmatchedClose
+            | Problem::ExpectedPathStep { .. }
+            | Problem::ExpectedAttributeName => Code::UnexpectedToken,
+            Problem::Unclosed { .. } => Code::Unclosed,
+            Problem::UnknownFunction { .. } => Code::UnknownFunction,
+            Problem::WrongArity { .. }
+            | Problem::MissingArgument { .. }
+            | Problem::IndexAfterEachRepeat => Code::WrongArity,
+            Problem::TooDeep { .. } => Code::TooDeep,
+            Problem::Empty => Code::Empty,
+            Problem::InvalidReferenceName { .. } | Problem::UnclosedReference => Code::BadReference,
+            Problem::ExpectedReference { .. } => Code::NotAReference,
+            Problem::TooLong { .. } => Code::TooLong,
+            Problem::TooMuchWork => Code::BudgetExceeded,
+            Problem::NotADate { .. } | Problem::NotAGeopoint { .. } => Code::TypeMismatch,
+            Problem::BadRegex { .. } => Code::BadRegex,
+            Problem::UnknownQuestion { .. } | Problem::UnknownRepeat { .. } => {
+                Code::UnresolvedReference
+            }
+            Problem::PathsUnavailable
+            | Problem::PositionOutsideRepeat
+            | Problem::InstanceGone
+            | Problem::NoRepeats { .. }
+            | Problem::InstanceNotAtStart => Code::Unsupported,
+            Problem::ResultTooLong { .. } => Code::TooLarge,
+            Problem::UuidLength
+            | Problem::UnknownDigestAlgorithm { .. }
+            | Problem::UnknownDigestEncoding { .. } => Code::BadArgument,
+        }
+    }
+}
+
+/// One problem: what (its code and data) and where (span in the expression source).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub code: Code,
     pub span: Span,
-    pub message: String,
+    pub problem: Problem,
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(span: Span, problem: Problem) -> Diagnostic {
         Diagnostic {
-            code,
+            code: problem.code(),
             span,
-            message: message.into(),
+            problem,
         }
-    }
-
-    /// The diagnostic as text with the source line and a caret under the span, the way a
-    /// compiler prints it. Used by the CLI; the app renders its own inline message.
-    pub fn render(&self, source: &str) -> String {
-        format!(
-            "error[{}]: {}{}",
-            self.code,
-            self.message,
-            caret_lines(source, self.span)
-        )
     }
 }
 
@@ -122,12 +236,13 @@ pub fn caret_lines(source: &str, span: Span) -> String {
     )
 }
 
+/// For logs and tests: the code, the span and the data (a user reads dala-words' sentence).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} at {}..{}: {}",
-            self.code, self.span.start, self.span.end, self.message
+            "{} at {}..{}: {:?}",
+            self.code, self.span.start, self.span.end, self.problem
         )
     }
 }

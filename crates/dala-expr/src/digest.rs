@@ -1,11 +1,12 @@
 //! `digest(data, algorithm, encoding)` as ODK defines it.
 
+use crate::diagnostic::Problem;
 use base64::Engine;
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-pub fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<String, String> {
+pub fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<String, Problem> {
     let bytes = data.as_bytes();
     let hash: Vec<u8> = match algorithm {
         "MD5" => Md5::digest(bytes).to_vec(),
@@ -14,16 +15,16 @@ pub fn digest(data: &str, algorithm: &str, encoding: &str) -> Result<String, Str
         "SHA-384" => Sha384::digest(bytes).to_vec(),
         "SHA-512" => Sha512::digest(bytes).to_vec(),
         other => {
-            return Err(format!(
-                "digest() does not know the algorithm `{other}` (MD5, SHA-1, SHA-256, SHA-384, SHA-512)"
-            ));
+            return Err(Problem::UnknownDigestAlgorithm {
+                algorithm: other.to_string(),
+            });
         }
     };
     match encoding {
         "base64" => Ok(base64::engine::general_purpose::STANDARD.encode(hash)),
         "hex" => Ok(hash.iter().map(|b| format!("{b:02x}")).collect()),
-        other => Err(format!(
-            "digest() does not know the encoding `{other}` (base64, hex)"
-        )),
+        other => Err(Problem::UnknownDigestEncoding {
+            encoding: other.to_string(),
+        }),
     }
 }

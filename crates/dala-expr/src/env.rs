@@ -5,7 +5,7 @@
 use crate::Span;
 use crate::ast::{Expr, Path};
 use crate::date::DateTime;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Diagnostic, Problem};
 use crate::value::Value;
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -24,20 +24,12 @@ pub trait Env {
 
     /// A location path (`..`, `/data/q`, `instance('list')/root/item[...]`).
     fn path(&self, _path: &Path, span: Span) -> Result<Value, Diagnostic> {
-        Err(Diagnostic::new(
-            Code::Unsupported,
-            span,
-            "paths are not available here; use ${name}",
-        ))
+        Err(Diagnostic::new(span, Problem::PathsUnavailable))
     }
 
     /// `position()` (of the current repeat instance) or `position(node)`; 1-based.
     fn position(&self, _of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
-        Err(Diagnostic::new(
-            Code::Unsupported,
-            span,
-            "position() is only available inside a repeat",
-        ))
+        Err(Diagnostic::new(span, Problem::PositionOutsideRepeat))
     }
 
     /// `indexed-repeat(${name}, ${repeat}, i, ...)`: the value of `name` in the given
@@ -49,9 +41,10 @@ pub trait Env {
         span: Span,
     ) -> Result<Value, Diagnostic> {
         Err(Diagnostic::new(
-            Code::Unsupported,
             span,
-            format!("indexed-repeat() of `{name}` needs a form with repeats"),
+            Problem::NoRepeats {
+                name: name.to_string(),
+            },
         ))
     }
 
@@ -179,9 +172,10 @@ impl Env for SimpleEnv {
     fn reference(&self, name: &str, span: Span) -> Result<Value, Diagnostic> {
         self.values.get(name).cloned().ok_or_else(|| {
             Diagnostic::new(
-                Code::UnresolvedReference,
                 span,
-                format!("there is no question `{name}`"),
+                Problem::UnknownQuestion {
+                    name: name.to_string(),
+                },
             )
         })
     }
@@ -193,11 +187,7 @@ impl Env for SimpleEnv {
     fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
         match (of, self.position) {
             (None, Some(p)) => Ok(p),
-            _ => Err(Diagnostic::new(
-                Code::Unsupported,
-                span,
-                "position() is only available inside a repeat",
-            )),
+            _ => Err(Diagnostic::new(span, Problem::PositionOutsideRepeat)),
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::Span;
 use crate::ast::*;
 use crate::date::{self, DateTime, Fields, MS_PER_DAY};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Diagnostic, Problem};
 use crate::env::Env;
 use crate::functions::Function as F;
 use crate::value::Value;
@@ -40,8 +40,8 @@ struct Evaluator<'e> {
 
 type R = Result<Value, Diagnostic>;
 
-fn err(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(code, span, message)
+fn err(span: Span, problem: Problem) -> Diagnostic {
+    Diagnostic::new(span, problem)
 }
 
 /// A value as the nodes it stands for: a single answer is a node-set of one.
@@ -62,11 +62,7 @@ impl Evaluator<'_> {
     fn burn(&mut self, units: u64, span: Span) -> Result<(), Diagnostic> {
         if self.fuel < units {
             self.fuel = 0;
-            return Err(err(
-                Code::BudgetExceeded,
-                span,
-                "the expression does too much work",
-            ));
+            return Err(err(span, Problem::TooMuchWork));
         }
         self.fuel -= units;
         Ok(())
@@ -75,9 +71,10 @@ impl Evaluator<'_> {
     fn string_result(&mut self, s: String, span: Span) -> R {
         if s.len() > MAX_STRING_LEN {
             return Err(err(
-                Code::TooLarge,
                 span,
-                format!("the result is longer than {MAX_STRING_LEN} bytes"),
+                Problem::ResultTooLong {
+                    limit: MAX_STRING_LEN,
+                },
             ));
         }
         self.burn(s.len() as u64 / 1024, span)?;
@@ -160,9 +157,10 @@ impl Evaluator<'_> {
         let arg = |i: usize| {
             args.get(i).ok_or_else(|| {
                 err(
-                    Code::WrongArity,
                     span,
-                    format!("`{}` is missing an argument", function.name()),
+                    Problem::MissingArgument {
+                        function: function.name(),
+                    },
                 )
             })
         };
@@ -308,9 +306,10 @@ impl Evaluator<'_> {
                     + separator.len() * parts.len().saturating_sub(1);
                 if total > MAX_STRING_LEN {
                     return Err(err(
-                        Code::TooLarge,
                         span,
-                        format!("the result is longer than {MAX_STRING_LEN} bytes"),
+                        Problem::ResultTooLong {
+                            limit: MAX_STRING_LEN,
+                        },
                     ));
                 }
                 self.string_result(parts.join(&separator), span)
@@ -385,8 +384,11 @@ impl Evaluator<'_> {
                 self.burn(s.len() as u64 / 256, span)?;
                 crate::regex_cache::is_match(&pattern, &s)
                     .map(Value::Boolean)
-                    .map_err(|message| {
-                        err(Code::BadRegex, arg(1).map_or(span, |a| a.span), message)
+                    .map_err(|detail| {
+                        err(
+                            arg(1).map_or(span, |a| a.span),
+                            Problem::BadRegex { detail },
+                        )
                     })
             }
             F::Coalesce => {
@@ -444,11 +446,7 @@ impl Evaluator<'_> {
                     let index = match pair.get(1) {
                         Some(i) => self.number(i)?,
                         None => {
-                            return Err(err(
-                                Code::WrongArity,
-                                span,
-                                "indexed-repeat() needs an index after each repeat",
-                            ));
+                            return Err(err(span, Problem::IndexAfterEachRepeat));
                         }
                     };
                     path.push((repeat, index));
@@ -468,11 +466,7 @@ impl Evaluator<'_> {
                 Some(a) => {
                     let n = self.number(a)?;
                     if !(0.0..=4096.0).contains(&n) {
-                        return Err(err(
-                            Code::BadArgument,
-                            a.span,
-                            "uuid(n) takes a length from 0 to 4096",
-                        ));
+                        return Err(err(a.span, Problem::UuidLength));
                     }
                     const ALPHABET: &[u8] =
                         b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -523,7 +517,7 @@ impl Evaluator<'_> {
                 self.burn(data.len() as u64 / 256, span)?;
                 crate::digest::digest(&data, &algorithm, &encoding)
                     .map(Value::String)
-                    .map_err(|message| err(Code::BadArgument, span, message))
+                    .map_err(|problem| err(span, problem))
             }
             F::Distance => {
                 let mut points = Vec::new();
@@ -533,9 +527,10 @@ impl Evaluator<'_> {
                         for point in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                             points.push(parse_geopoint(point).ok_or_else(|| {
                                 err(
-                                    Code::TypeMismatch,
                                     a.span,
-                                    format!("`{point}` is not a geopoint (latitude longitude)"),
+                                    Problem::NotAGeopoint {
+                                        value: point.to_string(),
+                                    },
                                 )
                             })?);
                         }
@@ -548,11 +543,7 @@ impl Evaluator<'_> {
                     .sum())
             }
             F::Current => Ok(self.env.current()),
-            F::Instance => Err(err(
-                Code::Unsupported,
-                span,
-                "instance() is only meaningful at the start of a path",
-            )),
+            F::Instance => Err(err(span, Problem::InstanceNotAtStart)),
             F::Pulldata => {
                 let source = self.string(arg(0)?)?;
                 let column = self.string(arg(1)?)?;
@@ -570,9 +561,10 @@ impl Evaluator<'_> {
     fn check_len(&mut self, s: &str, span: Span) -> Result<(), Diagnostic> {
         if s.len() > MAX_STRING_LEN {
             return Err(err(
-                Code::TooLarge,
                 span,
-                format!("the result is longer than {MAX_STRING_LEN} bytes"),
+                Problem::ResultTooLong {
+                    limit: MAX_STRING_LEN,
+                },
             ));
         }
         Ok(())
@@ -583,9 +575,8 @@ fn ref_name(expr: &Expr) -> Result<&str, Diagnostic> {
     match &expr.kind {
         ExprKind::Ref(name) => Ok(name),
         _ => Err(err(
-            Code::NotAReference,
             expr.span,
-            "expected a question reference such as ${name}",
+            Problem::ExpectedReference { function: None },
         )),
     }
 }
@@ -730,9 +721,12 @@ fn to_date(v: Value, offset: i32, span: Span) -> R {
         ),
         Value::Number(n) if n.is_finite() => Ok(Value::Date(n.floor() as i64)),
         Value::Boolean(_) | Value::Number(_) => Err(err(
-            Code::TypeMismatch,
             span,
-            format!("`{}` is not a date", v.to_xpath_string()),
+            Problem::NotADate {
+                value: v.to_xpath_string(),
+                date_time: false,
+                shape: false,
+            },
         )),
         Value::String(s) => {
             let t = s.trim();
@@ -756,9 +750,12 @@ fn to_date(v: Value, offset: i32, span: Span) -> R {
                 return Ok(Value::Date(n.floor() as i64));
             }
             Err(err(
-                Code::TypeMismatch,
                 span,
-                format!("`{t}` is not a date (expected YYYY-MM-DD)"),
+                Problem::NotADate {
+                    value: t.to_string(),
+                    date_time: false,
+                    shape: true,
+                },
             ))
         }
     }
@@ -784,9 +781,12 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
             Ok(from_ms((n * MS_PER_DAY as f64).round() as i64))
         }
         Value::Boolean(_) | Value::Number(_) => Err(err(
-            Code::TypeMismatch,
             span,
-            format!("`{}` is not a dateTime", v.to_xpath_string()),
+            Problem::NotADate {
+                value: v.to_xpath_string(),
+                date_time: true,
+                shape: false,
+            },
         )),
         Value::String(s) => {
             let t = s.trim();
@@ -808,9 +808,12 @@ fn to_date_time(v: Value, offset: i32, span: Span) -> R {
                 return to_date_time(Value::Number(n), offset, span);
             }
             Err(err(
-                Code::TypeMismatch,
                 span,
-                format!("`{t}` is not a dateTime (expected YYYY-MM-DDTHH:MM:SS)"),
+                Problem::NotADate {
+                    value: t.to_string(),
+                    date_time: true,
+                    shape: true,
+                },
             ))
         }
     }

@@ -22,17 +22,6 @@ impl Arity {
             Arity::IndexedRepeat => matches!(n, 3 | 5 | 7),
         }
     }
-
-    pub fn describe(self) -> String {
-        let plural = |k: u8| if k == 1 { "argument" } else { "arguments" };
-        match self {
-            Arity::Exactly(k) => format!("{k} {}", plural(k)),
-            Arity::Range(lo, hi) => format!("{lo} to {hi} arguments"),
-            Arity::AtLeast(lo) => format!("at least {lo} {}", plural(lo)),
-            Arity::WeightedPairs => "2 bounds then value/weight pairs".to_string(),
-            Arity::IndexedRepeat => "3, 5 or 7 arguments".to_string(),
-        }
-    }
 }
 
 macro_rules! functions {

@@ -2,7 +2,7 @@
 //! token becomes an `Error` token and a diagnostic, and lexing goes on.
 
 use crate::Span;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Diagnostic, Problem};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TokenKind {
@@ -116,9 +116,8 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
                 None => {
                     i = src.len();
                     diagnostics.push(Diagnostic::new(
-                        Code::UnterminatedString,
                         Span::new(start, i),
-                        "this string has no closing quote",
+                        Problem::UnterminatedString,
                     ));
                     TokenKind::Error
                 }
@@ -130,18 +129,18 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
                         let name = &src[start + 2..i - 1];
                         if !is_ncname(name) {
                             diagnostics.push(Diagnostic::new(
-                                Code::BadReference,
                                 Span::new(start, i),
-                                format!("`{name}` is not a valid question name"),
+                                Problem::InvalidReferenceName {
+                                    name: name.to_string(),
+                                },
                             ));
                         }
                     }
                     None => {
                         i = src.len();
                         diagnostics.push(Diagnostic::new(
-                            Code::BadReference,
                             Span::new(start, i),
-                            "this reference has no closing `}`",
+                            Problem::UnclosedReference,
                         ));
                     }
                 }
@@ -209,9 +208,8 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
                 } else {
                     i += c.len_utf8();
                     diagnostics.push(Diagnostic::new(
-                        Code::UnexpectedChar,
                         Span::new(start, i),
-                        format!("`{c}` cannot appear here"),
+                        Problem::UnexpectedChar(c),
                     ));
                     TokenKind::Error
                 }

@@ -29,7 +29,7 @@ mod span;
 mod value;
 
 pub use ast::{Expr, ExprKind};
-pub use diagnostic::{Code, Diagnostic, caret_lines};
+pub use diagnostic::{Code, Diagnostic, Problem, caret_lines};
 pub use env::{Env, SimpleEnv, uuid_from};
 pub use eval::{DEFAULT_FUEL, MAX_STRING_LEN, compare, evaluate, evaluate_boolean, xpath_round};
 pub use functions::Function;

@@ -7,7 +7,7 @@
 
 use crate::Span;
 use crate::ast::*;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Diagnostic, Problem};
 use crate::functions::Function;
 use crate::lexer::{self, Token, TokenKind as T};
 
@@ -37,12 +37,11 @@ pub fn parse(src: &str) -> Parsed {
     let mut diagnostics = Vec::new();
     if src.len() > MAX_SOURCE_LEN {
         diagnostics.push(Diagnostic::new(
-            Code::TooLong,
             Span::new(0, src.len()),
-            format!(
-                "expression is {} bytes long; the limit is {MAX_SOURCE_LEN}",
-                src.len()
-            ),
+            Problem::TooLong {
+                bytes: src.len(),
+                limit: MAX_SOURCE_LEN,
+            },
         ));
         return Parsed {
             expr: Expr {
@@ -63,11 +62,9 @@ pub fn parse(src: &str) -> Parsed {
     };
     if parser.peek() == T::Eof {
         let span = Span::new(0, src.len());
-        parser.diagnostics.push(Diagnostic::new(
-            Code::Empty,
-            span,
-            "the expression is empty",
-        ));
+        parser
+            .diagnostics
+            .push(Diagnostic::new(span, Problem::Empty));
         return Parsed {
             expr: Expr {
                 kind: ExprKind::Error,
@@ -79,14 +76,13 @@ pub fn parse(src: &str) -> Parsed {
     let expr = parser.expr(0);
     if !parser.bailed && parser.peek() != T::Eof {
         let token = parser.tokens[parser.pos];
-        let message = match token.kind {
-            T::RParen => "this `)` has no matching `(`".to_string(),
-            _ => format!(
-                "expected an operator or the end, found `{}`",
-                parser.text(token.span)
-            ),
+        let problem = match token.kind {
+            T::RParen => Problem::UnmatchedClose,
+            _ => Problem::ExpectedOperator {
+                found: parser.text(token.span).to_string(),
+            },
         };
-        parser.error(Code::UnexpectedToken, token.span, message);
+        parser.error(token.span, problem);
     }
     Parsed {
         expr,
@@ -128,8 +124,8 @@ impl<'s> Parser<'s> {
         &self.src[span.range()]
     }
 
-    fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::new(code, span, message));
+    fn error(&mut self, span: Span, problem: Problem) {
+        self.diagnostics.push(Diagnostic::new(span, problem));
     }
 
     fn error_node(span: Span) -> Expr {
@@ -148,9 +144,10 @@ impl<'s> Parser<'s> {
         if self.depth > MAX_DEPTH {
             self.bailed = true;
             self.error(
-                Code::TooDeep,
                 span,
-                format!("the expression is nested more than {MAX_DEPTH} levels deep"),
+                Problem::TooDeep {
+                    limit: MAX_DEPTH as usize,
+                },
             );
             self.pos = self.tokens.len() - 1;
             return false;
@@ -263,16 +260,12 @@ impl<'s> Parser<'s> {
                 Self::error_node(token.span)
             }
             T::Eof => {
-                self.error(
-                    Code::UnexpectedToken,
-                    token.span,
-                    "the expression ends too early",
-                );
+                self.error(token.span, Problem::EndsTooEarly);
                 Self::error_node(token.span)
             }
             _ => {
-                let message = format!("expected a value, found `{}`", self.text(token.span));
-                self.error(Code::UnexpectedToken, token.span, message);
+                let found = self.text(token.span).to_string();
+                self.error(token.span, Problem::ExpectedValue { found });
                 // Leave closing delimiters for the construct that opened them.
                 if !matches!(token.kind, T::RParen | T::RBracket | T::Comma) {
                     self.bump();
@@ -288,21 +281,16 @@ impl<'s> Parser<'s> {
             return self.bump().span;
         }
         if !self.bailed {
-            let (what, closer) = if close == T::RParen {
-                ("(", ")")
-            } else {
-                ("[", "]")
-            };
-            let found = self.tokens[self.pos];
-            let message = if found.kind == T::Eof {
-                format!("this `{what}` is never closed")
-            } else {
-                format!(
-                    "this `{what}` is not closed: expected `{closer}` before `{}`",
-                    self.text(found.span)
-                )
-            };
-            self.error(Code::Unclosed, open, message);
+            let open_char = if close == T::RParen { '(' } else { '[' };
+            let token = self.tokens[self.pos];
+            let found = (token.kind != T::Eof).then(|| self.text(token.span).to_string());
+            self.error(
+                open,
+                Problem::Unclosed {
+                    open: open_char,
+                    found,
+                },
+            );
         }
         Span::new(
             self.tokens[self.pos].span.start as usize,
@@ -328,22 +316,18 @@ impl<'s> Parser<'s> {
         let close = self.expect_close(T::RParen, open);
         let span = name_token.span.to(close);
         let Some(function) = Function::lookup(name) else {
-            self.error(
-                Code::UnknownFunction,
-                name_token.span,
-                format!("there is no function `{name}`"),
-            );
+            let name = name.to_string();
+            self.error(name_token.span, Problem::UnknownFunction { name });
             return Self::error_node(span);
         };
         let arity = function.arity();
         if !arity.accepts(args.len()) {
-            let message = format!(
-                "`{}` takes {}, not {}",
-                function.name(),
-                arity.describe(),
-                args.len()
-            );
-            self.error(Code::WrongArity, span, message);
+            let problem = Problem::WrongArity {
+                function: function.name(),
+                takes: arity,
+                given: args.len(),
+            };
+            self.error(span, problem);
             return Self::error_node(span);
         }
         if function == Function::IndexedRepeat {
@@ -353,9 +337,10 @@ impl<'s> Parser<'s> {
                     && !matches!(arg.kind, ExprKind::Ref(_) | ExprKind::Path(_))
                 {
                     self.error(
-                        Code::NotAReference,
                         arg.span,
-                        "indexed-repeat() expects a question reference such as ${name} here",
+                        Problem::ExpectedReference {
+                            function: Some("indexed-repeat"),
+                        },
                     );
                 }
             }
@@ -443,11 +428,7 @@ impl<'s> Parser<'s> {
                     T::Name => NodeTest::Name(self.text(name.span).into()),
                     T::Star => NodeTest::Any,
                     _ => {
-                        self.error(
-                            Code::UnexpectedToken,
-                            name.span,
-                            "expected an attribute name after `@`",
-                        );
+                        self.error(name.span, Problem::ExpectedAttributeName);
                         path.steps.push(Step {
                             axis: Axis::Attribute,
                             test: NodeTest::Any,
@@ -459,8 +440,8 @@ impl<'s> Parser<'s> {
                 (Axis::Attribute, test)
             }
             _ => {
-                let message = format!("expected a path step, found `{}`", self.text(token.span));
-                self.error(Code::UnexpectedToken, token.span, message);
+                let found = self.text(token.span).to_string();
+                self.error(token.span, Problem::ExpectedPathStep { found });
                 return token.span;
             }
         };

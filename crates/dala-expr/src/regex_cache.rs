@@ -28,7 +28,7 @@ pub fn is_match(pattern: &str, text: &str) -> Result<bool, String> {
                 .size_limit(SIZE_LIMIT)
                 .nest_limit(NEST_LIMIT)
                 .build()
-                .map_err(|e| format!("invalid regular expression: {}", first_line(&e.to_string())));
+                .map_err(|e| first_line(&e.to_string()));
             cache.insert(pattern.to_string(), compiled);
         }
         match cache.get(pattern) {

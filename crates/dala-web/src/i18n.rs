@@ -430,7 +430,7 @@ pub fn held_answers(lang: Lang, repeat: &str, n: usize) -> String {
 pub fn refusal(lang: Lang, why: &dala_core::Refusal) -> String {
     use dala_core::Refusal::*;
     match (lang, why) {
-        (Lang::En, why) => capitalised(&why.to_string()),
+        (Lang::En, why) => capitalised(&dala_words::refusal(why)),
         (Lang::Ru, NotAWholeNumber) => "Введите целое число".into(),
         (Lang::Ru, NotANumber) => "Введите число".into(),
         (Lang::Ru, OutOfRange { start, end }) => format!("Введите число от {start} до {end}"),

@@ -11,7 +11,7 @@ use dala_core::design::{Breaking, EditError};
 use dala_core::record::LineProblem;
 #[cfg(feature = "analyse")]
 use dala_core::record::{BundleError, RECORD_FORMAT};
-use dala_core::{Diagnostic, Finding};
+use dala_core::{AnswerError, Diagnostic, Finding};
 use dala_expr::Code;
 
 /// A problem of the instrument as the designer reads it.
@@ -111,10 +111,27 @@ fn expression_problem(code: Code) -> String {
     .to_string()
 }
 
+/// Why the engine did not take an answer, or an instance added or removed.
+pub fn answer_error(lang: Lang, e: &AnswerError) -> String {
+    if lang == Lang::En {
+        return dala_words::answer_error(e);
+    }
+    match e {
+        AnswerError::NoSuchNode => "Такого вопроса или экземпляра нет".into(),
+        AnswerError::NotAnswerable(q) => format!(
+            "На «{q}» нельзя ответить: он вычисляется, только для чтения, это заметка или он сейчас не задаётся"
+        ),
+        AnswerError::Invalid { reason, .. } => crate::i18n::refusal(lang, reason),
+        AnswerError::NotARepeat(q) => format!(
+            "«{q}» — не повторяющаяся группа, в которую интервьюер добавляет и из которой удаляет"
+        ),
+    }
+}
+
 /// Why the designer's edit was refused.
 pub fn edit_error(lang: Lang, e: &EditError) -> String {
     if lang == Lang::En {
-        return e.to_string();
+        return dala_words::edit_error(e);
     }
     match e {
         EditError::NoItem(_) => "Такого элемента нет".into(),
@@ -126,7 +143,7 @@ pub fn edit_error(lang: Lang, e: &EditError) -> String {
         EditError::NameTaken(name) => format!("Имя «{name}» уже занято"),
         EditError::UnknownType(name) => format!("«{name}» — не тип вопроса"),
         EditError::GroupNotEmpty => "Группа с вопросами не может стать вопросом".into(),
-        EditError::Empty(_) => "Это поле не может быть пустым".into(),
+        EditError::Empty(what) => format!("Поле {what} не может быть пустым"),
         EditError::NoMove => "Дальше двигать некуда".into(),
         EditError::LanguageTaken(language) => format!("Язык «{language}» уже есть"),
         EditError::NoLanguage(language) => format!("Языка «{language}» нет"),
@@ -136,7 +153,7 @@ pub fn edit_error(lang: Lang, e: &EditError) -> String {
 /// What publishing would break for data already collected.
 pub fn breaking(lang: Lang, b: &Breaking) -> String {
     if lang == Lang::En {
-        return b.to_string();
+        return dala_words::breaking(b);
     }
     match b {
         Breaking::TypeChanged { name, from, to } => format!(
@@ -154,7 +171,7 @@ pub fn breaking(lang: Lang, b: &Breaking) -> String {
 /// Why a line of a bundle was not taken, its code first.
 pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
     if lang == Lang::En {
-        return problem.to_string();
+        return dala_words::line_problem(problem);
     }
     let code = problem.code();
     match problem {
@@ -181,17 +198,48 @@ pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
     }
 }
 
+/// A problem with an analysis plan, its code first.
+#[cfg(feature = "analyse")]
+pub fn plan_error(lang: Lang, e: &dala_aggregate::plan::PlanError) -> String {
+    use dala_aggregate::plan::PlanError;
+    if lang == Lang::En {
+        return dala_words::plan_error(e);
+    }
+    let code = e.code();
+    match e {
+        PlanError::Toml {
+            line: Some(line),
+            detail,
+        } => format!("строка {line}: {code} {detail}"),
+        PlanError::Toml { line: None, detail } => format!("{code} {detail}"),
+        PlanError::Missing { table, key } => format!("{code} таблица «{table}»: нужен ключ {key}"),
+        PlanError::UnknownQuestion { table, key, name } => {
+            format!("{code} таблица «{table}»: {key}: вопроса «{name}» нет")
+        }
+        PlanError::Filter { table, problem, .. } => format!(
+            "{code} таблица «{table}»: ошибка в фильтре: {}",
+            expression_problem(problem.code)
+        ),
+    }
+}
+
 /// Why a whole bundle was not taken.
 #[cfg(feature = "analyse")]
 pub fn refusal(lang: Lang, why: &Refusal) -> String {
     match (lang, why) {
-        (Lang::En, Refusal::Bundle(e)) => e.to_string(),
+        (Lang::En, Refusal::Bundle(e)) => dala_words::bundle_error(e),
         (_, Refusal::Bundle(e)) => {
             let (line, code) = (e.line(), e.code());
             match e {
                 BundleError::Header { detail, .. } => {
                     format!("строка {line}: {code} это не пакет Dala: {detail}")
                 }
+                BundleError::OtherKind { kind, .. } => {
+                    format!("строка {line}: {code} это не пакет Dala: тип файла «{kind}»")
+                }
+                BundleError::HeaderTooLong { bytes, .. } => format!(
+                    "строка {line}: {code} это не пакет Dala: первая строка длиной {bytes} байт"
+                ),
                 BundleError::UnsupportedFormat { format, .. } => format!(
                     "строка {line}: {code} пакет формата {format}, эта версия Dala читает формат {RECORD_FORMAT}"
                 ),
@@ -207,6 +255,47 @@ pub fn refusal(lang: Lang, why: &Refusal) -> String {
 mod tests {
     use super::*;
     use dala_core::Instrument;
+
+    /// Every problem of a form full of mistakes reads in Russian from its data (issue 16,
+    /// item 7): no English sentence of the core comes through, and the names it is about are
+    /// in it.
+    #[test]
+    fn a_form_full_of_mistakes_reads_in_russian() {
+        let instrument = Instrument::from_json(
+            r#"{"format": 1, "settings": {"form_id": "t", "version": "1", "default_language": "en"},
+            "survey": [
+                {"type": "integer", "name": "age", "label": {"en": "Age"}, "relevant": "${agee} > 1"},
+                {"type": "integer", "name": "n", "label": {"en": "N"}, "constraint": ". >"},
+                {"type": "calculate", "name": "a", "calculation": "${b} + 1"},
+                {"type": "calculate", "name": "b", "calculation": "${a} + 1"},
+                {"type": "note", "name": "hello", "label": {"en": "Hi"}, "required": "yes"},
+                {"type": "group", "name": "g", "label": {"en": "G"}, "children": []},
+                {"type": "select_one", "name": "s", "list": "nope", "label": {"en": "S"}}
+            ]}"#,
+        )
+        .expect("well-formed");
+        let problems = dala_core::validate(&instrument);
+        assert_eq!(problems.len(), 6, "{problems:#?}");
+        for d in &problems {
+            let ru = instrument_problem(Lang::Ru, d);
+            let en = instrument_problem(Lang::En, d);
+            assert!(ru.chars().any(|c| ('а'..='я').contains(&c)), "{ru}");
+            assert_ne!(ru, en);
+        }
+        let said: Vec<String> = problems
+            .iter()
+            .map(|d| instrument_problem(Lang::Ru, d))
+            .collect();
+        assert!(said.iter().any(|s| s.contains("«agee»")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("a → b → a")), "{said:#?}");
+        assert!(said.iter().any(|s| s.contains("«nope»")), "{said:#?}");
+        assert!(
+            problems
+                .iter()
+                .any(|d| instrument_problem(Lang::En, d) == "the expression ends too early"),
+            "the expression's own problem, worded from its data"
+        );
+    }
 
     #[test]
     fn a_designers_problem_reads_in_russian_with_its_question() {

@@ -1,6 +1,6 @@
 //! Analysis plans on a handful of records whose tables are worked out by hand.
 
-use dala_aggregate::plan::{parse, run};
+use dala_aggregate::plan::{PlanError, parse, run};
 use dala_aggregate::tidy::TidyRow;
 use dala_core::{Answer, Instrument, Status, Submission};
 use serde_json::json;
@@ -144,21 +144,26 @@ fn a_plan_filters_disaggregates_benchmarks_crosses_and_pairs() {
 #[test]
 fn a_plan_with_mistakes_says_where() {
     let err = parse("[[table]]\nid = \"x\"\nkind = \"pie\"\n").expect_err("unknown kind");
-    assert!(err.to_string().starts_with("line 3:"), "{err}");
+    assert!(
+        matches!(err, PlanError::Toml { line: Some(3), .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "P001");
     let plan = parse("[[table]]\nid = \"x\"\nkind = \"frequency\"\nvariable = \"nope\"\n")
         .expect("parses");
     assert_eq!(
-        run(&plan, &form(), &[])
-            .expect_err("unknown question")
-            .to_string(),
-        "table `x`: there is no question `nope`"
+        run(&plan, &form(), &[]).expect_err("unknown question"),
+        PlanError::UnknownQuestion {
+            table: "x".into(),
+            key: "variable",
+            name: "nope".into(),
+        }
     );
     let plan = parse("[[table]]\nid = \"y\"\nkind = \"summary\"\nvariable = \"score\"\nfilter = \"${score} >\"\n").expect("parses");
+    let bad = run(&plan, &form(), &[]).expect_err("bad filter");
     assert!(
-        run(&plan, &form(), &[])
-            .expect_err("bad filter")
-            .to_string()
-            .contains("E003")
+        matches!(&bad, PlanError::Filter { table, problem, .. } if table == "y" && problem.code == dala_expr::Code::UnexpectedToken),
+        "{bad:?}"
     );
 }
 
@@ -185,7 +190,7 @@ fn the_seed_plans_run_on_simulated_data() {
         } else {
             dala_aggregate::simulate::simulate(&form, 40, 1, None)
         };
-        let rows = run(&plan, &instrument, &records).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rows = run(&plan, &instrument, &records).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         // The same plan over the wide CSV export of the same records gives the same tables.
         let csv = dala_aggregate::export::to_csv(
             &dala_aggregate::export::export(&instrument, &records, &Default::default())[0],
@@ -259,8 +264,11 @@ fn a_wide_csv_without_a_question_or_with_a_broken_row_says_where() {
         |_| {},
     );
     assert_eq!(
-        missing.expect_err("no sex column").to_string(),
-        "line 1: the CSV has no column for question `sex` (looked for `sex`)"
+        missing.expect_err("no sex column"),
+        WideCsvError::MissingColumn {
+            question: "sex".into(),
+            looked_for: vec!["sex".into()],
+        }
     );
     let ragged = aggregate_wide_csv(
         &mut aggregation,

@@ -7,7 +7,7 @@ use crate::compile::ItemId;
 use crate::instrument::Choice;
 use dala_expr::ast::{Axis, Expr, ExprKind, NodeTest, Path, PathStart};
 use dala_expr::date::DateTime;
-use dala_expr::{Code, Diagnostic, Env, Span, Value};
+use dala_expr::{Diagnostic, Env, Problem, Span, Value};
 
 pub(super) struct NodeEnv<'a> {
     engine: &'a Engine,
@@ -96,9 +96,10 @@ impl Env for NodeEnv<'_> {
     fn reference(&self, name: &str, span: Span) -> Result<Value, Diagnostic> {
         self.value_of(name).ok_or_else(|| {
             Diagnostic::new(
-                Code::UnresolvedReference,
                 span,
-                format!("there is no question `{name}`"),
+                Problem::UnknownQuestion {
+                    name: name.to_string(),
+                },
             )
         })
     }
@@ -121,11 +122,7 @@ impl Env for NodeEnv<'_> {
         {
             return Ok(Value::String(self.choice_column(choice, column)));
         }
-        Err(Diagnostic::new(
-            Code::Unsupported,
-            span,
-            "use ${name} to refer to a question",
-        ))
+        Err(Diagnostic::new(span, Problem::PathsUnavailable))
     }
 
     fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
@@ -140,11 +137,7 @@ impl Env for NodeEnv<'_> {
             _ => self.scope.len().checked_sub(1),
         };
         let Some(level) = level else {
-            return Err(Diagnostic::new(
-                Code::Unsupported,
-                span,
-                "position() is only available inside a repeat",
-            ));
+            return Err(Diagnostic::new(span, Problem::PositionOutsideRepeat));
         };
         let parent = self.node.path[..level].to_vec();
         let id = self.node.path[level];
@@ -153,13 +146,7 @@ impl Env for NodeEnv<'_> {
             .get(&(self.scope[level], parent))
             .and_then(|ids| ids.iter().position(|i| *i == id))
             .map(|p| (p + 1) as f64)
-            .ok_or_else(|| {
-                Diagnostic::new(
-                    Code::Unsupported,
-                    span,
-                    "this repeat instance no longer exists",
-                )
-            })
+            .ok_or_else(|| Diagnostic::new(span, Problem::InstanceGone))
     }
 
     fn indexed_repeat(
@@ -173,9 +160,10 @@ impl Env for NodeEnv<'_> {
         for (repeat, index) in path {
             let Some(repeat) = form.id(repeat) else {
                 return Err(Diagnostic::new(
-                    Code::UnresolvedReference,
                     span,
-                    format!("there is no repeat `{repeat}`"),
+                    Problem::UnknownRepeat {
+                        name: repeat.to_string(),
+                    },
                 ));
             };
             let ids = self.engine.containers().get(&(repeat, at.clone()));
@@ -191,9 +179,10 @@ impl Env for NodeEnv<'_> {
         }
         let Some(target) = form.id(name) else {
             return Err(Diagnostic::new(
-                Code::UnresolvedReference,
                 span,
-                format!("there is no question `{name}`"),
+                Problem::UnknownQuestion {
+                    name: name.to_string(),
+                },
             ));
         };
         Ok(self.engine.typed_value(&NodeRef {

@@ -5,27 +5,18 @@ use crate::compile::{Form, ItemId};
 use crate::instrument::ItemType;
 use dala_expr::{Value, date};
 
-/// Why an answer is refused, as data: a UI says it in its own words (`Display` gives the
-/// command line's English).
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+/// Why an answer is refused, as data: a UI says it in its own words (dala-words writes the
+/// English).
+#[derive(Clone, Debug, PartialEq)]
 pub enum Refusal {
-    #[error("expected a whole number")]
     NotAWholeNumber,
-    #[error("expected a number")]
     NotANumber,
-    #[error("expected a number from {start} to {end}")]
     OutOfRange { start: f64, end: f64 },
-    #[error("`{0}` is not one of the choices")]
     NotAChoice(String),
-    #[error("expected a date as YYYY-MM-DD")]
     NotADate,
-    #[error("expected a time as HH:MM")]
     NotATime,
-    #[error("expected a date and time as YYYY-MM-DDTHH:MM")]
     NotADateTime,
-    #[error("expected latitude and longitude (and optionally altitude and accuracy)")]
     NotAGeopoint,
-    #[error("an acknowledgement is `OK` or empty")]
     NotAnAcknowledgement,
 }
 

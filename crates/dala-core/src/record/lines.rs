@@ -47,9 +47,9 @@ pub fn open_bundle<R: BufRead>(input: R) -> io::Result<Result<BundleLines<R>, Bu
         };
         let number = lines.number;
         if length > MAX_LINE_BYTES as u64 {
-            return Ok(Err(BundleError::Header {
+            return Ok(Err(BundleError::HeaderTooLong {
                 line: number,
-                detail: format!("the line is {length} bytes long"),
+                bytes: length,
             }));
         }
         // A header with bad bytes is no header: its JSON reader says where they are.

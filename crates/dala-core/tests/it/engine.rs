@@ -868,7 +868,7 @@ fn numbers_are_stored_as_xpath_prints_them() {
         ("999999999999999", "999999999999999"),
     ] {
         e.answer(&n, typed)
-            .unwrap_or_else(|r| panic!("{typed}: {r}"));
+            .unwrap_or_else(|r| panic!("{typed}: {r:?}"));
         assert_eq!(e.value(&n), stored, "integer typed as {typed:?}");
     }
     // Refused as ODK should: `5.0` and `1e1` are not typed as whole numbers (ODK takes them
@@ -900,7 +900,7 @@ fn numbers_are_stored_as_xpath_prints_them() {
         ("0.12345678901234567890", "0.1234567890123456789"),
     ] {
         e.answer(&x, typed)
-            .unwrap_or_else(|r| panic!("{typed}: {r}"));
+            .unwrap_or_else(|r| panic!("{typed}: {r:?}"));
         assert_eq!(e.value(&x), stored, "decimal typed as {typed:?}");
     }
     for typed in ["1e3", ".", "1.2.3", "1,5", "+-1"] {

@@ -60,7 +60,7 @@ fn run_step(e: &mut Engine, line: &str) -> Result<(), String> {
             let n = node(e, spec)?;
             e.answer(&n, rhs)
                 .map(drop)
-                .map_err(|err| format!("answer refused: {err}"))
+                .map_err(|err| format!("answer refused: {err:?}"))
         }
         ["refuse", spec] => {
             let n = node(e, spec)?;

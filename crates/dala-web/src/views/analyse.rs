@@ -721,9 +721,11 @@ fn DataTable(an: An) -> impl IntoView {
 }
 
 /// The plan shipped with a bundled instrument (surveys/plans/<form id>.toml), if any.
-async fn bundled_plan(form_id: &str) -> Result<Option<Plan>, String> {
+async fn bundled_plan(form_id: &str, lang: crate::i18n::Lang) -> Result<Option<Plan>, String> {
     match browser::fetch_text(&format!("surveys/plans/{form_id}.toml")).await {
-        Ok(text) => parse(&text).map(Some).map_err(|e| e.to_string()),
+        Ok(text) => parse(&text)
+            .map(Some)
+            .map_err(|e| crate::problems::plan_error(lang, &e)),
         Err(_) => Ok(None),
     }
 }
@@ -739,7 +741,7 @@ fn Tables(an: An) -> impl IntoView {
         let tables = an
             .with(|instrument, data| {
                 data.aggregate(&plan, instrument, &rows)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| crate::problems::plan_error(an.app.lang.get(), &e))
             })
             .unwrap_or_else(|| Ok(Vec::new()));
         crate::perf::tables(crate::perf::now_ms() - start);
@@ -748,7 +750,7 @@ fn Tables(an: An) -> impl IntoView {
     let load_plan = move |_| {
         let form = an.form.get_untracked();
         spawn_local(async move {
-            match bundled_plan(&form).await {
+            match bundled_plan(&form, an.app.lang.get_untracked()).await {
                 Ok(Some(plan)) => an.plan.set(plan),
                 Ok(None) => an.app.fail(&form, an.app.t(Msg::NoPlan)),
                 Err(e) => an.app.fail(&form, e),

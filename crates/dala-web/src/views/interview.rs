@@ -164,10 +164,10 @@ impl Ctx {
                 self.autosave();
                 Ok(())
             }
-            Some(Err(dala_core::AnswerError::Invalid { reason, .. })) => {
-                Err(crate::i18n::refusal(self.app.lang.get_untracked(), &reason))
-            }
-            Some(Err(e)) => Err(e.to_string()),
+            Some(Err(e)) => Err(crate::problems::answer_error(
+                self.app.lang.get_untracked(),
+                &e,
+            )),
             None => Err("no interview".into()),
         }
     }
@@ -187,7 +187,10 @@ impl Ctx {
                 self.untouched.set_value(false);
                 self.autosave();
             }
-            Some(Err(e)) => self.app.fail(self.app.t(Msg::SaveFailed), e),
+            Some(Err(e)) => self.app.fail(
+                self.app.t(Msg::SaveFailed),
+                crate::problems::answer_error(self.app.lang.get_untracked(), &e),
+            ),
             None => {}
         }
     }
