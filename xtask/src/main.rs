@@ -22,6 +22,7 @@ commands:
   build                 build the web app into dist/ (release)
   serve [--addr A:P]    build, then serve dist/ on http://127.0.0.1:8080 (or A:P)
   test                  every test: native, then the browser tests in headless Chromium
+  test --native         the native tests alone (no browser, no app build): the fast loop
   lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
@@ -45,6 +46,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("build") => web::build(&root).map(drop),
         Some("serve") => serve(&root, &args[1..]),
+        Some("test") if args.get(1).map(String::as_str) == Some("--native") => native_tests(&root),
         Some("test") => test(&root),
         Some("lint") => lint(&root),
         Some("bench") => bench::run(&root, &args[1..]),
@@ -79,6 +81,19 @@ fn serve(root: &Path, args: &[String]) -> Result<()> {
         );
     }
     server.wait();
+    Ok(())
+}
+
+/// Every native crate's tests: what a plain `cargo test` at the root runs (the default members).
+fn native_tests(root: &Path) -> Result<()> {
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .arg("test")
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("tests failed");
+    }
     Ok(())
 }
 

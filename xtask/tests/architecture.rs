@@ -144,6 +144,69 @@ fn the_crates_that_find_problems_do_not_word_them() {
     );
 }
 
+/// Which of our own crates each crate may build on (normal dependencies, transitively): the
+/// layers of ARCHITECTURE.md. A new crate, or a new edge, is added here on purpose.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("dala-expr", &[]),
+    ("dala-core", &["dala-expr"]),
+    ("dala-aggregate", &["dala-expr", "dala-core"]),
+    ("dala-words", &["dala-expr", "dala-core", "dala-aggregate"]),
+    ("dala-xlsform", &["dala-expr", "dala-core", "dala-words"]),
+    (
+        "dala-import",
+        &["dala-expr", "dala-core", "dala-words", "dala-xlsform"],
+    ),
+    (
+        "dala-web",
+        &["dala-expr", "dala-core", "dala-aggregate", "dala-words"],
+    ),
+    (
+        "dala-cli",
+        &[
+            "dala-expr",
+            "dala-core",
+            "dala-aggregate",
+            "dala-words",
+            "dala-xlsform",
+        ],
+    ),
+];
+
+/// The crates that know the browser: only the app, its importer module and the wasm bench.
+const BROWSER: &[&str] = &["leptos", "web-sys", "js-sys", "wasm-bindgen"];
+const IN_THE_BROWSER: &[&str] = &["dala-web", "dala-import", "dala-expr-wasm-bench"];
+
+#[test]
+fn each_crate_builds_only_on_the_layers_below_it() {
+    let members = workspace_members();
+    for member in &members {
+        let Some((_, allowed)) = LAYERS.iter().find(|(name, _)| name == member) else {
+            assert!(
+                !member.starts_with("dala-")
+                    || ["dala-e2e", "dala-expr-wasm-bench"].contains(&member.as_str()),
+                "{member} is not in LAYERS: say which of our crates it may use"
+            );
+            continue;
+        };
+        let deps = normal_dependencies(member);
+        let ours: Vec<&String> = deps
+            .iter()
+            .filter(|d| members.contains(d) && !allowed.contains(&d.as_str()))
+            .collect();
+        assert!(
+            ours.is_empty(),
+            "{member} depends on {ours:?}, above its layer"
+        );
+        if !IN_THE_BROWSER.contains(&member.as_str()) {
+            let browser: Vec<&String> = deps
+                .iter()
+                .filter(|d| BROWSER.contains(&d.as_str()))
+                .collect();
+            assert!(browser.is_empty(), "{member} depends on {browser:?}");
+        }
+    }
+}
+
 #[test]
 fn the_dependency_check_sees_a_forbidden_crate() {
     // The same query on the web app must find leptos, or the check above proves nothing.
@@ -185,9 +248,43 @@ fn core_sources_use_no_io_from_std() {
                             offenders.push(format!("{} uses {word}", path.display()));
                         }
                     }
+                    for word in grouped_std_io(&text) {
+                        offenders.push(format!("{} uses std::{{{word}, ..}}", path.display()));
+                    }
                 }
             }
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// `fs`, `net`, `process` and `env` named in a grouped import (`use std::{fs, io}`), which the
+/// plain text search above does not see.
+fn grouped_std_io(text: &str) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("std::{") {
+        let group = &rest[at + 6..];
+        let end = group.find('}').unwrap_or(group.len());
+        for word in ["fs", "net", "process", "env"] {
+            if group[..end]
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .any(|part| part == word || part.starts_with(&format!("{word}::")))
+            {
+                found.push(word);
+            }
+        }
+        rest = &group[end..];
+    }
+    found
+}
+
+#[test]
+fn a_grouped_import_of_std_io_is_seen() {
+    assert_eq!(grouped_std_io("use std::{fs, io::Read};"), ["fs"]);
+    assert_eq!(
+        grouped_std_io("use std::{\n    collections::HashMap,\n    process::Command,\n};"),
+        ["process"]
+    );
+    assert!(grouped_std_io("use std::{fmt, io};").is_empty());
 }

@@ -77,6 +77,8 @@ pub enum AnswerError {
         reason: Refusal,
     },
     NotARepeat(String),
+    /// The record is finalized (or opened for reading): nothing in it changes.
+    ReadOnly,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

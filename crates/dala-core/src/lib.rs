@@ -1,5 +1,7 @@
-//! The instrument model and its validation. No I/O: documents come in as text and go out as
-//! data; time, randomness and the device come in through [`Host`].
+//! The instrument document and its validation, the compiled form and its engine, submission
+//! records and bundles, the designer's edits, and the record store contract. No I/O: documents
+//! and bundles come in as text or bytes and go out as data; time, randomness and the device
+//! come in through [`Host`]; problems are data, worded by dala-words and the app.
 
 pub mod compile;
 pub mod design;

@@ -122,6 +122,7 @@ pub fn answer_error(lang: Lang, e: &AnswerError) -> String {
             "На «{q}» нельзя ответить: он вычисляется, только для чтения, это заметка или он сейчас не задаётся"
         ),
         AnswerError::Invalid { reason, .. } => crate::i18n::refusal(lang, reason),
+        AnswerError::ReadOnly => "Эта запись завершена: её можно читать, но не менять".into(),
         AnswerError::NotARepeat(q) => format!(
             "«{q}» — не повторяющаяся группа, в которую интервьюер добавляет и из которой удаляет"
         ),

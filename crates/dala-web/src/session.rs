@@ -206,9 +206,7 @@ impl Session {
 
     pub fn answer(&mut self, node: &NodeRef, value: &str) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotAnswerable(
-                self.engine.name(node).to_string(),
-            ));
+            return Err(AnswerError::ReadOnly);
         }
         let changes = self.engine.answer(node, value)?;
         self.before_removal = None;
@@ -218,9 +216,7 @@ impl Session {
     /// Adds an instance to the repeat a closing page offers, and moves to its first page.
     pub fn add_instance(&mut self, repeat: &NodeRef) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotARepeat(
-                self.engine.name(repeat).to_string(),
-            ));
+            return Err(AnswerError::ReadOnly);
         }
         let (instance, changes) = self.engine.add_instance(repeat.item, &repeat.path)?;
         self.before_removal = None;
@@ -239,9 +235,7 @@ impl Session {
     /// Removes an instance; the screen stays on the repeat's closing page.
     pub fn remove_instance(&mut self, instance: &NodeRef) -> Result<Refresh, AnswerError> {
         if self.read_only {
-            return Err(AnswerError::NotARepeat(
-                self.engine.name(instance).to_string(),
-            ));
+            return Err(AnswerError::ReadOnly);
         }
         let closing = self.current().and_then(|p| p.repeat.clone());
         let before = self.draft();
@@ -630,7 +624,12 @@ mod tests {
         let record = s.finalize("en").expect("nothing required is missing");
         assert_eq!(record.status, Status::Finalized);
         let node = s.engine().node("wave", &[]).expect("wave");
-        assert!(s.answer(&node, "2015_spring").is_err());
+        assert_eq!(
+            s.answer(&node, "2015_spring").err(),
+            Some(AnswerError::ReadOnly),
+            "refused as read-only, with its own error"
+        );
+        assert_eq!(s.engine().value(&node), "2014_summer");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! data ([`dala_core::Finding`]); the sentences are written here, once, and other languages
 //! are written from the same data in the app.
 
+#[cfg(feature = "aggregate")]
 use dala_aggregate::plan::PlanError;
+#[cfg(feature = "aggregate")]
 use dala_aggregate::wide_csv::WideCsvError;
 use dala_core::design::{Breaking, EditError};
 use dala_core::record::{BUNDLE_KIND, BundleError, LineProblem, RECORD_FORMAT};
@@ -195,6 +197,7 @@ pub fn render_expression(d: &dala_expr::Diagnostic, source: &str) -> String {
     )
 }
 
+#[cfg(feature = "aggregate")]
 /// A problem with an analysis plan, its code first: `P003 table \`w\`: ...`.
 pub fn plan_error(e: &PlanError) -> String {
     let code = e.code();
@@ -219,6 +222,7 @@ pub fn plan_error(e: &PlanError) -> String {
     }
 }
 
+#[cfg(feature = "aggregate")]
 /// Why a wide CSV cannot be read, with its line and code.
 pub fn wide_csv_error(e: &WideCsvError) -> String {
     let (line, code) = (e.line(), e.code());
@@ -273,6 +277,7 @@ pub fn answer_error(e: &AnswerError) -> String {
         AnswerError::NotARepeat(q) => {
             format!("`{q}` is not a repeat whose instances the enumerator adds and removes")
         }
+        AnswerError::ReadOnly => "this record is finalized: it is read, not changed".into(),
     }
 }
 

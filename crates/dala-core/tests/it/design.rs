@@ -455,7 +455,7 @@ fn settings_are_edits() {
             setting: Setting::FormId,
             value: None
         }),
-        Err(EditError::Empty("the form id"))
+        Err(EditError::Empty("form_id"))
     );
     assert_eq!(d.instrument().settings.title.0["uz"], "Ayollar");
     assert!(d.undo());
