@@ -111,10 +111,7 @@ fn expr(root: &Path) -> Result<()> {
         "expression evaluations per second ({} expressions, parse + evaluate per call):",
         report["expressions"]
     );
-    println!(
-        "  peer  openrosa-xpath-evaluator, Node.js  {:>12.0}",
-        peer_rate
-    );
+    println!("  peer  openrosa-xpath-evaluator, Node.js  {peer_rate:>12.0}");
     println!(
         "  dala  wasm, Node.js                      {:>12.0}  {:>6.1}x",
         wasm_rate,
@@ -125,10 +122,7 @@ fn expr(root: &Path) -> Result<()> {
         native_rate,
         native_rate / peer_rate
     );
-    println!(
-        "  dala  native, evaluate only (pre-parsed) {:>12.0}",
-        native_compiled
-    );
+    println!("  dala  native, evaluate only (pre-parsed) {native_compiled:>12.0}");
     println!(
         "results agree: {}; figures in {}",
         mismatches.is_empty(),
@@ -171,8 +165,7 @@ pub fn install_npm(root: &Path, name: &str, packages: &[&str]) -> Result<PathBuf
     let installed = packages.iter().all(|p| {
         let (package, version) = p.rsplit_once('@').unwrap_or((p, ""));
         std::fs::read_to_string(modules.join(package).join("package.json"))
-            .map(|text| text.contains(&format!("\"version\": \"{version}\"")))
-            .unwrap_or(false)
+            .is_ok_and(|text| text.contains(&format!("\"version\": \"{version}\"")))
     });
     if !installed {
         std::fs::create_dir_all(&dir)?;
@@ -226,7 +219,7 @@ pub fn machine() -> Value {
         .unwrap_or_default();
     json!({
         "cpu": cpu,
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "cores": std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
         "node": node,

@@ -416,7 +416,7 @@ pub fn run(root: &Path) -> Result<()> {
             "memory_vs_polars_2_threads": dala_mb / p2_mb,
         },
         "goals": {"time_vs_polars": 0.75, "time_vs_pandas": 0.25, "memory_vs_polars": 0.25},
-        "peers": PYTHON_PACKAGES.iter().map(|p| p.to_string()).chain([format!("xsv=={XSV}")]).collect::<Vec<_>>(),
+        "peers": PYTHON_PACKAGES.iter().map(std::string::ToString::to_string).chain([format!("xsv=={XSV}")]).collect::<Vec<_>>(),
     });
     let path = root.join("target/bench/aggregate.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;

@@ -543,7 +543,7 @@ impl Aggregation {
                         category,
                         statistic: statistic.into(),
                         value,
-                    })
+                    });
                 };
                 let var = &self.columns[table.variable];
                 let order = self.orders.get(&var.name).cloned().unwrap_or_default();

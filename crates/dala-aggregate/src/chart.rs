@@ -101,7 +101,7 @@ pub fn escape(text: &str) -> String {
 /// A number as SVG writes it: at most two decimals, no trailing zeros, NaN as 0.
 fn n(x: f64) -> String {
     let x = if x.is_finite() { x } else { 0.0 };
-    let s = format!("{:.2}", x);
+    let s = format!("{x:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
 }

@@ -199,7 +199,7 @@ pub fn run(
     let columns: Vec<String> = aggregation
         .columns()
         .iter()
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     for record in records {
         aggregation.add(crate::aggregation::RecordKey::of(record), |i| {

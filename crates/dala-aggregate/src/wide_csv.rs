@@ -83,7 +83,7 @@ pub struct Columns {
 
 fn malformed(e: csv::Error) -> WideCsvError {
     WideCsvError::Malformed {
-        line: e.position().map_or(1, |p| p.line()),
+        line: e.position().map_or(1, csv::Position::line),
         detail: e.to_string(),
     }
 }

@@ -139,7 +139,7 @@ fn each_record(
     let mut kept = 0usize;
     let mut each = |record| {
         kept += 1;
-        each(record)
+        each(record);
     };
     for path in bundles {
         let read = std::fs::File::open(path).and_then(|file| {
@@ -348,7 +348,7 @@ fn read_wide_csv(
     let mut csv = WideCsv::open(aggregation, instrument, file, drafts)
         .map_err(|e| dala_words::wide_csv_error(&e))?;
     let at = csv.columns();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if workers < 2 {
         let mut batch = Vec::new();
         while csv
@@ -437,7 +437,7 @@ fn feed(
     if !bundles.is_empty() {
         let bundles: Vec<PathBuf> = bundles.into_iter().cloned().collect();
         if !each_record(instrument, &bundles, args.drafts, |record| {
-            aggregation.add_submission(&record)
+            aggregation.add_submission(&record);
         }) {
             return Err("a bundle could not be read".into());
         }

@@ -116,8 +116,7 @@ fn expression_at(instrument: &Instrument, pointer: &str) -> Option<String> {
 pub fn system_now(offset_minutes: i32) -> dala_expr::date::DateTime {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_millis() as i64);
     dala_expr::date::DateTime {
         epoch_ms: ms,
         offset_minutes,

@@ -54,9 +54,8 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         eprintln!("error: fix the errors above before previewing");
         return ExitCode::FAILURE;
     };
-    let form = match Form::compile(&instrument) {
-        Ok(form) => form,
-        Err(_) => return ExitCode::FAILURE,
+    let Ok(form) = Form::compile(&instrument) else {
+        return ExitCode::FAILURE;
     };
     let language = args
         .lang
@@ -64,8 +63,7 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
         .unwrap_or_else(|| "default".into());
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
+        .map_or(1, |d| d.as_nanos() as u64)
         | 1;
     let mut engine = Engine::new(
         form,

@@ -1030,9 +1030,7 @@ impl Engine {
             path: parent.clone(),
         };
         let env = NodeEnv::new(self, &node);
-        let wanted = dala_expr::evaluate(&e, &env)
-            .map(|v| v.to_number())
-            .unwrap_or(0.0);
+        let wanted = dala_expr::evaluate(&e, &env).map_or(0.0, |v| v.to_number());
         drop(env);
         // A count is capped so a typo (10000 household members) cannot freeze the tablet.
         let wanted = if wanted.is_finite() {

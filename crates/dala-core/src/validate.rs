@@ -588,7 +588,10 @@ fn check_choice_filter(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item)
         let finding = Finding::UnknownChoiceColumn {
             list: item.list.clone().unwrap_or_default(),
             column: name,
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            columns: columns
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
         };
         cx.push(
             at.to_string(),
@@ -792,7 +795,12 @@ fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
                         let from = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
                         let mut cycle: Vec<&str> = stack[from..].iter().map(|(n, _)| *n).collect();
                         cycle.push(next);
-                        cycles.push(cycle.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+                        cycles.push(
+                            cycle
+                                .iter()
+                                .map(std::string::ToString::to_string)
+                                .collect::<Vec<_>>(),
+                        );
                     }
                     Some(Mark::Done) => {}
                 },

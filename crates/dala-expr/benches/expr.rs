@@ -55,11 +55,7 @@ fn main() {
     });
     let results: Vec<String> = compiled
         .iter()
-        .map(|e| {
-            evaluate(e, &env)
-                .map(|v| v.to_xpath_string())
-                .unwrap_or_else(|d| format!("error {d}"))
-        })
+        .map(|e| evaluate(e, &env).map_or_else(|d| format!("error {d}"), |v| v.to_xpath_string()))
         .collect();
     println!(
         "{{\"expressions\": {}, \"parse_eval_per_s\": {per_second:.0}, \"eval_per_s\": {compiled_per_second:.0}, \"results\": [{}]}}",

@@ -148,7 +148,11 @@ mod tests {
 
     #[test]
     fn numeric_versions_compare_as_numbers() {
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let v = |s: &[&str]| {
+            s.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             latest_version(&v(&["9", "10"])).map(String::as_str),
             Some("10")

@@ -95,8 +95,7 @@ pub fn column_problems(
             let (start, end) = d
                 .location
                 .span
-                .map(|s| (s.start as usize, s.end as usize))
-                .unwrap_or((0, 0));
+                .map_or((0, 0), |s| (s.start as usize, s.end as usize));
             let clamp = |i: usize| {
                 let mut i = i.min(source.len());
                 while !source.is_char_boundary(i) {

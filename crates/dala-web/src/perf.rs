@@ -34,7 +34,7 @@ pub fn saved() {
     let key = JsValue::from_str("__dalaSaved");
     let list = js_sys::Reflect::get(&window, &key)
         .ok()
-        .filter(|v| v.is_object())
+        .filter(wasm_bindgen::JsValue::is_object)
         .unwrap_or_else(|| {
             let list = js_sys::Array::new();
             let _ = js_sys::Reflect::set(&window, &key, &list);

@@ -20,7 +20,11 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
         return dala_words::diagnostic(d);
     }
     let q = d.location.question.as_deref().unwrap_or_default();
-    let column = d.location.column.map(|c| c.as_str()).unwrap_or_default();
+    let column = d
+        .location
+        .column
+        .map(dala_core::Column::as_str)
+        .unwrap_or_default();
     match &d.finding {
         Finding::DuplicateName { name, .. } => {
             format!("Имя «{name}» уже занято другим вопросом")

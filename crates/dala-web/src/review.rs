@@ -330,7 +330,7 @@ mod tests {
             .iter()
             .filter_map(|l| match l {
                 Line::Heading { text, .. } => Some(text.as_str()),
-                _ => None,
+                Line::Answer { .. } => None,
             })
             .collect();
         assert!(

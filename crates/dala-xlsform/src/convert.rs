@@ -127,9 +127,9 @@ fn kind(type_text: &str) -> Kind {
     let joined: Vec<String> = words.iter().map(|w| keyword(w)).collect();
     let head = joined.join(" ");
     let list_after = |prefix_words: usize| -> (Option<String>, bool) {
-        let rest: Vec<&str> = words.to_vec();
+        let rest: Vec<&str> = words.clone();
         // `select_one` is one word, `select one` two: count the words the keyword used.
-        let list = rest.get(prefix_words).map(|s| s.to_string());
+        let list = rest.get(prefix_words).map(std::string::ToString::to_string);
         let or_other = rest
             .get(prefix_words + 1)
             .is_some_and(|w| w.eq_ignore_ascii_case("or_other"));
@@ -164,7 +164,7 @@ fn kind(type_text: &str) -> Kind {
     ] {
         if head.starts_with(prefix) {
             let used = prefix.split_whitespace().count();
-            let list = words.get(used).map(|s| s.to_string());
+            let list = words.get(used).map(std::string::ToString::to_string);
             let or_other = head.ends_with(" or specify other");
             return match list {
                 Some(list) => Kind::Item(item_type, Some(list), or_other),

@@ -101,7 +101,7 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
         header.push("parameters".into());
     }
     let attributes: BTreeSet<&String> = all.iter().flat_map(|i| i.attributes.keys()).collect();
-    header.extend(attributes.iter().map(|a| a.to_string()));
+    header.extend(attributes.iter().map(|a| (*a).clone()));
 
     let mut survey = SheetWriter::new("survey", &header);
     fn rows(
@@ -152,7 +152,7 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
     let extra: BTreeSet<&String> = choices.iter().flat_map(|c| c.extra.keys()).collect();
     let mut header = vec!["list_name".to_string(), "name".to_string()];
     header.extend(choice_languages.iter().map(|l| format!("label::{l}")));
-    header.extend(extra.iter().map(|e| e.to_string()));
+    header.extend(extra.iter().map(|e| (*e).clone()));
     let mut choice_sheet = SheetWriter::new("choices", &header);
     for (list, items) in &instrument.choices {
         for choice in items {

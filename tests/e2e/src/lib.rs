@@ -60,11 +60,14 @@ pub fn downloaded(dir: &std::path::Path, accept: impl Fn(&str) -> bool) -> std::
     let mut seen: Option<(std::path::PathBuf, u64)> = None;
     for _ in 0..200 {
         let found = std::fs::read_dir(dir).ok().and_then(|entries| {
-            entries.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| !n.ends_with(".crdownload") && accept(n))
-            })
+            entries
+                .filter_map(std::result::Result::ok)
+                .map(|e| e.path())
+                .find(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| !n.ends_with(".crdownload") && accept(n))
+                })
         });
         if let Some(path) = found {
             let size = std::fs::metadata(&path).map_or(0, |m| m.len());

@@ -42,7 +42,9 @@ static INSTALL: Mutex<()> = Mutex::new(());
 
 /// The folder pyxform is installed in, installing it on first use.
 fn site() -> PathBuf {
-    let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyxform");
     let site = root.join(PYXFORM.replace("==", "-"));
     if site.join("pyxform").exists() {

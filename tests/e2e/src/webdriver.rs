@@ -124,7 +124,10 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        let mut args: Vec<String> = CHROME_ARGS
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push(format!("--window-size={width},{height}"));
         let mut options = json!({ "binary": chromium, "args": args });

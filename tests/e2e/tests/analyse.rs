@@ -96,7 +96,9 @@ fn tidy(text: &str) -> BTreeMap<(String, String, String), String> {
 
 #[test]
 fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let files = scratch("analyse");
     let downloads = files.join("downloads");
     std::fs::create_dir_all(&downloads).expect("downloads");
@@ -423,7 +425,9 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
 
 #[test]
 fn the_workspace_fits_a_phone() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
     let browser = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -462,7 +466,9 @@ fn the_workspace_fits_a_phone() {
 /// report for each, the one worked out from the damage (issue 25).
 #[test]
 fn damaged_bundles_get_the_same_report_from_the_cli_and_the_import() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let files = scratch("analyse-hostile");
     let base = bundle(&files, "base.jsonl", 12, 11, "tab-h");
     let fast_instrument = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -30,7 +30,9 @@ fn wait_for_service_worker(app: &Collect) {
 
 #[test]
 fn the_police_survey_in_russian_skips_checks_and_finalizes() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -163,7 +165,9 @@ fn the_police_survey_in_russian_skips_checks_and_finalizes() {
 
 #[test]
 fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let downloads = scratch("downloads-fast");
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start_with(412, 915, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
@@ -218,7 +222,7 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
         .find_map(|_| {
             let found = std::fs::read_dir(&downloads)
                 .ok()?
-                .filter_map(|e| e.ok())
+                .filter_map(std::result::Result::ok)
                 .find(|e| e.path().extension().is_some_and(|x| x == "jsonl"));
             if found.is_none() {
                 std::thread::sleep(std::time::Duration::from_millis(100));
@@ -301,13 +305,11 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
     // ... and every finalized record again on request: a second bundle.
     app.click(".export-again");
     let bundles = || {
-        std::fs::read_dir(&downloads)
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
-                    .count()
-            })
-            .unwrap_or(0)
+        std::fs::read_dir(&downloads).map_or(0, |d| {
+            d.filter_map(std::result::Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+                .count()
+        })
     };
     for _ in 0..100 {
         if bundles() >= 2 {
@@ -357,7 +359,9 @@ fn the_fast_roster_is_exported_as_a_bundle_checked_line_by_line() {
 /// only a time; a draft had no review.
 #[test]
 fn a_new_interview_is_stored_at_its_first_answer_and_a_draft_has_a_review() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -417,7 +421,9 @@ fn a_new_interview_is_stored_at_its_first_answer_and_a_draft_has_a_review() {
 /// (Backspace, then 4) wiped every member, also after a reload; 3 -> 2 -> 3 emptied member 3.
 #[test]
 fn retyping_the_household_size_keeps_every_members_answers() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -481,7 +487,9 @@ fn retyping_the_household_size_keeps_every_members_answers() {
 /// Issue 16: in Russian on a phone, about 340 of 844 px were chrome before the first question.
 #[test]
 fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -555,7 +563,9 @@ fn police_interview_past_its_first_page(app: &Collect, url: &str) -> String {
 
 #[test]
 fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -579,7 +589,9 @@ fn a_reload_in_the_middle_of_an_interview_keeps_every_answer_and_the_page() {
 
 #[test]
 fn leaving_an_interview_while_an_answer_is_being_saved_keeps_it_and_the_app_working() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -610,7 +622,9 @@ fn leaving_an_interview_while_an_answer_is_being_saved_keeps_it_and_the_app_work
 
 #[test]
 fn with_the_server_gone_the_app_starts_and_an_interview_is_finalized() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
     let url = server.url();
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
@@ -676,7 +690,9 @@ fn renamed_workbook(seed: &str, form_id: &str) -> Vec<u8> {
 
 #[test]
 fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let site = scratch("site-update");
     dala_e2e::copy_dir(&dist(), &site).expect("copy dist");
     let server = StaticServer::start(&site, "127.0.0.1:0").expect("server");
@@ -750,7 +766,9 @@ fn a_new_version_deployed_while_a_draft_is_open_keeps_the_draft() {
 
 #[test]
 fn an_xlsform_workbook_is_imported_and_interviewed() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // The FAST instrument as a designer's workbook, under a form id of its own.
     let files = scratch("import");
     let workbook = files.join("fast_school_visit.xlsx");
@@ -791,7 +809,9 @@ fn an_xlsform_workbook_is_imported_and_interviewed() {
 /// at once, another hides them again, and an answer given while shown survives both.
 #[test]
 fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let files = scratch("field-list");
     let instrument = json!({
         "format": 1,
@@ -843,7 +863,9 @@ fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
 /// the stored form.
 #[test]
 fn a_number_is_typed_key_by_key_and_stored_as_xpath_prints_it() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let files = scratch("numbers");
     let instrument = json!({
         "format": 1,

@@ -99,7 +99,9 @@ fn wait_for_file(dir: &Path, extension: &str) -> PathBuf {
 
 #[test]
 fn the_police_first_section_is_built_previewed_published_and_interviewed() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
@@ -345,7 +347,9 @@ fn the_police_first_section_is_built_previewed_published_and_interviewed() {
 
 #[test]
 fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let downloads = scratch("design-downloads");
     let workbook = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../surveys/fast-family-outcomes/instrument.xlsx")
@@ -450,7 +454,9 @@ fn the_fast_workbook_is_edited_exported_and_converted_back_unchanged() {
 
 #[test]
 fn the_editor_fits_a_phone() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
     let browser = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);

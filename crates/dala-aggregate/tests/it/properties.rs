@@ -127,7 +127,7 @@ proptest! {
             .collect();
         let run = |rows: &[[Option<String>; 4]]| {
             let mut agg = Aggregation::new(&plan, &instrument).expect("plan fits");
-            let names: Vec<String> = agg.columns().iter().map(|c| c.to_string()).collect();
+            let names: Vec<String> = agg.columns().iter().map(std::string::ToString::to_string).collect();
             let at: Vec<usize> = names.iter().map(|n| ["a", "b", "x", "w"].iter().position(|m| m == n).expect("known")).collect();
             for row in rows {
                 agg.add(Default::default(), |i| row[at[i]].as_deref().map(str::as_bytes));

@@ -80,7 +80,7 @@ fn run_step(e: &mut Engine, line: &str) -> Result<(), String> {
             }
         }
         ["expect", "relevant", spec] => {
-            let got = node(e, spec).map(|n| e.relevant(&n)).unwrap_or(false);
+            let got = node(e, spec).is_ok_and(|n| e.relevant(&n));
             if got.to_string() == rhs {
                 Ok(())
             } else {

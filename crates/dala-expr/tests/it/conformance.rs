@@ -181,7 +181,7 @@ fn apply(env: &mut SimpleEnv, directive: &str) -> Result<(), String> {
                     .trim()
                     .parse()
                     .map_err(|_| "@position = N")?,
-            )
+            );
         }
         "choice" => {
             let (lhs, label) = rest

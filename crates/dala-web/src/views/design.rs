@@ -415,8 +415,7 @@ impl Ed {
             Some(at) => {
                 let (index, parent) = at
                     .split_last()
-                    .map(|(i, p)| (*i, p.to_vec()))
-                    .unwrap_or((0, Vec::new()));
+                    .map_or((0, Vec::new()), |(i, p)| (*i, p.to_vec()));
                 (parent, index + 1)
             }
             None => (
@@ -1314,7 +1313,7 @@ fn Preview(ed: Ed) -> impl IntoView {
             return;
         };
         if let Some((page, node)) = ctx.with(|s| s.page_of(&name)).flatten() {
-            if ctx.with(|s| s.page()) != Some(page) {
+            if ctx.with(super::super::session::Session::page) != Some(page) {
                 ctx.go(page);
             }
             ctx.mark_later(node);

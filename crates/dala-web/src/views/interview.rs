@@ -321,7 +321,9 @@ impl Ctx {
     pub fn autosave(&self) {
         if !self.persist
             || self.untouched.get_value()
-            || self.with(|s| s.read_only()).unwrap_or(true)
+            || self
+                .with(super::super::session::Session::read_only)
+                .unwrap_or(true)
         {
             return;
         }
@@ -515,7 +517,8 @@ pub fn Interview(
     };
     let progress = move || {
         ctx.page_rev.get();
-        ctx.with(|s| s.progress()).unwrap_or((0, 0))
+        ctx.with(super::super::session::Session::progress)
+            .unwrap_or((0, 0))
     };
 
     let jump_list = move || {
@@ -557,7 +560,7 @@ pub fn Interview(
             data-ready=move || loaded.get().to_string()
             data-instance=move || { loaded.get(); ctx.with(|s| s.engine().instance_id().to_string()) }
             data-saving=move || ctx.busy.get().to_string()
-            data-page=move || { ctx.page_rev.get(); ctx.with(|s| s.page()).unwrap_or(0).to_string() }>
+            data-page=move || { ctx.page_rev.get(); ctx.with(super::super::session::Session::page).unwrap_or(0).to_string() }>
             <Show when=move || loaded.get()>
                 <div class="interview-head">
                     <a class="button home-link" href=back.clone() aria-label=move || app.t(Msg::Home)>
@@ -685,7 +688,7 @@ pub fn PageView(ctx: Ctx) -> impl IntoView {
             }}
             {move || {
                 ctx.page_rev.get();
-                ctx.with(|s| s.at_end()).unwrap_or(false).then(|| view! { <Closing ctx=ctx/> })
+                ctx.with(super::super::session::Session::at_end).unwrap_or(false).then(|| view! { <Closing ctx=ctx/> })
             }}
         </section>
     }
@@ -748,8 +751,12 @@ fn RepeatEnd(repeat: NodeRef, ctx: Ctx) -> impl IntoView {
             (label, instances)
         })
         .unwrap_or_default();
-    let read_only = ctx.with(|s| s.read_only()).unwrap_or(true);
-    let can_undo = ctx.with(|s| s.can_undo_removal()).unwrap_or(false);
+    let read_only = ctx
+        .with(super::super::session::Session::read_only)
+        .unwrap_or(true);
+    let can_undo = ctx
+        .with(super::super::session::Session::can_undo_removal)
+        .unwrap_or(false);
     let add = repeat.clone();
     view! {
         <div class="repeat-end card" data-repeat=ctx.with(|s| s.engine().name(&repeat).to_string())>
@@ -802,7 +809,7 @@ fn Review(ctx: Ctx) -> impl IntoView {
     };
     view! {
         <section class="review card">
-            {move || ctx.with(|s| s.read_only()).unwrap_or(false)
+            {move || ctx.with(super::super::session::Session::read_only).unwrap_or(false)
                 .then(|| view! { <p class="banner read-only">{app.t(Msg::ReadOnlyRecord)}</p> })}
             <h3>{move || app.t(Msg::Review)}</h3>
             <ul class="review-lines">
@@ -888,7 +895,7 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                     app.go(Route::Records(record.instrument_id.clone()));
                 }
                 Err(StoreError::Full(_)) => {
-                    app.notice.set(Some(app.t(Msg::StorageFull).to_string()))
+                    app.notice.set(Some(app.t(Msg::StorageFull).to_string()));
                 }
                 Err(e) => app.fail(app.t(Msg::SaveFailed), e),
             }
@@ -897,7 +904,7 @@ fn Closing(ctx: Ctx) -> impl IntoView {
     view! {
         <div class="closing card">
             {move || {
-                if ctx.with(|s| s.read_only()).unwrap_or(false) {
+                if ctx.with(super::super::session::Session::read_only).unwrap_or(false) {
                     return view! { <p>{app.t(Msg::ReadOnlyRecord)}</p> }.into_any();
                 }
                 let list = problems();

@@ -305,7 +305,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     };
                     let count = codes.len();
                     codes.iter().enumerate().map(|(i, code)| {
-                        let label = all.iter().find(|(c, _)| c == code).map(|(_, l)| l.clone()).unwrap_or_else(|| code.clone());
+                        let label = all.iter().find(|(c, _)| c == code).map_or_else(|| code.clone(), |(_, l)| l.clone());
                         let all_codes: Vec<String> = all.iter().map(|(c, _)| c.clone()).collect();
                         let all_down = all_codes.clone();
                         view! {

@@ -106,7 +106,7 @@ fn every_corpus_file_converts_or_fails_as_expected() {
                 "{name}: no expectation in tests/corpus.txt (got `{got}`)"
             )),
             Some(want) if *want != got => {
-                failures.push(format!("{name}: expected `{want}`, got `{got}`"))
+                failures.push(format!("{name}: expected `{want}`, got `{got}`"));
             }
             Some(_) => {}
         }
@@ -155,7 +155,7 @@ fn dump_when_asked() {
     for sheet in &workbook.sheets {
         println!("# {}", sheet.name);
         for (row, cells) in sheet.rows() {
-            println!("{row}: {:?}", cells);
+            println!("{row}: {cells:?}");
         }
     }
 }

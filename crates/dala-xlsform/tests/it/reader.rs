@@ -39,7 +39,7 @@ fn instrument(text: &str) -> Instrument {
         .diagnostics
         .iter()
         .filter(|d| !d.code.is_warning())
-        .map(|d| d.render())
+        .map(dala_xlsform::XDiagnostic::render)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     c.instrument.expect("an instrument")
