@@ -8,6 +8,7 @@
 //! Long labels and titles wrap at word boundaries (never cut): each further line adds 15 to
 //! its row or to the title band.
 
+use crate::grouped::Grouped;
 use crate::plan::{Kind, TableSpec};
 use crate::tidy::TidyRow;
 use std::fmt::Write as _;
@@ -462,14 +463,15 @@ pub fn for_table_in(
     rows: &[TidyRow],
     label: &dyn Fn(&str, &str) -> String,
 ) -> Option<String> {
-    let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
+    let table = Grouped::table(rows, &spec.id);
     let title = table_title(spec, label);
-    let stat = |group: &str, category: &str, statistic: &str| {
-        rows.iter()
-            .find(|r| r.group == group && r.category == category && r.statistic == statistic)
-            .map(|r| r.value)
-    };
-    let groups = groups(&rows);
+    let stat = |group: &str, category: &str, statistic: &str| table.get(group, category, statistic);
+    let groups: Vec<&str> = table.groups.iter().map(|g| g.key).collect();
+    // The categories of the whole sample, in order.
+    let whole: Vec<&str> = table
+        .group("")
+        .map(|g| g.categories.iter().map(|c| c.code).collect())
+        .unwrap_or_default();
     let group_label = |group: &str| match group.split_once('=') {
         Some((question, code)) => label(question, code),
         None => label("", ""),
@@ -487,9 +489,8 @@ pub fn for_table_in(
                     .iter()
                     .map(|g| bar(g, category, group_label(g)))
                     .collect(),
-                _ => categories(&rows, "")
-                    .into_iter()
-                    .filter(|c| !c.is_empty())
+                _ => whole
+                    .iter()
                     .map(|c| bar("", c, label(variable, c)))
                     .collect(),
             };
@@ -507,10 +508,10 @@ pub fn for_table_in(
                 spec.rows.as_deref().unwrap_or_default(),
                 spec.columns.as_deref().unwrap_or_default(),
             );
-            let cells = categories(&rows, "");
+            let cells = &whole;
             let mut row_codes: Vec<&str> = Vec::new();
             let mut column_codes: Vec<&str> = Vec::new();
-            for cell in &cells {
+            for cell in cells {
                 if let Some((r, c)) = cell.split_once('|') {
                     if !row_codes.contains(&r) {
                         row_codes.push(r);
@@ -552,27 +553,6 @@ pub fn for_table_in(
         }
         Kind::Summary => None,
     }
-}
-
-/// The groups of a table's rows in order, the whole sample ("") first.
-fn groups<'a>(rows: &[&'a TidyRow]) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for r in rows {
-        if !out.contains(&r.group.as_str()) {
-            out.push(&r.group);
-        }
-    }
-    out
-}
-
-fn categories<'a>(rows: &[&'a TidyRow], group: &str) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for r in rows.iter().filter(|r| r.group == group) {
-        if !out.contains(&r.category.as_str()) {
-            out.push(&r.category);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -406,3 +406,44 @@ pub fn codebook(instrument: &Instrument, language: &str) -> Table {
         rows,
     }
 }
+
+/// The .zip of a wide export (the main table, a table per repeat, the codebook), written one
+/// entry at a time in any amount of slices: the one way every part of Dala packs an export,
+/// so the command line, the app and a server give the same bytes for the same files (deflated,
+/// ZIP64 where needed, no timestamps of the machine).
+pub struct ExportZip<W: std::io::Write + std::io::Seek> {
+    zip: zip::ZipWriter<W>,
+}
+
+impl<W: std::io::Write + std::io::Seek> ExportZip<W> {
+    pub fn new(out: W) -> ExportZip<W> {
+        ExportZip {
+            zip: zip::ZipWriter::new(out),
+        }
+    }
+
+    /// Starts the next file; what is written after goes into it.
+    pub fn start(&mut self, name: &str) -> std::io::Result<()> {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        self.zip
+            .start_file(name, options)
+            .map_err(std::io::Error::other)
+    }
+
+    /// Writes the end of the archive and gives the output back.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.zip.finish().map_err(std::io::Error::other)
+    }
+}
+
+impl<W: std::io::Write + std::io::Seek> std::io::Write for ExportZip<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.zip.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.zip.flush()
+    }
+}

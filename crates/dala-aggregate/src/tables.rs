@@ -1,12 +1,13 @@
-//! Table accumulators: add records one at a time, merge partial results, read estimates.
-//! Frequencies, crosstabs and the moments of a summary stay the same size however many
-//! records go in; a summary's quartiles keep its values (exact quartiles by sorting: memory
-//! grows with the number of answers to that one question).
+//! Table estimates, and the summary's accumulator. Frequencies and crosstabs are counted by
+//! `aggregation` (dense counters by code number, the one accumulation path of every table);
+//! [`Frequency`] and [`Crosstab`] are their counts by code, read into percentages, intervals
+//! and tests. A [`Summary`] adds and merges its own moments; its quartiles keep its values
+//! (exact quartiles by sorting: memory grows with the answers to that one question).
 
 use crate::stats::{Z_95, chi_square_p, kish_effective_n, quantile_sorted, t_975, wilson};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The answers to a select question, counted per choice code.
+/// The answers to a select question, counted per choice code (by the aggregation).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Frequency {
     /// Weighted count of records that chose each code.
@@ -36,31 +37,6 @@ pub struct FrequencyRow {
 }
 
 impl Frequency {
-    /// Adds one record's answer: a code, or space-separated codes for a select_multiple.
-    pub fn add(&mut self, answer: Option<&str>, weight: f64) {
-        let codes: BTreeSet<&str> = answer.unwrap_or("").split_whitespace().collect();
-        if codes.is_empty() {
-            self.missing += weight;
-            return;
-        }
-        self.respondents += weight;
-        self.respondents_w2 += weight * weight;
-        for code in codes {
-            *self.counts.entry(code.to_string()).or_default() += weight;
-            self.responses += weight;
-        }
-    }
-
-    pub fn merge(&mut self, other: &Frequency) {
-        for (code, count) in &other.counts {
-            *self.counts.entry(code.clone()).or_default() += count;
-        }
-        self.respondents += other.respondents;
-        self.respondents_w2 += other.respondents_w2;
-        self.responses += other.responses;
-        self.missing += other.missing;
-    }
-
     pub fn effective_n(&self) -> f64 {
         kish_effective_n(self.respondents, self.respondents_w2)
     }
@@ -219,7 +195,7 @@ impl Summary {
     }
 }
 
-/// Two select_one questions against each other.
+/// Two select_one questions against each other, counted per pair of codes (by the aggregation).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Crosstab {
     /// Weighted counts by (row code, column code).
@@ -237,31 +213,6 @@ pub struct ChiSquare {
 }
 
 impl Crosstab {
-    /// Adds a record; a record missing either answer is left out.
-    pub fn add(&mut self, row: Option<&str>, col: Option<&str>, weight: f64) {
-        let (Some(r), Some(c)) = (row.filter(|s| !s.is_empty()), col.filter(|s| !s.is_empty()))
-        else {
-            return;
-        };
-        *self
-            .cells
-            .entry((r.to_string(), c.to_string()))
-            .or_default() += weight;
-        *self
-            .counts
-            .entry((r.to_string(), c.to_string()))
-            .or_default() += 1;
-    }
-
-    pub fn merge(&mut self, other: &Crosstab) {
-        for (k, v) in &other.cells {
-            *self.cells.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &other.counts {
-            *self.counts.entry(k.clone()).or_default() += v;
-        }
-    }
-
     pub fn total(&self) -> f64 {
         self.cells.values().sum()
     }

@@ -284,16 +284,12 @@ fn write_export(
 }
 
 fn write_zip(path: &Path, dir: &Path, names: &[String]) -> std::io::Result<()> {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
+    let mut zip = dala_aggregate::export::ExportZip::new(std::fs::File::create(path)?);
     for name in names {
-        zip.start_file(name.as_str(), options)
-            .map_err(std::io::Error::other)?;
+        zip.start(name)?;
         std::io::copy(&mut std::fs::File::open(dir.join(name))?, &mut zip)?;
     }
-    zip.finish().map_err(std::io::Error::other)?;
+    zip.finish()?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! language, and a page of the data view. The views draw these; `storage` keeps the records.
 
 use crate::i18n::{Lang, Msg};
+use dala_aggregate::grouped::Grouped;
 use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
@@ -373,13 +374,8 @@ pub fn table_view(
     language: &str,
     lang: Lang,
 ) -> TableView {
-    let rows: Vec<&TidyRow> = rows.iter().filter(|r| r.table == spec.id).collect();
-    let mut statistics: Vec<String> = Vec::new();
-    for r in rows.iter().filter(|r| !r.category.is_empty()) {
-        if !statistics.contains(&r.statistic) {
-            statistics.push(r.statistic.clone());
-        }
-    }
+    let table = Grouped::table(rows, &spec.id);
+    let statistics: Vec<String> = table.statistics().into_iter().map(str::to_string).collect();
     let category_label = |category: &str| match spec.kind {
         Kind::Crosstab => {
             let (a, b) = category.split_once('|').unwrap_or((category, ""));
@@ -406,50 +402,32 @@ pub fn table_view(
             category,
         ),
     };
-    let mut groups: Vec<GroupView> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    for r in &rows {
-        let g = match names.iter().position(|n| *n == r.group) {
-            Some(g) => g,
-            None => {
-                names.push(&r.group);
-                let label = match r.group.split_once('=') {
-                    Some((question, code)) => label(instrument, language, question, code),
-                    None => Msg::All.text(lang).to_string(),
-                };
-                groups.push(GroupView {
-                    key: r.group.clone(),
-                    label,
-                    rows: Vec::new(),
-                    figures: Vec::new(),
-                });
-                groups.len() - 1
-            }
-        };
-        let group = &mut groups[g];
-        if r.category.is_empty() {
-            group.figures.push((r.statistic.clone(), r.value));
-            continue;
-        }
-        let text = category_label(&r.category);
-        let at = statistics
-            .iter()
-            .position(|s| *s == r.statistic)
-            .unwrap_or(0);
-        let row = match group.rows.iter().position(|row| row.category == r.category) {
-            Some(i) => i,
-            None => {
-                group.rows.push(RowView {
-                    group: r.group.clone(),
-                    category: r.category.clone(),
-                    label: text,
-                    values: vec![None; statistics.len()],
-                });
-                group.rows.len() - 1
-            }
-        };
-        group.rows[row].values[at] = Some(r.value);
-    }
+    let mut groups: Vec<GroupView> = table
+        .groups
+        .iter()
+        .map(|g| GroupView {
+            key: g.key.to_string(),
+            label: match g.key.split_once('=') {
+                Some((question, code)) => label(instrument, language, question, code),
+                None => Msg::All.text(lang).to_string(),
+            },
+            rows: g
+                .categories
+                .iter()
+                .map(|c| RowView {
+                    group: g.key.to_string(),
+                    category: c.code.to_string(),
+                    label: category_label(c.code),
+                    values: statistics.iter().map(|s| c.get(s)).collect(),
+                })
+                .collect(),
+            figures: g
+                .figures
+                .iter()
+                .map(|(s, v)| ((*s).to_string(), *v))
+                .collect(),
+        })
+        .collect();
     if let (Kind::Frequency, Some(_), Some(category)) = (spec.kind, &spec.by, &spec.category) {
         let empty = vec![None; statistics.len()];
         let rows = groups
@@ -509,7 +487,7 @@ const ZIP_SLICE: usize = 1 << 17;
 /// repeat), so that deflating tens of megabytes never freezes the page: the caller draws a
 /// frame between steps.
 pub struct ZipSlices {
-    zip: zip::ZipWriter<std::io::Cursor<Vec<u8>>>,
+    zip: dala_aggregate::export::ExportZip<std::io::Cursor<Vec<u8>>>,
     files: Vec<(String, Vec<u8>)>,
     /// The file being written and how many of its bytes are in.
     file: usize,
@@ -522,7 +500,7 @@ pub struct ZipSlices {
 impl ZipSlices {
     pub fn new(files: Vec<(String, Vec<u8>)>) -> ZipSlices {
         ZipSlices {
-            zip: zip::ZipWriter::new(std::io::Cursor::new(Vec::new())),
+            zip: dala_aggregate::export::ExportZip::new(std::io::Cursor::new(Vec::new())),
             total: files.iter().map(|(_, bytes)| bytes.len()).sum(),
             files,
             file: 0,
@@ -540,12 +518,7 @@ impl ZipSlices {
             return Ok(None);
         };
         if !self.started {
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .large_file(true);
-            self.zip
-                .start_file(name.as_str(), options)
-                .map_err(|e| e.to_string())?;
+            self.zip.start(name).map_err(|e| e.to_string())?;
             self.started = true;
         }
         let end = (self.at + ZIP_SLICE).min(bytes.len());

@@ -1,6 +1,7 @@
 use dala_aggregate::stats::{Z_95, chi_square_p, kish_effective_n, quantile_sorted, t_975, wilson};
-use dala_aggregate::tables::{Crosstab, Frequency, Summary, paired_change};
+use dala_aggregate::tables::{Frequency, Summary, paired_change};
 use dala_aggregate::tidy::{TidyRow, neutralise, write_csv};
+use dala_core::{Answer, Status, Submission};
 use std::collections::BTreeMap;
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -74,36 +75,125 @@ fn weighted_mean_and_kish_n() {
     assert!(close(s.sd(), 50f64.sqrt(), 1e-12));
 }
 
+/// One plan run on records of a small form: the tables through the one accumulation path
+/// `dala aggregate`, Analyse and the wide-CSV reader all use.
+fn tables(
+    survey: serde_json::Value,
+    choices: serde_json::Value,
+    plan: &str,
+    answers: &[&[(&str, &str)]],
+) -> Vec<TidyRow> {
+    let doc = serde_json::json!({
+        "format": 1,
+        "settings": {"form_id": "h", "version": "1", "default_language": "en"},
+        "survey": survey,
+        "choices": choices,
+    });
+    let instrument = dala_core::Instrument::from_json(&doc.to_string()).expect("valid");
+    let records: Vec<Submission> = answers
+        .iter()
+        .enumerate()
+        .map(|(n, answers)| Submission {
+            format: 1,
+            held: Vec::new(),
+            instance_name: None,
+            instance_id: format!("uuid:{n}"),
+            instrument_id: "h".into(),
+            instrument_version: "1".into(),
+            status: Status::Finalized,
+            started: String::new(),
+            updated: String::new(),
+            finalized: None,
+            enumerator: String::new(),
+            device_id: String::new(),
+            answers: answers
+                .iter()
+                .map(|(q, v)| (q.to_string(), Answer::Value(v.to_string())))
+                .collect(),
+        })
+        .collect();
+    let plan = dala_aggregate::plan::parse(plan).expect("plan");
+    dala_aggregate::plan::run(&plan, &instrument, &records).expect("runs")
+}
+
+fn value(rows: &[TidyRow], category: &str, statistic: &str) -> f64 {
+    rows.iter()
+        .find(|r| r.group.is_empty() && r.category == category && r.statistic == statistic)
+        .unwrap_or_else(|| panic!("no {category} {statistic} in {rows:#?}"))
+        .value
+}
+
 #[test]
 fn frequency_of_select_one_and_select_multiple() {
-    let mut f = Frequency::default();
-    for answer in ["f", "m", "m", "f", "m"] {
-        f.add(Some(answer), 1.0);
-    }
-    f.add(None, 1.0);
-    let rows = f.rows(&["f".into(), "m".into(), "x".into()]);
+    let choices = serde_json::json!({
+        "sex": [{"name": "f", "label": {"en": "F"}}, {"name": "m", "label": {"en": "M"}}, {"name": "x", "label": {"en": "X"}}],
+        "needs": [{"name": "family", "label": {"en": "Family"}}, {"name": "stereotypes", "label": {"en": "Stereotypes"}}, {"name": "training", "label": {"en": "Training"}}],
+    });
+    let survey = serde_json::json!([
+        {"type": "select_one", "name": "sex", "list": "sex", "label": {"en": "Sex"}},
+        {"type": "select_multiple", "name": "needs", "list": "needs", "label": {"en": "Needs"}},
+    ]);
+    let rows = tables(
+        survey.clone(),
+        choices.clone(),
+        "[[table]]\nid = \"s\"\nkind = \"frequency\"\nvariable = \"sex\"\n",
+        &[
+            &[("sex", "f")],
+            &[("sex", "m")],
+            &[("sex", "m")],
+            &[("sex", "f")],
+            &[("sex", "m")],
+            &[],
+        ],
+    );
     assert_eq!(
-        rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+        ["f", "m", "x"].map(|c| value(&rows, c, "count")),
         [2.0, 3.0, 0.0]
     );
-    assert!(close(rows[0].percent, 40.0, 1e-12) && close(rows[1].percent, 60.0, 1e-12));
-    assert_eq!(f.missing, 1.0);
+    assert!(close(value(&rows, "f", "percent"), 40.0, 1e-12));
+    assert!(close(value(&rows, "m", "percent"), 60.0, 1e-12));
+    assert_eq!(value(&rows, "", "missing"), 1.0);
     // Wilson for 2 of 5: centre (0.4 + 0.384146)/1.768292 = 0.443448,
     // margin 1.959964 × √(0.048 + 0.038415)/1.768292 = 1.959964 × 0.293964/1.768292
     // = 0.325828 → 11.7620% to 76.9276%.
-    assert!(
-        close(rows[0].ci_low, 11.7620, 1e-3) && close(rows[0].ci_high, 76.9276, 1e-3),
-        "{:?}",
-        rows[0]
-    );
+    assert!(close(value(&rows, "f", "ci_low"), 11.7620, 1e-3));
+    assert!(close(value(&rows, "f", "ci_high"), 76.9276, 1e-3));
 
-    let mut m = Frequency::default();
-    m.add(Some("family stereotypes"), 1.0);
-    m.add(Some("family"), 1.0);
-    m.add(Some("training family"), 1.0);
-    let rows = m.rows(&[]);
-    // family: 3 of 3 respondents (100%), 3 of 5 responses (60%).
-    let family = rows.iter().find(|r| r.code == "family").expect("family");
+    // select_multiple: family is chosen by all 3 respondents (100%), 3 of 5 responses.
+    let rows = tables(
+        survey,
+        choices,
+        "[[table]]\nid = \"n\"\nkind = \"frequency\"\nvariable = \"needs\"\n",
+        &[
+            &[("needs", "family stereotypes")],
+            &[("needs", "family")],
+            &[("needs", "training family")],
+        ],
+    );
+    assert!(close(value(&rows, "family", "percent"), 100.0, 1e-12));
+    assert!(close(value(&rows, "stereotypes", "count"), 1.0, 1e-12));
+    assert!(close(
+        value(&rows, "training", "percent"),
+        100.0 / 3.0,
+        1e-12
+    ));
+    // And the estimate itself from its counts: 3 of 5 responses are family's.
+    let m = Frequency {
+        counts: BTreeMap::from([
+            ("family".into(), 3.0),
+            ("stereotypes".into(), 1.0),
+            ("training".into(), 1.0),
+        ]),
+        respondents: 3.0,
+        respondents_w2: 3.0,
+        responses: 5.0,
+        missing: 0.0,
+    };
+    let family = m
+        .rows(&[])
+        .into_iter()
+        .find(|r| r.code == "family")
+        .expect("family");
     assert!(close(family.percent, 100.0, 1e-12) && close(family.percent_of_responses, 60.0, 1e-12));
 }
 
@@ -111,25 +201,46 @@ fn frequency_of_select_one_and_select_multiple() {
 fn crosstab_percentages_and_chi_square() {
     // [[10, 20], [30, 40]]: expected 12, 18, 28, 42;
     // χ² = 4/12 + 4/18 + 4/28 + 4/42 = 0.793651, df 1, p = 2(1 − Φ(0.890871)) = 0.373.
-    let mut t = Crosstab::default();
-    for (r, c, n) in [
-        ("a", "x", 10),
-        ("a", "y", 20),
-        ("b", "x", 30),
-        ("b", "y", 40),
+    let mut answers: Vec<&[(&str, &str)]> = Vec::new();
+    for (cell, n) in [
+        (&[("r", "a"), ("c", "x")][..], 10),
+        (&[("r", "a"), ("c", "y")][..], 20),
+        (&[("r", "b"), ("c", "x")][..], 30),
+        (&[("r", "b"), ("c", "y")][..], 40),
     ] {
-        for _ in 0..n {
-            t.add(Some(r), Some(c), 1.0);
-        }
+        answers.extend(std::iter::repeat_n(cell, n));
     }
-    t.add(None, Some("x"), 1.0);
-    assert_eq!(t.total(), 100.0);
-    assert!(close(t.row_percent("a", "x"), 100.0 / 3.0, 1e-12));
-    assert!(close(t.col_percent("b", "y"), 40.0 / 60.0 * 100.0, 1e-12));
-    let chi = t.chi_square().expect("2×2");
-    assert!(close(chi.statistic, 0.793651, 1e-6));
-    assert_eq!(chi.df, 1.0);
-    assert!(close(chi.p, 0.37300, 1e-4), "{chi:?}");
+    answers.push(&[("c", "x")]);
+    let rows = tables(
+        serde_json::json!([
+            {"type": "select_one", "name": "r", "list": "ab", "label": {"en": "R"}},
+            {"type": "select_one", "name": "c", "list": "xy", "label": {"en": "C"}},
+        ]),
+        serde_json::json!({
+            "ab": [{"name": "a", "label": {"en": "A"}}, {"name": "b", "label": {"en": "B"}}],
+            "xy": [{"name": "x", "label": {"en": "X"}}, {"name": "y", "label": {"en": "Y"}}],
+        }),
+        "[[table]]\nid = \"t\"\nkind = \"crosstab\"\nrows = \"r\"\ncolumns = \"c\"\n",
+        &answers,
+    );
+    let total: f64 = ["a|x", "a|y", "b|x", "b|y"]
+        .iter()
+        .map(|c| value(&rows, c, "count"))
+        .sum();
+    assert_eq!(total, 100.0, "the record without a row answer is left out");
+    assert!(close(
+        value(&rows, "a|x", "row_percent"),
+        100.0 / 3.0,
+        1e-12
+    ));
+    assert!(close(
+        value(&rows, "b|y", "col_percent"),
+        40.0 / 60.0 * 100.0,
+        1e-12
+    ));
+    assert!(close(value(&rows, "", "chi_square"), 0.793651, 1e-6));
+    assert_eq!(value(&rows, "", "df"), 1.0);
+    assert!(close(value(&rows, "", "p"), 0.37300, 1e-4));
 }
 
 #[test]
