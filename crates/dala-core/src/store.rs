@@ -15,11 +15,49 @@ pub enum StoreError {
     /// stored is intact, and the caller keeps what it could not write.
     #[error("the device's storage is full: {0}")]
     Full(String),
+    /// No record of that instance id (for a receipt: no finalized one).
+    #[error("there is no record {0}")]
+    NotFound(String),
     #[error("storage failed: {0}")]
     Backend(String),
 }
 
-/// Futures are not `Send`: the browser's IndexedDB lives on one thread.
+/// A stored record with what the device keeps about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRecord {
+    pub submission: Submission,
+    /// The page the interview was on when it was last saved.
+    pub page: usize,
+    /// When the record was last exported in a bundle (device clock, ISO 8601).
+    pub exported: Option<String>,
+    /// A server's receipt: the record has arrived there and left the outbox.
+    pub receipt: Option<Receipt>,
+}
+
+/// A server's acknowledgement that it holds a record. A record counts as sent only with one.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub instance_id: String,
+    /// The server that received it (its address).
+    pub server: String,
+    /// When the server received it (the server's clock, ISO 8601).
+    pub received: String,
+}
+
+/// What an import of records from other devices did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub added: usize,
+    /// Records whose instance id was already stored: left as they are.
+    pub duplicates: usize,
+}
+
+/// Everything the app does with records, on any device: instruments, drafts with their page,
+/// finalized records (read-only), records imported from bundles, pages of records with counts,
+/// export marks, the device's settings, and the outbox of finalized records no server has
+/// acknowledged yet with their receipts. Futures are not `Send`: the browser's IndexedDB lives
+/// on one thread.
 #[allow(async_fn_in_trait)]
 pub trait Store {
     async fn put_instrument(&self, instrument: &Instrument) -> Result<(), StoreError>;
@@ -30,7 +68,8 @@ pub trait Store {
     ) -> Result<Option<Instrument>, StoreError>;
     /// `(form_id, version)` of every stored instrument, sorted.
     async fn list_instruments(&self) -> Result<Vec<(String, String)>, StoreError>;
-    /// Inserts or replaces by instance id. Replacing a finalized record is refused.
+    /// Inserts or replaces by instance id, keeping the record's page, export mark and
+    /// receipt. Replacing a finalized record with other data is refused.
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError>;
     async fn get_submission(&self, instance_id: &str) -> Result<Option<Submission>, StoreError>;
     /// The submissions of one instrument (any version), optionally of one status, by instance id.
@@ -41,13 +80,99 @@ pub trait Store {
     ) -> Result<Vec<Submission>, StoreError>;
     /// Deletes a draft; true if there was one. Deleting a finalized record is refused.
     async fn delete_submission(&self, instance_id: &str) -> Result<bool, StoreError>;
+
+    /// Autosave: the draft as it stands and the page the interview is on, at once.
+    async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError>;
+    /// A record with what the device keeps about it.
+    async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError>;
+    /// Up to `limit` records of an instrument (optionally of one status) from the `from`-th
+    /// on, by instance id: one page of a list.
+    async fn records(
+        &self,
+        form_id: &str,
+        status: Option<Status>,
+        from: usize,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// How many records of an instrument have a status (without reading them).
+    async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError>;
+    /// Marks records as exported at `when`; unknown ids are passed over; nothing is deleted.
+    async fn mark_exported(&self, instance_ids: &[String], when: &str) -> Result<(), StoreError>;
+    /// The instance ids of an instrument's records (any version or status), sorted.
+    async fn instance_ids(&self, form_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Records received from other devices, each with its JSON as read (kept as it came).
+    /// One whose instance id is already stored is left as it is and counted a duplicate.
+    async fn import_records(
+        &self,
+        records: &[(Submission, String)],
+    ) -> Result<Imported, StoreError>;
+    /// A setting of the device (enumerator name, device id, interface language).
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;
+    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    /// Up to `limit` finalized records no server has acknowledged, in the order they were
+    /// finalized (then by instance id): what a sync sends next.
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError>;
+    /// Keeps a server's receipt with its record, which leaves the outbox. A receipt for a
+    /// record not stored is refused; one for a draft too (only finalized records are sent).
+    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError>;
+}
+
+/// The order of the outbox: when finalized, then the instance id.
+pub fn outbox_order(a: &Submission, b: &Submission) -> std::cmp::Ordering {
+    (a.finalized.as_deref(), &a.instance_id).cmp(&(b.finalized.as_deref(), &b.instance_id))
 }
 
 /// A store in memory, for tests and the command line.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     instruments: RefCell<BTreeMap<(String, String), Instrument>>,
-    submissions: RefCell<BTreeMap<String, Submission>>,
+    records: RefCell<BTreeMap<String, StoredRecord>>,
+    settings: RefCell<BTreeMap<String, String>>,
+}
+
+impl MemoryStore {
+    /// Writes a record unless a finalized one of that id holds other data, keeping its
+    /// marks; `page` replaces the stored page when given.
+    fn put(&self, submission: &Submission, page: Option<usize>) -> Result<(), StoreError> {
+        let mut records = self.records.borrow_mut();
+        match records.get_mut(&submission.instance_id) {
+            Some(existing)
+                if existing.submission.status == Status::Finalized
+                    && existing.submission != *submission =>
+            {
+                Err(StoreError::Finalized(submission.instance_id.clone()))
+            }
+            Some(existing) => {
+                existing.submission = submission.clone();
+                existing.page = page.unwrap_or(existing.page);
+                Ok(())
+            }
+            None => {
+                records.insert(
+                    submission.instance_id.clone(),
+                    StoredRecord {
+                        submission: submission.clone(),
+                        page: page.unwrap_or(0),
+                        exported: None,
+                        receipt: None,
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn of(&self, form_id: &str, status: Option<Status>) -> Vec<StoredRecord> {
+        self.records
+            .borrow()
+            .values()
+            .filter(|r| {
+                r.submission.instrument_id == form_id
+                    && status.is_none_or(|st| r.submission.status == st)
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 impl Store for MemoryStore {
@@ -79,19 +204,15 @@ impl Store for MemoryStore {
     }
 
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError> {
-        let mut submissions = self.submissions.borrow_mut();
-        if let Some(existing) = submissions.get(&submission.instance_id)
-            && existing.status == Status::Finalized
-            && existing != submission
-        {
-            return Err(StoreError::Finalized(submission.instance_id.clone()));
-        }
-        submissions.insert(submission.instance_id.clone(), submission.clone());
-        Ok(())
+        self.put(submission, None)
     }
 
     async fn get_submission(&self, instance_id: &str) -> Result<Option<Submission>, StoreError> {
-        Ok(self.submissions.borrow().get(instance_id).cloned())
+        Ok(self
+            .records
+            .borrow()
+            .get(instance_id)
+            .map(|r| r.submission.clone()))
     }
 
     async fn list_submissions(
@@ -100,22 +221,116 @@ impl Store for MemoryStore {
         status: Option<Status>,
     ) -> Result<Vec<Submission>, StoreError> {
         Ok(self
-            .submissions
-            .borrow()
-            .values()
-            .filter(|s| s.instrument_id == form_id && status.is_none_or(|st| s.status == st))
-            .cloned()
+            .of(form_id, status)
+            .into_iter()
+            .map(|r| r.submission)
             .collect())
     }
 
     async fn delete_submission(&self, instance_id: &str) -> Result<bool, StoreError> {
-        let mut submissions = self.submissions.borrow_mut();
-        match submissions.get(instance_id) {
-            Some(s) if s.status == Status::Finalized => {
+        let mut records = self.records.borrow_mut();
+        match records.get(instance_id) {
+            Some(r) if r.submission.status == Status::Finalized => {
                 Err(StoreError::Finalized(instance_id.to_string()))
             }
-            Some(_) => Ok(submissions.remove(instance_id).is_some()),
+            Some(_) => Ok(records.remove(instance_id).is_some()),
             None => Ok(false),
+        }
+    }
+
+    async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
+        self.put(submission, Some(page))
+    }
+
+    async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        Ok(self.records.borrow().get(instance_id).cloned())
+    }
+
+    async fn records(
+        &self,
+        form_id: &str,
+        status: Option<Status>,
+        from: usize,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        Ok(self
+            .of(form_id, status)
+            .into_iter()
+            .skip(from)
+            .take(limit)
+            .collect())
+    }
+
+    async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError> {
+        Ok(self.of(form_id, Some(status)).len())
+    }
+
+    async fn mark_exported(&self, instance_ids: &[String], when: &str) -> Result<(), StoreError> {
+        let mut records = self.records.borrow_mut();
+        for id in instance_ids {
+            if let Some(r) = records.get_mut(id) {
+                r.exported = Some(when.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    async fn instance_ids(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .of(form_id, None)
+            .into_iter()
+            .map(|r| r.submission.instance_id)
+            .collect())
+    }
+
+    async fn import_records(
+        &self,
+        records: &[(Submission, String)],
+    ) -> Result<Imported, StoreError> {
+        let mut imported = Imported::default();
+        for (submission, _) in records {
+            if self.records.borrow().contains_key(&submission.instance_id) {
+                imported.duplicates += 1;
+            } else {
+                self.put(submission, None)?;
+                imported.added += 1;
+            }
+        }
+        Ok(imported)
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.settings.borrow().get(name).cloned())
+    }
+
+    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.settings
+            .borrow_mut()
+            .insert(name.to_string(), value.to_string());
+        Ok(())
+    }
+
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+        let mut waiting: Vec<Submission> = self
+            .records
+            .borrow()
+            .values()
+            .filter(|r| r.submission.status == Status::Finalized && r.receipt.is_none())
+            .map(|r| r.submission.clone())
+            .collect();
+        waiting.sort_by(outbox_order);
+        waiting.truncate(limit);
+        Ok(waiting)
+    }
+
+    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError> {
+        let mut records = self.records.borrow_mut();
+        match records.get_mut(&receipt.instance_id) {
+            Some(r) if r.submission.status == Status::Finalized => {
+                r.receipt = Some(receipt.clone());
+                Ok(())
+            }
+            _ => Err(StoreError::NotFound(receipt.instance_id.clone())),
         }
     }
 }
@@ -312,6 +527,231 @@ pub mod conformance {
             store.delete_submission("a").await == Ok(false),
             "deleting again reports nothing deleted",
         );
+        records(&make().await, &mut failures).await;
+        outbox(&make().await, &mut failures).await;
         failures
+    }
+
+    /// Drafts with their page, pages of records and counts, export marks, imports and
+    /// settings: what the app's workflows do with records.
+    async fn records<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let c = submission("c", Status::Draft, "Cholpon");
+        check(
+            failures,
+            store.save_draft(&c, 3).await.is_ok(),
+            "save a draft with its page",
+        );
+        let got = store.get_record("c").await.ok().flatten();
+        check(
+            failures,
+            got.as_ref()
+                .map(|r| (&r.submission, r.page, &r.exported, &r.receipt))
+                == Some((&c, 3, &None, &None)),
+            "a saved draft reads back with its page and no marks",
+        );
+        let done = submission("d", Status::Finalized, "Dinara");
+        check(
+            failures,
+            store.put_submission(&done).await.is_ok(),
+            "put a finalized record",
+        );
+        check(
+            failures,
+            store
+                .save_draft(&submission("d", Status::Draft, "Someone"), 1)
+                .await
+                == Err(StoreError::Finalized("d".into())),
+            "a draft is never saved over a finalized record",
+        );
+        check(
+            failures,
+            store
+                .mark_exported(
+                    &["d".into(), "nobody".into()],
+                    "2015-03-18T09:00:00.000+06:00",
+                )
+                .await
+                .is_ok(),
+            "mark records exported, an unknown id passed over",
+        );
+        let c_later = submission("c", Status::Draft, "Cholpon A.");
+        check(
+            failures,
+            store
+                .mark_exported(&["c".into()], "2015-03-18T09:00:00.000+06:00")
+                .await
+                .is_ok(),
+            "mark a draft exported",
+        );
+        check(
+            failures,
+            store.save_draft(&c_later, 4).await.is_ok(),
+            "save the draft again",
+        );
+        let got = store.get_record("c").await.ok().flatten();
+        check(
+            failures,
+            got.as_ref().map(|r| (r.page, r.exported.as_deref()))
+                == Some((4, Some("2015-03-18T09:00:00.000+06:00"))),
+            "saving a draft keeps its export mark and takes the new page",
+        );
+        check(
+            failures,
+            store.put_submission(&c_later).await.is_ok()
+                && store.get_record("c").await.ok().flatten().map(|r| r.page) == Some(4),
+            "a put without a page keeps the page",
+        );
+        let e = submission("e", Status::Finalized, "Elmira");
+        let imported = store
+            .import_records(&[
+                (e.clone(), String::new()),
+                (
+                    submission("d", Status::Finalized, "Another Dinara"),
+                    String::new(),
+                ),
+            ])
+            .await;
+        check(
+            failures,
+            imported
+                == Ok(Imported {
+                    added: 1,
+                    duplicates: 1,
+                }),
+            "an import adds the new record and counts the stored one a duplicate",
+        );
+        check(
+            failures,
+            store.get_submission("d").await == Ok(Some(done.clone())),
+            "a duplicate in an import changes nothing stored",
+        );
+        check(
+            failures,
+            store.instance_ids("conformance").await == Ok(vec!["c".into(), "d".into(), "e".into()]),
+            "the instance ids of an instrument, sorted",
+        );
+        check(
+            failures,
+            store.count("conformance", Status::Finalized).await == Ok(2)
+                && store.count("conformance", Status::Draft).await == Ok(1)
+                && store.count("other", Status::Draft).await == Ok(0),
+            "counts by status",
+        );
+        let ids = |page: Result<Vec<StoredRecord>, StoreError>| -> Vec<String> {
+            page.unwrap_or_default()
+                .into_iter()
+                .map(|r| r.submission.instance_id)
+                .collect()
+        };
+        check(
+            failures,
+            ids(store.records("conformance", None, 1, 1).await) == ["d"]
+                && ids(store.records("conformance", None, 2, 10).await) == ["e"]
+                && ids(store
+                    .records("conformance", Some(Status::Finalized), 0, 10)
+                    .await)
+                    == ["d", "e"]
+                && ids(store.records("conformance", None, 5, 10).await).is_empty(),
+            "records a page at a time, by instance id",
+        );
+        check(
+            failures,
+            store.setting("enumerator").await == Ok(None),
+            "an unset setting is None",
+        );
+        check(
+            failures,
+            store.set_setting("enumerator", "Aida").await.is_ok()
+                && store.set_setting("enumerator", "Aidai").await.is_ok()
+                && store.setting("enumerator").await == Ok(Some("Aidai".into())),
+            "a setting reads back its last value",
+        );
+    }
+
+    /// Finalized records wait in the outbox until a server's receipt is kept with them.
+    async fn outbox<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let mut late = submission("f", Status::Finalized, "Farida");
+        late.finalized = Some("2015-03-17T11:00:00.000+06:00".into());
+        let early = submission("g", Status::Finalized, "Gulnara");
+        for r in [&late, &early, &submission("h", Status::Draft, "Hadicha")] {
+            check(
+                failures,
+                store.put_submission(r).await.is_ok(),
+                "put a record for the outbox",
+            );
+        }
+        let ids = |waiting: Result<Vec<Submission>, StoreError>| -> Vec<String> {
+            waiting
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.instance_id)
+                .collect()
+        };
+        check(
+            failures,
+            ids(store.outbox(10).await) == ["g", "f"],
+            "the outbox holds finalized records only, in the order they were finalized",
+        );
+        check(
+            failures,
+            ids(store.outbox(1).await) == ["g"],
+            "the outbox a slice at a time",
+        );
+        let receipt = Receipt {
+            instance_id: "g".into(),
+            server: "https://dala.example.org".into(),
+            received: "2015-03-17T12:00:00.000Z".into(),
+        };
+        check(
+            failures,
+            store.acknowledge(&receipt).await.is_ok(),
+            "acknowledge a record",
+        );
+        check(
+            failures,
+            ids(store.outbox(10).await) == ["f"],
+            "an acknowledged record leaves the outbox",
+        );
+        check(
+            failures,
+            store
+                .get_record("g")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|r| r.receipt)
+                == Some(receipt.clone()),
+            "the receipt is kept with the record",
+        );
+        check(
+            failures,
+            store.get_submission("g").await == Ok(Some(early.clone())),
+            "a sent record stays on the device",
+        );
+        for id in ["nobody", "h"] {
+            check(
+                failures,
+                store
+                    .acknowledge(&Receipt {
+                        instance_id: id.into(),
+                        ..receipt.clone()
+                    })
+                    .await
+                    == Err(StoreError::NotFound(id.into())),
+                "a receipt for no finalized record is refused",
+            );
+        }
+        check(
+            failures,
+            store.put_submission(&early).await.is_ok()
+                && store
+                    .get_record("g")
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.receipt)
+                    .is_some(),
+            "putting a sent record again keeps its receipt",
+        );
     }
 }

@@ -57,6 +57,9 @@ pub struct BundleReader {
     total: u64,
     lines: BundleLines<std::io::Cursor<Vec<u8>>>,
     merger: Merger,
+    /// Records the store found already stored when the slice was written (stored since the
+    /// import looked, by another tab): duplicates, not added.
+    found_stored: usize,
     pub report: BundleReport,
 }
 
@@ -88,6 +91,7 @@ impl BundleReader {
             total,
             merger: Merger::new(&header.instrument_id, false),
             lines,
+            found_stored: 0,
             report,
         })
     }
@@ -95,6 +99,14 @@ impl BundleReader {
     /// Instance ids already stored: their records count as duplicates.
     pub fn remember(&mut self, ids: impl IntoIterator<Item = String>) {
         self.merger.remember(ids);
+    }
+
+    /// `n` records of the last slice were already in the store when it was written: they
+    /// count as duplicates, not as added.
+    pub fn found_stored(&mut self, n: usize) {
+        self.found_stored += n;
+        self.report.added -= n;
+        self.report.duplicates += n;
     }
 
     /// Fraction of the file read.
@@ -120,7 +132,7 @@ impl BundleReader {
         }
         self.report.added += out.len();
         let counts = &self.merger.report;
-        self.report.duplicates = counts.duplicates;
+        self.report.duplicates = counts.duplicates + self.found_stored;
         self.report.drafts = counts.drafts_skipped;
         self.report.bad_lines = counts
             .bad_lines

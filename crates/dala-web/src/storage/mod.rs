@@ -10,7 +10,7 @@ pub mod schema;
 
 use dala_core::instrument::Instrument;
 use dala_core::record::{Status, Submission};
-use dala_core::store::{Store, StoreError};
+use dala_core::store::{Imported, Receipt, Store, StoreError, StoredRecord, outbox_order};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -21,16 +21,6 @@ use js_sys::{Array, Object, Reflect};
 use schema::{BY_INSTRUMENT, BY_INSTRUMENT_STATUS, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS};
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
-
-/// A stored record with what the app keeps about it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredRecord {
-    pub submission: Submission,
-    /// The page the interview was on when it was last saved.
-    pub page: usize,
-    /// When the record was last exported in a bundle (device clock, ISO 8601).
-    pub exported: Option<String>,
-}
 
 pub struct IdbStore {
     db: Database,
@@ -101,9 +91,23 @@ fn key(parts: &[&str]) -> JsValue {
         .into()
 }
 
-fn record_row(s: &Submission, page: usize, exported: Option<&str>) -> Result<JsValue, StoreError> {
+/// A record's row; `receipt` is a server's receipt as its JSON text.
+fn record_row(
+    s: &Submission,
+    page: usize,
+    exported: Option<&str>,
+    receipt: Option<&str>,
+) -> Result<JsValue, StoreError> {
     let json = serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string()))?;
-    Ok(RowMaker::new().row(s, &json, page, exported))
+    let row = RowMaker::new().row(s, &json, page, exported);
+    if let Some(receipt) = receipt {
+        let _ = Reflect::set(
+            &row,
+            &JsValue::from_str("receipt"),
+            &JsValue::from_str(receipt),
+        );
+    }
+    Ok(row)
 }
 
 /// Makes stored record rows. Every JS string costs a decode, so the field names and the
@@ -168,10 +172,17 @@ fn row_page(row: &JsValue) -> usize {
 }
 
 fn parse_record(row: &JsValue) -> Result<StoredRecord, StoreError> {
+    let receipt = get_string(row, "receipt")
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Backend(format!("a stored receipt cannot be read: {e}")))
+        })
+        .transpose()?;
     Ok(StoredRecord {
         submission: parse_submission(row)?,
         page: row_page(row),
         exported: get_string(row, "exported"),
+        receipt,
     })
 }
 
@@ -218,7 +229,7 @@ impl IdbStore {
         }
         let records = tx.object_store(RECORDS).map_err(backend)?;
         for row in rows {
-            let row = record_row(&parse_submission(&row)?, 0, None)?;
+            let row = record_row(&parse_submission(&row)?, 0, None, None)?;
             records.put(row).await.map_err(backend)?;
         }
         legacy.clear().map_err(backend)?.await.map_err(backend)?;
@@ -268,8 +279,9 @@ impl IdbStore {
         let Some((submission, mut page)) = record() else {
             return Ok(());
         };
-        // The page and export mark are kept from the stored row unless given.
+        // The page and export mark are kept from the stored row unless given; a receipt always.
         let mut exported = exported;
+        let mut receipt = None;
         if let Some(row) = existing {
             // The status sits beside the JSON: a draft being autosaved is not parsed back, only
             // a finalized record is (to refuse any change to it).
@@ -280,23 +292,19 @@ impl IdbStore {
             }
             page = page.or_else(|| Some(row_page(&row)));
             exported = exported.or_else(|| get_string(&row, "exported"));
+            receipt = get_string(&row, "receipt");
         }
-        let row = record_row(&submission, page.unwrap_or(0), exported.as_deref())?;
+        let row = record_row(
+            &submission,
+            page.unwrap_or(0),
+            exported.as_deref(),
+            receipt.as_deref(),
+        )?;
         store.put(row).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
-    /// The draft as it stands and the page it is on, in one strict transaction.
-    pub async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
-        self.put_record(
-            &submission.instance_id,
-            || Some((Cow::Borrowed(submission), Some(page))),
-            None,
-        )
-        .await
-    }
-
-    /// Autosave: [`IdbStore::save_draft`] of the draft `draft` makes once the stored row has
+    /// Autosave: [`Store::save_draft`] of the draft `draft` makes once the stored row has
     /// been read (None: the interview is gone, nothing is written).
     pub async fn autosave(
         &self,
@@ -309,14 +317,6 @@ impl IdbStore {
             None,
         )
         .await
-    }
-
-    /// A record with the app's marks.
-    pub async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
-        self.get_row(instance_id)
-            .await?
-            .map(|row| parse_record(&row))
-            .transpose()
     }
 
     /// The records of one instrument (any version), optionally of one status, by instance id.
@@ -344,75 +344,6 @@ impl IdbStore {
         rows.iter().map(parse_record).collect()
     }
 
-    /// How many records of an instrument have a status (without reading them).
-    pub async fn count(&self, form_id: &str, status: Status) -> Result<u32, StoreError> {
-        let tx = self.read(RECORDS)?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        let index = store.index(BY_INSTRUMENT_STATUS).map_err(backend)?;
-        index
-            .count()
-            .with_query(key(&[form_id, status_name(status)]))
-            .await
-            .map_err(backend)
-    }
-
-    /// Marks records as exported at `when`; exporting deletes nothing.
-    pub async fn mark_exported(
-        &self,
-        instance_ids: &[String],
-        when: &str,
-    ) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS])?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        for id in instance_ids {
-            let row: Option<JsValue> = store.get(JsValue::from_str(id)).await.map_err(backend)?;
-            if let Some(row) = row {
-                let _ = Reflect::set(
-                    &row,
-                    &JsValue::from_str("exported"),
-                    &JsValue::from_str(when),
-                );
-                store.put(row).await.map_err(backend)?;
-            }
-        }
-        tx.commit().await.map_err(backend)
-    }
-
-    /// The instance ids of an instrument's records (any version, any status), read from the
-    /// index without the records: what an import checks its records against.
-    pub async fn instance_ids(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
-        let tx = self.read(RECORDS)?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        let keys = all(store
-            .index(BY_INSTRUMENT)
-            .map_err(backend)?
-            .get_all_keys::<JsValue>()
-            .with_query(JsValue::from_str(form_id))
-            .await)?;
-        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
-    }
-
-    /// Stores records received from other devices, each with its line of the bundle (its
-    /// JSON as read: not written again), in one strict transaction: every put is sent at once
-    /// and the commit awaited (all or none). The caller has left out the ids already stored
-    /// ([`IdbStore::instance_ids`]), so no record here replaces another.
-    pub async fn import_records(&self, records: &[(Submission, String)]) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS])?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        let t = crate::perf::now_ms();
-        let mut rows = RowMaker::new();
-        for (submission, json) in records {
-            let row = rows.row(submission, json, 0, None);
-            // The request goes out when built; its outcome is the transaction's.
-            drop(store.put(row).build().map_err(backend)?);
-        }
-        crate::perf::add("__dalaImportSendMs", crate::perf::now_ms() - t);
-        let t = crate::perf::now_ms();
-        let committed = tx.commit().await.map_err(backend);
-        crate::perf::add("__dalaImportCommitMs", crate::perf::now_ms() - t);
-        committed
-    }
-
     /// The stored rows of every record of an instrument, in instance id order. The caller
     /// takes each row's JSON ([`record_json`]) and parses it a slice at a time: turning
     /// 100,000 rows' text into Rust strings at once would hold up the page for a fifth of a
@@ -426,25 +357,6 @@ impl IdbStore {
             .get_all()
             .with_query(JsValue::from_str(form_id))
             .await)
-    }
-
-    /// A setting of this device (enumerator name, device id, interface language).
-    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let tx = self.read(META)?;
-        let store = tx.object_store(META).map_err(backend)?;
-        let value: Option<JsValue> = store.get(JsValue::from_str(name)).await.map_err(backend)?;
-        Ok(value.and_then(|v| v.as_string()))
-    }
-
-    pub async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        let tx = self.write(&[META])?;
-        let store = tx.object_store(META).map_err(backend)?;
-        store
-            .put(JsValue::from_str(value))
-            .with_key(JsValue::from_str(name))
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)
     }
 
     /// Closes the connection (tests reopen the same database after an upgrade).
@@ -541,5 +453,183 @@ impl Store for IdbStore {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
+    }
+
+    async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
+        self.put_record(
+            &submission.instance_id,
+            || Some((Cow::Borrowed(submission), Some(page))),
+            None,
+        )
+        .await
+    }
+
+    async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        self.get_row(instance_id)
+            .await?
+            .map(|row| parse_record(&row))
+            .transpose()
+    }
+
+    async fn records(
+        &self,
+        form_id: &str,
+        status: Option<Status>,
+        from: usize,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        Ok(self
+            .list_records(form_id, status)
+            .await?
+            .into_iter()
+            .skip(from)
+            .take(limit)
+            .collect())
+    }
+
+    async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let index = store.index(BY_INSTRUMENT_STATUS).map_err(backend)?;
+        index
+            .count()
+            .with_query(key(&[form_id, status_name(status)]))
+            .await
+            .map(|n| n as usize)
+            .map_err(backend)
+    }
+
+    async fn mark_exported(&self, instance_ids: &[String], when: &str) -> Result<(), StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        for id in instance_ids {
+            let row: Option<JsValue> = store.get(JsValue::from_str(id)).await.map_err(backend)?;
+            if let Some(row) = row {
+                let _ = Reflect::set(
+                    &row,
+                    &JsValue::from_str("exported"),
+                    &JsValue::from_str(when),
+                );
+                store.put(row).await.map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// Read from the index without the records: what an import checks its records against.
+    async fn instance_ids(&self, form_id: &str) -> Result<Vec<String>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let keys = all(store
+            .index(BY_INSTRUMENT)
+            .map_err(backend)?
+            .get_all_keys::<JsValue>()
+            .with_query(JsValue::from_str(form_id))
+            .await)?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
+    }
+
+    /// In one strict transaction (all or none): a count request per record is sent at once and
+    /// their answers awaited together, then a put per new record, and the commit awaited.
+    /// Each record's row holds its line of the bundle as read: not written again.
+    async fn import_records(
+        &self,
+        records: &[(Submission, String)],
+    ) -> Result<Imported, StoreError> {
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let t = crate::perf::now_ms();
+        let mut asked = Vec::with_capacity(records.len());
+        for (submission, _) in records {
+            asked.push(
+                store
+                    .count()
+                    .with_query(JsValue::from_str(&submission.instance_id))
+                    .build()
+                    .map_err(backend)?,
+            );
+        }
+        let mut stored = Vec::with_capacity(records.len());
+        for answer in asked {
+            stored.push(answer.await.map_err(backend)? > 0);
+        }
+        let mut imported = Imported::default();
+        let mut rows = RowMaker::new();
+        for ((submission, json), stored) in records.iter().zip(stored) {
+            if stored {
+                imported.duplicates += 1;
+                continue;
+            }
+            let row = rows.row(submission, json, 0, None);
+            // The request goes out when built; its outcome is the transaction's.
+            drop(store.put(row).build().map_err(backend)?);
+            imported.added += 1;
+        }
+        crate::perf::add("__dalaImportSendMs", crate::perf::now_ms() - t);
+        let t = crate::perf::now_ms();
+        let committed = tx.commit().await.map_err(backend);
+        crate::perf::add("__dalaImportCommitMs", crate::perf::now_ms() - t);
+        committed.map(|()| imported)
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.read(META)?;
+        let store = tx.object_store(META).map_err(backend)?;
+        let value: Option<JsValue> = store.get(JsValue::from_str(name)).await.map_err(backend)?;
+        Ok(value.and_then(|v| v.as_string()))
+    }
+
+    async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.write(&[META])?;
+        let store = tx.object_store(META).map_err(backend)?;
+        store
+            .put(JsValue::from_str(value))
+            .with_key(JsValue::from_str(name))
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    /// FIXME(issue 22): a scan of every record; the sync's issue adds an index of the
+    /// records waiting, when the outbox is drained for real.
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let rows = all(store.get_all().await)?;
+        let finalized = JsValue::from_str(status_name(Status::Finalized));
+        let mut waiting = Vec::new();
+        for row in &rows {
+            let status = Reflect::get(row, &JsValue::from_str("status")).unwrap_or_default();
+            if status == finalized && get_string(row, "receipt").is_none() {
+                waiting.push(parse_submission(row)?);
+            }
+        }
+        waiting.sort_by(outbox_order);
+        waiting.truncate(limit);
+        Ok(waiting)
+    }
+
+    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(receipt).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let tx = self.write(&[RECORDS])?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let row: Option<JsValue> = store
+            .get(JsValue::from_str(&receipt.instance_id))
+            .await
+            .map_err(backend)?;
+        let finalized = row.as_ref().is_some_and(|r| {
+            get_string(r, "status").as_deref() == Some(status_name(Status::Finalized))
+        });
+        let (Some(row), true) = (row, finalized) else {
+            return Err(StoreError::NotFound(receipt.instance_id.clone()));
+        };
+        let _ = Reflect::set(
+            &row,
+            &JsValue::from_str("receipt"),
+            &JsValue::from_str(&json),
+        );
+        store.put(row).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 }

@@ -256,7 +256,7 @@ async fn import(an: An, files: Vec<web_sys::File>) {
                 .set(Some((format!("{what} {name}"), reader.progress())));
             let stored: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
                 if current.is_empty() {
-                    Box::pin(async { Ok(()) })
+                    Box::pin(async { Ok(dala_core::store::Imported::default()) })
                 } else {
                     Box::pin(store.import_records(&current))
                 };
@@ -268,6 +268,9 @@ async fn import(an: An, files: Vec<web_sys::File>) {
                 next
             };
             let (result, next) = futures::future::join(stored, prepare).await;
+            if let Ok(imported) = &result {
+                reader.found_stored(imported.duplicates);
+            }
             if let Err(e) = result {
                 // This slice is not stored (earlier ones are); the next was read for nothing.
                 reader.report.added -= current.len() + next.len();

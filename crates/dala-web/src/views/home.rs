@@ -18,8 +18,8 @@ struct Summary {
     version: String,
     title: Text,
     default_language: Option<String>,
-    drafts: u32,
-    finalized: u32,
+    drafts: usize,
+    finalized: usize,
 }
 
 async fn summaries() -> Result<Vec<Summary>, String> {
@@ -101,9 +101,9 @@ pub fn Home() -> impl IntoView {
                                         <h3>{title}</h3>
                                         <p class="muted">{format!("{} · v{}", s.form_id, s.version)}</p>
                                         <p class="counts">
-                                            <span class="drafts">{count_drafts(lang, s.drafts as usize)}</span>
+                                            <span class="drafts">{count_drafts(lang, s.drafts)}</span>
                                             " · "
-                                            <span class="finalized">{count_finalized(lang, s.finalized as usize)}</span>
+                                            <span class="finalized">{count_finalized(lang, s.finalized)}</span>
                                         </p>
                                         <div class="actions">
                                             <button class="button primary start" disabled=blocked
