@@ -602,14 +602,11 @@ pub mod conformance {
             "a put without a page keeps the page",
         );
         let e = submission("e", Status::Finalized, "Elmira");
+        // Each with its line as a bundle holds it.
+        let line = |s: &Submission| serde_json::to_string(s).unwrap_or_default();
+        let other_d = submission("d", Status::Finalized, "Another Dinara");
         let imported = store
-            .import_records(&[
-                (e.clone(), String::new()),
-                (
-                    submission("d", Status::Finalized, "Another Dinara"),
-                    String::new(),
-                ),
-            ])
+            .import_records(&[(e.clone(), line(&e)), (other_d.clone(), line(&other_d))])
             .await;
         check(
             failures,

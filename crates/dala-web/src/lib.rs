@@ -21,6 +21,7 @@ pub mod session;
 pub mod storage;
 pub mod views;
 pub mod widget;
+pub mod workflows;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -3,7 +3,7 @@
 //! live in the store; the page holds them as a `Dataset` (answers as columns), loaded and
 //! imported a slice at a time with progress shown, so the tab never freezes.
 
-use crate::analysis::{self, BundleReader, BundleReport, Refusal};
+use crate::analysis::{self, BundleReport, Refusal};
 use crate::app::{AppState, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
@@ -11,6 +11,7 @@ use crate::i18n::{Msg, statistic_name};
 use crate::route::Route;
 use crate::session::{form_language_for, languages};
 use crate::views::interview::{Interview, Opening};
+use crate::workflows;
 use dala_aggregate::dataset::{Dataset, Filter};
 use dala_aggregate::export::{CsvExport, Options, codebook, to_csv};
 use dala_aggregate::plan::{Kind, Plan, TableSpec, parse, to_toml};
@@ -200,8 +201,47 @@ fn keep_plan(an: An) {
     });
 }
 
-/// Imports bundle files one after another, each a slice at a time; every slice is one strict
-/// transaction, so what was stored stays stored whatever happens to the next.
+/// What the import shows between slices: the progress bar, and each stored slice in the data
+/// view if it is still on screen and on this instrument.
+struct ImportScreen<'w> {
+    an: An,
+    what: &'w str,
+    push_ms: f64,
+}
+
+impl workflows::ImportPage for ImportScreen<'_> {
+    async fn between(&mut self, name: &str, progress: f64) {
+        self.an
+            .busy
+            .set(Some((format!("{} {name}", self.what), progress)));
+        browser::next_task().await;
+    }
+
+    fn stored(&mut self, form_id: &str, records: &[(dala_core::Submission, String)]) {
+        // `try_`: the analyst may have left while the import went on.
+        if self
+            .an
+            .form
+            .try_get_untracked()
+            .is_some_and(|form| form == form_id)
+        {
+            let t = crate::perf::now_ms();
+            self.an.data.update_value(|data| {
+                for (record, _) in records {
+                    data.push(record);
+                }
+            });
+            self.push_ms += crate::perf::now_ms() - t;
+        }
+    }
+
+    fn now_ms(&self) -> f64 {
+        crate::perf::now_ms()
+    }
+}
+
+/// Imports bundle files one after another (the workflow: each a slice at a time, every slice
+/// one strict transaction, so what was stored stays stored whatever happens to the next).
 async fn import(an: An, files: Vec<web_sys::File>) {
     let Some(store) = store() else { return };
     let start = crate::perf::now_ms();
@@ -227,74 +267,16 @@ async fn import(an: An, files: Vec<web_sys::File>) {
                 continue;
             }
         };
-        let mut reader = match BundleReader::open(&name, bytes) {
-            Ok(reader) => reader,
-            Err(report) => {
-                reports.push(*report);
-                continue;
-            }
+        let mut page = ImportScreen {
+            an,
+            what: &what,
+            push_ms: 0.0,
         };
-        let form_id = reader.report.form_id.clone();
-        if !known.contains(&form_id) {
-            reader.report.refused = Some(Refusal::NotOnDevice);
-            reports.push(reader.report);
-            continue;
-        }
-        match store.instance_ids(&form_id).await {
-            Ok(ids) => reader.remember(ids),
-            Err(e) => {
-                reader.report.refused = Some(Refusal::Failed(e.to_string()));
-                reports.push(reader.report);
-                continue;
-            }
-        }
-        // The store writes one slice while the next is parsed: the put requests go out when
-        // the write starts, and the database works on them while this thread reads on.
-        let mut current = reader.next_slice(SLICE);
-        while !current.is_empty() || reader.progress() < 1.0 {
-            an.busy
-                .set(Some((format!("{what} {name}"), reader.progress())));
-            let stored: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
-                if current.is_empty() {
-                    Box::pin(async { Ok(dala_core::store::Imported::default()) })
-                } else {
-                    Box::pin(store.import_records(&current))
-                };
-            let prepare = async {
-                browser::next_task().await;
-                let t = crate::perf::now_ms();
-                let next = reader.next_slice(SLICE);
-                parse_ms += crate::perf::now_ms() - t;
-                next
-            };
-            let (result, next) = futures::future::join(stored, prepare).await;
-            if let Ok(imported) = &result {
-                reader.found_stored(imported.duplicates);
-            }
-            if let Err(e) = result {
-                // This slice is not stored (earlier ones are); the next was read for nothing.
-                reader.report.added -= current.len() + next.len();
-                reader.report.refused = Some(Refusal::Failed(e.to_string()));
-                break;
-            }
-            // The slice is stored; the data view takes it if it is still on screen and on
-            // this instrument (`try_`: the analyst may have left while the import went on).
-            if an
-                .form
-                .try_get_untracked()
-                .is_some_and(|form| form == form_id)
-            {
-                let t = crate::perf::now_ms();
-                an.data.update_value(|data| {
-                    for (record, _) in &current {
-                        data.push(record);
-                    }
-                });
-                push_ms += crate::perf::now_ms() - t;
-            }
-            current = next;
-        }
-        reports.push(reader.report);
+        let (report, parse) =
+            workflows::import_bundle(&*store, &name, bytes, &known, SLICE, &mut page).await;
+        parse_ms += parse;
+        push_ms += page.push_ms;
+        reports.push(report);
     }
     crate::perf::imported(
         start,

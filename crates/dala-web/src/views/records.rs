@@ -5,13 +5,14 @@
 use super::ask_first::AskFirst;
 use crate::app::{state, store};
 use crate::browser;
-use crate::catalog::{bundles, latest_version};
+use crate::catalog::latest_version;
 use crate::host::BrowserHost;
 use crate::host::now_text;
 use crate::i18n::Msg;
 use crate::review::record_title;
 use crate::route::Route;
 use crate::session::form_language_for;
+use crate::workflows::{HandOverError, hand_over};
 use dala_core::record::Status;
 use dala_core::store::StoredRecord;
 use dala_core::{Engine, Form, Instrument, Store};
@@ -160,36 +161,26 @@ pub fn Records(form_id: String) -> impl IntoView {
     let export = move |again: bool| {
         spawn_local(async move {
             let Some(store) = store() else { return };
-            let list: Vec<_> = match store
-                .list_records(&form.get_value(), Some(Status::Finalized))
-                .await
-            {
-                Ok(list) => list
-                    .into_iter()
-                    .filter(|r| again || r.exported.is_none())
-                    .map(|r| r.submission)
-                    .collect(),
-                Err(e) => return state.fail(state.t(Msg::Export), e),
-            };
-            let files = bundles(&list, &state.device_id.get_untracked(), &now_text());
-            if files.is_empty() {
-                state
+            let handed = hand_over(
+                &*store,
+                &form.get_value(),
+                &state.device_id.get_untracked(),
+                &now_text(),
+                again,
+                |file| browser::save_file(&file.name, &file.text, "application/x-ndjson"),
+            )
+            .await;
+            match handed {
+                Ok(files) if files.is_empty() => state
                     .notice
-                    .set(Some(state.t(Msg::NothingToExport).to_string()));
-                return;
-            }
-            let when = now_text();
-            for file in files {
-                if let Err(e) = browser::save_file(&file.name, &file.text, "application/x-ndjson") {
-                    return state.fail(state.t(Msg::Export), e);
-                }
-                // Marked only once the file has been handed to the browser; nothing is deleted.
-                if let Err(e) = store.mark_exported(&file.instance_ids, &when).await {
-                    return state.fail(state.t(Msg::Export), e);
-                }
-                state
-                    .notice
-                    .set(Some(format!("{}: {}", state.t(Msg::Exported), file.name)));
+                    .set(Some(state.t(Msg::NothingToExport).to_string())),
+                Ok(files) => state.notice.set(Some(format!(
+                    "{}: {}",
+                    state.t(Msg::Exported),
+                    files.join(", ")
+                ))),
+                Err(HandOverError::Store(e)) => state.fail(state.t(Msg::Export), e),
+                Err(HandOverError::Save { why, .. }) => state.fail(state.t(Msg::Export), why),
             }
             state.data_rev.update(|n| *n += 1);
         });

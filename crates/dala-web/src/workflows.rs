@@ -1,0 +1,326 @@
+//! What the app does with records, as plain async functions over dala-core's [`Store`]: the
+//! views call these and draw what they return. Tested natively with `MemoryStore`; nothing
+//! here knows the browser (a step that must yield to the page, or save a file, is passed in).
+
+#[cfg(feature = "analyse")]
+use crate::analysis::{BundleReader, BundleReport, Refusal};
+use crate::catalog::{BundleFile, bundles};
+use dala_core::Status;
+#[cfg(feature = "analyse")]
+use dala_core::Submission;
+#[cfg(feature = "analyse")]
+use dala_core::store::Imported;
+use dala_core::store::{Store, StoreError};
+
+/// Why a hand-over stopped.
+#[derive(Debug, PartialEq)]
+pub enum HandOverError {
+    Store(StoreError),
+    /// Saving a file failed (the browser's words); it and the files after it are not marked.
+    Save {
+        file: String,
+        why: String,
+    },
+}
+
+/// The hand-over of one instrument's records: the finalized ones not yet exported (every one,
+/// `again`) as bundle files, one per version, each given to `save` and marked exported at
+/// `now` once saved. Nothing is deleted. Returns the names of the files saved (none: nothing
+/// to hand over).
+pub async fn hand_over<S: Store>(
+    store: &S,
+    form_id: &str,
+    device_id: &str,
+    now: &str,
+    again: bool,
+    mut save: impl FnMut(&BundleFile) -> Result<(), String>,
+) -> Result<Vec<String>, HandOverError> {
+    let waiting: Vec<_> = store
+        .records(form_id, Some(Status::Finalized), 0, usize::MAX)
+        .await
+        .map_err(HandOverError::Store)?
+        .into_iter()
+        .filter(|r| again || r.exported.is_none())
+        .map(|r| r.submission)
+        .collect();
+    let mut saved = Vec::new();
+    for file in bundles(&waiting, device_id, now) {
+        save(&file).map_err(|why| HandOverError::Save {
+            file: file.name.clone(),
+            why,
+        })?;
+        // Marked only once the file has been handed over.
+        store
+            .mark_exported(&file.instance_ids, now)
+            .await
+            .map_err(HandOverError::Store)?;
+        saved.push(file.name);
+    }
+    Ok(saved)
+}
+
+#[cfg(feature = "analyse")]
+/// What an import of one bundle needs from the page: a step between slices (draw a frame,
+/// show how far it is), told the file's name and the share read; and each stored slice, to
+/// show.
+#[allow(async_fn_in_trait)]
+pub trait ImportPage {
+    async fn between(&mut self, name: &str, progress: f64);
+    fn stored(&mut self, form_id: &str, records: &[(Submission, String)]);
+    /// Milliseconds on a monotonic clock, to time the parsing (0 where there is none).
+    fn now_ms(&self) -> f64;
+}
+
+#[cfg(feature = "analyse")]
+/// Imports one bundle into the store a slice of `slice` lines at a time; every slice is one
+/// strict transaction, so what was stored stays stored whatever happens to the next. The
+/// store writes one slice while the next is parsed. `known` are the instruments on the
+/// device: a bundle of another is refused. Returns the report and the milliseconds spent
+/// parsing.
+pub async fn import_bundle<S: Store>(
+    store: &S,
+    name: &str,
+    bytes: Vec<u8>,
+    known: &[String],
+    slice: usize,
+    page: &mut impl ImportPage,
+) -> (BundleReport, f64) {
+    let mut parse_ms = 0.0;
+    let mut reader = match BundleReader::open(name, bytes) {
+        Ok(reader) => reader,
+        Err(report) => return (*report, parse_ms),
+    };
+    let form_id = reader.report.form_id.clone();
+    if !known.contains(&form_id) {
+        reader.report.refused = Some(Refusal::NotOnDevice);
+        return (reader.report, parse_ms);
+    }
+    match store.instance_ids(&form_id).await {
+        Ok(ids) => reader.remember(ids),
+        Err(e) => {
+            reader.report.refused = Some(Refusal::Failed(e.to_string()));
+            return (reader.report, parse_ms);
+        }
+    }
+    let mut current = reader.next_slice(slice);
+    while !current.is_empty() || reader.progress() < 1.0 {
+        let progress = reader.progress();
+        let stored = async {
+            if current.is_empty() {
+                Ok(Imported::default())
+            } else {
+                store.import_records(&current).await
+            }
+        };
+        let prepare = async {
+            page.between(name, progress).await;
+            let t = page.now_ms();
+            let next = reader.next_slice(slice);
+            parse_ms += page.now_ms() - t;
+            next
+        };
+        let (result, next) = futures::future::join(stored, prepare).await;
+        match result {
+            Ok(imported) => reader.found_stored(imported.duplicates),
+            Err(e) => {
+                // This slice is not stored (earlier ones are); the next was read for nothing.
+                reader.report.added -= current.len() + next.len();
+                reader.report.refused = Some(Refusal::Failed(e.to_string()));
+                break;
+            }
+        }
+        page.stored(&form_id, &current);
+        current = next;
+    }
+    (reader.report, parse_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dala_core::record::{Answer, BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
+    use dala_core::{MemoryStore, Submission};
+    use std::collections::BTreeMap;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Drives a future that never waits on anything outside itself (the memory store's).
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+                return value;
+            }
+        }
+    }
+
+    fn record(id: &str, status: Status, version: &str) -> Submission {
+        Submission {
+            format: RECORD_FORMAT,
+            held: Vec::new(),
+            instance_name: None,
+            instance_id: id.into(),
+            instrument_id: "p".into(),
+            instrument_version: version.into(),
+            status,
+            started: "2015-03-17T09:00:00.000+06:00".into(),
+            updated: "2015-03-17T09:10:00.000+06:00".into(),
+            finalized: (status == Status::Finalized)
+                .then(|| "2015-03-17T09:10:00.000+06:00".into()),
+            enumerator: "Aida".into(),
+            device_id: "tab-1".into(),
+            answers: BTreeMap::from([("sex".into(), Answer::Value("f".into()))]),
+        }
+    }
+
+    #[test]
+    fn a_hand_over_bundles_what_is_not_yet_exported_and_marks_it() {
+        let store = MemoryStore::default();
+        block_on(async {
+            for r in [
+                record("uuid:1", Status::Finalized, "1"),
+                record("uuid:2", Status::Finalized, "2"),
+                record("uuid:3", Status::Draft, "1"),
+            ] {
+                store.put_submission(&r).await.expect("put");
+            }
+            let mut saved = Vec::new();
+            let names = hand_over(
+                &store,
+                "p",
+                "tab-1",
+                "2015-03-18T10:00:00.000+06:00",
+                false,
+                |f| {
+                    saved.push((f.name.clone(), f.instance_ids.clone()));
+                    Ok(())
+                },
+            )
+            .await
+            .expect("hand-over");
+            assert_eq!(names.len(), 2, "a bundle per version");
+            assert_eq!(
+                saved.iter().map(|(_, ids)| ids.clone()).collect::<Vec<_>>(),
+                [vec!["uuid:1".to_string()], vec!["uuid:2".to_string()]],
+                "finalized records only"
+            );
+            let mark = store
+                .get_record("uuid:1")
+                .await
+                .expect("get")
+                .and_then(|r| r.exported);
+            assert_eq!(mark.as_deref(), Some("2015-03-18T10:00:00.000+06:00"));
+            // Nothing left to hand over, unless every one is asked for again.
+            let none = hand_over(&store, "p", "tab-1", "later", false, |_| Ok(()))
+                .await
+                .expect("hand-over");
+            assert!(none.is_empty());
+            let again = hand_over(&store, "p", "tab-1", "later", true, |_| Ok(()))
+                .await
+                .expect("hand-over");
+            assert_eq!(again.len(), 2);
+            // A file that cannot be saved is not marked; nothing is deleted.
+            store
+                .put_submission(&record("uuid:4", Status::Finalized, "1"))
+                .await
+                .expect("put");
+            let failed = hand_over(&store, "p", "tab-1", "later still", false, |_| {
+                Err("disk full".into())
+            })
+            .await;
+            assert!(matches!(failed, Err(HandOverError::Save { .. })));
+            let mark = store
+                .get_record("uuid:4")
+                .await
+                .expect("get")
+                .and_then(|r| r.exported);
+            assert_eq!(mark, None);
+            assert_eq!(store.count("p", Status::Finalized).await, Ok(3));
+        });
+    }
+
+    #[cfg(feature = "analyse")]
+    struct Page {
+        steps: usize,
+        shown: Vec<String>,
+    }
+
+    #[cfg(feature = "analyse")]
+    impl ImportPage for Page {
+        async fn between(&mut self, _name: &str, _progress: f64) {
+            self.steps += 1;
+        }
+        fn stored(&mut self, _form_id: &str, records: &[(Submission, String)]) {
+            self.shown
+                .extend(records.iter().map(|(r, _)| r.instance_id.clone()));
+        }
+        fn now_ms(&self) -> f64 {
+            0.0
+        }
+    }
+
+    #[cfg(feature = "analyse")]
+    #[test]
+    fn a_bundle_is_imported_a_slice_at_a_time_with_duplicates_counted() {
+        let header = BundleHeader {
+            format: RECORD_FORMAT,
+            kind: BUNDLE_KIND.into(),
+            instrument_id: "p".into(),
+            instrument_version: "1".into(),
+            device_id: "tab-2".into(),
+            created: "2015-03-18T10:00:00.000+06:00".into(),
+        };
+        let records: Vec<Submission> = (1..=5)
+            .map(|i| record(&format!("uuid:{i}"), Status::Finalized, "1"))
+            .chain([record("uuid:d", Status::Draft, "1")])
+            .collect();
+        let mut bytes = write_bundle(&header, &records).into_bytes();
+        bytes.extend(b"{broken\n");
+        let store = MemoryStore::default();
+        block_on(async {
+            store.put_submission(&records[0]).await.expect("put");
+            let mut page = Page {
+                steps: 0,
+                shown: Vec::new(),
+            };
+            let (report, _) = import_bundle(
+                &store,
+                "tab-2.jsonl",
+                bytes.clone(),
+                &["p".into()],
+                2,
+                &mut page,
+            )
+            .await;
+            assert_eq!((report.added, report.duplicates, report.drafts), (4, 1, 1));
+            assert_eq!(
+                report
+                    .bad_lines
+                    .iter()
+                    .map(|(l, p)| (*l, p.code()))
+                    .collect::<Vec<_>>(),
+                [(8, "B001")]
+            );
+            assert!(page.steps >= 3, "a step between slices: {}", page.steps);
+            assert_eq!(page.shown, ["uuid:2", "uuid:3", "uuid:4", "uuid:5"]);
+            assert_eq!(store.count("p", Status::Finalized).await, Ok(5));
+            // The same file again: every record a duplicate, nothing added.
+            let (again, _) =
+                import_bundle(&store, "tab-2.jsonl", bytes, &["p".into()], 2, &mut page).await;
+            assert_eq!((again.added, again.duplicates), (0, 5));
+            // A bundle of an instrument not on the device is refused whole.
+            let (other, _) = import_bundle(
+                &store,
+                "x.jsonl",
+                write_bundle(&header, &records).into_bytes(),
+                &["q".into()],
+                2,
+                &mut page,
+            )
+            .await;
+            assert_eq!(other.refused, Some(Refusal::NotOnDevice));
+        });
+    }
+}
