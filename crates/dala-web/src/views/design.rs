@@ -8,163 +8,18 @@ use super::ask_first::AskFirst;
 use super::interview::{Ctx, PageView};
 use crate::app::{AppState, state, store};
 use crate::browser;
-use crate::catalog::versions_by_form;
-use crate::designer::{self, Marked, TYPES, column_problems, draft_key, edit_languages, outline};
+use crate::designer::{self, Marked, TYPES, column_problems, edit_languages, outline};
 use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::{Session, differences};
-use dala_core::design::{
-    DataUse, Design, DesignState, Edit, EditError, Field, ItemPath, PublishCheck, Setting,
-};
+use crate::workflows::designs::{self, Entry};
+use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting};
 use dala_core::{
     Choice, Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// The setting that lists the forms with a design in progress (their drafts live under
-/// [`draft_key`]).
-const SETTING_DESIGNS: &str = "designs";
-
-/// The newest stored version of each instrument, with all its versions (newest first).
-async fn published() -> Result<Vec<(Instrument, Vec<String>)>, String> {
-    let store = store().ok_or("no database")?;
-    let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    for (form, versions) in versions_by_form(keys) {
-        if let Some(version) = versions.first()
-            && let Some(instrument) = store
-                .get_instrument(&form, version)
-                .await
-                .map_err(|e| e.to_string())?
-        {
-            out.push((instrument, versions));
-        }
-    }
-    Ok(out)
-}
-
-async fn published_latest() -> Result<Vec<Instrument>, String> {
-    Ok(published().await?.into_iter().map(|(i, _)| i).collect())
-}
-
-async fn draft_forms() -> Vec<String> {
-    let Some(store) = store() else {
-        return Vec::new();
-    };
-    store
-        .setting(SETTING_DESIGNS)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
-}
-
-async fn load_draft(form_id: &str) -> Option<Instrument> {
-    let text = store()?.setting(&draft_key(form_id)).await.ok()??;
-    Instrument::from_json(&text).ok()
-}
-
-/// Where the undo history of a design in progress is kept.
-fn history_key(form_id: &str) -> String {
-    format!("design-history/{form_id}")
-}
-
-/// Stores a design in progress with its undo history, so undo works after a reload.
-async fn save_history(state: &DesignState) -> Result<(), String> {
-    let store = store().ok_or("no database")?;
-    store
-        .set_setting(
-            &history_key(&state.instrument.settings.form_id),
-            &state.to_json(),
-        )
-        .await
-        .map_err(|e| e.to_string())
-}
-
-async fn load_history(form_id: &str) -> Option<DesignState> {
-    let text = store()?.setting(&history_key(form_id)).await.ok()??;
-    DesignState::from_json(&text)
-}
-
-/// Forgets the design in progress of a form id (its form id changed): it is no longer listed.
-async fn forget_draft(form_id: &str) {
-    let Some(store) = store() else { return };
-    let _ = store.set_setting(&draft_key(form_id), "").await;
-    let _ = store.set_setting(&history_key(form_id), "").await;
-    let forms: Vec<String> = draft_forms()
-        .await
-        .into_iter()
-        .filter(|f| f != form_id)
-        .collect();
-    if let Ok(list) = serde_json::to_string(&forms) {
-        let _ = store.set_setting(SETTING_DESIGNS, &list).await;
-    }
-}
-
-/// Stores a design in progress, and lists its form among the designs.
-async fn save_draft(instrument: &Instrument) -> Result<(), String> {
-    let store = store().ok_or("no database")?;
-    let form_id = &instrument.settings.form_id;
-    store
-        .set_setting(&draft_key(form_id), &instrument.to_json())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut forms = draft_forms().await;
-    if !forms.contains(form_id) {
-        forms.push(form_id.clone());
-        let list = serde_json::to_string(&forms).map_err(|e| e.to_string())?;
-        store
-            .set_setting(SETTING_DESIGNS, &list)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-/// One instrument in the designer's list.
-#[derive(Clone, Debug, PartialEq)]
-struct Entry {
-    instrument: Instrument,
-    /// Published versions, newest first.
-    versions: Vec<String>,
-    /// A design in progress that differs from the newest published version.
-    changed: bool,
-}
-
-async fn entries() -> Result<Vec<Entry>, String> {
-    let mut out: Vec<Entry> = published()
-        .await?
-        .into_iter()
-        .map(|(instrument, versions)| Entry {
-            instrument,
-            versions,
-            changed: false,
-        })
-        .collect();
-    for form in draft_forms().await {
-        let Some(draft) = load_draft(&form).await else {
-            continue;
-        };
-        match out
-            .iter_mut()
-            .find(|e| e.instrument.settings.form_id == form)
-        {
-            Some(entry) => {
-                entry.changed = entry.instrument != draft;
-                entry.instrument = draft;
-            }
-            None => out.push(Entry {
-                instrument: draft,
-                versions: Vec::new(),
-                changed: true,
-            }),
-        }
-    }
-    Ok(out)
-}
 
 fn export_json(app: AppState, instrument: &Instrument) {
     let name = format!(
@@ -204,7 +59,8 @@ pub fn Designs() -> impl IntoView {
     Effect::new(move |_| {
         app.data_rev.get();
         spawn_local(async move {
-            match entries().await {
+            let Some(store) = store() else { return };
+            match designs::entries(&*store).await {
                 Ok(found) => list.set(Some(found)),
                 Err(e) => app.fail(app.t(Msg::LoadFailed), e),
             }
@@ -219,7 +75,8 @@ pub fn Designs() -> impl IntoView {
     };
     let create = move |instrument: Instrument| {
         spawn_local(async move {
-            match save_draft(&instrument).await {
+            let Some(store) = store() else { return };
+            match designs::save_draft(&*store, &instrument).await {
                 Ok(()) => app.go(Route::Design(instrument.settings.form_id.clone())),
                 Err(e) => app.fail(app.t(Msg::SaveFailed), e),
             }
@@ -347,8 +204,9 @@ impl Ed {
         };
         let app = self.app;
         spawn_local(async move {
-            let saved = match save_draft(&state.instrument).await {
-                Ok(()) => save_history(&state).await,
+            let Some(store) = store() else { return };
+            let saved = match designs::save_draft(&*store, &state.instrument).await {
+                Ok(()) => designs::save_history(&*store, &state).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = saved {
@@ -470,12 +328,16 @@ pub fn Editor(form_id: String) -> impl IntoView {
     let loaded = RwSignal::new(false);
     let form = form_id.clone();
     spawn_local(async move {
-        let published = published_latest()
+        let Some(store) = store() else { return };
+        let published = designs::published_latest(&*store)
             .await
             .unwrap_or_default()
             .into_iter()
             .find(|i| i.settings.form_id == form);
-        let Some(instrument) = load_draft(&form).await.or_else(|| published.clone()) else {
+        let Some(instrument) = designs::load_draft(&*store, &form)
+            .await
+            .or_else(|| published.clone())
+        else {
             app.fail(app.t(Msg::LoadFailed), &form);
             return;
         };
@@ -488,7 +350,7 @@ pub fn Editor(form_id: String) -> impl IntoView {
         });
         ed.published.set_value(published);
         // The history comes back with the design it was made on, and only with that one.
-        let design = match load_history(&form).await {
+        let design = match designs::load_history(&*store, &form).await {
             Some(state) if state.instrument == instrument => Design::from_state(state),
             _ => Design::new(instrument),
         };
@@ -893,7 +755,11 @@ fn SettingsPanel(ed: Ed) -> impl IntoView {
                             })).is_some() {
                                 // The design is stored under its form id: it moves with it.
                                 let old = old_form_id.clone();
-                                spawn_local(async move { forget_draft(&old).await });
+                                spawn_local(async move {
+                                    if let Some(store) = store() {
+                                        designs::forget_draft(&*store, &old).await;
+                                    }
+                                });
                                 let route = Route::Design(new_id);
                                 crate::browser::replace_location_hash(&route.hash());
                                 app.route.update_untracked(|r| *r = route);

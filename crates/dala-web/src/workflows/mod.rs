@@ -4,6 +4,9 @@
 
 #[cfg(feature = "analyse")]
 use crate::analysis::{BundleReader, BundleReport, Refusal};
+#[cfg(feature = "design")]
+pub mod designs;
+
 use crate::catalog::{BundleFile, bundles};
 use dala_core::Status;
 #[cfg(feature = "analyse")]
@@ -135,26 +138,25 @@ pub async fn import_bundle<S: Store>(
     (reader.report, parse_ms)
 }
 
+/// Drives a future that never waits on anything outside itself (the memory store's), for the
+/// workflows' native tests.
+#[cfg(test)]
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use dala_core::record::{Answer, BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle};
     use dala_core::{MemoryStore, Submission};
     use std::collections::BTreeMap;
-    use std::future::Future;
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
-    /// Drives a future that never waits on anything outside itself (the memory store's).
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = pin!(future);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-                return value;
-            }
-        }
-    }
 
     fn record(id: &str, status: Status, version: &str) -> Submission {
         Submission {
