@@ -85,6 +85,25 @@ pub enum Edit {
     Batch(Vec<Edit>),
 }
 
+/// A change to one choice of a list, as the designer's choice table makes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChoiceEdit {
+    Rename {
+        row: usize,
+        name: String,
+    },
+    /// An empty text clears the label in that language.
+    Label {
+        row: usize,
+        language: String,
+        text: String,
+    },
+    Remove {
+        row: usize,
+    },
+    Add,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum EditError {
     NoItem(ItemPath),
@@ -252,6 +271,74 @@ impl Design {
     pub fn rename(&mut self, at: &[usize], new_name: &str) -> Result<(), EditError> {
         let edit = rename_edit(&self.instrument, at, new_name)?;
         self.apply(edit)
+    }
+
+    /// Changes one choice list the way the designer's table does, as one edit (one undo
+    /// step): a choice renamed, a label set or cleared in a language, a choice removed, or a
+    /// new one added with the first number not yet a name in the list.
+    pub fn edit_choice(&mut self, list: &str, change: ChoiceEdit) -> Result<(), EditError> {
+        let mut choices = self
+            .instrument
+            .choices
+            .get(list)
+            .cloned()
+            .unwrap_or_default();
+        let len = choices.len();
+        let row = |row: usize| -> Result<usize, EditError> {
+            if row < len {
+                Ok(row)
+            } else {
+                Err(EditError::BadIndex { index: row, len })
+            }
+        };
+        match change {
+            ChoiceEdit::Rename { row: r, name } => {
+                let r = row(r)?;
+                let name = name.trim().to_string();
+                if name.is_empty() {
+                    return Err(EditError::Empty("name"));
+                }
+                if choices
+                    .iter()
+                    .enumerate()
+                    .any(|(i, c)| i != r && c.name == name)
+                    && !self.instrument.settings.allow_choice_duplicates
+                {
+                    return Err(EditError::NameTaken(name));
+                }
+                choices[r].name = name;
+            }
+            ChoiceEdit::Label {
+                row: r,
+                language,
+                text,
+            } => {
+                let r = row(r)?;
+                if text.is_empty() {
+                    choices[r].label.0.remove(&language);
+                } else {
+                    choices[r].label.0.insert(language, text);
+                }
+            }
+            ChoiceEdit::Remove { row: r } => {
+                choices.remove(row(r)?);
+            }
+            ChoiceEdit::Add => {
+                let name = (1..)
+                    .map(|i: usize| i.to_string())
+                    .find(|n| !choices.iter().any(|c| &c.name == n))
+                    .unwrap_or_default();
+                choices.push(Choice {
+                    name,
+                    label: Text::default(),
+                    extra: BTreeMap::new(),
+                });
+            }
+        }
+        self.apply(Edit::SetChoices {
+            list: list.to_string(),
+            choices: Some(choices),
+        })
     }
 
     /// Adds a language: the title in it starts as the default language's (so the language

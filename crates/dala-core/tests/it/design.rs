@@ -597,3 +597,85 @@ fn a_stored_design_keeps_its_history_and_undoes_after_reading_back() {
     let newer = json.replacen("\"format\":1", "\"format\":2", 1);
     assert_eq!(DesignState::from_json(&newer), None);
 }
+
+/// The designer's choice table changes a list through design edits: each one step of undo,
+/// refused with a reason when it makes no sense.
+#[test]
+fn choices_are_renamed_labelled_removed_and_added_as_edits() {
+    use dala_core::design::ChoiceEdit;
+    let mut d = Design::new(police());
+    let names = |d: &Design| -> Vec<String> {
+        d.instrument().choices["sex"]
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    d.edit_choice("sex", ChoiceEdit::Add).expect("add");
+    assert_eq!(
+        names(&d),
+        ["f", "m", "1"],
+        "a new choice takes the first free number"
+    );
+    d.edit_choice(
+        "sex",
+        ChoiceEdit::Rename {
+            row: 2,
+            name: " x ".into(),
+        },
+    )
+    .expect("rename");
+    d.edit_choice(
+        "sex",
+        ChoiceEdit::Label {
+            row: 2,
+            language: "ru".into(),
+            text: "Другой".into(),
+        },
+    )
+    .expect("label");
+    assert_eq!(names(&d), ["f", "m", "x"]);
+    assert_eq!(d.instrument().choices["sex"][2].label.0["ru"], "Другой");
+    assert_eq!(
+        d.edit_choice(
+            "sex",
+            ChoiceEdit::Rename {
+                row: 2,
+                name: "f".into()
+            }
+        ),
+        Err(EditError::NameTaken("f".into())),
+        "two choices of a list never share a name"
+    );
+    assert_eq!(
+        d.edit_choice(
+            "sex",
+            ChoiceEdit::Rename {
+                row: 0,
+                name: " ".into()
+            }
+        ),
+        Err(EditError::Empty("name"))
+    );
+    assert_eq!(
+        d.edit_choice("sex", ChoiceEdit::Remove { row: 9 }),
+        Err(EditError::BadIndex { index: 9, len: 3 })
+    );
+    d.edit_choice(
+        "sex",
+        ChoiceEdit::Label {
+            row: 0,
+            language: "ru".into(),
+            text: String::new(),
+        },
+    )
+    .expect("clear a label");
+    assert!(!d.instrument().choices["sex"][0].label.0.contains_key("ru"));
+    d.edit_choice("sex", ChoiceEdit::Remove { row: 1 })
+        .expect("remove");
+    assert_eq!(names(&d), ["f", "x"]);
+    // Each change one undo step, back to the list as it was.
+    for _ in 0..5 {
+        assert!(d.undo());
+    }
+    assert_eq!(d.instrument(), &police());
+}

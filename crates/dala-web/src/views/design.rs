@@ -14,10 +14,10 @@ use crate::i18n::Msg;
 use crate::route::Route;
 use crate::session::{Session, differences};
 use crate::workflows::designs::{self, Entry};
-use dala_core::design::{DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting};
-use dala_core::{
-    Choice, Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text,
+use dala_core::design::{
+    ChoiceEdit, DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting,
 };
+use dala_core::{Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -1001,9 +1001,6 @@ fn ConfirmRemove(ed: Ed) -> impl IntoView {
     }
 }
 
-/// A change to one choice list, applied to the list as it stands.
-type ChoiceChange = Box<dyn FnOnce(&mut Vec<Choice>)>;
-
 /// A choice list as a table: a row per choice, its name and a label per language.
 #[component]
 fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
@@ -1018,21 +1015,9 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    // Every change replaces the list: one edit, one undo step (typing in a cell joins it).
-    let set = move |list: String, f: ChoiceChange| {
-        ed.edit(|d| {
-            let mut choices = d
-                .instrument()
-                .choices
-                .get(&list)
-                .cloned()
-                .unwrap_or_default();
-            f(&mut choices);
-            d.apply(Edit::SetChoices {
-                list: list.clone(),
-                choices: Some(choices),
-            })
-        });
+    // Every change is one edit of dala-core's design, one undo step.
+    let set = move |list: String, change: ChoiceEdit| {
+        ed.edit(|d| d.edit_choice(&list, change));
     };
     let add_list = list.clone();
     view! {
@@ -1052,7 +1037,7 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                                 <td data-label="name"><input type="text" class="choice-name" prop:value=choice.name.clone()
                                     on:change=move |ev| {
                                         let value = event_target_value(&ev);
-                                        set(l1.clone(), Box::new(move |c| if let Some(x) = c.get_mut(row) { x.name = value; }));
+                                        set(l1.clone(), ChoiceEdit::Rename { row, name: value });
                                     }/></td>
                                 {languages.iter().map(|l| {
                                     let (lang, list) = (l.clone(), list.clone());
@@ -1060,26 +1045,18 @@ fn ChoicesTable(ed: Ed, list: String) -> impl IntoView {
                                         <td data-label=format!("label ({l})")><input type="text" class="choice-label" prop:value=choice.label.0.get(l).cloned().unwrap_or_default()
                                             on:change=move |ev| {
                                                 let value = event_target_value(&ev);
-                                                let lang = lang.clone();
-                                                set(list.clone(), Box::new(move |c| if let Some(x) = c.get_mut(row) {
-                                                    if value.is_empty() { x.label.0.remove(&lang); } else { x.label.0.insert(lang, value); }
-                                                }));
+                                                set(list.clone(), ChoiceEdit::Label { row, language: lang.clone(), text: value });
                                             }/></td>
                                     }
                                 }).collect_view()}
                                 <td class="choice-remove"><button class="button danger" aria-label=app.t(Msg::Delete)
-                                    on:click=move |_| set(l2.clone(), Box::new(move |c| { if row < c.len() { c.remove(row); } }))>"×"</button></td>
+                                    on:click=move |_| set(l2.clone(), ChoiceEdit::Remove { row })>"×"</button></td>
                             </tr>
                         }
                     }).collect_view()}
                 </tbody>
             </table>
-            <button class="button add-choice" on:click=move |_| {
-                set(add_list.clone(), Box::new(|c| {
-                    let n = (1..).map(|i| i.to_string()).find(|n| !c.iter().any(|x| &x.name == n)).unwrap_or_default();
-                    c.push(Choice { name: n, label: Text::default(), extra: Default::default() });
-                }));
-            }>{app.t(Msg::AddChoice)}</button>
+            <button class="button add-choice" on:click=move |_| set(add_list.clone(), ChoiceEdit::Add)>{app.t(Msg::AddChoice)}</button>
         </div>
     }
 }
