@@ -12,7 +12,7 @@ use dala_core::record::LineProblem;
 #[cfg(feature = "analyse")]
 use dala_core::record::{BundleError, RECORD_FORMAT};
 use dala_core::{AnswerError, Diagnostic, Finding};
-use dala_expr::Code;
+use dala_expr::Problem;
 
 /// A problem of the instrument as the designer reads it.
 pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
@@ -34,7 +34,7 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
         }
         Finding::Syntax(e) => format!(
             "Ошибка в выражении ({column}): {}",
-            expression_problem(e.code)
+            expression_problem(&e.problem)
         ),
         Finding::UnknownReference { name } => {
             format!("Выражение ({column}) ссылается на вопрос «{name}», которого нет")
@@ -90,29 +90,61 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
     }
 }
 
-/// An expression's own problem (E0xx), for the Russian interface.
-fn expression_problem(code: Code) -> String {
-    match code {
-        Code::UnexpectedChar => "символ, с которого не начинается ничего",
-        Code::UnterminatedString => "строка без закрывающей кавычки",
-        Code::UnexpectedToken => "здесь это стоять не может (или выражение обрывается)",
-        Code::Unclosed => "скобка не закрыта",
-        Code::UnknownFunction => "такой функции нет",
-        Code::WrongArity => "у функции не то число аргументов",
-        Code::TooDeep => "слишком глубокая вложенность",
-        Code::Empty => "выражение пустое",
-        Code::BadReference => "ссылка ${…} записана неверно",
-        Code::NotAReference => "здесь нужна ссылка на вопрос (${имя})",
-        Code::TooLong => "выражение слишком длинное",
-        Code::BudgetExceeded
-        | Code::TypeMismatch
-        | Code::BadRegex
-        | Code::UnresolvedReference
-        | Code::Unsupported
-        | Code::TooLarge
-        | Code::BadArgument => "выражение не вычисляется",
+/// An expression's own problem, for the Russian interface, from its data.
+fn expression_problem(problem: &Problem) -> String {
+    match problem {
+        Problem::UnexpectedChar(c) => format!("символ «{c}» здесь стоять не может"),
+        Problem::UnterminatedString => "строка без закрывающей кавычки".into(),
+        Problem::EndsTooEarly => "выражение обрывается".into(),
+        Problem::ExpectedValue { found } => format!("ожидалось значение, а стоит «{found}»"),
+        Problem::ExpectedOperator { found } => {
+            format!("ожидался оператор или конец, а стоит «{found}»")
+        }
+        Problem::UnmatchedClose => "у «)» нет открывающей «(»".into(),
+        Problem::ExpectedPathStep { found } => format!("ожидался шаг пути, а стоит «{found}»"),
+        Problem::ExpectedAttributeName => "после «@» нужно имя атрибута".into(),
+        Problem::Unclosed { open, found: None } => format!("скобка «{open}» не закрыта"),
+        Problem::Unclosed {
+            open,
+            found: Some(found),
+        } => format!("скобка «{open}» не закрыта до «{found}»"),
+        Problem::UnknownFunction { name } => format!("функции «{name}» нет"),
+        Problem::WrongArity {
+            function, given, ..
+        } => format!("у {function}() не {given} аргументов"),
+        Problem::MissingArgument { function } => format!("у {function}() не хватает аргумента"),
+        Problem::IndexAfterEachRepeat => "indexed-repeat(): после каждой группы нужен номер".into(),
+        Problem::TooDeep { limit } => format!("вложенность глубже {limit} уровней"),
+        Problem::Empty => "выражение пустое".into(),
+        Problem::InvalidReferenceName { name } => format!("«{name}» — недопустимое имя вопроса"),
+        Problem::UnclosedReference => "у ссылки ${ нет закрывающей }".into(),
+        Problem::ExpectedReference { .. } => "здесь нужна ссылка на вопрос (${имя})".into(),
+        Problem::TooLong { bytes, limit } => {
+            format!("выражение длиной {bytes} байт, больше {limit}")
+        }
+        Problem::UnknownQuestion { name } => format!("вопроса «{name}» нет"),
+        Problem::UnknownRepeat { name } => format!("повторяющейся группы «{name}» нет"),
+        Problem::TooMuchWork => "выражение требует слишком много вычислений".into(),
+        Problem::NotADate {
+            value,
+            date_time: false,
+            ..
+        } => format!("«{value}» — не дата (ГГГГ-ММ-ДД)"),
+        Problem::NotADate { value, .. } => format!("«{value}» — не дата и время"),
+        Problem::NotAGeopoint { value } => format!("«{value}» — не координаты (широта долгота)"),
+        Problem::BadRegex { detail } => format!("неверное регулярное выражение: {detail}"),
+        Problem::PositionOutsideRepeat => {
+            "position() работает только в повторяющейся группе".into()
+        }
+        Problem::ResultTooLong { limit } => format!("результат длиннее {limit} байт"),
+        Problem::PathsUnavailable
+        | Problem::InstanceGone
+        | Problem::NoRepeats { .. }
+        | Problem::InstanceNotAtStart
+        | Problem::UuidLength
+        | Problem::UnknownDigestAlgorithm { .. }
+        | Problem::UnknownDigestEncoding { .. } => "выражение не вычисляется".into(),
     }
-    .to_string()
 }
 
 /// Why the engine did not take an answer, or an instance added or removed.
@@ -223,7 +255,7 @@ pub fn plan_error(lang: Lang, e: &dala_aggregate::plan::PlanError) -> String {
         }
         PlanError::Filter { table, problem, .. } => format!(
             "{code} таблица «{table}»: ошибка в фильтре: {}",
-            expression_problem(problem.code)
+            expression_problem(&problem.problem)
         ),
     }
 }
