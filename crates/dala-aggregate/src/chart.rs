@@ -568,14 +568,7 @@ mod tests {
     }
 
     fn tidy(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
-        TidyRow {
-            table: table.into(),
-            variable: String::new(),
-            group: group.into(),
-            category: category.into(),
-            statistic: statistic.into(),
-            value,
-        }
+        TidyRow::new(table, group, category, statistic, value)
     }
 
     fn spec(text: &str) -> TableSpec {

@@ -139,14 +139,7 @@ mod tests {
     use super::*;
 
     fn row(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
-        TidyRow {
-            table: table.into(),
-            variable: String::new(),
-            group: group.into(),
-            category: category.into(),
-            statistic: statistic.into(),
-            value,
-        }
+        TidyRow::new(table, group, category, statistic, value)
     }
 
     #[test]

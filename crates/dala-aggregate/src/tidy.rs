@@ -17,6 +17,20 @@ pub struct TidyRow {
     pub value: f64,
 }
 
+impl TidyRow {
+    /// A row of a table over `variable` unnamed (tests and hand-made rows).
+    pub fn new(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
+        TidyRow {
+            table: table.into(),
+            variable: String::new(),
+            group: group.into(),
+            category: category.into(),
+            statistic: statistic.into(),
+            value,
+        }
+    }
+}
+
 /// A cell as a spreadsheet will take it as data, never as a formula.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
     let is_number = !cell.is_empty()

@@ -589,12 +589,8 @@ mod tests {
     /// A tidy row of a table of the question `sex`.
     fn sex_row(table: &str, group: &str, category: &str, statistic: &str, value: f64) -> TidyRow {
         TidyRow {
-            table: table.into(),
             variable: "sex".into(),
-            group: group.into(),
-            category: category.into(),
-            statistic: statistic.into(),
-            value,
+            ..TidyRow::new(table, group, category, statistic, value)
         }
     }
 

@@ -1,7 +1,7 @@
 use dala_aggregate::stats::{Z_95, chi_square_p, kish_effective_n, quantile_sorted, t_975, wilson};
 use dala_aggregate::tables::{Frequency, Summary, paired_change};
 use dala_aggregate::tidy::{TidyRow, neutralise, write_csv};
-use dala_core::{Answer, Status, Submission};
+use dala_core::Submission;
 use std::collections::BTreeMap;
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -93,24 +93,7 @@ fn tables(
     let records: Vec<Submission> = answers
         .iter()
         .enumerate()
-        .map(|(n, answers)| Submission {
-            format: 1,
-            held: Vec::new(),
-            instance_name: None,
-            instance_id: format!("uuid:{n}"),
-            instrument_id: "h".into(),
-            instrument_version: "1".into(),
-            status: Status::Finalized,
-            started: String::new(),
-            updated: String::new(),
-            finalized: None,
-            enumerator: String::new(),
-            device_id: String::new(),
-            answers: answers
-                .iter()
-                .map(|(q, v)| (q.to_string(), Answer::Value(v.to_string())))
-                .collect(),
-        })
+        .map(|(n, answers)| super::plan::answered(n, "h", answers))
         .collect();
     let plan = dala_aggregate::plan::parse(plan).expect("plan");
     dala_aggregate::plan::run(&plan, &instrument, &records).expect("runs")

@@ -4,7 +4,6 @@ use dala_aggregate::plan::{PlanError, parse, run};
 use dala_aggregate::tidy::TidyRow;
 use dala_core::{Answer, Instrument, Status, Submission};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 pub(crate) fn form() -> Instrument {
     let doc = json!({
@@ -26,6 +25,28 @@ pub(crate) fn form() -> Instrument {
     Instrument::from_json(&doc.to_string()).expect("valid")
 }
 
+/// A finalized record `uuid:N` of instrument `form` with these answers.
+pub(crate) fn answered(n: usize, form: &str, answers: &[(&str, &str)]) -> Submission {
+    Submission {
+        format: 1,
+        held: Vec::new(),
+        instance_name: None,
+        instance_id: format!("uuid:{n}"),
+        instrument_id: form.into(),
+        instrument_version: "1".into(),
+        status: Status::Finalized,
+        started: String::new(),
+        updated: String::new(),
+        finalized: None,
+        enumerator: String::new(),
+        device_id: String::new(),
+        answers: answers
+            .iter()
+            .map(|(q, v)| (q.to_string(), Answer::Value(v.to_string())))
+            .collect(),
+    }
+}
+
 pub(crate) fn record(
     n: usize,
     consent: &str,
@@ -34,28 +55,17 @@ pub(crate) fn record(
     id: &str,
     score: &str,
 ) -> Submission {
-    let v = |s: &str| Answer::Value(s.to_string());
-    Submission {
-        format: 1,
-        held: Vec::new(),
-        instance_name: None,
-        instance_id: format!("uuid:{n}"),
-        instrument_id: "p".into(),
-        instrument_version: "1".into(),
-        status: Status::Finalized,
-        started: String::new(),
-        updated: String::new(),
-        finalized: None,
-        enumerator: String::new(),
-        device_id: String::new(),
-        answers: BTreeMap::from([
-            ("consent".into(), v(consent)),
-            ("sex".into(), v(sex)),
-            ("wave".into(), v(wave)),
-            ("id".into(), v(id)),
-            ("score".into(), v(score)),
-        ]),
-    }
+    answered(
+        n,
+        "p",
+        &[
+            ("consent", consent),
+            ("sex", sex),
+            ("wave", wave),
+            ("id", id),
+            ("score", score),
+        ],
+    )
 }
 
 pub(crate) fn records() -> Vec<Submission> {
