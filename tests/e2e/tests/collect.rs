@@ -8,7 +8,7 @@ use dala_e2e::server::StaticServer;
 use dala_e2e::webdriver::Browser;
 use dala_e2e::{env_path, scratch};
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// One browser at a time: two cores run one Chromium well, not five.
@@ -805,6 +805,28 @@ fn an_xlsform_workbook_is_imported_and_interviewed() {
     no_errors(&app);
 }
 
+/// The app on a server of its own, in a tablet-sized browser.
+fn serve() -> (StaticServer, Browser) {
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    (server, browser)
+}
+
+/// Opens the app at `url`, imports a test's own `instrument` (written into `files`) and
+/// starts an interview of it.
+fn interview_of(app: &Collect, url: &str, files: &Path, instrument: &serde_json::Value) {
+    let form = instrument["settings"]["form_id"]
+        .as_str()
+        .unwrap_or_default();
+    let path = files.join(format!("{form}.json"));
+    std::fs::write(&path, instrument.to_string()).expect("write the instrument");
+    app.home(url);
+    app.set_enumerator("Aigul");
+    app.import(&path);
+    app.wait_for_selector(&format!("[data-form=\"{form}\"] .start"));
+    app.start(form);
+}
+
 /// A field-list page keeps the questions that are not relevant, hidden: an answer shows them
 /// at once, another hides them again, and an answer given while shown survives both.
 #[test]
@@ -825,17 +847,9 @@ fn a_field_list_page_shows_and_hides_questions_as_answers_change() {
         ],
         "choices": {"yn": [{"name": "yes", "label": {"en": "Yes"}}, {"name": "no", "label": {"en": "No"}}]}
     });
-    let path = files.join("unit_check.json");
-    std::fs::write(&path, instrument.to_string()).expect("write the instrument");
-
-    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
-    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let (server, browser) = serve();
     let app = Collect::new(&browser);
-    app.home(&server.url());
-    app.set_enumerator("Aigul");
-    app.import(&path);
-    app.wait_for_selector("[data-form=\"unit_check\"] .start");
-    app.start("unit_check");
+    interview_of(&app, &server.url(), &files, &instrument);
     assert_eq!(app.questions(), ["has_women", "remarks"]);
     let hidden = "return document.querySelector('.question[data-name=\"women\"]')?.hidden";
     assert_eq!(app.js(hidden, json!([])), true, "built, hidden");
@@ -878,16 +892,9 @@ fn a_number_is_typed_key_by_key_and_stored_as_xpath_prints_it() {
             ]}
         ]
     });
-    let path = files.join("numbers.json");
-    std::fs::write(&path, instrument.to_string()).expect("write the instrument");
-    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
-    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let (server, browser) = serve();
     let app = Collect::new(&browser);
-    app.home(&server.url());
-    app.set_enumerator("Aigul");
-    app.import(&path);
-    app.wait_for_selector("[data-form=\"numbers\"] .start");
-    app.start("numbers");
+    interview_of(&app, &server.url(), &files, &instrument);
     let field = |name: &str| format!(".question[data-name=\"{name}\"] input");
     let shown = |name: &str| {
         app.js(
