@@ -73,9 +73,14 @@ impl VCode {
         }
     }
 
-    /// Warnings do not stop an instrument from being used; errors do.
+    /// Warnings do not stop an instrument from being used; errors do. A choice_filter on a
+    /// column the list lacks is one: ODK evaluates the column to empty, and forms that run in
+    /// ODK must load here.
     pub fn is_warning(self) -> bool {
-        matches!(self, VCode::ListOnNonSelect | VCode::MissingDefaultLanguage)
+        matches!(
+            self,
+            VCode::ListOnNonSelect | VCode::MissingDefaultLanguage | VCode::UnknownChoiceColumn
+        )
     }
 }
 
@@ -542,7 +547,9 @@ fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, colum
         let Some((target, _, _)) = cx.items.get(name.as_str()) else {
             continue;
         };
-        if !target.item_type.is_select() {
+        // A calculate holds any string (often a computed list of codes): ODK evaluates
+        // selected() and its kin on it, and so does the engine.
+        if !target.item_type.is_select() && target.item_type != ItemType::Calculate {
             let item_type = target.item_type;
             cx.push(
                 at.to_string(),

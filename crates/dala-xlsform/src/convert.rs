@@ -75,10 +75,25 @@ struct Row {
     extras: BTreeMap<String, String>,
 }
 
+/// Typographic quotes as plain ones, as pyxform reads every cell: a spreadsheet's
+/// autocorrect turns `'yes'` into `‘yes’`, which no expression parser takes.
+fn plain_quotes(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains(['\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}']) {
+        std::borrow::Cow::Owned(
+            value
+                .replace(['\u{2018}', '\u{2019}'], "'")
+                .replace(['\u{201c}', '\u{201d}'], "\""),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 fn read_row(table: &Table<'_>, cells: &BTreeMap<u32, &str>, languages: &mut Vec<String>) -> Row {
     let mut row = Row::default();
     for (col, value) in cells {
-        let value = value.trim();
+        let value = plain_quotes(value.trim());
+        let value = value.as_ref();
         if value.is_empty() {
             continue;
         }
@@ -661,7 +676,7 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
                             None => key.to_lowercase().replace(' ', "_"),
                         },
                     };
-                    values.insert(key.clone(), value.trim().to_string());
+                    values.insert(key.clone(), plain_quotes(value.trim()).into_owned());
                     b.sources
                         .insert(format!("/settings/{key}"), (sheet.name.clone(), *value_row));
                 }

@@ -215,6 +215,28 @@ fn v007_selected_on_a_non_select() {
         json!({}),
     );
     assert_eq!(codes(&f), ["V007"]);
+    // On a calculate it is how forms test a computed list of codes; ODK evaluates selected()
+    // on any string (issue 17): no problem, and it works.
+    let f = form(
+        json!([
+            with(
+                json!({"type": "calculate", "name": "c"}),
+                "calculation",
+                json!("concat('a', ' ', 'b')")
+            ),
+            with(q("text", "u"), "relevant", json!("selected(${c}, 'b')"))
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    assert!(
+        e.relevant(&e.node("u", &[]).expect("u")),
+        "'b' is among 'a b'"
+    );
 }
 
 #[test]
@@ -266,6 +288,18 @@ fn v010_choice_filter_on_an_unknown_column() {
         choices,
     );
     assert_eq!(codes(&bad), ["V010"]);
+    // A warning, as in ODK, where the column evaluates to empty (issue 17): the form loads,
+    // and the filter keeps no choice.
+    assert!(validate(&bad)[0].code.is_warning());
+    let form = dala_core::Form::compile(&bad).expect("a warning does not stop the form");
+    let mut e = dala_core::Engine::new(form, super::engine::host());
+    let region = e.node("region", &[]).expect("region");
+    e.answer(&region, "chui").expect("answer");
+    let district = e.node("district", &[]).expect("district");
+    assert!(
+        e.choices(&district).is_empty(),
+        "the unknown column is empty: no choice matches"
+    );
 }
 
 #[test]

@@ -531,3 +531,21 @@ fn translated_titles_are_written_where_pyxform_reads_past_them() {
             .any(|h| h.starts_with("dala_"))
     );
 }
+
+/// A spreadsheet's autocorrect turns quotes typographic; pyxform reads every cell with ‘ ’ as '
+/// and “ ” as " (its `clean_text_values`), so the expression parses and the label reads the
+/// same (issue 17, V003).
+#[test]
+fn typographic_quotes_read_as_plain_ones() {
+    let c = md("| survey |  |  |  |  |
+         |  | type | name | label | relevant |
+         |  | text | a | Say “hello” | |
+         |  | text | b | B | ${a} = ‘yes’ |");
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    let i = c.instrument.expect("an instrument");
+    assert_eq!(i.survey[1].relevant.as_deref(), Some("${a} = 'yes'"));
+    assert_eq!(
+        i.survey[0].label.get("default", None),
+        Some("Say \"hello\"")
+    );
+}
