@@ -163,6 +163,11 @@ impl Form {
 
     fn add(&mut self, item: &Item, parent: Option<ItemId>, repeats: &[ItemId]) -> ItemId {
         let id = self.items.len();
+        // An item that takes no answer (a note, a calculate, a group) has no requirement or
+        // constraint to check: pyxform keeps such columns and ODK never asks for them, so
+        // they are left out here (validation warns, V012).
+        let answered = item.item_type.takes_input();
+        let when_answered = |e: &Option<String>| if answered { e.clone() } else { None };
         let default_is_expression = item
             .default
             .as_deref()
@@ -177,8 +182,8 @@ impl Form {
             children: Vec::new(),
             exprs: Expressions {
                 relevant: expression(&item.relevant, false),
-                required: expression(&item.required, true),
-                constraint: expression(&item.constraint, false),
+                required: expression(&when_answered(&item.required), true),
+                constraint: expression(&when_answered(&item.constraint), false),
                 calculation: expression(&item.calculation, false),
                 read_only: expression(&item.read_only, true),
                 choice_filter: expression(&item.choice_filter, false),
@@ -194,7 +199,7 @@ impl Form {
             } else {
                 item.default.clone()
             },
-            always_required: yes(&item.required),
+            always_required: answered && yes(&item.required),
             always_read_only: yes(&item.read_only),
             label: template(&item.label),
             hint: template(&item.hint),

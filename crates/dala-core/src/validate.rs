@@ -33,7 +33,8 @@ pub enum VCode {
     UnknownChoiceColumn,
     /// V011 a label without a translation in the default language.
     MissingDefaultLanguage,
-    /// V012 a constraint (or required) on an item that takes no answer.
+    /// V012 a constraint (or required) on an item that takes no answer: a warning, as it has
+    /// no effect (pyxform keeps it; ODK never asks).
     ConstraintOnNonInput,
     /// V013 a question with no label and no hint.
     MissingLabel,
@@ -41,12 +42,14 @@ pub enum VCode {
     MissingCalculation,
     /// V015 two choices of a list share a name, or a list is empty.
     BadChoiceList,
-    /// V016 children on a question, or a group/repeat without children.
+    /// V016 children on a question.
     BadNesting,
     /// V017 repeat_count on something other than a repeat.
     RepeatCountOnNonRepeat,
     /// V018 settings without form_id or version.
     MissingSetting,
+    /// V019 a group or repeat without items: a warning (pyxform leaves it out of the form).
+    EmptyContainer,
 }
 
 impl VCode {
@@ -70,6 +73,7 @@ impl VCode {
             VCode::BadNesting => "V016",
             VCode::RepeatCountOnNonRepeat => "V017",
             VCode::MissingSetting => "V018",
+            VCode::EmptyContainer => "V019",
         }
     }
 
@@ -79,7 +83,11 @@ impl VCode {
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            VCode::ListOnNonSelect | VCode::MissingDefaultLanguage | VCode::UnknownChoiceColumn
+            VCode::ListOnNonSelect
+                | VCode::MissingDefaultLanguage
+                | VCode::UnknownChoiceColumn
+                | VCode::ConstraintOnNonInput
+                | VCode::EmptyContainer
         )
     }
 }
@@ -209,7 +217,7 @@ pub enum Finding {
     EmptyChoiceList { list: String },
     /// V015
     DuplicateChoice { list: String, choice: String },
-    /// V016 a group or repeat without items.
+    /// V019 a group or repeat without items.
     EmptyContainer { item_type: ItemType },
     /// V016 a question with items inside.
     ChildrenOnQuestion,
@@ -239,7 +247,8 @@ impl Finding {
             Finding::EmptyChoiceList { .. } | Finding::DuplicateChoice { .. } => {
                 VCode::BadChoiceList
             }
-            Finding::EmptyContainer { .. } | Finding::ChildrenOnQuestion => VCode::BadNesting,
+            Finding::EmptyContainer { .. } => VCode::EmptyContainer,
+            Finding::ChildrenOnQuestion => VCode::BadNesting,
             Finding::RepeatCountOnNonRepeat => VCode::RepeatCountOnNonRepeat,
             Finding::MissingSetting { .. } => VCode::MissingSetting,
         }

@@ -61,7 +61,9 @@ impl Engine {
                             self.collect_pages(&compiled.children, &instance.path, pages);
                         }
                     }
+                    // An empty repeat (a warning, V019) has nothing to add an instance of.
                     if compiled.exprs.repeat_count.is_none()
+                        && !compiled.children.is_empty()
                         && (instances.is_empty() || any_relevant)
                     {
                         pages.push(Page {

@@ -318,6 +318,23 @@ fn v012_constraint_on_a_note() {
         json!({}),
     );
     assert_eq!(codes(&f), ["V012"]);
+    // A warning, and without effect, as in ODK (issue 17): a required note, a constrained
+    // calculate and a required group block nothing.
+    assert!(validate(&f)[0].code.is_warning());
+    let f = form(
+        json!([
+            with(q("note", "n"), "required", json!("yes")),
+            with(with(json!({"type": "calculate", "name": "c"}), "calculation", json!("1 + 1")), "constraint", json!(". > 5")),
+            {"type": "group", "name": "g", "label": {"en": "G"}, "required": "yes", "children": [q("text", "t")]},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V012", "V012", "V012"]);
+    let e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("warnings only"),
+        super::engine::host(),
+    );
+    assert!(e.problems("en").is_empty(), "{:?}", e.problems("en"));
 }
 
 #[test]
@@ -342,7 +359,7 @@ fn v015_bad_choice_lists() {
 }
 
 #[test]
-fn v016_bad_nesting() {
+fn v016_children_on_a_question_and_v019_an_empty_group() {
     let f = form(
         json!([
             {"type": "group", "name": "g", "label": {"en": "G"}},
@@ -350,7 +367,40 @@ fn v016_bad_nesting() {
         ]),
         json!({}),
     );
-    assert_eq!(codes(&f), ["V016", "V016"]);
+    assert_eq!(codes(&f), ["V019", "V016"]);
+    // An empty group or repeat is a warning, as in pyxform (which leaves it out, issue 17):
+    // the form loads and the interview goes past it.
+    let f = form(
+        json!([
+            q("text", "a"),
+            {"type": "group", "name": "g", "label": {"en": "G"}},
+            {"type": "repeat", "name": "r", "label": {"en": "R"}},
+            q("text", "b"),
+        ]),
+        json!({}),
+    );
+    assert!(
+        validate(&f)
+            .iter()
+            .all(|d| d.code == dala_core::VCode::EmptyContainer && d.code.is_warning())
+    );
+    let mut e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("warnings only"),
+        super::engine::host(),
+    );
+    let b = e.node("b", &[]).expect("b");
+    e.answer(&b, "x").expect("answer");
+    let asked: Vec<String> = e
+        .pages()
+        .iter()
+        .flat_map(|p| p.nodes.iter().map(|n| e.name(n).to_string()))
+        .collect();
+    assert_eq!(
+        asked,
+        ["a", "b"],
+        "nothing asked for the empty group and repeat"
+    );
+    assert!(e.problems("en").is_empty());
 }
 
 #[test]
