@@ -8,6 +8,7 @@ mod bench_design;
 mod bench_engine;
 mod bench_web;
 mod bench_xlsform;
+mod compat;
 mod toolchain;
 mod web;
 
@@ -24,6 +25,7 @@ commands:
   test                  every test: native, then the browser tests in headless Chromium
   test --native         the native tests alone (no browser, no app build): the fast loop
   lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
+  compat                XLSForms pyxform accepts and Dala refuses (and the other way round)
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
   bench xlsform         XLSForm conversion time and memory against pyxform
@@ -49,6 +51,7 @@ fn run() -> Result<()> {
         Some("test") if args.get(1).map(String::as_str) == Some("--native") => native_tests(&root),
         Some("test") => test(&root),
         Some("lint") => lint(&root),
+        Some("compat") => compat::run(&root),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");

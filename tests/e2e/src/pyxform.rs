@@ -41,7 +41,7 @@ print(json.dumps({
 static INSTALL: Mutex<()> = Mutex::new(());
 
 /// The folder pyxform is installed in, installing it on first use.
-fn site() -> PathBuf {
+pub fn site() -> PathBuf {
     let _one = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -1,0 +1,76 @@
+# Python half of `cargo xtask compat` (tooling, not app code): pyxform, the reference XLSForm
+# converter, as the oracle. Converts every workbook given, and every markdown form found in
+# pyxform's own test suite (read with `ast`, without running the tests), writes the markdown
+# forms into OUT so Dala reads the very same text, and prints one JSON verdict per form.
+#   python3 compat.py SITE_PACKAGES OUT PYXFORM_TESTS_DIR FILE...
+import ast, json, os, sys
+sys.path.insert(0, sys.argv[1])
+from pyxform.xls2xform import convert
+
+out_dir, tests_dir, files = sys.argv[2], sys.argv[3], sys.argv[4:]
+os.makedirs(out_dir, exist_ok=True)
+
+def verdict(source, **kw):
+    try:
+        convert(xlsform=source, warnings=[], **kw)
+        return "ok", ""
+    except Exception as e:  # pyxform refuses with PyXFormError; anything else is a refusal too
+        return "error", (type(e).__name__ + ": " + str(e)).splitlines()[0][:200]
+
+results = []
+for path in files:
+    v, why = verdict(path)
+    results.append({"form": os.path.basename(path), "path": path, "pyxform": v, "why": why})
+
+def strings(scope):
+    """Names bound to a plain string in a module or function: `md = \"\"\"...\"\"\"`."""
+    out = {}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out[target.id] = node.value.value
+    return out
+
+def md_forms(tree):
+    """(test function, markdown) of every call with an `md=` argument that is a plain string,
+    or a name bound to one (forms built with .format() are left out)."""
+    module = strings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            local = {**module, **strings(node)}
+            for call in ast.walk(node):
+                if not isinstance(call, ast.Call):
+                    continue
+                for kw in call.keywords:
+                    if kw.arg != "md":
+                        continue
+                    if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        yield node.name, kw.value.value
+                    elif isinstance(kw.value, ast.Name) and kw.value.id in local:
+                        yield node.name, local[kw.value.id]
+
+if os.path.isdir(tests_dir):
+    n = 0
+    for root, _, names in sorted(os.walk(tests_dir)):
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(root, name)
+            try:
+                tree = ast.parse(open(path, encoding="utf-8").read())
+            except SyntaxError:
+                continue
+            seen = set()
+            for function, md in md_forms(tree):
+                if (function, md) in seen or "{" in md and "}" in md and "${" not in md:
+                    continue
+                seen.add((function, md))
+                n += 1
+                form = f"{os.path.splitext(name)[0]}.{function}.{n}.md"
+                target = os.path.join(out_dir, form)
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write(md)
+                v, why = verdict(md, file_type=".md", form_name="data")
+                results.append({"form": form, "path": target, "pyxform": v, "why": why})
+print(json.dumps(results))
