@@ -287,3 +287,15 @@ impl Instrument {
         out
     }
 }
+
+impl Item {
+    /// A calculate, or a question of another type with a calculation and nothing to show (no
+    /// label, no hint): a typed calculate, which pyxform gives no control. Neither is asked.
+    pub fn is_calculated_only(&self) -> bool {
+        self.item_type == ItemType::Calculate
+            || (self.item_type.takes_input()
+                && self.calculation.is_some()
+                && self.label.is_empty()
+                && self.hint.is_empty())
+    }
+}

@@ -36,7 +36,8 @@ pub enum VCode {
     /// V012 a constraint (or required) on an item that takes no answer: a warning, as it has
     /// no effect (pyxform keeps it; ODK never asks).
     ConstraintOnNonInput,
-    /// V013 a question with no label and no hint.
+    /// V013 a question with no label and no hint (pyxform refuses it too). One with a
+    /// calculation is a typed calculate, not asked, and needs none.
     MissingLabel,
     /// V014 a calculate without a calculation.
     MissingCalculation,
@@ -687,7 +688,11 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             Finding::MissingCalculation,
         );
     }
-    if t.takes_input() && item.label.is_empty() && item.hint.is_empty() {
+    if t.takes_input()
+        && item.label.is_empty()
+        && item.hint.is_empty()
+        && item.calculation.is_none()
+    {
         cx.push(
             format!("{pointer}/label"),
             name,

@@ -160,11 +160,16 @@ fn validate_prints_each_problem_at_its_cell_and_exits_1() {
         "{err}"
     );
 
-    let json = temp("bad.json", br#"{"format": 1, "settings": {"form_id": "x", "version": "1"}, "survey": [{"type": "integer", "name": "a"}]}"#);
+    let json = temp("bad.json", br#"{"format": 1, "settings": {"form_id": "x", "version": "1"}, "survey": [{"type": "integer", "name": "a"}, {"type": "text", "name": "b", "label": {"default": "B"}, "relevant": "${a} >"}]}"#);
     let out = dala(&["validate", json.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("error[V013]") && stderr(&out).contains("/survey/0/label"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("error[V003]") && stderr(&out).contains("/survey/1/relevant"),
         "{}",
         stderr(&out)
     );

@@ -51,7 +51,7 @@ impl Engine {
         for &id in items {
             let compiled = self.form.item(id);
             match compiled.item.item_type {
-                ItemType::Calculate => {}
+                _ if compiled.item.is_calculated_only() => {}
                 ItemType::Repeat => {
                     let instances = self.instances(id, path);
                     let mut any_relevant = false;
@@ -144,7 +144,7 @@ impl Engine {
         for &id in items {
             let compiled = self.form.item(id);
             match compiled.item.item_type {
-                ItemType::Calculate => {}
+                _ if compiled.item.is_calculated_only() => {}
                 ItemType::Group => {
                     if shown(&NodeRef {
                         item: id,

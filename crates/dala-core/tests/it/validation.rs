@@ -341,6 +341,29 @@ fn v012_constraint_on_a_note() {
 fn v013_question_without_label() {
     let f = form(json!([{"type": "integer", "name": "a"}]), json!({}));
     assert_eq!(codes(&f), ["V013"]);
+    // An error, as in pyxform ("has no label or hint").
+    assert!(!validate(&f)[0].code.is_warning());
+    // With a calculation and nothing to show it is a typed calculate: pyxform gives it no
+    // control, so it needs no label and is not asked, while its value is computed.
+    let f = form(
+        json!([
+            {"type": "integer", "name": "a", "calculation": "2 + 3"},
+            q("text", "b"),
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let asked: Vec<String> = e
+        .pages()
+        .iter()
+        .flat_map(|p| p.nodes.iter().map(|n| e.name(n).to_string()))
+        .collect();
+    assert_eq!(asked, ["b"]);
+    assert_eq!(e.value(&e.node("a", &[]).expect("a")), "5");
 }
 
 #[test]
