@@ -206,7 +206,9 @@ impl Form {
             depends_on: Vec::new(),
             trigger: None,
         });
-        self.by_name.insert(item.name.clone(), id);
+        // The first of a name: two items share one only in different repeats, and validation
+        // refuses a `${name}` that could mean either.
+        self.by_name.entry(item.name.clone()).or_insert(id);
         let mut inner = repeats.to_vec();
         if item.item_type == ItemType::Repeat {
             inner.push(id);

@@ -11,7 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 /// Stable codes for instrument problems. Tests and tools match on these, never on text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VCode {
-    /// V001 two items share a name.
+    /// V001 two items share a name where a record keys answers by it: two questions of one
+    /// repeat (or both at the top level, groups aside), or two repeats.
     DuplicateName,
     /// V002 a name that is not a valid XML name.
     InvalidName,
@@ -49,6 +50,8 @@ pub enum VCode {
     RepeatCountOnNonRepeat,
     /// V018 settings without form_id or version.
     MissingSetting,
+    /// V020 `${name}` where several items have that name (in different groups or repeats).
+    AmbiguousReference,
     /// V019 a group or repeat without items: a warning (pyxform leaves it out of the form).
     EmptyContainer,
 }
@@ -75,6 +78,7 @@ impl VCode {
             VCode::RepeatCountOnNonRepeat => "V017",
             VCode::MissingSetting => "V018",
             VCode::EmptyContainer => "V019",
+            VCode::AmbiguousReference => "V020",
         }
     }
 
@@ -226,6 +230,8 @@ pub enum Finding {
     RepeatCountOnNonRepeat,
     /// V018 `setting` is `form_id` or `version`.
     MissingSetting { setting: &'static str },
+    /// V020 `${name}` could mean any of the items of that name.
+    AmbiguousReference { name: String },
 }
 
 impl Finding {
@@ -252,6 +258,7 @@ impl Finding {
             Finding::ChildrenOnQuestion => VCode::BadNesting,
             Finding::RepeatCountOnNonRepeat => VCode::RepeatCountOnNonRepeat,
             Finding::MissingSetting { .. } => VCode::MissingSetting,
+            Finding::AmbiguousReference { .. } => VCode::AmbiguousReference,
         }
     }
 }
@@ -299,8 +306,10 @@ fn is_yes_no(column: Column, source: &str) -> bool {
 struct Context<'a> {
     instrument: &'a Instrument,
     out: Vec<Diagnostic>,
-    /// name -> (item, the repeats it is inside, innermost last)
+    /// name -> (item, the repeats it is inside, innermost last), the first of that name
     items: HashMap<&'a str, (&'a Item, Vec<&'a str>, String)>,
+    /// Names more than one item has (in different groups or repeats).
+    ambiguous: BTreeSet<&'a str>,
 }
 
 impl Context<'_> {
@@ -330,6 +339,7 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
         instrument,
         out: Vec::new(),
         items: HashMap::new(),
+        ambiguous: BTreeSet::new(),
     };
     if instrument.settings.form_id.trim().is_empty() {
         cx.push(
@@ -351,7 +361,12 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
     }
     let walk = instrument.walk();
 
-    // Names: valid and unique.
+    // Names: valid, and unique where a record keys answers by name: among the questions of
+    // one repeat instance (or of the top level; groups do not nest answers), and among
+    // repeats. Elsewhere ODK tells two questions apart by their path, and so may a form: only
+    // a `${name}` that could mean either is an error (V020).
+    let mut scopes: HashMap<(Option<&str>, &str), String> = HashMap::new();
+    let mut siblings: HashMap<(&str, &str), String> = HashMap::new();
     for (pointer, item, parents) in &walk {
         let repeats: Vec<&str> = parents
             .iter()
@@ -369,9 +384,26 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                 },
             );
         }
-        if let Some((_, _, first)) = cx.items.get(item.name.as_str()) {
-            let first = first.clone();
-            cx.push(
+        // The record's keys: a question or repeat is a key of its enclosing repeat instance
+        // (or of the top level); a repeat is also found by its name alone (held instances).
+        let mut keys = Vec::new();
+        if item.item_type != ItemType::Group {
+            keys.push((
+                Some(repeats.last().copied().unwrap_or("")),
+                item.name.as_str(),
+            ));
+        }
+        if item.item_type == ItemType::Repeat {
+            keys.push((None, item.name.as_str()));
+        }
+        // And, as in pyxform, nothing shares a name with a sibling (groups included).
+        let parent = pointer.rfind("/children/").map_or("", |at| &pointer[..at]);
+        let sibling = siblings.get(&(parent, item.name.as_str())).cloned();
+        if sibling.is_none() {
+            siblings.insert((parent, item.name.as_str()), pointer.clone());
+        }
+        match sibling.or_else(|| keys.iter().find_map(|k| scopes.get(k)).cloned()) {
+            Some(first) => cx.push(
                 format!("{pointer}/name"),
                 Some(&item.name),
                 Some(Column::Name),
@@ -380,15 +412,29 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                     name: item.name.clone(),
                     first_at: first,
                 },
-            );
+            ),
+            None => {
+                for key in keys {
+                    scopes.insert(key, pointer.clone());
+                }
+            }
+        }
+        if cx.items.contains_key(item.name.as_str()) {
+            cx.ambiguous.insert(&item.name);
         } else {
             cx.items
                 .insert(&item.name, (item, repeats, pointer.clone()));
         }
     }
 
-    // Per item: structure, choice lists, labels, and every expression.
-    let mut edges: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    // Per item: structure, choice lists, labels, and every expression. The dependency edges
+    // join items by their pointer: two items may share a name.
+    let mut edges: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let parent_of = |pointer: &str| -> Option<String> {
+        pointer
+            .rfind("/children/")
+            .map(|at| pointer[..at].to_string())
+    };
     for (pointer, item, parents) in &walk {
         check_item(&mut cx, pointer, item);
         let own_repeats: Vec<&str> = parents
@@ -397,11 +443,8 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             .map(|p| p.name.as_str())
             .collect();
         // A child's relevance depends on its group's.
-        if let Some(parent) = parents.last() {
-            edges
-                .entry(item.name.as_str())
-                .or_default()
-                .insert(parent.name.as_str());
+        if let Some(parent) = parent_of(pointer) {
+            edges.entry(pointer.clone()).or_default().insert(parent);
         }
         let mut columns = expressions(item);
         if let Some(default) = item.default.as_deref().filter(|d| d.contains("${")) {
@@ -416,7 +459,19 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             let mut refs = Vec::new();
             collect_refs(&parsed.expr, false, &mut refs);
             for (name, span, aggregated) in refs {
-                let Some((target, target_repeats, _)) = cx.items.get(name).cloned() else {
+                if cx.ambiguous.contains(name) {
+                    cx.push(
+                        at.clone(),
+                        Some(&item.name),
+                        Some(column),
+                        Some(span),
+                        Finding::AmbiguousReference {
+                            name: name.to_string(),
+                        },
+                    );
+                    continue;
+                }
+                let Some((_, target_repeats, target_at)) = cx.items.get(name).cloned() else {
                     cx.push(
                         at.clone(),
                         Some(&item.name),
@@ -449,10 +504,7 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                     );
                 }
                 if feeds_state(column) {
-                    edges
-                        .entry(item.name.as_str())
-                        .or_default()
-                        .insert(target.name.as_str());
+                    edges.entry(pointer.clone()).or_default().insert(target_at);
                 }
             }
             check_selects(&mut cx, &parsed.expr, &at, item, column);
@@ -471,7 +523,11 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
         );
     }
     check_choice_lists(&mut cx);
-    check_cycles(&mut cx, &edges);
+    let names: HashMap<&str, &str> = walk
+        .iter()
+        .map(|(pointer, item, _)| (pointer.as_str(), item.name.as_str()))
+        .collect();
+    check_cycles(&mut cx, &edges, &names);
     cx.out
 }
 
@@ -775,14 +831,18 @@ fn check_choice_lists(cx: &mut Context<'_>) {
 }
 
 /// Reports each cycle once, naming the questions in it, in the order they depend.
-fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
+fn check_cycles(
+    cx: &mut Context<'_>,
+    edges: &HashMap<String, BTreeSet<String>>,
+    names_at: &HashMap<&str, &str>,
+) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Active,
         Done,
     }
     let mut marks: HashMap<&str, Mark> = HashMap::new();
-    let mut names: Vec<&str> = edges.keys().copied().collect();
+    let mut names: Vec<&str> = edges.keys().map(String::as_str).collect();
     names.sort_unstable();
     let mut cycles = Vec::new();
     for start in names {
@@ -794,7 +854,7 @@ fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
             start,
             edges
                 .get(start)
-                .map(|s| s.iter().copied().collect())
+                .map(|s| s.iter().map(String::as_str).collect())
                 .unwrap_or_default(),
         )];
         marks.insert(start, Mark::Active);
@@ -808,7 +868,7 @@ fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
                             next,
                             edges
                                 .get(next)
-                                .map(|s| s.iter().copied().collect())
+                                .map(|s| s.iter().map(String::as_str).collect())
                                 .unwrap_or_default(),
                         ));
                     }
@@ -833,18 +893,12 @@ fn check_cycles(cx: &mut Context<'_>, edges: &HashMap<&str, BTreeSet<&str>>) {
         }
     }
     for cycle in cycles {
-        let first = cycle[0].clone();
-        let pointer = cx
-            .items
-            .get(first.as_str())
-            .map(|(_, _, p)| p.clone())
-            .unwrap_or_default();
-        cx.push(
-            pointer,
-            Some(&first),
-            None,
-            None,
-            Finding::Cycle { path: cycle },
-        );
+        let pointer = cycle[0].clone();
+        let path: Vec<String> = cycle
+            .iter()
+            .map(|p| names_at.get(p.as_str()).copied().unwrap_or(p).to_string())
+            .collect();
+        let first = path[0].clone();
+        cx.push(pointer, Some(&first), None, None, Finding::Cycle { path });
     }
 }

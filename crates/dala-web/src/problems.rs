@@ -87,6 +87,9 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
             format!("repeat_count у «{q}», но это не повторяющаяся группа")
         }
         Finding::MissingSetting { setting } => format!("В настройках нет {setting}"),
+        Finding::AmbiguousReference { name } => format!(
+            "Выражение ({column}) ссылается на «{name}», а вопросов с этим именем несколько (в разных группах)"
+        ),
     }
 }
 

@@ -86,6 +86,9 @@ pub fn finding(finding: &Finding, q: &str) -> String {
             format!("`{q}` is not a repeat, so it cannot have a repeat_count")
         }
         Finding::MissingSetting { setting } => format!("the form needs a {setting}"),
+        Finding::AmbiguousReference { name } => format!(
+            "several questions are named `{name}` (in different groups or repeats): `${{{name}}}` could mean any of them"
+        ),
     }
 }
 

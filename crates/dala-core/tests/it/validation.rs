@@ -73,6 +73,77 @@ fn v001_duplicate_name() {
     );
 }
 
+/// The same name in a household roster and in the respondent block (issue 17): pyxform tells
+/// them apart by their path, and so does a record (a repeat's answers are its instances'), so
+/// the form loads; only a `${name}` that could mean either is an error (V020). A repeat and a
+/// question inside it may share a name too, with no cycle.
+#[test]
+fn the_same_name_in_a_repeat_and_outside_it_is_two_questions() {
+    let roster = json!([
+        q("text", "name"),
+        q("integer", "age"),
+        {"type": "repeat", "name": "member", "label": {"en": "Member"}, "children": [
+            q("text", "name"),
+            q("integer", "age"),
+            with(q("text", "school"), "relevant", json!("../age < 18")),
+        ]},
+        {"type": "repeat", "name": "visit", "label": {"en": "Visit"}, "children": [q("date", "visit")]},
+    ]);
+    let f = form(roster.clone(), json!({}));
+    assert_eq!(codes(&f), Vec::<&str>::new(), "{:?}", validate(&f));
+    let mut e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let top = e.node("name", &[]).expect("the respondent's name");
+    e.answer(&top, "Aida").expect("answer");
+    let repeat = e.form().id("member").expect("the roster");
+    let (member, _) = e.add_instance(repeat, &[]).expect("a member");
+    let inner = e
+        .pages()
+        .iter()
+        .flat_map(|p| p.nodes.clone())
+        .find(|n| n.path == member.path && e.name(n) == "name")
+        .expect("the member's name");
+    e.answer(&inner, "Bermet").expect("answer");
+    let record = e.record(dala_core::Status::Draft);
+    assert_eq!(
+        record.answers["name"],
+        dala_core::Answer::Value("Aida".into())
+    );
+    let dala_core::Answer::Repeat(members) = &record.answers["member"] else {
+        panic!("the roster's instances");
+    };
+    assert_eq!(
+        members.last().map(|m| &m["name"]),
+        Some(&dala_core::Answer::Value("Bermet".into())),
+        "the member's own name, beside the respondent's"
+    );
+
+    // A reference that could mean either question is refused, where it is.
+    let mut ambiguous = roster.as_array().expect("survey").clone();
+    ambiguous.push(with(
+        q("text", "greeting"),
+        "relevant",
+        json!("${name} != ''"),
+    ));
+    let f = form(json!(ambiguous), json!({}));
+    assert_eq!(codes(&f), ["V020"]);
+    assert_eq!(validate(&f)[0].location.pointer, "/survey/4/relevant");
+    // Nor a group and a question side by side (pyxform: unique within their nearest parent).
+    let f = form(
+        json!([{"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "x")]}, q("text", "g")]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V001"]);
+    // Two questions of one scope still may not share a name: a record keys them by it.
+    let f = form(
+        json!([q("text", "a"), {"type": "repeat", "name": "r", "label": {"en": "R"}, "children": [q("text", "b"), q("text", "b")]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V001"]);
+}
+
 #[test]
 fn v002_invalid_name() {
     assert_eq!(
