@@ -10,34 +10,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Dala's verdict on a form: `ok` (it converts, validates and its engine starts) or the sorted
-/// error codes (warnings never block).
+/// Dala's verdict on a form: `ok` (it converts, validates and compiles) or why not.
 fn dala_verdict(path: &Path) -> String {
     let Ok(bytes) = std::fs::read(path) else {
         return "unreadable".into();
     };
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("form")
-        .to_string();
-    let conversion = dala_xlsform::read(&bytes, &stem);
-    let mut codes: Vec<&str> = conversion
-        .diagnostics
-        .iter()
-        .filter(|d| !d.code.is_warning())
-        .map(|d| d.code.as_str())
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    if !codes.is_empty() {
-        return codes.join(" ");
-    }
-    match conversion.instrument.map(|i| dala_core::Form::compile(&i)) {
-        Some(Ok(_)) => "ok".into(),
-        Some(Err(_)) => "does not compile".into(),
-        None => "no instrument".into(),
-    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
+    dala_xlsform::load(&bytes, stem).map_or_else(|why| why, |_| "ok".into())
 }
 
 fn workbooks(root: &Path) -> Vec<PathBuf> {

@@ -18,6 +18,26 @@ pub use convert::{Conversion, convert};
 pub use diagnostic::{Code, Place, XCode, XDiagnostic};
 pub use workbook::Limits;
 
+/// What a workbook comes to: its compiled form, or why there is none: the sorted,
+/// de-duplicated error codes (warnings never block), "no instrument" or "does not compile".
+/// The corpus test and `cargo xtask compat` judge forms by this.
+pub fn load(bytes: &[u8], file_stem: &str) -> Result<dala_core::Form, String> {
+    let conversion = read(bytes, file_stem);
+    let mut codes: Vec<&str> = conversion
+        .diagnostics
+        .iter()
+        .filter(|d| !d.code.is_warning())
+        .map(|d| d.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if !codes.is_empty() {
+        return Err(codes.join(" "));
+    }
+    let instrument = conversion.instrument.ok_or("no instrument")?;
+    dala_core::Form::compile(&instrument).map_err(|_| "does not compile".to_string())
+}
+
 /// Reads an XLSForm from its bytes. `file_stem` (the file name without extension) is the
 /// form_id when the settings sheet gives none, as pyxform does.
 pub fn read(bytes: &[u8], file_stem: &str) -> Conversion {
