@@ -53,6 +53,34 @@ pub struct Imported {
     pub duplicates: usize,
 }
 
+/// Every record of an instrument, read from the store in one go and handed out parsed a
+/// slice at a time, so a caller that must yield to a page between slices can (parsing
+/// 100,000 records at once would hold a browser tab for a second).
+pub trait RecordSlices {
+    /// How many records there are in all.
+    fn total(&self) -> usize;
+    /// The next `n` records (fewer at the end; none once all are out). A stored row that
+    /// does not parse is left out: a store holds only what was parsed when it was written.
+    fn next_slice(&mut self, n: usize) -> Vec<Submission>;
+}
+
+/// The records of a [`MemoryStore`], taken out as they were when read.
+#[derive(Debug)]
+pub struct MemorySlices {
+    records: std::vec::IntoIter<Submission>,
+    total: usize,
+}
+
+impl RecordSlices for MemorySlices {
+    fn total(&self) -> usize {
+        self.total
+    }
+
+    fn next_slice(&mut self, n: usize) -> Vec<Submission> {
+        self.records.by_ref().take(n).collect()
+    }
+}
+
 /// Everything the app does with records, on any device: instruments, drafts with their page,
 /// finalized records (read-only), records imported from bundles, pages of records with counts,
 /// export marks, the device's settings, and the outbox of finalized records no server has
@@ -60,6 +88,9 @@ pub struct Imported {
 /// on one thread.
 #[allow(async_fn_in_trait)]
 pub trait Store {
+    /// What [`Store::all_records`] hands out.
+    type Slices: RecordSlices;
+
     async fn put_instrument(&self, instrument: &Instrument) -> Result<(), StoreError>;
     async fn get_instrument(
         &self,
@@ -94,6 +125,9 @@ pub trait Store {
         from: usize,
         limit: usize,
     ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Every record of an instrument (any version or status), by instance id, to be taken
+    /// a slice at a time: the whole dataset for an analysis or an export.
+    async fn all_records(&self, form_id: &str) -> Result<Self::Slices, StoreError>;
     /// How many records of an instrument have a status (without reading them).
     async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError>;
     /// Marks records as exported at `when`; unknown ids are passed over; nothing is deleted.
@@ -176,6 +210,8 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    type Slices = MemorySlices;
+
     async fn put_instrument(&self, instrument: &Instrument) -> Result<(), StoreError> {
         let key = (
             instrument.settings.form_id.clone(),
@@ -259,6 +295,18 @@ impl Store for MemoryStore {
             .skip(from)
             .take(limit)
             .collect())
+    }
+
+    async fn all_records(&self, form_id: &str) -> Result<MemorySlices, StoreError> {
+        let records: Vec<Submission> = self
+            .of(form_id, None)
+            .into_iter()
+            .map(|r| r.submission)
+            .collect();
+        Ok(MemorySlices {
+            total: records.len(),
+            records: records.into_iter(),
+        })
     }
 
     async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError> {
@@ -650,6 +698,35 @@ pub mod conformance {
                     == ["d", "e"]
                 && ids(store.records("conformance", None, 5, 10).await).is_empty(),
             "records a page at a time, by instance id",
+        );
+        match store.all_records("conformance").await {
+            Ok(mut all) => {
+                let total = all.total();
+                let first = all.next_slice(2);
+                let rest = all.next_slice(2);
+                let names = |slice: &[Submission]| -> Vec<String> {
+                    slice.iter().map(|s| s.instance_id.clone()).collect()
+                };
+                check(
+                    failures,
+                    total == 3
+                        && names(&first) == ["c", "d"]
+                        && names(&rest) == ["e"]
+                        && all.next_slice(2).is_empty()
+                        && rest.first() == Some(&e)
+                        && first.get(1) == Some(&done),
+                    "every record of an instrument, by instance id, a slice at a time",
+                );
+            }
+            Err(e) => check(failures, false, &format!("all records: {e}")),
+        }
+        check(
+            failures,
+            store
+                .all_records("other")
+                .await
+                .is_ok_and(|mut all| all.total() == 0 && all.next_slice(10).is_empty()),
+            "all records of an instrument with none",
         );
         check(
             failures,

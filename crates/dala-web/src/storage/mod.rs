@@ -54,9 +54,27 @@ fn status_name(status: Status) -> &'static str {
     }
 }
 
-/// A record's JSON text, from a row of [`IdbStore::record_rows`].
-pub fn record_json(row: &JsValue) -> Option<String> {
-    get_string(row, "json")
+/// The records of an instrument as the database gave them (each row's JSON still in the
+/// database's value), parsed a slice at a time: turning 100,000 rows' text into Rust strings
+/// at once would hold up the page for a fifth of a second on top of the read itself.
+pub struct IdbSlices {
+    rows: std::vec::IntoIter<JsValue>,
+    total: usize,
+}
+
+impl dala_core::store::RecordSlices for IdbSlices {
+    fn total(&self) -> usize {
+        self.total
+    }
+
+    fn next_slice(&mut self, n: usize) -> Vec<Submission> {
+        self.rows
+            .by_ref()
+            .take(n)
+            .filter_map(|row| get_string(&row, "json"))
+            .filter_map(|text| serde_json::from_str::<Submission>(&text).ok())
+            .collect()
+    }
 }
 
 fn get_string(row: &JsValue, field: &str) -> Option<String> {
@@ -344,21 +362,6 @@ impl IdbStore {
         rows.iter().map(parse_record).collect()
     }
 
-    /// The stored rows of every record of an instrument, in instance id order. The caller
-    /// takes each row's JSON ([`record_json`]) and parses it a slice at a time: turning
-    /// 100,000 rows' text into Rust strings at once would hold up the page for a fifth of a
-    /// second on top of what the database's own read takes.
-    pub async fn record_rows(&self, form_id: &str) -> Result<Vec<JsValue>, StoreError> {
-        let tx = self.read(RECORDS)?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        all(store
-            .index(BY_INSTRUMENT)
-            .map_err(backend)?
-            .get_all()
-            .with_query(JsValue::from_str(form_id))
-            .await)
-    }
-
     /// Closes the connection (tests reopen the same database after an upgrade).
     pub fn close(self) {
         self.db.close();
@@ -366,6 +369,8 @@ impl IdbStore {
 }
 
 impl Store for IdbStore {
+    type Slices = IdbSlices;
+
     async fn put_instrument(&self, instrument: &Instrument) -> Result<(), StoreError> {
         let json = instrument.to_json();
         let tx = self.write(&[INSTRUMENTS])?;
@@ -485,6 +490,21 @@ impl Store for IdbStore {
             .skip(from)
             .take(limit)
             .collect())
+    }
+
+    async fn all_records(&self, form_id: &str) -> Result<IdbSlices, StoreError> {
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let rows = all(store
+            .index(BY_INSTRUMENT)
+            .map_err(backend)?
+            .get_all()
+            .with_query(JsValue::from_str(form_id))
+            .await)?;
+        Ok(IdbSlices {
+            total: rows.len(),
+            rows: rows.into_iter(),
+        })
     }
 
     async fn count(&self, form_id: &str, status: Status) -> Result<usize, StoreError> {

@@ -4,6 +4,8 @@
 
 #[cfg(feature = "analyse")]
 use crate::analysis::{BundleReader, BundleReport, Refusal};
+#[cfg(feature = "analyse")]
+pub mod analyse;
 #[cfg(feature = "design")]
 pub mod designs;
 
@@ -62,16 +64,20 @@ pub async fn hand_over<S: Store>(
     Ok(saved)
 }
 
-#[cfg(feature = "analyse")]
-/// What an import of one bundle needs from the page: a step between slices (draw a frame,
-/// show how far it is), told the file's name and the share read; and each stored slice, to
-/// show.
+/// What a long job needs from the page: a step between slices (draw a frame, show how far
+/// the job is, 0-1), and a clock to time its work.
 #[allow(async_fn_in_trait)]
-pub trait ImportPage {
-    async fn between(&mut self, name: &str, progress: f64);
-    fn stored(&mut self, form_id: &str, records: &[(Submission, String)]);
-    /// Milliseconds on a monotonic clock, to time the parsing (0 where there is none).
+pub trait Pace {
+    async fn between(&mut self, progress: f64);
+    /// Milliseconds on a monotonic clock (0 where there is none).
     fn now_ms(&self) -> f64;
+}
+
+#[cfg(feature = "analyse")]
+/// What an import of one bundle needs from the page besides its steps: each stored slice, to
+/// show.
+pub trait ImportPage: Pace {
+    fn stored(&mut self, form_id: &str, records: &[(Submission, String)]);
 }
 
 #[cfg(feature = "analyse")]
@@ -116,7 +122,7 @@ pub async fn import_bundle<S: Store>(
             }
         };
         let prepare = async {
-            page.between(name, progress).await;
+            page.between(progress).await;
             let t = page.now_ms();
             let next = reader.next_slice(slice);
             parse_ms += page.now_ms() - t;
@@ -250,16 +256,21 @@ mod tests {
     }
 
     #[cfg(feature = "analyse")]
-    impl ImportPage for Page {
-        async fn between(&mut self, _name: &str, _progress: f64) {
+    #[cfg(feature = "analyse")]
+    impl Pace for Page {
+        async fn between(&mut self, _progress: f64) {
             self.steps += 1;
-        }
-        fn stored(&mut self, _form_id: &str, records: &[(Submission, String)]) {
-            self.shown
-                .extend(records.iter().map(|(r, _)| r.instance_id.clone()));
         }
         fn now_ms(&self) -> f64 {
             0.0
+        }
+    }
+
+    #[cfg(feature = "analyse")]
+    impl ImportPage for Page {
+        fn stored(&mut self, _form_id: &str, records: &[(Submission, String)]) {
+            self.shown
+                .extend(records.iter().map(|(r, _)| r.instance_id.clone()));
         }
     }
 

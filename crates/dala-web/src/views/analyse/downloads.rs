@@ -1,5 +1,6 @@
 //! The downloads: the wide export, the codebook, the plan, the tables.
 
+use super::load::Progress;
 use super::*;
 
 #[component]
@@ -56,44 +57,19 @@ pub(super) fn Downloads(an: An) -> impl IntoView {
                         .filter_map(|&r| d.instance_id(r).map(String::from))
                         .collect()
                 });
-                let what = app.t(Msg::WideCsv).to_string();
-                an.busy.set(Some((what.clone(), 0.0)));
-                browser::next_task().await;
-                let rows = store
-                    .record_rows(&form_id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // A slice of records between frames, like the import.
-                let options = Options::default();
-                let mut export = CsvExport::new(&instrument, &options);
-                for (i, slice) in rows.chunks(READ_SLICE).enumerate() {
-                    an.busy.set(Some((
-                        what.clone(),
-                        0.9 * (i * READ_SLICE) as f64 / rows.len() as f64,
-                    )));
-                    browser::next_task().await;
-                    for record in records_of(slice) {
-                        if keep.contains(&record.instance_id) {
-                            export.add(&record);
-                        }
-                    }
-                }
-                // Deflating too, tens of megabytes for 100,000 records: steps for
-                // ZIP_TASK_MS, then a frame.
-                let mut zip = analysis::ZipSlices::new(export.finish());
-                let mut share = 0.0;
-                'zip: loop {
-                    an.busy.set(Some((what.clone(), 0.9 + 0.1 * share)));
-                    browser::next_task().await;
-                    let start = crate::perf::now_ms();
-                    while crate::perf::now_ms() - start < ZIP_TASK_MS {
-                        match zip.step()? {
-                            Some(done) => share = done,
-                            None => break 'zip,
-                        }
-                    }
-                }
-                let bytes = zip.finish()?;
+                let mut progress = Progress {
+                    an,
+                    what: app.t(Msg::WideCsv).to_string(),
+                };
+                let bytes = workflows::analyse::wide_export(
+                    &*store,
+                    &instrument,
+                    |id| keep.contains(id),
+                    READ_SLICE,
+                    ZIP_TASK_MS,
+                    &mut progress,
+                )
+                .await?;
                 browser::save_bytes(&format!("{form_id}-data.zip"), &bytes, "application/zip")?;
                 crate::perf::mark("__dalaWideEnd");
                 Ok(())

@@ -7,17 +7,24 @@ use super::*;
 pub(super) struct ImportScreen<'w> {
     an: An,
     what: &'w str,
+    name: &'w str,
     push_ms: f64,
 }
 
-impl workflows::ImportPage for ImportScreen<'_> {
-    async fn between(&mut self, name: &str, progress: f64) {
+impl workflows::Pace for ImportScreen<'_> {
+    async fn between(&mut self, progress: f64) {
         self.an
             .busy
-            .set(Some((format!("{} {name}", self.what), progress)));
+            .set(Some((format!("{} {}", self.what, self.name), progress)));
         browser::next_task().await;
     }
 
+    fn now_ms(&self) -> f64 {
+        crate::perf::now_ms()
+    }
+}
+
+impl workflows::ImportPage for ImportScreen<'_> {
     fn stored(&mut self, form_id: &str, records: &[(dala_core::Submission, String)]) {
         // `try_`: the analyst may have left while the import went on.
         if self
@@ -34,10 +41,6 @@ impl workflows::ImportPage for ImportScreen<'_> {
             });
             self.push_ms += crate::perf::now_ms() - t;
         }
-    }
-
-    fn now_ms(&self) -> f64 {
-        crate::perf::now_ms()
     }
 }
 
@@ -71,6 +74,7 @@ pub(super) async fn import(an: An, files: Vec<web_sys::File>) {
         let mut page = ImportScreen {
             an,
             what: &what,
+            name: &name,
             push_ms: 0.0,
         };
         let (report, parse) =

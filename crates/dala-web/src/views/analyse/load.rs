@@ -1,66 +1,57 @@
 //! Loading an instrument and its stored records into the workspace, and keeping its plan.
 
 use super::*;
+use workflows::analyse::{OpenError, Opened};
+
+/// What loading shows between slices: the progress bar.
+pub(super) struct Progress {
+    pub(super) an: An,
+    pub(super) what: String,
+}
+
+impl workflows::Pace for Progress {
+    async fn between(&mut self, progress: f64) {
+        self.an.busy.set(Some((self.what.clone(), progress)));
+        browser::next_task().await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        crate::perf::now_ms()
+    }
+}
 
 /// Loads the instrument's newest version and every stored record of it into the dataset.
 pub(super) async fn load(an: An, form_id: String) {
     let result: Result<(), String> = async {
         let store = store().ok_or("no database")?;
-        let keys = store.list_instruments().await.map_err(|e| e.to_string())?;
-        let forms = versions_by_form(keys);
-        let form_id = if form_id.is_empty() {
-            match forms.first() {
-                Some((form, _)) => form.clone(),
-                None => return Ok(()),
-            }
-        } else {
-            form_id
-        };
-        let version = forms
-            .iter()
-            .find(|(f, _)| *f == form_id)
-            .and_then(|(_, versions)| versions.first().cloned())
-            .ok_or_else(|| format!("{form_id}: {}", an.app.t(Msg::NotOnDevice)))?;
-        let instrument = store
-            .get_instrument(&form_id, &version)
+        let opened = workflows::analyse::open_instrument(&*store, &form_id)
             .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the instrument is not on this device")?;
+            .map_err(|e| match e {
+                OpenError::Store(e) => e.to_string(),
+                OpenError::NotOnDevice(form) => format!("{form}: {}", an.app.t(Msg::NotOnDevice)),
+            })?;
+        let Some(Opened { instrument, plan }) = opened else {
+            return Ok(());
+        };
         // The form's language follows the interface's at first, as in Collect.
         an.lang.set(form_language_for(
             &instrument,
             an.app.lang.get_untracked().code(),
         ));
         an.data.set_value(Dataset::new(&instrument));
-        an.instrument.set_value(Some(instrument));
-        an.form.set(form_id.clone());
-        // The analyst's tables of this instrument, as they were left.
-        let plan = store
-            .setting(&plan_key(&form_id))
-            .await
-            .ok()
-            .flatten()
-            .and_then(|json| serde_json::from_str::<Plan>(&json).ok())
-            .unwrap_or_default();
+        an.instrument.set_value(Some(instrument.clone()));
+        an.form.set(instrument.settings.form_id.clone());
         an.plan.set(plan);
         an.rev.update(|n| *n += 1);
-        let rows = store
-            .record_rows(&form_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let what = an.app.t(Msg::LoadingRecords).to_string();
-        for (i, slice) in rows.chunks(READ_SLICE).enumerate() {
-            an.busy.set(Some((
-                what.clone(),
-                (i * READ_SLICE) as f64 / rows.len() as f64,
-            )));
-            browser::next_task().await;
-            an.data.update_value(|data| {
-                for record in records_of(slice) {
-                    data.push(&record);
-                }
-            });
-        }
+        let mut progress = Progress {
+            an,
+            what: an.app.t(Msg::LoadingRecords).to_string(),
+        };
+        let data =
+            workflows::analyse::read_dataset(&*store, &instrument, READ_SLICE, &mut progress)
+                .await
+                .map_err(|e| e.to_string())?;
+        an.data.set_value(data);
         an.busy.set(None);
         an.rev.update(|n| *n += 1);
         crate::perf::mark("__dalaRecordsLoaded");
@@ -76,11 +67,6 @@ pub(super) async fn load(an: An, form_id: String) {
     }
 }
 
-/// Where the analyst's tables of an instrument are kept on the device.
-pub(super) fn plan_key(form_id: &str) -> String {
-    format!("analyse-plan:{form_id}")
-}
-
 /// Keeps the tables as the analyst changes them, so a reload finds them again.
 pub(super) fn keep_plan(an: An) {
     Effect::new(move |first: Option<()>| {
@@ -91,9 +77,8 @@ pub(super) fn keep_plan(an: An) {
             return;
         }
         let Some(store) = store() else { return };
-        let json = serde_json::to_string(&plan).unwrap_or_default();
         spawn_local(async move {
-            let _ = store.set_setting(&plan_key(&form), &json).await;
+            let _ = workflows::analyse::keep_plan(&*store, &form, &plan).await;
         });
     });
 }

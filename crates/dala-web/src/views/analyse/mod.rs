@@ -13,13 +13,13 @@ use crate::session::{form_language_for, languages};
 use crate::views::interview::{Interview, Opening};
 use crate::workflows;
 use dala_aggregate::dataset::{Dataset, Filter};
-use dala_aggregate::export::{CsvExport, Options, codebook, to_csv};
+use dala_aggregate::export::{codebook, to_csv};
 use dala_aggregate::plan::{Kind, Plan, TableSpec, parse, to_toml};
 use dala_aggregate::tidy::{TidyRow, write_csv};
-use dala_core::{Instrument, ItemType, Status, Store, Submission};
+use dala_core::{Instrument, ItemType, Status, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 mod builder;
 mod data_table;
@@ -49,14 +49,6 @@ const READ_SLICE: usize = 1000;
 /// Milliseconds of deflating between frames in the wide export: under the 50 ms after which
 /// a tap waits noticeably, and few frames (each costs a few milliseconds of its own).
 const ZIP_TASK_MS: f64 = 40.0;
-
-/// The records of a slice of stored rows (a row that does not parse is left out: the store
-/// only holds what was parsed when it was written).
-fn records_of(rows: &[JsValue]) -> impl Iterator<Item = Submission> + '_ {
-    rows.iter()
-        .filter_map(crate::storage::record_json)
-        .filter_map(|text| serde_json::from_str::<Submission>(&text).ok())
-}
 
 /// How far the workspace is in loading what is on the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
