@@ -5,6 +5,7 @@ mod data;
 mod eval;
 mod form;
 mod preview;
+mod server;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +39,18 @@ enum Command {
     Export(data::ExportArgs),
     /// Tables of bundles or of a wide CSV export (by a plan, or every select and number).
     Aggregate(data::AggregateArgs),
+    /// Serve the app and the API on one port, over SQLite (the default) or PostgreSQL.
+    Serve(server::ServeArgs),
+    /// Bootstrap a server's database: users and projects.
+    Admin(server::AdminArgs),
+    /// Sign in to a server and keep the token for the other commands.
+    Login(server::LoginArgs),
+    /// Publish an instrument (.json or XLSForm) to a project on a server.
+    Publish(server::PublishArgs),
+    /// Send bundles of records to a project on a server.
+    Push(server::PushArgs),
+    /// Set the review state of a record on a server.
+    Review(server::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +64,11 @@ fn main() -> ExitCode {
         Command::Simulate(args) => data::simulate_command(args),
         Command::Export(args) => data::export_command(args),
         Command::Aggregate(args) => data::aggregate_command(args),
+        Command::Serve(args) => server::serve(args),
+        Command::Admin(args) => server::admin(args),
+        Command::Login(args) => server::login(args),
+        Command::Publish(args) => server::publish(args),
+        Command::Push(args) => server::push(args),
+        Command::Review(args) => server::review(args),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod collect;
 pub mod hostile;
+pub mod postgres;
 pub mod pyxform;
 pub mod server;
 pub mod webdriver;

@@ -1,0 +1,649 @@
+//! The HTTP API under /api/v1 (JSON), and the built app beside it. Every route names the
+//! action it performs and asks [`access::allowed`] before doing anything.
+
+use crate::access::{Action, Role, Standing, allowed};
+use crate::auth;
+use crate::db::Db;
+use crate::intake;
+use crate::problem::ApiError;
+use crate::store::{Caller, StoreError};
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The largest request body read (a bundle of a few thousand records; a workbook).
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+/// How long a browser or CLI session lasts.
+const SESSION_HOURS: i64 = 24;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// The app and the API on one router. `dist` is the built app (None: the API alone).
+pub fn router(db: Db, dist: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/sessions", post(sign_in).delete(sign_out))
+        .route("/projects", get(list_projects).post(create_project))
+        .route("/projects/{project}/roles", post(set_role))
+        .route("/projects/{project}/devices", post(enrol_device))
+        .route(
+            "/projects/{project}/devices/{device}",
+            axum::routing::delete(revoke_device),
+        )
+        .route(
+            "/projects/{project}/instruments",
+            get(list_instruments).post(publish),
+        )
+        .route(
+            "/projects/{project}/instruments/{form}/{version}",
+            get(get_instrument),
+        )
+        .route(
+            "/projects/{project}/submissions",
+            get(list_submissions).post(submit),
+        )
+        .route(
+            "/projects/{project}/submissions/{instance}/review",
+            put(review).get(review_history),
+        )
+        .route("/projects/{project}/audit", get(project_audit))
+        .route("/audit", get(site_audit))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(AppState { db });
+    let mut app = Router::new().nest("/api/v1", api);
+    if let Some(dist) = dist {
+        // The app's own routes (/enrol ...) are the shell; the service worker does the rest.
+        let index = dist.join("index.html");
+        app = app.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
+    }
+    security_headers(app)
+}
+
+fn security_headers(app: Router) -> Router {
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            // The app is wasm with its JS glue from the same origin; no inline script.
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' \
+             'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    fixed.into_iter().fold(app, |app, (name, value)| {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+/// The caller of a request, from its bearer token.
+async fn caller(db: &Db, headers: &HeaderMap) -> Result<Caller> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(ApiError::unauthenticated)?;
+    db.caller_by_token(&auth::token_hash(token), &crate::clock::now())
+        .await?
+        .ok_or_else(ApiError::unauthenticated)
+}
+
+/// The caller's standing in a project (which must exist).
+async fn standing(db: &Db, caller: &Caller, project: i64) -> Result<Standing> {
+    if db.project(project).await?.is_none() {
+        return Err(ApiError::not_found("the project"));
+    }
+    Ok(match caller {
+        Caller::User {
+            site_admin: true, ..
+        } => Standing::SiteAdmin,
+        Caller::User { id, .. } => db
+            .role_of(project, *id)
+            .await?
+            .map_or(Standing::Outsider, Standing::Member),
+        Caller::Device { project_id, .. } if *project_id == project => Standing::Device,
+        Caller::Device { .. } => Standing::Outsider,
+    })
+}
+
+/// Checks that the caller may perform `action` in `project`. A project the caller has no
+/// part in is "not found" rather than "forbidden": its existence is not told to outsiders.
+async fn may(db: &Db, headers: &HeaderMap, project: i64, action: Action) -> Result<Caller> {
+    let caller = caller(db, headers).await?;
+    match standing(db, &caller, project).await? {
+        Standing::Outsider => Err(ApiError::not_found("the project")),
+        standing if allowed(standing, action) => Ok(caller),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+fn user_id(caller: &Caller) -> i64 {
+    match caller {
+        Caller::User { id, .. } => *id,
+        // Devices publish and review nothing (the table says so); a device id never stands
+        // for a user.
+        Caller::Device { .. } => 0,
+    }
+}
+
+fn json_body<T>(body: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
+    match body {
+        Ok(Json(value)) => Ok(value),
+        Err(JsonRejection::BytesRejection(e)) => Err(body_error(&e)),
+        Err(e) => Err(ApiError::bad_request(e.body_text())),
+    }
+}
+
+fn body_error(e: &BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "S006",
+            format!("the request body is over {} MiB", MAX_BODY_BYTES >> 20),
+        )
+    } else {
+        ApiError::bad_request(e.body_text())
+    }
+}
+
+fn raw_body(body: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
+    body.map_err(|e| body_error(&e))
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Value>> {
+    state.db.user_count().await?;
+    Ok(Json(json!({"ok": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    name: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    body: std::result::Result<Json<SignIn>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let SignIn { name, password } = json_body(body)?;
+    let found = state.db.user_by_name(&name).await?;
+    // The same answer, after the same work, whether the name exists or not.
+    let ok = auth::verify_password(&password, found.as_ref().map(|(_, h)| h.as_str()));
+    let (caller, id) = match (ok, found) {
+        (true, Some((caller @ Caller::User { id, .. }, _))) => (caller, id),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "S003",
+                "the name or the password is wrong",
+            ));
+        }
+    };
+    let (token, hash) = auth::new_token()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
+    let expires = crate::clock::after_hours(SESSION_HOURS);
+    state
+        .db
+        .add_token(&hash, Some(id), None, Some(&expires))
+        .await?;
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "session.create",
+            None,
+            &name,
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok(Json(json!({"token": token, "expires": expires})))
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode> {
+    caller(&state.db, &headers).await?;
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        state
+            .db
+            .revoke_token(&auth::token_hash(token.trim()))
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_projects(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>> {
+    let caller = caller(&state.db, &headers).await?;
+    let projects = state.db.projects_for(&caller).await?;
+    Ok(Json(json!({ "projects": projects })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProject {
+    name: String,
+}
+
+async fn create_project(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<NewProject>, JsonRejection>,
+) -> Result<Response> {
+    let caller = caller(&state.db, &headers).await?;
+    let standing = match caller {
+        Caller::User {
+            site_admin: true, ..
+        } => Standing::SiteAdmin,
+        _ => Standing::Outsider,
+    };
+    if !allowed(standing, Action::CreateProject) {
+        return Err(ApiError::forbidden());
+    }
+    let NewProject { name } = json_body(body)?;
+    if name.trim().is_empty() {
+        return Err(ApiError::bad_request("a project needs a name"));
+    }
+    let id = state.db.create_project(name.trim()).await?;
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "project.create",
+            Some(id),
+            &name,
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "name": name.trim()})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleGrant {
+    user: String,
+    role: Role,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path(project): Path<i64>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<RoleGrant>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let caller = may(&state.db, &headers, project, Action::ManageUsers).await?;
+    let RoleGrant { user, role } = json_body(body)?;
+    let Some((Caller::User { id, .. }, _)) = state.db.user_by_name(&user).await? else {
+        return Err(ApiError::not_found("the user"));
+    };
+    state.db.set_role(project, id, role).await?;
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "role.set",
+            Some(project),
+            &format!("{user}:{}", role.name()),
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok(Json(json!({"user": user, "role": role})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDevice {
+    name: String,
+}
+
+async fn enrol_device(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path(project): Path<i64>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<NewDevice>, JsonRejection>,
+) -> Result<Response> {
+    let caller = may(&state.db, &headers, project, Action::ManageDevices).await?;
+    let NewDevice { name } = json_body(body)?;
+    let id = state.db.create_device(project, &name).await?;
+    let (token, hash) = auth::new_token()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
+    // A device's token does not expire; it is revoked with the device.
+    state.db.add_token(&hash, None, Some(id), None).await?;
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "device.enrol",
+            Some(project),
+            &name,
+            &from.ip().to_string(),
+        )
+        .await?;
+    // The token travels in the fragment, which browsers never send to a server.
+    let link = format!("/enrol#project={project}&token={token}");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "name": name, "token": token, "link": link})),
+    )
+        .into_response())
+}
+
+async fn revoke_device(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path((project, device)): Path<(i64, i64)>,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    let caller = may(&state.db, &headers, project, Action::ManageDevices).await?;
+    if !state.db.revoke_device(project, device).await? {
+        return Err(ApiError::not_found("the device"));
+    }
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "device.revoke",
+            Some(project),
+            &device.to_string(),
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_instruments(
+    State(state): State<AppState>,
+    Path(project): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Json<Value>> {
+    may(&state.db, &headers, project, Action::ReadProject).await?;
+    let published = state.db.instruments(project).await?;
+    Ok(Json(json!({ "instruments": published })))
+}
+
+async fn get_instrument(
+    State(state): State<AppState>,
+    Path((project, form, version)): Path<(i64, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    may(&state.db, &headers, project, Action::ReadProject).await?;
+    let document = state
+        .db
+        .instrument(project, &form, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the instrument version"))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response())
+}
+
+#[derive(Deserialize)]
+struct PublishQuery {
+    /// The workbook's file name (its stem is the form id when the settings sheet has none).
+    name: Option<String>,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path(project): Path<i64>,
+    Query(query): Query<PublishQuery>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let caller = may(&state.db, &headers, project, Action::Publish).await?;
+    let bytes = raw_body(body)?;
+    let instrument = crate::publish::read_instrument(&bytes, query.name.as_deref())?;
+    let form_id = instrument.settings.form_id.clone();
+    let version = instrument.settings.version.clone();
+    let document = instrument.to_json();
+    let added = match state
+        .db
+        .publish(project, &form_id, &version, &document, user_id(&caller))
+        .await
+    {
+        Ok(added) => added,
+        Err(StoreError::Exists(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "S021",
+                format!(
+                    "{form_id} version {version} is published with other content: versions \
+                     never change, publish a new version"
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if added {
+        state
+            .db
+            .audit(
+                &caller.label(),
+                "instrument.publish",
+                Some(project),
+                &format!("{form_id}@{version}"),
+                &from.ip().to_string(),
+            )
+            .await?;
+    }
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({"form_id": form_id, "version": version, "added": added})),
+    )
+        .into_response())
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path(project): Path<i64>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let caller = may(&state.db, &headers, project, Action::Submit).await?;
+    let bytes = raw_body(body)?;
+    let lines = intake::read_lines(&bytes)?;
+    let outcomes = state
+        .db
+        .intake(project, &lines.records(), &caller.label())
+        .await?;
+    let report = intake::Report::new(&lines, &outcomes);
+    if report.added > 0 {
+        state
+            .db
+            .audit(
+                &caller.label(),
+                "submissions.add",
+                Some(project),
+                &format!("{} records", report.added),
+                &from.ip().to_string(),
+            )
+            .await?;
+    }
+    Ok((report.status(), Json(report.to_json())).into_response())
+}
+
+#[derive(Deserialize)]
+struct Page {
+    /// The change sequence after which to list (0: from the start).
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list_submissions(
+    State(state): State<AppState>,
+    Path(project): Path<i64>,
+    Query(page): Query<Page>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    may(&state.db, &headers, project, Action::ReadSubmissions).await?;
+    let after = page.after.unwrap_or(0).max(0);
+    let limit = page.limit.unwrap_or(1000).clamp(1, 10_000);
+    let submissions = state.db.submissions_since(project, after, limit).await?;
+    let next = submissions.last().map_or(after, |s| s.seq);
+    // The page is the same while nothing changes after `after`: its last sequence and its
+    // length name it.
+    let etag = format!("\"{project}-{after}-{next}-{}\"", submissions.len());
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag)
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok((
+        [(header::ETAG, etag)],
+        Json(json!({"submissions": submissions, "next": next})),
+    )
+        .into_response())
+}
+
+/// The review states a submission can be in.
+const REVIEW_STATES: [&str; 4] = ["received", "has_issues", "approved", "rejected"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewBody {
+    state: String,
+    comment: Option<String>,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Path((project, instance)): Path<(i64, String)>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<ReviewBody>, JsonRejection>,
+) -> Result<Json<Value>> {
+    let caller = may(&state.db, &headers, project, Action::Review).await?;
+    let ReviewBody {
+        state: review_state,
+        comment,
+    } = json_body(body)?;
+    if !REVIEW_STATES.contains(&review_state.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "S022",
+            format!(
+                "the review state must be one of {}",
+                REVIEW_STATES.join(", ")
+            ),
+        ));
+    }
+    if !state
+        .db
+        .review(
+            project,
+            &instance,
+            &review_state,
+            comment.as_deref(),
+            user_id(&caller),
+        )
+        .await?
+    {
+        return Err(ApiError::not_found("the submission"));
+    }
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "submission.review",
+            Some(project),
+            &format!("{instance}:{review_state}"),
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok(Json(
+        json!({"instance_id": instance, "state": review_state}),
+    ))
+}
+
+async fn review_history(
+    State(state): State<AppState>,
+    Path((project, instance)): Path<(i64, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>> {
+    may(&state.db, &headers, project, Action::ReadSubmissions).await?;
+    let history: Vec<Value> = state
+        .db
+        .reviews(project, &instance)
+        .await?
+        .into_iter()
+        .map(|(state, comment, by, at)| json!({"state": state, "comment": comment, "by": by, "at": at}))
+        .collect();
+    Ok(Json(json!({ "history": history })))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    limit: Option<i64>,
+}
+
+async fn project_audit(
+    State(state): State<AppState>,
+    Path(project): Path<i64>,
+    Query(query): Query<AuditQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>> {
+    may(&state.db, &headers, project, Action::ReadAudit).await?;
+    let entries = state
+        .db
+        .audit_log(Some(project), query.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
+    Ok(Json(json!({ "audit": entries })))
+}
+
+async fn site_audit(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>> {
+    match caller(&state.db, &headers).await? {
+        Caller::User {
+            site_admin: true, ..
+        } => {}
+        _ => return Err(ApiError::forbidden()),
+    }
+    let entries = state
+        .db
+        .audit_log(None, query.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
+    Ok(Json(json!({ "audit": entries })))
+}
