@@ -21,7 +21,7 @@ usage: cargo xtask <command>
 
 commands:
   build                 build the web app into dist/ (release)
-  serve [--addr A:P]    build, then serve dist/ on http://127.0.0.1:8080 (or A:P)
+  serve [--addr A:P]    build, then run dala serve (app and API, SQLite in data/) on http://127.0.0.1:8080
   test                  every test: native, then the browser tests in headless Chromium
   test --native         the native tests alone (no browser, no app build): the fast loop
   lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
@@ -74,16 +74,39 @@ fn serve(root: &Path, args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask serve [--addr HOST:PORT]"),
     };
     let dist = web::build(root)?;
-    let server = dala_e2e::server::StaticServer::start(&dist, &addr)?;
-    println!("Dala is served at {} (Ctrl-C to stop)", server.url());
     if !addr.starts_with("127.") && !addr.starts_with("localhost") {
         println!(
             "note: browsers register the service worker (offline use) only over HTTPS or on localhost; \
-             put an HTTPS proxy in front of this address for tablets on a LAN"
+             put an HTTPS proxy in front of this address for tablets on a LAN (README: Caddy)"
         );
     }
-    server.wait();
+    // The whole product: `dala serve` with the app and the API on the default SQLite file.
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "dala-cli",
+            "--",
+            "serve",
+            "--db",
+        ])
+        .arg(dala_server_default_db())
+        .arg("--dist")
+        .arg(&dist)
+        .args(["--addr", &addr])
+        .status()
+        .context("running dala serve")?;
+    if !status.success() {
+        bail!("dala serve stopped with {status}");
+    }
     Ok(())
+}
+
+/// Where `cargo xtask serve` keeps its database: `dala serve`'s default, under the root.
+fn dala_server_default_db() -> &'static str {
+    "sqlite://data/dala.sqlite"
 }
 
 /// Every native crate's tests: what a plain `cargo test` at the root runs (the default members).

@@ -161,7 +161,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["dala-expr", "dala-core", "dala-aggregate", "dala-words"],
     ),
     (
-        "dala-cli",
+        "dala-server",
         &[
             "dala-expr",
             "dala-core",
@@ -170,7 +170,62 @@ const LAYERS: &[(&str, &[&str])] = &[
             "dala-xlsform",
         ],
     ),
+    (
+        "dala-cli",
+        &[
+            "dala-expr",
+            "dala-core",
+            "dala-aggregate",
+            "dala-words",
+            "dala-xlsform",
+            "dala-server",
+        ],
+    ),
 ];
+
+/// The crates only the server names among its own dependencies: the HTTP layer, the async
+/// runtime and the database. Others may reach them only through dala-server.
+const SERVER_ONLY: &[&str] = &["axum", "tokio", "sqlx", "tower-http", "hyper"];
+
+/// A package's direct normal dependencies, as its manifest names them.
+fn direct_dependencies(package: &str) -> BTreeSet<String> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .expect("cargo metadata");
+    let meta: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["name"] == package)
+        .flat_map(|p| p["dependencies"].as_array().cloned().unwrap_or_default())
+        .filter(|d| d["kind"].is_null())
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn only_the_server_knows_the_http_layer_the_runtime_and_the_database() {
+    let members = workspace_members();
+    for member in members.iter().filter(|m| m.as_str() != "dala-server") {
+        let named: Vec<String> = direct_dependencies(member)
+            .into_iter()
+            .filter(|d| SERVER_ONLY.contains(&d.as_str()))
+            .collect();
+        assert!(
+            named.is_empty() || !member.starts_with("dala-"),
+            "{member} names {named:?}: only dala-server knows them"
+        );
+    }
+    let server = direct_dependencies("dala-server");
+    assert!(
+        ["axum", "tokio", "sqlx"]
+            .iter()
+            .all(|d| server.contains(*d)),
+        "the query sees the server's own dependencies, or the check above proves nothing: {server:?}"
+    );
+}
 
 /// The crates that know the browser: only the app, its importer module and the wasm bench.
 const BROWSER: &[&str] = &["leptos", "web-sys", "js-sys", "wasm-bindgen"];

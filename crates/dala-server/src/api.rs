@@ -194,15 +194,12 @@ async fn sign_in(
     let found = state.db.user_by_name(&name).await?;
     // The same answer, after the same work, whether the name exists or not.
     let ok = auth::verify_password(&password, found.as_ref().map(|(_, h)| h.as_str()));
-    let (caller, id) = match (ok, found) {
-        (true, Some((caller @ Caller::User { id, .. }, _))) => (caller, id),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "S003",
-                "the name or the password is wrong",
-            ));
-        }
+    let (true, Some((caller @ Caller::User { id, .. }, _))) = (ok, found) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "S003",
+            "the name or the password is wrong",
+        ));
     };
     let (token, hash) = auth::new_token()
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;

@@ -27,9 +27,7 @@ pub fn read_instrument(bytes: &[u8], name: Option<&str>) -> Result<Instrument, A
             )
         })?
     } else {
-        let stem = name
-            .map(|n| n.rsplit_once('.').map_or(n, |(stem, _)| stem))
-            .unwrap_or("form");
+        let stem = name.map_or("form", |n| n.rsplit_once('.').map_or(n, |(stem, _)| stem));
         let conversion = dala_xlsform::read(bytes, stem);
         let errors: Vec<serde_json::Value> = conversion
             .diagnostics

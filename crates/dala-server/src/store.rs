@@ -503,9 +503,12 @@ impl Db {
         let mut published = std::collections::BTreeMap::new();
         for r in records {
             let key = (r.instrument_id.clone(), r.instrument_version.clone());
-            if !published.contains_key(&key) {
-                let known = self.instrument(project_id, &key.0, &key.1).await?.is_some();
-                published.insert(key, known);
+            if let std::collections::btree_map::Entry::Vacant(slot) = published.entry(key) {
+                let known = self
+                    .instrument(project_id, &r.instrument_id, &r.instrument_version)
+                    .await?
+                    .is_some();
+                slot.insert(known);
             }
         }
         let mut tx = self.pool.begin().await?;

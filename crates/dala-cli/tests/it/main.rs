@@ -1,5 +1,7 @@
 //! The `dala` binary, run as a designer runs it.
 
+mod server;
+
 use std::process::{Command, Output};
 
 fn dala(args: &[&str]) -> Output {

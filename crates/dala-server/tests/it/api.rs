@@ -83,8 +83,7 @@ impl Team {
         self.tokens
             .iter()
             .find(|(w, _)| *w == who)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_else(|| panic!("no {who}"))
+            .map_or_else(|| panic!("no {who}"), |(_, t)| t.clone())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -289,10 +288,22 @@ async fn a_record_sent_again_gets_its_receipt_and_other_content_is_refused() {
         let url = team.url(&format!("/projects/{}/submissions", team.project));
         let device = Some(team.token("device"));
         let a = record("uuid:a", "bishkek");
-        let (status, first) = call("POST", url.clone(), device.clone(), bundle(&[a.clone()])).await;
+        let (status, first) = call(
+            "POST",
+            url.clone(),
+            device.clone(),
+            bundle(std::slice::from_ref(&a)),
+        )
+        .await;
         assert_eq!(status, 200, "{first}");
         assert_eq!(first["records"][0]["outcome"], "added");
-        let (status, again) = call("POST", url.clone(), device.clone(), bundle(&[a.clone()])).await;
+        let (status, again) = call(
+            "POST",
+            url.clone(),
+            device.clone(),
+            bundle(std::slice::from_ref(&a)),
+        )
+        .await;
         assert_eq!(status, 200, "{again}");
         assert_eq!(again["records"][0]["outcome"], "duplicate");
         assert_eq!(
@@ -349,7 +360,7 @@ async fn fifty_concurrent_sends_of_one_record_store_one_row_and_give_one_receipt
                 "POST",
                 url,
                 Some(team.token("device")),
-                bundle(&[record.clone()]),
+                bundle(std::slice::from_ref(&record)),
             )
         });
         let answers = futures_join(calls.collect()).await;
