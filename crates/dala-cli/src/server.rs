@@ -20,6 +20,13 @@ pub struct ServeArgs {
     /// The built app to serve beside the API (default: ./dist when it is there).
     #[arg(long)]
     dist: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); without, plain HTTP,
+    /// as behind a reverse proxy that holds the certificate.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> ExitCode {
@@ -30,9 +37,15 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         db: args.db,
         addr: args.addr,
         dist,
+        tls: args.tls_cert.zip(args.tls_key),
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let served = dala_server::block_on(dala_server::serve(config, |addr| {
-        println!("Dala is served at http://{addr} (Ctrl-C to stop)");
+        println!("Dala is served at {scheme}://{addr} (Ctrl-C to stop)");
     }));
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -5,8 +5,11 @@ use crate::access::{Action, Role, Standing, allowed};
 use crate::auth;
 use crate::db::Db;
 use crate::intake;
+use crate::limits::SignInLimits;
 use crate::problem::ApiError;
+use crate::session::{self, Credential};
 use crate::store::{Caller, StoreError};
+use crate::tls::Peer;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,8 +19,9 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -27,18 +31,32 @@ pub const MAX_BODY_BYTES: usize = 64 << 20;
 /// How long a browser or CLI session lasts.
 const SESSION_HOURS: i64 = 24;
 
+/// The longest a request may take (a bundle of thousands of records over a slow link
+/// included); then 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    pub limits: Arc<SignInLimits>,
+    /// Served over TLS: cookies are marked Secure.
+    pub secure: bool,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
 
-/// The app and the API on one router. `dist` is the built app (None: the API alone).
-pub fn router(db: Db, dist: Option<PathBuf>) -> Router {
+/// The app and the API on one router. `dist` is the built app (None: the API alone);
+/// `secure` when served over TLS.
+pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
+    let state = AppState {
+        db,
+        limits: Arc::new(SignInLimits::default()),
+        secure,
+    };
     let api = Router::new()
         .route("/health", get(health))
         .route("/sessions", post(sign_in).delete(sign_out))
+        .route("/sessions/current", get(current_session))
         .route("/projects", get(list_projects).post(create_project))
         .route("/projects/{project}/roles", post(set_role))
         .route("/projects/{project}/devices", post(enrol_device))
@@ -66,17 +84,22 @@ pub fn router(db: Db, dist: Option<PathBuf>) -> Router {
         .route("/audit", get(site_audit))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(AppState { db });
+        .layer(axum::middleware::from_fn(csrf_guard))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state);
     let mut app = Router::new().nest("/api/v1", api);
     if let Some(dist) = dist {
         // The app's own routes (/enrol ...) are the shell; the service worker does the rest.
         let index = dist.join("index.html");
         app = app.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
     }
-    security_headers(app)
+    security_headers(app, secure)
 }
 
-fn security_headers(app: Router) -> Router {
+fn security_headers(app: Router, secure: bool) -> Router {
     let fixed = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -89,24 +112,42 @@ fn security_headers(app: Router) -> Router {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
     ];
-    fixed.into_iter().fold(app, |app, (name, value)| {
+    let app = fixed.into_iter().fold(app, |app, (name, value)| {
         app.layer(SetResponseHeaderLayer::if_not_present(
             name,
             HeaderValue::from_static(value),
         ))
-    })
+    });
+    if secure {
+        // Over TLS, browsers are told to come back over TLS only, for a year.
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    }
 }
 
-/// The caller of a request, from its bearer token.
+/// Refuses a write made with the session cookie but without its CSRF token (S008), before
+/// any route sees it.
+async fn csrf_guard(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if session::csrf_ok(request.method(), request.headers()) {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "S008",
+            "a write with the session cookie needs its CSRF token (X-CSRF-Token)",
+        )
+        .into_response()
+    }
+}
+
+/// The caller of a request, from its bearer token or session cookie.
 async fn caller(db: &Db, headers: &HeaderMap) -> Result<Caller> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(ApiError::unauthenticated)?;
-    db.caller_by_token(&auth::token_hash(token), &crate::clock::now())
+    let credential = session::credential(headers).ok_or_else(ApiError::unauthenticated)?;
+    db.caller_by_token(&auth::token_hash(credential.token()), &crate::clock::now())
         .await?
         .ok_or_else(ApiError::unauthenticated)
 }
@@ -183,18 +224,39 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>> {
 struct SignIn {
     name: String,
     password: String,
+    /// A browser: the token goes in an HttpOnly cookie, the answer carries the CSRF token.
+    #[serde(default)]
+    cookie: bool,
 }
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     body: std::result::Result<Json<SignIn>, JsonRejection>,
-) -> Result<Json<Value>> {
-    let SignIn { name, password } = json_body(body)?;
+) -> Result<Response> {
+    let SignIn {
+        name,
+        password,
+        cookie,
+    } = json_body(body)?;
+    if let Some(wait) = state.limits.wait(from.ip(), &name, Instant::now()) {
+        let mut refused = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "S009",
+            "too many failed sign-ins: wait before trying again",
+        )
+        .into_response();
+        refused.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(refused);
+    }
     let found = state.db.user_by_name(&name).await?;
     // The same answer, after the same work, whether the name exists or not.
     let ok = auth::verify_password(&password, found.as_ref().map(|(_, h)| h.as_str()));
     let (true, Some((caller @ Caller::User { id, .. }, _))) = (ok, found) else {
+        state.limits.failed(from.ip(), &name, Instant::now());
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "S003",
@@ -218,22 +280,52 @@ async fn sign_in(
             &from.ip().to_string(),
         )
         .await?;
-    Ok(Json(json!({"token": token, "expires": expires})))
+    state.limits.succeeded(&name);
+    if cookie {
+        let cookie = session::set_cookie(&token, SESSION_HOURS * 3600, state.secure);
+        return Ok((
+            [(header::SET_COOKIE, cookie)],
+            Json(json!({"csrf": session::csrf_of(&token), "expires": expires})),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({"token": token, "expires": expires})).into_response())
 }
 
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode> {
-    caller(&state.db, &headers).await?;
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        state
-            .db
-            .revoke_token(&auth::token_hash(token.trim()))
-            .await?;
+/// Who the session is, and (for a browser's cookie) its CSRF token, so a page loaded again
+/// can write.
+async fn current_session(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>> {
+    let caller = caller(&state.db, &headers).await?;
+    let mut body = match &caller {
+        Caller::User {
+            name, site_admin, ..
+        } => json!({"user": name, "site_admin": site_admin}),
+        Caller::Device {
+            id,
+            project_id,
+            name,
+        } => json!({"device": id, "name": name, "project": project_id}),
+    };
+    if let Some(Credential::Cookie(token)) = session::credential(&headers) {
+        body["csrf"] = json!(session::csrf_of(&token));
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(body))
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    caller(&state.db, &headers).await?;
+    let Some(credential) = session::credential(&headers) else {
+        return Err(ApiError::unauthenticated());
+    };
+    state
+        .db
+        .revoke_token(&auth::token_hash(credential.token()))
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session::set_cookie("", 0, state.secure))],
+    )
+        .into_response())
 }
 
 async fn list_projects(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>> {
@@ -250,7 +342,7 @@ struct NewProject {
 
 async fn create_project(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     headers: HeaderMap,
     body: std::result::Result<Json<NewProject>, JsonRejection>,
 ) -> Result<Response> {
@@ -295,7 +387,7 @@ struct RoleGrant {
 
 async fn set_role(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path(project): Path<i64>,
     headers: HeaderMap,
     body: std::result::Result<Json<RoleGrant>, JsonRejection>,
@@ -327,7 +419,7 @@ struct NewDevice {
 
 async fn enrol_device(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path(project): Path<i64>,
     headers: HeaderMap,
     body: std::result::Result<Json<NewDevice>, JsonRejection>,
@@ -349,18 +441,25 @@ async fn enrol_device(
             &from.ip().to_string(),
         )
         .await?;
-    // The token travels in the fragment, which browsers never send to a server.
-    let link = format!("/enrol#project={project}&token={token}");
+    // The token travels in the fragment, which browsers never send to a server; the link
+    // names this server as the manager reached it.
+    let scheme = if state.secure { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let link = format!("{scheme}://{host}/enrol#project={project}&token={token}");
+    let qr = crate::enrol::qr_svg(&link);
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "name": name, "token": token, "link": link})),
+        Json(json!({"id": id, "name": name, "token": token, "link": link, "qr_svg": qr})),
     )
         .into_response())
 }
 
 async fn revoke_device(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path((project, device)): Path<(i64, i64)>,
     headers: HeaderMap,
 ) -> Result<StatusCode> {
@@ -413,7 +512,7 @@ struct PublishQuery {
 
 async fn publish(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path(project): Path<i64>,
     Query(query): Query<PublishQuery>,
     headers: HeaderMap,
@@ -469,7 +568,7 @@ async fn publish(
 
 async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path(project): Path<i64>,
     headers: HeaderMap,
     body: std::result::Result<Bytes, BytesRejection>,
@@ -544,7 +643,7 @@ struct ReviewBody {
 
 async fn review(
     State(state): State<AppState>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    ConnectInfo(from): ConnectInfo<Peer>,
     Path((project, instance)): Path<(i64, String)>,
     headers: HeaderMap,
     body: std::result::Result<Json<ReviewBody>, JsonRejection>,

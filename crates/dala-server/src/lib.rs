@@ -8,10 +8,14 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod enrol;
 pub mod intake;
+pub mod limits;
 pub mod problem;
 pub mod publish;
+pub mod session;
 pub mod store;
+pub mod tls;
 
 pub use db::{Backend, Db, DbError};
 
@@ -25,6 +29,9 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// The built app (None: the API alone).
     pub dist: Option<PathBuf>,
+    /// HTTPS: a PEM certificate chain and its private key (None: plain HTTP, as behind a
+    /// reverse proxy that holds the certificate).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// The default database: a file beside where the server is started.
@@ -45,6 +52,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Auth(#[from] auth::AuthError),
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight (a record being
@@ -67,14 +76,31 @@ pub async fn serve(config: ServeConfig, ready: impl FnOnce(SocketAddr)) -> Resul
             config.db
         );
     }
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::config(cert, key)?),
+        None => None,
+    };
+    let app = api::router(db, config.dist, tls.is_some());
     ready(addr);
-    let app = api::router(db, config.dist);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    match tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls)?;
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<tls::Peer>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        }
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<tls::Peer>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        }
+    }
     Ok(())
 }
 

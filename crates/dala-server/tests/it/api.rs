@@ -153,10 +153,15 @@ pub async fn team(db_url: &str) -> Team {
     )
     .await;
     assert_eq!(status, 201, "{body}");
+    let link = body["link"].as_str().expect("a link");
     assert!(
-        body["link"]
+        link.starts_with(&format!("{base}/enrol#project={project}&token=")),
+        "{link}"
+    );
+    assert!(
+        body["qr_svg"]
             .as_str()
-            .is_some_and(|l| l.starts_with("/enrol#")),
+            .is_some_and(|svg| svg.contains("<svg")),
         "{body}"
     );
     tokens.push(("device", body["token"].as_str().expect("token").to_string()));

@@ -64,6 +64,7 @@ pub async fn start(db_url: &str) -> String {
         db: db_url.to_string(),
         addr: "127.0.0.1:0".parse().expect("an address"),
         dist: None,
+        tls: None,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     tokio::spawn(async move {

@@ -3,4 +3,5 @@
 
 mod api;
 mod harness;
+mod sessions;
 mod store;
