@@ -82,9 +82,11 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
         )
         .route("/projects/{project}/audit", get(project_audit))
         .route("/audit", get(site_audit))
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(csrf_guard))
+        .layer(axum::middleware::from_fn(errors_as_json))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -127,6 +129,51 @@ fn security_headers(app: Router, secure: bool) -> Router {
     } else {
         app
     }
+}
+
+/// The OpenAPI document of this API.
+async fn openapi() -> Json<Value> {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(crate::openapi::document).clone())
+}
+
+/// Gives every error the API's body: the framework's own refusals (a path parameter that is
+/// not a number, a query that does not parse, a method a path does not have, a timeout) come
+/// as plain text, and become `{"code", "message"}` here like the handlers' own.
+async fn errors_as_json(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let text = axum::body::to_bytes(response.into_body(), 64 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (code, fallback) = match status {
+        StatusCode::NOT_FOUND => ("S004", "not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("S005", "this path does not take that method"),
+        StatusCode::REQUEST_TIMEOUT => ("S032", "the request took too long"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("S006", "the request body is too large"),
+        s if s.is_server_error() => ("S031", "the server failed"),
+        _ => ("S005", "the request cannot be read"),
+    };
+    let message = if text.trim().is_empty() {
+        fallback.to_string()
+    } else {
+        text
+    };
+    let mut answer = ApiError::new(status, code, message).into_response();
+    if let Some(value) = retry_after {
+        answer.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    answer
 }
 
 /// Refuses a write made with the session cookie but without its CSRF token (S008), before
@@ -219,9 +266,9 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>> {
     Ok(Json(json!({"ok": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SignIn {
+pub(crate) struct SignIn {
     name: String,
     password: String,
     /// A browser: the token goes in an HttpOnly cookie, the answer carries the CSRF token.
@@ -334,9 +381,10 @@ async fn list_projects(State(state): State<AppState>, headers: HeaderMap) -> Res
     Ok(Json(json!({ "projects": projects })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewProject {
+pub(crate) struct NewProject {
+    #[schemars(length(min = 1))]
     name: String,
 }
 
@@ -378,9 +426,9 @@ async fn create_project(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RoleGrant {
+pub(crate) struct RoleGrant {
     user: String,
     role: Role,
 }
@@ -411,9 +459,10 @@ async fn set_role(
     Ok(Json(json!({"user": user, "role": role})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewDevice {
+pub(crate) struct NewDevice {
+    #[schemars(length(min = 1))]
     name: String,
 }
 
@@ -426,6 +475,9 @@ async fn enrol_device(
 ) -> Result<Response> {
     let caller = may(&state.db, &headers, project, Action::ManageDevices).await?;
     let NewDevice { name } = json_body(body)?;
+    if name.trim().is_empty() {
+        return Err(ApiError::bad_request("a device needs a name"));
+    }
     let id = state.db.create_device(project, &name).await?;
     let (token, hash) = auth::new_token()
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
@@ -634,9 +686,10 @@ async fn list_submissions(
 /// The review states a submission can be in.
 const REVIEW_STATES: [&str; 4] = ["received", "has_issues", "approved", "rejected"];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ReviewBody {
+pub(crate) struct ReviewBody {
+    #[schemars(extend("enum" = ["received", "has_issues", "approved", "rejected"]))]
     state: String,
     comment: Option<String>,
 }

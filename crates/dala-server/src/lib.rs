@@ -11,6 +11,7 @@ pub mod db;
 pub mod enrol;
 pub mod intake;
 pub mod limits;
+pub mod openapi;
 pub mod problem;
 pub mod publish;
 pub mod session;

@@ -69,14 +69,14 @@ impl Caller {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Project {
     pub id: i64,
     pub name: String,
     pub created: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Published {
     pub form_id: String,
     pub version: String,
@@ -84,7 +84,9 @@ pub struct Published {
 }
 
 /// The server's acknowledgement of a record: sent again, the same record gets the same one.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ServerReceipt {
     pub instance_id: String,
     /// The server that holds it (its id, the same for every process on one database).
@@ -118,7 +120,7 @@ pub enum Outcome {
 }
 
 /// A stored submission as a page of them lists it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct StoredSubmission {
     pub seq: i64,
     pub form_id: String,
@@ -129,7 +131,7 @@ pub struct StoredSubmission {
     pub record: serde_json::Value,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,

@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod hostile;
 pub mod postgres;
+pub mod python;
 pub mod pyxform;
 pub mod server;
 pub mod webdriver;

@@ -1,11 +1,10 @@
 //! pyxform, the converter ODK Central, KoboToolbox and Ona run on every uploaded XLSForm, as an
 //! oracle: a workbook Dala writes must convert with it, keeping its title and languages.
 //! The tests install the pinned version from PyPI into target/pyxform once (an ignored
-//! folder); Python 3 with pip is needed.
+//! folder, see `python`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 /// The version the issue tracker and the field's servers run.
 pub const PYXFORM: &str = "pyxform==4.5.0";
@@ -38,42 +37,9 @@ print(json.dumps({
 }))
 "#;
 
-static INSTALL: Mutex<()> = Mutex::new(());
-
 /// The folder pyxform is installed in, installing it on first use.
 pub fn site() -> PathBuf {
-    let _one = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyxform");
-    let site = root.join(PYXFORM.replace("==", "-"));
-    if site.join("pyxform").exists() {
-        return site;
-    }
-    // Installed beside and renamed into place, so a test process that stops half-way never
-    // leaves a folder that looks installed.
-    let partial = root.join(format!("partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&partial);
-    let status = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .arg("--target")
-        .arg(&partial)
-        .arg(PYXFORM)
-        .status()
-        .expect("python3 runs (Python 3 with pip is needed for the pyxform check)");
-    assert!(status.success(), "pip install {PYXFORM} failed");
-    if std::fs::rename(&partial, &site).is_err() {
-        // Another test process installed it first.
-        let _ = std::fs::remove_dir_all(&partial);
-    }
-    assert!(site.join("pyxform").exists(), "pyxform is not in {site:?}");
-    site
+    crate::python::site(PYXFORM, "pyxform")
 }
 
 /// Converts a workbook with pyxform: the XForm's title and languages, or pyxform's error.

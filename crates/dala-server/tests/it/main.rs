@@ -2,6 +2,8 @@
 //! `dala_e2e::postgres`): the store's rules once for both, then the API over HTTP.
 
 mod api;
+mod fuzz;
 mod harness;
+mod openapi;
 mod sessions;
 mod store;
