@@ -6,6 +6,7 @@ mod bench_aggregate;
 mod bench_analyse;
 mod bench_design;
 mod bench_engine;
+mod bench_server;
 mod bench_web;
 mod bench_xlsform;
 mod compat;

@@ -35,6 +35,9 @@ pub enum DbError {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The process's intake writer (see `store`), started on the first intake.
+    pub(crate) writer:
+        std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::store::IntakeJob>>>,
 }
 
 impl Backend {
@@ -100,7 +103,11 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            writer: std::sync::Arc::default(),
+        };
         db.migrate().await?;
         Ok(db)
     }

@@ -77,6 +77,12 @@ fn refusal(why: &Refused) -> (StatusCode, &'static str, String) {
             "S013",
             "a draft: only finalized records are received".into(),
         ),
+        Refused::BadIdentifier => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "S014",
+            "the instance id, instrument id or version is empty or holds a control character"
+                .into(),
+        ),
     }
 }
 

@@ -63,6 +63,9 @@ impl From<StoreError> for ApiError {
                 "S007",
                 format!("{what} exists already"),
             ),
+            StoreError::BadText(why) => ApiError::bad_request(format!(
+                "the request holds text that cannot be stored (a NUL character?): {why}"
+            )),
             StoreError::Failed(why) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "S031",

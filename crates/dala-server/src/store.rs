@@ -18,6 +18,10 @@ pub enum StoreError {
     /// A name that must be unique is taken.
     #[error("{0} exists already")]
     Exists(String),
+    /// Text the database cannot hold (PostgreSQL refuses a NUL character in text): the
+    /// request's fault, not the server's.
+    #[error("the text cannot be stored: {0}")]
+    BadText(String),
     #[error("the database failed: {0}")]
     Failed(String),
 }
@@ -32,6 +36,10 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 StoreError::Exists(d.message().to_string())
+            }
+            // PostgreSQL: a NUL character (22021), or one the encoding lacks (22P05).
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "22021" || c == "22P05") => {
+                StoreError::BadText(d.message().to_string())
             }
             // PostgreSQL shutting down or restarting (class 57: operator intervention).
             sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("57")) => {
@@ -108,6 +116,8 @@ pub enum Refused {
     UnknownInstrument { form_id: String, version: String },
     /// A draft: only finalized records are received.
     NotFinalized,
+    /// The instance id, instrument id or version is empty or holds a control character.
+    BadIdentifier,
 }
 
 /// What became of one record sent.
@@ -488,112 +498,168 @@ impl Db {
         Ok(true)
     }
 
-    /// Receives records in one transaction, each by (project, instrument, instance id): new
-    /// ones are stored with the next change sequence; one stored with the same content gets
-    /// its original receipt; other content, a deleted record, a draft or an instrument version
-    /// not published in the project are refused. The change sequence's row is locked first,
-    /// so concurrent intakes (other requests, other processes on one PostgreSQL) take turns
-    /// and a cursor never passes a record that commits later.
+    /// Receives records, each by (project, instrument, instance id): new ones are stored with
+    /// the next change sequence; one stored with the same content gets its original receipt;
+    /// other content, a deleted record, a draft or an instrument version not published in the
+    /// project are refused. The answer comes once the records are durably committed.
+    ///
+    /// Requests are committed together (group commit): one writer per process takes every
+    /// request waiting and stores them in one transaction, so a commit's flush to disk serves
+    /// many devices at once. The transaction first locks the change sequence's row, so writers
+    /// in other processes on one PostgreSQL take turns, concurrent sends of one record store
+    /// one row, and a cursor by change sequence never passes a record that commits later.
     pub async fn intake(
         &self,
         project_id: i64,
         records: &[Submission],
         sent_by: &str,
     ) -> Result<Vec<Outcome>> {
-        let server = self.server_id().await?;
-        let received = crate::clock::now();
-        let mut published = std::collections::BTreeMap::new();
+        let published = self.published_among(project_id, records).await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = IntakeJob {
+            project_id,
+            records: records.to_vec(),
+            published,
+            sent_by: sent_by.to_string(),
+            reply,
+        };
+        self.writer()
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Unavailable("the intake writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the intake writer stopped".into()))?
+    }
+
+    /// Which instrument versions of `records` the project publishes.
+    async fn published_among(
+        &self,
+        project_id: i64,
+        records: &[Submission],
+    ) -> Result<std::collections::BTreeSet<(String, String)>> {
+        let mut known = std::collections::BTreeSet::new();
+        let mut asked = std::collections::BTreeSet::new();
         for r in records {
             let key = (r.instrument_id.clone(), r.instrument_version.clone());
-            if let std::collections::btree_map::Entry::Vacant(slot) = published.entry(key) {
-                let known = self
+            if asked.insert(key.clone())
+                && self
                     .instrument(project_id, &r.instrument_id, &r.instrument_version)
                     .await?
-                    .is_some();
-                slot.insert(known);
+                    .is_some()
+            {
+                known.insert(key);
             }
         }
+        Ok(known)
+    }
+
+    /// The process's intake writer, started on first use.
+    fn writer(&self) -> &tokio::sync::mpsc::Sender<IntakeJob> {
+        self.writer.get_or_init(|| {
+            let (tx, rx) = tokio::sync::mpsc::channel(WRITER_QUEUE);
+            tokio::spawn(write_intakes(self.clone(), rx));
+            tx
+        })
+    }
+
+    /// Stores the records of several requests in one transaction; each request's outcomes.
+    async fn intake_batch(&self, jobs: &[IntakeJob]) -> Result<Vec<Vec<Outcome>>> {
+        let server = self.server_id().await?;
+        let received = crate::clock::now();
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE changes SET value = value WHERE name = 'submissions'")
             .execute(&mut *tx)
             .await?;
-        let mut outcomes = Vec::with_capacity(records.len());
-        for record in records {
-            let key = (
-                record.instrument_id.clone(),
-                record.instrument_version.clone(),
-            );
-            if !published.get(&key).copied().unwrap_or(false) {
-                outcomes.push(Outcome::Refused(Refused::UnknownInstrument {
-                    form_id: key.0,
-                    version: key.1,
+        let mut all = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let mut outcomes = Vec::with_capacity(job.records.len());
+            for record in &job.records {
+                let key = (
+                    record.instrument_id.clone(),
+                    record.instrument_version.clone(),
+                );
+                if !job.published.contains(&key) {
+                    outcomes.push(Outcome::Refused(Refused::UnknownInstrument {
+                        form_id: key.0,
+                        version: key.1,
+                    }));
+                    continue;
+                }
+                if record.status != dala_core::Status::Finalized {
+                    outcomes.push(Outcome::Refused(Refused::NotFinalized));
+                    continue;
+                }
+                let bad = |id: &str| id.is_empty() || id.chars().any(char::is_control);
+                if bad(&record.instance_id)
+                    || bad(&record.instrument_id)
+                    || bad(&record.instrument_version)
+                {
+                    outcomes.push(Outcome::Refused(Refused::BadIdentifier));
+                    continue;
+                }
+                let json =
+                    serde_json::to_string(record).map_err(|e| StoreError::Failed(e.to_string()))?;
+                let hash = content_hash(&json);
+                let existing = sqlx::query(
+                    "SELECT seq, content_hash, received, deleted FROM submissions \
+                     WHERE project_id = $1 AND form_id = $2 AND instance_id = $3",
+                )
+                .bind(job.project_id)
+                .bind(&record.instrument_id)
+                .bind(&record.instance_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = existing {
+                    let deleted: Option<String> = row.try_get("deleted")?;
+                    let stored_hash: String = row.try_get("content_hash")?;
+                    outcomes.push(if deleted.is_some() {
+                        Outcome::Refused(Refused::Deleted)
+                    } else if stored_hash == hash {
+                        Outcome::Duplicate(ServerReceipt {
+                            instance_id: record.instance_id.clone(),
+                            server: server.clone(),
+                            received: row.try_get("received")?,
+                            seq: row.try_get("seq")?,
+                        })
+                    } else {
+                        Outcome::Refused(Refused::Conflict)
+                    });
+                    continue;
+                }
+                let seq: i64 = sqlx::query(
+                    "UPDATE changes SET value = value + 1 WHERE name = 'submissions' RETURNING value",
+                )
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("value")?;
+                sqlx::query(
+                    "INSERT INTO submissions (project_id, form_id, instance_id, version, seq, \
+                     content_hash, record, received, sent_by, review_state) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received')",
+                )
+                .bind(job.project_id)
+                .bind(&record.instrument_id)
+                .bind(&record.instance_id)
+                .bind(&record.instrument_version)
+                .bind(seq)
+                .bind(&hash)
+                .bind(&json)
+                .bind(&received)
+                .bind(&job.sent_by)
+                .execute(&mut *tx)
+                .await?;
+                outcomes.push(Outcome::Added(ServerReceipt {
+                    instance_id: record.instance_id.clone(),
+                    server: server.clone(),
+                    received: received.clone(),
+                    seq,
                 }));
-                continue;
             }
-            if record.status != dala_core::Status::Finalized {
-                outcomes.push(Outcome::Refused(Refused::NotFinalized));
-                continue;
-            }
-            let json =
-                serde_json::to_string(record).map_err(|e| StoreError::Failed(e.to_string()))?;
-            let hash = content_hash(&json);
-            let existing = sqlx::query(
-                "SELECT seq, content_hash, received, deleted FROM submissions \
-                 WHERE project_id = $1 AND form_id = $2 AND instance_id = $3",
-            )
-            .bind(project_id)
-            .bind(&record.instrument_id)
-            .bind(&record.instance_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                let deleted: Option<String> = row.try_get("deleted")?;
-                let stored_hash: String = row.try_get("content_hash")?;
-                outcomes.push(if deleted.is_some() {
-                    Outcome::Refused(Refused::Deleted)
-                } else if stored_hash == hash {
-                    Outcome::Duplicate(ServerReceipt {
-                        instance_id: record.instance_id.clone(),
-                        server: server.clone(),
-                        received: row.try_get("received")?,
-                        seq: row.try_get("seq")?,
-                    })
-                } else {
-                    Outcome::Refused(Refused::Conflict)
-                });
-                continue;
-            }
-            let seq: i64 = sqlx::query(
-                "UPDATE changes SET value = value + 1 WHERE name = 'submissions' RETURNING value",
-            )
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("value")?;
-            sqlx::query(
-                "INSERT INTO submissions (project_id, form_id, instance_id, version, seq, \
-                 content_hash, record, received, sent_by, review_state) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received')",
-            )
-            .bind(project_id)
-            .bind(&record.instrument_id)
-            .bind(&record.instance_id)
-            .bind(&record.instrument_version)
-            .bind(seq)
-            .bind(&hash)
-            .bind(&json)
-            .bind(&received)
-            .bind(sent_by)
-            .execute(&mut *tx)
-            .await?;
-            outcomes.push(Outcome::Added(ServerReceipt {
-                instance_id: record.instance_id.clone(),
-                server: server.clone(),
-                received: received.clone(),
-                seq,
-            }));
+            all.push(outcomes);
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(all)
     }
 
     /// Up to `limit` submissions of a project after change `after`, in change order.
@@ -762,6 +828,68 @@ impl Db {
                 })
             })
             .collect()
+    }
+}
+
+/// Requests waiting for the writer, at most (a sender waits when it is full).
+const WRITER_QUEUE: usize = 1024;
+
+/// Records taken in one transaction, at most: a batch stays a short transaction.
+const BATCH_RECORDS: usize = 5000;
+
+/// One request's records, waiting for the writer.
+#[derive(Debug)]
+pub struct IntakeJob {
+    project_id: i64,
+    records: Vec<Submission>,
+    published: std::collections::BTreeSet<(String, String)>,
+    sent_by: String,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>>>,
+}
+
+/// The writer: takes a request, then every other one already waiting (up to
+/// [`BATCH_RECORDS`]), commits them as one transaction and answers each. A failed commit is
+/// each request's failure (nothing of the batch is stored; the devices send again).
+async fn write_intakes(db: Db, mut jobs: tokio::sync::mpsc::Receiver<IntakeJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        let mut records = batch[0].records.len();
+        while records < BATCH_RECORDS {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    records += job.records.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        match db.intake_batch(&batch).await {
+            Ok(outcomes) => {
+                for (job, outcomes) in batch.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcomes));
+                }
+            }
+            // One request's fault must not be the others': each again on its own.
+            Err(e) if batch.len() > 1 && !matches!(e, StoreError::Unavailable(_)) => {
+                for job in batch {
+                    let alone = db
+                        .intake_batch(std::slice::from_ref(&job))
+                        .await
+                        .map(|mut o| o.pop().unwrap_or_default());
+                    let _ = job.reply.send(alone);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(match &e {
+                        StoreError::Unavailable(_) => StoreError::Unavailable(why.clone()),
+                        StoreError::BadText(_) => StoreError::BadText(why.clone()),
+                        _ => StoreError::Failed(why.clone()),
+                    }));
+                }
+            }
+        }
     }
 }
 

@@ -274,6 +274,31 @@ async fn conformance(db: &Db, backend: &str) {
         at("another project has not published it")
     );
 
+    // Identifiers a database cannot hold, or that name nothing, are refused alone: the
+    // records beside them in one request (and one commit) are stored.
+    let nul = record("uuid:\u{0}zero", "osh");
+    let beside = record("uuid:beside", "osh");
+    let mixed = db
+        .intake(police_project, &[nul, beside], "device:1")
+        .await
+        .expect("intake");
+    assert!(
+        matches!(
+            mixed[..],
+            [Outcome::Refused(Refused::BadIdentifier), Outcome::Added(_)]
+        ),
+        "{}: {mixed:?}",
+        at("a NUL in an instance id")
+    );
+    assert!(
+        matches!(
+            db.user_by_name("M\u{0}x").await,
+            Ok(None) | Err(StoreError::BadText(_))
+        ),
+        "{}",
+        at("a NUL in a name is no server error")
+    );
+
     // Pages by change sequence.
     let all = db
         .submissions_since(police_project, 0, 10)
@@ -283,14 +308,14 @@ async fn conformance(db: &Db, backend: &str) {
         all.iter()
             .map(|s| s.instance_id.as_str())
             .collect::<Vec<_>>(),
-        ["uuid:a", "uuid:b"]
+        ["uuid:a", "uuid:b", "uuid:beside"]
     );
     assert_eq!(all[0].record["answers"]["district"], "bishkek");
     let rest = db
         .submissions_since(police_project, all[0].seq, 10)
         .await
         .expect("page");
-    assert_eq!(rest.len(), 1);
+    assert_eq!(rest.len(), 2);
     assert_eq!(
         db.submissions_since(police_project, 0, 1)
             .await

@@ -1,0 +1,161 @@
+//! `cargo xtask bench server`: ingest of single police-survey records from 20 concurrent
+//! devices into `dala serve`'s code, the answer given only after a durable commit, on SQLite
+//! and on PostgreSQL, beside the floor measured in the same run (the same rows inserted by a
+//! bare loop with the same durability and concurrency, no HTTP), and beside ODK Central's
+//! backend taking the same number of submissions from 20 clients over OpenRosa (set up from
+//! the shared peer folder, which says how). Figures in target/bench/server.json.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+const RECORDS: usize = 5000;
+const CLIENTS: usize = 20;
+
+fn ingest(root: &Path, db_url: &str) -> Result<Value> {
+    crate::bench::run_json(
+        Command::new(crate::cargo())
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "--profile",
+                "bench-cli",
+                "-p",
+                "dala-server",
+                "--example",
+                "ingest",
+                "--",
+            ])
+            .arg(db_url)
+            .arg(RECORDS.to_string())
+            .arg(CLIENTS.to_string()),
+    )
+}
+
+/// ODK Central's figures for the same load, or why there are none.
+fn central(root: &Path) -> Result<Value> {
+    let peer = root.join("../shared/peers/central");
+    if !peer.join("setup.sh").exists() {
+        bail!("the ODK Central peer folder is not beside the project");
+    }
+    let work = root.join("bench-tools/central");
+    eprintln!(
+        "bench server: setting up ODK Central's backend in {}",
+        work.display()
+    );
+    let setup = Command::new("bash")
+        .arg(peer.join("setup.sh"))
+        .arg(&work)
+        .status()
+        .context("running the peer's setup.sh")?;
+    if !setup.success() {
+        bail!("ODK Central's setup failed");
+    }
+    let out = root.join("target/bench/server-central.json");
+    eprintln!("bench server: ODK Central, {RECORDS} submissions from {CLIENTS} clients");
+    let bench = Command::new("python3")
+        .arg(peer.join("bench.py"))
+        .arg("--env")
+        .arg(work.join("credentials.env"))
+        .args([
+            "--ingest",
+            &RECORDS.to_string(),
+            "--concurrency",
+            &CLIENTS.to_string(),
+            "--no-dup",
+        ])
+        .arg("--json-out")
+        .arg(&out)
+        .status()
+        .context("running the peer's bench.py")?;
+    let _ = Command::new("bash")
+        .arg(peer.join("stop.sh"))
+        .arg(&work)
+        .status();
+    if !bench.success() {
+        bail!("ODK Central's benchmark failed");
+    }
+    Ok(serde_json::from_str(&std::fs::read_to_string(&out)?)?)
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    let dir = root.join("target/bench/server");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("bench server: building (profile bench-cli)");
+    let built = Command::new(crate::cargo())
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "bench-cli",
+            "-p",
+            "dala-server",
+            "--example",
+            "ingest",
+        ])
+        .status()?;
+    if !built.success() {
+        bail!("building the ingest benchmark failed");
+    }
+    eprintln!("bench server: SQLite, {RECORDS} records from {CLIENTS} devices, then the floor");
+    let sqlite = ingest(
+        root,
+        &format!("sqlite://{}", dir.join("bench.sqlite").display()),
+    )?;
+    let postgres_db = dala_e2e::postgres::TestDatabase::create("bench_server")
+        .map_err(|e| anyhow::anyhow!("PostgreSQL: {e}"))?;
+    eprintln!("bench server: PostgreSQL, {RECORDS} records from {CLIENTS} devices, then the floor");
+    let postgres = ingest(root, &postgres_db.url)?;
+    drop(postgres_db);
+    let peer = central(root).unwrap_or_else(|e| json!({"error": e.to_string()}));
+    // bench.py's ingest stage: `submissions_per_s` answered 201, `processed_per_s` once its
+    // background worker has processed them too.
+    let central_accepted = peer["ingest"]["submissions_per_s"].as_f64();
+    let central_end_to_end = peer["ingest"]["processed_per_s"].as_f64();
+    let ratio =
+        |ours: &Value| central_end_to_end.map(|c| ours["per_second"].as_f64().unwrap_or(0.0) / c);
+    let report = json!({
+        "records": RECORDS,
+        "clients": CLIENTS,
+        "ours": {"sqlite": sqlite, "postgres": postgres},
+        "peer": {"odk_central": peer, "accepted_per_second": central_accepted,
+                 "end_to_end_per_second": central_end_to_end},
+        "ratio": {
+            "sqlite_to_floor": sqlite["ratio_to_floor"],
+            "postgres_to_floor": postgres["ratio_to_floor"],
+            "sqlite_to_central_end_to_end": ratio(&sqlite),
+            "postgres_to_central_end_to_end": ratio(&postgres),
+        },
+        "machine": crate::bench::machine(),
+    });
+    let out = root.join("target/bench/server.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&report)?)?;
+    println!(
+        "ingest, {RECORDS} single records from {CLIENTS} concurrent devices, durable before the answer:"
+    );
+    for (name, r) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
+        println!(
+            "  dala {name:<11} {:>7.0}/s  p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  floor {:>7.0}/s  {:.2}x of the floor  ({} stored, {} failed)",
+            r["per_second"].as_f64().unwrap_or(0.0),
+            r["p50_ms"].as_f64().unwrap_or(0.0),
+            r["p95_ms"].as_f64().unwrap_or(0.0),
+            r["p99_ms"].as_f64().unwrap_or(0.0),
+            r["floor_per_second"].as_f64().unwrap_or(0.0),
+            r["ratio_to_floor"].as_f64().unwrap_or(0.0),
+            r["stored"],
+            r["failures"],
+        );
+    }
+    match (central_accepted, central_end_to_end) {
+        (Some(a), Some(e)) => {
+            println!("  ODK Central      {a:>7.0}/s accepted, {e:.0}/s end to end");
+        }
+        _ => println!("  ODK Central: {}", report["peer"]["odk_central"]),
+    }
+    println!("figures in {}", out.display());
+    Ok(())
+}
