@@ -38,6 +38,8 @@ pub struct Db {
     /// The process's intake writer (see `store`), started on the first intake.
     pub(crate) writer:
         std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::store::IntakeJob>>>,
+    /// The server's id once read (it never changes).
+    pub(crate) server_id: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Backend {
@@ -107,6 +109,7 @@ impl Db {
             pool,
             backend,
             writer: std::sync::Arc::default(),
+            server_id: std::sync::Arc::default(),
         };
         db.migrate().await?;
         Ok(db)

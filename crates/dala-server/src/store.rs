@@ -172,6 +172,15 @@ fn flag(on: bool) -> i64 {
 impl Db {
     /// The server's id, made once for the database (every process on it shares it).
     pub async fn server_id(&self) -> Result<String> {
+        if let Some(id) = self.server_id.get() {
+            return Ok(id.clone());
+        }
+        let id = self.load_server_id().await?;
+        Ok(self.server_id.get_or_init(|| id).clone())
+    }
+
+    /// The server's id as the database holds it, made if there is none.
+    async fn load_server_id(&self) -> Result<String> {
         if let Some(row) = sqlx::query("SELECT id FROM server")
             .fetch_optional(&self.pool)
             .await?
@@ -442,6 +451,25 @@ impl Db {
         Ok(row.map(|r| r.try_get("document")).transpose()?)
     }
 
+    /// Whether a version is published in a project (without reading its document).
+    pub async fn is_published(
+        &self,
+        project_id: i64,
+        form_id: &str,
+        version: &str,
+    ) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS found FROM instruments WHERE project_id = $1 AND form_id = $2 \
+             AND version = $3",
+        )
+        .bind(project_id)
+        .bind(form_id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Every published version in a project, by instrument and then in publishing order.
     pub async fn instruments(&self, project_id: i64) -> Result<Vec<Published>> {
         let rows = sqlx::query(
@@ -544,9 +572,8 @@ impl Db {
             let key = (r.instrument_id.clone(), r.instrument_version.clone());
             if asked.insert(key.clone())
                 && self
-                    .instrument(project_id, &r.instrument_id, &r.instrument_version)
+                    .is_published(project_id, &r.instrument_id, &r.instrument_version)
                     .await?
-                    .is_some()
             {
                 known.insert(key);
             }

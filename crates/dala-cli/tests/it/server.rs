@@ -265,3 +265,231 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Sends one bundle until the server answers it: a refused connection, a dropped one or a 503
+/// is tried again (what a tablet's outbox does). The record's outcome (added or duplicate).
+fn send_until_answered(agent: &ureq::Agent, url: &str, token: &str, body: &[u8]) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no answer for two minutes"
+        );
+        let answer = agent
+            .post(url)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/x-ndjson")
+            .send(body);
+        if let Ok(mut response) = answer
+            && response.status().as_u16() == 200
+            && let Ok(text) = response.body_mut().read_to_string()
+            && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            return report["records"][0]["outcome"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn serve_on(db: &str, port: u16, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("a log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dala"))
+        .args(["serve", "--db", db, "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("dala serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the first line");
+    assert!(line.starts_with("Dala is served at"), "{line}");
+    child
+}
+
+#[test]
+fn records_pushed_while_the_server_is_killed_are_stored_exactly_once() {
+    let postgres = dala_e2e::postgres::TestDatabase::create("sigkill")
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+    let dir = std::env::temp_dir().join(format!("dala-cli-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sqlite = format!("sqlite://{}", dir.join("data/dala.sqlite").display());
+    // Records of a simulated field day, each sent as a bundle of its own.
+    let form = seed("police-gender-representation/instrument.json");
+    let day = dir.join("day.jsonl");
+    let out = dala_in(
+        &dir,
+        &[
+            "simulate",
+            form.to_str().expect("p"),
+            "-n",
+            "2000",
+            "--seed",
+            "11",
+            "-o",
+            day.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&day).expect("bundle");
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header").to_string();
+    // A tablet sends only finalized records (the server refuses drafts).
+    let bodies: Vec<Vec<u8>> = lines
+        .filter(|l| l.contains("\"status\":\"finalized\""))
+        .map(|l| format!("{header}\n{l}\n").into_bytes())
+        .collect();
+    let total = bodies.len();
+    assert!(total > 1000, "{total} finalized records");
+
+    for db in [sqlite.as_str(), postgres.url.as_str()] {
+        let config = dir.join(format!("config-{}", db.len()));
+        let out = dala_in(
+            &config,
+            &[
+                "admin",
+                "--db",
+                db,
+                "create-user",
+                "root",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ],
+            Some("a long secret\n"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let project = stdout(&dala_in(
+            &config,
+            &["admin", "--db", db, "create-project", "P"],
+            None,
+        ))
+        .trim()
+        .to_string();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}");
+        let log = dir.join(format!("serve-{}.log", db.len()));
+        let mut server = serve_on(db, port, &log);
+        let out = dala_in(
+            &config,
+            &[
+                "login",
+                "--server",
+                &url,
+                "--user",
+                "root",
+                "--password-stdin",
+            ],
+            Some("a long secret\n"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = dala_in(
+            &config,
+            &[
+                "publish",
+                "--server",
+                &url,
+                "--project",
+                &project,
+                form.to_str().expect("p"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let tokens: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(config.join("dala/tokens.json")).expect("tokens"),
+        )
+        .expect("json");
+        let token = tokens[&url].as_str().expect("a token").to_string();
+        let endpoint = format!("{url}/api/v1/projects/{project}/submissions");
+
+        // Five devices send a fifth each while the server is killed twice.
+        let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let clients: Vec<_> = bodies
+            .chunks(total.div_ceil(5))
+            .map(|chunk| {
+                let chunk = chunk.to_vec();
+                let (endpoint, token, acknowledged) =
+                    (endpoint.clone(), token.clone(), acknowledged.clone());
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .timeout_global(Some(std::time::Duration::from_secs(10)))
+                        .build()
+                        .into();
+                    chunk
+                        .iter()
+                        .map(|body| {
+                            let outcome = send_until_answered(&agent, &endpoint, &token, body);
+                            acknowledged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            outcome
+                        })
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        for at in [total / 4, total * 3 / 5] {
+            while acknowledged.load(std::sync::atomic::Ordering::Relaxed) < at {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            server.kill().expect("SIGKILL");
+            let _ = server.wait();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            server = serve_on(db, port, &log);
+        }
+        let outcomes: Vec<String> = clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("a device"))
+            .collect();
+        assert!(
+            outcomes.iter().all(|o| o == "added" || o == "duplicate"),
+            "{db}: {:?}",
+            outcomes
+                .iter()
+                .filter(|o| *o != "added" && *o != "duplicate")
+                .collect::<Vec<_>>()
+        );
+        // Every record stored, and once: page through by change sequence.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let (mut after, mut ids) = (0i64, std::collections::BTreeSet::new());
+        let mut rows = 0;
+        loop {
+            let mut r = agent
+                .get(&format!("{endpoint}?after={after}&limit=1000"))
+                .header("Authorization", format!("Bearer {token}"))
+                .call()
+                .expect("a page");
+            let page: serde_json::Value =
+                serde_json::from_str(&r.body_mut().read_to_string().expect("body")).expect("json");
+            let subs = page["submissions"].as_array().expect("submissions").clone();
+            if subs.is_empty() {
+                break;
+            }
+            rows += subs.len();
+            ids.extend(
+                subs.iter()
+                    .filter_map(|s| s["instance_id"].as_str().map(String::from)),
+            );
+            after = page["next"].as_i64().expect("next");
+        }
+        assert_eq!((rows, ids.len()), (total, total), "{db}: every record once");
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
