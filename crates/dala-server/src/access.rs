@@ -40,6 +40,10 @@ impl Role {
 pub enum Action {
     /// Create a project (site administrators only).
     CreateProject,
+    /// Create user accounts (site administrators only).
+    CreateUser,
+    /// Delete a record (it is kept, marked deleted, and never taken again).
+    DeleteSubmission,
     /// See a project and what it publishes.
     ReadProject,
     /// Give users roles in a project.
@@ -78,7 +82,8 @@ pub fn allowed(standing: Standing, action: Action) -> bool {
         Standing::Outsider => false,
         Standing::Device => matches!(action, ReadProject | Submit),
         Standing::Member(role) => match action {
-            CreateProject => false,
+            CreateProject | CreateUser => false,
+            DeleteSubmission => role == Manager,
             ReadProject => true,
             ManageUsers | ManageDevices | ReadAudit => role == Manager,
             Publish => matches!(role, Manager | Designer),

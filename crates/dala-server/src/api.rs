@@ -58,6 +58,7 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
         .route("/sessions", post(sign_in).delete(sign_out))
         .route("/sessions/current", get(current_session))
         .route("/projects", get(list_projects).post(create_project))
+        .route("/users", post(create_user))
         .route("/projects/{project}/roles", post(set_role))
         .route("/projects/{project}/devices", post(enrol_device))
         .route(
@@ -75,6 +76,10 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
         .route(
             "/projects/{project}/submissions",
             get(list_submissions).post(submit),
+        )
+        .route(
+            "/projects/{project}/submissions/{instance}",
+            axum::routing::delete(delete_submission),
         )
         .route(
             "/projects/{project}/submissions/{instance}/review",
@@ -424,6 +429,96 @@ async fn create_project(
         Json(json!({"id": id, "name": name.trim()})),
     )
         .into_response())
+}
+
+/// The shortest password accepted for a new account.
+pub const MIN_PASSWORD: usize = 10;
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewUser {
+    #[schemars(length(min = 1))]
+    name: String,
+    #[schemars(length(min = 10))]
+    password: String,
+    /// A site administrator (every project, every action).
+    #[serde(default)]
+    site_admin: bool,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    body: std::result::Result<Json<NewUser>, JsonRejection>,
+) -> Result<Response> {
+    let caller = caller(&state.db, &headers).await?;
+    let standing = match caller {
+        Caller::User {
+            site_admin: true, ..
+        } => Standing::SiteAdmin,
+        _ => Standing::Outsider,
+    };
+    if !allowed(standing, Action::CreateUser) {
+        return Err(ApiError::forbidden());
+    }
+    let NewUser {
+        name,
+        password,
+        site_admin,
+    } = json_body(body)?;
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "a user needs a name without control characters",
+        ));
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(ApiError::bad_request(format!(
+            "a password has at least {MIN_PASSWORD} characters"
+        )));
+    }
+    let hash = auth::hash_password(&password)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
+    let id = state.db.create_user(&name, &hash, site_admin).await?;
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "user.create",
+            None,
+            &name,
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "name": name, "site_admin": site_admin})),
+    )
+        .into_response())
+}
+
+async fn delete_submission(
+    State(state): State<AppState>,
+    ConnectInfo(from): ConnectInfo<Peer>,
+    Path((project, instance)): Path<(i64, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode> {
+    let caller = may(&state.db, &headers, project, Action::DeleteSubmission).await?;
+    if !state.db.delete_submission(project, &instance).await? {
+        return Err(ApiError::not_found("the submission"));
+    }
+    state
+        .db
+        .audit(
+            &caller.label(),
+            "submission.delete",
+            Some(project),
+            &instance,
+            &from.ip().to_string(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

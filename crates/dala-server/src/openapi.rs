@@ -55,6 +55,13 @@ pub mod shapes {
     }
 
     #[derive(JsonSchema)]
+    pub struct UserMade {
+        pub id: i64,
+        pub name: String,
+        pub site_admin: bool,
+    }
+
+    #[derive(JsonSchema)]
     pub struct RoleGiven {
         pub user: String,
         pub role: crate::access::Role,
@@ -181,6 +188,8 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
     let audit = s(g.subschema_for::<Audit>());
     let sign_in = s(g.subschema_for::<crate::api::SignIn>()).unwrap_or_default();
     let new_project = s(g.subschema_for::<crate::api::NewProject>()).unwrap_or_default();
+    let new_user = s(g.subschema_for::<crate::api::NewUser>()).unwrap_or_default();
+    let user_made = s(g.subschema_for::<UserMade>());
     let grant = s(g.subschema_for::<crate::api::RoleGrant>()).unwrap_or_default();
     let new_device = s(g.subschema_for::<crate::api::NewDevice>()).unwrap_or_default();
     let review = s(g.subschema_for::<crate::api::ReviewBody>()).unwrap_or_default();
@@ -251,6 +260,20 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             "Create a project (site administrators)",
             Body::Json(new_project),
             vec![(201, project_made)],
+        ),
+        route(
+            "post",
+            "/users",
+            "Create a user account (site administrators)",
+            Body::Json(new_user),
+            vec![(201, user_made)],
+        ),
+        route(
+            "delete",
+            "/projects/{project}/submissions/{instance}",
+            "Delete a record: kept, out of every page, never taken again (managers)",
+            Body::None,
+            vec![(204, None)],
         ),
         route(
             "post",

@@ -721,6 +721,22 @@ impl Db {
             .collect()
     }
 
+    /// Marks a submission deleted (its row is kept, out of every page, and the same instance id
+    /// is never taken again); false if the project holds no such submission not yet deleted.
+    pub async fn delete_submission(&self, project_id: i64, instance_id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE submissions SET deleted = $1 WHERE project_id = $2 AND instance_id = $3 \
+             AND deleted IS NULL",
+        )
+        .bind(crate::clock::now())
+        .bind(project_id)
+        .bind(instance_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(done > 0)
+    }
+
     /// Sets a submission's review state with a comment, kept in its history; false if the
     /// project holds no such submission.
     pub async fn review(

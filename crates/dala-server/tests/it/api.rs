@@ -200,20 +200,38 @@ async fn every_role_against_every_route() {
         ("POST", "/projects/{p}/roles", "AM"),
         ("POST", "/projects/{p}/devices", "AM"),
         ("GET", "/projects/{p}/audit", "AM"),
+        // Each caller its own record to delete.
+        ("DELETE", "/projects/{p}/submissions/uuid:del-{who}", "AM"),
     ];
     for scratch in scratch("permissions") {
         let team = team(scratch.url()).await;
         let p = team.project;
         let police = police();
         // A record to review.
+        let names = [
+            "admin",
+            "manager",
+            "designer",
+            "analyst",
+            "enumerator",
+            "device",
+            "outsider",
+            "anonymous",
+        ];
+        let mut records = vec![record("uuid:seed", "osh")];
+        records.extend(
+            names
+                .iter()
+                .map(|n| record(&format!("uuid:del-{n}"), "osh")),
+        );
         let (status, body) = call(
             "POST",
             team.url(&format!("/projects/{p}/submissions")),
             Some(team.token("admin")),
-            bundle(&[record("uuid:seed", "osh")]),
+            bundle(&records),
         )
         .await;
-        assert_eq!((status, body["added"].as_i64()), (200, Some(1)), "{body}");
+        assert_eq!((status, body["added"].as_i64()), (200, Some(9)), "{body}");
         let who = [
             ('A', "admin"),
             ('M', "manager"),
@@ -236,6 +254,7 @@ async fn every_role_against_every_route() {
                 _ => json_bytes(&json!({"state": "approved"})),
             };
             for (letter, name) in who {
+                let path = path.replace("{who}", name);
                 let (status, answer) = call(
                     method,
                     team.url(&path),
@@ -253,7 +272,7 @@ async fn every_role_against_every_route() {
             }
             let (status, _) = call(
                 method,
-                team.url(&path),
+                team.url(&path.replace("{who}", "outsider")),
                 Some(team.token("outsider")),
                 body.clone(),
             )
@@ -263,7 +282,13 @@ async fn every_role_against_every_route() {
                     "{method} {template} as an outsider: {status}, not 404"
                 ));
             }
-            let (status, answer) = call(method, team.url(&path), None, body).await;
+            let (status, answer) = call(
+                method,
+                team.url(&path.replace("{who}", "anonymous")),
+                None,
+                body,
+            )
+            .await;
             if status != 401 || answer["code"] != "S001" {
                 wrong.push(format!("{method} {template} signed out: {status} {answer}"));
             }
@@ -272,6 +297,11 @@ async fn every_role_against_every_route() {
         for (method, path, body) in [
             ("POST", "/projects", json_bytes(&json!({"name": "another"}))),
             ("GET", "/audit", Vec::new()),
+            (
+                "POST",
+                "/users",
+                json_bytes(&json!({"name": "new user", "password": "a long password"})),
+            ),
         ] {
             for (_, name) in who {
                 let (status, _) =
@@ -324,6 +354,36 @@ async fn a_record_sent_again_gets_its_receipt_and_other_content_is_refused() {
         .await;
         assert_eq!(status, 409, "{changed}");
         assert_eq!(changed["records"][0]["code"], "S010");
+        // A deleted record is refused when sent again, with its own code.
+        let manager = Some(team.token("manager"));
+        let (status, _) = call(
+            "DELETE",
+            team.url(&format!("/projects/{}/submissions/uuid:a", team.project)),
+            manager.clone(),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, deleted) = call(
+            "POST",
+            url.clone(),
+            device.clone(),
+            bundle(std::slice::from_ref(&a)),
+        )
+        .await;
+        assert_eq!(
+            (status, deleted["records"][0]["code"].as_str()),
+            (409, Some("S011")),
+            "{deleted}"
+        );
+        let (status, _) = call(
+            "DELETE",
+            team.url(&format!("/projects/{}/submissions/uuid:a", team.project)),
+            manager,
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(status, 404, "deleted once");
         // A damaged line is refused by its line; the others are taken.
         let mut mixed = bundle(&[record("uuid:b", "osh")]);
         mixed.extend(b"{not json\n");
@@ -422,6 +482,44 @@ async fn sign_in_tells_no_one_which_names_exist() {
         assert_eq!((s1, s2), (401, 401));
         assert_eq!(wrong_password, no_user, "the same answer either way");
         assert_eq!(no_user["code"], "S003");
+        // An administrator makes an account through the API; it signs in.
+        let admin = Some(team.token("admin"));
+        let (status, short) = call(
+            "POST",
+            team.url("/users"),
+            admin.clone(),
+            json_bytes(&json!({"name": "dinara", "password": "short"})),
+        )
+        .await;
+        assert_eq!(
+            (status, short["code"].as_str()),
+            (400, Some("S005")),
+            "{short}"
+        );
+        let (status, made) = call(
+            "POST",
+            team.url("/users"),
+            admin.clone(),
+            json_bytes(&json!({"name": "dinara", "password": "a long password"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{made}");
+        let (status, again) = call(
+            "POST",
+            team.url("/users"),
+            admin,
+            json_bytes(&json!({"name": "dinara", "password": "another long one"})),
+        )
+        .await;
+        assert_eq!(
+            (status, again["code"].as_str()),
+            (409, Some("S007")),
+            "{again}"
+        );
+        assert_eq!(
+            sign_in(&team.base, "dinara", "a long password").await.0,
+            200
+        );
         // Signing out ends the token.
         let token = team.token("analyst");
         let (status, _) = call(
