@@ -62,13 +62,14 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| e.to_string())
 }
 
-fn start_cluster() -> Result<String, String> {
+/// A new cluster in target/postgres/NAME: (the programs' folder, the cluster's folder, its data).
+fn init_cluster(name: &str) -> Result<(PathBuf, PathBuf, PathBuf), String> {
     let bin = bin_dir().ok_or(
         "no PostgreSQL here: set DALA_TEST_POSTGRES or install Debian's postgresql package",
     )?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/postgres")
-        .join(format!("cluster-{}", std::process::id()));
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     if is_root() {
@@ -95,6 +96,11 @@ fn start_cluster() -> Result<String, String> {
             String::from_utf8_lossy(&init.stderr)
         ));
     }
+    Ok((bin, dir, data))
+}
+
+fn start_cluster() -> Result<String, String> {
+    let (bin, dir, data) = init_cluster(&format!("cluster-{}", std::process::id()))?;
     let port = free_port()?;
     let quoted = |c: &Command| {
         std::iter::once(c.get_program())
@@ -210,5 +216,85 @@ impl Drop for TestDatabase {
             self.server,
             &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name),
         );
+    }
+}
+
+/// A cluster of a test's own, which the test may stop and start again (a database server
+/// going away under a running Dala server). Stopped and removed when dropped.
+#[derive(Debug)]
+pub struct OwnCluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+    port: u16,
+}
+
+impl OwnCluster {
+    pub fn create(test: &str) -> Result<OwnCluster, String> {
+        let (bin, dir, data) = init_cluster(&format!("own-{}-{test}", std::process::id()))?;
+        let cluster = OwnCluster {
+            bin,
+            dir,
+            data,
+            port: free_port()?,
+        };
+        cluster.start()?;
+        Ok(cluster)
+    }
+
+    /// The URL of its `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    pub fn start(&self) -> Result<(), String> {
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {}",
+            self.port,
+            self.dir.display()
+        );
+        let out = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-o")
+            .arg(options)
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["start", "-w", "-t", "60"])
+            .output()
+            .map_err(|e| format!("pg_ctl start: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "pg_ctl start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// Stops the server at once (connections cut, as when it crashes or is restarted).
+    pub fn stop(&self) -> Result<(), String> {
+        let out = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["stop", "-m", "immediate", "-w"])
+            .output()
+            .map_err(|e| format!("pg_ctl stop: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "pg_ctl stop: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
