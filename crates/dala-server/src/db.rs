@@ -1,6 +1,6 @@
 //! The database: one pool over SQLite or PostgreSQL (sqlx's Any driver, so every query is one
 //! SQL text written once, with `$1` parameters both understand), and the schema, migrated in
-//! order on start. The dialects differ only in the schema files.
+//! order on start. The dialects differ only in the schema's auto-numbered keys.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};
@@ -13,13 +13,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// The schema's versions in order, each in both dialects. A new version is added at the end;
-/// a released one is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("schema/sqlite-1.sql"),
-    include_str!("schema/postgres-1.sql"),
-)];
+/// The schema's versions in order, written once for both databases. A new version is added at
+/// the end; a released one is never edited.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema/1.sql"))];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -123,7 +119,7 @@ impl Db {
                  applied TEXT NOT NULL)",
             )
             .await?;
-        for (version, sqlite, postgres) in MIGRATIONS {
+        for (version, script) in MIGRATIONS {
             let mut tx = self.pool.begin().await?;
             if self.backend == Backend::Postgres {
                 // Two server processes starting at once on one database migrate one at a time.
@@ -139,10 +135,14 @@ impl Db {
             if done > 0 {
                 continue;
             }
-            let script = match self.backend {
-                Backend::Sqlite => sqlite,
-                Backend::Postgres => postgres,
-            };
+            // The one difference of the dialects the schema needs: the auto-numbered key.
+            let script = script.replace(
+                "{serial}",
+                match self.backend {
+                    Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+                    Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+                },
+            );
             for statement in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 let statement: String = statement
                     .lines()

@@ -46,22 +46,9 @@ fn serve(db: &str) -> Served {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dala"))
-        .args(["serve", "--db", db, "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dala serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the first line");
-    assert!(
-        line.starts_with("Dala is served at http://127.0.0.1:"),
-        "{line}"
-    );
+    let log = std::env::temp_dir().join(format!("dala-cli-serve-{port}.log"));
     Served {
-        child,
+        child: serve_on(db, port, &log),
         url: format!("http://127.0.0.1:{port}"),
     }
 }
@@ -310,7 +297,10 @@ fn serve_on(db: &str, port: u16, log: &Path) -> Child {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("the first line");
-    assert!(line.starts_with("Dala is served at"), "{line}");
+    assert!(
+        line.starts_with("Dala is served at http://127.0.0.1:"),
+        "{line}"
+    );
     child
 }
 

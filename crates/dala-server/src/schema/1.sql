@@ -1,15 +1,16 @@
--- The first schema, PostgreSQL's dialect. Times are ISO 8601 text (UTC), booleans 0/1.
+-- The first schema, for both databases. Times are ISO 8601 text (UTC), booleans 0/1.
+-- {serial} is each dialect's auto-numbered key (see db.rs).
 CREATE TABLE server (id TEXT NOT NULL PRIMARY KEY, created TEXT NOT NULL);
 CREATE TABLE changes (name TEXT NOT NULL PRIMARY KEY, value BIGINT NOT NULL);
 CREATE TABLE users (
-    id BIGSERIAL PRIMARY KEY,
+    id {serial},
     name TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     site_admin BIGINT NOT NULL,
     created TEXT NOT NULL
 );
 CREATE TABLE projects (
-    id BIGSERIAL PRIMARY KEY,
+    id {serial},
     name TEXT NOT NULL,
     created TEXT NOT NULL
 );
@@ -20,7 +21,7 @@ CREATE TABLE roles (
     PRIMARY KEY (project_id, user_id)
 );
 CREATE TABLE devices (
-    id BIGSERIAL PRIMARY KEY,
+    id {serial},
     project_id BIGINT NOT NULL REFERENCES projects(id),
     name TEXT NOT NULL,
     created TEXT NOT NULL,
@@ -58,7 +59,7 @@ CREATE TABLE submissions (
     PRIMARY KEY (project_id, form_id, instance_id)
 );
 CREATE TABLE reviews (
-    id BIGSERIAL PRIMARY KEY,
+    id {serial},
     project_id BIGINT NOT NULL,
     form_id TEXT NOT NULL,
     instance_id TEXT NOT NULL,
@@ -68,7 +69,7 @@ CREATE TABLE reviews (
     at TEXT NOT NULL
 );
 CREATE TABLE audit (
-    id BIGSERIAL PRIMARY KEY,
+    id {serial},
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
