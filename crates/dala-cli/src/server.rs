@@ -150,6 +150,10 @@ pub struct PublishArgs {
     project: i64,
     /// The instrument: a .json document or an XLSForm workbook.
     file: PathBuf,
+    /// Publish even when the version does not fit data already collected (a question with
+    /// answers removed or retyped, a choice in use removed); without it the server lists them.
+    #[arg(long)]
+    accept_breaking: bool,
 }
 
 #[derive(Args)]
@@ -324,16 +328,25 @@ pub fn publish(args: PublishArgs) -> ExitCode {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("form");
-    let path = format!(
+    let mut path = format!(
         "/projects/{}/instruments?name={}",
         args.project,
         query_escape(name)
     );
+    if args.accept_breaking {
+        path.push_str("&accept_breaking=true");
+    }
     let answer = match client.send("POST", &path, "application/octet-stream", &bytes) {
         Ok(a) => a,
         Err(e) => return fail(&e),
     };
     if !answer.ok() {
+        if answer.body["code"] == "S023" {
+            return fail(&format!(
+                "{}\n(--accept-breaking publishes it all the same)",
+                answer.problem()
+            ));
+        }
         return fail(&answer.problem());
     }
     let b = &answer.body;

@@ -1095,17 +1095,26 @@ impl DataUse {
         instrument: &Instrument,
         records: impl IntoIterator<Item = &'a Submission>,
     ) -> DataUse {
+        let mut data = DataUse::default();
+        data.add_records(instrument, records);
+        data
+    }
+
+    /// Adds the use of more `records` (a store that reads its records a page at a time).
+    pub fn add_records<'a>(
+        &mut self,
+        instrument: &Instrument,
+        records: impl IntoIterator<Item = &'a Submission>,
+    ) {
         let selects: BTreeSet<&str> = instrument
             .walk()
             .into_iter()
             .filter(|(_, i, _)| i.item_type.is_select())
             .map(|(_, i, _)| i.name.as_str())
             .collect();
-        let mut data = DataUse::default();
         for record in records {
-            data.add_answers(&record.answers, &selects);
+            self.add_answers(&record.answers, &selects);
         }
-        data
     }
 
     fn add_answers(&mut self, answers: &BTreeMap<String, Answer>, selects: &BTreeSet<&str>) {
@@ -1195,16 +1204,20 @@ pub fn check_publish(
                 continue;
             }
             if new.item_type.is_select() {
-                let offered: BTreeSet<&str> = new
-                    .list
-                    .as_ref()
-                    .and_then(|l| draft.choices.get(l))
-                    .into_iter()
-                    .flatten()
-                    .map(|c| c.name.as_str())
-                    .collect();
+                let offered = |item: &Item, instrument: &'_ Instrument| -> BTreeSet<String> {
+                    item.list
+                        .as_ref()
+                        .and_then(|l| instrument.choices.get(l))
+                        .into_iter()
+                        .flatten()
+                        .map(|c| c.name.clone())
+                        .collect()
+                };
+                let (before, after) = (offered(old, published), offered(new, draft));
+                // Only a choice the published version offered can be removed; an answer it
+                // never offered (a record from elsewhere) is not this version's doing.
                 for value in values {
-                    if !offered.contains(value.as_str()) {
+                    if before.contains(value) && !after.contains(value) {
                         breaking.push(Breaking::ChoiceRemoved {
                             name: old.name.clone(),
                             choice: value.clone(),

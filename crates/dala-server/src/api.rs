@@ -655,6 +655,9 @@ async fn get_instrument(
 struct PublishQuery {
     /// The workbook's file name (its stem is the form id when the settings sheet has none).
     name: Option<String>,
+    /// Publish a version that does not fit data already collected (S023 otherwise).
+    #[serde(default)]
+    accept_breaking: bool,
 }
 
 async fn publish(
@@ -668,6 +671,10 @@ async fn publish(
     let caller = may(&state.db, &headers, project, Action::Publish).await?;
     let bytes = raw_body(body)?;
     let instrument = crate::publish::read_instrument(&bytes, query.name.as_deref())?;
+    let breaking = crate::publish::breaking_changes(&state.db, project, &instrument).await?;
+    if !breaking.is_empty() && !query.accept_breaking {
+        return Err(crate::publish::breaking_refused(&breaking));
+    }
     let form_id = instrument.settings.form_id.clone();
     let version = instrument.settings.version.clone();
     let document = instrument.to_json();
@@ -723,23 +730,17 @@ async fn submit(
     let caller = may(&state.db, &headers, project, Action::Submit).await?;
     let bytes = raw_body(body)?;
     let lines = intake::read_lines(&bytes)?;
+    // The audit entry is written with the records, in the intake's transaction.
     let outcomes = state
         .db
-        .intake(project, &lines.records(), &caller.label())
+        .intake(
+            project,
+            &lines.records(),
+            &caller.label(),
+            &from.ip().to_string(),
+        )
         .await?;
     let report = intake::Report::new(&lines, &outcomes);
-    if report.added > 0 {
-        state
-            .db
-            .audit(
-                &caller.label(),
-                "submissions.add",
-                Some(project),
-                &format!("{} records", report.added),
-                &from.ip().to_string(),
-            )
-            .await?;
-    }
     Ok((report.status(), Json(report.to_json())).into_response())
 }
 

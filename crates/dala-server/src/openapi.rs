@@ -304,10 +304,16 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             vec![(200, instruments)],
         ),
         Route {
-            query: &[(
-                "name",
-                "The workbook's file name (its stem is the form id when the settings sheet has none)",
-            )],
+            query: &[
+                (
+                    "name",
+                    "The workbook's file name (its stem is the form id when the settings sheet has none)",
+                ),
+                (
+                    "accept_breaking",
+                    "Publish a version that does not fit data already collected (S023, 409, otherwise)",
+                ),
+            ],
             ..route(
                 "post",
                 "/projects/{project}/instruments",
@@ -431,10 +437,10 @@ pub fn document() -> Value {
     for r in routes(&mut g, &error) {
         let mut parameters = path_parameters(r.path);
         for (name, description) in r.query {
-            let schema = if *name == "name" {
-                json!({"type": "string"})
-            } else {
-                json!({"type": "integer", "format": "int64"})
+            let schema = match *name {
+                "name" => json!({"type": "string"}),
+                "accept_breaking" => json!({"type": "boolean"}),
+                _ => json!({"type": "integer", "format": "int64"}),
             };
             parameters.push(json!({"name": name, "in": "query", "required": false,
                                    "description": description, "schema": schema}));

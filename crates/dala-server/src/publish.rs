@@ -1,11 +1,16 @@
 //! An instrument sent to be published: its document (JSON) or an XLSForm workbook, read and
 //! checked as the designer's publish does (errors block it, each located, with its code).
 
+use crate::db::Db;
 use crate::problem::ApiError;
+use crate::store::StoreError;
 use axum::http::StatusCode;
 use dala_core::Instrument;
-use dala_core::design::{DataUse, check_publish};
+use dala_core::design::{Breaking, DataUse, check_publish};
 use serde_json::json;
+
+/// Records read at a time when the data collected so far is gathered for the check.
+const PAGE: i64 = 1_000;
 
 fn refused(message: &str, details: Vec<serde_json::Value>) -> ApiError {
     let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "S020", message);
@@ -53,4 +58,63 @@ pub fn read_instrument(bytes: &[u8], name: Option<&str>) -> Result<Instrument, A
         return Err(refused("the instrument has errors", details));
     }
     Ok(instrument)
+}
+
+/// What publishing `instrument` would break in the data collected so far: the designer's own
+/// check (a question with answers removed or given another type, a choice answers use
+/// removed) against the version of the form published last, over every stored record of the
+/// form, read a page at a time. A new form, or the same version sent again, breaks nothing.
+pub async fn breaking_changes(
+    db: &Db,
+    project: i64,
+    instrument: &Instrument,
+) -> Result<Vec<Breaking>, ApiError> {
+    let form_id = &instrument.settings.form_id;
+    let Some((version, document)) = db.latest_version(project, form_id).await? else {
+        return Ok(Vec::new());
+    };
+    if version == instrument.settings.version {
+        return Ok(Vec::new());
+    }
+    // A stored version was checked when it was published; one that no longer reads is the
+    // database's fault.
+    let previous = Instrument::from_json(&document)
+        .map_err(|e| StoreError::Failed(format!("a stored instrument cannot be read: {e}")))?;
+    let mut data = DataUse::default();
+    let mut after = 0;
+    loop {
+        let page = db.form_records_since(project, form_id, after, PAGE).await?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = *last;
+        data.add_records(&previous, page.iter().map(|(_, record)| record));
+    }
+    Ok(check_publish(Some(&previous), instrument, &data).breaking)
+}
+
+/// S023: the version breaks data already collected, and the request did not accept that.
+pub fn breaking_refused(breaking: &[Breaking]) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::CONFLICT,
+        "S023",
+        format!(
+            "this version does not fit data already collected ({} change{}); publish with \
+             accept_breaking=true to publish it all the same",
+            breaking.len(),
+            if breaking.len() == 1 { "" } else { "s" }
+        ),
+    );
+    e.details = breaking
+        .iter()
+        .map(|b| {
+            let name = match b {
+                Breaking::TypeChanged { name, .. }
+                | Breaking::Removed { name }
+                | Breaking::ChoiceRemoved { name, .. } => name,
+            };
+            json!({"code": "S023", "name": name, "message": dala_words::breaking(b)})
+        })
+        .collect();
+    e
 }

@@ -490,6 +490,53 @@ impl Db {
             .collect()
     }
 
+    /// The version of a form published last in a project, with its document.
+    pub async fn latest_version(
+        &self,
+        project_id: i64,
+        form_id: &str,
+    ) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT version, document FROM instruments WHERE project_id = $1 AND form_id = $2 \
+             ORDER BY published DESC, version DESC LIMIT 1",
+        )
+        .bind(project_id)
+        .bind(form_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("version")?, r.try_get("document")?)))
+            .transpose()
+    }
+
+    /// A page of the records of one form (any version, deleted ones left out), by change
+    /// sequence after `after`: each with its sequence number.
+    pub async fn form_records_since(
+        &self,
+        project_id: i64,
+        form_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Submission)>> {
+        let rows = sqlx::query(
+            "SELECT seq, record FROM submissions WHERE project_id = $1 AND form_id = $2 \
+             AND seq > $3 AND deleted IS NULL ORDER BY seq LIMIT $4",
+        )
+        .bind(project_id)
+        .bind(form_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let record: String = r.try_get("record")?;
+                let record =
+                    serde_json::from_str(&record).map_err(|e| StoreError::Failed(e.to_string()))?;
+                Ok((r.try_get("seq")?, record))
+            })
+            .collect()
+    }
+
     /// Stores a published version. Versions are immutable: publishing one again with the
     /// same document is a success that changes nothing (Ok(false)); with another, Exists.
     pub async fn publish(
@@ -536,11 +583,14 @@ impl Db {
     /// many devices at once. The transaction first locks the change sequence's row, so writers
     /// in other processes on one PostgreSQL take turns, concurrent sends of one record store
     /// one row, and a cursor by change sequence never passes a record that commits later.
+    /// The audit entry of a request that adds records (`sent_by`, from `address`) is written
+    /// in the same transaction: no record without its entry, and no second commit per request.
     pub async fn intake(
         &self,
         project_id: i64,
         records: &[Submission],
         sent_by: &str,
+        address: &str,
     ) -> Result<Vec<Outcome>> {
         let published = self.published_among(project_id, records).await?;
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -549,6 +599,7 @@ impl Db {
             records: records.to_vec(),
             published,
             sent_by: sent_by.to_string(),
+            address: address.to_string(),
             reply,
         };
         self.writer()
@@ -682,6 +733,23 @@ impl Db {
                     received: received.clone(),
                     seq,
                 }));
+            }
+            let added = outcomes
+                .iter()
+                .filter(|o| matches!(o, Outcome::Added(_)))
+                .count();
+            if added > 0 {
+                sqlx::query(
+                    "INSERT INTO audit (at, actor, action, project_id, target, address) \
+                     VALUES ($1, $2, 'submissions.add', $3, $4, $5)",
+                )
+                .bind(&received)
+                .bind(&job.sent_by)
+                .bind(job.project_id)
+                .bind(format!("{added} records"))
+                .bind(&job.address)
+                .execute(&mut *tx)
+                .await?;
             }
             all.push(outcomes);
         }
@@ -887,6 +955,7 @@ pub struct IntakeJob {
     records: Vec<Submission>,
     published: std::collections::BTreeSet<(String, String)>,
     sent_by: String,
+    address: String,
     reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>>>,
 }
 

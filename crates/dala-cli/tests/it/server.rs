@@ -256,6 +256,19 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
 /// Sends one bundle until the server answers it: a refused connection, a dropped one or a 503
 /// is tried again (what a tablet's outbox does). The record's outcome (added or duplicate).
 fn send_until_answered(agent: &ureq::Agent, url: &str, token: &str, body: &[u8]) -> String {
+    send_until_reported(agent, url, token, body)["records"][0]["outcome"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// [`send_until_answered`], with the server's whole report.
+fn send_until_reported(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &str,
+    body: &[u8],
+) -> serde_json::Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         assert!(
@@ -272,10 +285,7 @@ fn send_until_answered(agent: &ureq::Agent, url: &str, token: &str, body: &[u8])
             && let Ok(text) = response.body_mut().read_to_string()
             && let Ok(report) = serde_json::from_str::<serde_json::Value>(&text)
         {
-            return report["records"][0]["outcome"]
-                .as_str()
-                .unwrap_or("?")
-                .to_string();
+            return report;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -480,6 +490,162 @@ fn records_pushed_while_the_server_is_killed_are_stored_exactly_once() {
         assert_eq!((rows, ids.len()), (total, total), "{db}: every record once");
         let _ = server.kill();
         let _ = server.wait();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The first administrator and a project on `db`, as `dala admin` makes them: the project id.
+fn bootstrap(config: &Path, db: &str) -> String {
+    let out = dala_in(
+        config,
+        &[
+            "admin",
+            "--db",
+            db,
+            "create-user",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("a long secret\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&dala_in(
+        config,
+        &["admin", "--db", db, "create-project", "P"],
+        None,
+    ))
+    .trim()
+    .to_string()
+}
+
+/// Signs `config` in to `url` as root and publishes `form`: the token `dala login` kept.
+fn sign_in_and_publish(config: &Path, url: &str, project: &str, form: &Path) -> String {
+    let out = dala_in(
+        config,
+        &[
+            "login",
+            "--server",
+            url,
+            "--user",
+            "root",
+            "--password-stdin",
+        ],
+        Some("a long secret\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dala_in(
+        config,
+        &[
+            "publish",
+            "--server",
+            url,
+            "--project",
+            project,
+            form.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tokens: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(config.join("dala/tokens.json")).expect("tokens"),
+    )
+    .expect("json");
+    tokens[url].as_str().expect("a token").to_string()
+}
+
+/// Two `dala serve` processes on one database (PostgreSQL, and an SQLite file), 50 sends of one
+/// record started together and spread over both: one row, one "added", 49 duplicates, and
+/// every caller holding the same receipt. Nothing in either process's memory serialises them.
+#[test]
+fn fifty_sends_of_one_record_over_two_server_processes_store_one_row() {
+    let postgres = dala_e2e::postgres::TestDatabase::create("race2")
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+    let dir = std::env::temp_dir().join(format!("dala-cli-race-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sqlite = format!("sqlite://{}", dir.join("data/dala.sqlite").display());
+    let form = seed("police-gender-representation/instrument.json");
+    let bundle = dir.join("one.jsonl");
+    let out = dala_in(
+        &dir,
+        &[
+            "simulate",
+            form.to_str().expect("p"),
+            "-n",
+            "20",
+            "--seed",
+            "5",
+            "-o",
+            bundle.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&bundle).expect("bundle");
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header");
+    let line = lines
+        .find(|l| l.contains("\"status\":\"finalized\""))
+        .expect("a finalized record");
+    let body = format!("{header}\n{line}\n").into_bytes();
+
+    for db in [postgres.url.as_str(), sqlite.as_str()] {
+        let config = dir.join(format!("config-{}", db.len()));
+        let project = bootstrap(&config, db);
+        let servers: Vec<Served> = (0..2).map(|_| serve(db)).collect();
+        let token = sign_in_and_publish(&config, &servers[0].url, &project, &form);
+        let gate = std::sync::Arc::new(std::sync::Barrier::new(50));
+        let sends: Vec<_> = (0..50)
+            .map(|i| {
+                let url = format!(
+                    "{}/api/v1/projects/{project}/submissions",
+                    servers[i % 2].url
+                );
+                let (token, body, gate) = (token.clone(), body.clone(), gate.clone());
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .timeout_global(Some(std::time::Duration::from_secs(30)))
+                        .build()
+                        .into();
+                    gate.wait();
+                    send_until_reported(&agent, &url, &token, &body)["records"][0].clone()
+                })
+            })
+            .collect();
+        let outcomes: Vec<serde_json::Value> = sends
+            .into_iter()
+            .map(|s| s.join().expect("a send"))
+            .collect();
+        let added = outcomes.iter().filter(|o| o["outcome"] == "added").count();
+        let duplicates = outcomes
+            .iter()
+            .filter(|o| o["outcome"] == "duplicate")
+            .count();
+        assert_eq!((added, duplicates), (1, 49), "{db}: {outcomes:?}");
+        let receipt = &outcomes[0]["receipt"];
+        assert!(!receipt.is_null(), "{db}: {outcomes:?}");
+        assert!(
+            outcomes.iter().all(|o| &o["receipt"] == receipt),
+            "{db}: one receipt for all: {outcomes:?}"
+        );
+        // One row, seen from the other process.
+        let mut page = ureq::get(&format!(
+            "{}/api/v1/projects/{project}/submissions",
+            servers[1].url
+        ))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("a page");
+        let page: serde_json::Value =
+            serde_json::from_str(&page.body_mut().read_to_string().expect("body")).expect("json");
+        assert_eq!(
+            page["submissions"].as_array().map(Vec::len),
+            Some(1),
+            "{db}: {page}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,7 @@
 
 use crate::harness::{scratch, start};
 use crate::store::{police, record};
+use dala_core::Instrument;
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Submission, write_bundle};
 use serde_json::{Value, json};
 
@@ -651,6 +652,72 @@ async fn limits_pages_and_publishing_rules() {
         .await;
         assert_eq!(second["submissions"].as_array().map(Vec::len), Some(3));
         assert_eq!(second["submissions"][0]["instance_id"], "uuid:2");
+        // A new version is checked against the data collected, as the designer's publish is:
+        // removing the district `karakol` that a record answers is refused with S023 naming
+        // it, unless the request accepts it; removing an unused choice is no break.
+        let (status, body) = call(
+            "POST",
+            team.url(&format!("/projects/{p}/submissions")),
+            admin.clone(),
+            bundle(&[record("uuid:karakol", "karakol")]),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let publish = |instrument: &Instrument, accept: bool| {
+            let url = team.url(&format!(
+                "/projects/{p}/instruments{}",
+                if accept { "?accept_breaking=true" } else { "" }
+            ));
+            call(
+                "POST",
+                url,
+                admin.clone(),
+                instrument.to_json().into_bytes(),
+            )
+        };
+        let without = |instrument: &Instrument, version: &str, choice: &str| {
+            let mut next = instrument.clone();
+            next.settings.version = version.into();
+            for list in next.choices.values_mut() {
+                list.retain(|c| c.name != choice);
+            }
+            next
+        };
+        let unused = without(&police(), "2099010102", "bishkek_lenin");
+        for district in ["bishkek_lenin", "karakol"] {
+            assert!(
+                police().choices["district"]
+                    .iter()
+                    .any(|c| c.name == district),
+                "the police survey offers {district}"
+            );
+        }
+        let (status, body) = publish(&unused, false).await;
+        assert_eq!(
+            (status, body["added"].as_bool()),
+            (201, Some(true)),
+            "{body}"
+        );
+        let breaking = without(&unused, "2099010103", "karakol");
+        let (status, body) = publish(&breaking, false).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("S023")),
+            "{body}"
+        );
+        assert_eq!(body["details"][0]["name"], "district", "{body}");
+        assert!(
+            body["details"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`karakol`")),
+            "{body}"
+        );
+        let (status, body) = publish(&breaking, true).await;
+        assert_eq!(
+            (status, body["added"].as_bool()),
+            (201, Some(true)),
+            "{body}"
+        );
         // Unknown routes and bad bodies have codes too.
         let (status, body) = call("GET", team.url("/nowhere"), admin.clone(), Vec::new()).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("S004")));

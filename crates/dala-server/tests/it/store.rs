@@ -217,7 +217,12 @@ async fn conformance(db: &Db, backend: &str) {
     let a = record("uuid:a", "bishkek");
     let b = record("uuid:b", "osh");
     let first = db
-        .intake(police_project, &[a.clone(), b.clone()], "device:1")
+        .intake(
+            police_project,
+            &[a.clone(), b.clone()],
+            "device:1",
+            "127.0.0.1",
+        )
         .await
         .expect("intake");
     assert!(
@@ -231,7 +236,12 @@ async fn conformance(db: &Db, backend: &str) {
     assert!(rb.seq > ra.seq, "{}", at("the change sequence advances"));
     assert_eq!(ra.server, server);
     let again = db
-        .intake(police_project, std::slice::from_ref(&a), "device:1")
+        .intake(
+            police_project,
+            std::slice::from_ref(&a),
+            "device:1",
+            "127.0.0.1",
+        )
         .await
         .expect("intake");
     assert_eq!(
@@ -240,6 +250,19 @@ async fn conformance(db: &Db, backend: &str) {
         "{}",
         at("a resend gets the original receipt")
     );
+    // The records came with their audit entry (one, for the request that added them).
+    let log = db.audit_log(Some(police_project), 10).await.expect("log");
+    let added: Vec<(&str, &str, &str)> = log
+        .iter()
+        .filter(|e| e.action == "submissions.add")
+        .map(|e| (e.actor.as_str(), e.target.as_str(), e.address.as_str()))
+        .collect();
+    assert_eq!(
+        added,
+        [("device:1", "2 records", "127.0.0.1")],
+        "{}",
+        at("intake's audit entry")
+    );
     let changed = record("uuid:a", "naryn");
     let mut draft = record("uuid:d", "osh");
     draft.status = Status::Draft;
@@ -247,7 +270,12 @@ async fn conformance(db: &Db, backend: &str) {
     let mut other_version = record("uuid:v", "osh");
     other_version.instrument_version = "1999".into();
     let refused = db
-        .intake(police_project, &[changed, draft, other_version], "device:1")
+        .intake(
+            police_project,
+            &[changed, draft, other_version],
+            "device:1",
+            "127.0.0.1",
+        )
         .await
         .expect("intake");
     assert_eq!(
@@ -265,7 +293,7 @@ async fn conformance(db: &Db, backend: &str) {
     );
     assert!(
         matches!(
-            db.intake(fast, std::slice::from_ref(&a), "x")
+            db.intake(fast, std::slice::from_ref(&a), "x", "127.0.0.1")
                 .await
                 .expect("intake")[..],
             [Outcome::Refused(Refused::UnknownInstrument { .. })]
@@ -279,7 +307,7 @@ async fn conformance(db: &Db, backend: &str) {
     let nul = record("uuid:\u{0}zero", "osh");
     let beside = record("uuid:beside", "osh");
     let mixed = db
-        .intake(police_project, &[nul, beside], "device:1")
+        .intake(police_project, &[nul, beside], "device:1", "127.0.0.1")
         .await
         .expect("intake");
     assert!(
