@@ -228,6 +228,22 @@ fn candidate(
             42.87 + rng.unit() * 0.1,
             74.59 + rng.unit() * 0.1
         ),
+        // A walk of three points, and the triangle they make closed as ODK stores it.
+        ItemType::Geotrace | ItemType::Geoshape => {
+            let mut points: Vec<String> = (0..3)
+                .map(|_| {
+                    format!(
+                        "{:.5} {:.5} 800 5",
+                        42.87 + rng.unit() * 0.1,
+                        74.59 + rng.unit() * 0.1
+                    )
+                })
+                .collect();
+            if item.item_type == ItemType::Geoshape {
+                points.push(points[0].clone());
+            }
+            points.join(dala_core::engine::POINT_SEPARATOR)
+        }
         ItemType::Acknowledge => "OK".to_string(),
         _ => return None,
     })

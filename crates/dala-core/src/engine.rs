@@ -9,7 +9,7 @@ mod env;
 mod pages;
 mod values;
 
-pub use values::Refusal;
+pub use values::{POINT_SEPARATOR, Refusal, geopoint};
 
 use crate::compile::{Form, ItemId};
 use crate::host::Host;

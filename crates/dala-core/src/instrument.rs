@@ -81,6 +81,11 @@ pub enum ItemType {
     Range,
     Rank,
     Geopoint,
+    // A line of geopoints (a path walked), at least two; and a closed one (an area's
+    // boundary), at least three distinct. (Plain comments: a doc comment on a variant would
+    // change the published schema's shape.)
+    Geotrace,
+    Geoshape,
     Group,
     Repeat,
 }
@@ -103,6 +108,8 @@ impl ItemType {
             ItemType::Range => "range",
             ItemType::Rank => "rank",
             ItemType::Geopoint => "geopoint",
+            ItemType::Geotrace => "geotrace",
+            ItemType::Geoshape => "geoshape",
             ItemType::Group => "group",
             ItemType::Repeat => "repeat",
         }

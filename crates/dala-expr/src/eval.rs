@@ -59,6 +59,30 @@ fn choices(list: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Evaluator<'_> {
+    /// The geopoints of `args` in order: each argument's values (a node-set gives each of
+    /// its nodes), each value a geopoint or several separated by `;` (a geotrace, a
+    /// geoshape), as (latitude, longitude).
+    fn points(&mut self, args: &[Expr], span: Span) -> Result<Vec<(f64, f64)>, Diagnostic> {
+        let mut points = Vec::new();
+        for a in args {
+            for item in items(self.eval(a)?) {
+                let text = item.to_xpath_string();
+                for point in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    points.push(parse_geopoint(point).ok_or_else(|| {
+                        err(
+                            a.span,
+                            Problem::NotAGeopoint {
+                                value: point.to_string(),
+                            },
+                        )
+                    })?);
+                }
+            }
+        }
+        self.burn(points.len() as u64, span)?;
+        Ok(points)
+    }
+
     fn burn(&mut self, units: u64, span: Span) -> Result<(), Diagnostic> {
         if self.fuel < units {
             self.fuel = 0;
@@ -520,27 +544,15 @@ impl Evaluator<'_> {
                     .map_err(|problem| err(span, problem))
             }
             F::Distance => {
-                let mut points = Vec::new();
-                for a in args {
-                    for item in items(self.eval(a)?) {
-                        let text = item.to_xpath_string();
-                        for point in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                            points.push(parse_geopoint(point).ok_or_else(|| {
-                                err(
-                                    a.span,
-                                    Problem::NotAGeopoint {
-                                        value: point.to_string(),
-                                    },
-                                )
-                            })?);
-                        }
-                    }
-                }
-                self.burn(points.len() as u64, span)?;
+                let points = self.points(args, span)?;
                 num(points
                     .windows(2)
                     .map(|w| great_circle_metres(w[0], w[1]))
                     .sum())
+            }
+            F::Area => {
+                let points = self.points(args, span)?;
+                num(spherical_area_square_metres(&points))
             }
             F::Current => Ok(self.env.current()),
             F::Instance => Err(err(span, Problem::InstanceNotAtStart)),
@@ -874,8 +886,30 @@ fn parse_geopoint(s: &str) -> Option<(f64, f64)> {
 }
 
 /// Haversine distance in metres on a sphere of JavaRosa's Earth radius (6,378,100 m).
+/// The Earth's radius as ODK's engines take it for `distance()` and `area()`, in metres.
+const EARTH_RADIUS_M: f64 = 6_378_100.0;
+
+/// The area inside a ring of (latitude, longitude) points on a sphere of the Earth's radius
+/// (Chamberlain and Duquette, "Some algorithms for polygons on a sphere", 2007: the sum over
+/// the edges of the longitude step times 2 + the sines of the two latitudes, times R^2 / 2),
+/// the ring closed if its last point is not its first. Fewer than three points enclose
+/// nothing.
+fn spherical_area_square_metres(points: &[(f64, f64)]) -> f64 {
+    if points.len() < 3 {
+        return 0.0;
+    }
+    let edge = |a: (f64, f64), b: (f64, f64)| {
+        (b.1 - a.1).to_radians() * (2.0 + a.0.to_radians().sin() + b.0.to_radians().sin())
+    };
+    let mut sum: f64 = points.windows(2).map(|w| edge(w[0], w[1])).sum();
+    let (first, last) = (points[0], points[points.len() - 1]);
+    if first != last {
+        sum += edge(last, first);
+    }
+    (sum * EARTH_RADIUS_M * EARTH_RADIUS_M / 2.0).abs()
+}
+
 fn great_circle_metres(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const EARTH_RADIUS_M: f64 = 6_378_100.0;
     let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
     let dlat = lat2 - lat1;
     let dlon = (b.1 - a.1).to_radians();

@@ -123,6 +123,7 @@ functions! {
     WeightedChecklist "weighted-checklist" WeightedPairs;
     Digest "digest" Range(2, 3);
     Distance "distance" AtLeast(1);
+    Area "area" Exactly(1);
     Current "current" Exactly(0);
     Instance "instance" Exactly(1);
     Pulldata "pulldata" Exactly(4);

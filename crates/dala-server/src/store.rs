@@ -646,9 +646,15 @@ impl Db {
         let server = self.server_id().await?;
         let received = crate::clock::now();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE changes SET value = value WHERE name = 'submissions'")
-            .execute(&mut *tx)
-            .await?;
+        // Locks the change sequence for the transaction and reads it: the batch numbers its
+        // records from here and writes the last number once, at the end.
+        let start: i64 = sqlx::query(
+            "UPDATE changes SET value = value WHERE name = 'submissions' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("value")?;
+        let mut last = start;
         let mut all = Vec::with_capacity(jobs.len());
         for job in jobs {
             let mut outcomes = Vec::with_capacity(job.records.len());
@@ -705,12 +711,8 @@ impl Db {
                     });
                     continue;
                 }
-                let seq: i64 = sqlx::query(
-                    "UPDATE changes SET value = value + 1 WHERE name = 'submissions' RETURNING value",
-                )
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("value")?;
+                last += 1;
+                let seq = last;
                 sqlx::query(
                     "INSERT INTO submissions (project_id, form_id, instance_id, version, seq, \
                      content_hash, record, received, sent_by, review_state) \
@@ -752,6 +754,12 @@ impl Db {
                 .await?;
             }
             all.push(outcomes);
+        }
+        if last != start {
+            sqlx::query("UPDATE changes SET value = $1 WHERE name = 'submissions'")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(all)

@@ -195,7 +195,7 @@ pub fn edit_languages(instrument: &Instrument) -> Vec<String> {
 }
 
 /// Every question type a designer can pick, in the order XLSForm users know them.
-pub const TYPES: [ItemType; 16] = [
+pub const TYPES: [ItemType; 18] = [
     ItemType::Text,
     ItemType::Integer,
     ItemType::Decimal,
@@ -209,6 +209,8 @@ pub const TYPES: [ItemType; 16] = [
     ItemType::Acknowledge,
     ItemType::Range,
     ItemType::Geopoint,
+    ItemType::Geotrace,
+    ItemType::Geoshape,
     ItemType::Calculate,
     ItemType::Group,
     ItemType::Repeat,

@@ -131,6 +131,13 @@ messages! {
     Search => ("Search", "Поиск"),
     Clear => ("Clear", "Очистить"),
     GetLocation => ("Record the location", "Определить местоположение"),
+    AddLocation => ("Add my location", "Добавить моё местоположение"),
+    TypePoint => ("Type a point", "Ввести точку вручную"),
+    RemovePoint => ("Remove this point", "Удалить эту точку"),
+    PointHint => (
+        "latitude longitude, e.g. 42.87 74.59",
+        "широта долгота, например 42.87 74.59",
+    ),
     LocationFailed => (
         "The location could not be found",
         "Не удалось определить местоположение",
@@ -357,6 +364,21 @@ pub fn plural(lang: Lang, n: usize, forms: [&str; 3]) -> &str {
     }
 }
 
+/// What keeps a list of points from being an answer: a point that is not latitude and
+/// longitude (numbered from 1), or too few points.
+pub fn points_problem(lang: Lang, problem: crate::geopoints::Problem) -> String {
+    use crate::geopoints::Problem;
+    match (lang, problem) {
+        (Lang::En, Problem::BadPoint(n)) => format!("Point {n} is not a latitude and longitude"),
+        (Lang::Ru, Problem::BadPoint(n)) => format!("Точка {n} — не широта и долгота"),
+        (Lang::En, Problem::TooFew(n)) => format!("At least {n} points are needed"),
+        (Lang::Ru, Problem::TooFew(n)) => format!(
+            "Нужно не меньше {n} {}",
+            plural(lang, n, ["точки", "точек", "точек"])
+        ),
+    }
+}
+
 /// "3 drafts" / "3 черновика".
 pub fn count_drafts(lang: Lang, n: usize) -> String {
     let forms = match lang {
@@ -439,6 +461,8 @@ pub fn refusal(lang: Lang, why: &dala_core::Refusal) -> String {
         (Lang::Ru, NotATime) => "Введите время (ЧЧ:ММ)".into(),
         (Lang::Ru, NotADateTime) => "Введите дату и время".into(),
         (Lang::Ru, NotAGeopoint) => "Введите широту и долготу".into(),
+        (Lang::Ru, NotAGeotrace) => "Нужны хотя бы две точки (широта и долгота)".into(),
+        (Lang::Ru, NotAGeoshape) => "Нужны хотя бы три разные точки (широта и долгота)".into(),
         (Lang::Ru, NotAnAcknowledgement) => "Отметьте или оставьте пустым".into(),
     }
 }

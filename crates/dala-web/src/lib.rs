@@ -8,6 +8,7 @@ pub mod app;
 pub mod browser;
 pub mod catalog;
 pub mod designer;
+pub mod geopoints;
 pub mod host;
 pub mod i18n;
 pub mod importer;

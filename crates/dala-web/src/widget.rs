@@ -33,6 +33,10 @@ pub enum Widget {
     Rank,
     Acknowledge,
     Geopoint,
+    /// A list of points taken one at a time; `closed` for a shape (ODK closes it on save).
+    GeoPoints {
+        closed: bool,
+    },
     /// Calculates, groups and repeats are never shown as questions.
     None,
 }
@@ -79,6 +83,8 @@ pub fn widget_for(item: &Item, choice_count: usize) -> Widget {
         ItemType::Rank => Widget::Rank,
         ItemType::Acknowledge => Widget::Acknowledge,
         ItemType::Geopoint => Widget::Geopoint,
+        ItemType::Geotrace => Widget::GeoPoints { closed: false },
+        ItemType::Geoshape => Widget::GeoPoints { closed: true },
         ItemType::Calculate | ItemType::Group | ItemType::Repeat => Widget::None,
     }
 }

@@ -258,6 +258,13 @@ pub fn refusal(why: &Refusal) -> String {
         Refusal::NotAGeopoint => {
             "expected latitude and longitude (and optionally altitude and accuracy)".into()
         }
+        Refusal::NotAGeotrace => {
+            "expected at least two points, each latitude and longitude, separated by `;`".into()
+        }
+        Refusal::NotAGeoshape => {
+            "expected at least three distinct points, each latitude and longitude, separated by `;`"
+                .into()
+        }
         Refusal::NotAnAcknowledgement => "an acknowledgement is `OK` or empty".into(),
     }
 }

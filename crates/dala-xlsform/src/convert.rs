@@ -225,6 +225,8 @@ fn kind(type_text: &str) -> Kind {
         "acknowledge" | "trigger" => Kind::Item(ItemType::Acknowledge, None, false),
         "range" => Kind::Item(ItemType::Range, None, false),
         "geopoint" | "gps" | "location" => Kind::Item(ItemType::Geopoint, None, false),
+        "geotrace" => Kind::Item(ItemType::Geotrace, None, false),
+        "geoshape" => Kind::Item(ItemType::Geoshape, None, false),
         "start" => Kind::Clock("once(now())"),
         "end" => Kind::Clock("now()"),
         "today" => Kind::Clock("once(today())"),
@@ -235,9 +237,8 @@ fn kind(type_text: &str) -> Kind {
         "deviceid" | "subscriberid" | "simserial" | "phonenumber" | "username" | "email"
         | "audit" | "imei" | "start geopoint" | "get device id" | "get subscriber id"
         | "get sim id" | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
-        "image" | "audio" | "video" | "file" | "barcode" | "geotrace" | "geoshape"
-        | "background audio" | "xml external" | "csv external" | "begin loop" | "end loop"
-        | "hidden" | "photo" => Kind::Unsupported,
+        "image" | "audio" | "video" | "file" | "barcode" | "background audio" | "xml external"
+        | "csv external" | "begin loop" | "end loop" | "hidden" | "photo" => Kind::Unsupported,
         _ => Kind::Unknown,
     }
 }

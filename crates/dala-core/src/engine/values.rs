@@ -11,12 +11,19 @@ use dala_expr::{Value, date};
 pub enum Refusal {
     NotAWholeNumber,
     NotANumber,
-    OutOfRange { start: f64, end: f64 },
+    OutOfRange {
+        start: f64,
+        end: f64,
+    },
     NotAChoice(String),
     NotADate,
     NotATime,
     NotADateTime,
     NotAGeopoint,
+    /// A geotrace needs at least two points, each a geopoint.
+    NotAGeotrace,
+    /// A geoshape needs at least three distinct points, each a geopoint.
+    NotAGeoshape,
     NotAnAcknowledgement,
 }
 
@@ -78,20 +85,28 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
         ItemType::DateTime => date::parse_date_time(trimmed, 0)
             .map(|_| trimmed.to_string())
             .ok_or(Refusal::NotADateTime),
-        ItemType::Geopoint => {
-            let parts: Vec<f64> = trimmed
-                .split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect();
-            let count = trimmed.split_whitespace().count();
-            if !(2..=4).contains(&count)
-                || parts.len() != count
-                || !(-90.0..=90.0).contains(&parts[0])
-                || !(-180.0..=180.0).contains(&parts[1])
-            {
-                return Err(Refusal::NotAGeopoint);
+        ItemType::Geopoint => geopoint(trimmed).ok_or(Refusal::NotAGeopoint),
+        ItemType::Geotrace => {
+            let points = geopoints(trimmed).ok_or(Refusal::NotAGeotrace)?;
+            if points.len() < 2 {
+                return Err(Refusal::NotAGeotrace);
             }
-            Ok(trimmed.to_string())
+            Ok(points.join(POINT_SEPARATOR))
+        }
+        ItemType::Geoshape => {
+            let mut points = geopoints(trimmed).ok_or(Refusal::NotAGeoshape)?;
+            // The shape is closed as ODK stores it (the first point again at the end), so the
+            // enumerator walks the boundary once and never has to stand at the start twice.
+            if points.len() > 1 && points.first() != points.last() {
+                points.push(points[0].clone());
+            }
+            let mut distinct = points.clone();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 3 {
+                return Err(Refusal::NotAGeoshape);
+            }
+            Ok(points.join(POINT_SEPARATOR))
         }
         ItemType::Acknowledge => {
             if trimmed == "OK" {
@@ -102,6 +117,31 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
         }
         _ => Ok(raw.to_string()),
     }
+}
+
+/// Between the points of a geotrace or geoshape, as ODK writes them.
+pub const POINT_SEPARATOR: &str = "; ";
+
+/// `latitude longitude [altitude [accuracy]]`, each a number, the latitude within ±90 and the
+/// longitude within ±180: the point with single spaces.
+pub fn geopoint(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let numbers: Vec<f64> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let fits = (2..=4).contains(&parts.len())
+        && numbers.len() == parts.len()
+        && numbers.iter().all(|n| n.is_finite())
+        && (-90.0..=90.0).contains(&numbers[0])
+        && (-180.0..=180.0).contains(&numbers[1]);
+    fits.then(|| parts.join(" "))
+}
+
+/// Geopoints separated by `;` (empty pieces, such as a trailing `;`, are passed over).
+fn geopoints(text: &str) -> Option<Vec<String>> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(geopoint)
+        .collect()
 }
 
 /// A whole number in its canonical form, as XPath's string() prints it (ODK stores 5 for

@@ -926,3 +926,67 @@ fn the_sum_over_a_repeat_with_no_instances_is_zero() {
         "and again once its instances are gone"
     );
 }
+
+/// Geotraces and geoshapes as the ODK XForms spec stores them: geopoints separated by `;`,
+/// a trace of at least two, a shape of at least three distinct points with the first repeated
+/// at the end (closed here when the enumerator did not), and the area and length functions
+/// reading them.
+#[test]
+fn a_path_and_a_boundary_are_lists_of_points() {
+    let mut e = engine(
+        json!([
+            q("geotrace", "path"),
+            q("geoshape", "plot"),
+            with(
+                json!({"type": "calculate", "name": "metres"}),
+                "calculation",
+                "round(distance(${path}), 0)"
+            ),
+            with(
+                json!({"type": "calculate", "name": "square_metres"}),
+                "calculation",
+                "round(area(${plot}), 0)"
+            )
+        ]),
+        json!({}),
+    );
+    let path = e.node("path", &[]).expect("path");
+    let plot = e.node("plot", &[]).expect("plot");
+    for (node, value, why) in [
+        (&path, "42.87 74.59 800 5", "one point is no path"),
+        (&path, "42.87 74.59; north", "every point a geopoint"),
+        (&path, "42.87 74.59; 95 74.60", "a latitude within 90"),
+        (
+            &plot,
+            "0 0; 0 0.001; 0 0",
+            "two distinct points are no area",
+        ),
+    ] {
+        assert!(e.answer(node, value).is_err(), "{why}: {value}");
+    }
+    e.answer(&path, " 42.87   74.59 800 5;42.87 74.60 ; ")
+        .expect("a path");
+    assert_eq!(e.value(&path), "42.87 74.59 800 5; 42.87 74.60");
+    e.answer(&plot, "0 0; 0 0.001; 0.001 0.001")
+        .expect("a plot");
+    assert_eq!(
+        e.value(&plot),
+        "0 0; 0 0.001; 0.001 0.001; 0 0",
+        "closed as ODK stores it"
+    );
+    let closed = e.value(&plot).to_string();
+    e.answer(&plot, &closed).expect("closed already");
+    assert_eq!(e.value(&plot), closed, "not closed twice");
+    // By hand, on a sphere of ODK's radius, 6,378.1 km: 0.01 degrees of longitude at
+    // 42.87 N are 6378100 * (0.01 * pi / 180) * cos(42.87) = 1113.19 * 0.73276 = 815.7 m;
+    // the triangle is half of a square 0.001 degrees a side at the equator,
+    // (6378100 * 0.001 * pi / 180)^2 / 2 = 111.318^2 / 2 = 6,195.8 m^2.
+    let metres = e.node("metres", &[]).expect("metres");
+    assert_eq!(e.value(&metres), "816");
+    let area = e.node("square_metres", &[]).expect("area");
+    let square_metres: f64 = e.value(&area).parse().expect("a number");
+    assert!(
+        (square_metres - 6196.0).abs() <= 2.0,
+        "{square_metres} square metres"
+    );
+}

@@ -6,9 +6,9 @@
 
 use super::interview::Ctx;
 use super::label::rich;
-use crate::browser;
-use crate::i18n::{Msg, held_answers};
+use crate::i18n::{Msg, held_answers, points_problem};
 use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
+use crate::{browser, geopoints};
 use dala_core::engine::{NodeRef, ProblemKind};
 use leptos::prelude::*;
 
@@ -232,6 +232,89 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     </button>
                     <output id=id.clone()>{value}</output>
                 </span>
+            }
+            .into_any()
+        }
+        Widget::GeoPoints { closed } => {
+            // The list as the enumerator makes it (a point being typed may be unfinished);
+            // the answer is set from it whenever it makes one, and cleared while it does not.
+            let points = RwSignal::new(geopoints::from_answer(&value(), closed));
+            Effect::new(move |_| {
+                let stored = value();
+                let shown: Vec<String> = points
+                    .get_untracked()
+                    .into_iter()
+                    .filter(|p| !p.trim().is_empty())
+                    .collect();
+                if !stored.is_empty() && geopoints::from_answer(&stored, closed) != shown {
+                    points.set(geopoints::from_answer(&stored, closed));
+                }
+            });
+            let commit = move |list: Vec<String>| {
+                let answer = geopoints::to_answer(&list, closed);
+                points.set(list);
+                match answer {
+                    Ok(answer) => set(answer),
+                    Err(problem) => {
+                        set(String::new());
+                        refused.set(Some(points_problem(app.lang.get_untracked(), problem)));
+                    }
+                }
+            };
+            let locating = RwSignal::new(false);
+            view! {
+                <div class="points" id=id.clone()>
+                    <ol>
+                        {move || points.get().into_iter().enumerate().map(|(i, point)| view! {
+                            <li class="row">
+                                <input type="text" inputmode="decimal" prop:value=point
+                                    placeholder=move || app.t(Msg::PointHint)
+                                    aria-label=move || format!("{} {}", app.t(Msg::PointHint), i + 1)
+                                    disabled=read_only
+                                    on:change=move |ev| {
+                                        let mut list = points.get_untracked();
+                                        if let Some(p) = list.get_mut(i) {
+                                            *p = event_target_value(&ev);
+                                        }
+                                        commit(list);
+                                    }/>
+                                <button class="button" disabled=read_only
+                                    aria-label=move || format!("{} {}", app.t(Msg::RemovePoint), i + 1)
+                                    on:click=move |_| {
+                                        let mut list = points.get_untracked();
+                                        if i < list.len() {
+                                            list.remove(i);
+                                        }
+                                        commit(list);
+                                    }>"✕"</button>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    <span class="row">
+                        <button class="button locate" disabled=move || read_only() || locating.get()
+                            on:click=move |_| {
+                                locating.set(true);
+                                browser::locate(move |result| {
+                                    locating.set(false);
+                                    match result {
+                                        Ok(point) => {
+                                            let mut list = points.get_untracked();
+                                            list.retain(|p| !p.trim().is_empty());
+                                            list.push(point);
+                                            commit(list);
+                                        }
+                                        Err(e) => refused.set(Some(format!("{}: {e}", app.t(Msg::LocationFailed)))),
+                                    }
+                                });
+                            }>
+                            {move || app.t(Msg::AddLocation)}
+                        </button>
+                        <button class="button" disabled=read_only
+                            on:click=move |_| points.update(|list| list.push(String::new()))>
+                            {move || app.t(Msg::TypePoint)}
+                        </button>
+                    </span>
+                </div>
             }
             .into_any()
         }

@@ -549,3 +549,55 @@ fn typographic_quotes_read_as_plain_ones() {
         Some("Say \"hello\"")
     );
 }
+
+/// Regression (issue 17): geotrace and geoshape were refused as unsupported types. A plot
+/// survey as field teams write it, with the area and length ODK computes from the answers.
+#[test]
+fn a_plot_survey_with_a_path_and_a_boundary_loads_and_computes_its_area() {
+    let i = instrument(
+        "| survey |           |            |                              |                          |
+         |        | type      | name       | label                        | calculation              |
+         |        | geopoint  | house      | Where is the household?      |                          |
+         |        | geotrace  | path       | Walk the path to the plot    |                          |
+         |        | geoshape  | plot       | Walk around the plot         |                          |
+         |        | calculate | plot_area  |                              | round(area(${plot}), 1)  |
+         |        | calculate | path_len   |                              | distance(${path})        |
+         |        | note      | show       | The plot is ${plot_area} m²  |                          |",
+    );
+    let types: Vec<ItemType> = i.survey.iter().map(|q| q.item_type).collect();
+    assert_eq!(
+        types[..3],
+        [ItemType::Geopoint, ItemType::Geotrace, ItemType::Geoshape]
+    );
+    let form = dala_core::Form::compile(&i).expect("it compiles");
+    let mut engine = dala_core::Engine::new(form, Box::new(Fixed));
+    let plot = engine.node("plot", &[]).expect("plot");
+    // A square 0.001 degrees a side at the equator, walked once: by hand,
+    // (6378100 m * 0.001 * pi / 180)^2 = 111.318^2 = 12,391.7 m^2 on ODK's sphere.
+    engine
+        .answer(&plot, "0 0 0 5; 0 0.001 0 5; 0.001 0.001 0 5; 0.001 0 0 5")
+        .expect("a plot");
+    let area = engine.node("plot_area", &[]).expect("area");
+    let square_metres: f64 = engine.value(&area).parse().expect("a number");
+    assert!(
+        (square_metres - 12_391.7).abs() < 2.0,
+        "{square_metres} square metres"
+    );
+}
+
+struct Fixed;
+
+impl dala_core::Host for Fixed {
+    fn now(&self) -> dala_expr::date::DateTime {
+        dala_expr::date::DateTime {
+            epoch_ms: 0,
+            offset_minutes: 0,
+        }
+    }
+    fn random(&self) -> f64 {
+        0.5
+    }
+    fn device_id(&self) -> String {
+        "test".into()
+    }
+}
