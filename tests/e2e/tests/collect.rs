@@ -929,3 +929,122 @@ fn a_number_is_typed_key_by_key_and_stored_as_xpath_prints_it() {
     ));
     no_errors(&app);
 }
+
+/// A path and a plot boundary are lists of points (issue 17): typed here (a headless browser
+/// has no position to give), each point editable; too few points or a bad one is said under
+/// the question and stores nothing; a reload brings the lists back, the plot's closing point
+/// (stored as ODK stores a shape) not shown twice.
+#[test]
+fn a_path_and_a_plot_are_taken_point_by_point_and_kept_across_a_reload() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("geo");
+    let instrument = json!({
+        "format": 1,
+        "settings": {"form_id": "plots", "version": "1", "title": {"en": "Plots"}, "default_language": "en"},
+        "survey": [
+            {"type": "group", "name": "field", "label": {"en": "The field"}, "appearance": "field-list", "children": [
+                {"type": "geotrace", "name": "path", "label": {"en": "Walk the path to the plot"}},
+                {"type": "geoshape", "name": "plot", "label": {"en": "Walk around the plot"}},
+                {"type": "calculate", "name": "points", "calculation": "count-selected(translate(${plot}, ' ;', '_ '))"},
+                {"type": "note", "name": "said", "label": {"en": "The boundary has ${points} points stored."}}
+            ]}
+        ]
+    });
+    let (server, browser) = serve();
+    let app = Collect::new(&browser);
+    interview_of(&app, &server.url(), &files, &instrument);
+    let inputs = |name: &str| format!(".question[data-name=\"{name}\"] li input");
+    let count = |name: &str| {
+        app.js(
+            "return document.querySelectorAll(arguments[0]).length",
+            json!([inputs(name)]),
+        )
+        .as_u64()
+        .unwrap_or_default()
+    };
+    let typed = |name: &str, points: &[&str]| {
+        for point in points {
+            let before = count(name);
+            app.click(&format!(
+                ".question[data-name=\"{name}\"] .points > .row button:last-child"
+            ));
+            app.wait(&format!(
+                "return document.querySelectorAll('{}').length === {}",
+                inputs(name).replace('\'', "\\'"),
+                before + 1
+            ));
+            app.js(
+                "const all = document.querySelectorAll(arguments[0]); \
+                 const input = all[all.length - 1]; input.value = arguments[1]; \
+                 input.dispatchEvent(new Event('change', { bubbles: true }));",
+                json!([inputs(name), point]),
+            );
+        }
+    };
+    let shown = |name: &str| {
+        app.js(
+            "return [...document.querySelectorAll(arguments[0])].map(i => i.value)",
+            json!([inputs(name)]),
+        )
+    };
+    typed("path", &["42.87 74.59"]);
+    assert_eq!(
+        app.error("path").as_deref(),
+        Some("At least 2 points are needed")
+    );
+    typed("plot", &["0 0", "north"]);
+    assert_eq!(
+        app.error("plot").as_deref(),
+        Some("Point 2 is not a latitude and longitude")
+    );
+    // The bad point is corrected in place, and the boundary gets its third point.
+    app.js(
+        "const input = document.querySelectorAll(arguments[0])[1]; input.value = '0 0.001'; \
+         input.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([inputs("plot")]),
+    );
+    typed("plot", &["0.001 0.001"]);
+    typed("path", &["42.88 74.60"]);
+    app.wait("const q = document.querySelector('.question[data-name=\"path\"] .error'); return q === null");
+    assert_eq!(app.error("plot"), None);
+    // Stored closed: three points walked, four stored.
+    app.wait("return document.querySelector('.question[data-name=\"said\"]').textContent.includes('4 points')");
+    app.settle();
+
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    assert_eq!(shown("path"), json!(["42.87 74.59", "42.88 74.60"]));
+    assert_eq!(shown("plot"), json!(["0 0", "0 0.001", "0.001 0.001"]));
+    // Removing a point of the path leaves one: the answer is cleared and the reason said.
+    app.click(".question[data-name=\"path\"] li:first-child button");
+    app.wait("return document.querySelectorAll('.question[data-name=\"path\"] li').length === 1");
+    assert_eq!(
+        app.error("path").as_deref(),
+        Some("At least 2 points are needed")
+    );
+    screenshot(&browser, "collect-geo-en");
+    no_errors(&app);
+
+    // On a phone, in Russian: the same reason in the interface's language, nothing wider
+    // than the screen.
+    let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&phone);
+    interview_of(&app, &server.url(), &files, &instrument);
+    app.set_interface_language("ru");
+    app.click(".question[data-name=\"path\"] .points > .row button:last-child");
+    app.wait_for_selector(".question[data-name=\"path\"] li input");
+    app.js(
+        "const input = document.querySelector(arguments[0]); input.value = '42.87 74.59'; \
+         input.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([inputs("path")]),
+    );
+    assert_eq!(
+        app.error("path").as_deref(),
+        Some("Нужно не меньше 2 точек")
+    );
+    app.assert_fits_screen();
+    screenshot(&phone, "collect-geo-ru-phone");
+    no_errors(&app);
+}

@@ -267,7 +267,8 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     <ol>
                         {move || points.get().into_iter().enumerate().map(|(i, point)| view! {
                             <li class="row">
-                                <input type="text" inputmode="decimal" prop:value=point
+                                <span class="point-number" aria-hidden="true">{i + 1}</span>
+                                <input type="text" prop:value=point
                                     placeholder=move || app.t(Msg::PointHint)
                                     aria-label=move || format!("{} {}", app.t(Msg::PointHint), i + 1)
                                     disabled=read_only
