@@ -4,7 +4,10 @@
 //! Hostile files are bounded before and while they are read: the file size, the inflated size
 //! of the zip entries (checked in the zip directory, before anything is inflated), and the
 //! number of cells kept. Cells are read sparse, so a sheet that claims A1:XFD1048576 costs
-//! what its real cells cost.
+//! what its real cells cost. Worksheets are parsed as a stream, so their inflated size is
+//! bounded apart and far higher than that of the parts read whole (shared strings, styles):
+//! a sheet whose formatting runs down a million empty rows is big when inflated but costs
+//! only the time to pass over it.
 
 use crate::diagnostic::{XCode, XDiagnostic};
 use calamine::{Data, DataRef, Reader, Xls, Xlsx};
@@ -17,8 +20,10 @@ use std::io::Cursor;
 pub struct Limits {
     /// Largest file read, in bytes.
     pub file_bytes: usize,
-    /// Largest total inflated size of an .xlsx's entries, in bytes.
+    /// Largest total inflated size of an .xlsx's entries read whole (all but the worksheets).
     pub inflated_bytes: u64,
+    /// Largest total inflated size of an .xlsx's worksheets, which are read as a stream.
+    pub sheet_bytes: u64,
     /// Most non-empty cells kept across all sheets.
     pub cells: usize,
     /// Highest row and column read (0-based).
@@ -30,7 +35,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             file_bytes: 20 << 20,
-            inflated_bytes: 200 << 20,
+            inflated_bytes: 64 << 20,
+            sheet_bytes: 512 << 20,
             cells: 1_000_000,
             row: 100_000,
             col: 1_000,
@@ -118,24 +124,40 @@ pub fn read_with(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> 
     }
 }
 
-/// Refuses a zip whose entries would inflate past the limit, from its directory alone.
+/// Refuses a zip whose entries would inflate past the limits, from its directory alone: the
+/// worksheets (streamed) against one limit, every other entry (read whole) against another.
 fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), XDiagnostic> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| file_error(XCode::Unreadable, format!("the .xlsx file is damaged: {e}")))?;
-    // The directory's sizes; when an entry defers its size to a data descriptor, bound it by
-    // deflate's best ratio (about 1032:1) over the whole file.
-    let total: u64 = match archive.decompressed_size() {
-        Some(size) => u64::try_from(size).unwrap_or(u64::MAX),
-        None => (bytes.len() as u64).saturating_mul(1032),
-    };
-    if total > limits.inflated_bytes {
-        return Err(file_error(
-            XCode::TooLarge,
-            format!(
-                "the .xlsx inflates to {total} bytes; the limit is {}",
-                limits.inflated_bytes
-            ),
-        ));
+    let (mut sheets, mut whole) = (0u64, 0u64);
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            file_error(XCode::Unreadable, format!("the .xlsx file is damaged: {e}"))
+        })?;
+        // An entry that defers its size to a data descriptor is bounded by deflate's best
+        // ratio (about 1032:1) over its compressed bytes.
+        let size = if entry.size() == 0 && entry.compressed_size() > 0 {
+            entry.compressed_size().saturating_mul(1032)
+        } else {
+            entry.size()
+        };
+        let name = entry.name().to_ascii_lowercase();
+        if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            sheets = sheets.saturating_add(size);
+        } else {
+            whole = whole.saturating_add(size);
+        }
+    }
+    for (what, total, limit) in [
+        ("its worksheets inflate", sheets, limits.sheet_bytes),
+        ("its other parts inflate", whole, limits.inflated_bytes),
+    ] {
+        if total > limit {
+            return Err(file_error(
+                XCode::TooLarge,
+                format!("the .xlsx: {what} to {total} bytes; the limit is {limit}"),
+            ));
+        }
     }
     Ok(())
 }
@@ -213,12 +235,14 @@ fn read_xls(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
 }
 
 fn read_xls_unguarded(bytes: &[u8], limits: Limits) -> Result<Workbook, XDiagnostic> {
-    crate::cfb_guard::check(bytes).map_err(|reason| {
+    // A copy of the file when a sheet's claimed size had to be brought down to its cells.
+    let patched = crate::cfb_guard::check(bytes).map_err(|reason| {
         file_error(
             XCode::Unreadable,
             format!("the .xls file is damaged: {reason}"),
         )
     })?;
+    let bytes = patched.as_deref().unwrap_or(bytes);
     let mut xls = Xls::new(Cursor::new(bytes)).map_err(|e| {
         file_error(
             XCode::Unreadable,

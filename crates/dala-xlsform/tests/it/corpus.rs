@@ -221,18 +221,38 @@ fn an_xls_whose_cells_span_a_huge_area_is_refused() {
     assert_refused(&bytes, "the limit is 4000000");
 }
 
+/// Regression (issue 17): a real .xls whose sheet claims 5 million cells (pyxform's
+/// `extra_columns.xls`: formatting carried far past the form) was refused as damaged, and one
+/// claiming 4 billion rows (found by fuzzing: the reader reserved the claim) must not cost what
+/// it claims. Both now read as the file's real cells: the claim is brought down to them.
 #[test]
-fn an_xls_claiming_huge_dimensions_is_refused() {
-    // Found by fuzzing: the .xls reader reserves what a sheet's DIMENSIONS record claims (the
-    // .xls twin of the A1:XFD1048576 .xlsx claim). Make a real file claim 4 billion rows.
-    let Some(mut bytes) = corpus_file("text_and_integer.xls") else {
+fn an_xls_claiming_huge_dimensions_reads_as_its_cells() {
+    let Some(original) = corpus_file("text_and_integer.xls") else {
         return;
     };
-    // DIMENSIONS (type 0x0200, length 14): first row u32, row after the last u32, columns u16.
-    let at = bytes
+    let expected = dala_xlsform::read(&original, "t").instrument;
+    assert!(expected.is_some(), "the file itself loads");
+    // DIMENSIONS (type 0x0200, length 14): first row u32, row after the last u32, first
+    // column u16, column after the last u16.
+    let at = original
         .windows(4)
         .position(|w| w == [0x00, 0x02, 0x0E, 0x00])
         .expect("a DIMENSIONS record");
-    bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-    assert_refused(&bytes, "DIMENSIONS");
+    for (rows, cols) in [(65_536u32, 80u16), (0xFFFF_FFF0, 256), (1_000, 6_000)] {
+        let mut bytes = original.clone();
+        bytes[at + 8..at + 12].copy_from_slice(&rows.to_le_bytes());
+        bytes[at + 14..at + 16].copy_from_slice(&cols.to_le_bytes());
+        let conversion = dala_xlsform::read(&bytes, "t");
+        assert!(
+            conversion.diagnostics.iter().all(|d| d.code.is_warning()),
+            "{rows} x {cols}: {:?}",
+            conversion.diagnostics
+        );
+        assert_eq!(conversion.instrument, expected, "{rows} x {cols}");
+    }
+    // A claim that ends before it starts (the reader's count would wrap round) reads too.
+    let mut bytes = original.clone();
+    bytes[at + 4..at + 8].copy_from_slice(&9_000u32.to_le_bytes());
+    bytes[at + 8..at + 12].copy_from_slice(&10u32.to_le_bytes());
+    assert_eq!(dala_xlsform::read(&bytes, "t").instrument, expected);
 }

@@ -305,11 +305,19 @@ fn hostile_files_are_refused_with_a_reason() {
     }
     let bytes = write_xlsx(&Workbook { sheets: big });
     let small_limit = Limits {
-        inflated_bytes: 1 << 20,
+        sheet_bytes: 1 << 20,
         ..Limits::default()
     };
     let c = dala_xlsform::read_with(&bytes, "t", small_limit);
     assert_eq!(codes(&c), ["X003 (file)"], "{:?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("worksheets inflate"));
+    // The limit on parts read whole does not count the worksheets, which are streamed.
+    let whole_limit = Limits {
+        inflated_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let c = dala_xlsform::read_with(&bytes, "t", whole_limit);
+    assert!(c.instrument.is_some(), "{:?}", &c.diagnostics[..1]);
 
     let c = dala_xlsform::read_with(
         &bytes,
@@ -600,4 +608,61 @@ impl dala_core::Host for Fixed {
     fn device_id(&self) -> String {
         "test".into()
     }
+}
+
+/// Regression (issue 17): a real workbook of 300 KB whose survey sheet carries its formatting
+/// down a million empty rows inflates to 312 MB, and was refused by the limit on the inflated
+/// size. Worksheets are streamed, so such a sheet costs a pass over its rows, not its size in
+/// memory; here the same shape at a tenth of a megabyte's limit on the parts read whole.
+#[test]
+fn a_sheet_formatted_down_to_its_last_row_loads() {
+    let mut xml = sheet_xml(&small_survey(), None);
+    let end = xml.rfind("</sheetData>").expect("sheet data");
+    let mut rows = String::new();
+    for r in 3..=200_000 {
+        rows.push_str(&format!(
+            r#"<row r="{r}" s="1" customFormat="1"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>"#
+        ));
+    }
+    xml.insert_str(end, &rows);
+    assert!(xml.len() > 10 << 20, "{} bytes", xml.len());
+    let bytes = package(&[("survey".into(), xml)]);
+    let limits = Limits {
+        inflated_bytes: 100 << 10,
+        ..Limits::default()
+    };
+    let c = dala_xlsform::read_with(&bytes, "t", limits);
+    let i = c
+        .instrument
+        .unwrap_or_else(|| panic!("{:#?}", c.diagnostics));
+    assert_eq!(i.survey.len(), 1);
+    assert_eq!(i.survey[0].name, "a");
+}
+
+/// A zip whose directory says a worksheet inflates past the streamed limit (a bomb: 2 MB that
+/// would inflate to 630 MB) is refused from the directory, before anything is inflated, with
+/// the size it claims.
+#[test]
+fn a_worksheet_claiming_to_inflate_past_the_limit_is_refused_from_the_directory() {
+    let mut bytes = write_xlsx(&Workbook {
+        sheets: vec![small_survey()],
+    });
+    // The central directory entry of the sheet: signature PK\x01\x02, its uncompressed size
+    // 24 bytes in, its name 46 bytes in.
+    let name = b"xl/worksheets/sheet1.xml";
+    let at = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x01\x02")
+        .map(|(i, _)| i)
+        .find(|i| bytes[i + 46..].starts_with(name))
+        .expect("the sheet's directory entry");
+    bytes[at + 24..at + 28].copy_from_slice(&630_000_000u32.to_le_bytes());
+    let c = dala_xlsform::read(&bytes, "t");
+    assert_eq!(codes(&c), ["X003 (file)"], "{:?}", c.diagnostics);
+    assert!(
+        c.diagnostics[0].message.contains("630000000"),
+        "{}",
+        c.diagnostics[0].message
+    );
 }
