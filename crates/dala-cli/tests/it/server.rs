@@ -324,57 +324,13 @@ fn records_pushed_while_the_server_is_killed_are_stored_exactly_once() {
     let sqlite = format!("sqlite://{}", dir.join("data/dala.sqlite").display());
     // Records of a simulated field day, each sent as a bundle of its own.
     let form = seed("police-gender-representation/instrument.json");
-    let day = dir.join("day.jsonl");
-    let out = dala_in(
-        &dir,
-        &[
-            "simulate",
-            form.to_str().expect("p"),
-            "-n",
-            "2000",
-            "--seed",
-            "11",
-            "-o",
-            day.to_str().expect("p"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&day).expect("bundle");
-    let mut lines = text.lines();
-    let header = lines.next().expect("a header").to_string();
-    // A tablet sends only finalized records (the server refuses drafts).
-    let bodies: Vec<Vec<u8>> = lines
-        .filter(|l| l.contains("\"status\":\"finalized\""))
-        .map(|l| format!("{header}\n{l}\n").into_bytes())
-        .collect();
+    let bodies = finalized_bodies(&dir, &form, 2000, 11);
     let total = bodies.len();
     assert!(total > 1000, "{total} finalized records");
 
     for db in [sqlite.as_str(), postgres.url.as_str()] {
         let config = dir.join(format!("config-{}", db.len()));
-        let out = dala_in(
-            &config,
-            &[
-                "admin",
-                "--db",
-                db,
-                "create-user",
-                "root",
-                "--role",
-                "administrator",
-                "--password-stdin",
-            ],
-            Some("a long secret\n"),
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        let project = stdout(&dala_in(
-            &config,
-            &["admin", "--db", db, "create-project", "P"],
-            None,
-        ))
-        .trim()
-        .to_string();
+        let project = bootstrap(&config, db);
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -382,37 +338,7 @@ fn records_pushed_while_the_server_is_killed_are_stored_exactly_once() {
         let url = format!("http://127.0.0.1:{port}");
         let log = dir.join(format!("serve-{}.log", db.len()));
         let mut server = serve_on(db, port, &log);
-        let out = dala_in(
-            &config,
-            &[
-                "login",
-                "--server",
-                &url,
-                "--user",
-                "root",
-                "--password-stdin",
-            ],
-            Some("a long secret\n"),
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        let out = dala_in(
-            &config,
-            &[
-                "publish",
-                "--server",
-                &url,
-                "--project",
-                &project,
-                form.to_str().expect("p"),
-            ],
-            None,
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        let tokens: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(config.join("dala/tokens.json")).expect("tokens"),
-        )
-        .expect("json");
-        let token = tokens[&url].as_str().expect("a token").to_string();
+        let token = sign_in_and_publish(&config, &url, &project, &form);
         let endpoint = format!("{url}/api/v1/projects/{project}/submissions");
 
         // Five devices send a fifth each while the server is killed twice.
@@ -567,29 +493,10 @@ fn fifty_sends_of_one_record_over_two_server_processes_store_one_row() {
     std::fs::create_dir_all(&dir).expect("dir");
     let sqlite = format!("sqlite://{}", dir.join("data/dala.sqlite").display());
     let form = seed("police-gender-representation/instrument.json");
-    let bundle = dir.join("one.jsonl");
-    let out = dala_in(
-        &dir,
-        &[
-            "simulate",
-            form.to_str().expect("p"),
-            "-n",
-            "20",
-            "--seed",
-            "5",
-            "-o",
-            bundle.to_str().expect("p"),
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&bundle).expect("bundle");
-    let mut lines = text.lines();
-    let header = lines.next().expect("a header");
-    let line = lines
-        .find(|l| l.contains("\"status\":\"finalized\""))
+    let body = finalized_bodies(&dir, &form, 20, 5)
+        .into_iter()
+        .next()
         .expect("a finalized record");
-    let body = format!("{header}\n{line}\n").into_bytes();
 
     for db in [postgres.url.as_str(), sqlite.as_str()] {
         let config = dir.join(format!("config-{}", db.len()));
@@ -648,4 +555,33 @@ fn fifty_sends_of_one_record_over_two_server_processes_store_one_row() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `n` records of `form` simulated by `dala simulate` (with `seed`), each finalized one as a
+/// bundle of its own (header and record), as a tablet's outbox sends them: the server refuses
+/// drafts.
+fn finalized_bodies(dir: &Path, form: &Path, n: usize, seed: u64) -> Vec<Vec<u8>> {
+    let bundle = dir.join(format!("simulated-{n}-{seed}.jsonl"));
+    let out = dala_in(
+        dir,
+        &[
+            "simulate",
+            form.to_str().expect("p"),
+            "-n",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "-o",
+            bundle.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&bundle).expect("bundle");
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header").to_string();
+    lines
+        .filter(|l| l.contains("\"status\":\"finalized\""))
+        .map(|l| format!("{header}\n{l}\n").into_bytes())
+        .collect()
 }

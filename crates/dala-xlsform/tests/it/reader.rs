@@ -578,7 +578,7 @@ fn a_plot_survey_with_a_path_and_a_boundary_loads_and_computes_its_area() {
         [ItemType::Geopoint, ItemType::Geotrace, ItemType::Geoshape]
     );
     let form = dala_core::Form::compile(&i).expect("it compiles");
-    let mut engine = dala_core::Engine::new(form, Box::new(Fixed));
+    let mut engine = dala_core::Engine::new(form, host());
     let plot = engine.node("plot", &[]).expect("plot");
     // A square 0.001 degrees a side at the equator, walked once: by hand,
     // (6378100 m * 0.001 * pi / 180)^2 = 111.318^2 = 12,391.7 m^2 on ODK's sphere.
@@ -591,23 +591,6 @@ fn a_plot_survey_with_a_path_and_a_boundary_loads_and_computes_its_area() {
         (square_metres - 12_391.7).abs() < 2.0,
         "{square_metres} square metres"
     );
-}
-
-struct Fixed;
-
-impl dala_core::Host for Fixed {
-    fn now(&self) -> dala_expr::date::DateTime {
-        dala_expr::date::DateTime {
-            epoch_ms: 0,
-            offset_minutes: 0,
-        }
-    }
-    fn random(&self) -> f64 {
-        0.5
-    }
-    fn device_id(&self) -> String {
-        "test".into()
-    }
 }
 
 /// Regression (issue 17): a real workbook of 300 KB whose survey sheet carries its formatting
