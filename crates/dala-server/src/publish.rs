@@ -63,19 +63,20 @@ pub fn read_instrument(bytes: &[u8], name: Option<&str>) -> Result<Instrument, A
 /// What publishing `instrument` would break in the data collected so far: the designer's own
 /// check (a question with answers removed or given another type, a choice answers use
 /// removed) against the version of the form published last, over every stored record of the
-/// form, read a page at a time. A new form, or the same version sent again, breaks nothing.
+/// form, read a page at a time. A new form, or a version published before, breaks nothing.
 pub async fn breaking_changes(
     db: &Db,
     project: i64,
     instrument: &Instrument,
 ) -> Result<Vec<Breaking>, ApiError> {
-    let form_id = &instrument.settings.form_id;
-    let Some((version, document)) = db.latest_version(project, form_id).await? else {
-        return Ok(Vec::new());
-    };
-    if version == instrument.settings.version {
+    let (form_id, version) = (&instrument.settings.form_id, &instrument.settings.version);
+    // A version published before is never published again: sending it is a no-op or S021.
+    if db.is_published(project, form_id, version).await? {
         return Ok(Vec::new());
     }
+    let Some(document) = db.latest_document(project, form_id).await? else {
+        return Ok(Vec::new());
+    };
     // A stored version was checked when it was published; one that no longer reads is the
     // database's fault.
     let previous = Instrument::from_json(&document)

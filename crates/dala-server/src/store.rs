@@ -490,22 +490,17 @@ impl Db {
             .collect()
     }
 
-    /// The version of a form published last in a project, with its document.
-    pub async fn latest_version(
-        &self,
-        project_id: i64,
-        form_id: &str,
-    ) -> Result<Option<(String, String)>> {
+    /// The document of the version of a form published last in a project.
+    pub async fn latest_document(&self, project_id: i64, form_id: &str) -> Result<Option<String>> {
         let row = sqlx::query(
-            "SELECT version, document FROM instruments WHERE project_id = $1 AND form_id = $2 \
+            "SELECT document FROM instruments WHERE project_id = $1 AND form_id = $2 \
              ORDER BY published DESC, version DESC LIMIT 1",
         )
         .bind(project_id)
         .bind(form_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.try_get("version")?, r.try_get("document")?)))
-            .transpose()
+        Ok(row.map(|r| r.try_get("document")).transpose()?)
     }
 
     /// A page of the records of one form (any version, deleted ones left out), by change

@@ -718,6 +718,30 @@ async fn limits_pages_and_publishing_rules() {
             (201, Some(true)),
             "{body}"
         );
+        // An older version sent again is what it always was: published, unchanged, even when
+        // it lacks a choice that the latest version offers and a record answers.
+        let mut full = police();
+        full.settings.version = "2099010104".into();
+        let (status, body) = publish(&full, false).await;
+        assert_eq!(
+            (status, body["added"].as_bool()),
+            (201, Some(true)),
+            "{body}"
+        );
+        let (status, body) = call(
+            "POST",
+            team.url(&format!("/projects/{p}/submissions")),
+            admin.clone(),
+            bundle(&[record("uuid:lenin", "bishkek_lenin")]),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = publish(&unused, false).await;
+        assert_eq!(
+            (status, body["added"].as_bool()),
+            (200, Some(false)),
+            "{body}"
+        );
         // Unknown routes and bad bodies have codes too.
         let (status, body) = call("GET", team.url("/nowhere"), admin.clone(), Vec::new()).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("S004")));
