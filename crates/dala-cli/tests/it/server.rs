@@ -102,32 +102,10 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
 
     let server = serve(&db);
     let url = server.url.as_str();
-    let out = dala_in(
-        &config,
-        &[
-            "login",
-            "--server",
-            url,
-            "--user",
-            "root",
-            "--password-stdin",
-        ],
-        Some("wrong\n"),
-    );
+    let out = login(&config, url, "wrong");
     assert!(!out.status.success());
     assert!(stderr(&out).contains("[S003]"), "{}", stderr(&out));
-    let out = dala_in(
-        &config,
-        &[
-            "login",
-            "--server",
-            url,
-            "--user",
-            "root",
-            "--password-stdin",
-        ],
-        Some("a long secret\n"),
-    );
+    let out = login(&config, url, "a long secret");
     assert!(out.status.success(), "{}", stderr(&out));
     let tokens = config.join("dala/tokens.json");
     #[cfg(unix)]
@@ -448,18 +426,7 @@ fn bootstrap(config: &Path, db: &str) -> String {
 
 /// Signs `config` in to `url` as root and publishes `form`: the token `dala login` kept.
 fn sign_in_and_publish(config: &Path, url: &str, project: &str, form: &Path) -> String {
-    let out = dala_in(
-        config,
-        &[
-            "login",
-            "--server",
-            url,
-            "--user",
-            "root",
-            "--password-stdin",
-        ],
-        Some("a long secret\n"),
-    );
+    let out = login(config, url, "a long secret");
     assert!(out.status.success(), "{}", stderr(&out));
     let out = dala_in(
         config,
@@ -584,4 +551,20 @@ fn finalized_bodies(dir: &Path, form: &Path, n: usize, seed: u64) -> Vec<Vec<u8>
         .filter(|l| l.contains("\"status\":\"finalized\""))
         .map(|l| format!("{header}\n{l}\n").into_bytes())
         .collect()
+}
+
+/// `dala login` as root on `url` with `password` typed on standard input.
+fn login(config: &Path, url: &str, password: &str) -> Output {
+    dala_in(
+        config,
+        &[
+            "login",
+            "--server",
+            url,
+            "--user",
+            "root",
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    )
 }

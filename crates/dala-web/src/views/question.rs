@@ -12,6 +12,24 @@ use crate::{browser, geopoints};
 use dala_core::engine::{NodeRef, ProblemKind};
 use leptos::prelude::*;
 
+/// Asks the device for its position once (`locating` while it does), hands the point to
+/// `done`, or says why there is none under the question (`failed` is the interface's words).
+fn locate(
+    locating: RwSignal<bool>,
+    refused: RwSignal<Option<String>>,
+    failed: &'static str,
+    done: impl FnOnce(String) + 'static,
+) {
+    locating.set(true);
+    browser::locate(move |result| {
+        locating.set(false);
+        match result {
+            Ok(point) => done(point),
+            Err(e) => refused.set(Some(format!("{failed}: {e}"))),
+        }
+    });
+}
+
 /// A stable DOM id for a node: its name and instance path.
 fn dom_id(name: &str, node: &NodeRef) -> String {
     let mut id = format!("q-{name}");
@@ -218,16 +236,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             view! {
                 <span class="row">
                     <button class="button locate" disabled=move || read_only() || locating.get()
-                        on:click=move |_| {
-                            locating.set(true);
-                            browser::locate(move |result| {
-                                locating.set(false);
-                                match result {
-                                    Ok(point) => set(point),
-                                    Err(e) => refused.set(Some(format!("{}: {e}", app.t(Msg::LocationFailed)))),
-                                }
-                            });
-                        }>
+                        on:click=move |_| locate(locating, refused, app.t(Msg::LocationFailed), set)>
                         {move || app.t(Msg::GetLocation)}
                     </button>
                     <output id=id.clone()>{value}</output>
@@ -293,21 +302,12 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     </ol>
                     <span class="row">
                         <button class="button locate" disabled=move || read_only() || locating.get()
-                            on:click=move |_| {
-                                locating.set(true);
-                                browser::locate(move |result| {
-                                    locating.set(false);
-                                    match result {
-                                        Ok(point) => {
-                                            let mut list = points.get_untracked();
-                                            list.retain(|p| !p.trim().is_empty());
-                                            list.push(point);
-                                            commit(list);
-                                        }
-                                        Err(e) => refused.set(Some(format!("{}: {e}", app.t(Msg::LocationFailed)))),
-                                    }
-                                });
-                            }>
+                            on:click=move |_| locate(locating, refused, app.t(Msg::LocationFailed), move |point| {
+                                let mut list = points.get_untracked();
+                                list.retain(|p| !p.trim().is_empty());
+                                list.push(point);
+                                commit(list);
+                            })>
                             {move || app.t(Msg::AddLocation)}
                         </button>
                         <button class="button" disabled=read_only
