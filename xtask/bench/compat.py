@@ -2,6 +2,8 @@
 # converter, as the oracle. Converts every workbook given, and every markdown form found in
 # pyxform's own test suite (read with `ast`, without running the tests), writes the markdown
 # forms into OUT so Dala reads the very same text, and prints one JSON verdict per form.
+# With DALA_XFORMS=DIR, the XForm of each form pyxform converts is written to DIR/FORM.xml
+# (for `cargo xtask difftest`).
 #   python3 compat.py SITE_PACKAGES OUT PYXFORM_TESTS_DIR FILE...
 import ast, json, os, sys
 sys.path.insert(0, sys.argv[1])
@@ -9,18 +11,30 @@ from pyxform.xls2xform import convert
 
 out_dir, tests_dir, files = sys.argv[2], sys.argv[3], sys.argv[4:]
 os.makedirs(out_dir, exist_ok=True)
+xforms = os.environ.get("DALA_XFORMS")
+if xforms:
+    os.makedirs(xforms, exist_ok=True)
 
-def verdict(source, **kw):
+def verdict(source, form=None, **kw):
     try:
-        convert(xlsform=source, warnings=[], **kw)
+        result = convert(xlsform=source, warnings=[], **kw)
+        if xforms and form:
+            with open(os.path.join(xforms, form + ".xml"), "w", encoding="utf-8") as f:
+                f.write(result.xform)
         return "ok", ""
     except Exception as e:  # pyxform refuses with PyXFormError; anything else is a refusal too
         return "error", (type(e).__name__ + ": " + str(e)).splitlines()[0][:200]
 
 results = []
+base_names = [os.path.basename(p) for p in files]
 for path in files:
-    v, why = verdict(path)
-    results.append({"form": os.path.basename(path), "path": path, "pyxform": v, "why": why})
+    # A file is named by its own name, or with its folder's when several share one
+    # (every seed survey is an instrument.xlsx).
+    form = os.path.basename(path)
+    if base_names.count(form) > 1:
+        form = os.path.basename(os.path.dirname(path)) + "-" + form
+    v, why = verdict(path, form)
+    results.append({"form": form, "path": path, "pyxform": v, "why": why})
 
 def strings(scope):
     """Names bound to a plain string in a module or function: `md = \"\"\"...\"\"\"`."""
@@ -71,6 +85,6 @@ if os.path.isdir(tests_dir):
                 target = os.path.join(out_dir, form)
                 with open(target, "w", encoding="utf-8") as f:
                     f.write(md)
-                v, why = verdict(md, file_type=".md", form_name="data")
+                v, why = verdict(md, form, file_type=".md", form_name="data")
                 results.append({"form": form, "path": target, "pyxform": v, "why": why})
 print(json.dumps(results))

@@ -19,7 +19,7 @@ fn dala_verdict(path: &Path) -> String {
     dala_xlsform::load(&bytes, stem).map_or_else(|why| why, |_| "ok".into())
 }
 
-fn workbooks(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn workbooks(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let corpus = root.join("../shared/corpus/xlsform");
     if let Ok(entries) = std::fs::read_dir(&corpus) {

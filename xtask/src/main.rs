@@ -10,6 +10,8 @@ mod bench_server;
 mod bench_web;
 mod bench_xlsform;
 mod compat;
+mod difftest;
+mod difftest_forms;
 mod toolchain;
 mod web;
 
@@ -27,6 +29,7 @@ commands:
   test --native         the native tests alone (no browser, no app build): the fast loop
   lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
   compat                XLSForms pyxform accepts and Dala refuses (and the other way round)
+  difftest [--quick]    Dala's engine against ODK's, step by step, on every form both load
   bench expr            expression throughput: native, wasm under Node.js, and Enketo's engine
   bench engine          form engine load and one-answer time against ODK Web Forms' engine
   bench xlsform         XLSForm conversion time and memory against pyxform
@@ -53,6 +56,7 @@ fn run() -> Result<()> {
         Some("test") => test(&root),
         Some("lint") => lint(&root),
         Some("compat") => compat::run(&root),
+        Some("difftest") => difftest::command(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");

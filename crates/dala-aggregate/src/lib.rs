@@ -18,4 +18,5 @@ pub mod simulate;
 pub mod stats;
 pub mod tables;
 pub mod tidy;
+pub mod trace;
 pub mod wide_csv;

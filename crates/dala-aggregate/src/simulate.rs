@@ -36,10 +36,24 @@ impl Rng {
     }
 }
 
-struct SimHost {
+pub(crate) struct SimHost {
     rng: Rng,
     now: DateTime,
     device: String,
+}
+
+impl SimHost {
+    /// A host at one fixed moment (17 March 2015, 10:30 in Bishkek) on one tablet.
+    pub(crate) fn fixed(rng: Rng) -> SimHost {
+        SimHost {
+            rng,
+            now: DateTime {
+                epoch_ms: 1_426_566_600_000,
+                offset_minutes: 360,
+            },
+            device: "tablet-01".to_string(),
+        }
+    }
 }
 
 impl Host for SimHost {
@@ -163,7 +177,7 @@ fn answer_one(engine: &mut Engine, node: &NodeRef, rng: &Rng) -> bool {
     false
 }
 
-fn candidate(
+pub(crate) fn candidate(
     engine: &Engine,
     node: &NodeRef,
     item: &dala_core::Item,

@@ -6,6 +6,7 @@ mod eval;
 mod form;
 mod preview;
 mod server;
+mod trace;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ enum Command {
     Preview(preview::PreviewArgs),
     /// Write plausible submissions of a form to a bundle, through the form's own logic.
     Simulate(data::SimulateArgs),
+    /// Play seeded answers through a form and print every question's state after each step.
+    Trace(trace::TraceArgs),
     /// Export bundles as wide CSV (ODK Central layout), one file per repeat.
     Export(data::ExportArgs),
     /// Tables of bundles or of a wide CSV export (by a plan, or every select and number).
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show(args),
         Command::Preview(args) => preview::preview(args),
         Command::Simulate(args) => data::simulate_command(args),
+        Command::Trace(args) => trace::run(args),
         Command::Export(args) => data::export_command(args),
         Command::Aggregate(args) => data::aggregate_command(args),
         Command::Serve(args) => server::serve(args),

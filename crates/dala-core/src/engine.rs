@@ -18,7 +18,7 @@ use crate::record::{Answer, HeldInstances, RECORD_FORMAT, Status, Submission};
 use dala_expr::Value;
 use env::NodeEnv;
 pub use pages::{Page, Problem, ProblemKind};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub type Path = Vec<u32>;
 
@@ -114,6 +114,10 @@ pub struct Engine {
     /// only `containers`, as they see no non-relevant answer.
     held: HashMap<(ItemId, Path), Vec<u32>>,
     next_instance: u32,
+    /// The instances that stand for the copy an XForm's primary instance holds of each repeat
+    /// (the first of each, in the first of the enclosing ones): the repeats inside them start
+    /// with one instance, as there; an instance made later starts with none.
+    from_form: HashSet<u32>,
     instance_id: String,
     started: String,
     pub enumerator: String,
@@ -131,11 +135,12 @@ impl Engine {
             containers: HashMap::new(),
             held: HashMap::new(),
             next_instance: 1,
+            from_form: HashSet::new(),
             instance_id,
             started,
             enumerator: String::new(),
         };
-        engine.build(&[], &engine.form.top.clone(), None);
+        engine.build(&[], &engine.form.top.clone(), true, None);
         engine.recompute_all();
         engine
     }
@@ -155,8 +160,9 @@ impl Engine {
         self.containers.clear();
         self.held.clear();
         self.next_instance = 1;
+        self.from_form.clear();
         let top = self.form.top.clone();
-        self.build(&[], &top, None);
+        self.build(&[], &top, true, None);
         self.recompute_all();
         self.put_back(record);
     }
@@ -576,20 +582,22 @@ impl Engine {
     // ---- structure -------------------------------------------------------------------
 
     /// Creates the nodes of `items` under `path`, with initial repeat instances.
-    fn build(&mut self, path: &[u32], items: &[ItemId], changes: Option<&mut ChangeSet>) {
+    /// Creates the nodes of `items` at `path`. `first`: this is the form as it starts, where a
+    /// repeat without a count has one instance, as an XForm's primary instance has (and so
+    /// has each repeat inside that first instance); a repeat inside an instance added later
+    /// starts with none, as an instance made from an XForm's template does.
+    fn build(&mut self, path: &[u32], items: &[ItemId], first: bool, changes: Option<&mut ChangeSet>) {
         let mut changes = changes;
         for &id in items {
             let compiled = self.form.item(id);
             if compiled.item.item_type == ItemType::Repeat {
                 self.containers.entry((id, path.to_vec())).or_default();
-                // A repeat without a count starts with one instance, as an XForm does.
-                if compiled.exprs.repeat_count.is_none() {
+                if first && compiled.exprs.repeat_count.is_none() {
                     let mut scratch = ChangeSet::default();
-                    let node = self.create_instance(id, path, &mut scratch);
+                    self.create_instance_as(id, path, true, &mut scratch);
                     if let Some(c) = changes.as_deref_mut() {
                         c.changes.extend(scratch.changes);
                     }
-                    let _ = node;
                 }
                 continue;
             }
@@ -608,18 +616,33 @@ impl Engine {
                 },
             );
             let children = compiled.children.clone();
-            self.build(path, &children, changes.as_deref_mut());
+            self.build(path, &children, first, changes.as_deref_mut());
         }
     }
 
+    /// A new instance at the end of a repeat, as one made from an XForm's template: the
+    /// repeats inside it start empty.
     fn create_instance(
         &mut self,
         repeat: ItemId,
         parent: &[u32],
         changes: &mut ChangeSet,
     ) -> NodeRef {
+        self.create_instance_as(repeat, parent, false, changes)
+    }
+
+    fn create_instance_as(
+        &mut self,
+        repeat: ItemId,
+        parent: &[u32],
+        first: bool,
+        changes: &mut ChangeSet,
+    ) -> NodeRef {
         let id = self.next_instance;
         self.next_instance += 1;
+        if first {
+            self.from_form.insert(id);
+        }
         self.containers
             .entry((repeat, parent.to_vec()))
             .or_default()
@@ -639,7 +662,7 @@ impl Engine {
             },
         );
         let children = self.form.item(repeat).children.clone();
-        self.build(&path, &children, Some(changes));
+        self.build(&path, &children, first, Some(changes));
         changes.changes.push(Change {
             node: node.clone(),
             what: What::InstanceAdded,
@@ -1048,7 +1071,11 @@ impl Engine {
         let mut local = ChangeSet::default();
         for _ in current..wanted {
             if !self.bring_back(repeat, &parent, &mut local) {
-                self.create_instance(repeat, &parent, &mut local);
+                // The first instance, inside instances that are the form's own, is the
+                // primary instance's copy.
+                let first = self.instances(repeat, &parent).is_empty()
+                    && parent.iter().all(|id| self.from_form.contains(id));
+                self.create_instance_as(repeat, &parent, first, &mut local);
             }
         }
         for _ in wanted..current {
@@ -1110,6 +1137,13 @@ impl Engine {
                     let mut scratch = ChangeSet::default();
                     while self.instances(id, path).len() < saved.len() {
                         self.create_instance(id, path, &mut scratch);
+                    }
+                    // The record's instances, no more: the one a new form starts with may
+                    // have been removed.
+                    while self.instances(id, path).len() > saved.len() {
+                        if let Some(extra) = self.instances(id, path).pop() {
+                            self.delete_instance(&extra, &mut scratch);
+                        }
                     }
                     for (instance, saved) in self.instances(id, path).iter().zip(saved) {
                         self.restore(&children, &instance.path, saved);

@@ -74,6 +74,12 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
                     unique.push(code);
                 }
             }
+            // A select_multiple's choices are stored in the list's order, as ODK stores the
+            // boxes ticked (whatever order they were ticked in); a rank's order is its answer.
+            if t == ItemType::SelectMultiple {
+                let list = form.list(item);
+                unique.sort_by_key(|code| list.iter().position(|c| c.name == *code));
+            }
             Ok(unique.join(" "))
         }
         ItemType::Date => date::parse_date(trimmed)

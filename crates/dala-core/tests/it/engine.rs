@@ -199,8 +199,8 @@ fn answers_of_the_wrong_kind_are_refused_and_nothing_changes() {
     e.answer(&m, " no  yes no ").expect("answer");
     assert_eq!(
         e.value(&m),
-        "no yes",
-        "codes normalised, duplicates dropped"
+        "yes no",
+        "codes in the list's order (as ODK stores the boxes ticked), duplicates dropped"
     );
     let c = e.node("c", &[]).expect("c");
     assert!(
