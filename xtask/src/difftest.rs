@@ -22,6 +22,8 @@ const SEED: u64 = 20_150_317;
 const NUMBER_FORM: &str = "a decimal answer is stored as XPath prints the number (4.0 typed is 4, 1.50 is 1.5); ODK Web Forms keeps the text as typed: the same number, one spelling in Dala's records";
 const COUNT_COPY: &str = "pyxform adds a calculate NAME_count holding a repeat_count expression's value; Dala counts from the repeat_count itself, and its record holds the instances, not a copy of their number";
 const EMPTY_SUM_AT_LOAD: &str = "at load, ODK Web Forms leaves blank a calculate that sums a repeat with no instances, and gives 0 after the next change; XPath 1.0's sum() of nothing is 0 from the start";
+const PYXFORM_NODE: &str = "pyxform adds nodes of its own to the XForm (an entity's meta block, a table-list's label rows); Dala's instrument has no such nodes (entities are not read yet)";
+const POINT_FORM: &str = "a point is kept as the device gave it (42.94330 74.60281 800 5, points joined by '; '); ODK Web Forms reprints each number (800 as 800.0) and joins points by ';': the same points";
 const BLANK_COUNT: &str = "while a counted repeat's count is blank (being retyped), Dala holds the instances out of the record as for 0, kept until the count comes back; ODK Web Forms keeps the previous count (a stopgap, its own code says)";
 
 /// How much of the corpus to run.
@@ -208,13 +210,17 @@ pub fn compare(form: &str, ours: &Value, odk: &Value) -> Vec<Difference> {
         for path in paths {
             let (x, y) = match (a.get(path), b.get(path)) {
                 (Some(x), Some(y)) => (x, y),
-                (Some(_), None) => {
-                    push(step, path, "exists", "yes".into(), "no".into());
+                // A node one side has and does not show (not relevant) is in no record and
+                // on no screen: nothing to compare.
+                (Some(x), None) => {
+                    if x["relevant"] == true {
+                        push(step, path, "exists", "yes".into(), "no".into());
+                    }
                     continue;
                 }
                 (None, Some(y)) => {
                     // ODK's preloaded metadata (deviceid, username ...) Dala leaves out.
-                    if y["preload"] != true {
+                    if y["preload"] != true && y["relevant"] == true {
                         push(step, path, "exists", "no".into(), "yes".into());
                     }
                     continue;
@@ -307,7 +313,10 @@ pub fn compare(form: &str, ours: &Value, odk: &Value) -> Vec<Difference> {
     for d in &mut out {
         if d.field == "record" && d.known.is_none() && d.dala.is_empty() {
             let at = instances(&d.path);
-            if held.iter().any(|h| !h.is_empty() && at.starts_with(h.as_str())) {
+            if held
+                .iter()
+                .any(|h| !h.is_empty() && at.starts_with(h.as_str()))
+            {
                 d.known = Some(BLANK_COUNT);
             }
         }
@@ -328,6 +337,28 @@ fn known(
     if matches!(field, "value" | "record") && number(dala).is_some() && number(dala) == number(odk)
     {
         return Some(NUMBER_FORM);
+    }
+    let numbers = |s: &str| -> Option<Vec<f64>> {
+        s.split([' ', ';'])
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse().ok())
+            .collect()
+    };
+    if matches!(field, "value" | "record")
+        && dala.contains(' ')
+        && numbers(dala).is_some()
+        && numbers(dala) == numbers(odk)
+    {
+        return Some(POINT_FORM);
+    }
+    if odk_only(field, dala)
+        && path.split('/').any(|segment| {
+            matches!(segment, "meta" | "orx:meta")
+                || segment.starts_with("generated_table_list_label_")
+                || segment.starts_with("reserved_name_for_field_list_labels_")
+        })
+    {
+        return Some(PYXFORM_NODE);
     }
     if step == 0 && field == "value" && dala == "0" && odk.is_empty() {
         return Some(EMPTY_SUM_AT_LOAD);

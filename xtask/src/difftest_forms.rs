@@ -137,20 +137,14 @@ impl Generator {
             let n = &k.name;
             options.push((format!("${{{n}}} * 2"), Kind::Decimal));
             options.push((format!("${{{n}}} + 1"), Kind::Decimal));
-            options.push((
-                format!("if(${{{n}}} > 5, 'big', 'small')"),
-                Kind::Text,
-            ));
+            options.push((format!("if(${{{n}}} > 5, 'big', 'small')"), Kind::Text));
             options.push((format!("round(${{{n}}} div 3, 2)"), Kind::Decimal));
             options.push((format!("coalesce(${{{n}}}, 0) + 1"), Kind::Decimal));
             options.push((format!("int(${{{n}}} div 2)"), Kind::Number));
         }
         if numbers.len() >= 2 {
             let (a, b) = (self.pick(&numbers), self.pick(&numbers));
-            options.push((
-                format!("${{{}}} + ${{{}}}", a.name, b.name),
-                Kind::Decimal,
-            ));
+            options.push((format!("${{{}}} + ${{{}}}", a.name, b.name), Kind::Decimal));
             options.push((
                 format!("max(${{{}}}, ${{{}}})", a.name, b.name),
                 Kind::Decimal,
@@ -158,7 +152,10 @@ impl Generator {
         }
         if let Some(k) = texts.first().map(|_| self.pick(&texts)) {
             options.push((
-                format!("concat(${{{}}}, '-', string-length(${{{}}}))", k.name, k.name),
+                format!(
+                    "concat(${{{}}}, '-', string-length(${{{}}}))",
+                    k.name, k.name
+                ),
                 Kind::Text,
             ));
         }
@@ -170,7 +167,8 @@ impl Generator {
             .closed
             .iter()
             .filter(|(k, _)| {
-                k.kind == Kind::Number && k.scope.len() == scope.len() + 1
+                k.kind == Kind::Number
+                    && k.scope.len() == scope.len() + 1
                     && k.scope.starts_with(&scope)
             })
             .collect();
@@ -277,14 +275,15 @@ impl Generator {
         if repeat && self.chance(40) {
             let numbers = self.readable(&[Kind::Number]);
             cells[5] = match numbers.first().map(|_| self.pick(&numbers)) {
-                Some(k) => format!(
-                    "if(${{{n}}} > 0 and ${{{n}}} < 4, ${{{n}}}, 1)",
-                    n = k.name
-                ),
+                Some(k) => format!("if(${{{n}}} > 0 and ${{{n}}} < 4, ${{{n}}}, 1)", n = k.name),
                 None => "2".to_string(),
             };
         }
-        let ty = if repeat { "begin repeat" } else { "begin group" };
+        let ty = if repeat {
+            "begin repeat"
+        } else {
+            "begin group"
+        };
         self.row(ty, &name, &format!("Section {}", self.next), &cells);
         self.open.push((repeat, name));
     }
@@ -294,7 +293,8 @@ impl Generator {
             return;
         };
         let ty = if repeat { "end repeat" } else { "end group" };
-        self.rows.push(format!("| | {ty} | {name} | | | | | | | | |"));
+        self.rows
+            .push(format!("| | {ty} | {name} | | | | | | | | |"));
         if repeat {
             let inner: Vec<Known> = self
                 .known

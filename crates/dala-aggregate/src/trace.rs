@@ -85,11 +85,7 @@ pub fn trace(form: &Form, steps: usize, seed: u64) -> Trace {
         out.steps.push(step);
         out.states.push(snapshot(&engine, &volatile));
     }
-    flatten_record(
-        &engine.record(Status::Draft).answers,
-        "",
-        &mut out.record,
-    );
+    flatten_record(&engine.record(Status::Draft).answers, "", &mut out.record);
     out
 }
 
@@ -182,8 +178,11 @@ fn next_step(engine: &mut Engine, rng: &Rng) -> Option<Step> {
     let answerable: Vec<&(String, NodeRef)> = all
         .iter()
         .filter(|(_, n)| {
-            let kind = engine.form().item(n.item).item.item_type;
-            kind.takes_input() && engine.relevant(n) && !engine.read_only(n)
+            let item = &engine.form().item(n.item).item;
+            item.item_type.takes_input()
+                && !item.is_calculated_only()
+                && engine.relevant(n)
+                && !engine.read_only(n)
         })
         .collect();
     let uncounted = |n: &NodeRef| {

@@ -168,10 +168,18 @@ impl Form {
         // they are left out here (validation warns, V012).
         let answered = item.item_type.takes_input();
         let when_answered = |e: &Option<String>| if answered { e.clone() } else { None };
+        let date_like = matches!(
+            item.item_type,
+            ItemType::Date
+                | ItemType::DateTime
+                | ItemType::Geopoint
+                | ItemType::Geotrace
+                | ItemType::Geoshape
+        );
         let default_is_expression = item
             .default
             .as_deref()
-            .is_some_and(|d| d.contains("${") || d.contains('('));
+            .is_some_and(|d| dala_expr::is_dynamic_default(d, date_like));
         self.items.push(CompiledItem {
             item: Item {
                 children: Vec::new(),

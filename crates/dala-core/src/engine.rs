@@ -314,7 +314,12 @@ impl Engine {
         let state = self.nodes.get(node).ok_or(AnswerError::NoSuchNode)?;
         let item = self.form.item(node.item);
         let name = item.item.name.clone();
-        if !item.item.item_type.takes_input() || state.read_only || !state.relevant {
+        // A question computed alone (a calculation, no label) is on no page, as in ODK.
+        if !item.item.item_type.takes_input()
+            || item.item.is_calculated_only()
+            || state.read_only
+            || !state.relevant
+        {
             return Err(AnswerError::NotAnswerable(name));
         }
         let value = values::normalise(&self.form, node.item, value).map_err(|reason| {
@@ -586,7 +591,13 @@ impl Engine {
     /// repeat without a count has one instance, as an XForm's primary instance has (and so
     /// has each repeat inside that first instance); a repeat inside an instance added later
     /// starts with none, as an instance made from an XForm's template does.
-    fn build(&mut self, path: &[u32], items: &[ItemId], first: bool, changes: Option<&mut ChangeSet>) {
+    fn build(
+        &mut self,
+        path: &[u32],
+        items: &[ItemId],
+        first: bool,
+        changes: Option<&mut ChangeSet>,
+    ) {
         let mut changes = changes;
         for &id in items {
             let compiled = self.form.item(id);

@@ -273,3 +273,25 @@ pub fn ref_name(src: &str, span: Span) -> &str {
     let inner = &src[span.start as usize + 2..span.end as usize];
     inner.strip_suffix('}').unwrap_or(inner)
 }
+
+/// Whether a `default` cell is an expression to evaluate when the form starts, rather than
+/// the value itself, by pyxform's rule (what ODK then runs): it has an arithmetic operator
+/// (`-` aside for a date or a point, whose plain values have hyphens), a union, a
+/// predicate, a `${}` reference or a function call. `1 + 1` is 2; `Bishkek` is `Bishkek`.
+pub fn is_dynamic_default(text: &str, date_like: bool) -> bool {
+    let tokens = lex(text, &mut Vec::new());
+    tokens.iter().enumerate().any(|(i, t)| match t.kind {
+        TokenKind::Minus => !date_like,
+        TokenKind::Plus
+        | TokenKind::Multiply
+        | TokenKind::Div
+        | TokenKind::Mod
+        | TokenKind::Pipe
+        | TokenKind::LBracket
+        | TokenKind::Ref => true,
+        TokenKind::Name => tokens
+            .get(i + 1)
+            .is_some_and(|n| n.kind == TokenKind::LParen),
+        _ => false,
+    })
+}

@@ -127,7 +127,16 @@ impl Env for NodeEnv<'_> {
 
     fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {
         // position() and position(..) are the current repeat instance; position(${repeat})
-        // an enclosing one by name.
+        // an enclosing one by name. Inside a group, `..` is the group, the only one of its
+        // name where it is: 1, as in ODK.
+        let item = self.engine.form.item(self.node.item);
+        if matches!(of.map(|e| &e.kind), Some(ExprKind::Path(_)))
+            && item
+                .parent
+                .is_some_and(|p| self.engine.form.item(p).item.item_type == crate::ItemType::Group)
+        {
+            return Ok(1.0);
+        }
         let level = match of.map(|e| &e.kind) {
             Some(ExprKind::Ref(name)) => self
                 .engine

@@ -248,3 +248,31 @@ fn reference_spans_are_found_by_the_lexer() {
     // An unterminated reference is none.
     assert_eq!(spans("1 + ${a"), []);
 }
+
+/// pyxform's rule for a dynamic default (its `default_is_dynamic`, and the cases of its
+/// test_dynamic_default.py): operators, unions, predicates, references and calls.
+#[test]
+fn a_default_is_an_expression_by_pyxforms_rule() {
+    use dala_expr::is_dynamic_default;
+    for dynamic in [
+        "1 + 1",
+        "${q1}",
+        "today()",
+        "2 * 3",
+        "10 div 2",
+        "7 mod 2",
+        "/data/a | /data/b",
+        "${r}[1]",
+        "-5",
+        "concat('a', 'b')",
+    ] {
+        assert!(is_dynamic_default(dynamic, false), "{dynamic}");
+    }
+    for fixed in ["foo", "Bishkek", "5", "2.5", "well-known", "'quoted'"] {
+        assert!(!is_dynamic_default(fixed, false), "{fixed}");
+    }
+    // A date or a point keeps its hyphens as text.
+    assert!(!is_dynamic_default("2015-03-17", true));
+    assert!(!is_dynamic_default("-12.5 35.1", true));
+    assert!(is_dynamic_default("2015-03-17", false));
+}
