@@ -110,7 +110,8 @@ function submission(instance) {
         for (const child of element.children) {
             const name = child.localName;
             const set = `${nodeset}/${name}`;
-            if (nodeset.split('/').length === 2 && name === 'meta') continue;
+            // The instance's meta block, and an entity's inside a repeat: pyxform's own.
+            if (name === 'meta') continue;
             if (repeats.has(set)) {
                 seen[name] = (seen[name] ?? 0) + 1;
                 visit(child, set, `${prefix}${name}[${seen[name]}]/`);

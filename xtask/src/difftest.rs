@@ -21,7 +21,10 @@ const SEED: u64 = 20_150_317;
 /// list says the same.
 const NUMBER_FORM: &str = "a decimal answer is stored as XPath prints the number (4.0 typed is 4, 1.50 is 1.5); ODK Web Forms keeps the text as typed: the same number, one spelling in Dala's records";
 const COUNT_COPY: &str = "pyxform adds a calculate NAME_count holding a repeat_count expression's value; Dala counts from the repeat_count itself, and its record holds the instances, not a copy of their number";
-const EMPTY_SUM_AT_LOAD: &str = "at load, ODK Web Forms leaves blank a calculate that sums a repeat with no instances, and gives 0 after the next change; XPath 1.0's sum() of nothing is 0 from the start";
+const EMPTY_SUM: &str = "ODK Web Forms leaves blank a calculate that sums or counts a repeat with no instances (at load, or once the last one is removed); XPath 1.0's sum() of nothing is 0, which Dala gives";
+const NESTED_TEMPLATE: &str = "an instance added to a repeat starts with no instances of the repeats inside it, as an instance made from an XForm template does; pyxform writes a copy of a repeat that sits in a group of the outer repeat into the template, so there ODK starts with one";
+const FILTERED_CHOICE: &str = "when a choice filter stops offering the answer, Dala clears it; ODK Web Forms keeps it hidden and shows it again when the filter offers the choice again";
+const RANDOMIZED_ORDER: &str = "a select_multiple stores its choices in the list's order; with randomize, ODK Web Forms stores them in the order shown";
 const PYXFORM_NODE: &str = "pyxform adds nodes of its own to the XForm (an entity's meta block, a table-list's label rows); Dala's instrument has no such nodes (entities are not read yet)";
 const POINT_FORM: &str = "a point is kept as the device gave it (42.94330 74.60281 800 5, points joined by '; '); ODK Web Forms reprints each number (800 as 800.0) and joins points by ';': the same points";
 const BLANK_COUNT: &str = "while a counted repeat's count is blank (being retyped), Dala holds the instances out of the record as for 0, kept until the count comes back; ODK Web Forms keeps the previous count (a stopgap, its own code says)";
@@ -360,8 +363,39 @@ fn known(
     {
         return Some(PYXFORM_NODE);
     }
-    if step == 0 && field == "value" && dala == "0" && odk.is_empty() {
-        return Some(EMPTY_SUM_AT_LOAD);
+    if matches!(field, "value" | "record") && dala == "0" && odk.is_empty() {
+        return Some(EMPTY_SUM);
+    }
+    if matches!(field, "value" | "record") && !dala.is_empty() && {
+        let mut a: Vec<&str> = dala.split(' ').collect();
+        let mut b: Vec<&str> = odk.split(' ').collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
+    } {
+        return Some(RANDOMIZED_ORDER);
+    }
+    // ODK's value came back without a step setting it, where Dala's had been cleared.
+    if field == "value" && dala.is_empty() && !odk.is_empty() && step > 0 {
+        let before = |side: &Value| {
+            side["states"][step - 1][path]["value"]
+                .as_str()
+                .map(str::is_empty)
+        };
+        let set_here = ours["steps"][step - 1]["path"] == path;
+        if before(ours) == Some(true) && !set_here {
+            return Some(FILTERED_CHOICE);
+        }
+    }
+    // A repeat's first instance inside a group inside a later instance of another repeat.
+    if odk_only(field, dala) {
+        let segments: Vec<&str> = path.split('/').collect();
+        let nested = segments
+            .windows(3)
+            .any(|w| w[0].ends_with(']') && !w[1].ends_with(']') && w[2].ends_with("[1]"));
+        if nested {
+            return Some(NESTED_TEMPLATE);
+        }
     }
     let last = path.rsplit('/').next().unwrap_or(path);
     let counted = ours["counted"].as_object();

@@ -990,3 +990,92 @@ fn a_path_and_a_boundary_are_lists_of_points() {
         "{square_metres} square metres"
     );
 }
+
+// The cases below are differences `cargo xtask difftest` found against ODK's own engine
+// (@getodk/xforms-engine on the XForm pyxform makes); the expected values are ODK's.
+
+/// A household roster with a children roster inside each member: the form's own first member
+/// starts with one child row (an XForm's primary instance holds one), a member added later
+/// with none (an instance made from the template), as in ODK.
+#[test]
+fn a_repeat_inside_a_later_instance_starts_empty() {
+    let mut child = q("repeat", "child");
+    child["children"] = json!([q("text", "child_name")]);
+    let mut member = q("repeat", "member");
+    member["children"] = json!([q("text", "member_name"), child]);
+    let mut e = engine(json!([member]), json!({}));
+    let member_id = e.form().id("member").expect("member");
+    let child_id = e.form().id("child").expect("child");
+    let first = e.instances(member_id, &[]).remove(0);
+    assert_eq!(e.instances(child_id, &first.path).len(), 1);
+    let (second, _) = e.add_instance(member_id, &[]).expect("added");
+    assert_eq!(e.instances(child_id, &second.path).len(), 0);
+    e.add_instance(child_id, &second.path)
+        .expect("a child added by hand");
+    assert_eq!(e.instances(child_id, &second.path).len(), 1);
+}
+
+/// `position(..)` in a question inside a group of a repeat is the group's position, 1 (the
+/// only group of its name in the instance), as ODK computes it; directly in the repeat it is
+/// the instance's.
+#[test]
+fn position_of_the_parent_inside_a_group_is_one() {
+    let mut details = q("group", "details");
+    details["children"] = json!([with(
+        q("calculate", "in_group"),
+        "calculation",
+        "position(..)"
+    )]);
+    let mut member = q("repeat", "member");
+    member["children"] = json!([
+        with(q("calculate", "in_repeat"), "calculation", "position(..)"),
+        details
+    ]);
+    let mut e = engine(json!([member]), json!({}));
+    let member_id = e.form().id("member").expect("member");
+    e.add_instance(member_id, &[]).expect("second");
+    let in_repeat = e.node("in_repeat", &[1]).expect("node");
+    let in_group = e.node("in_group", &[1]).expect("node");
+    assert_eq!(e.value(&in_repeat), "2");
+    assert_eq!(e.value(&in_group), "1");
+}
+
+/// A default with an operator is an expression, by pyxform's rule (`1 + 1` starts as 2); a
+/// word is the value itself.
+#[test]
+fn a_default_with_an_operator_is_computed() {
+    let e = engine(
+        json!([
+            with(q("integer", "a"), "default", "1 + 1"),
+            with(q("text", "b"), "default", "Bishkek"),
+            with(q("date", "c"), "default", "2015-03-17"),
+        ]),
+        json!({}),
+    );
+    let value = |name: &str| e.value(&e.node(name, &[]).expect("node")).to_string();
+    assert_eq!(value("a"), "2");
+    assert_eq!(value("b"), "Bishkek");
+    assert_eq!(value("c"), "2015-03-17");
+}
+
+/// A question with a calculation and no label is on no page (pyxform gives it no control),
+/// so it takes no answer: its calculation is its value.
+#[test]
+fn a_question_computed_alone_takes_no_answer() {
+    let mut e = engine(
+        json!([
+            q("integer", "a"),
+            {"type": "integer", "name": "b", "calculation": "${a} * 2"},
+        ]),
+        json!({}),
+    );
+    let a = e.node("a", &[]).expect("a");
+    let b = e.node("b", &[]).expect("b");
+    e.answer(&a, "4").expect("a answered");
+    assert_eq!(e.value(&b), "8");
+    assert!(matches!(
+        e.answer(&b, "3"),
+        Err(dala_core::AnswerError::NotAnswerable(_))
+    ));
+    assert_eq!(e.value(&b), "8");
+}
