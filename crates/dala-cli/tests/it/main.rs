@@ -394,3 +394,28 @@ fn simulate_export_and_aggregate_a_seed_form() {
             .starts_with("table,variable,group,category,statistic,value\n")
     );
 }
+
+/// `dala trace` plays seeded steps through the police survey: the same seed gives the same
+/// steps, every step is followed by a state, and each state names the questions by path.
+#[test]
+fn trace_plays_seeded_steps_and_prints_every_state() {
+    let form = seed("police-gender-representation").join("instrument.json");
+    let form = form.to_str().expect("path");
+    let run = |seed: &str| {
+        let out = dala(&["trace", form, "--steps", "20", "--seed", seed]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).expect("json")
+    };
+    let (a, b, c) = (run("7"), run("7"), run("8"));
+    assert_eq!(a, b, "the same seed plays the same steps");
+    assert_ne!(a["steps"], c["steps"]);
+    let steps = a["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 20);
+    assert_eq!(a["states"].as_array().expect("states").len(), 21);
+    // Consent is asked first; the main block waits for it.
+    assert_eq!(a["states"][0]["consent"]["relevant"], true);
+    assert_eq!(a["states"][0]["main"]["relevant"], false);
+    let two = dala(&["trace", form, form]);
+    assert!(!two.status.success());
+    assert!(stderr(&two).contains("--out"), "{}", stderr(&two));
+}
