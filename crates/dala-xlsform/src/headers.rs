@@ -57,7 +57,14 @@ impl Column {
 }
 
 fn canonical(name: &str) -> Option<Column> {
-    let n = name.trim().to_lowercase().replace([' ', '-'], "_");
+    let mut n = name.trim().to_lowercase().replace([' ', '-'], "_");
+    // Older forms write the bind and body prefixes with one colon (`bind:relevant`), which
+    // pyxform reads as the two-colon spelling.
+    for prefix in ["bind:", "body:", "control:"] {
+        if n.starts_with(prefix) && !n[prefix.len()..].starts_with(':') {
+            n.insert(prefix.len(), ':');
+        }
+    }
     Some(match n.as_str() {
         "type" => Column::Type,
         "name" | "value" => Column::Name,

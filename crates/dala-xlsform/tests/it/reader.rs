@@ -103,6 +103,32 @@ fn old_and_new_spellings_of_types_and_headers() {
     );
 }
 
+/// The household roster of pyxform's `tutorial.xls`, in its column spellings: the bind
+/// columns with one colon (`bind:relevant`, `bind:constraint`), which pyxform reads as
+/// `bind::relevant`. Before, they were kept as extra columns and the questions were always
+/// asked (`cargo xtask difftest` against ODK's engine found it).
+#[test]
+fn bind_columns_with_one_colon_are_the_columns_they_name() {
+    let i = instrument(
+        "| survey |               |                 |                  |                            |                  |
+         |        | type          | name            | label            | bind:relevant              | bind:constraint  |
+         |        | begin repeat  | member          | Member           |                            |                  |
+         |        | select_one yn | older_than_five | Older than five? |                            |                  |
+         |        | integer       | age_in_months   | Age in months    | ${older_than_five}='no'    | . <= 72          |
+         |        | integer       | age_in_years    | Age in years     | ${older_than_five}='yes'   | . >= 5           |
+         |        | end repeat    |                 |                  |                            |                  |
+         | choices |         |      |       |
+         |         | list_name | name | label |
+         |         | yn        | yes  | Yes   |
+         |         | yn        | no   | No    |",
+    );
+    let member = &i.survey[0].children;
+    assert_eq!(member[1].relevant.as_deref(), Some("${older_than_five}='no'"));
+    assert_eq!(member[1].constraint.as_deref(), Some(". <= 72"));
+    assert_eq!(member[2].relevant.as_deref(), Some("${older_than_five}='yes'"));
+    assert!(member[1].attributes.is_empty(), "{:?}", member[1].attributes);
+}
+
 #[test]
 fn language_columns_in_every_form() {
     let i = instrument(
