@@ -6,16 +6,10 @@
 // For each NAME: reads DIR/NAME.xml and DIR/NAME.trace.json, writes DIR/NAME.odk.json.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadOdkEngine } from './odk-engine.js';
 
 const [dir, namesFile, modules] = process.argv.slice(2);
-const { JSDOM } = await import(pathToFileURL(path.join(modules, 'jsdom/lib/api.js')).href);
-const { window } = new JSDOM('');
-for (const key of ['window', 'document', 'DOMParser', 'Node', 'XMLSerializer', 'XPathResult', 'Element', 'Document', 'NodeFilter', 'XPathEvaluator']) {
-    if (!(key in globalThis)) globalThis[key] = window[key] ?? window;
-}
-globalThis.__dirname = dir;
-const engine = await import(pathToFileURL(path.join(modules, '@getodk/xforms-engine/dist/index.js')).href);
+const { engine, window } = await loadOdkEngine(modules, dir);
 
 const last = (nodeset) => nodeset.slice(nodeset.lastIndexOf('/') + 1);
 const CONTAINERS = new Set(['group', 'repeat-range:controlled', 'repeat-range:uncontrolled']);

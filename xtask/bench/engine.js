@@ -5,16 +5,10 @@
 // question followed by reading the state it changes. Prints one JSON line.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadOdkEngine } from './odk-engine.js';
 
 const [dir, namesText, modules] = process.argv.slice(2);
-const { JSDOM } = await import(pathToFileURL(path.join(modules, 'jsdom/lib/api.js')).href);
-const { window } = new JSDOM('');
-for (const key of ['window', 'document', 'DOMParser', 'Node', 'XMLSerializer', 'XPathResult', 'Element', 'Document', 'NodeFilter', 'XPathEvaluator']) {
-    if (!(key in globalThis)) globalThis[key] = window[key] ?? window;
-}
-globalThis.__dirname = dir;
-const engine = await import(pathToFileURL(path.join(modules, '@getodk/xforms-engine/dist/index.js')).href);
+const { engine } = await loadOdkEngine(modules, dir);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -616,7 +616,13 @@ impl Engine {
                 item: id,
                 path: path.to_vec(),
             };
-            let value = compiled.default_value.clone().unwrap_or_default();
+            // A default is stored as an answer would be; one the type refuses (`foo` for
+            // an integer) is left out, as ODK leaves it.
+            let value = compiled
+                .default_value
+                .as_deref()
+                .and_then(|v| values::normalise(&self.form, id, v).ok())
+                .unwrap_or_default();
             self.nodes.insert(
                 node,
                 NodeState {

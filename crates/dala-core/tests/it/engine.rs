@@ -1049,6 +1049,8 @@ fn a_default_with_an_operator_is_computed() {
             with(q("integer", "a"), "default", "1 + 1"),
             with(q("text", "b"), "default", "Bishkek"),
             with(q("date", "c"), "default", "2015-03-17"),
+            with(q("integer", "d"), "default", "foo"),
+            with(q("decimal", "e"), "default", "2.50"),
         ]),
         json!({}),
     );
@@ -1056,6 +1058,9 @@ fn a_default_with_an_operator_is_computed() {
     assert_eq!(value("a"), "2");
     assert_eq!(value("b"), "Bishkek");
     assert_eq!(value("c"), "2015-03-17");
+    // A default is stored as an answer is: one the type refuses is left out, as in ODK.
+    assert_eq!(value("d"), "");
+    assert_eq!(value("e"), "2.5");
 }
 
 /// A question with a calculation and no label is on no page (pyxform gives it no control),
