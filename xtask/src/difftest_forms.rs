@@ -199,7 +199,7 @@ impl Generator {
             75..=92 => ("calculate", None),
             _ => ("note", None),
         };
-        let mut cells = [""; 8].map(String::from);
+        let mut cells = [""; 7].map(String::from);
         // relevant, constraint, required, calculation, default, repeat_count, read_only
         if self.chance(35) {
             cells[0] = self.condition().unwrap_or_default();
@@ -257,9 +257,9 @@ impl Generator {
         }
     }
 
-    fn row(&mut self, ty: &str, name: &str, label: &str, cells: &[String; 8]) {
+    fn row(&mut self, ty: &str, name: &str, label: &str, cells: &[String; 7]) {
         let mut row = format!("| | {ty} | {name} | {label} |");
-        for cell in &cells[..7] {
+        for cell in cells {
             let _ = write!(row, " {cell} |");
         }
         self.rows.push(row);
@@ -268,7 +268,7 @@ impl Generator {
     fn open(&mut self, repeat: bool) {
         self.next += 1;
         let name = format!("{}{}", if repeat { "r" } else { "g" }, self.next);
-        let mut cells = [""; 8].map(String::from);
+        let mut cells = [""; 7].map(String::from);
         if self.chance(30) {
             cells[0] = self.condition().unwrap_or_default();
         }
