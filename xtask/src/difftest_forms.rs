@@ -111,13 +111,11 @@ impl Generator {
                 .clone(),
             Kind::Date => format!("${{{n}}} > date('2014-01-01')"),
         };
-        if self.chance(25) {
-            if let Some(other) = self.condition_simple() {
-                return Some(format!(
-                    "{one} {} {other}",
-                    if self.chance(50) { "or" } else { "and" }
-                ));
-            }
+        if self.chance(25)
+            && let Some(other) = self.condition_simple()
+        {
+            let joiner = if self.chance(50) { "or" } else { "and" };
+            return Some(format!("{one} {joiner} {other}"));
         }
         Some(one)
     }

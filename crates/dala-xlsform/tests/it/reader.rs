@@ -123,10 +123,20 @@ fn bind_columns_with_one_colon_are_the_columns_they_name() {
          |         | yn        | no   | No    |",
     );
     let member = &i.survey[0].children;
-    assert_eq!(member[1].relevant.as_deref(), Some("${older_than_five}='no'"));
+    assert_eq!(
+        member[1].relevant.as_deref(),
+        Some("${older_than_five}='no'")
+    );
     assert_eq!(member[1].constraint.as_deref(), Some(". <= 72"));
-    assert_eq!(member[2].relevant.as_deref(), Some("${older_than_five}='yes'"));
-    assert!(member[1].attributes.is_empty(), "{:?}", member[1].attributes);
+    assert_eq!(
+        member[2].relevant.as_deref(),
+        Some("${older_than_five}='yes'")
+    );
+    assert!(
+        member[1].attributes.is_empty(),
+        "{:?}",
+        member[1].attributes
+    );
 }
 
 #[test]
