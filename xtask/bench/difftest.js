@@ -92,32 +92,44 @@ function play(root, step) {
     }
 }
 
-// The submission's values, flattened as Dala flattens a record: groups left out, repeat
-// instances as name[position], `meta` left out.
+// The submission's values, flattened as Dala flattens a record: groups left out (but two
+// answers of one scope that share a name keyed by their group path), repeat instances as
+// name[position], `meta` left out.
 function submission(instance) {
     const { repeats } = walk(instance.root);
     const xml = instance.root.instanceState.instanceXML;
     const doc = new window.DOMParser().parseFromString(xml, 'text/xml');
     const out = {};
-    const visit = (element, nodeset, prefix) => {
+    // One scope (the top, or a repeat instance): its answers with their group paths.
+    const scope = (element, nodeset, prefix) => {
+        const leaves = [];
         const seen = {};
-        for (const child of element.children) {
-            const name = child.localName;
-            const set = `${nodeset}/${name}`;
-            // The instance's meta block, and an entity's inside a repeat: pyxform's own.
-            if (name === 'meta') continue;
-            if (repeats.has(set)) {
-                seen[name] = (seen[name] ?? 0) + 1;
-                visit(child, set, `${prefix}${name}[${seen[name]}]/`);
-            } else if (child.children.length > 0) {
-                visit(child, set, prefix);
-            } else {
-                out[prefix + name] = child.textContent;
+        const visit = (element, nodeset, groups) => {
+            for (const child of element.children) {
+                const name = child.localName;
+                const set = `${nodeset}/${name}`;
+                // The instance's meta block, and an entity's inside a repeat: pyxform's own.
+                if (name === 'meta') continue;
+                if (repeats.has(set)) {
+                    seen[name] = (seen[name] ?? 0) + 1;
+                    scope(child, set, `${prefix}${name}[${seen[name]}]/`);
+                } else if (child.children.length > 0) {
+                    visit(child, set, [...groups, name]);
+                } else {
+                    leaves.push([groups, name, child.textContent]);
+                }
             }
+        };
+        visit(element, nodeset, []);
+        const count = {};
+        for (const [, name] of leaves) count[name] = (count[name] ?? 0) + 1;
+        for (const [groups, name, value] of leaves) {
+            const key = count[name] > 1 ? [...groups, name].join('/') : name;
+            out[prefix + key] = value;
         }
     };
     const top = doc.documentElement;
-    visit(top, `/${top.localName}`, '');
+    scope(top, `/${top.localName}`, '');
     return out;
 }
 

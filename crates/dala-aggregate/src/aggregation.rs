@@ -10,10 +10,10 @@
 //! order records come in (where a unit has two records of one wave, the one saved last is
 //! kept, by its [`RecordKey`], not the one read last).
 
-use crate::plan::{Kind, Plan, PlanError, TableSpec, check, find};
+use crate::plan::{Kind, Plan, PlanError, TableSpec, check};
 use crate::tables::{Crosstab, Frequency, Summary, paired_change};
 use crate::tidy::TidyRow;
-use dala_core::{Instrument, Submission};
+use dala_core::{Index, Instrument, Submission};
 use dala_expr::SimpleEnv;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -227,11 +227,7 @@ pub struct Aggregation {
 }
 
 fn list_codes(instrument: &Instrument, name: &str) -> Vec<String> {
-    find(instrument, name)
-        .and_then(|item| item.list.as_ref())
-        .and_then(|l| instrument.choices.get(l))
-        .map(|c| c.iter().map(|c| c.name.clone()).collect())
-        .unwrap_or_default()
+    Index::new(instrument).codes(name)
 }
 
 impl Aggregation {

@@ -10,7 +10,7 @@
 use crate::aggregation::{Aggregation, RecordKey};
 use crate::plan::{Plan, PlanError};
 use crate::tidy::TidyRow;
-use dala_core::{Answer, Instrument, ItemType, Status, Submission};
+use dala_core::{Answer, Index, Instrument, Status, Submission};
 use std::collections::HashMap;
 
 /// One question's answers, as numbers into `values` (0 is no answer).
@@ -75,25 +75,19 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// An empty dataset with a column per top-level question of the instrument.
+    /// An empty dataset with a column per top-level question of the instrument, named by the
+    /// answer's key in a record (its name, or its group path where the name is shared).
     pub fn new(instrument: &Instrument) -> Dataset {
         let mut dataset = Dataset::default();
-        for (_, item, parents) in instrument.walk() {
-            let in_repeat = parents.iter().any(|p| p.item_type == ItemType::Repeat);
-            let answers = !matches!(
-                item.item_type,
-                ItemType::Group | ItemType::Repeat | ItemType::Note
-            );
-            if answers && !in_repeat && !dataset.by_name.contains_key(&item.name) {
-                dataset
-                    .by_name
-                    .insert(item.name.clone(), dataset.columns.len());
-                dataset.columns.push(Column {
-                    name: item.name.clone(),
-                    cells: Vec::new(),
-                    values: Dict::default(),
-                });
-            }
+        for entry in Index::new(instrument).top_answers() {
+            dataset
+                .by_name
+                .insert(entry.key.clone(), dataset.columns.len());
+            dataset.columns.push(Column {
+                name: entry.key.clone(),
+                cells: Vec::new(),
+                values: Dict::default(),
+            });
         }
         dataset
     }

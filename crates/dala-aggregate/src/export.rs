@@ -3,7 +3,7 @@
 //! metadata last; one CSV per repeat with PARENT_KEY and KEY.
 
 use crate::tidy::neutralise;
-use dala_core::{Answer, Instrument, Item, ItemType, Submission};
+use dala_core::{Answer, Index, Instrument, Item, ItemType, ScopeKeys, Submission};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
@@ -23,24 +23,55 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// A column of a table, or a repeat nested in it.
+/// A column of a table, or a repeat nested in it; `key` is the answer's key in the record.
 enum Field<'a> {
-    Column { header: String, item: &'a Item },
-    Repeat { item: &'a Item },
+    Column {
+        header: String,
+        key: String,
+        item: &'a Item,
+    },
+    Repeat {
+        key: String,
+        item: &'a Item,
+    },
 }
 
+/// The fields of one record scope (the survey, or a repeat's children), through its groups.
 fn fields<'a>(items: &'a [Item], prefix: &str, options: &Options, out: &mut Vec<Field<'a>>) {
+    scope_fields(items, prefix, &ScopeKeys::of(items), &[], options, out);
+}
+
+fn scope_fields<'a>(
+    items: &'a [Item],
+    prefix: &str,
+    keys: &ScopeKeys,
+    groups: &[&str],
+    options: &Options,
+    out: &mut Vec<Field<'a>>,
+) {
     for item in items {
-        let path = if prefix.is_empty() || options.no_group_paths {
+        let key = keys.key(groups, &item.name);
+        let path = if options.no_group_paths {
+            // Bare names, but two questions that share one keep their group path.
+            key.clone()
+        } else if prefix.is_empty() {
             item.name.clone()
         } else {
             format!("{prefix}-{}", item.name)
         };
         match item.item_type {
-            ItemType::Group => fields(&item.children, &path, options, out),
-            ItemType::Repeat => out.push(Field::Repeat { item }),
+            ItemType::Group => {
+                let mut inner = groups.to_vec();
+                inner.push(&item.name);
+                scope_fields(&item.children, &path, keys, &inner, options, out);
+            }
+            ItemType::Repeat => out.push(Field::Repeat { key, item }),
             ItemType::Note => {}
-            _ => out.push(Field::Column { header: path, item }),
+            _ => out.push(Field::Column {
+                header: path,
+                key,
+                item,
+            }),
         }
     }
 }
@@ -48,7 +79,7 @@ fn fields<'a>(items: &'a [Item], prefix: &str, options: &Options, out: &mut Vec<
 fn headers(fields: &[Field<'_>], instrument: &Instrument, options: &Options) -> Vec<String> {
     let mut out = Vec::new();
     for field in fields {
-        let Field::Column { header, item } = field else {
+        let Field::Column { header, item, .. } = field else {
             continue;
         };
         match item.item_type {
@@ -77,14 +108,10 @@ fn list<'a>(instrument: &'a Instrument, item: &Item) -> &'a [dala_core::Choice] 
 }
 
 fn label_of(instrument: &Instrument, item: &Item, code: &str, language: &str) -> String {
-    list(instrument, item)
-        .iter()
-        .find(|c| c.name == code)
-        .and_then(|c| {
-            c.label
-                .get(language, instrument.settings.default_language.as_deref())
-        })
-        .map_or_else(|| code.to_string(), str::to_string)
+    match &item.list {
+        Some(list) => instrument.choice_label(list, code, language).to_string(),
+        None => code.to_string(),
+    }
 }
 
 fn cells(
@@ -95,10 +122,10 @@ fn cells(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for field in fields {
-        let Field::Column { item, .. } = field else {
+        let Field::Column { item, key, .. } = field else {
             continue;
         };
-        let value = match answers.get(&item.name) {
+        let value = match answers.get(key) {
             Some(Answer::Value(v)) => v.as_str(),
             _ => "",
         };
@@ -225,10 +252,10 @@ impl<'a> Exporter<'a> {
         emit: &mut dyn FnMut(usize, Vec<String>),
     ) {
         for field in fields_here {
-            let Field::Repeat { item } = field else {
+            let Field::Repeat { item, key } = field else {
                 continue;
             };
-            let Some(Answer::Repeat(instances)) = answers.get(&item.name) else {
+            let Some(Answer::Repeat(instances)) = answers.get(key) else {
                 continue;
             };
             let name = repeat_table_name(self.instrument, item);
@@ -262,7 +289,7 @@ fn repeat_tables(
     out: &mut BTreeMap<String, Vec<String>>,
 ) {
     for field in fields_here {
-        let Field::Repeat { item } = field else {
+        let Field::Repeat { item, .. } = field else {
             continue;
         };
         let mut inner = Vec::new();
@@ -377,11 +404,9 @@ pub fn codebook(instrument: &Instrument, language: &str) -> Table {
             .to_vec(),
     ];
     let default = instrument.settings.default_language.as_deref();
-    for (_, item, _) in instrument.walk() {
-        if matches!(
-            item.item_type,
-            ItemType::Group | ItemType::Repeat | ItemType::Note
-        ) {
+    for entry in Index::new(instrument).entries() {
+        let item = entry.item;
+        if !entry.answers() {
             continue;
         }
         let choices: Vec<String> = list(instrument, item)
@@ -395,7 +420,7 @@ pub fn codebook(instrument: &Instrument, language: &str) -> Table {
             })
             .collect();
         rows.push(vec![
-            item.name.clone(),
+            entry.key.clone(),
             item.label.get(language, default).unwrap_or("").to_string(),
             item.item_type.as_str().to_string(),
             choices.join("; "),

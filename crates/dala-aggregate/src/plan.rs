@@ -14,7 +14,7 @@
 
 use crate::aggregation::Aggregation;
 use crate::tidy::TidyRow;
-use dala_core::{Answer, Instrument, Item, Submission};
+use dala_core::{Answer, Index, Instrument, Item, Submission};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -127,12 +127,9 @@ pub(crate) fn value<'a>(record: &'a Submission, name: &str) -> Option<&'a str> {
     }
 }
 
+/// The question a plan names (its record key, or its name).
 pub(crate) fn find<'a>(instrument: &'a Instrument, name: &str) -> Option<&'a Item> {
-    instrument
-        .walk()
-        .into_iter()
-        .find(|(_, item, _)| item.name == name)
-        .map(|(_, item, _)| item)
+    Index::new(instrument).question(name).map(|e| e.item)
 }
 
 /// Checks that every question a plan names exists (and is of a kind the table can use).

@@ -4,15 +4,15 @@
 use crate::grouped::tables;
 use crate::plan::{Kind, Plan, TableSpec};
 use crate::tidy::TidyRow;
-use dala_core::{Instrument, ItemType};
+use dala_core::{Index, Instrument, ItemType};
 
 /// The plan of the default report: a frequency for every select question and a summary for
 /// every numeric one outside repeats, by `by` if given, weighted by `weight` if given.
 pub fn default_plan(instrument: &Instrument, by: Option<&str>, weight: Option<&str>) -> Plan {
     let mut plan = Plan::default();
-    for (_, item, parents) in instrument.walk() {
-        if parents.iter().any(|p| p.item_type == ItemType::Repeat) || Some(item.name.as_str()) == by
-        {
+    for entry in Index::new(instrument).top_answers() {
+        let (item, key) = (entry.item, &entry.key);
+        if Some(key.as_str()) == by {
             continue;
         }
         let kind = match item.item_type {
@@ -26,10 +26,10 @@ pub fn default_plan(instrument: &Instrument, by: Option<&str>, weight: Option<&s
             "summary"
         };
         plan.table.push(TableSpec {
-            id: format!("{prefix}:{}", item.name),
+            id: format!("{prefix}:{key}"),
             kind,
             title: None,
-            variable: Some(item.name.clone()),
+            variable: Some(key.clone()),
             rows: None,
             columns: None,
             by: by.map(str::to_string),

@@ -5,7 +5,7 @@
 //! `--labels`).
 
 use crate::aggregation::{Aggregation, RecordKey};
-use dala_core::{Instrument, ItemType};
+use dala_core::{Index, Instrument};
 use std::io::Read;
 
 /// Why a wide CSV cannot be read, as data with a stable code and its line.
@@ -43,18 +43,14 @@ pub struct WideCsvReport {
     pub drafts_skipped: u64,
 }
 
-/// The column names a question may have in a wide export: its group path, then its bare name.
+/// The column names a question (its record key, or its name) may have in a wide export: its
+/// group path, then the bare name (the key, where the name is shared).
 fn candidates(instrument: &Instrument, question: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (_, item, parents) in instrument.walk() {
-        if item.name == question {
-            let mut path: Vec<&str> = parents
-                .iter()
-                .filter(|p| p.item_type == ItemType::Group)
-                .map(|p| p.name.as_str())
-                .collect();
-            path.push(&item.name);
-            out.push(path.join("-"));
+    if let Some(entry) = Index::new(instrument).question(question) {
+        out.push(entry.path.replace('/', "-"));
+        if entry.key != out[0] {
+            out.push(entry.key.clone());
         }
     }
     if !out.iter().any(|c| c == question) {

@@ -99,13 +99,7 @@ pub fn summary(instrument: &Instrument, lang: Option<&str>) -> String {
     let s = &instrument.settings;
     let default = s.default_language.as_deref();
     let language = lang.or(default).unwrap_or("default");
-    let mut languages: Vec<&String> = instrument
-        .walk()
-        .iter()
-        .flat_map(|(_, i, _)| i.label.0.keys())
-        .collect();
-    languages.sort();
-    languages.dedup();
+    let languages = instrument.languages();
     let mut out = format!(
         "{} ({} version {})\nlanguages: {}{}\n",
         s.title.get(language, default).unwrap_or(&s.form_id),

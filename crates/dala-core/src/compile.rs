@@ -1,6 +1,7 @@
 //! Instrument -> compiled form: every expression parsed once, items flattened into a table,
 //! and the dependency graph ordered once, so an answer re-evaluates only its dependents.
 
+use crate::index::Index;
 use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
 use crate::validate::{Diagnostic, validate};
 use dala_expr::Expr;
@@ -33,6 +34,9 @@ pub struct Expressions {
 #[derive(Clone, Debug)]
 pub struct CompiledItem {
     pub item: Item,
+    /// The key of its answer in a record ([`crate::index`]: its name, or its path of groups
+    /// where another answer of the same scope shares the name).
+    pub key: String,
     pub parent: Option<ItemId>,
     /// The repeats this item is inside, outermost first (not counting itself).
     pub repeats: Vec<ItemId>,
@@ -156,6 +160,11 @@ impl Form {
             .iter()
             .map(|item| form.add(item, None, &[]))
             .collect();
+        // Items are added in the index's order (each before its children), so an item's id is
+        // its place in the index.
+        for (compiled, entry) in form.items.iter_mut().zip(Index::new(instrument).entries()) {
+            compiled.key.clone_from(&entry.key);
+        }
         form.link();
         form.sort();
         Ok(form)
@@ -185,6 +194,7 @@ impl Form {
                 children: Vec::new(),
                 ..item.clone()
             },
+            key: item.name.clone(),
             parent,
             repeats: repeats.to_vec(),
             children: Vec::new(),
@@ -319,8 +329,25 @@ impl Form {
         &self.items[id]
     }
 
+    /// The item of a name (the first of it), or at a path (`head/age`: the names from the top
+    /// of the form down, for a name several items share).
     pub fn id(&self, name: &str) -> Option<ItemId> {
-        self.by_name.get(name).copied()
+        if let Some(&id) = self.by_name.get(name) {
+            return Some(id);
+        }
+        let mut names = name.split('/');
+        let first = names.next()?;
+        let mut id = *self
+            .top
+            .iter()
+            .find(|&&t| self.items[t].item.name == first)?;
+        for next in names {
+            id = *self.items[id]
+                .children
+                .iter()
+                .find(|&&c| self.items[c].item.name == next)?;
+        }
+        Some(id)
     }
 
     /// The choices of a select's list (before any filter).

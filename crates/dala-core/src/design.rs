@@ -4,6 +4,7 @@
 //! already collected. Plain data and no I/O: the app's designer screen is a view of a
 //! [`Design`], and every rule here is tested natively.
 
+use crate::index::Index;
 use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
 use crate::record::{Answer, Submission};
 use crate::validate::{Column, Diagnostic, validate};
@@ -1081,7 +1082,8 @@ fn rewrite_items(items: &[Item], path: &mut ItemPath, old: &str, new: &str, edit
     }
 }
 
-/// What collected data holds, by question name: the values seen (for selects, each choice
+/// What collected data holds, by question (its record key: its name, or its group path where
+/// the name is shared): the values seen (for selects, each choice
 /// code on its own). Publishing checks a new version against it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataUse {
@@ -1106,11 +1108,12 @@ impl DataUse {
         instrument: &Instrument,
         records: impl IntoIterator<Item = &'a Submission>,
     ) {
-        let selects: BTreeSet<&str> = instrument
-            .walk()
-            .into_iter()
-            .filter(|(_, i, _)| i.item_type.is_select())
-            .map(|(_, i, _)| i.name.as_str())
+        let index = Index::new(instrument);
+        let selects: BTreeSet<&str> = index
+            .entries()
+            .iter()
+            .filter(|e| e.item.item_type.is_select())
+            .map(|e| e.key.as_str())
             .collect();
         for record in records {
             self.add_answers(&record.answers, &selects);
@@ -1180,24 +1183,27 @@ pub fn check_publish(
     };
     let mut breaking = Vec::new();
     if let Some(published) = published {
-        let new_items: BTreeMap<&str, &Item> = draft
-            .walk()
-            .into_iter()
-            .map(|(_, i, _)| (i.name.as_str(), i))
+        // Questions are matched by their record key: what the data holds them by.
+        let (old_index, new_index) = (Index::new(published), Index::new(draft));
+        let new_items: BTreeMap<&str, &Item> = new_index
+            .entries()
+            .iter()
+            .map(|e| (e.key.as_str(), e.item))
             .collect();
-        for (_, old, _) in published.walk() {
-            let Some(values) = data.questions.get(&old.name) else {
+        for entry in old_index.entries() {
+            let old = entry.item;
+            let Some(values) = data.questions.get(&entry.key) else {
                 continue;
             };
-            let Some(new) = new_items.get(old.name.as_str()) else {
+            let Some(new) = new_items.get(entry.key.as_str()) else {
                 breaking.push(Breaking::Removed {
-                    name: old.name.clone(),
+                    name: entry.key.clone(),
                 });
                 continue;
             };
             if new.item_type != old.item_type {
                 breaking.push(Breaking::TypeChanged {
-                    name: old.name.clone(),
+                    name: entry.key.clone(),
                     from: old.item_type,
                     to: new.item_type,
                 });
@@ -1219,7 +1225,7 @@ pub fn check_publish(
                 for value in values {
                     if before.contains(value) && !after.contains(value) {
                         breaking.push(Breaking::ChoiceRemoved {
-                            name: old.name.clone(),
+                            name: entry.key.clone(),
                             choice: value.clone(),
                         });
                     }

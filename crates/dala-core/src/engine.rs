@@ -565,7 +565,7 @@ impl Engine {
                         .filter(|instance| self.relevant(instance))
                         .map(|instance| self.answers(&compiled.children, &instance.path))
                         .collect();
-                    out.insert(compiled.item.name.clone(), Answer::Repeat(instances));
+                    out.insert(compiled.key.clone(), Answer::Repeat(instances));
                 }
                 _ => {
                     let node = NodeRef {
@@ -574,7 +574,7 @@ impl Engine {
                     };
                     if self.relevant(&node) {
                         out.insert(
-                            compiled.item.name.clone(),
+                            compiled.key.clone(),
                             Answer::Value(self.value(&node).to_string()),
                         );
                     }
@@ -1140,7 +1140,7 @@ impl Engine {
             // Only what is needed, not a clone of the compiled item (its expressions).
             let compiled = self.form.item(id);
             let item_type = compiled.item.item_type;
-            let answer = answers.get(&compiled.item.name);
+            let answer = answers.get(&compiled.key);
             match item_type {
                 ItemType::Group => {
                     let children = compiled.children.clone();

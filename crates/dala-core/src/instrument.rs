@@ -271,6 +271,40 @@ impl Instrument {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The label of choice `code` of `list` in `language` (else in the default language,
+    /// else any); the code itself when the list has no such choice or it has no label.
+    pub fn choice_label<'s>(&'s self, list: &str, code: &'s str, language: &str) -> &'s str {
+        self.choices
+            .get(list)
+            .and_then(|choices| choices.iter().find(|c| c.name == code))
+            .and_then(|c| {
+                c.label
+                    .get(language, self.settings.default_language.as_deref())
+            })
+            .unwrap_or(code)
+    }
+
+    /// The languages of the instrument in one order, the same everywhere: the default
+    /// language first (when it has one), then the others in the order its title lists them,
+    /// then any a label uses that the title does not.
+    pub fn languages(&self) -> Vec<String> {
+        let mut languages: Vec<String> = self.settings.title.0.keys().cloned().collect();
+        for (_, item, _) in self.walk() {
+            for language in item.label.0.keys() {
+                if !languages.contains(language) {
+                    languages.push(language.clone());
+                }
+            }
+        }
+        if let Some(default) = &self.settings.default_language
+            && let Some(at) = languages.iter().position(|l| l == default)
+        {
+            let default = languages.remove(at);
+            languages.insert(0, default);
+        }
+        languages
+    }
+
     /// Every item, depth first, with its JSON pointer (`/survey/2/children/0`).
     pub fn walk(&self) -> Vec<(String, &Item, Vec<&Item>)> {
         fn visit<'a>(

@@ -7,6 +7,7 @@ pub mod compile;
 pub mod design;
 pub mod engine;
 mod host;
+pub mod index;
 pub mod instrument;
 pub mod record;
 pub mod store;
@@ -18,6 +19,7 @@ pub use engine::{
     AnswerError, Change, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, Refusal, What,
 };
 pub use host::Host;
+pub use index::{Index, ScopeKeys};
 pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};

@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 /// Stable codes for instrument problems. Tests and tools match on these, never on text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VCode {
-    /// V001 two items share a name where a record keys answers by it: two questions of one
-    /// repeat (or both at the top level, groups aside), or two repeats.
+    /// V001 two items share a name where they may not: siblings (as in pyxform), or two
+    /// repeats (a draft finds a repeat's held instances by its name).
     DuplicateName,
     /// V002 a name that is not a valid XML name.
     InvalidName,
@@ -361,10 +361,11 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
     }
     let walk = instrument.walk();
 
-    // Names: valid, and unique where a record keys answers by name: among the questions of
-    // one repeat instance (or of the top level; groups do not nest answers), and among
-    // repeats. Elsewhere ODK tells two questions apart by their path, and so may a form: only
-    // a `${name}` that could mean either is an error (V020).
+    // Names: valid, and unique among siblings (as in pyxform) and among repeats (a draft
+    // finds a repeat's held instances by its name). Elsewhere ODK tells two items apart by
+    // their path, and so does a record (see `index`: two answers of one scope that share a
+    // name are keyed by their group path); only a `${name}` that could mean either is an
+    // error (V020).
     let mut scopes: HashMap<(Option<&str>, &str), String> = HashMap::new();
     let mut siblings: HashMap<(&str, &str), String> = HashMap::new();
     for (pointer, item, parents) in &walk {
@@ -384,15 +385,7 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                 },
             );
         }
-        // The record's keys: a question or repeat is a key of its enclosing repeat instance
-        // (or of the top level); a repeat is also found by its name alone (held instances).
         let mut keys = Vec::new();
-        if item.item_type != ItemType::Group {
-            keys.push((
-                Some(repeats.last().copied().unwrap_or("")),
-                item.name.as_str(),
-            ));
-        }
         if item.item_type == ItemType::Repeat {
             keys.push((None, item.name.as_str()));
         }

@@ -8,7 +8,7 @@ use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
 use dala_core::record::{BundleError, BundleLines, LineProblem, open_bundle};
-use dala_core::{Instrument, Submission};
+use dala_core::{Index, Instrument, Submission};
 
 /// Rows shown per page of the data view.
 pub const PAGE_ROWS: usize = 50;
@@ -150,11 +150,8 @@ pub fn label(instrument: &Instrument, language: &str, question: &str, code: &str
     if question.is_empty() {
         return "All".into();
     }
-    let Some((_, item, _)) = instrument
-        .walk()
-        .into_iter()
-        .find(|(_, item, _)| item.name == question)
-    else {
+    let index = Index::new(instrument);
+    let Some(item) = index.question(question).map(|e| e.item) else {
         return code.to_string();
     };
     if code.is_empty() {
@@ -164,13 +161,10 @@ pub fn label(instrument: &Instrument, language: &str, question: &str, code: &str
             .unwrap_or(question)
             .to_string();
     }
-    item.list
-        .as_ref()
-        .and_then(|list| instrument.choices.get(list))
-        .and_then(|choices| choices.iter().find(|c| c.name == code))
-        .and_then(|choice| choice.label.get(language, default))
-        .unwrap_or(code)
-        .to_string()
+    match &item.list {
+        Some(list) => index.choice_label(list, code, language).to_string(),
+        None => code.to_string(),
+    }
 }
 
 /// Answers as the analyst reads them in the data view: choice labels in a language for the
@@ -187,16 +181,11 @@ pub struct AnswerLabels<'a> {
 
 impl<'a> AnswerLabels<'a> {
     pub fn new(instrument: &'a Instrument, language: &'a str, columns: &[String]) -> Self {
-        let items = instrument.walk();
+        let index = Index::new(instrument);
         let default = instrument.settings.default_language.as_deref();
         let found: Vec<Option<&'a dala_core::Item>> = columns
             .iter()
-            .map(|name| {
-                items
-                    .iter()
-                    .find(|(_, i, _)| i.name == *name)
-                    .map(|(_, i, _)| *i)
-            })
+            .map(|name| index.question(name).map(|e| e.item))
             .collect();
         AnswerLabels {
             instrument,
@@ -231,13 +220,9 @@ impl<'a> AnswerLabels<'a> {
         let Some(Some((list, several))) = self.lists.get(column) else {
             return value.to_string();
         };
-        let default = self.instrument.settings.default_language.as_deref();
-        let choices = self.instrument.choices.get(*list);
         let one = |code: &str| {
-            choices
-                .and_then(|c| c.iter().find(|c| c.name == code))
-                .and_then(|c| c.label.get(self.language, default))
-                .unwrap_or(code)
+            self.instrument
+                .choice_label(list, code, self.language)
                 .to_string()
         };
         if *several {
@@ -256,14 +241,7 @@ impl<'a> AnswerLabels<'a> {
 
 /// The codes of a question's choice list, in order.
 pub fn codes(instrument: &Instrument, question: &str) -> Vec<String> {
-    instrument
-        .walk()
-        .into_iter()
-        .find(|(_, item, _)| item.name == question)
-        .and_then(|(_, item, _)| item.list.as_ref())
-        .and_then(|list| instrument.choices.get(list))
-        .map(|choices| choices.iter().map(|c| c.name.clone()).collect())
-        .unwrap_or_default()
+    Index::new(instrument).codes(question)
 }
 
 /// A table the analyst picked from the questions: `second` is a crosstab's column question or

@@ -181,7 +181,7 @@ fn unreachable_instrument() -> Instrument {
 
 /// The languages a designer edits texts in: the instrument's, or its default alone.
 pub fn edit_languages(instrument: &Instrument) -> Vec<String> {
-    let mut languages = crate::session::languages(instrument);
+    let mut languages = instrument.languages();
     if languages.is_empty() {
         languages.push(
             instrument

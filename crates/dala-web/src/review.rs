@@ -8,7 +8,7 @@ use crate::session::Session;
 use dala_core::engine::NodeRef;
 use dala_core::instrument::ItemType;
 use dala_core::record::Answer;
-use dala_core::{Engine, Instrument, Submission};
+use dala_core::{Engine, Index, Instrument, Submission};
 
 /// One enclosing repeat instance of a node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,34 +115,25 @@ pub fn record_title(
     if let Some(name) = &record.instance_name {
         return Some(name.clone());
     }
-    let default = instrument.settings.default_language.as_deref();
-    let label_in = |list: &str, code: &str| {
-        instrument
-            .choices
-            .get(list)
-            .and_then(|choices| choices.iter().find(|c| c.name == code))
-            .and_then(|c| c.label.get(form_lang, default))
-            .unwrap_or(code)
-            .to_string()
-    };
-    let first: Vec<String> = instrument
-        .walk()
-        .into_iter()
-        .filter(|(_, item, parents)| {
-            item.item_type.takes_input() && !parents.iter().any(|p| p.item_type == ItemType::Repeat)
-        })
-        .filter_map(|(_, item, _)| {
-            let Some(Answer::Value(value)) = record.answers.get(&item.name) else {
+    let index = Index::new(instrument);
+    let first: Vec<String> = index
+        .top_answers()
+        .filter(|entry| entry.item.item_type.takes_input())
+        .filter_map(|entry| {
+            let item = entry.item;
+            let Some(Answer::Value(value)) = record.answers.get(&entry.key) else {
                 return None;
             };
             if value.is_empty() {
                 return None;
             }
             Some(match (&item.list, item.item_type) {
-                (Some(list), ItemType::SelectOne) => label_in(list, value),
+                (Some(list), ItemType::SelectOne) => {
+                    instrument.choice_label(list, value, form_lang).to_string()
+                }
                 (Some(list), ItemType::SelectMultiple | ItemType::Rank) => value
                     .split_whitespace()
-                    .map(|code| label_in(list, code))
+                    .map(|code| instrument.choice_label(list, code, form_lang))
                     .collect::<Vec<_>>()
                     .join(", "),
                 _ => value.clone(),

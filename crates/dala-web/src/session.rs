@@ -32,29 +32,10 @@ pub struct Session {
     before_removal: Option<Submission>,
 }
 
-/// The languages of an instrument, in the order its title lists them.
-pub fn languages(instrument: &Instrument) -> Vec<String> {
-    let mut languages: Vec<String> = instrument.settings.title.0.keys().cloned().collect();
-    for (_, item, _) in instrument.walk() {
-        for language in item.label.0.keys() {
-            if !languages.contains(language) {
-                languages.push(language.clone());
-            }
-        }
-    }
-    if let Some(default) = &instrument.settings.default_language
-        && let Some(at) = languages.iter().position(|l| l == default)
-    {
-        let default = languages.remove(at);
-        languages.insert(0, default);
-    }
-    languages
-}
-
 /// The language an instrument opens in: the interface's when the instrument has it, else its
 /// first (default) language.
 pub fn form_language_for(instrument: &Instrument, ui: &str) -> String {
-    let langs = languages(instrument);
+    let langs = instrument.languages();
     if langs.iter().any(|l| l == ui) {
         ui.to_string()
     } else {
@@ -651,6 +632,6 @@ mod tests {
     #[test]
     fn the_default_language_comes_first() {
         let s = police();
-        assert_eq!(languages(&s.engine().form().instrument), ["en", "ru"]);
+        assert_eq!(s.engine().form().instrument.languages(), ["en", "ru"]);
     }
 }

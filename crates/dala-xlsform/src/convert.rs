@@ -128,6 +128,9 @@ enum Kind {
     Item(ItemType, Option<String>, bool),
     Begin(ItemType),
     End(ItemType),
+    /// `begin loop over LIST`: a group, repeated for each choice of the list.
+    BeginLoop(String),
+    EndLoop,
     /// start, end, today: kept as calculates of the clock.
     Clock(&'static str),
     Metadata,
@@ -187,7 +190,18 @@ fn kind(type_text: &str) -> Kind {
             };
         }
     }
-    if head.starts_with("begin loop") || head == "include" || head.starts_with("include ") {
+    if head.starts_with("begin loop") {
+        // `begin loop over LIST` (pyxform also reads `begin_loop over LIST`).
+        let over: Vec<&str> = head["begin loop".len()..].split_whitespace().collect();
+        return match (over.as_slice(), words.last()) {
+            (["over", _], Some(list)) => Kind::BeginLoop(list.to_string()),
+            _ => Kind::Unknown,
+        };
+    }
+    if head == "end loop" {
+        return Kind::EndLoop;
+    }
+    if head == "include" || head.starts_with("include ") {
         return Kind::Unsupported;
     }
     match (first, second) {
@@ -238,7 +252,7 @@ fn kind(type_text: &str) -> Kind {
         | "audit" | "imei" | "start geopoint" | "get device id" | "get subscriber id"
         | "get sim id" | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
         "image" | "audio" | "video" | "file" | "barcode" | "background audio" | "xml external"
-        | "csv external" | "begin loop" | "end loop" | "hidden" | "photo" => Kind::Unsupported,
+        | "csv external" | "hidden" | "photo" => Kind::Unsupported,
         _ => Kind::Unknown,
     }
 }
@@ -354,7 +368,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
 
     let choices = read_choices(&mut b, find_sheet(workbook, "choices"));
     let settings = read_settings(&mut b, find_sheet(workbook, "settings"), file_stem);
-    let (survey_items, extra_choices) = read_survey(&mut b, &survey);
+    let (survey_items, extra_choices) = read_survey(&mut b, &survey, &choices);
     let mut choices = choices;
     for (list, choice) in extra_choices {
         let entry = choices.entry(list).or_default();
@@ -387,12 +401,15 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
     }
 }
 
-fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(String, Choice)>) {
+fn read_survey(
+    b: &mut Builder<'_>,
+    table: &Table<'_>,
+    choices: &BTreeMap<String, Vec<Choice>>,
+) -> (Vec<Item>, Vec<(String, Choice)>) {
     let sheet = table.sheet.name.clone();
     let type_col = table.column_of(Column::Type, None);
     let name_col = table.column_of(Column::Name, None);
-    // The stack of open groups: (item, kind, row it began on, its pointer).
-    let mut stack: Vec<(Item, ItemType, u32)> = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
     let mut top: Vec<Item> = Vec::new();
     let mut other_choices = Vec::new();
     let mut languages = std::mem::take(&mut b.languages);
@@ -446,13 +463,11 @@ fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(Strin
             item.attributes = row.extras.clone();
             item
         };
-        let place =
-            |item: Item, stack: &mut Vec<(Item, ItemType, u32)>, top: &mut Vec<Item>| match stack
-                .last_mut()
-            {
-                Some((parent, _, _)) => parent.children.push(item),
-                None => top.push(item),
-            };
+        let place = |item: Item, stack: &mut Vec<Open>, top: &mut Vec<Item>| match stack.last_mut()
+        {
+            Some(open) => open.item.children.push(item),
+            None => top.push(item),
+        };
         match kind {
             Kind::Begin(item_type) => {
                 if name.is_empty() {
@@ -466,11 +481,48 @@ fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(Strin
                     );
                 }
                 let item = make(item_type, None);
-                stack.push((item, item_type, row_index));
+                stack.push(Open {
+                    item,
+                    kind: item_type,
+                    row: row_index,
+                    over: None,
+                });
             }
-            Kind::End(item_type) => match stack.pop() {
-                Some((item, open_type, open_row)) => {
-                    if open_type != item_type {
+            Kind::BeginLoop(list) => {
+                if name.is_empty() {
+                    b.push(
+                        XCode::MissingTypeOrName,
+                        &sheet,
+                        row_index,
+                        name_col,
+                        Some("name".into()),
+                        format!("`{type_text}` needs a name"),
+                    );
+                }
+                stack.push(Open {
+                    item: make(ItemType::Group, None),
+                    kind: ItemType::Group,
+                    row: row_index,
+                    over: Some(list),
+                });
+            }
+            Kind::End(_) | Kind::EndLoop => match stack.pop() {
+                Some(Open {
+                    mut item,
+                    kind: open_type,
+                    row: open_row,
+                    over,
+                }) => {
+                    let closes = match kind {
+                        Kind::End(item_type) => over.is_none() && open_type == item_type,
+                        _ => over.is_some(),
+                    };
+                    if !closes {
+                        let open_kind = if over.is_some() {
+                            "loop".to_string()
+                        } else {
+                            format!("{open_type:?}")
+                        };
                         b.push(
                             XCode::UnmatchedGroup,
                             &sheet,
@@ -478,14 +530,33 @@ fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(Strin
                             type_col,
                             Some("type".into()),
                             format!(
-                                "`{type_text}` closes the {:?} `{}` begun on row {}",
-                                open_type,
+                                "`{type_text}` closes the {open_kind} `{}` begun on row {}",
                                 item.name,
                                 open_row + 1
                             ),
                         );
                     }
-                    record_source(b, &stack, &top, &sheet, open_row);
+                    let at = place_pointer(&stack, &top);
+                    match over.map(|list| (choices.get(&list), list)) {
+                        Some((Some(choices), _)) => {
+                            expand_loop(&mut item, choices);
+                            move_loop_sources(b, &at, choices.len(), &sheet, open_row);
+                        }
+                        Some((None, list)) => b.push(
+                            XCode::UnknownLoopList,
+                            &sheet,
+                            open_row,
+                            type_col,
+                            Some("type".into()),
+                            format!(
+                                "the loop `{}` is over `{list}`, which is not a list of the \
+                                 choices sheet",
+                                item.name
+                            ),
+                        ),
+                        None => {}
+                    }
+                    b.sources.insert(at, (sheet.clone(), open_row));
                     place(item, &mut stack, &mut top);
                 }
                 None => b.push(
@@ -561,18 +632,29 @@ fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(Strin
             ),
         }
     }
-    while let Some((item, open_type, open_row)) = stack.pop() {
+    while let Some(Open {
+        item,
+        kind: open_type,
+        row: open_row,
+        over,
+    }) = stack.pop()
+    {
+        let open_kind = if over.is_some() {
+            "loop".to_string()
+        } else {
+            format!("{open_type:?}")
+        };
         b.push(
             XCode::UnmatchedGroup,
             &sheet,
             open_row,
             type_col,
             Some("type".into()),
-            format!("the {:?} `{}` is never ended", open_type, item.name),
+            format!("the {open_kind} `{}` is never ended", item.name),
         );
         record_source(b, &stack, &top, &sheet, open_row);
         match stack.last_mut() {
-            Some((parent, _, _)) => parent.children.push(item),
+            Some(parent) => parent.item.children.push(item),
             None => top.push(item),
         }
     }
@@ -580,24 +662,112 @@ fn read_survey(b: &mut Builder<'_>, table: &Table<'_>) -> (Vec<Item>, Vec<(Strin
     (top, other_choices)
 }
 
-/// Remembers the row of the item about to be placed at the current position.
-fn record_source(
-    b: &mut Builder<'_>,
-    stack: &[(Item, ItemType, u32)],
-    top: &[Item],
-    sheet: &str,
+/// A group, repeat or loop begun and not yet ended.
+struct Open {
+    item: Item,
+    kind: ItemType,
+    /// The row it began on.
     row: u32,
-) {
+    /// A loop's choice list.
+    over: Option<String>,
+}
+
+/// Turns a loop's group, whose children are the questions as written once, into pyxform's
+/// expansion: a group per choice of the list (named and labelled as the choice), each holding
+/// a copy of the questions, with `%(name)s` and `%(label)s` in their texts and expressions
+/// replaced by the choice's name and label. As in pyxform, only the loop's own questions are
+/// rewritten, not those of a group inside it.
+fn expand_loop(group: &mut Item, choices: &[Choice]) {
+    let template = std::mem::take(&mut group.children);
+    for choice in choices {
+        let mut inner = Item::new(ItemType::Group, &choice.name);
+        inner.label = choice.label.clone();
+        inner.children = template
+            .iter()
+            .map(|question| {
+                let mut question = question.clone();
+                substitute_loop_choice(&mut question, choice);
+                question
+            })
+            .collect();
+        group.children.push(inner);
+    }
+}
+
+fn substitute_loop_choice(item: &mut Item, choice: &Choice) {
+    let label_in = |language: &str| -> String {
+        choice
+            .label
+            .get(language, Some(DEFAULT_LANGUAGE))
+            .unwrap_or(&choice.name)
+            .to_string()
+    };
+    let fill = |text: &str, label: &str| {
+        text.replace("%(name)s", &choice.name)
+            .replace("%(label)s", label)
+    };
+    for text in [
+        &mut item.label,
+        &mut item.hint,
+        &mut item.required_message,
+        &mut item.constraint_message,
+    ] {
+        for (language, value) in &mut text.0 {
+            *value = fill(value, &label_in(language));
+        }
+    }
+    let plain = label_in(DEFAULT_LANGUAGE);
+    for expression in [
+        &mut item.relevant,
+        &mut item.required,
+        &mut item.constraint,
+        &mut item.calculation,
+        &mut item.default,
+        &mut item.read_only,
+        &mut item.choice_filter,
+        &mut item.appearance,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *expression = fill(expression, &plain);
+    }
+}
+
+/// The rows of a loop's questions were recorded under the pointers they had as written once
+/// (`AT/children/J...`); after the expansion each is in every choice's group
+/// (`AT/children/K/children/J...`), and each choice's group comes from the loop's row.
+fn move_loop_sources(b: &mut Builder<'_>, at: &str, copies: usize, sheet: &str, row: u32) {
+    let prefix = format!("{at}/children/");
+    let template: Vec<(String, (String, u32))> = b
+        .sources
+        .iter()
+        .filter(|(pointer, _)| pointer.starts_with(&prefix))
+        .map(|(pointer, source)| (pointer[prefix.len()..].to_string(), source.clone()))
+        .collect();
+    b.sources.retain(|pointer, _| !pointer.starts_with(&prefix));
+    for k in 0..copies {
+        b.sources
+            .insert(format!("{prefix}{k}"), (sheet.to_string(), row));
+        for (rest, source) in &template {
+            b.sources
+                .insert(format!("{prefix}{k}/children/{rest}"), source.clone());
+        }
+    }
+}
+
+/// Remembers the row of the item about to be placed at the current position.
+fn record_source(b: &mut Builder<'_>, stack: &[Open], top: &[Item], sheet: &str, row: u32) {
     b.sources
         .insert(place_pointer(stack, top), (sheet.to_string(), row));
 }
 
 /// The JSON pointer the next item will have once every open group is placed: each open group
 /// goes where nothing else can be placed before it closes.
-fn place_pointer(stack: &[(Item, ItemType, u32)], top: &[Item]) -> String {
+fn place_pointer(stack: &[Open], top: &[Item]) -> String {
     let mut pointer = format!("/survey/{}", top.len());
-    for (item, _, _) in stack {
-        pointer.push_str(&format!("/children/{}", item.children.len()));
+    for open in stack {
+        pointer.push_str(&format!("/children/{}", open.item.children.len()));
     }
     pointer
 }

@@ -25,6 +25,8 @@ pub enum XCode {
     BadChoiceRow,
     /// X009 a sheet that is not survey, choices or settings (ignored; a note).
     IgnoredSheet,
+    /// X010 `begin loop over LIST` where the choices sheet has no list LIST.
+    UnknownLoopList,
 }
 
 impl XCode {
@@ -39,6 +41,7 @@ impl XCode {
             XCode::MissingTypeOrName => "X007",
             XCode::BadChoiceRow => "X008",
             XCode::IgnoredSheet => "X009",
+            XCode::UnknownLoopList => "X010",
         }
     }
 

@@ -267,3 +267,70 @@ fn simulated_panels_pair_units_across_waves() {
         assert!(pair[1].answers.contains_key("sessions_attended"));
     }
 }
+
+/// The respondent's and the household head's name and age in two groups (pyxform allows it):
+/// the record keys them by group path (`head/age`), the export gives each its column in
+/// Central's layout (`head-age`), with bare names the path keeps the two apart, and the
+/// codebook and the tables name each by its key.
+#[test]
+fn a_name_in_two_groups_has_a_column_each() {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "hh", "version": "1", "default_language": "en"},
+        "survey": [
+            {"type": "group", "name": "respondent", "label": {"en": "Respondent"}, "children": [
+                {"type": "text", "name": "name", "label": {"en": "Name"}},
+                {"type": "integer", "name": "age", "label": {"en": "Age"}},
+            ]},
+            {"type": "group", "name": "head", "label": {"en": "Head"}, "children": [
+                {"type": "text", "name": "name", "label": {"en": "Head's name"}},
+                {"type": "integer", "name": "age", "label": {"en": "Head's age"}},
+            ]},
+            {"type": "integer", "name": "members", "label": {"en": "Members"}},
+        ],
+        "choices": {},
+    });
+    let form = Instrument::from_json(&doc.to_string()).expect("valid");
+    assert!(dala_core::validate(&form).is_empty());
+    let mut one = record("uuid:a");
+    one.instrument_version = "1".into();
+    one.answers = BTreeMap::from([
+        ("respondent/name".to_string(), v("Aida")),
+        ("respondent/age".to_string(), v("34")),
+        ("head/name".to_string(), v("Bakyt")),
+        ("head/age".to_string(), v("61")),
+        ("members".to_string(), v("5")),
+    ]);
+    let tables = export(&form, std::slice::from_ref(&one), &Options::default());
+    assert_eq!(
+        tables[0].rows[0][..6].join(","),
+        "SubmissionDate,respondent-name,respondent-age,head-name,head-age,members"
+    );
+    assert_eq!(tables[0].rows[1][1..6].join(","), "Aida,34,Bakyt,61,5");
+    let bare = export(
+        &form,
+        std::slice::from_ref(&one),
+        &Options {
+            no_group_paths: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        bare[0].rows[0][1..6].join(","),
+        "respondent/name,respondent/age,head/name,head/age,members"
+    );
+    let book = codebook(&form, "en");
+    assert_eq!(book.rows[4].join("|"), "head/age|Head's age|integer|");
+
+    // Tables name the question by its key; the two ages are two variables.
+    let plan = dala_aggregate::plan::parse(
+        "[[table]]\nid = \"age\"\nkind = \"summary\"\nvariable = \"head/age\"\n",
+    )
+    .expect("a plan");
+    let rows = dala_aggregate::plan::run(&plan, &form, std::slice::from_ref(&one)).expect("tables");
+    assert!(
+        rows.iter()
+            .any(|r| r.variable == "head/age" && r.statistic == "mean" && r.value == 61.0),
+        "{rows:#?}"
+    );
+}

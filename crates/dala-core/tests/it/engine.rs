@@ -1,6 +1,6 @@
 //! The engine as scenarios: build a form, answer, then check what the UI would see.
 
-use dala_core::{Answer, Engine, Form, Host, Instrument, ProblemKind, Status, What};
+use dala_core::{Answer, Engine, Form, Host, Instrument, NodeRef, ProblemKind, Status, What};
 use dala_expr::date::DateTime;
 use serde_json::{Value, json};
 use std::cell::Cell;
@@ -1083,4 +1083,81 @@ fn a_question_computed_alone_takes_no_answer() {
         Err(dala_core::AnswerError::NotAnswerable(_))
     ));
     assert_eq!(e.value(&b), "8");
+}
+
+/// A household survey asks the respondent's and the household head's name and age in two
+/// groups, as pyxform allows (the XForm tells them apart by path: /data/respondent/age and
+/// /data/head/age). The record keys both pairs by their group path (the name alone would
+/// collide), keeps the unshared names as they are, and a draft comes back with every answer
+/// in its place.
+#[test]
+fn two_questions_of_one_name_in_two_groups_are_kept_apart_by_their_path() {
+    let group = |name: &str, relevant: Option<&str>| {
+        let mut g = json!({"type": "group", "name": name, "label": {"en": name}, "children": [
+            q("text", "name"),
+            with(q("integer", "age"), "constraint", ". >= 15"),
+        ]});
+        if let Some(r) = relevant {
+            g["relevant"] = json!(r);
+        }
+        g
+    };
+    let survey = json!([
+        with(q("select_one", "is_head"), "list", "yn"),
+        group("respondent", None),
+        group("head", Some("${is_head} = 'no'")),
+        with(q("integer", "members"), "constraint", ". >= 1"),
+    ]);
+    let mut e = engine(survey, yn());
+    let at = |e: &Engine, path: &str| {
+        let id = e.form().id(path).unwrap_or_else(|| panic!("{path}"));
+        NodeRef {
+            item: id,
+            path: Vec::new(),
+        }
+    };
+    e.answer(&at(&e, "is_head"), "no").expect("answer");
+    e.answer(&at(&e, "respondent/name"), "Aida")
+        .expect("answer");
+    e.answer(&at(&e, "respondent/age"), "34").expect("answer");
+    e.answer(&at(&e, "head/name"), "Bakyt").expect("answer");
+    e.answer(&at(&e, "head/age"), "61").expect("answer");
+    e.answer(&at(&e, "members"), "5").expect("answer");
+    let record = e.record(Status::Draft);
+    let keys: Vec<&str> = record.answers.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "head/age",
+            "head/name",
+            "is_head",
+            "members",
+            "respondent/age",
+            "respondent/name"
+        ]
+    );
+    assert_eq!(record.answers["head/age"], Answer::Value("61".into()));
+    assert_eq!(record.answers["respondent/age"], Answer::Value("34".into()));
+
+    // Each age keeps its own constraint and state.
+    let refused = e.answer(&at(&e, "head/age"), "12");
+    assert!(
+        refused.is_ok(),
+        "a constraint is checked on leaving the page"
+    );
+    assert!(e.constraint_violated(&at(&e, "head/age")));
+    assert!(!e.constraint_violated(&at(&e, "respondent/age")));
+    e.answer(&at(&e, "head/age"), "61").expect("answer");
+
+    // A draft comes back with each answer where it was.
+    let again = Engine::resume(e.form().clone(), host(), &e.record(Status::Draft));
+    assert_eq!(again.value(&at(&again, "head/name")), "Bakyt");
+    assert_eq!(again.value(&at(&again, "respondent/name")), "Aida");
+    assert_eq!(again.record(Status::Draft).answers, record.answers);
+
+    // The head's group not relevant: its answers leave the record, the respondent's stay.
+    e.answer(&at(&e, "is_head"), "yes").expect("answer");
+    let record = e.record(Status::Draft);
+    assert!(!record.answers.contains_key("head/age"));
+    assert_eq!(record.answers["respondent/age"], Answer::Value("34".into()));
 }

@@ -62,15 +62,33 @@ fn a_correct_instrument_has_no_diagnostics() {
 
 #[test]
 fn v001_duplicate_name() {
+    // Siblings may not share a name (pyxform: unique within their nearest parent).
     let f = form(
-        json!([q("text", "a"), {"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "a")]}]),
+        json!([{"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "a"), q("text", "a")]}]),
         json!({}),
     );
     assert_eq!(codes(&f), ["V001"]);
     assert_eq!(
         validate(&f)[0].location.pointer,
-        "/survey/1/children/0/name"
+        "/survey/0/children/1/name"
     );
+    // Nor two repeats, wherever they are: a draft finds a repeat's held instances by name.
+    let repeat =
+        json!({"type": "repeat", "name": "r", "label": {"en": "R"}, "children": [q("text", "b")]});
+    let f = form(
+        json!([
+            {"type": "group", "name": "g1", "label": {"en": "G1"}, "children": [repeat.clone()]},
+            {"type": "group", "name": "g2", "label": {"en": "G2"}, "children": [repeat]},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V001"]);
+    // Two questions of one scope in different groups are two questions, as in pyxform.
+    let f = form(
+        json!([q("text", "a"), {"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "a")]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
 }
 
 /// The same name in a household roster and in the respondent block (issue 17): pyxform tells
@@ -133,12 +151,6 @@ fn the_same_name_in_a_repeat_and_outside_it_is_two_questions() {
     // Nor a group and a question side by side (pyxform: unique within their nearest parent).
     let f = form(
         json!([{"type": "group", "name": "g", "label": {"en": "G"}, "children": [q("text", "x")]}, q("text", "g")]),
-        json!({}),
-    );
-    assert_eq!(codes(&f), ["V001"]);
-    // Two questions of one scope still may not share a name: a record keys them by it.
-    let f = form(
-        json!([q("text", "a"), {"type": "repeat", "name": "r", "label": {"en": "R"}, "children": [q("text", "b"), q("text", "b")]}]),
         json!({}),
     );
     assert_eq!(codes(&f), ["V001"]);

@@ -9,7 +9,7 @@ use crate::host::BrowserHost;
 use crate::i18n::Msg;
 use crate::review::{InstanceAt, Line, instance_title, record_title, review, where_in_repeats};
 use crate::route::Route;
-use crate::session::{Refresh, Session, form_language_for, languages};
+use crate::session::{Refresh, Session, form_language_for};
 use dala_core::engine::{NodeRef, ProblemKind};
 use dala_core::record::Status;
 use dala_core::{Engine, Form, Store, StoreError};
@@ -487,7 +487,7 @@ pub fn Interview(
         match open(app, &opening).await {
             Ok(session) => {
                 let instrument = &session.engine().form().instrument;
-                let langs = languages(instrument);
+                let langs = instrument.languages();
                 // The form opens in the interface language when the instrument has it.
                 let lang = form_language_for(instrument, app.lang.get_untracked().code());
                 ctx.form_lang.set(lang);

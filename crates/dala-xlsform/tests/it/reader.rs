@@ -685,3 +685,89 @@ fn a_worksheet_claiming_to_inflate_past_the_limit_is_refused_from_the_directory(
         c.diagnostics[0].message
     );
 }
+
+/// `begin loop over LIST` as pyxform expands it (its test_loop.py is the oracle): a group per
+/// choice, named and labelled as the choice, each with a copy of the loop's questions and
+/// `%(label)s` / `%(name)s` filled in; the same question names in each choice's group, told
+/// apart in a record by their path.
+#[test]
+fn a_loop_over_a_list_is_a_group_per_choice() {
+    let i = instrument(
+        "| survey |                    |      |                   |                 |
+         |        | type               | name | label             | hint            |
+         |        | begin_loop over c1 | l1   | Things            |                 |
+         |        | integer            | q1   | Age               | of %(name)s     |
+         |        | select_one c2      | q2   | Size of %(label)s |                 |
+         |        | end_loop           |      |                   |                 |
+         |        | integer            | after| After             |                 |
+         | choices |           |        |         |
+         |         | list_name | name   | label   |
+         |         | c1        | thing1 | Thing 1 |
+         |         | c1        | thing2 | Thing 2 |
+         |         | c2        | type1  | Big     |
+         |         | c2        | type2  | Small   |",
+    );
+    let index = dala_core::Index::new(&i);
+    let paths: Vec<&str> = index.entries().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "l1",
+            "l1/thing1",
+            "l1/thing1/q1",
+            "l1/thing1/q2",
+            "l1/thing2",
+            "l1/thing2/q1",
+            "l1/thing2/q2",
+            "after"
+        ]
+    );
+    let at = |path: &str| index.by_path(path).expect(path).item;
+    assert_eq!(at("l1").label.get("default", None), Some("Things"));
+    assert_eq!(at("l1/thing2").label.get("default", None), Some("Thing 2"));
+    assert_eq!(
+        at("l1/thing1/q2").label.get("default", None),
+        Some("Size of Thing 1")
+    );
+    assert_eq!(
+        at("l1/thing2/q2").label.get("default", None),
+        Some("Size of Thing 2")
+    );
+    assert_eq!(
+        at("l1/thing2/q1").hint.get("default", None),
+        Some("of thing2")
+    );
+    assert_eq!(at("l1/thing2/q2").list.as_deref(), Some("c2"));
+    // Record keys: the shared names by their path, the others as they are.
+    assert_eq!(
+        index.by_path("l1/thing2/q1").expect("q1").key,
+        "l1/thing2/q1"
+    );
+    assert_eq!(index.by_path("after").expect("after").key, "after");
+
+    // A loop over a list the choices sheet lacks is located at the loop's row.
+    let c = md("| survey |                   |      |       |
+                |        | type              | name | label |
+                |        | begin loop over x | l1   |       |
+                |        | integer           | q1   | Age   |
+                |        | end loop          |      |       |");
+    assert!(
+        codes(&c).contains(&"X010 survey!A2".to_string()),
+        "{:?}",
+        codes(&c)
+    );
+    // An end loop that closes a group is a mismatch, as an end group closing a loop is.
+    let c = md("| survey |                   |      |       |
+                |        | type              | name | label |
+                |        | begin group       | g    | G     |
+                |        | integer           | q1   | Age   |
+                |        | end loop          |      |       |
+                | choices |           |      |       |
+                |         | list_name | name | label |
+                |         | x         | a    | A     |");
+    assert!(
+        codes(&c).iter().any(|c| c.starts_with("X006")),
+        "{:?}",
+        codes(&c)
+    );
+}

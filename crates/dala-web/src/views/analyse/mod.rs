@@ -9,7 +9,7 @@ use crate::browser;
 use crate::catalog::versions_by_form;
 use crate::i18n::{Msg, statistic_name};
 use crate::route::Route;
-use crate::session::{form_language_for, languages};
+use crate::session::form_language_for;
 use crate::views::interview::{Interview, Opening};
 use crate::workflows;
 use dala_aggregate::dataset::{Dataset, Filter};
@@ -105,12 +105,9 @@ impl An {
 
 /// Questions of the instrument with an answer per record (top level), with their type.
 fn questions(instrument: &Instrument) -> Vec<(String, ItemType)> {
-    let data = Dataset::new(instrument);
-    instrument
-        .walk()
-        .into_iter()
-        .filter(|(_, item, _)| data.column(&item.name).is_some())
-        .map(|(_, item, _)| (item.name.clone(), item.item_type))
+    dala_core::Index::new(instrument)
+        .top_answers()
+        .map(|e| (e.key.clone(), e.item.item_type))
         .collect()
 }
 
@@ -255,7 +252,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                     {move || {
                         an.rev.get();
                         let current = an.lang.get();
-                        an.instrument.with_value(|i| i.as_ref().map(languages)).unwrap_or_default()
+                        an.instrument.with_value(|i| i.as_ref().map(Instrument::languages)).unwrap_or_default()
                             .into_iter().map(|l| {
                                 let selected = l == current;
                                 view! { <option value=l.clone() prop:selected=selected>{crate::i18n::language_name(&l)}</option> }
