@@ -332,11 +332,24 @@ impl Instrument {
 impl Item {
     /// A calculate, or a question of another type with a calculation and nothing to show (no
     /// label, no hint): a typed calculate, which pyxform gives no control. Neither is asked.
+    /// A question with a trigger and nothing to show is one too: the trigger sets its value.
     pub fn is_calculated_only(&self) -> bool {
         self.item_type == ItemType::Calculate
             || (self.item_type.takes_input()
-                && self.calculation.is_some()
+                && (self.calculation.is_some() || self.trigger.is_some())
                 && self.label.is_empty()
-                && self.hint.is_empty())
+                && self.hint.is_empty()
+                && !self.has_media_label())
+    }
+
+    /// Whether its label is (or includes) an image, audio or video: XLSForm's `image`,
+    /// `media::image` ... columns, per language, kept among the item's attributes. Such a
+    /// label needs no text.
+    pub fn has_media_label(&self) -> bool {
+        self.attributes.iter().any(|(column, value)| {
+            let column = column.strip_prefix("media::").unwrap_or(column);
+            let kind = column.split("::").next().unwrap_or(column);
+            matches!(kind, "image" | "big-image" | "audio" | "video") && !value.trim().is_empty()
+        })
     }
 }

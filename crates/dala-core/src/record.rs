@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 mod lines;
 pub use lines::{BundleLines, MAX_LINE_BYTES, open_bundle};
 
+/// `${instanceID}`, where no question has that name, is the record's instance id (an XForm's
+/// meta/instanceID, which pyxform lets a form name so).
+pub const INSTANCE_ID_NAME: &str = "instanceID";
+
 /// The version of the submission record and bundle formats.
 pub const RECORD_FORMAT: u32 = 1;
 

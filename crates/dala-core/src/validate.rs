@@ -465,6 +465,9 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                     continue;
                 }
                 let Some((_, target_repeats, target_at)) = cx.items.get(name).cloned() else {
+                    if name == crate::record::INSTANCE_ID_NAME {
+                        continue;
+                    }
                     cx.push(
                         at.clone(),
                         Some(&item.name),
@@ -723,11 +726,13 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             }
         }
     }
+    // A calculate with a default and no calculation keeps its default (pyxform allows it).
     if t == ItemType::Calculate
         && item
             .calculation
             .as_deref()
             .is_none_or(|c| c.trim().is_empty())
+        && item.default.as_deref().is_none_or(|d| d.trim().is_empty())
     {
         cx.push(
             format!("{pointer}/calculation"),
@@ -740,7 +745,8 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
     if t.takes_input()
         && item.label.is_empty()
         && item.hint.is_empty()
-        && item.calculation.is_none()
+        && !item.has_media_label()
+        && !item.is_calculated_only()
     {
         cx.push(
             format!("{pointer}/label"),

@@ -192,9 +192,10 @@ fn kind(type_text: &str) -> Kind {
     }
     if head.starts_with("begin loop") {
         // `begin loop over LIST` (pyxform also reads `begin_loop over LIST`).
-        let over: Vec<&str> = head["begin loop".len()..].split_whitespace().collect();
-        return match (over.as_slice(), words.last()) {
-            (["over", _], Some(list)) => Kind::BeginLoop(list.to_string()),
+        // The list name is kept as written: the words after `over`, which must be one.
+        let over = words.iter().position(|w| w.eq_ignore_ascii_case("over"));
+        return match over.map(|at| &words[at + 1..]) {
+            Some([list]) => Kind::BeginLoop((*list).to_string()),
             _ => Kind::Unknown,
         };
     }
@@ -307,9 +308,15 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         languages: Vec::new(),
         sources: HashMap::new(),
     };
+    // A workbook of one sheet, whatever its name, is read as the survey, as pyxform reads it.
+    let survey_sheet = find_sheet(workbook, "survey").or(match workbook.sheets.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    });
     for sheet in &workbook.sheets {
         let lower = sheet.name.trim().to_lowercase();
-        if !matches!(lower.as_str(), "survey" | "choices" | "settings") {
+        let is_survey = survey_sheet.is_some_and(|s| std::ptr::eq(s, sheet));
+        if !is_survey && !matches!(lower.as_str(), "survey" | "choices" | "settings") {
             b.diagnostics.push(XDiagnostic {
                 code: Code::Sheet(XCode::IgnoredSheet),
                 place: Place {
@@ -324,7 +331,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
             });
         }
     }
-    let Some(survey_sheet) = find_sheet(workbook, "survey") else {
+    let Some(survey_sheet) = survey_sheet else {
         let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
         b.diagnostics.push(XDiagnostic::file(
             XCode::NoSurvey,
@@ -426,6 +433,13 @@ fn read_survey(
             continue;
         }
         let kind = kind(&type_text);
+        // A note without a name gets pyxform's: `generated_note_name_` and its row.
+        let name = match kind {
+            Kind::Item(ItemType::Note, ..) if name.is_empty() => {
+                format!("generated_note_name_{}", row_index + 1)
+            }
+            _ => name,
+        };
         let make = |item_type: ItemType, list: Option<String>| -> Item {
             let mut item = Item::new(item_type, &name);
             item.list = list;

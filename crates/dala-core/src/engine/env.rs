@@ -55,7 +55,10 @@ impl<'a> NodeEnv<'a> {
     /// The value of `${name}` seen from this node.
     pub(super) fn value_of(&self, name: &str) -> Option<Value> {
         let form = &self.engine.form;
-        let target = form.id(name)?;
+        let Some(target) = form.id(name) else {
+            return (name == crate::record::INSTANCE_ID_NAME)
+                .then(|| Value::String(self.engine.instance_id().to_string()));
+        };
         let target_scope = form.item(target).scope(target);
         let common = self
             .scope

@@ -1161,3 +1161,21 @@ fn two_questions_of_one_name_in_two_groups_are_kept_apart_by_their_path() {
     assert!(!record.answers.contains_key("head/age"));
     assert_eq!(record.answers["respondent/age"], Answer::Value("34".into()));
 }
+
+/// `${instanceID}` names the record's instance id, as in pyxform (its
+/// test_instance_id__can_be_used_as_reference_variable), in a label and in a calculation.
+#[test]
+fn instance_id_is_a_name_a_form_may_use() {
+    let e = engine(
+        json!([
+            {"type": "text", "name": "q1", "label": {"en": "Record ${instanceID}"}},
+            {"type": "text", "name": "q2", "label": {"en": "Q2"}, "calculation": "${instanceID}", "read_only": "yes"},
+        ]),
+        json!({}),
+    );
+    let id = e.instance_id().to_string();
+    assert!(id.starts_with("uuid:"), "{id}");
+    let q1 = e.node("q1", &[]).expect("q1");
+    assert_eq!(e.label(&q1, "en"), format!("Record {id}"));
+    assert_eq!(e.value(&e.node("q2", &[]).expect("q2")), id);
+}

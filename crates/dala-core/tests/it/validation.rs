@@ -453,6 +453,53 @@ fn v013_question_without_label() {
 fn v014_calculate_without_calculation() {
     let f = form(json!([{"type": "calculate", "name": "c"}]), json!({}));
     assert_eq!(codes(&f), ["V014"]);
+    // With a default it keeps the default, as pyxform and ODK do (pyxform's
+    // test_dynamic_default_on_calculate: a random draw made once, read by a later calculate).
+    let f = form(
+        json!([
+            {"type": "calculate", "name": "draw", "default": "random() + 0.5"},
+            {"type": "calculate", "name": "arm", "calculation": "if(${draw} < 1, 'A', 'B')"},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let draw: f64 = e
+        .value(&e.node("draw", &[]).expect("draw"))
+        .parse()
+        .expect("a number");
+    assert!((0.5..1.5).contains(&draw), "{draw}");
+    let arm = if draw < 1.0 { "A" } else { "B" };
+    assert_eq!(e.value(&e.node("arm", &[]).expect("arm")), arm);
+}
+
+/// A question with a trigger and nothing to show (pyxform's
+/// test_handling_trigger_column_with_no_calculation_no_label_no_hint) has no control: it
+/// needs no label and is not asked. One whose label is an image needs no text either.
+#[test]
+fn v013_not_for_a_triggered_value_or_an_image_label() {
+    let f = form(
+        json!([
+            q("text", "a"),
+            {"type": "decimal", "name": "e", "trigger": "${a}"},
+            {"type": "text", "name": "c", "attributes": {"media::image": "m.png"}},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let asked: Vec<String> = e
+        .pages()
+        .iter()
+        .flat_map(|p| p.nodes.iter().map(|n| e.name(n).to_string()))
+        .collect();
+    assert_eq!(asked, ["a", "c"]);
 }
 
 #[test]

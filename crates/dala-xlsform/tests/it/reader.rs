@@ -241,7 +241,7 @@ fn validation_problems_are_traced_to_their_rows_inside_groups() {
          |  | calculate | c |  | ${zzz} + 1 |
          |  | end group |  |  |  |
          |  | end group |  |  |  |
-         |  | text | a | again |  |");
+         |  | text | g | again |  |");
     let found = codes(&c);
     assert!(found.contains(&"V004 survey!D5".to_string()), "{found:?}");
     assert!(found.contains(&"V001 survey!B8".to_string()), "{found:?}");
@@ -387,12 +387,37 @@ fn damaged_and_empty_files_are_errors_not_panics() {
         assert_eq!(c.diagnostics[0].code.as_str(), "X001", "{name}");
     }
     let no_survey = write_xlsx(&Workbook {
-        sheets: vec![sheet("Sheet1", &[&["type", "name"]])],
+        sheets: vec![
+            sheet("Sheet1", &[&["type", "name"]]),
+            sheet("Sheet2", &[&["list_name", "name"]]),
+        ],
     });
     assert_eq!(
         codes(&dala_xlsform::read(&no_survey, "t")),
-        ["X009 Sheet1", "X002 (file)"]
+        ["X009 Sheet1", "X009 Sheet2", "X002 (file)"]
     );
+}
+
+/// pyxform reads a workbook of one sheet as its survey, whatever the sheet's name (its
+/// survey_no_name.xlsx), and names a note that has no name after its row
+/// (`generated_note_name_2`, as in its repeat_date_test.xls).
+#[test]
+fn one_sheet_is_the_survey_and_a_note_needs_no_name() {
+    let one = write_xlsx(&Workbook {
+        sheets: vec![sheet(
+            "Sheet1",
+            &[
+                &["type", "name", "label"],
+                &["note", "", "Welcome"],
+                &["text", "state", "The State"],
+            ],
+        )],
+    });
+    let c = dala_xlsform::read(&one, "t");
+    assert_eq!(codes(&c), Vec::<String>::new());
+    let i = c.instrument.expect("an instrument");
+    let names: Vec<&str> = i.survey.iter().map(|item| item.name.as_str()).collect();
+    assert_eq!(names, ["generated_note_name_2", "state"]);
 }
 
 #[test]
@@ -695,15 +720,15 @@ fn a_loop_over_a_list_is_a_group_per_choice() {
     let i = instrument(
         "| survey |                    |      |                   |                 |
          |        | type               | name | label             | hint            |
-         |        | begin_loop over c1 | l1   | Things            |                 |
+         |        | begin_loop over c_1| l1   | Things            |                 |
          |        | integer            | q1   | Age               | of %(name)s     |
          |        | select_one c2      | q2   | Size of %(label)s |                 |
          |        | end_loop           |      |                   |                 |
          |        | integer            | after| After             |                 |
          | choices |           |        |         |
          |         | list_name | name   | label   |
-         |         | c1        | thing1 | Thing 1 |
-         |         | c1        | thing2 | Thing 2 |
+         |         | c_1       | thing1 | Thing 1 |
+         |         | c_1       | thing2 | Thing 2 |
          |         | c2        | type1  | Big     |
          |         | c2        | type2  | Small   |",
     );
