@@ -100,10 +100,10 @@ function submission(instance) {
     const xml = instance.root.instanceState.instanceXML;
     const doc = new window.DOMParser().parseFromString(xml, 'text/xml');
     const out = {};
-    // One scope (the top, or a repeat instance): its answers with their group paths.
+    // One scope (the top, or a repeat instance): its answers and repeats with their group
+    // paths; a name shared by two of them is keyed by its path, as Dala keys a record.
     const scope = (element, nodeset, prefix) => {
-        const leaves = [];
-        const seen = {};
+        const found = [];
         const visit = (element, nodeset, groups) => {
             for (const child of element.children) {
                 const name = child.localName;
@@ -111,21 +111,29 @@ function submission(instance) {
                 // The instance's meta block, and an entity's inside a repeat: pyxform's own.
                 if (name === 'meta') continue;
                 if (repeats.has(set)) {
-                    seen[name] = (seen[name] ?? 0) + 1;
-                    scope(child, set, `${prefix}${name}[${seen[name]}]/`);
+                    found.push({ groups, name, repeat: [child, set] });
                 } else if (child.children.length > 0) {
                     visit(child, set, [...groups, name]);
                 } else {
-                    leaves.push([groups, name, child.textContent]);
+                    found.push({ groups, name, value: child.textContent });
                 }
             }
         };
         visit(element, nodeset, []);
         const count = {};
-        for (const [, name] of leaves) count[name] = (count[name] ?? 0) + 1;
-        for (const [groups, name, value] of leaves) {
+        for (const { name, repeat } of found) {
+            if (!repeat || !count[`r:${name}`]) count[name] = (count[name] ?? 0) + 1;
+            if (repeat) count[`r:${name}`] = true;
+        }
+        const seen = {};
+        for (const { groups, name, value, repeat } of found) {
             const key = count[name] > 1 ? [...groups, name].join('/') : name;
-            out[prefix + key] = value;
+            if (repeat) {
+                seen[key] = (seen[key] ?? 0) + 1;
+                scope(repeat[0], repeat[1], `${prefix}${key}[${seen[key]}]/`);
+            } else {
+                out[prefix + key] = value;
+            }
         }
     };
     const top = doc.documentElement;

@@ -953,6 +953,11 @@ impl Engine {
                     false
                 })
             });
+        // A trigger without a calculation clears the value when the trigger changes (ODK's
+        // setvalue with no value).
+        if run_calculation && compiled.trigger.is_some() && compiled.exprs.calculation.is_none() {
+            new.value = String::new();
+        }
         if run_calculation && let Some(e) = &compiled.exprs.calculation {
             new.value = if new.relevant {
                 match dala_expr::evaluate(e, &env) {

@@ -418,7 +418,7 @@ fn read_survey(
     let name_col = table.column_of(Column::Name, None);
     let mut stack: Vec<Open> = Vec::new();
     let mut top: Vec<Item> = Vec::new();
-    let mut other_choices = Vec::new();
+    let mut other_choices: Vec<(String, Choice)> = Vec::new();
     let mut languages = std::mem::take(&mut b.languages);
     // Each item's row is recorded under the JSON pointer it will have once placed
     // (`place_pointer`), so validation diagnostics can be traced back to their row.
@@ -551,9 +551,22 @@ fn read_survey(
                         );
                     }
                     let at = place_pointer(&stack, &top);
-                    match over.map(|list| (choices.get(&list), list)) {
+                    // The list as it stands here: an `or_other` above adds its choice.
+                    let list_here = |list: &String| {
+                        choices.get(list).map(|listed| {
+                            let mut all = listed.clone();
+                            for (other_list, choice) in &other_choices {
+                                if other_list == list && !all.iter().any(|c| c.name == choice.name)
+                                {
+                                    all.push(choice.clone());
+                                }
+                            }
+                            all
+                        })
+                    };
+                    match over.map(|list| (list_here(&list), list)) {
                         Some((Some(choices), _)) => {
-                            expand_loop(&mut item, choices);
+                            expand_loop(&mut item, &choices);
                             move_loop_sources(b, &at, choices.len(), &sheet, open_row);
                         }
                         Some((None, list)) => b.push(

@@ -224,9 +224,21 @@ pub(super) fn typed(t: ItemType, stored: &str) -> Value {
 }
 
 /// How a calculated value is stored: XPath's string() of it (a boolean as true/false).
-pub(super) fn stored(_t: &ItemType, value: &Value) -> String {
-    match value {
-        Value::Number(n) if n.is_nan() => String::new(),
-        other => other.to_xpath_string(),
+/// A computed value (a calculation, a dynamic default) as a question of type `t` keeps it:
+/// an integer question keeps the whole part of a number, and nothing of a text that is not
+/// one, as ODK casts a value into an `int` node (`decimal-date-time(...)` into an integer is
+/// the day).
+pub(super) fn stored(t: &ItemType, value: &Value) -> String {
+    match (t, value) {
+        (_, Value::Number(n)) if n.is_nan() => String::new(),
+        (ItemType::Integer, other) => {
+            let n = other.to_number();
+            if n.is_finite() {
+                Value::Number(n.trunc()).to_xpath_string()
+            } else {
+                String::new()
+            }
+        }
+        (_, other) => other.to_xpath_string(),
     }
 }

@@ -1179,3 +1179,32 @@ fn instance_id_is_a_name_a_form_may_use() {
     assert_eq!(e.label(&q1, "en"), format!("Record {id}"));
     assert_eq!(e.value(&e.node("q2", &[]).expect("q2")), id);
 }
+
+/// The trigger column as ODK runs it (pyxform writes a setvalue on the trigger's
+/// value-changed event): with a calculation, it runs when the trigger changes and an integer
+/// question keeps the whole part (pyxform's test_calculation_with_trigger_column: ODK's engine
+/// stores decimal-date-time(${a}) into the integer `b` as the day); without one, the value is
+/// cleared when the trigger changes (test_handling_trigger_column_with_no_calculation).
+#[test]
+fn a_trigger_sets_or_clears_its_question_when_its_question_changes() {
+    let mut e = engine(
+        json!([
+            q("dateTime", "a"),
+            {"type": "integer", "name": "b", "calculation": "decimal-date-time(${a})", "trigger": "${a}"},
+            q("integer", "q1"),
+            {"type": "text", "name": "q2", "label": {"en": "Q2"}, "trigger": "${q1}"},
+        ]),
+        json!({}),
+    );
+    let node = |e: &Engine, name: &str| e.node(name, &[]).expect(name);
+    // 2015-03-17T06:00Z is day 16,511 since 1970 and a quarter: the integer keeps 16511.
+    e.answer(&node(&e, "a"), "2015-03-17T12:00:00.000+06:00")
+        .expect("answer");
+    assert_eq!(e.value(&node(&e, "b")), "16511");
+    e.answer(&node(&e, "q2"), "typed before").expect("answer");
+    assert_eq!(e.value(&node(&e, "q2")), "typed before");
+    e.answer(&node(&e, "q1"), "4").expect("answer");
+    assert_eq!(e.value(&node(&e, "q2")), "", "cleared by its trigger");
+    e.answer(&node(&e, "q2"), "typed after").expect("answer");
+    assert_eq!(e.value(&node(&e, "q2")), "typed after");
+}
