@@ -98,7 +98,13 @@ function play(root, step) {
 function submission(instance) {
     const { repeats } = walk(instance.root);
     const xml = instance.root.instanceState.instanceXML;
-    const doc = new window.DOMParser().parseFromString(xml, 'text/xml');
+    let doc = new window.DOMParser().parseFromString(xml, 'text/xml');
+    if (doc.getElementsByTagName('parsererror').length > 0) {
+        // ODK Web Forms writes attributes such as odk:tag without declaring their prefix;
+        // they carry no answer, so they are dropped to read the rest.
+        const bare = xml.replace(/\s[\w.-]+:[\w.-]+="[^"]*"/g, '');
+        doc = new window.DOMParser().parseFromString(bare, 'text/xml');
+    }
     const out = {};
     // One scope (the top, or a repeat instance): its answers and repeats with their group
     // paths; a name shared by two of them is keyed by its path, as Dala keys a record.

@@ -268,6 +268,39 @@ pub fn string_text(src: &str, span: Span) -> &str {
     &src[span.start as usize + 1..span.end as usize - 1]
 }
 
+/// `2022-03-14`, `-2022-03-14`, `01:02:55`, `01:02:55.5+10:00`, `01:02:55Z`,
+/// `2022-03-14T01:02:55-07:00`: the shapes of pyxform's DATE, TIME and DATETIME tokens.
+fn is_date_or_time_literal(text: &str) -> bool {
+    fn digits(s: &str, n: usize) -> Option<&str> {
+        (s.len() >= n && s.as_bytes()[..n].iter().all(u8::is_ascii_digit)).then(|| &s[n..])
+    }
+    fn date(s: &str) -> Option<&str> {
+        let s = s.strip_prefix('-').unwrap_or(s);
+        let s = digits(s, 4)?.strip_prefix('-')?;
+        digits(digits(s, 2)?.strip_prefix('-')?, 2)
+    }
+    fn time(s: &str) -> Option<&str> {
+        let s = digits(s, 2)?.strip_prefix(':')?;
+        let mut s = digits(digits(s, 2)?.strip_prefix(':')?, 2)?;
+        if let Some(fraction) = s.strip_prefix('.') {
+            s = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
+        }
+        if let Some(rest) = s.strip_prefix('Z') {
+            return Some(rest);
+        }
+        match s.strip_prefix(['+', '-']) {
+            Some(zone) => digits(digits(zone, 2)?.strip_prefix(':')?, 2),
+            None => Some(s),
+        }
+    }
+    let whole = |rest: Option<&str>| rest == Some("");
+    whole(time(text))
+        || whole(date(text))
+        || date(text)
+            .and_then(|rest| rest.strip_prefix('T'))
+            .is_some_and(|rest| whole(time(rest)))
+}
+
 /// Name of a reference token `${name}` (an unterminated one runs to the end of the source).
 pub fn ref_name(src: &str, span: Span) -> &str {
     let inner = &src[span.start as usize + 2..span.end as usize];
@@ -277,11 +310,23 @@ pub fn ref_name(src: &str, span: Span) -> &str {
 /// Whether a `default` cell is an expression to evaluate when the form starts, rather than
 /// the value itself, by pyxform's rule (what ODK then runs): it has an arithmetic operator
 /// (`-` aside for a date or a point, whose plain values have hyphens), a union, a
-/// predicate, a `${}` reference or a function call. `1 + 1` is 2; `Bishkek` is `Bishkek`.
+/// predicate, a `${}` reference or a function call. `1 + 1` is 2; `Bishkek` is `Bishkek`. As
+/// pyxform's lexer reads a `-` right before a digit as a negative number's sign, `1-1` (a
+/// choice's name) is a value and `1 - 1` an expression.
 pub fn is_dynamic_default(text: &str, date_like: bool) -> bool {
+    // pyxform reads a date, a time or a dateTime as one token, signs and all.
+    if is_date_or_time_literal(text.trim()) {
+        return false;
+    }
     let tokens = lex(text, &mut Vec::new());
     tokens.iter().enumerate().any(|(i, t)| match t.kind {
-        TokenKind::Minus => !date_like,
+        TokenKind::Minus => {
+            let sign = tokens
+                .get(i + 1)
+                .is_some_and(|n| n.kind == TokenKind::Number && n.span.start == t.span.end)
+                && text[t.span.end as usize..].starts_with(|c: char| c.is_ascii_digit());
+            !date_like && !sign
+        }
         TokenKind::Plus
         | TokenKind::Multiply
         | TokenKind::Div

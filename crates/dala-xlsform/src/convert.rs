@@ -89,10 +89,24 @@ fn plain_quotes(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn read_row(table: &Table<'_>, cells: &BTreeMap<u32, &str>, languages: &mut Vec<String>) -> Row {
+/// `clean`: runs of spaces collapsed to one, as pyxform cleans the survey sheet's values
+/// unless the settings say `clean_text_values: no` (`'abc  def'` in a calculation is
+/// `'abc def'`).
+fn read_row(
+    table: &Table<'_>,
+    cells: &BTreeMap<u32, &str>,
+    languages: &mut Vec<String>,
+    clean: bool,
+) -> Row {
     let mut row = Row::default();
     for (col, value) in cells {
         let value = plain_quotes(value.trim());
+        let value = if clean && value.contains("  ") {
+            let parts: Vec<&str> = value.split(' ').filter(|p| !p.is_empty()).collect();
+            std::borrow::Cow::Owned(parts.join(" "))
+        } else {
+            value
+        };
         let value = value.as_ref();
         if value.is_empty() {
             continue;
@@ -267,6 +281,8 @@ struct Builder<'a> {
     /// Languages of the label columns, in the order met.
     languages: Vec<String>,
     sources: SourceMap,
+    /// The settings' `clean_text_values` (yes unless they say no): see [`read_row`].
+    clean_text: bool,
 }
 
 impl Builder<'_> {
@@ -307,6 +323,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         survey: None,
         languages: Vec::new(),
         sources: HashMap::new(),
+        clean_text: true,
     };
     // A workbook of one sheet, whatever its name, is read as the survey, as pyxform reads it.
     let survey_sheet = find_sheet(workbook, "survey").or(match workbook.sheets.as_slice() {
@@ -423,7 +440,7 @@ fn read_survey(
     // Each item's row is recorded under the JSON pointer it will have once placed
     // (`place_pointer`), so validation diagnostics can be traced back to their row.
     for (row_index, cells) in table.data_rows() {
-        let row = read_row(table, &cells, &mut languages);
+        let row = read_row(table, &cells, &mut languages, b.clean_text);
         let type_text = row.known.get(&Column::Type).cloned().unwrap_or_default();
         let name = row.known.get(&Column::Name).cloned().unwrap_or_default();
         if type_text.is_empty() && name.is_empty() && row.texts.is_empty() {
@@ -468,9 +485,10 @@ fn read_survey(
             item.appearance = get(Column::Appearance);
             if let Some(p) = get(Column::Parameters) {
                 for pair in p.split([' ', ';', ',']).filter(|s| !s.is_empty()) {
+                    // Keys in any case, as pyxform reads them (`Start=2 eNd=9`).
                     if let Some((k, v)) = pair.split_once('=') {
                         item.parameters
-                            .insert(k.trim().to_string(), v.trim().to_string());
+                            .insert(k.trim().to_lowercase(), v.trim().to_string());
                     }
                 }
             }
@@ -612,7 +630,13 @@ fn read_survey(
                     );
                     continue;
                 }
-                let item = make(item_type, list.clone());
+                let mut item = make(item_type, list.clone());
+                // pyxform's `phone number` is a text of digits: a constraint of its own.
+                if item.constraint.is_none()
+                    && type_text.to_lowercase().replace('_', " ").trim() == "phone number"
+                {
+                    item.constraint = Some(r"regex(., '^\d*$')".to_string());
+                }
                 record_source(b, &stack, &top, &sheet, row_index);
                 place(item, &mut stack, &mut top);
                 if or_other {
@@ -809,7 +833,7 @@ fn read_choices(b: &mut Builder<'_>, sheet: Option<&Sheet>) -> BTreeMap<String, 
     let name_col = table.column_of(Column::Name, None);
     let mut languages = std::mem::take(&mut b.languages);
     for (row_index, cells) in table.data_rows() {
-        let row = read_row(&table, &cells, &mut languages);
+        let row = read_row(&table, &cells, &mut languages, false);
         let list = row
             .known
             .get(&Column::ListName)
@@ -886,6 +910,8 @@ fn read_settings(b: &mut Builder<'_>, sheet: Option<&Sheet>, file_stem: &str) ->
             .find_map(|k| values.get(*k).cloned())
             .filter(|v| !v.is_empty())
     };
+    b.clean_text = !get(&["clean_text_values"])
+        .is_some_and(|v| matches!(v.to_lowercase().as_str(), "no" | "false" | "0"));
     let form_id = get(&["form_id", "id_string"]).unwrap_or_else(|| file_stem.to_string());
     let default_language = get(&["default_language"]);
     // The title per language: Dala's `dala_form_title_ru` columns, else the `form_title::ru`

@@ -249,30 +249,75 @@ fn reference_spans_are_found_by_the_lexer() {
     assert_eq!(spans("1 + ${a"), []);
 }
 
-/// pyxform's rule for a dynamic default (its `default_is_dynamic`, and the cases of its
-/// test_dynamic_default.py): operators, unions, predicates, references and calls.
+/// pyxform's rule for a dynamic default (its `default_is_dynamic`): the cases of its
+/// test_dynamic_default.py (TestDynamicDefaultSimpleInput), with their types, are the oracle.
 #[test]
 fn a_default_is_an_expression_by_pyxforms_rule() {
     use dala_expr::is_dynamic_default;
-    for dynamic in [
-        "1 + 1",
-        "${q1}",
-        "today()",
-        "2 * 3",
-        "10 div 2",
-        "7 mod 2",
-        "/data/a | /data/b",
-        "${r}[1]",
-        "-5",
-        "concat('a', 'b')",
-    ] {
-        assert!(is_dynamic_default(dynamic, false), "{dynamic}");
+    let date_like = |t: &str| {
+        matches!(
+            t,
+            "date" | "dateTime" | "geopoint" | "geotrace" | "geoshape"
+        )
+    };
+    let fixed = [
+        ("integer", "foo"),
+        ("integer", "123"),
+        ("text", "bar123"),
+        ("text", "https://my-site.com"),
+        ("text", "(https://mysite.com)"),
+        ("text", "go to https://mysite.com"),
+        ("text", "Repeat after me: '~!@#$%^&()_"),
+        ("text", "not_func$"),
+        ("text", "f-g"),
+        ("text", "f-4"),
+        ("text", "./f-4"),
+        ("integer", "f-g"),
+        ("integer", "f-4"),
+        ("date", "2022-03-14"),
+        ("date", "-2022-03-14"),
+        ("time", "01:02:55"),
+        ("time", "01:02:55Z"),
+        ("time", "01:02:55+00:00"),
+        ("time", "01:02:55+10:00"),
+        ("time", "01:02:55-07:00"),
+        ("date", "2022-03-14T01:02:55"),
+        ("dateTime", "2022-03-14T01:02:55Z"),
+        ("dateTime", "2022-03-14T01:02:55+10:00"),
+        ("dateTime", "2022-03-14T01:02:55-07:00"),
+        ("geopoint", "32.7377112 -117.1288399 14 5.01"),
+        // A choice name with a hyphen (test_dynamic_default_select_choice_name_with_hyphen).
+        ("select_one", "1-1"),
+        ("select_one", "a-2"),
+    ];
+    for (t, text) in fixed {
+        assert!(!is_dynamic_default(text, date_like(t)), "{t} {text}");
     }
-    for fixed in ["foo", "Bishkek", "5", "2.5", "well-known", "'quoted'"] {
-        assert!(!is_dynamic_default(fixed, false), "{fixed}");
+    let dynamic = [
+        ("integer", "random()"),
+        ("text", "ends-with('mystr', \"str\")"),
+        ("text", "ends-with(../t2, ./t4)"),
+        ("text", "jr:itext('/test/ref_text:label')"),
+        ("text", "if(../t2 = 'test', 1, 2) + 15 - int(1.2)"),
+        ("text", "1 + decimal-date-time(now())"),
+        (
+            "text",
+            "concat(if(../t1 = \"this\", 'go', \"to\"), \"https://mysite.com\")",
+        ),
+        ("integer", "7 - 4"),
+        ("text", "3 mod 3"),
+        ("text", "5 div 5"),
+        ("text", "2 + 3 * 4"),
+        ("text", "5 div 5 - 5"),
+        ("integer", "random() + 2 * 5"),
+        ("text", "./f - 4"),
+        ("text", "../t2 - ./t4"),
+        ("text", "1 + 2 - 3 * 4 div 5 mod 6"),
+        ("date", "concat('2022-03', '-14')"),
+        ("text", "${ref_text}"),
+        ("text", "../t2 | ./t4"),
+    ];
+    for (t, text) in dynamic {
+        assert!(is_dynamic_default(text, date_like(t)), "{t} {text}");
     }
-    // A date or a point keeps its hyphens as text.
-    assert!(!is_dynamic_default("2015-03-17", true));
-    assert!(!is_dynamic_default("-12.5 35.1", true));
-    assert!(is_dynamic_default("2015-03-17", false));
 }

@@ -796,3 +796,71 @@ fn a_loop_over_a_list_is_a_group_per_choice() {
         codes(&c)
     );
 }
+
+/// pyxform collapses runs of spaces in the survey sheet's values unless the settings say
+/// `clean_text_values: no` (its test_clean_text_values: `string-length('abc  def')` is 7 in
+/// ODK, 8 with `no`); the choices sheet is left as it is.
+#[test]
+fn runs_of_spaces_are_collapsed_unless_the_settings_say_no() {
+    let form = |clean: &str| {
+        format!(
+            "| survey   |         |      |        |                           |
+             |          | type    | name | label  | calculation               |
+             |          | integer | q1   | Q  1   | string-length('abc  def') |
+             | settings |                   |
+             |          | clean_text_values |
+             |          | {clean}           |"
+        )
+    };
+    let yes = instrument(&form("yes"));
+    assert_eq!(
+        yes.survey[0].calculation.as_deref(),
+        Some("string-length('abc def')")
+    );
+    assert_eq!(yes.survey[0].label.get("default", None), Some("Q 1"));
+    let no = instrument(&form("no"));
+    assert_eq!(
+        no.survey[0].calculation.as_deref(),
+        Some("string-length('abc  def')")
+    );
+}
+
+/// `phone number` is a text of digits, as pyxform writes it (its group.xlsx: the father's
+/// phone number gets `regex(., '^\d*$')`, so ODK refuses `Bishkek` there).
+#[test]
+fn a_phone_number_takes_digits() {
+    let i = instrument(
+        "| survey |              |              |              |
+         |        | type         | name         | label        |
+         |        | phone number | phone_number | Phone number |",
+    );
+    assert_eq!(
+        i.survey[0].constraint.as_deref(),
+        Some(r"regex(., '^\d*$')")
+    );
+    let mut e = dala_core::Engine::new(dala_core::Form::compile(&i).expect("compiles"), host());
+    let phone = e.node("phone_number", &[]).expect("phone");
+    e.answer(&phone, "0555123456").expect("answer");
+    assert!(!e.constraint_violated(&phone));
+    e.answer(&phone, "Bishkek").expect("answer");
+    assert!(e.constraint_violated(&phone));
+}
+
+/// Parameter names in any case (pyxform's test_parameter_list__mixed_case__ok): a range of
+/// `Start=2 eNd=9` ends at 9, so ODK refuses 10.
+#[test]
+fn parameter_names_are_read_in_any_case() {
+    let i = instrument(
+        "| survey |       |      |       |                              |
+         |        | type  | name | label | parameters                   |
+         |        | range | q1   | Q1    | Start=2 eNd=9 SteP=1         |",
+    );
+    assert_eq!(
+        i.survey[0].parameters.get("end").map(String::as_str),
+        Some("9")
+    );
+    let mut e = dala_core::Engine::new(dala_core::Form::compile(&i).expect("compiles"), host());
+    let q1 = e.node("q1", &[]).expect("q1");
+    assert!(e.answer(&q1, "10").is_err());
+    e.answer(&q1, "9").expect("in range");
+}
