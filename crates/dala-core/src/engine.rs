@@ -342,8 +342,10 @@ impl Engine {
         });
         let mut seeds = BTreeMap::new();
         seeds.insert(node.item, vec![node.path.clone()]);
-        // The node's own constraint and label read `.`.
-        self.recompute(node, &mut changes);
+        // The node's own constraint and label read `.`. Its calculation, if it has one and is
+        // asked (it has a label), is not run again: as in ODK, what the enumerator typed stands
+        // until something the calculation reads changes.
+        self.recompute_inner(node, &mut changes, false);
         self.propagate(seeds, &mut changes);
         Ok(changes)
     }

@@ -1208,3 +1208,29 @@ fn a_trigger_sets_or_clears_its_question_when_its_question_changes() {
     e.answer(&node(&e, "q2"), "typed after").expect("answer");
     assert_eq!(e.value(&node(&e, "q2")), "typed after");
 }
+
+/// A question with a calculation and a label is asked, and what the enumerator types stands
+/// until something the calculation reads changes (ODK's engine: pyxform's
+/// test_clean_text_values form, whose integer `q1 = string-length('abc def')` takes 3 typed).
+#[test]
+fn a_typed_answer_to_a_calculated_question_stands_until_its_inputs_change() {
+    let mut e = engine(
+        json!([
+            q("integer", "n"),
+            {"type": "integer", "name": "q1", "label": {"en": "Q1"}, "calculation": "${n} * 2"},
+        ]),
+        json!({}),
+    );
+    let node = |e: &Engine, name: &str| e.node(name, &[]).expect(name);
+    e.answer(&node(&e, "n"), "4").expect("answer");
+    assert_eq!(e.value(&node(&e, "q1")), "8");
+    e.answer(&node(&e, "q1"), "3")
+        .expect("the enumerator's own figure");
+    assert_eq!(e.value(&node(&e, "q1")), "3");
+    e.answer(&node(&e, "n"), "5").expect("answer");
+    assert_eq!(
+        e.value(&node(&e, "q1")),
+        "10",
+        "computed again from its new input"
+    );
+}
