@@ -105,11 +105,7 @@ pub fn summary(instrument: &Instrument, lang: Option<&str>) -> String {
         s.title.get(language, default).unwrap_or(&s.form_id),
         s.form_id,
         s.version,
-        languages
-            .iter()
-            .map(|l| l.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        languages.join(", "),
         default
             .map(|d| format!(" (default {d})"))
             .unwrap_or_default()
