@@ -73,6 +73,9 @@ pub struct Form {
     pub items: Vec<CompiledItem>,
     pub top: Vec<ItemId>,
     pub by_name: HashMap<String, ItemId>,
+    /// Whether an expression reads the record saved last (`${last-saved#name}`): a device
+    /// then starts an interview with that record ([`crate::Engine::new_after`]).
+    pub reads_last_saved: bool,
     /// Items in dependency order: an item comes after everything it reads.
     pub order: Vec<ItemId>,
     /// Position of each item in `order`.
@@ -150,6 +153,7 @@ impl Form {
             items: Vec::new(),
             top: Vec::new(),
             by_name: HashMap::new(),
+            reads_last_saved: false,
             order: Vec::new(),
             rank: Vec::new(),
             dependents: Vec::new(),
@@ -277,6 +281,9 @@ impl Form {
                         .map(str::to_string),
                 ),
                 (None, None) => {}
+            }
+            if names.iter().any(|n| n.starts_with(dala_expr::LAST_SAVED)) {
+                self.reads_last_saved = true;
             }
             names.extend(compiled.label.refs.iter().cloned());
             names.extend(compiled.hint.refs.iter().cloned());

@@ -121,11 +121,21 @@ pub struct Engine {
     instance_id: String,
     started: String,
     pub enumerator: String,
+    /// The answers of the record saved last, which `${last-saved#name}` reads.
+    last_saved: BTreeMap<String, Answer>,
 }
 
 impl Engine {
     /// A new, empty interview: defaults applied, everything computed once.
     pub fn new(form: Form, host: Box<dyn Host>) -> Engine {
+        Engine::new_after(form, host, None)
+    }
+
+    /// A new interview after `last`, the record of this instrument saved last on the device
+    /// (a draft or a finalized one), whose answers `${last-saved#name}` reads, as in ODK
+    /// Collect: a district or a team carried over from one interview to the next. Without
+    /// one (the first interview) those references are empty.
+    pub fn new_after(form: Form, host: Box<dyn Host>, last: Option<&Submission>) -> Engine {
         let instance_id = format!("uuid:{}", host.uuid());
         let started = dala_expr::Value::DateTime(host.now()).to_xpath_string();
         let mut engine = Engine {
@@ -139,6 +149,7 @@ impl Engine {
             instance_id,
             started,
             enumerator: String::new(),
+            last_saved: last.map(|r| r.answers.clone()).unwrap_or_default(),
         };
         engine.build(&[], &engine.form.top.clone(), true, None);
         engine.recompute_all();
@@ -1198,6 +1209,10 @@ impl Engine {
 
     pub(crate) fn containers(&self) -> &HashMap<(ItemId, Path), Vec<u32>> {
         &self.containers
+    }
+
+    pub(crate) fn last_saved(&self) -> &BTreeMap<String, Answer> {
+        &self.last_saved
     }
 
     pub(crate) fn host(&self) -> &dyn Host {

@@ -452,6 +452,22 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             let mut refs = Vec::new();
             collect_refs(&parsed.expr, false, &mut refs);
             for (name, span, aggregated) in refs {
+                // The record saved last: any question of the form, read as it was saved, so
+                // no dependency here (a calculation may read its own last value).
+                if let Some(earlier) = name.strip_prefix(dala_expr::LAST_SAVED) {
+                    if !cx.items.contains_key(earlier) {
+                        cx.push(
+                            at.clone(),
+                            Some(&item.name),
+                            Some(column),
+                            Some(span),
+                            Finding::UnknownReference {
+                                name: earlier.to_string(),
+                            },
+                        );
+                    }
+                    continue;
+                }
                 if cx.ambiguous.contains(name) {
                     cx.push(
                         at.clone(),

@@ -59,6 +59,10 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// True when `name` is an XML NCName, which is what XLSForm requires of question names.
+/// The prefix of a reference to an answer of the record saved last (`${last-saved#name}`),
+/// as ODK Collect reads it: a value carried over from the previous interview.
+pub const LAST_SAVED: &str = "last-saved#";
+
 pub fn is_ncname(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
@@ -127,6 +131,8 @@ pub fn lex(src: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Token> {
                     Some(len) => {
                         i += len + 3;
                         let name = &src[start + 2..i - 1];
+                        // `${last-saved#name}`: the answer in the record saved last.
+                        let name = name.strip_prefix(LAST_SAVED).unwrap_or(name);
                         if !is_ncname(name) {
                             diagnostics.push(Diagnostic::new(
                                 Span::new(start, i),

@@ -33,7 +33,7 @@ pub use diagnostic::{Code, Diagnostic, Problem, caret_lines};
 pub use env::{Env, SimpleEnv, uuid_from};
 pub use eval::{DEFAULT_FUEL, MAX_STRING_LEN, compare, evaluate, evaluate_boolean, xpath_round};
 pub use functions::Function;
-pub use lexer::{is_dynamic_default, is_ncname};
+pub use lexer::{LAST_SAVED, is_dynamic_default, is_ncname};
 pub use parser::{MAX_DEPTH, MAX_SOURCE_LEN, Parsed, parse};
 pub use print::{print, sexp};
 pub use span::Span;

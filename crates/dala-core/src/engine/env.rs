@@ -55,6 +55,17 @@ impl<'a> NodeEnv<'a> {
     /// The value of `${name}` seen from this node.
     pub(super) fn value_of(&self, name: &str) -> Option<Value> {
         let form = &self.engine.form;
+        if let Some(earlier) = name.strip_prefix(dala_expr::LAST_SAVED) {
+            // A question at the top of the form, as the record saved last holds it; one
+            // inside a repeat has no single value there and reads as empty.
+            let target = form.item(form.id(earlier)?);
+            return Some(match self.engine.last_saved().get(&target.key) {
+                Some(crate::record::Answer::Value(v)) if target.repeats.is_empty() => {
+                    super::values::typed(target.item.item_type, v)
+                }
+                _ => Value::empty(),
+            });
+        }
         let Some(target) = form.id(name) else {
             return (name == crate::record::INSTANCE_ID_NAME)
                 .then(|| Value::String(self.engine.instance_id().to_string()));

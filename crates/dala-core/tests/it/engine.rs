@@ -1234,3 +1234,55 @@ fn a_typed_answer_to_a_calculated_question_stands_until_its_inputs_change() {
         "computed again from its new input"
     );
 }
+
+/// `${last-saved#name}` reads the record saved last, as ODK Collect does (pyxform's
+/// test_last_saved forms): a team's district carried into the next interview as a default, and
+/// a visit number counted on from the last one. The first interview has no record before it:
+/// the references are empty.
+#[test]
+fn last_saved_reads_the_record_saved_before() {
+    let survey = json!([
+        {"type": "select_one", "name": "district", "list": "district", "label": {"en": "District"},
+         "default": "${last-saved#district}"},
+        {"type": "calculate", "name": "visit_no",
+         "calculation": "if(${last-saved#visit_no} = '', 1, ${last-saved#visit_no} + 1)"},
+        q("text", "household"),
+    ]);
+    let choices = json!({"district": [
+        {"name": "osh", "label": {"en": "Osh"}},
+        {"name": "naryn", "label": {"en": "Naryn"}},
+    ]});
+    let first = engine(survey.clone(), choices.clone());
+    assert!(first.form().reads_last_saved);
+    assert_eq!(
+        first.value(&first.node("district", &[]).expect("district")),
+        ""
+    );
+    assert_eq!(
+        first.value(&first.node("visit_no", &[]).expect("visit")),
+        "1"
+    );
+    let mut first = first;
+    let district = first.node("district", &[]).expect("district");
+    first.answer(&district, "naryn").expect("answer");
+    let saved = first.record(Status::Finalized);
+
+    let second = Engine::new_after(first.form().clone(), host(), Some(&saved));
+    assert_eq!(
+        second.value(&second.node("district", &[]).expect("district")),
+        "naryn"
+    );
+    assert_eq!(
+        second.value(&second.node("visit_no", &[]).expect("visit")),
+        "2"
+    );
+    let third = Engine::new_after(
+        first.form().clone(),
+        host(),
+        Some(&second.record(Status::Draft)),
+    );
+    assert_eq!(
+        third.value(&third.node("visit_no", &[]).expect("visit")),
+        "3"
+    );
+}

@@ -587,3 +587,26 @@ fn every_problem_is_reported_at_once() {
     got.sort_unstable();
     assert_eq!(got, ["V001", "V004", "V013", "V014"]);
 }
+
+/// `${last-saved#name}` names a question of the form (any, itself included: it reads the
+/// record saved last, so there is no cycle); a name the form lacks is V004 as any other.
+#[test]
+fn last_saved_references_name_questions_of_the_form() {
+    let f = form(
+        json!([
+            with(q("integer", "visit"), "default", json!("${last-saved#visit} + 1")),
+            {"type": "calculate", "name": "again", "calculation": "${last-saved#again}"},
+        ]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let f = form(
+        json!([with(
+            q("text", "team"),
+            "default",
+            json!("${last-saved#teem}")
+        )]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), ["V004"]);
+}

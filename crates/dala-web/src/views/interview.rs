@@ -421,7 +421,16 @@ async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("{form_id} version {version} is not on the device"))?;
-            let mut engine = Engine::new(compile(&instrument)?, Box::new(host));
+            let form = compile(&instrument)?;
+            let last = if form.reads_last_saved {
+                let device = state.device_id.get_untracked();
+                crate::workflows::last_saved(store.as_ref(), form_id, &device)
+                    .await
+                    .map_err(|e| e.to_string())?
+            } else {
+                None
+            };
+            let mut engine = Engine::new_after(form, Box::new(host), last.as_ref());
             engine.enumerator = state.enumerator.get_untracked();
             Ok(Session::new(engine, 0, false))
         }

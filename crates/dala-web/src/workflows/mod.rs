@@ -146,6 +146,29 @@ pub async fn import_bundle<S: Store>(
 
 /// Drives a future that never waits on anything outside itself (the memory store's), for the
 /// workflows' native tests.
+/// The record of an instrument this device saved last (a draft or a finalized one, any
+/// version), which a new interview's `${last-saved#name}` reads; records handed in from other
+/// devices do not count. Read only for a form that asks for it.
+pub async fn last_saved<S: Store>(
+    store: &S,
+    form_id: &str,
+    device_id: &str,
+) -> Result<Option<dala_core::Submission>, StoreError> {
+    let records = store.records(form_id, None, 0, usize::MAX).await?;
+    Ok(records
+        .into_iter()
+        .map(|r| r.submission)
+        .filter(|s| s.device_id == device_id)
+        .max_by(|a, b| saved_at(a).total_cmp(&saved_at(b))))
+}
+
+/// When a record was saved last, in milliseconds since 1970 (a time that does not read as
+/// one counts as the earliest).
+fn saved_at(record: &dala_core::Submission) -> f64 {
+    dala_expr::date::parse_date_time(&record.updated, 0)
+        .map_or(f64::NEG_INFINITY, |d| d.epoch_ms as f64)
+}
+
 #[cfg(test)]
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
@@ -181,6 +204,29 @@ mod tests {
             device_id: "tab-1".into(),
             answers: BTreeMap::from([("sex".into(), Answer::Value("f".into()))]),
         }
+    }
+
+    /// The record a new interview's `${last-saved#...}` reads: this device's latest by the
+    /// time it was saved (offsets taken into account), a draft as well as a finalized one.
+    #[test]
+    fn the_last_saved_record_is_this_devices_latest() {
+        let store = MemoryStore::default();
+        block_on(async {
+            assert_eq!(last_saved(&store, "p", "tab-1").await.expect("read"), None);
+            let mut early = record("uuid:1", Status::Finalized, "1");
+            early.updated = "2015-03-17T09:10:00.000+06:00".into();
+            // Later by the clock, though it reads earlier: 05:00 UTC is after 03:10 UTC.
+            let mut late = record("uuid:2", Status::Draft, "2");
+            late.updated = "2015-03-17T08:00:00.000+03:00".into();
+            let mut other_device = record("uuid:3", Status::Finalized, "2");
+            other_device.updated = "2015-03-18T09:00:00.000+06:00".into();
+            other_device.device_id = "tab-9".into();
+            for r in [&early, &late, &other_device] {
+                store.put_submission(r).await.expect("put");
+            }
+            let found = last_saved(&store, "p", "tab-1").await.expect("read");
+            assert_eq!(found.map(|r| r.instance_id), Some("uuid:2".to_string()));
+        });
     }
 
     #[test]
