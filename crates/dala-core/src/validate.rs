@@ -20,7 +20,8 @@ pub enum VCode {
     ExpressionSyntax,
     /// V004 `${name}` names no question.
     UnknownReference,
-    /// V005 a reference into a repeat from outside it, other than through an aggregate.
+    /// V005 a reference into a repeat from outside it, other than through an aggregate: a
+    /// warning, as ODK Web Forms evaluates it (all the instances' answers as one node-set).
     RepeatReference,
     /// V006 calculations, relevance, defaults or requirements that depend on themselves.
     Cycle,
@@ -93,6 +94,7 @@ impl VCode {
                 | VCode::UnknownChoiceColumn
                 | VCode::ConstraintOnNonInput
                 | VCode::EmptyContainer
+                | VCode::RepeatReference
         )
     }
 }

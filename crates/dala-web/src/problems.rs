@@ -40,7 +40,7 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
             format!("Выражение ({column}) ссылается на вопрос «{name}», которого нет")
         }
         Finding::RepeatReference { name, repeat } => format!(
-            "Выражение ({column}) берёт «{name}» из повторяющейся группы «{repeat}»: снаружи её используйте count(), sum(), max(), join() или indexed-repeat()"
+            "Выражение ({column}) берёт «{name}» из повторяющейся группы «{repeat}»: снаружи это ответы всех её повторов сразу (сравнение верно, если верно хоть для одного; как текст — первый), как в ODK Web Forms, а ODK Collect при двух повторах выдаст ошибку; уточните через count(), sum(), max(), join() или indexed-repeat()"
         ),
         Finding::Cycle { path } => {
             format!(

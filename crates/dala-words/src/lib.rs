@@ -33,7 +33,7 @@ pub fn finding(finding: &Finding, q: &str) -> String {
         Finding::Syntax(d) => expression(&d.problem),
         Finding::UnknownReference { name } => format!("there is no question named `{name}`"),
         Finding::RepeatReference { name, repeat } => format!(
-            "`{name}` is inside the repeat `{repeat}`: from outside it, use count(), sum(), max(), join() or indexed-repeat()"
+            "`{name}` is inside the repeat `{repeat}`: read from outside it, it means every instance's answer at once (a comparison holds if any instance's does; as text, the first instance's), as in ODK Web Forms, while ODK Collect stops with an error once there are two instances; say which with count(), sum(), max(), join() or indexed-repeat()"
         ),
         Finding::Cycle { path } => format!(
             "these depend on each other in a circle: {}",

@@ -219,6 +219,28 @@ fn v005_reference_into_a_repeat_from_outside() {
     );
     assert_eq!(codes(&f), ["V005"]);
     assert_eq!(validate(&f)[0].location.question.as_deref(), Some("oldest"));
+    // A warning: the form runs as in ODK Web Forms (pyxform's test_last_saved_in_repeat reads
+    // `${foo}` from outside its repeat). The reference is every instance's answer: XPath's
+    // `ages > 60` holds when any instance's age does.
+    assert!(validate(&f)[0].code.is_warning());
+    let mut e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let member = e.form().id("member").expect("member");
+    e.add_instance(member, &[]).expect("a second member");
+    let ages: Vec<_> = e.instances(member, &[]);
+    let age = e.form().id("age").expect("age");
+    let at = |i: usize| dala_core::NodeRef {
+        item: age,
+        path: ages[i].path.clone(),
+    };
+    let oldest = e.node("oldest", &[]).expect("oldest");
+    e.answer(&at(0), "30").expect("answer");
+    e.answer(&at(1), "70").expect("answer");
+    assert!(e.relevant(&oldest), "the second member is over 60");
+    e.answer(&at(1), "40").expect("answer");
+    assert!(!e.relevant(&oldest));
 }
 
 #[test]
