@@ -52,6 +52,9 @@ pub struct CompiledItem {
     pub depends_on: Vec<ItemId>,
     /// The item named in `trigger`, if any: the calculation runs only when it changes.
     pub trigger: Option<ItemId>,
+    /// For `select_one ${name}`: the question whose answers (one per repeat instance) are the
+    /// choices.
+    pub list_from: Option<ItemId>,
 }
 
 impl CompiledItem {
@@ -227,6 +230,7 @@ impl Form {
             hint: template(&item.hint),
             depends_on: Vec::new(),
             trigger: None,
+            list_from: None,
         });
         // The first of a name: two items share one only in different repeats, and validation
         // refuses a `${name}` that could mean either.
@@ -282,6 +286,8 @@ impl Form {
                 ),
                 (None, None) => {}
             }
+            let list_from = compiled.item.list_from_answers().map(str::to_string);
+            names.extend(list_from.clone());
             if names.iter().any(|n| n.starts_with(dala_expr::LAST_SAVED)) {
                 self.reads_last_saved = true;
             }
@@ -302,6 +308,7 @@ impl Form {
                 self.dependents[*d].push(id);
             }
             self.items[id].trigger = trigger.and_then(|t| self.by_name.get(&t).copied());
+            self.items[id].list_from = list_from.and_then(|l| self.by_name.get(&l).copied());
             self.items[id].depends_on = depends_on;
         }
     }

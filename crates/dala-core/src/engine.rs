@@ -94,6 +94,9 @@ struct NodeState {
     hint: String,
     /// Indexes into the list after choice_filter, for selects with one.
     choices: Option<Vec<usize>>,
+    /// For choices taken from a repeat's answers (`select_one ${name}`): the answers given,
+    /// each once, in instance order, after the choice_filter.
+    offered: Option<Vec<Choice>>,
     /// The first evaluation error of this node's expressions in its last computation: the
     /// column and the expression language's diagnostic (code and span), for a UI to word.
     error: Option<(&'static str, dala_expr::Diagnostic)>,
@@ -294,13 +297,55 @@ impl Engine {
         self.fill(node, &self.form.item(node.item).hint.text, language)
     }
 
-    /// The choices offered after choice_filter.
+    /// The choices offered after choice_filter (for choices from a repeat's answers, the
+    /// answers given).
     pub fn choices(&self, node: &NodeRef) -> Vec<&Choice> {
         let list = self.form.list(node.item);
-        match self.state(node).and_then(|s| s.choices.as_ref()) {
+        let state = self.state(node);
+        if let Some(offered) = state.and_then(|s| s.offered.as_ref()) {
+            return offered.iter().collect();
+        }
+        match state.and_then(|s| s.choices.as_ref()) {
             Some(indexes) => indexes.iter().filter_map(|i| list.get(*i)).collect(),
             None => list.iter().collect(),
         }
+    }
+
+    /// The choices of a select over a repeat's answers: each relevant, non-empty answer to
+    /// `source` seen from the node, once, in instance order, kept where the choice_filter
+    /// holds in that answer's own instance (`${age} > 18` is that member's age). The label is
+    /// the answer itself, as in ODK.
+    fn answers_offered(
+        &self,
+        env: &NodeEnv<'_>,
+        source: ItemId,
+        compiled: &crate::compile::CompiledItem,
+        error: &mut impl FnMut(dala_expr::Diagnostic, &'static str),
+    ) -> Vec<Choice> {
+        let language = self.form.default_language().unwrap_or("default");
+        let mut out: Vec<Choice> = Vec::new();
+        for answer in env.nodes_of(source).0 {
+            let value = self.value(&answer);
+            if value.is_empty() || !self.relevant(&answer) || out.iter().any(|c| c.name == value) {
+                continue;
+            }
+            if let Some(filter) = &compiled.exprs.choice_filter {
+                match dala_expr::evaluate_boolean(filter, &NodeEnv::new(self, &answer)) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(d) => {
+                        error(d, "choice_filter");
+                        continue;
+                    }
+                }
+            }
+            out.push(Choice {
+                name: value.to_string(),
+                label: crate::instrument::Text::one(language, value),
+                extra: Default::default(),
+            });
+        }
+        out
     }
 
     /// The instances of a repeat in the given enclosing instance, in order.
@@ -333,7 +378,8 @@ impl Engine {
         {
             return Err(AnswerError::NotAnswerable(name));
         }
-        let value = values::normalise(&self.form, node.item, value).map_err(|reason| {
+        let offered = state.offered.as_deref();
+        let value = values::normalise(&self.form, node.item, value, offered).map_err(|reason| {
             AnswerError::Invalid {
                 question: name,
                 value: value.to_string(),
@@ -634,7 +680,7 @@ impl Engine {
             let value = compiled
                 .default_value
                 .as_deref()
-                .and_then(|v| values::normalise(&self.form, id, v).ok())
+                .and_then(|v| values::normalise(&self.form, id, v, None).ok())
                 .unwrap_or_default();
             self.nodes.insert(
                 node,
@@ -1004,7 +1050,9 @@ impl Engine {
             }
             _ => true,
         };
-        if let Some(e) = &compiled.exprs.choice_filter {
+        if let Some(source) = compiled.list_from {
+            new.offered = Some(self.answers_offered(&env, source, compiled, &mut error));
+        } else if let Some(e) = &compiled.exprs.choice_filter {
             let list = self.form.list(node.item);
             let mut kept = Vec::new();
             for (i, choice) in list.iter().enumerate() {
@@ -1038,7 +1086,10 @@ impl Engine {
             (What::Constraint, new.constraint_ok != old.constraint_ok),
             (What::Label, new.label != old.label),
             (What::Hint, new.hint != old.hint),
-            (What::Choices, new.choices != old.choices),
+            (
+                What::Choices,
+                new.choices != old.choices || new.offered != old.offered,
+            ),
         ] {
             if differs {
                 any = true;
@@ -1049,14 +1100,19 @@ impl Engine {
             }
         }
         // A filtered select whose answer is no longer offered loses it.
-        if let (Some(kept), ItemType::SelectOne) = (&new.choices, compiled.item.item_type)
-            && !new.value.is_empty()
-            && !kept.iter().any(|i| {
+        let offered = |code: &str| match (&new.offered, &new.choices) {
+            (Some(answers), _) => answers.iter().any(|c| c.name == code),
+            (None, Some(kept)) => kept.iter().any(|i| {
                 self.form
                     .list(node.item)
                     .get(*i)
-                    .is_some_and(|c| c.name == new.value)
-            })
+                    .is_some_and(|c| c.name == code)
+            }),
+            (None, None) => true,
+        };
+        if compiled.item.item_type == ItemType::SelectOne
+            && !new.value.is_empty()
+            && !offered(&new.value)
         {
             new.value.clear();
             if !changes.contains(node, What::Value) {

@@ -342,6 +342,14 @@ impl Item {
                 && !self.has_media_label())
     }
 
+    /// The question whose answers are this select's choices, for `select_one ${name}`
+    /// (XLSForm's choices from a repeat's answers: the names entered in a household roster,
+    /// then "who is the head?"): the name inside `${}`.
+    pub fn list_from_answers(&self) -> Option<&str> {
+        let list = self.list.as_deref()?.trim();
+        list.strip_prefix("${")?.strip_suffix('}').map(str::trim)
+    }
+
     /// Whether its label is (or includes) an image, audio or video: XLSForm's `image`,
     /// `media::image` ... columns, per language, kept among the item's attributes. Such a
     /// label needs no text.

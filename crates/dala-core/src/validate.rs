@@ -501,7 +501,11 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                 let outside = target_repeats
                     .iter()
                     .any(|r| !own_repeats.contains(r) && *r != item.name);
-                if outside && !aggregated {
+                // The filter of choices taken from a repeat's answers is read in each of
+                // its instances.
+                let per_instance =
+                    column == Column::ChoiceFilter && item.list_from_answers().is_some();
+                if outside && !aggregated && !per_instance {
                     cx.push(
                         at.clone(),
                         Some(&item.name),
@@ -522,7 +526,7 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                 }
             }
             check_selects(&mut cx, &parsed.expr, &at, item, column);
-            if column == Column::ChoiceFilter {
+            if column == Column::ChoiceFilter && item.list_from_answers().is_none() {
                 check_choice_filter(&mut cx, &parsed.expr, &at, item);
             }
         }
@@ -693,7 +697,21 @@ fn check_choice_filter(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item)
 fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
     let name = Some(item.name.as_str());
     let t = item.item_type;
-    if t.is_select() {
+    if t.is_select()
+        && let Some(source) = item.list_from_answers()
+    {
+        if !cx.items.contains_key(source) {
+            cx.push(
+                format!("{pointer}/list"),
+                name,
+                Some(Column::List),
+                None,
+                Finding::UnknownReference {
+                    name: source.to_string(),
+                },
+            );
+        }
+    } else if t.is_select() {
         match item.list.as_deref() {
             None => cx.push(
                 format!("{pointer}/list"),

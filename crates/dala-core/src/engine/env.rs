@@ -70,7 +70,22 @@ impl<'a> NodeEnv<'a> {
             return (name == crate::record::INSTANCE_ID_NAME)
                 .then(|| Value::String(self.engine.instance_id().to_string()));
         };
-        let target_scope = form.item(target).scope(target);
+        let (nodes, single) = self.nodes_of(target);
+        if single {
+            if form.item(target).item.item_type.is_container() {
+                return Some(Value::empty());
+            }
+            return Some(self.engine.typed_value(&nodes[0]));
+        }
+        Some(Value::Nodes(
+            nodes.iter().map(|n| self.engine.typed_value(n)).collect(),
+        ))
+    }
+
+    /// The nodes of `target` seen from this node: the one in the same repeat instance (true),
+    /// or, for a question inside a repeat this node is not in, one per instance (false).
+    pub(super) fn nodes_of(&self, target: ItemId) -> (Vec<NodeRef>, bool) {
+        let target_scope = self.engine.form.item(target).scope(target);
         let common = self
             .scope
             .iter()
@@ -79,18 +94,15 @@ impl<'a> NodeEnv<'a> {
             .count();
         let base = &self.node.path[..common.min(self.node.path.len())];
         if common == target_scope.len() {
-            if form.item(target).item.item_type.is_container() {
-                return Some(Value::empty());
-            }
-            return Some(self.engine.typed_value(&NodeRef {
-                item: target,
-                path: base.to_vec(),
-            }));
+            return (
+                vec![NodeRef {
+                    item: target,
+                    path: base.to_vec(),
+                }],
+                true,
+            );
         }
-        let nodes = self.engine.nodes_of(target, base);
-        Some(Value::Nodes(
-            nodes.iter().map(|n| self.engine.typed_value(n)).collect(),
-        ))
+        (self.engine.nodes_of(target, base), false)
     }
 
     fn choice_column(&self, choice: &Choice, column: &str) -> String {

@@ -2,7 +2,7 @@
 //! an expression sees.
 
 use crate::compile::{Form, ItemId};
-use crate::instrument::ItemType;
+use crate::instrument::{Choice, ItemType};
 use dala_expr::{Value, date};
 
 /// Why an answer is refused, as data: a UI says it in its own words (dala-words writes the
@@ -27,15 +27,22 @@ pub enum Refusal {
     NotAnAcknowledgement,
 }
 
-/// Checks and normalises an answer, or says why it is refused.
-pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, Refusal> {
+/// Checks and normalises an answer, or says why it is refused. `offered`: the choices of a
+/// select over a repeat's answers, which are the node's, not the form's.
+pub(super) fn normalise(
+    form: &Form,
+    item: ItemId,
+    raw: &str,
+    offered: Option<&[Choice]>,
+) -> Result<String, Refusal> {
     let compiled = form.item(item);
+    let list = offered.unwrap_or_else(|| form.list(item));
     let t = compiled.item.item_type;
     if raw.trim().is_empty() {
         return Ok(String::new());
     }
     let trimmed = raw.trim();
-    let in_list = |code: &str| form.list(item).iter().any(|c| c.name == code);
+    let in_list = |code: &str| list.iter().any(|c| c.name == code);
     match t {
         ItemType::Integer => integer(trimmed),
         ItemType::Decimal => decimal(trimmed),
@@ -77,7 +84,6 @@ pub(super) fn normalise(form: &Form, item: ItemId, raw: &str) -> Result<String, 
             // A select_multiple's choices are stored in the list's order, as ODK stores the
             // boxes ticked (whatever order they were ticked in); a rank's order is its answer.
             if t == ItemType::SelectMultiple {
-                let list = form.list(item);
                 unique.sort_by_key(|code| list.iter().position(|c| c.name == *code));
             }
             Ok(unique.join(" "))

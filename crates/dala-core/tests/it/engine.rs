@@ -1286,3 +1286,61 @@ fn last_saved_reads_the_record_saved_before() {
         "3"
     );
 }
+
+/// Choices from a repeat's answers (XLSForm's `select_one ${name}`, pyxform's
+/// test_choice_from_previous_repeat_answers forms): the household roster's names are the
+/// choices of "who is the head?", each once, labelled as entered; a choice_filter is read in
+/// each member's own instance (`${age} >= 18`); an answer no longer given is no longer
+/// offered, and a chosen one that goes away is cleared.
+#[test]
+fn choices_from_the_answers_of_a_repeat() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "member", "label": {"en": "Member"}, "children": [
+                q("text", "name"),
+                q("integer", "age"),
+            ]},
+            {"type": "select_one", "name": "head", "list": "${name}", "label": {"en": "Head"}},
+            {"type": "select_one", "name": "adult", "list": "${name}", "label": {"en": "Adult"},
+             "choice_filter": "${age} >= 18"},
+        ]),
+        json!({}),
+    );
+    let member = e.form().id("member").expect("member");
+    e.add_instance(member, &[]).expect("a second member");
+    e.add_instance(member, &[]).expect("a third member");
+    let instances = e.instances(member, &[]);
+    let at = |e: &Engine, name: &str, i: usize| NodeRef {
+        item: e.form().id(name).expect(name),
+        path: instances[i].path.clone(),
+    };
+    for (i, (name, age)) in [("Aibek", "41"), ("Nurgul", "39"), ("Timur", "12")]
+        .into_iter()
+        .enumerate()
+    {
+        e.answer(&at(&e, "name", i), name).expect("name");
+        e.answer(&at(&e, "age", i), age).expect("age");
+    }
+    let names = |e: &Engine, q: &str| -> Vec<String> {
+        e.choices(&e.node(q, &[]).expect(q))
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    assert_eq!(names(&e, "head"), ["Aibek", "Nurgul", "Timur"]);
+    assert_eq!(names(&e, "adult"), ["Aibek", "Nurgul"]);
+    let head = e.node("head", &[]).expect("head");
+    e.answer(&head, "Nurgul")
+        .expect("a name entered is a choice");
+    assert!(
+        e.answer(&head, "Gulnara").is_err(),
+        "a name nobody entered is not"
+    );
+    // Renamed in the roster: the old name is no longer offered, and the answer goes.
+    e.answer(&at(&e, "name", 1), "Nurgul A.").expect("rename");
+    assert_eq!(names(&e, "head"), ["Aibek", "Nurgul A.", "Timur"]);
+    assert_eq!(e.value(&head), "");
+    // A member turning 18 (a typo fixed) becomes an adult choice.
+    e.answer(&at(&e, "age", 2), "19").expect("age");
+    assert_eq!(names(&e, "adult"), ["Aibek", "Nurgul A.", "Timur"]);
+}
