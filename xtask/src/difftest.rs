@@ -28,6 +28,7 @@ const RANDOMIZED_ORDER: &str = "a select_multiple stores its choices in the list
 const PYXFORM_NODE: &str = "pyxform adds nodes of its own to the XForm (an entity's meta block, a table-list's label rows); Dala's instrument has no such nodes (entities are not read yet)";
 const POINT_FORM: &str = "a point is kept as the device gave it (42.94330 74.60281 800 5, points joined by '; '); ODK Web Forms reprints each number (800 as 800.0) and joins points by ';': the same points";
 const BLANK_COUNT: &str = "while a counted repeat's count is blank (being retyped), Dala holds the instances out of the record as for 0, kept until the count comes back; ODK Web Forms keeps the previous count (a stopgap, its own code says)";
+const HELD_BACK: &str = "instances of a counted repeat beyond its count are held with their answers, and come back with them when the count goes up again; ODK Web Forms removes them, so its instances come back empty";
 const OWN_ID: &str = "each engine makes the record's own instance id (a random uuid:...), so a value copied from ${instanceID} differs between the two runs by nature";
 
 /// How much of the corpus to run.
@@ -176,11 +177,12 @@ pub fn run(root: &Path, scope: Scope) -> Result<Outcome> {
 
 /// The differences of one form, each (path, field) reported at the first step it appears.
 pub fn compare(form: &str, ours: &Value, odk: &Value) -> Vec<Difference> {
+    let odk_trace = odk;
     let mut out = Vec::new();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut push = |step: usize, path: &str, field: &str, dala: String, odk: String| {
         if seen.insert((path.to_string(), field.to_string())) {
-            let known = known(ours, step, path, field, &dala, &odk);
+            let known = known(ours, odk_trace, step, path, field, &dala, &odk);
             out.push(Difference {
                 form: form.to_string(),
                 step,
@@ -314,14 +316,22 @@ pub fn compare(form: &str, ours: &Value, odk: &Value) -> Vec<Difference> {
         .filter(|d| d.known == Some(BLANK_COUNT))
         .map(|d| instances(&d.path))
         .collect();
+    let brought_back: Vec<String> = out
+        .iter()
+        .filter(|d| d.known == Some(HELD_BACK))
+        .map(|d| instances(&d.path))
+        .collect();
+    let within = |list: &[String], at: &str| {
+        list.iter()
+            .any(|h| !h.is_empty() && at.starts_with(h.as_str()))
+    };
     for d in &mut out {
-        if d.field == "record" && d.known.is_none() && d.dala.is_empty() {
+        if d.field == "record" && d.known.is_none() {
             let at = instances(&d.path);
-            if held
-                .iter()
-                .any(|h| !h.is_empty() && at.starts_with(h.as_str()))
-            {
+            if d.dala.is_empty() && within(&held, &at) {
                 d.known = Some(BLANK_COUNT);
+            } else if !d.dala.is_empty() && d.odk.is_empty() && within(&brought_back, &at) {
+                d.known = Some(HELD_BACK);
             }
         }
     }
@@ -331,6 +341,7 @@ pub fn compare(form: &str, ours: &Value, odk: &Value) -> Vec<Difference> {
 /// Why a difference is deliberate, if it is one of those listed above.
 fn known(
     ours: &Value,
+    theirs: &Value,
     step: usize,
     path: &str,
     field: &str,
@@ -393,6 +404,17 @@ fn known(
         let set_here = ours["steps"][step - 1]["path"] == path;
         if before(ours) == Some(true) && !set_here {
             return Some(FILTERED_CHOICE);
+        }
+    }
+    // An instance that neither side showed a step ago: ODK made it afresh, Dala brought a
+    // held one back with its answers.
+    let fresh_value = field == "value" && !dala.is_empty() && odk.is_empty();
+    if (fresh_value || field == "valid") && step > 0 {
+        let instance = path.rfind(']').map(|at| &path[..=at]);
+        let shown_before =
+            |side: &Value| instance.is_some_and(|i| side["states"][step - 1].get(i).is_some());
+        if instance.is_some() && !shown_before(ours) && !shown_before(theirs) {
+            return Some(HELD_BACK);
         }
     }
     // A repeat's first instance inside a group inside a later instance of another repeat.

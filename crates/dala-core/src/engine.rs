@@ -1143,9 +1143,19 @@ impl Engine {
             item: repeat,
             path: parent.clone(),
         };
-        let env = NodeEnv::new(self, &node);
-        let wanted = dala_expr::evaluate(&e, &env).map_or(0.0, |v| v.to_number());
-        drop(env);
+        // Inside a group (or an instance) that is not relevant, the count is 0: ODK reads a
+        // repeat_count through a calculate beside the repeat (pyxform's NAME_count), which is
+        // empty there. The instances are held, not lost, until the group is relevant again.
+        let container = self.form.item(repeat).parent.map(|p| NodeRef {
+            item: p,
+            path: parent[..self.form.item(p).scope(p).len()].to_vec(),
+        });
+        let wanted = if container.is_some_and(|c| !self.relevant(&c)) {
+            0.0
+        } else {
+            let env = NodeEnv::new(self, &node);
+            dala_expr::evaluate(&e, &env).map_or(0.0, |v| v.to_number())
+        };
         // A count is capped so a typo (10000 household members) cannot freeze the tablet.
         let wanted = if wanted.is_finite() {
             wanted.clamp(0.0, 1000.0) as usize

@@ -91,8 +91,17 @@ pub(super) fn normalise(
         ItemType::Date => date::parse_date(trimmed)
             .map(|_| trimmed.to_string())
             .ok_or(Refusal::NotADate),
+        // An XForm's time is xsd:time, seconds included: `15:07` from a time picker is
+        // stored as `15:07:00`, which ODK reads (ODK Web Forms refuses `15:07`).
         ItemType::Time => date::parse_time(trimmed)
-            .map(|_| trimmed.to_string())
+            .map(|_| {
+                let bytes = trimmed.as_bytes();
+                if bytes.len() == 5 && bytes[2] == b':' {
+                    format!("{trimmed}:00")
+                } else {
+                    trimmed.to_string()
+                }
+            })
             .ok_or(Refusal::NotATime),
         ItemType::DateTime => date::parse_date_time(trimmed, 0)
             .map(|_| trimmed.to_string())
