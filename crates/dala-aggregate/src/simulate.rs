@@ -230,7 +230,7 @@ pub(crate) fn candidate(
             _ => format!("{}", rng.below(100)),
         },
         ItemType::Date => dala_expr::date::format_day(16_511 - rng.below(3 * 365) as i64),
-        ItemType::Time => format!("{:02}:{:02}", 8 + rng.below(10), rng.below(60)),
+        ItemType::Time => format!("{:02}:{:02}:00", 8 + rng.below(10), rng.below(60)),
         ItemType::DateTime => format!(
             "2015-03-{:02}T{:02}:{:02}:00+06:00",
             1 + rng.below(28),

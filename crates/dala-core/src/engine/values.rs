@@ -254,6 +254,17 @@ pub(super) fn stored(t: &ItemType, value: &Value) -> String {
                 String::new()
             }
         }
+        // A date, time or dateTime question keeps a value that reads as one, and nothing
+        // else (`string-length(...)` into a dateTime is empty in ODK Web Forms).
+        (ItemType::Date | ItemType::Time | ItemType::DateTime, other) => {
+            let text = other.to_xpath_string();
+            let reads = date::parse_date_time(&text, 0).is_some()
+                || match t {
+                    ItemType::Time => date::parse_time(&text).is_some(),
+                    _ => date::parse_date(&text).is_some(),
+                };
+            if reads { text } else { String::new() }
+        }
         (_, other) => other.to_xpath_string(),
     }
 }

@@ -1358,3 +1358,22 @@ fn a_time_is_stored_with_its_seconds() {
     assert_eq!(e.value(&t), "09:30:15.000+06:00");
     assert!(e.answer(&t, "25:99").is_err());
 }
+
+/// A computed value into a date, time or dateTime question is kept when it reads as one and
+/// left empty otherwise, as ODK Web Forms casts it (pyxform's
+/// test_trigger_column_in_repeat: `string-length(${one})` into a dateTime is empty).
+#[test]
+fn a_computed_value_a_date_question_cannot_hold_is_empty() {
+    let e = engine(
+        json!([
+            {"type": "dateTime", "name": "length", "label": {"en": "L"}, "calculation": "string-length('2015-03-17')"},
+            {"type": "date", "name": "day", "label": {"en": "D"}, "calculation": "'2015-03-17'"},
+            {"type": "dateTime", "name": "stamp", "label": {"en": "S"}, "calculation": "'2015-03-17T10:00:00+06:00'"},
+        ]),
+        json!({}),
+    );
+    let value = |name: &str| e.value(&e.node(name, &[]).expect(name)).to_string();
+    assert_eq!(value("length"), "");
+    assert_eq!(value("day"), "2015-03-17");
+    assert_eq!(value("stamp"), "2015-03-17T10:00:00+06:00");
+}
