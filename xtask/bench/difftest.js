@@ -73,8 +73,9 @@ function play(root, step) {
     const node = found.node;
     if (step.step === 'set') {
         if (node.nodeType === 'select') {
+            // A select_one's value is one choice's name, spaces and all.
             const values = step.value.split(' ').filter(Boolean);
-            if (node.selectType === 'select1') node.selectValue(values[0] ?? null);
+            if (node.selectType === 'select1') node.selectValue(step.value === '' ? null : step.value);
             else node.selectValues(values);
         } else if (node.nodeType === 'trigger') {
             node.setValue(step.value !== '');

@@ -252,6 +252,7 @@ impl Form {
     fn link(&mut self) {
         let n = self.items.len();
         self.dependents = vec![Vec::new(); n];
+        let path_deps: Vec<Vec<ItemId>> = (0..n).map(|id| self.path_dependencies(id)).collect();
         for id in 0..n {
             let compiled = &self.items[id];
             let mut names: Vec<String> = Vec::new();
@@ -297,6 +298,7 @@ impl Form {
                 .iter()
                 .filter_map(|name| self.by_name.get(name).copied())
                 .collect();
+            depends_on.extend(&path_deps[id]);
             // A child's relevance follows its group's.
             if let Some(parent) = compiled.parent {
                 depends_on.push(parent);
@@ -311,6 +313,42 @@ impl Form {
             self.items[id].list_from = list_from.and_then(|l| self.by_name.get(&l).copied());
             self.items[id].depends_on = depends_on;
         }
+    }
+
+    /// The items an item's expressions name by an XPath path (`../age`) rather than by
+    /// `${}`: dependencies too. A calculation with a trigger runs on the trigger alone.
+    fn path_dependencies(&self, id: ItemId) -> Vec<ItemId> {
+        let compiled = &self.items[id];
+        let e = &compiled.exprs;
+        let calculation = if compiled.item.trigger.is_some() {
+            &None
+        } else {
+            &e.calculation
+        };
+        let mut out = Vec::new();
+        for expr in [
+            &e.relevant,
+            &e.required,
+            &e.constraint,
+            &e.read_only,
+            &e.choice_filter,
+            &e.repeat_count,
+            &e.default,
+            calculation,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            dala_expr::walk(expr, &mut |x| {
+                if let dala_expr::ast::ExprKind::Path(path) = &x.kind
+                    && !path.is_current()
+                    && let Some(target) = self.resolve_path(id, path)
+                {
+                    out.push(target);
+                }
+            });
+        }
+        out
     }
 
     /// Kahn's algorithm, taking items in document order when several are ready, so the
@@ -341,6 +379,43 @@ impl Form {
 
     pub fn item(&self, id: ItemId) -> &CompiledItem {
         &self.items[id]
+    }
+
+    /// The item an XPath location path names from the item `from` (`../age`, `./name`,
+    /// `/data/household/age`), read through the form's tree: `.` is the item itself, `..` its
+    /// group or repeat, a name a child of it; from the root, the first step is the form's
+    /// own element, whatever its name. None for a path that leaves the form, a step with a
+    /// predicate, or a node the form does not have (a child of a question).
+    pub fn resolve_path(&self, from: ItemId, path: &dala_expr::ast::Path) -> Option<ItemId> {
+        use dala_expr::ast::{Axis, NodeTest, PathStart};
+        // None stands for the root of the form (the parent of the top-level items).
+        let (mut at, steps) = match path.start {
+            PathStart::Relative => (Some(from), path.steps.as_slice()),
+            PathStart::Root => (None, path.steps.get(1..)?),
+            PathStart::Expr(_) => return None,
+        };
+        for step in steps {
+            if !step.predicates.is_empty() {
+                return None;
+            }
+            at = match (step.axis, &step.test) {
+                (Axis::SelfNode, _) => at,
+                (Axis::Parent, _) => self.items[at?].parent,
+                (Axis::Child, NodeTest::Name(name)) => {
+                    let children = match at {
+                        Some(id) => &self.items[id].children,
+                        None => &self.top,
+                    };
+                    Some(
+                        *children
+                            .iter()
+                            .find(|&&c| self.items[c].item.name == **name)?,
+                    )
+                }
+                _ => return None,
+            };
+        }
+        at
     }
 
     /// The item of a name (the first of it), or at a path (`head/age`: the names from the top

@@ -118,6 +118,65 @@ impl<'a> NodeEnv<'a> {
     }
 }
 
+impl NodeEnv<'_> {
+    /// `instance('LIST')/root/item[PREDICATE]/COLUMN`: a lookup in a choice list of the form,
+    /// as ODK reads the list's secondary instance. Each predicate is read with the choice's
+    /// columns as bare names (a number picks the item at that position); the result is the
+    /// column of every item kept. None for a path of another shape.
+    fn list_lookup(&self, path: &Path) -> Result<Option<Value>, Diagnostic> {
+        let PathStart::Expr(start) = &path.start else {
+            return Ok(None);
+        };
+        let ExprKind::Call(dala_expr::Function::Instance, args) = &start.kind else {
+            return Ok(None);
+        };
+        let Some(ExprKind::String(list)) = args.first().map(|a| &a.kind) else {
+            return Ok(None);
+        };
+        let name_of = |i: usize| match path.steps.get(i).map(|s| (&s.axis, &s.test)) {
+            Some((Axis::Child, NodeTest::Name(n))) => Some(n.as_ref()),
+            _ => None,
+        };
+        let (Some("root"), Some("item"), true) = (name_of(0), name_of(1), path.steps.len() <= 3)
+        else {
+            return Ok(None);
+        };
+        if !path.steps[0].predicates.is_empty()
+            || path.steps.get(2).is_some_and(|s| !s.predicates.is_empty())
+        {
+            return Ok(None);
+        }
+        let column = name_of(2).unwrap_or("name");
+        let choices = self
+            .engine
+            .form
+            .instrument
+            .choices
+            .get(list.as_ref())
+            .map_or(&[][..], Vec::as_slice);
+        let mut kept: Vec<&Choice> = choices.iter().collect();
+        for predicate in &path.steps[1].predicates {
+            let mut next = Vec::new();
+            for (position, choice) in kept.iter().enumerate() {
+                let env = self.for_choice(choice);
+                let keep = match dala_expr::evaluate(predicate, &env)? {
+                    Value::Number(n) => n == (position + 1) as f64,
+                    other => other.to_boolean(),
+                };
+                if keep {
+                    next.push(*choice);
+                }
+            }
+            kept = next;
+        }
+        Ok(Some(Value::Nodes(
+            kept.iter()
+                .map(|c| Value::String(self.choice_column(c, column)))
+                .collect(),
+        )))
+    }
+}
+
 impl Env for NodeEnv<'_> {
     fn reference(&self, name: &str, span: Span) -> Result<Value, Diagnostic> {
         self.value_of(name).ok_or_else(|| {
@@ -148,7 +207,44 @@ impl Env for NodeEnv<'_> {
         {
             return Ok(Value::String(self.choice_column(choice, column)));
         }
-        Err(Diagnostic::new(span, Problem::PathsUnavailable))
+        if let Some(value) = self.list_lookup(path)? {
+            return Ok(value);
+        }
+        // `current()/..` in a choice filter starts from the question, as `..` does elsewhere.
+        let from_current = matches!(&path.start, PathStart::Expr(e)
+            if matches!(e.kind, ExprKind::Call(dala_expr::Function::Current, _)));
+        let relative = Path {
+            start: PathStart::Relative,
+            steps: path.steps.clone(),
+        };
+        let resolved = if from_current {
+            self.engine.form.resolve_path(self.node.item, &relative)
+        } else if matches!(path.start, PathStart::Expr(_)) {
+            return Err(Diagnostic::new(span, Problem::PathsUnavailable));
+        } else {
+            self.engine.form.resolve_path(self.node.item, path)
+        };
+        // A node the form does not have is an empty node-set, as in XPath: `name = 'x'` on a
+        // question with no child `name` is false.
+        let Some(target) = resolved else {
+            if path.steps.iter().any(|s| !s.predicates.is_empty()) {
+                return Err(Diagnostic::new(span, Problem::PathsUnavailable));
+            }
+            return Ok(Value::Nodes(Vec::new()));
+        };
+        let (nodes, single) = self.nodes_of(target);
+        if single {
+            return Ok(
+                if self.engine.form.item(target).item.item_type.is_container() {
+                    Value::empty()
+                } else {
+                    self.engine.typed_value(&nodes[0])
+                },
+            );
+        }
+        Ok(Value::Nodes(
+            nodes.iter().map(|n| self.engine.typed_value(n)).collect(),
+        ))
     }
 
     fn position(&self, of: Option<&Expr>, span: Span) -> Result<f64, Diagnostic> {

@@ -1377,3 +1377,44 @@ fn a_computed_value_a_date_question_cannot_hold_is_empty() {
     assert_eq!(value("day"), "2015-03-17");
     assert_eq!(value("stamp"), "2015-03-17T10:00:00+06:00");
 }
+
+/// XPath paths as ODK reads them in real forms: `../age` from a question in a repeat is the
+/// sibling in the same instance (and follows it when it changes); a name the form lacks is
+/// an empty node-set (`name = ${crop}` on a text question is false, pyxform's
+/// test_calculate_relative_path); `instance('LIST')/root/item[col = ...]/label` looks up a
+/// choice list (pyxform's test_repeat_using_select_with_reference_path_in_predicate, where
+/// ODK's engine gives "Gasoline, Regular" for the first instance).
+#[test]
+fn paths_to_siblings_and_lookups_in_choice_lists() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "member", "label": {"en": "Member"}, "children": [
+                {"type": "calculate", "name": "counter", "calculation": "position(..)"},
+                {"type": "calculate", "name": "item", "calculation": "instance('item')/root/item[itemindex=${counter}]/label"},
+                q("integer", "age"),
+                {"type": "text", "name": "school", "label": {"en": "School"}, "relevant": "../age < 18"},
+                {"type": "text", "name": "check", "label": {"en": "Check"}, "calculation": "name = 'x'"},
+            ]},
+        ]),
+        json!({"item": [
+            {"name": "gasoline-regular", "label": {"en": "Gasoline, Regular"}, "extra": {"itemindex": "1"}},
+            {"name": "gasoline-premium", "label": {"en": "Gasoline, Premium"}, "extra": {"itemindex": "2"}},
+        ]}),
+    );
+    let member = e.form().id("member").expect("member");
+    e.add_instance(member, &[]).expect("a second member");
+    let instances = e.instances(member, &[]);
+    let at = |e: &Engine, name: &str, i: usize| NodeRef {
+        item: e.form().id(name).expect(name),
+        path: instances[i].path.clone(),
+    };
+    assert_eq!(e.value(&at(&e, "item", 0)), "Gasoline, Regular");
+    assert_eq!(e.value(&at(&e, "item", 1)), "Gasoline, Premium");
+    assert_eq!(e.value(&at(&e, "check", 0)), "false");
+    e.answer(&at(&e, "age", 0), "12").expect("age");
+    e.answer(&at(&e, "age", 1), "40").expect("age");
+    assert!(e.relevant(&at(&e, "school", 0)));
+    assert!(!e.relevant(&at(&e, "school", 1)));
+    e.answer(&at(&e, "age", 0), "19").expect("a typo fixed");
+    assert!(!e.relevant(&at(&e, "school", 0)), "follows its sibling");
+}
