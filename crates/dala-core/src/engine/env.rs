@@ -105,15 +105,20 @@ impl<'a> NodeEnv<'a> {
         (self.engine.nodes_of(target, base), false)
     }
 
-    fn choice_column(&self, choice: &Choice, column: &str) -> String {
+    /// A choice's column as its list's secondary instance holds it: None where the choice
+    /// has no value there (pyxform writes no element for a blank cell or a column the list
+    /// lacks, so XPath sees an empty node-set: `col = ''` is false, as in ODK).
+    fn choice_column(&self, choice: &Choice, column: &str) -> Option<String> {
         match column {
-            "name" => choice.name.clone(),
-            "label" => choice
-                .label
-                .get("", self.engine.form.default_language())
-                .unwrap_or_default()
-                .to_string(),
-            other => choice.extra.get(other).cloned().unwrap_or_default(),
+            "name" => Some(choice.name.clone()),
+            "label" => Some(
+                choice
+                    .label
+                    .get("", self.engine.form.default_language())
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            other => choice.extra.get(other).cloned(),
         }
     }
 }
@@ -171,7 +176,7 @@ impl NodeEnv<'_> {
         }
         Ok(Some(Value::Nodes(
             kept.iter()
-                .map(|c| Value::String(self.choice_column(c, column)))
+                .filter_map(|c| self.choice_column(c, column).map(Value::String))
                 .collect(),
         )))
     }
@@ -205,7 +210,9 @@ impl Env for NodeEnv<'_> {
             && step.predicates.is_empty()
             && let NodeTest::Name(column) = &step.test
         {
-            return Ok(Value::String(self.choice_column(choice, column)));
+            return Ok(self
+                .choice_column(choice, column)
+                .map_or(Value::Nodes(Vec::new()), Value::String));
         }
         if let Some(value) = self.list_lookup(path)? {
             return Ok(value);

@@ -1418,3 +1418,29 @@ fn paths_to_siblings_and_lookups_in_choice_lists() {
     e.answer(&at(&e, "age", 0), "19").expect("a typo fixed");
     assert!(!e.relevant(&at(&e, "school", 0)), "follows its sibling");
 }
+
+/// A choice with a blank cell has no such element in the list pyxform writes (its XForm for
+/// a blank `col`: `<item><name>b</name><label>B</label></item>`), so XPath sees an empty
+/// node-set there: `col = ''` holds for no choice, as in ODK (the or_other.xlsx form of the
+/// corpus, whose added `other` has no `pastel`, showed it).
+#[test]
+fn a_blank_choice_column_is_no_node() {
+    let e = engine(
+        json!([
+            {"type": "select_one", "name": "blank", "list": "l", "label": {"en": "B"}, "choice_filter": "col = ''"},
+            {"type": "select_one", "name": "x", "list": "l", "label": {"en": "X"}, "choice_filter": "col = 'x'"},
+        ]),
+        json!({"l": [
+            {"name": "a", "label": {"en": "A"}, "extra": {"col": "x"}},
+            {"name": "b", "label": {"en": "B"}},
+        ]}),
+    );
+    let names = |q: &str| -> Vec<String> {
+        e.choices(&e.node(q, &[]).expect(q))
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    assert_eq!(names("blank"), Vec::<String>::new());
+    assert_eq!(names("x"), ["a"]);
+}
