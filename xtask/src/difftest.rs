@@ -422,7 +422,7 @@ fn known(
         let segments: Vec<&str> = path.split('/').collect();
         let nested = segments
             .windows(3)
-            .any(|w| w[0].ends_with(']') && !w[1].ends_with(']') && w[2].ends_with("[1]"));
+            .any(|w| w[0].ends_with(']') && !w[1].ends_with(']') && w[2].ends_with(']'));
         if nested {
             return Some(NESTED_TEMPLATE);
         }
