@@ -55,6 +55,10 @@ pub struct CompiledItem {
     /// For `select_one ${name}`: the question whose answers (one per repeat instance) are the
     /// choices.
     pub list_from: Option<ItemId>,
+    /// Items read across the instances of a repeat (`${t}[1]/s` reads `s` in another
+    /// instance of `t`), each with the number of repeats around `t`: a change to one of them
+    /// reaches this item in every instance of `t`.
+    pub reads_across: Vec<(ItemId, usize)>,
 }
 
 impl CompiledItem {
@@ -231,6 +235,7 @@ impl Form {
             depends_on: Vec::new(),
             trigger: None,
             list_from: None,
+            reads_across: Vec::new(),
         });
         // The first of a name: two items share one only in different repeats, and validation
         // refuses a `${name}` that could mean either.
@@ -252,7 +257,8 @@ impl Form {
     fn link(&mut self) {
         let n = self.items.len();
         self.dependents = vec![Vec::new(); n];
-        let path_deps: Vec<Vec<ItemId>> = (0..n).map(|id| self.path_dependencies(id)).collect();
+        let path_deps: Vec<Vec<(ItemId, Option<usize>)>> =
+            (0..n).map(|id| self.path_dependencies(id)).collect();
         for id in 0..n {
             let compiled = &self.items[id];
             let mut names: Vec<String> = Vec::new();
@@ -298,7 +304,7 @@ impl Form {
                 .iter()
                 .filter_map(|name| self.by_name.get(name).copied())
                 .collect();
-            depends_on.extend(&path_deps[id]);
+            depends_on.extend(path_deps[id].iter().map(|(target, _)| *target));
             // A child's relevance follows its group's.
             if let Some(parent) = compiled.parent {
                 depends_on.push(parent);
@@ -311,13 +317,19 @@ impl Form {
             }
             self.items[id].trigger = trigger.and_then(|t| self.by_name.get(&t).copied());
             self.items[id].list_from = list_from.and_then(|l| self.by_name.get(&l).copied());
+            self.items[id].reads_across = path_deps[id]
+                .iter()
+                .filter_map(|&(target, across)| Some((target, across?)))
+                .collect();
             self.items[id].depends_on = depends_on;
         }
     }
 
-    /// The items an item's expressions name by an XPath path (`../age`) rather than by
-    /// `${}`: dependencies too. A calculation with a trigger runs on the trigger alone.
-    fn path_dependencies(&self, id: ItemId) -> Vec<ItemId> {
+    /// The items an item's expressions name by an XPath path (`../age`, `${t}[1]/s`) rather
+    /// than by `${}`: dependencies too, with, for one read across a repeat's instances, the
+    /// number of repeats around that repeat. A calculation with a trigger runs on the trigger
+    /// alone.
+    fn path_dependencies(&self, id: ItemId) -> Vec<(ItemId, Option<usize>)> {
         let compiled = &self.items[id];
         let e = &compiled.exprs;
         let calculation = if compiled.item.trigger.is_some() {
@@ -342,9 +354,18 @@ impl Form {
             dala_expr::walk(expr, &mut |x| {
                 if let dala_expr::ast::ExprKind::Path(path) = &x.kind
                     && !path.is_current()
-                    && let Some(target) = self.resolve_path(id, path)
+                    && let Some(target) = self.path_target(id, path)
                 {
-                    out.push(target);
+                    let across = match &path.start {
+                        dala_expr::ast::PathStart::Filtered(start, _) => match &start.kind {
+                            dala_expr::ast::ExprKind::Ref(name) => {
+                                self.id(name).map(|t| self.items[t].repeats.len())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    out.push((target, across));
                 }
             });
         }
@@ -392,7 +413,7 @@ impl Form {
         let (mut at, steps) = match path.start {
             PathStart::Relative => (Some(from), path.steps.as_slice()),
             PathStart::Root => (None, path.steps.get(1..)?),
-            PathStart::Expr(_) => return None,
+            PathStart::Expr(_) | PathStart::Filtered(..) => return None,
         };
         for step in steps {
             if !step.predicates.is_empty() {
@@ -416,6 +437,25 @@ impl Form {
             };
         }
         at
+    }
+
+    /// The item a path ends at, from the item `from`: [`Form::resolve_path`], and for
+    /// `${t}[...]/s` the steps from `t`.
+    pub fn path_target(&self, from: ItemId, path: &dala_expr::ast::Path) -> Option<ItemId> {
+        use dala_expr::ast::{ExprKind, Path, PathStart};
+        match &path.start {
+            PathStart::Filtered(start, _) => {
+                let ExprKind::Ref(name) = &start.kind else {
+                    return None;
+                };
+                let steps = Path {
+                    start: PathStart::Relative,
+                    steps: path.steps.clone(),
+                };
+                self.resolve_path(self.id(name)?, &steps)
+            }
+            _ => self.resolve_path(from, path),
+        }
     }
 
     /// The item of a name (the first of it), or at a path (`head/age`: the names from the top

@@ -918,11 +918,15 @@ impl Engine {
                     continue;
                 };
                 let dep_scope = self.form.item(*dep).scope(*dep);
-                let common = scope
+                let mut common = scope
                     .iter()
                     .zip(&dep_scope)
                     .take_while(|(a, b)| a == b)
                     .count();
+                // Read across the instances of a repeat: every instance of it.
+                if let Some((_, outside)) = compiled_reads_across(&self.form, item, *dep) {
+                    common = common.min(outside);
+                }
                 for path in paths {
                     prefixes.insert(path[..common.min(path.len())].to_vec());
                 }
@@ -1288,4 +1292,13 @@ impl Engine {
     pub(crate) fn nodes_of(&self, item: ItemId, prefix: &[u32]) -> Vec<NodeRef> {
         self.nodes_under(item, prefix)
     }
+}
+
+/// How `item` reads `dep` across a repeat's instances, if it does.
+fn compiled_reads_across(form: &Form, item: ItemId, dep: ItemId) -> Option<(ItemId, usize)> {
+    form.item(item)
+        .reads_across
+        .iter()
+        .find(|(d, _)| *d == dep)
+        .copied()
 }

@@ -595,8 +595,15 @@ fn collect_refs<'e>(expr: &'e Expr, aggregated: bool, out: &mut Vec<(&'e str, Sp
             args.iter().for_each(|a| collect_refs(a, aggregate, out));
         }
         ExprKind::Path(path) => {
-            if let PathStart::Expr(e) = &path.start {
-                collect_refs(e, false, out);
+            match &path.start {
+                PathStart::Expr(e) => collect_refs(e, false, out),
+                // `${t}[1]/s`: the predicates and steps say which instance, as an aggregate
+                // does.
+                PathStart::Filtered(e, predicates) => {
+                    collect_refs(e, true, out);
+                    predicates.iter().for_each(|p| collect_refs(p, false, out));
+                }
+                PathStart::Root | PathStart::Relative => {}
             }
             for step in &path.steps {
                 step.predicates

@@ -99,6 +99,9 @@ pub enum PathStart {
     Relative,
     /// `instance('x')/...`, `current()/...`, `(expr)/...`
     Expr(Expr),
+    /// `${t}[1]/...`, `${t}[position() = 2]/...`: a question (a repeat, as ODK forms use it)
+    /// with predicates on its nodes, then the steps.
+    Filtered(Expr, Vec<Expr>),
 }
 
 #[derive(Clone, Debug)]

@@ -50,8 +50,13 @@ pub fn walk<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
         }
         ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
         ExprKind::Path(path) => {
-            if let ast::PathStart::Expr(e) = &path.start {
-                walk(e, f);
+            match &path.start {
+                ast::PathStart::Expr(e) => walk(e, f),
+                ast::PathStart::Filtered(e, predicates) => {
+                    walk(e, f);
+                    predicates.iter().for_each(|p| walk(p, f));
+                }
+                ast::PathStart::Root | ast::PathStart::Relative => {}
             }
             for step in &path.steps {
                 step.predicates.iter().for_each(|p| walk(p, f));

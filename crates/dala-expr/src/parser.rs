@@ -223,9 +223,14 @@ impl<'s> Parser<'s> {
             T::Ref => {
                 self.bump();
                 let name = lexer::ref_name(self.src, token.span);
-                Expr {
+                let reference = Expr {
                     kind: ExprKind::Ref(name.into()),
                     span: token.span,
+                };
+                if self.peek() == T::LBracket {
+                    self.filtered(reference)
+                } else {
+                    self.path_after_primary(reference)
                 }
             }
             T::Minus => {
@@ -348,6 +353,27 @@ impl<'s> Parser<'s> {
         Expr {
             kind: ExprKind::Call(function, args),
             span,
+        }
+    }
+
+    /// `${t}[predicate]...`, then any steps: the nodes of a question, filtered.
+    fn filtered(&mut self, reference: Expr) -> Expr {
+        let start_span = reference.span;
+        let mut end = start_span;
+        let mut predicates = Vec::new();
+        while self.peek() == T::LBracket && !self.bailed {
+            let open = self.bump().span;
+            predicates.push(self.expr(0));
+            end = self.expect_close(T::RBracket, open);
+        }
+        let mut path = Path {
+            start: PathStart::Filtered(reference, predicates),
+            steps: Vec::new(),
+        };
+        let end = self.more_steps(&mut path, end);
+        Expr {
+            kind: ExprKind::Path(Box::new(path)),
+            span: start_span.to(end),
         }
     }
 

@@ -122,6 +122,14 @@ fn write_path(out: &mut String, path: &Path) {
         PathStart::Relative => {}
         // A call starts a path as it is (`instance('l')/root`); anything else is bracketed.
         PathStart::Expr(e) => write_operand(out, e, !matches!(e.kind, ExprKind::Call(..)), false),
+        PathStart::Filtered(e, predicates) => {
+            write_operand(out, e, false, false);
+            for p in predicates {
+                out.push('[');
+                write_expr(out, p, false);
+                out.push(']');
+            }
+        }
     }
     let mut first = matches!(path.start, PathStart::Relative | PathStart::Root);
     for step in &path.steps {
@@ -201,6 +209,15 @@ fn write_sexp(out: &mut String, expr: &Expr) {
                 PathStart::Root => out.push('/'),
                 PathStart::Relative => out.push('.'),
                 PathStart::Expr(e) => write_sexp(out, e),
+                PathStart::Filtered(e, predicates) => {
+                    out.push_str("(filter ");
+                    write_sexp(out, e);
+                    for p in predicates {
+                        out.push(' ');
+                        write_sexp(out, p);
+                    }
+                    out.push(')');
+                }
             }
             for step in &path.steps {
                 out.push(' ');

@@ -16,6 +16,9 @@ pub(super) struct NodeEnv<'a> {
     scope: Vec<ItemId>,
     current: Option<&'a str>,
     choice: Option<&'a Choice>,
+    /// Inside a predicate of `${t}[...]`: the node being tested and its position, which
+    /// `position()` and relative paths read (`${}` and `current()` still read the node).
+    context: Option<(NodeRef, usize)>,
 }
 
 impl<'a> NodeEnv<'a> {
@@ -29,6 +32,7 @@ impl<'a> NodeEnv<'a> {
             scope,
             current: None,
             choice: None,
+            context: None,
         }
     }
 
@@ -38,6 +42,7 @@ impl<'a> NodeEnv<'a> {
             current: Some(value),
             scope: self.scope.clone(),
             node: self.node.clone(),
+            context: self.context.clone(),
             ..*self
         }
     }
@@ -48,6 +53,7 @@ impl<'a> NodeEnv<'a> {
             choice: Some(choice),
             scope: self.scope.clone(),
             node: self.node.clone(),
+            context: self.context.clone(),
             ..*self
         }
     }
@@ -124,6 +130,108 @@ impl<'a> NodeEnv<'a> {
 }
 
 impl NodeEnv<'_> {
+    /// The position of this node's instance of its `level`-th enclosing repeat.
+    fn position_at(&self, level: usize, span: Span) -> Result<f64, Diagnostic> {
+        let parent = self.node.path[..level].to_vec();
+        let id = self.node.path[level];
+        self.engine
+            .containers()
+            .get(&(self.scope[level], parent))
+            .and_then(|ids| ids.iter().position(|i| *i == id))
+            .map(|p| (p + 1) as f64)
+            .ok_or_else(|| Diagnostic::new(span, Problem::InstanceGone))
+    }
+
+    /// `${t}[PREDICATE]/steps`: the nodes of `t` seen from here (for a repeat, all its
+    /// instances in the container this node sees: `${t}[position() = 2]` from inside `t`
+    /// is a sibling instance), kept where every predicate holds (a number picks by
+    /// position), then the steps from each one kept.
+    fn filtered(
+        &self,
+        start: &Expr,
+        predicates: &[Expr],
+        steps: &[dala_expr::ast::Step],
+        span: Span,
+    ) -> Result<Value, Diagnostic> {
+        let form = &self.engine.form;
+        let ExprKind::Ref(name) = &start.kind else {
+            return Err(Diagnostic::new(span, Problem::PathsUnavailable));
+        };
+        let Some(target) = form.id(name) else {
+            return Err(Diagnostic::new(
+                span,
+                Problem::UnknownQuestion {
+                    name: name.to_string(),
+                },
+            ));
+        };
+        let compiled = form.item(target);
+        let candidates = if compiled.item.item_type == crate::ItemType::Repeat {
+            let outer = &compiled.repeats;
+            let common = self
+                .scope
+                .iter()
+                .zip(outer)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if common == outer.len() {
+                self.engine
+                    .instances(target, &self.node.path[..common.min(self.node.path.len())])
+            } else {
+                self.nodes_of(target).0
+            }
+        } else {
+            self.nodes_of(target).0
+        };
+        let mut kept = Vec::new();
+        for (i, candidate) in candidates.into_iter().enumerate() {
+            let env = NodeEnv {
+                context: Some((candidate.clone(), i + 1)),
+                scope: self.scope.clone(),
+                node: self.node.clone(),
+                ..*self
+            };
+            let mut keep = true;
+            for predicate in predicates {
+                keep &= match dala_expr::evaluate(predicate, &env)? {
+                    Value::Number(n) => n == (i + 1) as f64,
+                    other => other.to_boolean(),
+                };
+            }
+            if keep {
+                kept.push(candidate);
+            }
+        }
+        let end = if steps.is_empty() {
+            Some(target)
+        } else {
+            form.resolve_path(
+                target,
+                &Path {
+                    start: PathStart::Relative,
+                    steps: steps.to_vec(),
+                },
+            )
+        };
+        let Some(end) = end else {
+            return Ok(Value::Nodes(Vec::new()));
+        };
+        let depth = form.item(end).scope(end).len();
+        let mut values = Vec::new();
+        for node in kept {
+            let nodes = if depth <= node.path.len() {
+                vec![NodeRef {
+                    item: end,
+                    path: node.path[..depth].to_vec(),
+                }]
+            } else {
+                self.engine.nodes_of(end, &node.path)
+            };
+            values.extend(nodes.iter().map(|n| self.engine.typed_value(n)));
+        }
+        Ok(Value::Nodes(values))
+    }
+
     /// `instance('LIST')/root/item[PREDICATE]/COLUMN`: a lookup in a choice list of the form,
     /// as ODK reads the list's secondary instance. Each predicate is read with the choice's
     /// columns as bare names (a number picks the item at that position); the result is the
@@ -217,6 +325,13 @@ impl Env for NodeEnv<'_> {
         if let Some(value) = self.list_lookup(path)? {
             return Ok(value);
         }
+        if let PathStart::Filtered(start, predicates) = &path.start {
+            return self.filtered(start, predicates, &path.steps, span);
+        }
+        // Inside a predicate, a relative path starts from the node being tested.
+        if let (Some((tested, _)), PathStart::Relative) = (&self.context, &path.start) {
+            return NodeEnv::new(self.engine, tested).path(path, span);
+        }
         // `current()/..` in a choice filter starts from the question, as `..` does elsewhere.
         let from_current = matches!(&path.start, PathStart::Expr(e)
             if matches!(e.kind, ExprKind::Call(dala_expr::Function::Current, _)));
@@ -258,13 +373,36 @@ impl Env for NodeEnv<'_> {
         // position() and position(..) are the current repeat instance; position(${repeat})
         // an enclosing one by name. Inside a group, `..` is the group, the only one of its
         // name where it is: 1, as in ODK.
-        let item = self.engine.form.item(self.node.item);
-        if matches!(of.map(|e| &e.kind), Some(ExprKind::Path(_)))
-            && item
-                .parent
-                .is_some_and(|p| self.engine.form.item(p).item.item_type == crate::ItemType::Group)
+        if of.is_none()
+            && let Some((_, position)) = &self.context
         {
-            return Ok(1.0);
+            return Ok(*position as f64);
+        }
+        let form = &self.engine.form;
+        if let Some(ExprKind::Path(path)) = of.map(|e| &e.kind) {
+            // `..`, `current()/../..`: the group or repeat instance the path reaches from
+            // this node. A group is the only one of its name where it is: 1, as in ODK.
+            let relative = Path {
+                start: PathStart::Relative,
+                steps: path.steps.clone(),
+            };
+            let reached = match &path.start {
+                PathStart::Relative => form.resolve_path(self.node.item, path),
+                PathStart::Expr(e)
+                    if matches!(e.kind, ExprKind::Call(dala_expr::Function::Current, _)) =>
+                {
+                    form.resolve_path(self.node.item, &relative)
+                }
+                _ => None,
+            };
+            if let Some(reached) = reached {
+                if form.item(reached).item.item_type != crate::ItemType::Repeat {
+                    return Ok(1.0);
+                }
+                if let Some(level) = self.scope.iter().position(|s| *s == reached) {
+                    return self.position_at(level, span);
+                }
+            }
         }
         let level = match of.map(|e| &e.kind) {
             Some(ExprKind::Ref(name)) => self
@@ -277,14 +415,7 @@ impl Env for NodeEnv<'_> {
         let Some(level) = level else {
             return Err(Diagnostic::new(span, Problem::PositionOutsideRepeat));
         };
-        let parent = self.node.path[..level].to_vec();
-        let id = self.node.path[level];
-        self.engine
-            .containers()
-            .get(&(self.scope[level], parent))
-            .and_then(|ids| ids.iter().position(|i| *i == id))
-            .map(|p| (p + 1) as f64)
-            .ok_or_else(|| Diagnostic::new(span, Problem::InstanceGone))
+        self.position_at(level, span)
     }
 
     fn indexed_repeat(

@@ -1444,3 +1444,51 @@ fn a_blank_choice_column_is_no_node() {
     assert_eq!(names("blank"), Vec::<String>::new());
     assert_eq!(names("x"), ["a"]);
 }
+
+/// `${repeat}[predicate]/path`, as pyxform's test_references__source_under_target forms
+/// write it: the previous visit's reading as a default (`position() = position(current()/..)
+/// - 1`, the instance before this one), and the first visit's (`[1]`), read through a group.
+#[test]
+fn a_repeat_filtered_by_position_reads_another_instance() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "visit", "label": {"en": "Visit"}, "children": [
+                {"type": "group", "name": "reading", "label": {"en": "Reading"}, "children": [
+                    q("integer", "weight"),
+                ]},
+                {"type": "integer", "name": "previous", "label": {"en": "Previous"},
+                 "calculation": "${visit}[position() = position(current()/..) - 1]/reading/weight"},
+                {"type": "integer", "name": "first", "label": {"en": "First"},
+                 "calculation": "${visit}[1]/reading/weight"},
+            ]},
+        ]),
+        json!({}),
+    );
+    let visit = e.form().id("visit").expect("visit");
+    e.add_instance(visit, &[]).expect("a second visit");
+    e.add_instance(visit, &[]).expect("a third visit");
+    let instances = e.instances(visit, &[]);
+    let at = |e: &Engine, name: &str, i: usize| NodeRef {
+        item: e.form().id(name).expect(name),
+        path: instances[i].path.clone(),
+    };
+    for (i, w) in ["61", "63", "66"].into_iter().enumerate() {
+        e.answer(&at(&e, "weight", i), w).expect("weight");
+    }
+    assert_eq!(
+        e.value(&at(&e, "previous", 0)),
+        "",
+        "no visit before the first"
+    );
+    assert_eq!(e.value(&at(&e, "previous", 1)), "61");
+    assert_eq!(e.value(&at(&e, "previous", 2)), "63");
+    assert_eq!(e.value(&at(&e, "first", 2)), "61");
+    e.answer(&at(&e, "weight", 0), "60")
+        .expect("a corrected first reading");
+    assert_eq!(
+        e.value(&at(&e, "previous", 1)),
+        "60",
+        "follows the reading it names"
+    );
+    assert_eq!(e.value(&at(&e, "first", 2)), "60");
+}
