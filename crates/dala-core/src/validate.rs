@@ -283,7 +283,9 @@ fn expressions(item: &Item) -> Vec<(Column, &str)> {
 }
 
 /// Columns whose values feed a question's value or state, and so form the dependency graph.
-/// (A constraint only reads; it cannot make a cycle.)
+/// (A constraint only reads; it cannot make a cycle. Nor can a default: it is read once, when
+/// the form or the instance starts, as ODK's setvalue on the first load or a new repeat, so a
+/// default may read the question's own value in the instance before.)
 fn feeds_state(column: Column) -> bool {
     matches!(
         column,
@@ -291,7 +293,6 @@ fn feeds_state(column: Column) -> bool {
             | Column::Required
             | Column::Calculation
             | Column::ReadOnly
-            | Column::Default
             | Column::RepeatCount
     )
 }

@@ -632,3 +632,46 @@ fn last_saved_references_name_questions_of_the_form() {
     );
     assert_eq!(codes(&f), ["V004"]);
 }
+
+/// A default is read once, when the form or the instance starts (ODK's setvalue on the first
+/// load or a new repeat), so one that reads the same question in the instance before is no
+/// cycle (pyxform's test_mixed_variables_and_indexed_repeat..._exception form).
+#[test]
+fn v006_not_for_a_default_reading_the_instance_before() {
+    let f = form(
+        json!([{"type": "repeat", "name": "r1", "label": {"en": "Reading"}, "children": [
+            {"type": "calculate", "name": "q1", "calculation": "position(..)"},
+            with(
+                q("integer", "q4"),
+                "default",
+                json!("if(${q1} = 1, '', indexed-repeat(${q4}, ${r1}, ${q1} - 1))")
+            ),
+        ]}]),
+        json!({}),
+    );
+    assert_eq!(codes(&f), Vec::<&str>::new());
+    let mut e = dala_core::Engine::new(
+        dala_core::Form::compile(&f).expect("compiles"),
+        super::engine::host(),
+    );
+    let r1 = e.form().id("r1").expect("r1");
+    let first = e.instances(r1, &[])[0].clone();
+    let q4 = e.form().id("q4").expect("q4");
+    e.answer(
+        &dala_core::NodeRef {
+            item: q4,
+            path: first.path.clone(),
+        },
+        "120",
+    )
+    .expect("answer");
+    let (second, _) = e.add_instance(r1, &[]).expect("a second reading");
+    assert_eq!(
+        e.value(&dala_core::NodeRef {
+            item: q4,
+            path: second.path.clone(),
+        }),
+        "120",
+        "starts from the reading before"
+    );
+}
