@@ -128,18 +128,8 @@ pub fn summary(instrument: &Instrument, lang: Option<&str>) -> String {
             };
             let label = item.label.get(language, default).unwrap_or("");
             out.push_str(&format!("{indent}{} [{kind}] {label}\n", item.name));
-            for (what, value) in [
-                ("relevant", &item.relevant),
-                ("required", &item.required),
-                ("constraint", &item.constraint),
-                ("calculation", &item.calculation),
-                ("choice_filter", &item.choice_filter),
-                ("repeat_count", &item.repeat_count),
-                ("default", &item.default),
-            ] {
-                if let Some(v) = value {
-                    out.push_str(&format!("{indent}    {what}: {v}\n"));
-                }
+            for (column, value) in dala_core::Column::expressions_of(item) {
+                out.push_str(&format!("{indent}    {}: {value}\n", column.as_str()));
             }
             walk(&item.children, depth + 1, language, default, out);
         }

@@ -119,13 +119,11 @@ fn expression(source: &Option<String>, yes_no: bool) -> Option<Expr> {
 fn template(text: &Text) -> Template {
     let mut refs = Vec::new();
     for value in text.0.values() {
-        let mut rest = value.as_str();
-        while let Some(start) = rest.find("${") {
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else { break };
-            refs.push(after[..end].to_string());
-            rest = &after[end + 1..];
-        }
+        refs.extend(
+            dala_expr::text_references(value)
+                .into_iter()
+                .map(|(_, name)| name.to_string()),
+        );
     }
     refs.sort();
     refs.dedup();

@@ -394,19 +394,10 @@ impl Design {
         fn visit(items: &[Item], at: &mut ItemPath, lang: &str, edits: &mut Vec<Edit>) {
             for (i, item) in items.iter().enumerate() {
                 at.push(i);
-                for (text, field) in [
-                    (&item.label, Field::Label(lang.to_string())),
-                    (&item.hint, Field::Hint(lang.to_string())),
-                    (
-                        &item.required_message,
-                        Field::RequiredMessage(lang.to_string()),
-                    ),
-                    (
-                        &item.constraint_message,
-                        Field::ConstraintMessage(lang.to_string()),
-                    ),
-                ] {
-                    if text.0.contains_key(lang) {
+                for column in Column::TEXTS {
+                    if column.text(item).is_some_and(|t| t.0.contains_key(lang))
+                        && let Some(field) = Field::of(column, Some(lang))
+                    {
                         edits.push(Edit::Set {
                             at: at.clone(),
                             field,
@@ -835,25 +826,15 @@ fn set_field(
             let name = value.ok_or(EditError::Empty("name"))?;
             return Ok(Some(std::mem::replace(&mut item.name, name)));
         }
-        Field::Label(l) => return Ok(replace_text(&mut item.label, l, value)),
-        Field::Hint(l) => return Ok(replace_text(&mut item.hint, l, value)),
-        Field::RequiredMessage(l) => return Ok(replace_text(&mut item.required_message, l, value)),
-        Field::ConstraintMessage(l) => {
-            return Ok(replace_text(&mut item.constraint_message, l, value));
-        }
-        Field::List => &mut item.list,
-        Field::Relevant => &mut item.relevant,
-        Field::Required => &mut item.required,
-        Field::Constraint => &mut item.constraint,
-        Field::Calculation => &mut item.calculation,
-        Field::Default => &mut item.default,
-        Field::ReadOnly => &mut item.read_only,
-        Field::ChoiceFilter => &mut item.choice_filter,
-        Field::RepeatCount => &mut item.repeat_count,
-        Field::Trigger => &mut item.trigger,
-        Field::Appearance => &mut item.appearance,
+        _ => field.column(),
     };
-    Ok(std::mem::replace(slot, value))
+    if let (Some(language), Some(text)) = (field.language(), slot.text_mut(item)) {
+        return Ok(replace_text(text, language, value));
+    }
+    match slot.value_mut(item) {
+        Some(slot) => Ok(std::mem::replace(slot, value)),
+        None => Err(EditError::Empty(slot.as_str())),
+    }
 }
 
 fn check_name(instrument: &Instrument, name: &str) -> Result<(), EditError> {
@@ -892,30 +873,15 @@ pub struct Usage {
 
 /// The columns of an item that may hold `${name}`: expressions, then texts per language.
 fn referring_fields(item: &Item) -> Vec<(Field, &str)> {
-    let mut out: Vec<(Field, &str)> = [
-        (Field::Relevant, &item.relevant),
-        (Field::Required, &item.required),
-        (Field::Constraint, &item.constraint),
-        (Field::Calculation, &item.calculation),
-        (Field::Default, &item.default),
-        (Field::ReadOnly, &item.read_only),
-        (Field::ChoiceFilter, &item.choice_filter),
-        (Field::RepeatCount, &item.repeat_count),
-        (Field::Trigger, &item.trigger),
-    ]
-    .into_iter()
-    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
-    .collect();
-    type Column = fn(String) -> Field;
-    let texts: [(&Text, Column); 4] = [
-        (&item.label, Field::Label),
-        (&item.hint, Field::Hint),
-        (&item.required_message, Field::RequiredMessage),
-        (&item.constraint_message, Field::ConstraintMessage),
-    ];
-    for (text, field) in texts {
-        for (language, value) in &text.0 {
-            out.push((field(language.clone()), value.as_str()));
+    let mut out: Vec<(Field, &str)> = Column::expressions_of(item)
+        .into_iter()
+        .filter_map(|(column, value)| Some((Field::of(column, None)?, value)))
+        .collect();
+    for column in Column::TEXTS {
+        for (language, value) in column.text(item).map(|t| &t.0).into_iter().flatten() {
+            if let Some(field) = Field::of(column, Some(language)) {
+                out.push((field, value.as_str()));
+            }
         }
     }
     out
@@ -926,27 +892,57 @@ fn is_expression(field: &Field) -> bool {
 }
 
 impl Field {
-    /// The XLSForm column this field is (texts without their language).
-    pub fn column(&self) -> &'static str {
+    /// The column this field is (texts without their language).
+    pub fn column(&self) -> Column {
         match self {
-            Field::Type => Column::Type.as_str(),
-            Field::Name => Column::Name.as_str(),
-            Field::Label(_) => Column::Label.as_str(),
-            Field::Hint(_) => "hint",
-            Field::RequiredMessage(_) => "required_message",
-            Field::ConstraintMessage(_) => "constraint_message",
-            Field::List => Column::List.as_str(),
-            Field::Relevant => Column::Relevant.as_str(),
-            Field::Required => Column::Required.as_str(),
-            Field::Constraint => Column::Constraint.as_str(),
-            Field::Calculation => Column::Calculation.as_str(),
-            Field::Default => Column::Default.as_str(),
-            Field::ReadOnly => Column::ReadOnly.as_str(),
-            Field::ChoiceFilter => Column::ChoiceFilter.as_str(),
-            Field::RepeatCount => Column::RepeatCount.as_str(),
-            Field::Trigger => Column::Trigger.as_str(),
-            Field::Appearance => "appearance",
+            Field::Type => Column::Type,
+            Field::Name => Column::Name,
+            Field::Label(_) => Column::Label,
+            Field::Hint(_) => Column::Hint,
+            Field::RequiredMessage(_) => Column::RequiredMessage,
+            Field::ConstraintMessage(_) => Column::ConstraintMessage,
+            Field::List => Column::List,
+            Field::Relevant => Column::Relevant,
+            Field::Required => Column::Required,
+            Field::Constraint => Column::Constraint,
+            Field::Calculation => Column::Calculation,
+            Field::Default => Column::Default,
+            Field::ReadOnly => Column::ReadOnly,
+            Field::ChoiceFilter => Column::ChoiceFilter,
+            Field::RepeatCount => Column::RepeatCount,
+            Field::Trigger => Column::Trigger,
+            Field::Appearance => Column::Appearance,
         }
+    }
+
+    /// The field of a column (in a language, for a translatable one); None for a column an
+    /// edit does not set this way.
+    pub fn of(column: Column, language: Option<&str>) -> Option<Field> {
+        let text = |f: fn(String) -> Field| language.map(|l| f(l.to_string()));
+        Some(match column {
+            Column::Type => Field::Type,
+            Column::Name => Field::Name,
+            Column::Label => return text(Field::Label),
+            Column::Hint => return text(Field::Hint),
+            Column::RequiredMessage => return text(Field::RequiredMessage),
+            Column::ConstraintMessage => return text(Field::ConstraintMessage),
+            Column::List => Field::List,
+            Column::Relevant => Field::Relevant,
+            Column::Required => Field::Required,
+            Column::Constraint => Field::Constraint,
+            Column::Calculation => Field::Calculation,
+            Column::Default => Field::Default,
+            Column::ReadOnly => Field::ReadOnly,
+            Column::ChoiceFilter => Field::ChoiceFilter,
+            Column::RepeatCount => Field::RepeatCount,
+            Column::Trigger => Field::Trigger,
+            Column::Appearance => Field::Appearance,
+            Column::Parameters
+            | Column::ListName
+            | Column::InstanceName
+            | Column::Choices
+            | Column::Settings => return None,
+        })
     }
 
     /// The language of a text field.
@@ -970,16 +966,7 @@ fn references(source: &str, expression: bool) -> Vec<(std::ops::Range<usize>, &s
             .map(|(span, name)| (span.start as usize..span.end as usize, name))
             .collect();
     }
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(start) = source[from..].find("${").map(|i| i + from) {
-        let Some(close) = source[start..].find('}').map(|i| i + start) else {
-            break;
-        };
-        out.push((start..close + 1, source[start + 2..close].trim()));
-        from = close + 1;
-    }
-    out
+    dala_expr::text_references(source)
 }
 
 /// Every place that refers to one of `names`, in form order.
@@ -993,7 +980,7 @@ pub fn usages_of(instrument: &Instrument, names: &BTreeSet<&str>) -> Vec<Usage> 
             {
                 out.push(Usage {
                     item: item.name.clone(),
-                    column: field.column(),
+                    column: field.column().as_str(),
                 });
             }
         }

@@ -1204,22 +1204,17 @@ impl Engine {
         }
         let env = NodeEnv::new(self, node);
         let mut out = String::with_capacity(raw.len());
-        let mut rest = raw;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return out;
-            };
+        let mut written = 0;
+        for (range, name) in dala_expr::text_references(raw) {
+            out.push_str(&raw[written..range.start]);
             let value = env
-                .value_of(&after[..end])
+                .value_of(name)
                 .map(|v| v.to_xpath_string())
                 .unwrap_or_default();
             out.push_str(&value);
-            rest = &after[end + 1..];
+            written = range.end;
         }
-        out.push_str(rest);
+        out.push_str(&raw[written..]);
         out
     }
 

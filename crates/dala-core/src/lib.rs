@@ -3,6 +3,7 @@
 //! and bundles come in as text or bytes and go out as data; time, randomness and the device
 //! come in through [`Host`]; problems are data, worded by dala-words and the app.
 
+pub mod column;
 pub mod compile;
 pub mod design;
 pub mod engine;

@@ -3,6 +3,7 @@
 //! as data ([`Finding`]). The words are chosen at the edge: the command line's English in
 //! dala-words, the app's languages in the app.
 
+pub use crate::column::Column;
 use crate::instrument::{Instrument, Item, ItemType};
 use dala_expr::ast::{Axis, ExprKind, NodeTest, PathStart};
 use dala_expr::{Expr, Function, Span};
@@ -103,50 +104,6 @@ impl VCode {
 impl std::fmt::Display for VCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The column of the survey sheet a problem is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Column {
-    Type,
-    Name,
-    Label,
-    List,
-    Relevant,
-    Required,
-    Constraint,
-    Calculation,
-    Default,
-    ReadOnly,
-    ChoiceFilter,
-    RepeatCount,
-    Trigger,
-    InstanceName,
-    Choices,
-    Settings,
-}
-
-impl Column {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Column::Type => "type",
-            Column::Name => "name",
-            Column::Label => "label",
-            Column::List => "list",
-            Column::Relevant => "relevant",
-            Column::Required => "required",
-            Column::Constraint => "constraint",
-            Column::Calculation => "calculation",
-            Column::Default => "default",
-            Column::ReadOnly => "read_only",
-            Column::ChoiceFilter => "choice_filter",
-            Column::RepeatCount => "repeat_count",
-            Column::Trigger => "trigger",
-            Column::InstanceName => "instance_name",
-            Column::Choices => "choices",
-            Column::Settings => "settings",
-        }
     }
 }
 
@@ -265,21 +222,13 @@ impl Finding {
     }
 }
 
-/// The expression columns of an item, with their column.
+/// The expression columns of an item, with their column (a default apart: it is an
+/// expression only when it reads as one).
 fn expressions(item: &Item) -> Vec<(Column, &str)> {
-    [
-        (Column::Relevant, &item.relevant),
-        (Column::Required, &item.required),
-        (Column::Constraint, &item.constraint),
-        (Column::Calculation, &item.calculation),
-        (Column::ReadOnly, &item.read_only),
-        (Column::ChoiceFilter, &item.choice_filter),
-        (Column::RepeatCount, &item.repeat_count),
-        (Column::Trigger, &item.trigger),
-    ]
-    .into_iter()
-    .filter_map(|(c, e)| e.as_deref().map(|e| (c, e)))
-    .collect()
+    Column::expressions_of(item)
+        .into_iter()
+        .filter(|(c, _)| *c != Column::Default)
+        .collect()
 }
 
 /// Columns whose values feed a question's value or state, and so form the dependency graph.

@@ -78,6 +78,22 @@ pub fn reference_spans(src: &str) -> Vec<(Span, &str)> {
         .collect()
 }
 
+/// Every `${name}` in a text (a label, a hint, a message), with its byte range and the name
+/// trimmed: the one scanner of texts, as [`reference_spans`] is of expressions. An unclosed
+/// `${` ends the scan.
+pub fn text_references(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(start) = text[from..].find("${").map(|i| i + from) {
+        let Some(close) = text[start..].find('}').map(|i| i + start) else {
+            break;
+        };
+        out.push((start..close + 1, text[start + 2..close].trim()));
+        from = close + 1;
+    }
+    out
+}
+
 /// The names of every `${name}` an expression refers to, in order of appearance (with
 /// repeats). A form compiler builds its dependency graph from these.
 pub fn references(expr: &Expr) -> Vec<&str> {

@@ -460,30 +460,19 @@ fn read_survey(
         let make = |item_type: ItemType, list: Option<String>| -> Item {
             let mut item = Item::new(item_type, &name);
             item.list = list;
-            item.label = row.texts.get(&Column::Label).cloned().unwrap_or_default();
-            item.hint = row.texts.get(&Column::Hint).cloned().unwrap_or_default();
-            item.required_message = row
-                .texts
-                .get(&Column::RequiredMessage)
-                .cloned()
-                .unwrap_or_default();
-            item.constraint_message = row
-                .texts
-                .get(&Column::ConstraintMessage)
-                .cloned()
-                .unwrap_or_default();
-            let get = |c: Column| row.known.get(&c).cloned();
-            item.relevant = get(Column::Relevant);
-            item.required = get(Column::Required);
-            item.constraint = get(Column::Constraint);
-            item.calculation = get(Column::Calculation);
-            item.default = get(Column::Default);
-            item.read_only = get(Column::ReadOnly);
-            item.choice_filter = get(Column::ChoiceFilter);
-            item.repeat_count = get(Column::RepeatCount);
-            item.trigger = get(Column::Trigger);
-            item.appearance = get(Column::Appearance);
-            if let Some(p) = get(Column::Parameters) {
+            for column in Column::TEXTS {
+                if let (Some(text), Some(slot)) =
+                    (row.texts.get(&column), column.text_mut(&mut item))
+                {
+                    *slot = text.clone();
+                }
+            }
+            for column in Column::EXPRESSIONS.into_iter().chain([Column::Appearance]) {
+                if let Some(slot) = column.value_mut(&mut item) {
+                    *slot = row.known.get(&column).cloned();
+                }
+            }
+            if let Some(p) = row.known.get(&Column::Parameters) {
                 for pair in p.split([' ', ';', ',']).filter(|s| !s.is_empty()) {
                     // Keys in any case, as pyxform reads them (`Start=2 eNd=9`).
                     if let Some((k, v)) = pair.split_once('=') {
@@ -863,7 +852,7 @@ fn read_choices(b: &mut Builder<'_>, sheet: Option<&Sheet>) -> BTreeMap<String, 
         // Any known survey column on the choices sheet is just another choice column.
         for (column, value) in &row.known {
             if !matches!(column, Column::ListName | Column::Name) {
-                extra.insert(column.core_name().to_string(), value.clone());
+                extra.insert(column.as_str().to_string(), value.clone());
             }
         }
         let entry = lists.entry(list.clone()).or_default();
@@ -970,26 +959,14 @@ fn locate(b: &Builder<'_>, instrument: &Instrument, d: dala_core::Diagnostic) ->
             _ => break,
         }
     }
-    let column_name = d.location.column.map(|c| c.as_str().to_string());
-    let (col, header) = match (&b.survey, column_name.as_deref()) {
-        (Some(table), Some(name)) if pointer.starts_with("/survey") => {
-            let column = [
-                Column::Type,
-                Column::Name,
-                Column::Label,
-                Column::Hint,
-                Column::Required,
-                Column::Constraint,
-                Column::Relevant,
-                Column::Calculation,
-                Column::Default,
-                Column::ReadOnly,
-                Column::ChoiceFilter,
-                Column::RepeatCount,
-                Column::Trigger,
-            ]
-            .into_iter()
-            .find(|c| c.core_name() == name || (name == "list" && *c == Column::Type));
+    let (col, header) = match (&b.survey, d.location.column) {
+        (Some(table), Some(column)) if pointer.starts_with("/survey") => {
+            // A select's list is written in its type.
+            let column = Some(if column == Column::List {
+                Column::Type
+            } else {
+                column
+            });
             let col = column.and_then(|c| {
                 table.column_of(c, None).or_else(|| {
                     // A translatable column is found in any language.
@@ -1006,18 +983,7 @@ fn locate(b: &Builder<'_>, instrument: &Instrument, d: dala_core::Diagnostic) ->
     };
     let expression = d.location.span.and_then(|span| {
         let item = find_item(instrument, pointer)?;
-        let source = match d.location.column? {
-            dala_core::Column::Relevant => item.relevant.clone(),
-            dala_core::Column::Required => item.required.clone(),
-            dala_core::Column::Constraint => item.constraint.clone(),
-            dala_core::Column::Calculation => item.calculation.clone(),
-            dala_core::Column::Default => item.default.clone(),
-            dala_core::Column::ReadOnly => item.read_only.clone(),
-            dala_core::Column::ChoiceFilter => item.choice_filter.clone(),
-            dala_core::Column::RepeatCount => item.repeat_count.clone(),
-            dala_core::Column::Trigger => item.trigger.clone(),
-            _ => None,
-        }?;
+        let source = d.location.column?.value(item)?.clone();
         Some((source, span))
     });
     let (sheet, row) = source.map_or((String::new(), None), |(s, r)| (s, Some(r)));

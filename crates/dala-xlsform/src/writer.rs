@@ -4,14 +4,9 @@
 
 use crate::convert::TRANSLATED_TITLE;
 use crate::workbook::{Sheet, Workbook};
-use dala_core::{Instrument, Item, ItemType, Text};
+use dala_core::{Column, Instrument, Item, ItemType, Text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Write};
-
-/// A translatable column of the survey sheet and how to read it from an item.
-type TextColumn = (&'static str, fn(&Item) -> &Text);
-/// A plain column of the survey sheet and how to read it from an item.
-type PlainColumn = (&'static str, fn(&Item) -> Option<&String>);
 
 /// The languages used by a set of texts, in sorted order.
 fn languages<'a>(texts: impl Iterator<Item = &'a Text>) -> Vec<String> {
@@ -66,36 +61,19 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
         .into_iter()
         .map(|(_, item, _)| item)
         .collect();
-    let text_columns: [TextColumn; 4] = [
-        ("label", |i| &i.label),
-        ("hint", |i| &i.hint),
-        ("required_message", |i| &i.required_message),
-        ("constraint_message", |i| &i.constraint_message),
-    ];
-    let plain_columns: [PlainColumn; 10] = [
-        ("required", |i| i.required.as_ref()),
-        ("relevant", |i| i.relevant.as_ref()),
-        ("constraint", |i| i.constraint.as_ref()),
-        ("calculation", |i| i.calculation.as_ref()),
-        ("default", |i| i.default.as_ref()),
-        ("read_only", |i| i.read_only.as_ref()),
-        ("choice_filter", |i| i.choice_filter.as_ref()),
-        ("repeat_count", |i| i.repeat_count.as_ref()),
-        ("appearance", |i| i.appearance.as_ref()),
-        ("trigger", |i| i.trigger.as_ref()),
-    ];
     let mut header = vec!["type".to_string(), "name".to_string()];
-    let mut text_cols: Vec<(usize, String)> = Vec::new();
-    for (k, (column, get)) in text_columns.iter().enumerate() {
-        for language in languages(all.iter().map(|i| get(i))) {
-            header.push(format!("{column}::{language}"));
-            text_cols.push((k, language));
+    let mut text_cols: Vec<(Column, String)> = Vec::new();
+    for column in Column::TEXTS {
+        for language in languages(all.iter().filter_map(|i| column.text(i))) {
+            header.push(format!("{}::{language}", column.as_str()));
+            text_cols.push((column, language));
         }
     }
-    let used_plain: Vec<usize> = (0..plain_columns.len())
-        .filter(|k| all.iter().any(|i| plain_columns[*k].1(i).is_some()))
+    let used_plain: Vec<Column> = Column::VALUES
+        .into_iter()
+        .filter(|c| all.iter().any(|i| c.value(i).is_some()))
         .collect();
-    header.extend(used_plain.iter().map(|k| plain_columns[*k].0.to_string()));
+    header.extend(used_plain.iter().map(|c| c.as_str().to_string()));
     let has_parameters = all.iter().any(|i| !i.parameters.is_empty());
     if has_parameters {
         header.push("parameters".into());
@@ -126,11 +104,11 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
     }
     let write = |item: &Item, kind: String| -> Vec<Option<String>> {
         let mut cells = vec![Some(kind), Some(item.name.clone())];
-        for (k, language) in &text_cols {
-            cells.push(text_columns[*k].1(item).0.get(language).cloned());
+        for (column, language) in &text_cols {
+            cells.push(column.text(item).and_then(|t| t.0.get(language).cloned()));
         }
-        for k in &used_plain {
-            cells.push(plain_columns[*k].1(item).cloned());
+        for column in &used_plain {
+            cells.push(column.value(item).cloned());
         }
         if has_parameters {
             let joined: Vec<String> = item

@@ -56,19 +56,7 @@ pub(super) fn column_input(
 }
 
 pub(super) fn current_text(item: &Item, column: Column) -> String {
-    let value = match column {
-        Column::Relevant => &item.relevant,
-        Column::Required => &item.required,
-        Column::Constraint => &item.constraint,
-        Column::Calculation => &item.calculation,
-        Column::Default => &item.default,
-        Column::ReadOnly => &item.read_only,
-        Column::ChoiceFilter => &item.choice_filter,
-        Column::RepeatCount => &item.repeat_count,
-        Column::Trigger => &item.trigger,
-        _ => &None,
-    };
-    value.clone().unwrap_or_default()
+    column.value(item).cloned().unwrap_or_default()
 }
 
 /// The class that names a column's field on the page (tests and styles find it by this).
@@ -84,7 +72,7 @@ pub(super) fn field_class(field: &Field) -> String {
 pub(super) fn field_label(field: &Field) -> String {
     match field.language() {
         // XLSForm's own words: `label::ru` reads "label (ru)" here.
-        Some(language) => format!("{} ({language})", field.column().replace('_', " ")),
-        None => field.column().to_string(),
+        Some(language) => format!("{} ({language})", field.column().as_str().replace('_', " ")),
+        None => field.column().as_str().to_string(),
     }
 }

@@ -15,50 +15,53 @@ pub(super) fn ItemPanel(ed: Ed) -> impl IntoView {
             .with(|d| d.instrument().choices.keys().cloned().collect())
             .unwrap_or_default();
         let name = item.name.clone();
-        let text = |t: &Text, l: &str| t.0.get(l).cloned().unwrap_or_default();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let text = |column: Column, l: &str| {
+            column
+                .text(&item)
+                .and_then(|t| t.0.get(l).cloned())
+                .unwrap_or_default()
+        };
+        let value = |column: Column| column.value(&item).cloned().unwrap_or_default();
         let (at_type, at_name, at_list) = (at.clone(), at.clone(), at.clone());
         let mut texts = Vec::new();
         for l in &languages {
-            for (field, value) in [
-                (Field::Label(l.clone()), text(&item.label, l)),
-                (Field::Hint(l.clone()), text(&item.hint, l)),
-            ] {
-                texts.push(
-                    column_input(ed, at.clone(), name.clone(), field, None, value).into_any(),
-                );
+            for column in [Column::Label, Column::Hint] {
+                if let Some(field) = Field::of(column, Some(l)) {
+                    texts.push(
+                        column_input(ed, at.clone(), name.clone(), field, None, text(column, l))
+                            .into_any(),
+                    );
+                }
             }
         }
-        let mut columns = vec![
-            (Field::Relevant, Column::Relevant, opt(&item.relevant)),
-            (Field::Required, Column::Required, opt(&item.required)),
-            (Field::Constraint, Column::Constraint, opt(&item.constraint)),
-            (
-                Field::Calculation,
-                Column::Calculation,
-                opt(&item.calculation),
-            ),
-            (Field::Default, Column::Default, opt(&item.default)),
-            (Field::ReadOnly, Column::ReadOnly, opt(&item.read_only)),
-        ];
-        if item.item_type.is_select() {
-            columns.push((
-                Field::ChoiceFilter,
-                Column::ChoiceFilter,
-                opt(&item.choice_filter),
-            ));
-        }
-        if item.item_type == ItemType::Repeat {
-            columns.push((
-                Field::RepeatCount,
-                Column::RepeatCount,
-                opt(&item.repeat_count),
-            ));
-        }
+        // The expression columns that apply to this item, in the order the sheet lists them.
+        let applies = |column: Column| match column {
+            Column::ChoiceFilter => item.item_type.is_select(),
+            Column::RepeatCount => item.item_type == ItemType::Repeat,
+            Column::Trigger => false,
+            _ => true,
+        };
+        // Relevance first: what a designer sets most.
+        let mut columns: Vec<Column> = Column::EXPRESSIONS
+            .into_iter()
+            .filter(|c| applies(*c))
+            .collect();
+        columns.sort_by_key(|c| *c != Column::Relevant);
         let expressions = columns
             .into_iter()
-            .map(|(field, column, value)| {
-                column_input(ed, at.clone(), name.clone(), field, Some(column), value).into_any()
+            .filter_map(|column| {
+                let field = Field::of(column, None)?;
+                Some(
+                    column_input(
+                        ed,
+                        at.clone(),
+                        name.clone(),
+                        field,
+                        Some(column),
+                        value(column),
+                    )
+                    .into_any(),
+                )
             })
             .collect::<Vec<_>>();
         let messages = languages
@@ -70,7 +73,7 @@ pub(super) fn ItemPanel(ed: Ed) -> impl IntoView {
                     name.clone(),
                     Field::ConstraintMessage(l.clone()),
                     None,
-                    text(&item.constraint_message, l),
+                    text(Column::ConstraintMessage, l),
                 )
                 .into_any()
             })
@@ -81,7 +84,7 @@ pub(super) fn ItemPanel(ed: Ed) -> impl IntoView {
             name.clone(),
             Field::Appearance,
             None,
-            opt(&item.appearance),
+            value(Column::Appearance),
         );
         let item_type = item.item_type;
         let list_name = item.list.clone();

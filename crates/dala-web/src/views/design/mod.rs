@@ -17,7 +17,7 @@ use crate::workflows::designs::{self, Entry};
 use dala_core::design::{
     ChoiceEdit, DataUse, Design, Edit, EditError, Field, ItemPath, PublishCheck, Setting,
 };
-use dala_core::{Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store, Text};
+use dala_core::{Column, Diagnostic, Engine, Form, Instrument, Item, ItemType, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
