@@ -282,7 +282,7 @@ impl Aggregation {
                 let expr = dala_expr::parse(text).expr;
                 let refs: BTreeSet<String> = dala_expr::references(&expr)
                     .into_iter()
-                    .map(str::to_string)
+                    .map(|r| r.name.to_string())
                     .collect();
                 let columns = refs
                     .iter()

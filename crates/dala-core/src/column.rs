@@ -191,6 +191,23 @@ impl Column {
         }
     }
 
+    /// Whether the column's references feed an item's value or state, and so can make a
+    /// cycle: the compiler recomputes an item when anything its expressions read changes
+    /// (every column, and its label's and hint's references), while validation looks for
+    /// cycles among these edges only. A constraint or a choice filter only reads; a default is
+    /// read once, when the form or instance starts (ODK's setvalue), so it may read the same
+    /// question in the instance before.
+    pub fn feeds_state(self) -> bool {
+        matches!(
+            self,
+            Column::Relevant
+                | Column::Required
+                | Column::Calculation
+                | Column::ReadOnly
+                | Column::RepeatCount
+        )
+    }
+
     pub fn translatable(self) -> bool {
         self.holds() == Holds::Text
     }

@@ -1,6 +1,7 @@
 //! Instrument -> compiled form: every expression parsed once, items flattened into a table,
 //! and the dependency graph ordered once, so an answer re-evaluates only its dependents.
 
+use crate::column::Column;
 use crate::index::Index;
 use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
 use crate::validate::{Diagnostic, validate};
@@ -29,6 +30,32 @@ pub struct Expressions {
     pub repeat_count: Option<Expr>,
     /// A default that is an expression (`today()`, `${other}`); a plain default is `default_value`.
     pub default: Option<Expr>,
+}
+
+impl Expressions {
+    /// The parsed expression of a column (a trigger is a name, not parsed here).
+    pub fn get(&self, column: Column) -> Option<&Expr> {
+        match column {
+            Column::Relevant => self.relevant.as_ref(),
+            Column::Required => self.required.as_ref(),
+            Column::Constraint => self.constraint.as_ref(),
+            Column::Calculation => self.calculation.as_ref(),
+            Column::ReadOnly => self.read_only.as_ref(),
+            Column::ChoiceFilter => self.choice_filter.as_ref(),
+            Column::RepeatCount => self.repeat_count.as_ref(),
+            Column::Default => self.default.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The expressions an item's state and value are computed from, each with its column: a
+    /// calculation that runs on a trigger instead reads the trigger alone.
+    fn read(&self, triggered: bool) -> impl Iterator<Item = (Column, &Expr)> {
+        Column::EXPRESSIONS
+            .into_iter()
+            .filter(move |c| !(triggered && *c == Column::Calculation))
+            .filter_map(|c| self.get(c).map(|e| (c, e)))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -267,30 +294,16 @@ impl Form {
                     .trim_end_matches('}')
                     .to_string()
             });
-            for expr in [
-                &e.relevant,
-                &e.required,
-                &e.constraint,
-                &e.read_only,
-                &e.choice_filter,
-                &e.repeat_count,
-                &e.default,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                names.extend(dala_expr::references(expr).into_iter().map(str::to_string));
-            }
-            // With a trigger, the calculation runs when the trigger changes, not when its inputs do.
-            match (&trigger, &e.calculation) {
-                (Some(t), _) => names.push(t.clone()),
-                (None, Some(calculation)) => names.extend(
-                    dala_expr::references(calculation)
+            // With a trigger, the calculation runs when the trigger changes, not when its
+            // inputs do.
+            for (_, expr) in e.read(trigger.is_some()) {
+                names.extend(
+                    dala_expr::references(expr)
                         .into_iter()
-                        .map(str::to_string),
-                ),
-                (None, None) => {}
+                        .map(|r| r.name.to_string()),
+                );
             }
+            names.extend(trigger.clone());
             let list_from = compiled.item.list_from_answers().map(str::to_string);
             names.extend(list_from.clone());
             if names.iter().any(|n| n.starts_with(dala_expr::LAST_SAVED)) {
@@ -329,26 +342,8 @@ impl Form {
     /// alone.
     fn path_dependencies(&self, id: ItemId) -> Vec<(ItemId, Option<usize>)> {
         let compiled = &self.items[id];
-        let e = &compiled.exprs;
-        let calculation = if compiled.item.trigger.is_some() {
-            &None
-        } else {
-            &e.calculation
-        };
         let mut out = Vec::new();
-        for expr in [
-            &e.relevant,
-            &e.required,
-            &e.constraint,
-            &e.read_only,
-            &e.choice_filter,
-            &e.repeat_count,
-            &e.default,
-            calculation,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (_, expr) in compiled.exprs.read(compiled.item.trigger.is_some()) {
             dala_expr::walk(expr, &mut |x| {
                 if let dala_expr::ast::ExprKind::Path(path) = &x.kind
                     && !path.is_current()

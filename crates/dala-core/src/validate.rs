@@ -231,21 +231,6 @@ fn expressions(item: &Item) -> Vec<(Column, &str)> {
         .collect()
 }
 
-/// Columns whose values feed a question's value or state, and so form the dependency graph.
-/// (A constraint only reads; it cannot make a cycle. Nor can a default: it is read once, when
-/// the form or the instance starts, as ODK's setvalue on the first load or a new repeat, so a
-/// default may read the question's own value in the instance before.)
-fn feeds_state(column: Column) -> bool {
-    matches!(
-        column,
-        Column::Relevant
-            | Column::Required
-            | Column::Calculation
-            | Column::ReadOnly
-            | Column::RepeatCount
-    )
-}
-
 /// `required` and `read_only` also take the XLSForm words yes/no/true/false.
 fn is_yes_no(column: Column, source: &str) -> bool {
     matches!(column, Column::Required | Column::ReadOnly)
@@ -401,9 +386,12 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
             }
             let at = format!("{pointer}/{}", column.as_str());
             let parsed = parse_expression(&mut cx, source, &at, Some(&item.name), column);
-            let mut refs = Vec::new();
-            collect_refs(&parsed.expr, false, &mut refs);
-            for (name, span, aggregated) in refs {
+            for dala_expr::Reference {
+                name,
+                span,
+                aggregated,
+            } in dala_expr::references(&parsed.expr)
+            {
                 // The record saved last: any question of the form, read as it was saved, so
                 // no dependency here (a calculation may read its own last value).
                 if let Some(earlier) = name.strip_prefix(dala_expr::LAST_SAVED) {
@@ -471,7 +459,7 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                         },
                     );
                 }
-                if feeds_state(column) {
+                if column.feeds_state() {
                     edges.entry(pointer.clone()).or_default().insert(target_at);
                 }
             }
@@ -518,51 +506,6 @@ fn parse_expression(
         );
     }
     parsed
-}
-
-/// `${name}` references with their spans, and whether each sits directly in an aggregate
-/// (count, sum, min, max, count-non-empty, join, indexed-repeat) that may look into a repeat.
-fn collect_refs<'e>(expr: &'e Expr, aggregated: bool, out: &mut Vec<(&'e str, Span, bool)>) {
-    match &expr.kind {
-        ExprKind::Ref(name) => out.push((name, expr.span, aggregated)),
-        ExprKind::Unary(_, e) => collect_refs(e, false, out),
-        ExprKind::Binary(_, a, b) => {
-            collect_refs(a, false, out);
-            collect_refs(b, false, out);
-        }
-        ExprKind::Call(function, args) => {
-            let aggregate = matches!(
-                function,
-                Function::Count
-                    | Function::Sum
-                    | Function::Min
-                    | Function::Max
-                    | Function::CountNonEmpty
-                    | Function::Join
-                    | Function::IndexedRepeat
-                    | Function::Position
-            );
-            args.iter().for_each(|a| collect_refs(a, aggregate, out));
-        }
-        ExprKind::Path(path) => {
-            match &path.start {
-                PathStart::Expr(e) => collect_refs(e, false, out),
-                // `${t}[1]/s`: the predicates and steps say which instance, as an aggregate
-                // does.
-                PathStart::Filtered(e, predicates) => {
-                    collect_refs(e, true, out);
-                    predicates.iter().for_each(|p| collect_refs(p, false, out));
-                }
-                PathStart::Root | PathStart::Relative => {}
-            }
-            for step in &path.steps {
-                step.predicates
-                    .iter()
-                    .for_each(|p| collect_refs(p, false, out));
-            }
-        }
-        ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}
-    }
 }
 
 fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, column: Column) {

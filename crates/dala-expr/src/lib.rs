@@ -94,14 +94,63 @@ pub fn text_references(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     out
 }
 
-/// The names of every `${name}` an expression refers to, in order of appearance (with
-/// repeats). A form compiler builds its dependency graph from these.
-pub fn references(expr: &Expr) -> Vec<&str> {
-    let mut out = Vec::new();
-    walk(expr, &mut |e| {
-        if let ExprKind::Ref(name) = &e.kind {
-            out.push(name.as_ref());
+/// A `${name}` in an expression: where it is, and whether it sits directly in an aggregate
+/// (count, sum, min, max, count-non-empty, join, indexed-repeat, position) or starts a filter
+/// (`${t}[1]/s`), which may look into a repeat's instances from outside it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reference<'e> {
+    pub name: &'e str,
+    pub span: Span,
+    pub aggregated: bool,
+}
+
+/// Every `${name}` an expression refers to, in order of appearance (with repeats): the one
+/// scanner of expressions, which a form's validation checks and its compiler builds the
+/// dependency graph from.
+pub fn references(expr: &Expr) -> Vec<Reference<'_>> {
+    fn visit<'e>(expr: &'e Expr, aggregated: bool, out: &mut Vec<Reference<'e>>) {
+        match &expr.kind {
+            ExprKind::Ref(name) => out.push(Reference {
+                name,
+                span: expr.span,
+                aggregated,
+            }),
+            ExprKind::Unary(_, e) => visit(e, false, out),
+            ExprKind::Binary(_, a, b) => {
+                visit(a, false, out);
+                visit(b, false, out);
+            }
+            ExprKind::Call(function, args) => {
+                let aggregate = matches!(
+                    function,
+                    Function::Count
+                        | Function::Sum
+                        | Function::Min
+                        | Function::Max
+                        | Function::CountNonEmpty
+                        | Function::Join
+                        | Function::IndexedRepeat
+                        | Function::Position
+                );
+                args.iter().for_each(|a| visit(a, aggregate, out));
+            }
+            ExprKind::Path(path) => {
+                match &path.start {
+                    ast::PathStart::Expr(e) => visit(e, false, out),
+                    ast::PathStart::Filtered(e, predicates) => {
+                        visit(e, true, out);
+                        predicates.iter().for_each(|p| visit(p, false, out));
+                    }
+                    ast::PathStart::Root | ast::PathStart::Relative => {}
+                }
+                for step in &path.steps {
+                    step.predicates.iter().for_each(|p| visit(p, false, out));
+                }
+            }
+            ExprKind::Number(_) | ExprKind::String(_) | ExprKind::Error => {}
         }
-    });
+    }
+    let mut out = Vec::new();
+    visit(expr, false, &mut out);
     out
 }
