@@ -284,7 +284,7 @@ impl Form {
         self.dependents = vec![Vec::new(); n];
         let path_deps: Vec<Vec<(ItemId, Option<usize>)>> =
             (0..n).map(|id| self.path_dependencies(id)).collect();
-        for id in 0..n {
+        for (id, paths) in path_deps.into_iter().enumerate() {
             let compiled = &self.items[id];
             let mut names: Vec<String> = Vec::new();
             let e = &compiled.exprs;
@@ -315,7 +315,7 @@ impl Form {
                 .iter()
                 .filter_map(|name| self.by_name.get(name).copied())
                 .collect();
-            depends_on.extend(path_deps[id].iter().map(|(target, _)| *target));
+            depends_on.extend(paths.iter().map(|(target, _)| *target));
             // A child's relevance follows its group's.
             if let Some(parent) = compiled.parent {
                 depends_on.push(parent);
@@ -328,7 +328,7 @@ impl Form {
             }
             self.items[id].trigger = trigger.and_then(|t| self.by_name.get(&t).copied());
             self.items[id].list_from = list_from.and_then(|l| self.by_name.get(&l).copied());
-            self.items[id].reads_across = path_deps[id]
+            self.items[id].reads_across = paths
                 .iter()
                 .filter_map(|&(target, across)| Some((target, across?)))
                 .collect();
