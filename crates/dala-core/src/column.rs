@@ -145,32 +145,14 @@ impl Column {
                 n.insert(prefix.len(), ':');
             }
         }
-        Column::SHEET
+        // The columns a sheet's header may name.
+        [Column::Type, Column::Name]
             .into_iter()
+            .chain(Column::TEXTS)
+            .chain(Column::VALUES)
+            .chain([Column::Parameters, Column::ListName])
             .find(|c| c.as_str() == n || c.aliases().contains(&n.as_str()))
     }
-
-    /// The columns a sheet's header may name, in the order Dala writes them.
-    const SHEET: [Column; 18] = [
-        Column::Type,
-        Column::Name,
-        Column::Label,
-        Column::Hint,
-        Column::RequiredMessage,
-        Column::ConstraintMessage,
-        Column::Required,
-        Column::Relevant,
-        Column::Constraint,
-        Column::Calculation,
-        Column::Default,
-        Column::ReadOnly,
-        Column::ChoiceFilter,
-        Column::RepeatCount,
-        Column::Appearance,
-        Column::Trigger,
-        Column::Parameters,
-        Column::ListName,
-    ];
 
     pub fn holds(self) -> Holds {
         match self {

@@ -392,73 +392,21 @@ pub fn validate(instrument: &Instrument) -> Vec<Diagnostic> {
                 aggregated,
             } in dala_expr::references(&parsed.expr)
             {
-                // The record saved last: any question of the form, read as it was saved, so
-                // no dependency here (a calculation may read its own last value).
-                if let Some(earlier) = name.strip_prefix(dala_expr::LAST_SAVED) {
-                    if !cx.items.contains_key(earlier) {
-                        cx.push(
-                            at.clone(),
-                            Some(&item.name),
-                            Some(column),
-                            Some(span),
-                            Finding::UnknownReference {
-                                name: earlier.to_string(),
-                            },
-                        );
-                    }
-                    continue;
-                }
-                if cx.ambiguous.contains(name) {
+                // What is wrong with the reference, if anything, and the item it names.
+                let (finding, target) =
+                    reference_finding(&cx, item, &own_repeats, column, name, aggregated);
+                if let Some(finding) = finding {
                     cx.push(
                         at.clone(),
                         Some(&item.name),
                         Some(column),
                         Some(span),
-                        Finding::AmbiguousReference {
-                            name: name.to_string(),
-                        },
+                        finding,
                     );
-                    continue;
                 }
-                let Some((_, target_repeats, target_at)) = cx.items.get(name).cloned() else {
-                    if name == crate::record::INSTANCE_ID_NAME {
-                        continue;
-                    }
-                    cx.push(
-                        at.clone(),
-                        Some(&item.name),
-                        Some(column),
-                        Some(span),
-                        Finding::UnknownReference {
-                            name: name.to_string(),
-                        },
-                    );
+                let Some(target_at) = target else {
                     continue;
                 };
-                // Inside a repeat the target is not in, from outside: only aggregates may look in.
-                let outside = target_repeats
-                    .iter()
-                    .any(|r| !own_repeats.contains(r) && *r != item.name);
-                // The filter of choices taken from a repeat's answers is read in each of
-                // its instances.
-                let per_instance =
-                    column == Column::ChoiceFilter && item.list_from_answers().is_some();
-                if outside && !aggregated && !per_instance {
-                    cx.push(
-                        at.clone(),
-                        Some(&item.name),
-                        Some(column),
-                        Some(span),
-                        Finding::RepeatReference {
-                            name: name.to_string(),
-                            repeat: target_repeats
-                                .last()
-                                .copied()
-                                .unwrap_or_default()
-                                .to_string(),
-                        },
-                    );
-                }
                 if column.feeds_state() {
                     edges.entry(pointer.clone()).or_default().insert(target_at);
                 }
@@ -506,6 +454,64 @@ fn parse_expression(
         );
     }
     parsed
+}
+
+/// What a `${name}` in `column` of `item` breaks, if anything (V004, V005, V020), and the
+/// pointer of the item it names when it names one that is a dependency.
+fn reference_finding(
+    cx: &Context<'_>,
+    item: &Item,
+    own_repeats: &[&str],
+    column: Column,
+    name: &str,
+    aggregated: bool,
+) -> (Option<Finding>, Option<String>) {
+    let unknown = |name: &str| {
+        Some(Finding::UnknownReference {
+            name: name.to_string(),
+        })
+    };
+    // The record saved last: any question of the form, read as it was saved, so no
+    // dependency here (a calculation may read its own last value).
+    if let Some(earlier) = name.strip_prefix(dala_expr::LAST_SAVED) {
+        let finding = if cx.items.contains_key(earlier) {
+            None
+        } else {
+            unknown(earlier)
+        };
+        return (finding, None);
+    }
+    if cx.ambiguous.contains(name) {
+        return (
+            Some(Finding::AmbiguousReference {
+                name: name.to_string(),
+            }),
+            None,
+        );
+    }
+    let Some((_, target_repeats, target_at)) = cx.items.get(name) else {
+        let finding = if name == crate::record::INSTANCE_ID_NAME {
+            None
+        } else {
+            unknown(name)
+        };
+        return (finding, None);
+    };
+    // Inside a repeat the target is not in, from outside: only aggregates may look in. The
+    // filter of choices taken from a repeat's answers is read in each of its instances.
+    let outside = target_repeats
+        .iter()
+        .any(|r| !own_repeats.contains(r) && *r != item.name);
+    let per_instance = column == Column::ChoiceFilter && item.list_from_answers().is_some();
+    let finding = (outside && !aggregated && !per_instance).then(|| Finding::RepeatReference {
+        name: name.to_string(),
+        repeat: target_repeats
+            .last()
+            .copied()
+            .unwrap_or_default()
+            .to_string(),
+    });
+    (finding, Some(target_at.clone()))
 }
 
 fn check_selects(cx: &mut Context<'_>, expr: &Expr, at: &str, item: &Item, column: Column) {

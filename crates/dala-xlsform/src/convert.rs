@@ -489,44 +489,34 @@ fn read_survey(
             Some(open) => open.item.children.push(item),
             None => top.push(item),
         };
+        // A group, a repeat or a loop opens (a loop is a group until its end, when it is
+        // expanded).
+        let opens = match &kind {
+            Kind::Begin(item_type) => Some((*item_type, None)),
+            Kind::BeginLoop(list) => Some((ItemType::Group, Some(list.clone()))),
+            _ => None,
+        };
+        if let Some((item_type, over)) = opens {
+            if name.is_empty() {
+                b.push(
+                    XCode::MissingTypeOrName,
+                    &sheet,
+                    row_index,
+                    name_col,
+                    Some("name".into()),
+                    format!("`{type_text}` needs a name"),
+                );
+            }
+            stack.push(Open {
+                item: make(item_type, None),
+                kind: item_type,
+                row: row_index,
+                over,
+            });
+            continue;
+        }
         match kind {
-            Kind::Begin(item_type) => {
-                if name.is_empty() {
-                    b.push(
-                        XCode::MissingTypeOrName,
-                        &sheet,
-                        row_index,
-                        name_col,
-                        Some("name".into()),
-                        format!("`{type_text}` needs a name"),
-                    );
-                }
-                let item = make(item_type, None);
-                stack.push(Open {
-                    item,
-                    kind: item_type,
-                    row: row_index,
-                    over: None,
-                });
-            }
-            Kind::BeginLoop(list) => {
-                if name.is_empty() {
-                    b.push(
-                        XCode::MissingTypeOrName,
-                        &sheet,
-                        row_index,
-                        name_col,
-                        Some("name".into()),
-                        format!("`{type_text}` needs a name"),
-                    );
-                }
-                stack.push(Open {
-                    item: make(ItemType::Group, None),
-                    kind: ItemType::Group,
-                    row: row_index,
-                    over: Some(list),
-                });
-            }
+            Kind::Begin(_) | Kind::BeginLoop(_) => {}
             Kind::End(_) | Kind::EndLoop => match stack.pop() {
                 Some(Open {
                     mut item,
