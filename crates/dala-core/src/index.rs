@@ -187,9 +187,14 @@ impl<'a> Index<'a> {
     }
 
     /// The question a plan, a filter or a column names: by its record key at the top of the
-    /// form, else the first item of that name.
+    /// form, else the one item of that name. A name several items share names none of them
+    /// (each is named by its key, `head/age`).
     pub fn question(&self, name: &str) -> Option<&Entry<'a>> {
-        self.top_key(name).or_else(|| self.named(name).next())
+        self.top_key(name).or_else(|| {
+            let mut named = self.named(name);
+            let first = named.next()?;
+            named.next().is_none().then_some(first)
+        })
     }
 
     /// The questions whose answers a record keeps at its top, in form order.

@@ -334,3 +334,32 @@ fn a_name_in_two_groups_has_a_column_each() {
         "{rows:#?}"
     );
 }
+
+/// A plan names a shared question by its key: the bare name, which two questions have, is
+/// refused (P003) rather than read as empty.
+#[test]
+fn a_plan_names_a_shared_question_by_its_key() {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "hh", "version": "1", "default_language": "en"},
+        "survey": [
+            {"type": "group", "name": "respondent", "label": {"en": "Respondent"}, "children": [
+                {"type": "integer", "name": "age", "label": {"en": "Age"}},
+            ]},
+            {"type": "group", "name": "head", "label": {"en": "Head"}, "children": [
+                {"type": "integer", "name": "age", "label": {"en": "Head's age"}},
+            ]},
+        ],
+        "choices": {},
+    });
+    let form = Instrument::from_json(&doc.to_string()).expect("valid");
+    let plan = |variable: &str| {
+        dala_aggregate::plan::parse(&format!(
+            "[[table]]\nid = \"age\"\nkind = \"summary\"\nvariable = \"{variable}\"\n"
+        ))
+        .expect("a plan")
+    };
+    let refused = dala_aggregate::plan::check(&plan("age"), &form).expect_err("ambiguous");
+    assert_eq!(refused.code(), "P003");
+    assert!(dala_aggregate::plan::check(&plan("head/age"), &form).is_ok());
+}
