@@ -1,6 +1,7 @@
 //! One index of an instrument: every item in form order with its path, the key its answer
-//! has in a record and the repeats around it, found by path, by name or by record key; the
-//! languages in one order; a choice's label in a language. Built once where an instrument is
+//! has in a record and the repeats around it, found by path, by name or by record key (the
+//! languages in one order and a choice's label are the instrument's own: `Instrument::languages`,
+//! `Instrument::choice_label`). Built once where an instrument is
 //! read many times (the engine's compiler, exports, tables, the record list), so that every
 //! reader finds items the same way.
 //!
@@ -200,16 +201,6 @@ impl<'a> Index<'a> {
     /// The questions whose answers a record keeps at its top, in form order.
     pub fn top_answers(&self) -> impl Iterator<Item = &Entry<'a>> {
         self.entries.iter().filter(|e| e.at_top() && e.answers())
-    }
-
-    /// The instrument's languages in one order (see [`Instrument::languages`]).
-    pub fn languages(&self) -> Vec<String> {
-        self.instrument.languages()
-    }
-
-    /// The label of choice `code` of `list` in `language` ([`Instrument::choice_label`]).
-    pub fn choice_label<'s>(&'s self, list: &str, code: &'s str, language: &str) -> &'s str {
-        self.instrument.choice_label(list, code, language)
     }
 
     /// The codes of the choice list of the question a plan or filter names, in order.

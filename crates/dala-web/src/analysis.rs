@@ -162,7 +162,7 @@ pub fn label(instrument: &Instrument, language: &str, question: &str, code: &str
             .to_string();
     }
     match &item.list {
-        Some(list) => index.choice_label(list, code, language).to_string(),
+        Some(list) => instrument.choice_label(list, code, language).to_string(),
         None => code.to_string(),
     }
 }
