@@ -391,6 +391,12 @@ impl Form {
         }
     }
 
+    /// Whether a question takes the device's location by itself (`start-geopoint`,
+    /// `background-geopoint`): a device then follows its position while the form is open.
+    pub fn takes_location(&self) -> bool {
+        self.items.iter().any(|i| i.item.capture.is_some())
+    }
+
     pub fn item(&self, id: ItemId) -> &CompiledItem {
         &self.items[id]
     }

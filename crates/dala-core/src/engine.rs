@@ -13,7 +13,7 @@ pub use values::{POINT_SEPARATOR, Refusal, geopoint};
 
 use crate::compile::{Form, ItemId};
 use crate::host::Host;
-use crate::instrument::{Choice, ItemType};
+use crate::instrument::{Capture, Choice, ItemType};
 use crate::record::{Answer, HeldInstances, RECORD_FORMAT, Status, Submission};
 use dala_expr::Value;
 use env::NodeEnv;
@@ -405,6 +405,45 @@ impl Engine {
         self.recompute_inner(node, &mut changes, false);
         self.propagate(seeds, &mut changes);
         Ok(changes)
+    }
+
+    /// The device has a location now, after the interview started (a first fix takes a
+    /// while outdoors): the start-geopoint questions still empty take it, as ODK Collect
+    /// fills them when its fix comes. What changed, for a UI to redraw.
+    pub fn location_found(&mut self) -> ChangeSet {
+        let mut changes = ChangeSet::default();
+        let mut seeds: BTreeMap<ItemId, Vec<Path>> = BTreeMap::new();
+        let waiting: Vec<NodeRef> = self
+            .nodes
+            .iter()
+            .filter(|(node, state)| {
+                self.form.item(node.item).item.capture == Some(Capture::Start)
+                    && state.value.is_empty()
+            })
+            .map(|(node, _)| node.clone())
+            .collect();
+        for node in waiting {
+            let Some(location) = self.location(node.item) else {
+                return changes;
+            };
+            if let Some(state) = self.nodes.get_mut(&node) {
+                state.value = location;
+            }
+            seeds.entry(node.item).or_default().push(node.path.clone());
+            changes.changes.push(Change {
+                node,
+                what: What::Value,
+            });
+        }
+        self.propagate(seeds, &mut changes);
+        changes
+    }
+
+    /// The host's location as `item` stores it; None without one, or with one that is not a
+    /// geopoint (a host's bug should leave the question empty, not store nonsense).
+    fn location(&self, item: ItemId) -> Option<String> {
+        let raw = self.host.location()?;
+        values::normalise(&self.form, item, &raw, None).ok()
     }
 
     /// How many instances of counted repeats are held beyond their count because of this
@@ -1020,6 +1059,16 @@ impl Engine {
         // setvalue with no value).
         if run_calculation && compiled.trigger.is_some() && compiled.exprs.calculation.is_none() {
             new.value = String::new();
+        }
+        // A geopoint the device fills: on its trigger, or once when its node is made.
+        match compiled.item.capture {
+            Some(Capture::Trigger) if run_calculation && compiled.trigger.is_some() => {
+                new.value = self.location(node.item).unwrap_or_default();
+            }
+            Some(Capture::Start) if !old.initialized && old.value.is_empty() => {
+                new.value = self.location(node.item).unwrap_or_default();
+            }
+            _ => {}
         }
         if run_calculation && let Some(e) = &compiled.exprs.calculation {
             new.value = if new.relevant {

@@ -13,4 +13,10 @@ pub trait Host {
     }
     /// A stable identifier of this device.
     fn device_id(&self) -> String;
+    /// The device's latest location as a geopoint (`lat lon altitude accuracy`), if it has
+    /// one: what `start-geopoint` and `background-geopoint` questions take. None by default:
+    /// a host without a location sensor leaves them empty.
+    fn location(&self) -> Option<String> {
+        None
+    }
 }

@@ -135,6 +135,18 @@ impl ItemType {
     }
 }
 
+/// When the device fills a question by itself (see [`Item::capture`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    // Plain comments, as on ItemType: the published schema keeps the shape of a plain enum.
+    // Once, when the question's node is made: the interview's start, or the start of the
+    // repeat instance it is in.
+    Start,
+    // Each time the question named in `trigger` changes.
+    Trigger,
+}
+
 /// One row of the survey sheet: a question, a group or a repeat (with its children).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +184,11 @@ pub struct Item {
     /// Recalculate this question's calculation only when the named question changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
+    /// A geopoint the device fills without asking: when the interview starts (XLSForm's
+    /// `start-geopoint`) or whenever the question named in `trigger` changes
+    /// (`background-geopoint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<Capture>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appearance: Option<String>,
     /// `start=0 end=8 step=1` for a range, and similar per-type parameters.
@@ -204,6 +221,7 @@ impl Item {
             choice_filter: None,
             repeat_count: None,
             trigger: None,
+            capture: None,
             appearance: None,
             parameters: BTreeMap::new(),
             attributes: BTreeMap::new(),
@@ -333,8 +351,11 @@ impl Item {
     /// A calculate, or a question of another type with a calculation and nothing to show (no
     /// label, no hint): a typed calculate, which pyxform gives no control. Neither is asked.
     /// A question with a trigger and nothing to show is one too: the trigger sets its value.
+    /// So is one the device fills by itself (`capture`), label or not, as pyxform gives
+    /// `start-geopoint` and `background-geopoint` no control.
     pub fn is_calculated_only(&self) -> bool {
         self.item_type == ItemType::Calculate
+            || self.capture.is_some()
             || (self.item_type.takes_input()
                 && (self.calculation.is_some() || self.trigger.is_some())
                 && self.label.is_empty()

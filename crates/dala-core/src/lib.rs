@@ -21,7 +21,9 @@ pub use engine::{
 };
 pub use host::Host;
 pub use index::{Index, ScopeKeys};
-pub use instrument::{Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text};
+pub use instrument::{
+    Capture, Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text,
+};
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};
 pub use validate::{Column, Diagnostic, Finding, Location, VCode, validate};

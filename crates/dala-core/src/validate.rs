@@ -4,7 +4,7 @@
 //! dala-words, the app's languages in the app.
 
 pub use crate::column::Column;
-use crate::instrument::{Instrument, Item, ItemType};
+use crate::instrument::{Capture, Instrument, Item, ItemType};
 use dala_expr::ast::{Axis, ExprKind, NodeTest, PathStart};
 use dala_expr::{Expr, Function, Span};
 use std::collections::{BTreeSet, HashMap};
@@ -56,6 +56,8 @@ pub enum VCode {
     AmbiguousReference,
     /// V019 a group or repeat without items: a warning (pyxform leaves it out of the form).
     EmptyContainer,
+    /// V021 a question the device fills (`capture`) that cannot be filled as written.
+    BadCapture,
 }
 
 impl VCode {
@@ -81,6 +83,7 @@ impl VCode {
             VCode::MissingSetting => "V018",
             VCode::EmptyContainer => "V019",
             VCode::AmbiguousReference => "V020",
+            VCode::BadCapture => "V021",
         }
     }
 
@@ -191,6 +194,12 @@ pub enum Finding {
     MissingSetting { setting: &'static str },
     /// V020 `${name}` could mean any of the items of that name.
     AmbiguousReference { name: String },
+    /// V021 the device fills only a geopoint with its location, not an item of `item_type`.
+    CaptureOnNonGeopoint { item_type: ItemType },
+    /// V021 a `background-geopoint` needs the question whose changes it follows (`trigger`).
+    CaptureWithoutTrigger,
+    /// V021 a question the device fills cannot also be calculated.
+    CaptureWithCalculation,
 }
 
 impl Finding {
@@ -218,6 +227,9 @@ impl Finding {
             Finding::RepeatCountOnNonRepeat => VCode::RepeatCountOnNonRepeat,
             Finding::MissingSetting { .. } => VCode::MissingSetting,
             Finding::AmbiguousReference { .. } => VCode::AmbiguousReference,
+            Finding::CaptureOnNonGeopoint { .. }
+            | Finding::CaptureWithoutTrigger
+            | Finding::CaptureWithCalculation => VCode::BadCapture,
         }
     }
 }
@@ -668,6 +680,9 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             }
         }
     }
+    if let Some(capture) = item.capture {
+        capture_findings(cx, item, capture, pointer, name);
+    }
     // A calculate with a default and no calculation keeps its default (pyxform allows it).
     if t == ItemType::Calculate
         && item
@@ -738,6 +753,44 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             None,
             Finding::RepeatCountOnNonRepeat,
         );
+    }
+}
+
+/// V021: the device fills only a geopoint, a background one follows a trigger, and neither
+/// has a calculation besides (pyxform refuses both of those too).
+fn capture_findings(
+    cx: &mut Context<'_>,
+    item: &Item,
+    capture: Capture,
+    pointer: &str,
+    name: Option<&str>,
+) {
+    let mut finding = |column: Column, finding: Finding| {
+        cx.push(
+            format!("{pointer}/{}", column.as_str()),
+            name,
+            Some(column),
+            None,
+            finding,
+        );
+    };
+    if item.item_type != ItemType::Geopoint {
+        finding(
+            Column::Type,
+            Finding::CaptureOnNonGeopoint {
+                item_type: item.item_type,
+            },
+        );
+    }
+    if capture == Capture::Trigger && item.trigger.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        finding(Column::Trigger, Finding::CaptureWithoutTrigger);
+    }
+    if item
+        .calculation
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        finding(Column::Calculation, Finding::CaptureWithCalculation);
     }
 }
 

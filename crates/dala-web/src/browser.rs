@@ -328,7 +328,19 @@ pub fn replace_location_hash(hash: &str) {
     }
 }
 
-/// Asks the device for its position once: `lat lon altitude accuracy`, as a geopoint answer.
+/// A position as a geopoint answer: `lat lon altitude accuracy`.
+fn geopoint_of(position: &web_sys::Position) -> String {
+    let c = position.coords();
+    format!(
+        "{} {} {} {}",
+        c.latitude(),
+        c.longitude(),
+        c.altitude().unwrap_or(0.0),
+        c.accuracy()
+    )
+}
+
+/// Asks the device for its position once, as a geopoint answer.
 pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
     let Ok(geolocation) = window().and_then(|w| w.navigator().geolocation().map_err(js_error))
     else {
@@ -339,16 +351,8 @@ pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
     let on_error = done.clone();
     let success =
         wasm_bindgen::closure::Closure::once_into_js(move |position: web_sys::Position| {
-            let c = position.coords();
-            let answer = format!(
-                "{} {} {} {}",
-                c.latitude(),
-                c.longitude(),
-                c.altitude().unwrap_or(0.0),
-                c.accuracy()
-            );
             if let Some(done) = done.borrow_mut().take() {
-                done(Ok(answer));
+                done(Ok(geopoint_of(&position)));
             }
         });
     let failure =
@@ -361,4 +365,48 @@ pub fn locate(done: impl FnOnce(Result<String, String>) + 'static) {
         success.unchecked_ref(),
         Some(failure.unchecked_ref()),
     );
+}
+
+type FixCallback = wasm_bindgen::closure::Closure<dyn Fn(web_sys::Position)>;
+
+thread_local! {
+    /// The one watch of the device's position (one interview is open at a time): its id and
+    /// the callback, which must live as long as the watch.
+    static WATCH: std::cell::RefCell<Option<(i32, FixCallback)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Follows the device's position, each fix as a geopoint answer, until
+/// [`stop_watching_location`]; a watch already running is replaced. Nothing happens where the
+/// browser has no geolocation or the user refuses it: the questions that wanted it stay
+/// empty, as with no fix.
+pub fn watch_location(on_fix: impl Fn(String) + 'static) {
+    stop_watching_location();
+    let Ok(geolocation) = window().and_then(|w| w.navigator().geolocation().map_err(js_error))
+    else {
+        return;
+    };
+    let callback: FixCallback =
+        wasm_bindgen::closure::Closure::new(move |position: web_sys::Position| {
+            on_fix(geopoint_of(&position));
+        });
+    let options = web_sys::PositionOptions::new();
+    options.set_enable_high_accuracy(true);
+    if let Ok(id) = geolocation.watch_position_with_error_callback_and_options(
+        callback.as_ref().unchecked_ref(),
+        None,
+        &options,
+    ) {
+        WATCH.with(|w| *w.borrow_mut() = Some((id, callback)));
+    }
+}
+
+/// Stops following the device's position (the interview that wanted it has gone).
+pub fn stop_watching_location() {
+    let Some((id, _callback)) = WATCH.with(|w| w.borrow_mut().take()) else {
+        return;
+    };
+    if let Ok(geolocation) = window().and_then(|w| w.navigator().geolocation().map_err(js_error)) {
+        geolocation.clear_watch(id);
+    }
 }

@@ -1,5 +1,5 @@
 //! The browser as dala-core's [`Host`]: the device clock with its UTC offset, the browser's
-//! random numbers, and the device id this app generated once.
+//! random numbers, the device id this app generated once, and the latest position fix.
 
 use dala_core::Host;
 use dala_expr::date::DateTime;
@@ -25,6 +25,27 @@ impl Host for BrowserHost {
     fn device_id(&self) -> String {
         self.device_id.clone()
     }
+
+    fn location(&self) -> Option<String> {
+        LAST_FIX.with(|fix| fix.borrow().clone())
+    }
+}
+
+thread_local! {
+    /// The device's latest position, kept while an interview follows it
+    /// ([`crate::browser::watch_location`]).
+    static LAST_FIX: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Forgets the position when the interview that followed it closes: the next interview must
+/// not take a fix from another place and time.
+pub fn forget_fix() {
+    LAST_FIX.with(|fix| *fix.borrow_mut() = None);
+}
+
+/// Keeps the device's latest position for the questions that take it.
+pub fn remember_fix(geopoint: String) {
+    LAST_FIX.with(|fix| *fix.borrow_mut() = Some(geopoint));
 }
 
 /// The current time as a record writes it.

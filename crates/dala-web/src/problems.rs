@@ -90,6 +90,17 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
         Finding::AmbiguousReference { name } => format!(
             "Выражение ({column}) ссылается на «{name}», а вопросов с этим именем несколько (в разных группах)"
         ),
+        Finding::CaptureOnNonGeopoint { .. } => format!(
+            "Местоположение устройства записывается только в вопрос типа geopoint, а «{q}» другого типа"
+        ),
+        Finding::CaptureWithoutTrigger => format!(
+            "У «{q}» (background-geopoint) нет trigger: вопроса, после изменения которого записывается местоположение"
+        ),
+        Finding::CaptureWithCalculation => {
+            format!(
+                "«{q}» получает местоположение устройства, формулы (calculation) у него быть не может"
+            )
+        }
     }
 }
 

@@ -194,6 +194,16 @@ impl Session {
         Ok(self.after(changes, Some(node)))
     }
 
+    /// The device's position came (see [`Engine::location_found`]): a finalized record is
+    /// not touched.
+    pub fn location_found(&mut self) -> Refresh {
+        if self.read_only {
+            return Refresh::default();
+        }
+        let changes = self.engine.location_found();
+        self.after(changes, None)
+    }
+
     /// Adds an instance to the repeat a closing page offers, and moves to its first page.
     pub fn add_instance(&mut self, repeat: &NodeRef) -> Result<Refresh, AnswerError> {
         if self.read_only {

@@ -89,6 +89,16 @@ pub fn finding(finding: &Finding, q: &str) -> String {
         Finding::AmbiguousReference { name } => format!(
             "several questions are named `{name}` (in different groups or repeats): `${{{name}}}` could mean any of them"
         ),
+        Finding::CaptureOnNonGeopoint { item_type } => format!(
+            "the device fills only a geopoint with its location, and `{q}` is a {}",
+            item_type.as_str()
+        ),
+        Finding::CaptureWithoutTrigger => format!(
+            "the background-geopoint `{q}` needs a trigger: the question whose changes it follows"
+        ),
+        Finding::CaptureWithCalculation => {
+            format!("`{q}` takes the device's location, so it cannot have a calculation too")
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Code, Place, XCode, XDiagnostic};
 use crate::headers::{self, Column, Header};
 use crate::workbook::{Sheet, Workbook};
-use dala_core::{Choice, Instrument, Item, ItemType, Settings, Text};
+use dala_core::{Capture, Choice, Instrument, Item, ItemType, Settings, Text};
 use std::collections::{BTreeMap, HashMap};
 
 /// What the conversion produced: the instrument (when the sheets could be read as one) and
@@ -147,6 +147,8 @@ enum Kind {
     EndLoop,
     /// start, end, today: kept as calculates of the clock.
     Clock(&'static str),
+    /// start-geopoint, background-geopoint: a geopoint the device fills.
+    Captured(Capture),
     Metadata,
     Unsupported,
     Unknown,
@@ -259,13 +261,15 @@ fn kind(type_text: &str) -> Kind {
         "start" => Kind::Clock("once(now())"),
         "end" => Kind::Clock("now()"),
         "today" => Kind::Clock("once(today())"),
+        "start-geopoint" | "start geopoint" => Kind::Captured(Capture::Start),
+        "background-geopoint" => Kind::Captured(Capture::Trigger),
         "phone number" => Kind::Item(ItemType::Text, None, false),
         "get start time" => Kind::Clock("once(now())"),
         "get end time" => Kind::Clock("now()"),
         "get today" => Kind::Clock("once(today())"),
         "deviceid" | "subscriberid" | "simserial" | "phonenumber" | "username" | "email"
-        | "audit" | "imei" | "start geopoint" | "get device id" | "get subscriber id"
-        | "get sim id" | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
+        | "audit" | "imei" | "get device id" | "get subscriber id" | "get sim id"
+        | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
         "image" | "audio" | "video" | "file" | "barcode" | "background audio" | "xml external"
         | "csv external" | "hidden" | "photo" => Kind::Unsupported,
         _ => Kind::Unknown,
@@ -640,6 +644,13 @@ fn read_survey(
             Kind::Clock(expression) => {
                 let mut item = Item::new(ItemType::Calculate, &name);
                 item.calculation = Some(expression.to_string());
+                record_source(b, &stack, &top, &sheet, row_index);
+                place(item, &mut stack, &mut top);
+            }
+            Kind::Captured(capture) => {
+                // pyxform gives it no control: a label it may have is not shown.
+                let mut item = make(ItemType::Geopoint, None);
+                item.capture = Some(capture);
                 record_source(b, &stack, &top, &sheet, row_index);
                 place(item, &mut stack, &mut top);
             }

@@ -4,7 +4,7 @@
 
 use crate::convert::TRANSLATED_TITLE;
 use crate::workbook::{Sheet, Workbook};
-use dala_core::{Column, Instrument, Item, ItemType, Text};
+use dala_core::{Capture, Column, Instrument, Item, ItemType, Text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Write};
 
@@ -16,6 +16,11 @@ fn languages<'a>(texts: impl Iterator<Item = &'a Text>) -> Vec<String> {
 
 fn type_text(item: &Item) -> String {
     let list = item.list.clone().unwrap_or_default();
+    match item.capture {
+        Some(Capture::Start) => return "start-geopoint".into(),
+        Some(Capture::Trigger) => return "background-geopoint".into(),
+        None => {}
+    }
     match item.item_type {
         ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Rank => {
             format!("{} {list}", item.item_type.as_str())

@@ -97,4 +97,12 @@ fn every_instrument_in_surveys_matches_the_published_schema() {
     let bad = serde_json::json!({"format": 1, "settings": {"form_id": "x", "version": 1}, "survey": [{"type": "txt", "name": "a", "apperance": "x"}]});
     let errors = super::schema_check::check(&schema, &bad);
     assert_eq!(errors.len(), 3, "{errors:#?}");
+    // A geopoint the device fills: `capture` is one of two words.
+    let captured = serde_json::json!({"format": 1, "settings": {"form_id": "x", "version": "1"}, "survey": [
+        {"type": "geopoint", "name": "start_at", "capture": "start"},
+        {"type": "geopoint", "name": "moved_at", "capture": "sometimes"},
+    ]});
+    let errors = super::schema_check::check(&schema, &captured);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with("/survey/1/capture"), "{errors:#?}");
 }

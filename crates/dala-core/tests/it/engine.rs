@@ -27,8 +27,14 @@ impl Host for FixedHost {
     }
 }
 
+impl Default for FixedHost {
+    fn default() -> FixedHost {
+        FixedHost { next: Cell::new(1) }
+    }
+}
+
 pub fn host() -> Box<dyn Host> {
-    Box::new(FixedHost { next: Cell::new(1) })
+    Box::new(FixedHost::default())
 }
 
 pub fn engine(survey: Value, choices: Value) -> Engine {

@@ -3,6 +3,7 @@
 mod design;
 mod document;
 mod engine;
+mod location;
 mod properties;
 mod records;
 mod schema_check;

@@ -1,6 +1,6 @@
 //! Checks a JSON document against the subset of JSON Schema (2020-12) that the published
 //! instrument schema uses: type, properties, required, additionalProperties, items, enum,
-//! minimum and local `$ref`s. A keyword outside that subset fails the check, so the subset
+//! minimum, anyOf and local `$ref`s. A keyword outside that subset fails the check, so the subset
 //! cannot silently fall behind the schema.
 
 use serde_json::Value;
@@ -99,6 +99,16 @@ fn walk(root: &Value, schema: &Value, doc: &Value, at: &str, errors: &mut Vec<St
                         }
                         walk(root, rule, value, &format!("{at}/{name}"), errors);
                     }
+                }
+            }
+            "anyOf" => {
+                let fits = rule.as_array().into_iter().flatten().any(|branch| {
+                    let mut branch_errors = Vec::new();
+                    walk(root, branch, doc, at, &mut branch_errors);
+                    branch_errors.is_empty()
+                });
+                if !fits {
+                    errors.push(format!("{at}: {doc} fits none of {rule}"));
                 }
             }
             "items" => {

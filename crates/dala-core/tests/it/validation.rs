@@ -675,3 +675,47 @@ fn v006_not_for_a_default_reading_the_instance_before() {
         "starts from the reading before"
     );
 }
+
+#[test]
+fn v021_a_geopoint_the_device_fills_that_cannot_be_filled() {
+    // As pyxform: a background-geopoint needs its trigger and has no calculation. And only a
+    // geopoint holds a position.
+    let f = form(
+        json!([
+            q("integer", "temp"),
+            {"type": "geopoint", "name": "start_at", "capture": "start"},
+            {"type": "geopoint", "name": "temp_at", "capture": "trigger", "trigger": "${temp}"},
+        ]),
+        json!({}),
+    );
+    assert!(codes(&f).is_empty(), "{:?}", validate(&f));
+    let f = form(
+        json!([
+            q("integer", "temp"),
+            {"type": "geopoint", "name": "no_trigger", "capture": "trigger"},
+            {"type": "geopoint", "name": "computed", "capture": "trigger", "trigger": "${temp}", "calculation": "5 * ${temp}"},
+            {"type": "text", "name": "where", "capture": "start"},
+        ]),
+        json!({}),
+    );
+    let found = validate(&f);
+    let at: Vec<(&str, Option<&str>, Option<Column>)> = found
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.location.question.as_deref(),
+                d.location.column,
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("V021", Some("no_trigger"), Some(Column::Trigger)),
+            ("V021", Some("computed"), Some(Column::Calculation)),
+            ("V021", Some("where"), Some(Column::Type)),
+        ]
+    );
+    assert!(found.iter().all(|d| !d.code.is_warning()));
+}

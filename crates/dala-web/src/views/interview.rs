@@ -364,6 +364,22 @@ impl Ctx {
 
     /// Called as the interview's screen goes: a save still in flight may not have built its
     /// draft yet and will find the interview gone, so the draft as it stands is saved now.
+    /// A position fix came: the questions that take it are filled and the draft saved (a new
+    /// interview with nothing answered yet keeps it in memory for its first answer).
+    fn location_found(&self, geopoint: String) {
+        crate::host::remember_fix(geopoint);
+        let refresh = self
+            .session
+            .try_update_value(|s| s.as_mut().map(Session::location_found))
+            .flatten();
+        if let Some(refresh) = refresh
+            && !refresh.nodes.is_empty()
+        {
+            self.apply(refresh);
+            self.autosave();
+        }
+    }
+
     fn save_on_leave(&self) {
         if !self.persist || !self.saving.try_get_value().unwrap_or(false) {
             return;
@@ -488,7 +504,11 @@ pub fn Interview(
     };
     ctx.untouched
         .set_value(matches!(opening, Opening::New { .. }));
-    on_cleanup(move || ctx.save_on_leave());
+    on_cleanup(move || {
+        ctx.save_on_leave();
+        crate::browser::stop_watching_location();
+        crate::host::forget_fix();
+    });
     let loaded = RwSignal::new(false);
     let show_pages = RwSignal::new(false);
     let languages_list = RwSignal::new(Vec::<String>::new());
@@ -503,7 +523,13 @@ pub fn Interview(
                 // A finalized record opens on the review of its answers.
                 ctx.reviewing.set(session.read_only());
                 languages_list.set(langs);
+                // Follow the device's position only for a form that records it by itself,
+                // and only while it is open.
+                let follow = !session.read_only() && session.engine().form().takes_location();
                 ctx.session.set_value(Some(session));
+                if follow {
+                    crate::browser::watch_location(move |fix| ctx.location_found(fix));
+                }
                 ctx.page_rev.update(|n| *n += 1);
                 loaded.set(true);
                 crate::perf::interview_ready();

@@ -864,3 +864,72 @@ fn parameter_names_are_read_in_any_case() {
     assert!(e.answer(&q1, "10").is_err());
     e.answer(&q1, "9").expect("in range");
 }
+
+/// Regression (issue 17): `start-geopoint` and `background-geopoint` were refused as unknown
+/// types (X004). A water-point inspection as field teams write it: where the visit started,
+/// and where the inspector stood each time the pump's state was recorded. pyxform gives both
+/// no control (the label of the start one is not shown) and refuses a background one without
+/// a trigger or with a calculation.
+#[test]
+fn geopoints_the_device_takes_by_itself() {
+    let i = instrument(
+        "| survey |                     |            |                         |              |
+         |        | type                | name       | label                   | trigger      |
+         |        | start-geopoint      | visit_at   | Where the visit started |              |
+         |        | select_one state    | pump       | Does the pump work?     |              |
+         |        | background-geopoint | pump_at    |                         | ${pump}      |
+         |        | note                | thanks     | Thank you               |              |
+         | choices |           |       |         |
+         |         | list_name | name  | label   |
+         |         | state     | works | Works   |
+         |         | state     | broken| Broken  |",
+    );
+    let captures: Vec<(&str, ItemType, Option<dala_core::Capture>)> = i
+        .survey
+        .iter()
+        .map(|q| (q.name.as_str(), q.item_type, q.capture))
+        .collect();
+    assert_eq!(
+        captures[..3],
+        [
+            (
+                "visit_at",
+                ItemType::Geopoint,
+                Some(dala_core::Capture::Start)
+            ),
+            ("pump", ItemType::SelectOne, None),
+            (
+                "pump_at",
+                ItemType::Geopoint,
+                Some(dala_core::Capture::Trigger)
+            ),
+        ]
+    );
+    // Written back as the same types, so pyxform and ODK read the workbook again.
+    let workbook = to_workbook(&i);
+    let survey = &workbook.sheets[0];
+    let types: Vec<&str> = (1..=3)
+        .filter_map(|row| survey.cells.get(&(row, 0)).map(String::as_str))
+        .collect();
+    assert_eq!(
+        types,
+        ["start-geopoint", "select_one state", "background-geopoint"]
+    );
+    let back = dala_xlsform::read(&write_xlsx(&workbook), "ignored");
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&i),
+        "{:#?}",
+        back.diagnostics
+    );
+
+    // pyxform's refusals, with the row they point at.
+    let c = md(
+        "| survey |                     |          |            |         |             |
+                |        | type                | name     | label      | trigger | calculation |
+                |        | integer             | temp     | Enter temp |         |             |
+                |        | background-geopoint | temp_geo |            |         |             |
+                |        | background-geopoint | temp_2   |            | ${temp} | 5 * ${temp} |",
+    );
+    assert_eq!(codes(&c), ["V021 survey!D3", "V021 survey!E4"]);
+}
