@@ -47,8 +47,10 @@ def strings(scope):
     return out
 
 def md_forms(tree):
-    """(test function, markdown) of every call with an `md=` argument that is a plain string,
-    or a name bound to one (forms built with .format() are left out)."""
+    """(test function, markdown, form name) of every call with an `md=` argument that is a
+    plain string, or a name bound to one (forms built with .format() are left out). The form
+    name is the call's `name=`, else pyxform's test case's default, `test_name`: the root
+    its absolute paths (`/test_name/q1`) are written for."""
     module = strings(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
@@ -56,13 +58,17 @@ def md_forms(tree):
             for call in ast.walk(node):
                 if not isinstance(call, ast.Call):
                     continue
+                name = "test_name"
+                for kw in call.keywords:
+                    if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        name = kw.value.value
                 for kw in call.keywords:
                     if kw.arg != "md":
                         continue
                     if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                        yield node.name, kw.value.value
+                        yield node.name, kw.value.value, name
                     elif isinstance(kw.value, ast.Name) and kw.value.id in local:
-                        yield node.name, local[kw.value.id]
+                        yield node.name, local[kw.value.id], name
 
 if os.path.isdir(tests_dir):
     n = 0
@@ -76,7 +82,7 @@ if os.path.isdir(tests_dir):
             except SyntaxError:
                 continue
             seen = set()
-            for function, md in md_forms(tree):
+            for function, md, form_name in md_forms(tree):
                 if (function, md) in seen or "{" in md and "}" in md and "${" not in md:
                     continue
                 seen.add((function, md))
@@ -85,6 +91,6 @@ if os.path.isdir(tests_dir):
                 target = os.path.join(out_dir, form)
                 with open(target, "w", encoding="utf-8") as f:
                     f.write(md)
-                v, why = verdict(md, form, file_type=".md", form_name="data")
+                v, why = verdict(md, form, file_type=".md", form_name=form_name)
                 results.append({"form": form, "path": target, "pyxform": v, "why": why})
 print(json.dumps(results))

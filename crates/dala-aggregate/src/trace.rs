@@ -56,6 +56,9 @@ pub struct Trace {
     pub record: BTreeMap<String, String>,
     /// Each repeat with a repeat_count, by name, with the questions its count reads.
     pub counted: BTreeMap<String, Vec<String>>,
+    /// The questions whose calculation calls `indexed-repeat()`, by name: where engines
+    /// differ on a position outside the repeat's instances.
+    pub indexed: Vec<String>,
 }
 
 /// Functions whose value two engines, or two runs, cannot share.
@@ -76,6 +79,14 @@ pub fn trace(form: &Form, steps: usize, seed: u64) -> Trace {
                 .collect();
             out.counted.insert(compiled.item.name.clone(), reads);
         }
+        if compiled
+            .item
+            .calculation
+            .as_deref()
+            .is_some_and(|c| c.contains("indexed-repeat("))
+        {
+            out.indexed.push(compiled.item.name.clone());
+        }
     }
     out.states.push(snapshot(&engine, &volatile));
     for _ in 0..steps {
@@ -95,10 +106,12 @@ fn volatile_items(form: &Form) -> Vec<bool> {
         .items
         .iter()
         .map(|c| {
-            [&c.item.calculation, &c.item.default]
-                .into_iter()
-                .flatten()
-                .any(|e| VOLATILE.iter().any(|f| e.contains(f)))
+            // A geopoint the device fills holds wherever the device is.
+            c.item.capture.is_some()
+                || [&c.item.calculation, &c.item.default]
+                    .into_iter()
+                    .flatten()
+                    .any(|e| VOLATILE.iter().any(|f| e.contains(f)))
         })
         .collect();
     // `order` is topological: what an item depends on comes before it.

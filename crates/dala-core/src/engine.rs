@@ -1196,16 +1196,19 @@ impl Engine {
             item: repeat,
             path: parent.clone(),
         };
-        // Inside a group (or an instance) that is not relevant, the count is 0: ODK reads a
-        // repeat_count through a calculate beside the repeat (pyxform's NAME_count), which is
-        // empty there. The instances are held, not lost, until the group is relevant again.
+        // Inside a group (or an instance) that is not relevant, the count is not taken: the
+        // repeat keeps the instances it has (none, if the group was never relevant), hidden
+        // with the group, and is counted again when the group is relevant. As in ODK, which
+        // reads a repeat_count through a calculate beside the repeat (pyxform's NAME_count),
+        // empty there, and keeps the count it had.
         let container = self.form.item(repeat).parent.map(|p| NodeRef {
             item: p,
             path: parent[..self.form.item(p).scope(p).len()].to_vec(),
         });
-        let wanted = if container.is_some_and(|c| !self.relevant(&c)) {
-            0.0
-        } else {
+        if container.is_some_and(|c| !self.relevant(&c)) {
+            return false;
+        }
+        let wanted = {
             let env = NodeEnv::new(self, &node);
             dala_expr::evaluate(&e, &env).map_or(0.0, |v| v.to_number())
         };

@@ -180,6 +180,16 @@ impl Browser {
         }
     }
 
+    /// Sends a DevTools command to the browser (chromedriver's `goog/cdp/execute`): what
+    /// WebDriver has no word for, such as a position for the page's geolocation.
+    pub fn cdp(&self, command: &str, params: Value) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "goog/cdp/execute",
+            Some(&json!({ "cmd": command, "params": params })),
+        )
+    }
+
     /// Runs an async `script`: it calls `arguments[arguments.length - 1]` with its result.
     pub fn execute_async(&self, script: &str, args: Value) -> Result<Value, String> {
         self.command(

@@ -1048,3 +1048,68 @@ fn a_path_and_a_plot_are_taken_point_by_point_and_kept_across_a_reload() {
     screenshot(&phone, "collect-geo-ru-phone");
     no_errors(&app);
 }
+
+/// start-geopoint and background-geopoint (issue 17): no question is shown for either; the
+/// device's position is taken when the interview opens and when the trigger is answered, as
+/// ODK Collect takes it, and kept with the draft across a reload.
+#[test]
+fn the_position_is_taken_at_the_start_and_when_the_trigger_is_answered() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("position");
+    let instrument = json!({
+        "format": 1,
+        "settings": {"form_id": "home_visit", "version": "1", "title": {"en": "Home visit"}, "default_language": "en"},
+        "survey": [
+            {"type": "geopoint", "name": "visit_start", "capture": "start"},
+            {"type": "group", "name": "visit", "label": {"en": "The visit"}, "appearance": "field-list", "children": [
+                {"type": "select_one", "name": "consent", "list": "yn", "label": {"en": "Does the family agree to the visit?"}},
+                {"type": "geopoint", "name": "consent_at", "capture": "trigger", "trigger": "${consent}"},
+                {"type": "note", "name": "said", "label": {"en": "Started at ${visit_start}; answered at ${consent_at}."}}
+            ]}
+        ],
+        "choices": {"yn": [{"name": "yes", "label": {"en": "Yes"}}, {"name": "no", "label": {"en": "No"}}]}
+    });
+    let (server, browser) = serve();
+    let cdp = |command: &str, params: serde_json::Value| {
+        browser
+            .cdp(command, params)
+            .unwrap_or_else(|e| panic!("{command}: {e}"))
+    };
+    cdp(
+        "Browser.grantPermissions",
+        json!({"permissions": ["geolocation"]}),
+    );
+    // A school in Kokand; the device gives no altitude, which a geopoint stores as 0.
+    cdp(
+        "Emulation.setGeolocationOverride",
+        json!({"latitude": 40.5283, "longitude": 70.9428, "accuracy": 5}),
+    );
+    let app = Collect::new(&browser);
+    interview_of(&app, &server.url(), &files, &instrument);
+    assert_eq!(app.questions(), ["consent", "said"], "neither is asked");
+    let said = "return document.querySelector('.question[data-name=\"said\"]').textContent";
+    app.wait(&format!(
+        "{said}.includes('Started at 40.5283 70.9428 0 5;')"
+    ));
+    assert!(
+        app.js(said, json!([]))
+            .as_str()
+            .is_some_and(|s| s.contains("answered at .")),
+        "the trigger has not been answered"
+    );
+    app.answer("consent", "yes");
+    app.wait(&format!(
+        "{said}.includes('answered at 40.5283 70.9428 0 5.')"
+    ));
+    app.settle();
+    screenshot(&browser, "collect-position-en");
+
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    app.wait(&format!(
+        "{said}.includes('Started at 40.5283 70.9428 0 5; answered at 40.5283 70.9428 0 5.')"
+    ));
+    no_errors(&app);
+}

@@ -1498,3 +1498,78 @@ fn a_repeat_filtered_by_position_reads_another_instance() {
     );
     assert_eq!(e.value(&at(&e, "first", 2)), "60");
 }
+
+/// A deliberate difference from ODK Web Forms (README, difftest's INDEX_ZERO): the name in
+/// the previous instance, `indexed-repeat(${name}, ${person}, ${pos} - 1)`, is empty in the
+/// first instance, as `person[0]` selects nothing in XPath; ODK Web Forms gives the first.
+#[test]
+fn indexed_repeat_at_position_zero_is_empty() {
+    let mut e = engine(
+        json!([
+            {"type": "repeat", "name": "person", "label": {"en": "Person"}, "children": [
+                with(json!({"type": "calculate", "name": "pos"}), "calculation", "position(..)"),
+                q("text", "name"),
+                with(json!({"type": "calculate", "name": "prev_name"}), "calculation", "indexed-repeat(${name}, ${person}, ${pos} - 1)"),
+            ]},
+        ]),
+        json!({}),
+    );
+    let person = e.form().id("person").expect("repeat");
+    e.add_instance(person, &[]).expect("second person");
+    e.answer(&e.node("name", &[0]).expect("name"), "Aibek")
+        .expect("answer");
+    e.answer(&e.node("name", &[1]).expect("name"), "Gulnara")
+        .expect("answer");
+    assert_eq!(e.value(&e.node("prev_name", &[0]).expect("first")), "");
+    assert_eq!(
+        e.value(&e.node("prev_name", &[1]).expect("second")),
+        "Aibek"
+    );
+}
+
+/// A counted repeat in a group that stops being relevant keeps its instances, hidden with the
+/// group, and is counted again when the group is relevant: as ODK Web Forms does (the
+/// differential test's generated-092), where the count, read through pyxform's NAME_count
+/// beside the repeat, is empty in the group and the repeat keeps the count it had. A group
+/// never relevant has none.
+#[test]
+fn a_counted_repeat_keeps_its_instances_while_its_group_is_hidden() {
+    let mut e = engine(
+        json!([
+            with(q("select_one", "children"), "list", "yn"),
+            q("integer", "how_many"),
+            {"type": "group", "name": "kids", "label": {"en": "Children"}, "relevant": "${children} = 'yes'", "children": [
+                {"type": "repeat", "name": "child", "label": {"en": "Child"}, "repeat_count": "${how_many}", "children": [
+                    q("text", "child_name"),
+                ]},
+            ]},
+            with(json!({"type": "calculate", "name": "listed"}), "calculation", "count(${child})"),
+        ]),
+        yn(),
+    );
+    let child = e.form().id("child").expect("repeat");
+    let children = e.node("children", &[]).expect("node");
+    e.answer(&e.node("how_many", &[]).expect("node"), "2")
+        .expect("answer");
+    assert_eq!(
+        e.instances(child, &[]).len(),
+        0,
+        "the group was never relevant"
+    );
+    e.answer(&children, "yes").expect("answer");
+    assert_eq!(e.instances(child, &[]).len(), 2, "counted once relevant");
+    e.answer(&e.node("child_name", &[1]).expect("node"), "Aida")
+        .expect("answer");
+    e.answer(&children, "no").expect("answer");
+    assert_eq!(e.instances(child, &[]).len(), 2, "kept, hidden");
+    let listed = e.node("listed", &[]).expect("node");
+    assert_eq!(e.value(&listed), "2");
+    assert!(!e.relevant(&e.node("child_name", &[1]).expect("node")));
+    let record = e.record(Status::Draft);
+    assert!(
+        !record.answers.contains_key("child"),
+        "hidden answers leave the record"
+    );
+    e.answer(&children, "yes").expect("answer");
+    assert_eq!(e.value(&e.node("child_name", &[1]).expect("node")), "Aida");
+}

@@ -170,3 +170,35 @@ fn a_position_that_is_not_a_geopoint_is_not_stored() {
     let (e, _) = visit(Some("somewhere near the school"));
     assert_eq!(value(&e, "visit_start", &[]), "");
 }
+
+/// A deliberate difference from ODK Web Forms (README, difftest's TRIGGER_INTO_REPEAT): a
+/// background-geopoint inside a repeat, triggered by a question outside it, is set in every
+/// instance; ODK Web Forms refuses the trigger's answer, its action targeting several nodes.
+#[test]
+fn a_trigger_outside_a_repeat_sets_every_instance() {
+    let doc = json!({
+        "format": 1,
+        "settings": {"form_id": "wells", "version": "1"},
+        "survey": [
+            {"type": "integer", "name": "temp", "label": {"default": "Water temperature"}},
+            {"type": "repeat", "name": "well", "label": {"default": "Well"}, "children": [
+                {"type": "text", "name": "well_name", "label": {"default": "Name"}},
+                {"type": "geopoint", "name": "temp_at", "capture": "trigger", "trigger": "${temp}"},
+            ]},
+        ],
+    });
+    let instrument = Instrument::from_json(&doc.to_string()).expect("well-formed");
+    let form = Form::compile(&instrument).unwrap_or_else(|d| panic!("{d:#?}"));
+    let position = Rc::new(RefCell::new(Some(HOUSE.to_string())));
+    let host = MovingHost {
+        clock: FixedHost::default(),
+        position,
+    };
+    let mut e = Engine::new(form, Box::new(host));
+    let well = e.form().id("well").expect("well");
+    e.add_instance(well, &[]).expect("second well");
+    e.answer(&e.node("temp", &[]).expect("temp"), "12")
+        .expect("answer");
+    assert_eq!(value(&e, "temp_at", &[0]), HOUSE);
+    assert_eq!(value(&e, "temp_at", &[1]), HOUSE);
+}
