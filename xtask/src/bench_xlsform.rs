@@ -73,6 +73,7 @@ fn big_form() -> Instrument {
         },
         survey,
         choices,
+        attachments: Vec::new(),
     }
 }
 

@@ -1,12 +1,17 @@
 //! The instrument document: XLSForm's concepts as a serde model. JSON is the native format
-//! and carries `"format": 1`; XLSForm converts into it without loss.
+//! and carries `"format": 2`; XLSForm converts into it without loss. Format 1 (before form
+//! attachments) is read as format 2 without them.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The version of the instrument document format this crate reads and writes.
-pub const FORMAT: u32 = 1;
+/// The version of the instrument document format this crate writes. Format 2 added
+/// `attachments`; format 1 documents are read too (see [`Instrument::from_json`]).
+pub const FORMAT: u32 = 2;
+
+/// The formats [`Instrument::from_json`] reads.
+const READS: std::ops::RangeInclusive<u64> = 1..=2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +22,25 @@ pub struct Instrument {
     /// Choice lists by list name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub choices: BTreeMap<String, Vec<Choice>>,
+    /// The files the form reads (XLSForm's form attachments: a CSV of villages behind
+    /// `select_one_from_file`, `pulldata()` and `instance()`), described here; their bytes
+    /// are kept beside the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file the form carries, as its document names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// The file name the form uses (`villages.csv`).
+    pub name: String,
+    /// `text/csv`, `application/xml`, `application/geo+json`, `image/png` ...
+    pub media_type: String,
+    /// In bytes.
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the bytes: the same file is recognised wherever it travels.
+    pub sha256: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -250,7 +274,7 @@ pub enum LoadError {
         column: usize,
         message: String,
     },
-    #[error("this is instrument format {found}; this version of Dala reads format {FORMAT}")]
+    #[error("this is instrument format {found}; this version of Dala reads formats 1 to {FORMAT}")]
     UnsupportedFormat { found: u64 },
 }
 
@@ -270,11 +294,14 @@ impl Instrument {
         };
         let raw: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
         if let Some(found) = raw.get("format").and_then(serde_json::Value::as_u64)
-            && found != u64::from(FORMAT)
+            && !READS.contains(&found)
         {
             return Err(LoadError::UnsupportedFormat { found });
         }
-        serde_json::from_str(text).map_err(syntax)
+        let mut instrument: Instrument = serde_json::from_str(text).map_err(syntax)?;
+        // Format 1 is format 2 without attachments: read, it is the current format.
+        instrument.format = FORMAT;
+        Ok(instrument)
     }
 
     /// The JSON Schema of the document, generated from these types (published at

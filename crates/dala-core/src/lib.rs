@@ -22,7 +22,7 @@ pub use engine::{
 pub use host::Host;
 pub use index::{Index, ScopeKeys};
 pub use instrument::{
-    Capture, Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text,
+    Attachment, Capture, Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text,
 };
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};

@@ -406,6 +406,7 @@ pub mod conformance {
             },
             survey: vec![q],
             choices: BTreeMap::new(),
+            attachments: Vec::new(),
         }
     }
 

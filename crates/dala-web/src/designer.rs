@@ -176,6 +176,7 @@ fn unreachable_instrument() -> Instrument {
         },
         survey: Vec::new(),
         choices: Default::default(),
+        attachments: Vec::new(),
     }
 }
 

@@ -418,6 +418,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         settings,
         survey: survey_items,
         choices,
+        attachments: Vec::new(),
     };
     for d in dala_core::validate(&instrument) {
         let located = locate(&b, &instrument, d);

@@ -25,11 +25,30 @@ fn a_document_reads_back_to_the_same_instrument() {
 
 #[test]
 fn a_newer_format_is_refused_by_name() {
-    let text = SMALL.replacen("\"format\": 1", "\"format\": 2", 1);
+    let text = SMALL.replacen("\"format\": 1", "\"format\": 3", 1);
     assert_eq!(
         Instrument::from_json(&text),
-        Err(LoadError::UnsupportedFormat { found: 2 })
+        Err(LoadError::UnsupportedFormat { found: 3 })
     );
+}
+
+/// Format 2 added form attachments; a format 1 document (SMALL) reads as format 2 without
+/// them, and a format 2 document with them reads back as written.
+#[test]
+fn format_one_reads_as_format_two_and_attachments_travel() {
+    let old = Instrument::from_json(SMALL).expect("format 1 reads");
+    assert_eq!(old.format, 2);
+    assert!(old.attachments.is_empty());
+    let mut with_files = old.clone();
+    with_files.attachments.push(dala_core::Attachment {
+        name: "villages.csv".into(),
+        media_type: "text/csv".into(),
+        size: 1_234,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+    });
+    let text = with_files.to_json();
+    assert!(text.contains("\"format\": 2"));
+    assert_eq!(Instrument::from_json(&text), Ok(with_files));
 }
 
 #[test]
