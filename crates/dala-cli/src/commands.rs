@@ -48,7 +48,7 @@ pub fn convert(args: ConvertArgs) -> ExitCode {
     for message in &loaded.messages {
         eprintln!("{message}");
     }
-    let Some(instrument) = loaded.instrument.filter(|_| loaded.errors == 0) else {
+    let Some(instrument) = loaded.instrument.clone().filter(|_| loaded.errors == 0) else {
         eprintln!("error: {} has errors; nothing written", args.form.display());
         return ExitCode::FAILURE;
     };
@@ -67,6 +67,30 @@ pub fn convert(args: ConvertArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!("wrote {}", args.output.display());
+    // The attached files travel beside the form, in its media folder (ODK's layout).
+    if !loaded.files.is_empty() {
+        let stem = args
+            .output
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("form");
+        let media = args
+            .output
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(format!("{stem}-media"));
+        let written = std::fs::create_dir_all(&media).and_then(|()| {
+            loaded
+                .files
+                .iter()
+                .try_for_each(|(name, bytes)| std::fs::write(media.join(name), bytes))
+        });
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", media.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {} ({} file(s))", media.display(), loaded.files.len());
+    }
     ExitCode::SUCCESS
 }
 

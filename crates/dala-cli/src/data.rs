@@ -16,6 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn instrument(path: &Path) -> Option<Instrument> {
+    with_lists(path).map(|(instrument, _)| instrument)
+}
+
+/// The instrument and the lists of its attached files (what its engine needs).
+fn with_lists(path: &Path) -> Option<(Instrument, dala_core::Lists)> {
     let loaded = load(path);
     for message in &loaded.messages {
         eprintln!("{message}");
@@ -24,7 +29,7 @@ fn instrument(path: &Path) -> Option<Instrument> {
         eprintln!("error: {} has errors", path.display());
         return None;
     }
-    loaded.instrument
+    Some((loaded.instrument?, loaded.lists))
 }
 
 #[derive(Args)]
@@ -47,10 +52,10 @@ pub struct SimulateArgs {
 }
 
 pub fn simulate_command(args: SimulateArgs) -> ExitCode {
-    let Some(instrument) = instrument(&args.form) else {
+    let Some((instrument, lists)) = with_lists(&args.form) else {
         return ExitCode::FAILURE;
     };
-    let Ok(form) = Form::compile(&instrument) else {
+    let Ok(form) = Form::compile_with(&instrument, lists) else {
         return ExitCode::FAILURE;
     };
     let waves = match (&args.pair_by, args.waves.is_empty()) {

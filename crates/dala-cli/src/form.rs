@@ -1,35 +1,93 @@
 //! Loading a form file for the commands: JSON instruments and XLSForms (.xlsx, .xls, markdown),
-//! told apart by content, with every diagnostic rendered for the terminal.
+//! told apart by content, with every diagnostic rendered for the terminal. A form's attached
+//! files are in the folder `FORM-media` beside it (ODK's layout), or beside the workbook.
 
-use dala_core::{Instrument, LoadError};
+use dala_core::{Form, Instrument, Lists, LoadError};
 use dala_xlsform::XDiagnostic;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// A loaded form: the instrument if one could be built, and the rendered problems.
+/// A loaded form: the instrument if one could be built, the lists of its attached files, the
+/// bytes of those files, and the rendered problems.
 pub struct Loaded {
     pub instrument: Option<Instrument>,
+    pub lists: Lists,
+    pub files: BTreeMap<String, Vec<u8>>,
     pub messages: Vec<String>,
     pub errors: usize,
+}
+
+impl Loaded {
+    fn failed(message: String) -> Loaded {
+        Loaded {
+            instrument: None,
+            lists: Lists::new(),
+            files: BTreeMap::new(),
+            messages: vec![message],
+            errors: 1,
+        }
+    }
+
+    /// The form compiled with its attached lists.
+    pub fn compile(&self, instrument: &Instrument) -> Option<Form> {
+        Form::compile_with(instrument, self.lists.clone()).ok()
+    }
+}
+
+/// Attached files larger than this are not read: a list that size is a mistake, and a
+/// photo is not read as a list.
+const MAX_ATTACHMENT: u64 = 64 * 1024 * 1024;
+
+/// Where a form's attached files are: `FORM-media` beside it when that folder exists, else
+/// the form's own folder.
+pub fn media_folder(form: &Path) -> PathBuf {
+    let stem = form.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
+    let parent = form.parent().unwrap_or(Path::new("."));
+    let media = parent.join(format!("{stem}-media"));
+    if media.is_dir() {
+        media
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+/// The attached lists in `folder` (.csv, .xml, .geojson files), by name.
+fn list_files(folder: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let small = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= MAX_ATTACHMENT);
+        if small
+            && dala_core::is_list_file(name)
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            files.insert(name.to_string(), bytes);
+        }
+    }
+    files
 }
 
 pub fn load(path: &Path) -> Loaded {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            return Loaded {
-                instrument: None,
-                messages: vec![format!("error: cannot read {name}: {e}")],
-                errors: 1,
-            };
-        }
+        Err(e) => return Loaded::failed(format!("error: cannot read {name}: {e}")),
     };
+    let files = list_files(&media_folder(path));
     let looks_like_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if looks_like_json {
-        return load_json(&name, &String::from_utf8_lossy(&bytes));
+        return load_json(&name, &String::from_utf8_lossy(&bytes), files);
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
-    let conversion = dala_xlsform::read(&bytes, stem);
+    let conversion = dala_xlsform::read_with_files(&bytes, stem, &files);
     let errors = conversion
         .diagnostics
         .iter()
@@ -40,8 +98,15 @@ pub fn load(path: &Path) -> Loaded {
         .iter()
         .map(|d| render_x(&name, d))
         .collect();
+    // Only the files the form reads travel with it.
+    let files = files
+        .into_iter()
+        .filter(|(file, _)| conversion.lists.contains_key(file))
+        .collect();
     Loaded {
         instrument: conversion.instrument,
+        lists: conversion.lists,
+        files,
         messages,
         errors,
     }
@@ -56,25 +121,44 @@ fn render_x(file: &str, d: &XDiagnostic) -> String {
     }
 }
 
-fn load_json(name: &str, text: &str) -> Loaded {
+fn load_json(name: &str, text: &str, given: BTreeMap<String, Vec<u8>>) -> Loaded {
     let instrument = match Instrument::from_json(text) {
         Ok(instrument) => instrument,
         Err(e @ LoadError::Syntax { .. }) => {
-            return Loaded {
-                instrument: None,
-                messages: vec![format!("error[J001] {name}: {e}")],
-                errors: 1,
-            };
+            return Loaded::failed(format!("error[J001] {name}: {e}"));
         }
-        Err(e) => {
-            return Loaded {
-                instrument: None,
-                messages: vec![format!("error[J002] {name}: {e}")],
-                errors: 1,
-            };
-        }
+        Err(e) => return Loaded::failed(format!("error[J002] {name}: {e}")),
     };
-    let diagnostics = dala_core::validate(&instrument);
+    // The attached lists the document names, read from the files beside it; a missing one
+    // is V022 below, an unreadable one an error naming it and its line.
+    let mut lists = Lists::new();
+    let mut files = BTreeMap::new();
+    let mut list_messages = Vec::new();
+    for attachment in &instrument.attachments {
+        let Some(bytes) = given.get(&attachment.name) else {
+            continue;
+        };
+        match dala_xlsform::attachments::read_list(&attachment.name, bytes) {
+            Ok(rows) => {
+                lists.insert(attachment.name.clone(), rows);
+                files.insert(attachment.name.clone(), bytes.clone());
+            }
+            Err(error) => list_messages.push(format!(
+                "error[X012] {}{}: {}",
+                attachment.name,
+                error.line.map(|l| format!(" line {l}")).unwrap_or_default(),
+                dala_xlsform::attachments::problem_words(&error.problem)
+            )),
+        }
+    }
+    let mut diagnostics = dala_core::validate(&instrument);
+    if let Err(refused) = Form::compile_with(&instrument, lists.clone()) {
+        diagnostics.extend(
+            refused
+                .into_iter()
+                .filter(|d| d.code == dala_core::VCode::MissingAttachment),
+        );
+    }
     let errors = diagnostics.iter().filter(|d| !d.code.is_warning()).count();
     let messages = diagnostics
         .iter()
@@ -99,8 +183,13 @@ fn load_json(name: &str, text: &str) -> Loaded {
             out
         })
         .collect();
+    let errors = errors + list_messages.len();
+    let mut messages: Vec<String> = messages;
+    messages.extend(list_messages);
     Loaded {
         instrument: Some(instrument),
+        lists,
+        files,
         messages,
         errors,
     }

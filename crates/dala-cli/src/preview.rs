@@ -7,7 +7,7 @@
 
 use crate::form::load;
 use clap::Args;
-use dala_core::{Engine, Form, Host, ItemType, NodeRef, ProblemKind};
+use dala_core::{Engine, Host, ItemType, NodeRef, ProblemKind};
 use dala_expr::date::DateTime;
 use std::cell::Cell;
 use std::io::{BufRead, Write};
@@ -50,11 +50,11 @@ pub fn preview(args: PreviewArgs) -> ExitCode {
     for message in &loaded.messages {
         eprintln!("{message}");
     }
-    let Some(instrument) = loaded.instrument.filter(|_| loaded.errors == 0) else {
+    let Some(instrument) = loaded.instrument.clone().filter(|_| loaded.errors == 0) else {
         eprintln!("error: fix the errors above before previewing");
         return ExitCode::FAILURE;
     };
-    let Ok(form) = Form::compile(&instrument) else {
+    let Some(form) = loaded.compile(&instrument) else {
         return ExitCode::FAILURE;
     };
     let language = args

@@ -3,7 +3,6 @@
 
 use crate::form::load;
 use clap::Args;
-use dala_core::Form;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -57,11 +56,13 @@ pub fn run(args: TraceArgs) -> ExitCode {
 
 fn trace_json(path: &Path, steps: usize, seed: u64) -> Result<String, String> {
     let loaded = load(path);
-    let instrument = match loaded.instrument {
+    let instrument = match &loaded.instrument {
         Some(instrument) if loaded.errors == 0 => instrument,
         _ => return Err(format!("does not load ({} error(s))", loaded.errors.max(1))),
     };
-    let form = Form::compile(&instrument).map_err(|_| "does not compile".to_string())?;
+    let form = loaded
+        .compile(instrument)
+        .ok_or_else(|| "does not compile".to_string())?;
     let trace = dala_aggregate::trace::trace(&form, steps, seed);
     serde_json::to_string(&trace).map_err(|e| e.to_string())
 }

@@ -4,9 +4,9 @@
 use crate::column::Column;
 use crate::index::Index;
 use crate::instrument::{Choice, Instrument, Item, ItemType, Text};
-use crate::validate::{Diagnostic, validate};
+use crate::validate::{Diagnostic, Finding, VCode, validate};
 use dala_expr::Expr;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Index of an item in [`Form::items`].
 pub type ItemId = usize;
@@ -117,6 +117,22 @@ pub struct Form {
     /// For each item, the items that read it (directly).
     pub dependents: Vec<Vec<ItemId>>,
     pub instance_name: Option<Expr>,
+    /// The rows of the attached files the form reads as lists (`villages.csv`), by
+    /// attachment name: the choices of `select_one_from_file`, the items of
+    /// `instance('villages')`, what `pulldata('villages', ...)` searches.
+    pub lists: Lists,
+}
+
+/// Attached files read as lists of rows, by attachment name (the caller parses the bytes:
+/// dala-xlsform reads CSV, XML and GeoJSON).
+pub type Lists = BTreeMap<String, Vec<Choice>>;
+
+/// Whether an attachment is one a form reads as a list of rows.
+pub fn is_list_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".csv", ".xml", ".geojson"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 fn yes(source: &Option<String>) -> bool {
@@ -166,6 +182,32 @@ impl Form {
         Form::compile_validated(instrument, &validate(instrument))
     }
 
+    /// [`Form::compile`] with the lists of the instrument's attached files. Each list
+    /// attachment the document names must be among them (V022): a form whose villages are
+    /// missing must not open with an empty list.
+    pub fn compile_with(instrument: &Instrument, lists: Lists) -> Result<Form, Vec<Diagnostic>> {
+        let mut diagnostics = validate(instrument);
+        for (i, attachment) in instrument.attachments.iter().enumerate() {
+            if is_list_file(&attachment.name) && !lists.contains_key(&attachment.name) {
+                diagnostics.push(Diagnostic {
+                    code: VCode::MissingAttachment,
+                    location: crate::validate::Location {
+                        pointer: format!("/attachments/{i}"),
+                        question: None,
+                        column: None,
+                        span: None,
+                    },
+                    finding: Finding::MissingAttachment {
+                        name: attachment.name.clone(),
+                    },
+                });
+            }
+        }
+        let mut form = Form::compile_validated(instrument, &diagnostics)?;
+        form.lists = lists;
+        Ok(form)
+    }
+
     /// [`Form::compile`] for a caller that has just validated `instrument` and holds its
     /// `diagnostics` (the designer validates after every edit already).
     pub fn compile_validated(
@@ -190,6 +232,7 @@ impl Form {
             rank: Vec::new(),
             dependents: Vec::new(),
             instance_name: expression(&instrument.settings.instance_name, false),
+            lists: Lists::new(),
         };
         form.top = instrument
             .survey
@@ -484,8 +527,24 @@ impl Form {
             .item
             .list
             .as_deref()
-            .and_then(|l| self.instrument.choices.get(l))
-            .map_or(&[], Vec::as_slice)
+            .and_then(|l| self.list_named(l))
+            .unwrap_or(&[])
+    }
+
+    /// A list by the name a form uses: a choice list of the choices sheet, an attached file
+    /// (`villages.csv`), or an attached file by its name without the extension, as
+    /// `instance('villages')` and `pulldata('villages', ...)` name it.
+    pub fn list_named(&self, name: &str) -> Option<&[Choice]> {
+        if let Some(choices) = self.instrument.choices.get(name) {
+            return Some(choices);
+        }
+        if let Some(rows) = self.lists.get(name) {
+            return Some(rows);
+        }
+        self.lists
+            .iter()
+            .find(|(file, _)| file.rsplit_once('.').is_some_and(|(stem, _)| stem == name))
+            .map(|(_, rows)| rows.as_slice())
     }
 
     pub fn default_language(&self) -> Option<&str> {

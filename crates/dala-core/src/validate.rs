@@ -58,6 +58,8 @@ pub enum VCode {
     EmptyContainer,
     /// V021 a question the device fills (`capture`) that cannot be filled as written.
     BadCapture,
+    /// V022 an attached file the form reads is not there.
+    MissingAttachment,
 }
 
 impl VCode {
@@ -84,6 +86,7 @@ impl VCode {
             VCode::EmptyContainer => "V019",
             VCode::AmbiguousReference => "V020",
             VCode::BadCapture => "V021",
+            VCode::MissingAttachment => "V022",
         }
     }
 
@@ -200,6 +203,8 @@ pub enum Finding {
     CaptureWithoutTrigger,
     /// V021 a question the device fills cannot also be calculated.
     CaptureWithCalculation,
+    /// V022 the document names the attachment `name`, whose rows were not given.
+    MissingAttachment { name: String },
 }
 
 impl Finding {
@@ -230,6 +235,7 @@ impl Finding {
             Finding::CaptureOnNonGeopoint { .. }
             | Finding::CaptureWithoutTrigger
             | Finding::CaptureWithCalculation => VCode::BadCapture,
+            Finding::MissingAttachment { .. } => VCode::MissingAttachment,
         }
     }
 }
@@ -638,15 +644,20 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
                 None,
                 Finding::NoChoiceList,
             ),
-            Some(list) if !cx.instrument.choices.contains_key(list) => cx.push(
-                format!("{pointer}/list"),
-                name,
-                Some(Column::List),
-                None,
-                Finding::UnknownChoiceList {
-                    list: list.to_string(),
-                },
-            ),
+            Some(list)
+                if !cx.instrument.choices.contains_key(list)
+                    && !cx.instrument.attachments.iter().any(|a| a.name == list) =>
+            {
+                cx.push(
+                    format!("{pointer}/list"),
+                    name,
+                    Some(Column::List),
+                    None,
+                    Finding::UnknownChoiceList {
+                        list: list.to_string(),
+                    },
+                );
+            }
             Some(_) => {}
         }
     } else if item.list.is_some() {

@@ -96,6 +96,9 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
         Finding::CaptureWithoutTrigger => format!(
             "У «{q}» (background-geopoint) нет trigger: вопроса, после изменения которого записывается местоположение"
         ),
+        Finding::MissingAttachment { name } => {
+            format!("Форма читает приложенный файл «{name}», а его здесь нет")
+        }
         Finding::CaptureWithCalculation => {
             format!(
                 "«{q}» получает местоположение устройства, формулы (calculation) у него быть не может"

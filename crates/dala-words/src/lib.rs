@@ -96,6 +96,9 @@ pub fn finding(finding: &Finding, q: &str) -> String {
         Finding::CaptureWithoutTrigger => format!(
             "the background-geopoint `{q}` needs a trigger: the question whose changes it follows"
         ),
+        Finding::MissingAttachment { name } => format!(
+            "the form reads the attached file `{name}`, which is not here: give it with the form"
+        ),
         Finding::CaptureWithCalculation => {
             format!("`{q}` takes the device's location, so it cannot have a calculation too")
         }

@@ -9,10 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 
 /// What the conversion produced: the instrument (when the sheets could be read as one) and
 /// every diagnostic, spreadsheet problems and validation problems alike.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Conversion {
     pub instrument: Option<Instrument>,
     pub diagnostics: Vec<XDiagnostic>,
+    /// The attached files the form reads as lists, read (see [`crate::attachments`]).
+    pub lists: dala_core::Lists,
 }
 
 impl Conversion {
@@ -149,6 +151,8 @@ enum Kind {
     Clock(&'static str),
     /// start-geopoint, background-geopoint: a geopoint the device fills.
     Captured(Capture),
+    /// csv-external, xml-external: an attached file the form reads through `instance()`.
+    External(String),
     Metadata,
     Unsupported,
     Unknown,
@@ -179,15 +183,28 @@ fn kind(type_text: &str) -> Kind {
             Kind::Item(item_type, list, or_other)
         }
     };
-    if matches!(
-        first,
-        "select one from file"
-            | "select multiple from file"
-            | "select one external"
-            | "select multiple external"
-            | "osm"
-    ) {
-        return Kind::Unsupported;
+    // `select_one_from_file villages.csv`: the file is the list. `select_one_external LIST`:
+    // the list is on the external_choices sheet.
+    match first {
+        "select one from file" | "select one external" => {
+            return select(ItemType::SelectOne, 1);
+        }
+        "select multiple from file" | "select multiple external" => {
+            return select(ItemType::SelectMultiple, 1);
+        }
+        "osm" => return Kind::Unsupported,
+        "csv-external" | "xml-external" => {
+            let extension = if first.starts_with("csv") {
+                "csv"
+            } else {
+                "xml"
+            };
+            return match words.get(1) {
+                Some(name) => Kind::External(format!("{name}.{extension}")),
+                None => Kind::Unknown,
+            };
+        }
+        _ => {}
     }
     // The old spellings pyxform still reads: `select one from LIST [or specify other]`,
     // `select all that apply from LIST`.
@@ -287,6 +304,16 @@ struct Builder<'a> {
     sources: SourceMap,
     /// The settings' `clean_text_values` (yes unless they say no): see [`read_row`].
     clean_text: bool,
+    /// Attached files the form reads, each with the row that first names it.
+    needs: Vec<Need>,
+}
+
+/// An attached file a row of the form reads.
+struct Need {
+    file: String,
+    sheet: String,
+    row: u32,
+    col: Option<u32>,
 }
 
 impl Builder<'_> {
@@ -322,12 +349,22 @@ fn find_sheet<'a>(workbook: &'a Workbook, name: &str) -> Option<&'a Sheet> {
 
 /// Converts sheets into an instrument, then validates it.
 pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
+    convert_with_files(workbook, file_stem, &BTreeMap::new())
+}
+
+/// [`convert`] with the files given beside the workbook (its form attachments, by name).
+pub fn convert_with_files(
+    workbook: &Workbook,
+    file_stem: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Conversion {
     let mut b = Builder {
         diagnostics: Vec::new(),
         survey: None,
         languages: Vec::new(),
         sources: HashMap::new(),
         clean_text: true,
+        needs: Vec::new(),
     };
     // A workbook of one sheet, whatever its name, is read as the survey, as pyxform reads it.
     let survey_sheet = find_sheet(workbook, "survey").or(match workbook.sheets.as_slice() {
@@ -337,7 +374,12 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
     for sheet in &workbook.sheets {
         let lower = sheet.name.trim().to_lowercase();
         let is_survey = survey_sheet.is_some_and(|s| std::ptr::eq(s, sheet));
-        if !is_survey && !matches!(lower.as_str(), "survey" | "choices" | "settings") {
+        if !is_survey
+            && !matches!(
+                lower.as_str(),
+                "survey" | "choices" | "settings" | "external_choices"
+            )
+        {
             b.diagnostics.push(XDiagnostic {
                 code: Code::Sheet(XCode::IgnoredSheet),
                 place: Place {
@@ -364,6 +406,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         return Conversion {
             instrument: None,
             diagnostics: b.diagnostics,
+            lists: dala_core::Lists::new(),
         };
     };
     let Some(survey) = Table::new(survey_sheet) else {
@@ -374,6 +417,7 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         return Conversion {
             instrument: None,
             diagnostics: b.diagnostics,
+            lists: dala_core::Lists::new(),
         };
     };
     if survey.column_of(Column::Type, None).is_none()
@@ -391,13 +435,26 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
         return Conversion {
             instrument: None,
             diagnostics: b.diagnostics,
+            lists: dala_core::Lists::new(),
         };
     }
 
-    let choices = read_choices(&mut b, find_sheet(workbook, "choices"));
+    let mut choices = read_choices(&mut b, find_sheet(workbook, "choices"));
+    // `select_one_external LIST` reads LIST from the external_choices sheet (pyxform writes
+    // it out as itemsets.csv for ODK; here it is one more set of lists).
+    // Its lists are cascades, where one name comes under several parents, and pyxform does
+    // not check them for duplicates: a form that has such a list allows duplicates.
+    let mut external_duplicates = false;
+    // FIXME: a list of the same name on both sheets is merged here; pyxform keeps them apart
+    // (select_one reads the choices sheet's, select_one_external the other).
+    for (list, rows) in read_choices(&mut b, find_sheet(workbook, "external_choices")) {
+        let merged = choices.entry(list).or_default();
+        merged.extend(rows);
+        let mut seen = std::collections::BTreeSet::new();
+        external_duplicates |= !merged.iter().all(|row| seen.insert(row.name.clone()));
+    }
     let settings = read_settings(&mut b, find_sheet(workbook, "settings"), file_stem);
     let (survey_items, extra_choices) = read_survey(&mut b, &survey, &choices);
-    let mut choices = choices;
     for (list, choice) in extra_choices {
         let entry = choices.entry(list).or_default();
         if !entry.iter().any(|c| c.name == choice.name) {
@@ -413,21 +470,131 @@ pub fn convert(workbook: &Workbook, file_stem: &str) -> Conversion {
             b.languages.first().cloned()
         };
     }
-    let instrument = Instrument {
+    settings.allow_choice_duplicates |= external_duplicates;
+    let mut instrument = Instrument {
         format: dala_core::FORMAT,
         settings,
         survey: survey_items,
         choices,
         attachments: Vec::new(),
     };
+    let lists = attach(&mut b, &mut instrument, files);
     for d in dala_core::validate(&instrument) {
+        // A select on a file that was not given is said once, by X011.
+        if let dala_core::Finding::UnknownChoiceList { list } = &d.finding
+            && dala_core::is_list_file(list)
+            && !files.contains_key(list)
+        {
+            continue;
+        }
         let located = locate(&b, &instrument, d);
         b.diagnostics.push(located);
     }
     Conversion {
         instrument: Some(instrument),
         diagnostics: b.diagnostics,
+        lists,
     }
+}
+
+/// The files the form reads, from those given: each described in the document and read as a
+/// list. A file the form needs and was not given is an error at the row that needs it
+/// (X011); one that cannot be read, an error at its own line (X012).
+fn attach(
+    b: &mut Builder<'_>,
+    instrument: &mut Instrument,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> dala_core::Lists {
+    // `pulldata('villages', ...)` and `instance('villages')` in expressions name a file by its
+    // stem; a choice list of the same name is the form's own.
+    for (pointer, item, _) in instrument.walk() {
+        for column in dala_core::Column::EXPRESSIONS {
+            let Some(source) = column.value(item) else {
+                continue;
+            };
+            for name in read_by_name(source) {
+                if instrument.choices.contains_key(&name) {
+                    continue;
+                }
+                let file = files
+                    .keys()
+                    .find(|f| {
+                        dala_core::is_list_file(f)
+                            && f.rsplit_once('.').is_some_and(|(stem, _)| stem == name)
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| format!("{name}.csv"));
+                let (sheet, row) = b.sources.get(&pointer).cloned().unwrap_or_default();
+                b.needs.push(Need {
+                    file,
+                    sheet,
+                    row,
+                    col: None,
+                });
+            }
+        }
+    }
+    let mut lists = dala_core::Lists::new();
+    let needs = std::mem::take(&mut b.needs);
+    for need in needs {
+        if lists.contains_key(&need.file)
+            || instrument.attachments.iter().any(|a| a.name == need.file)
+        {
+            continue;
+        }
+        let Some(bytes) = files.get(&need.file) else {
+            b.push(
+                XCode::MissingAttachment,
+                &need.sheet,
+                need.row,
+                need.col,
+                None,
+                format!(
+                    "this row reads the attached file `{}`, which was not given with the form",
+                    need.file
+                ),
+            );
+            continue;
+        };
+        instrument
+            .attachments
+            .push(crate::attachments::describe(&need.file, bytes));
+        match crate::attachments::read_list(&need.file, bytes) {
+            Ok(rows) => {
+                lists.insert(need.file, rows);
+            }
+            Err(error) => b.diagnostics.push(XDiagnostic {
+                code: Code::Sheet(XCode::BadAttachment),
+                place: Place {
+                    sheet: need.file.clone(),
+                    row: error
+                        .line
+                        .and_then(|l| u32::try_from(l.saturating_sub(1)).ok()),
+                    ..Place::default()
+                },
+                message: crate::attachments::problem_words(&error.problem),
+                expression: None,
+            }),
+        }
+    }
+    lists
+}
+
+/// The lists an expression reads by name: the first argument of `pulldata('NAME', ...)` and
+/// of `instance('NAME')`.
+fn read_by_name(source: &str) -> Vec<String> {
+    use dala_expr::ast::ExprKind;
+    let parsed = dala_expr::parse(source);
+    let mut names = Vec::new();
+    dala_expr::walk(&parsed.expr, &mut |e| {
+        if let ExprKind::Call(dala_expr::Function::Pulldata | dala_expr::Function::Instance, args) =
+            &e.kind
+            && let Some(ExprKind::String(name)) = args.first().map(|a| &a.kind)
+        {
+            names.push(name.to_string());
+        }
+    });
+    names
 }
 
 fn read_survey(
@@ -614,6 +781,14 @@ fn read_survey(
                     );
                     continue;
                 }
+                if let Some(file) = list.as_deref().filter(|l| dala_core::is_list_file(l)) {
+                    b.needs.push(Need {
+                        file: file.to_string(),
+                        sheet: sheet.clone(),
+                        row: row_index,
+                        col: type_col,
+                    });
+                }
                 let mut item = make(item_type, list.clone());
                 // pyxform's `phone number` is a text of digits: a constraint of its own.
                 if item.constraint.is_none()
@@ -655,6 +830,12 @@ fn read_survey(
                 record_source(b, &stack, &top, &sheet, row_index);
                 place(item, &mut stack, &mut top);
             }
+            Kind::External(file) => b.needs.push(Need {
+                file,
+                sheet: sheet.clone(),
+                row: row_index,
+                col: type_col,
+            }),
             Kind::Metadata => {}
             Kind::Unsupported => b.push(
                 XCode::Unsupported,

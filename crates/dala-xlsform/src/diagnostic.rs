@@ -27,6 +27,10 @@ pub enum XCode {
     IgnoredSheet,
     /// X010 `begin loop over LIST` where the choices sheet has no list LIST.
     UnknownLoopList,
+    /// X011 the form reads an attached file that was not given with it.
+    MissingAttachment,
+    /// X012 an attached file that cannot be read as a list.
+    BadAttachment,
 }
 
 impl XCode {
@@ -42,6 +46,8 @@ impl XCode {
             XCode::BadChoiceRow => "X008",
             XCode::IgnoredSheet => "X009",
             XCode::UnknownLoopList => "X010",
+            XCode::MissingAttachment => "X011",
+            XCode::BadAttachment => "X012",
         }
     }
 

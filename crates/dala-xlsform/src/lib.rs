@@ -6,6 +6,7 @@
 // A diagnostic is returned once per file, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod attachments;
 mod cfb_guard;
 mod convert;
 pub mod diagnostic;
@@ -14,7 +15,7 @@ mod markdown;
 pub mod workbook;
 pub mod writer;
 
-pub use convert::{Conversion, convert};
+pub use convert::{Conversion, convert, convert_with_files};
 pub use diagnostic::{Code, Place, XCode, XDiagnostic};
 pub use workbook::Limits;
 
@@ -35,7 +36,8 @@ pub fn load(bytes: &[u8], file_stem: &str) -> Result<dala_core::Form, String> {
         return Err(codes.join(" "));
     }
     let instrument = conversion.instrument.ok_or("no instrument")?;
-    dala_core::Form::compile(&instrument).map_err(|_| "does not compile".to_string())
+    dala_core::Form::compile_with(&instrument, conversion.lists)
+        .map_err(|_| "does not compile".to_string())
 }
 
 /// Reads an XLSForm from its bytes. `file_stem` (the file name without extension) is the
@@ -46,6 +48,24 @@ pub fn read(bytes: &[u8], file_stem: &str) -> Conversion {
         Err(diagnostic) => Conversion {
             instrument: None,
             diagnostics: vec![diagnostic],
+            lists: dala_core::Lists::new(),
+        },
+    }
+}
+
+/// [`read`] with the files given beside the workbook (its form attachments, by name): those
+/// the form reads are described in the instrument and read as lists.
+pub fn read_with_files(
+    bytes: &[u8],
+    file_stem: &str,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Conversion {
+    match workbook::read(bytes) {
+        Ok(workbook) => convert::convert_with_files(&workbook, file_stem, files),
+        Err(diagnostic) => Conversion {
+            instrument: None,
+            diagnostics: vec![diagnostic],
+            lists: dala_core::Lists::new(),
         },
     }
 }
@@ -57,6 +77,7 @@ pub fn read_with(bytes: &[u8], file_stem: &str, limits: Limits) -> Conversion {
         Err(diagnostic) => Conversion {
             instrument: None,
             diagnostics: vec![diagnostic],
+            lists: dala_core::Lists::new(),
         },
     }
 }

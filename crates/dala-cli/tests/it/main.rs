@@ -419,3 +419,51 @@ fn trace_plays_seeded_steps_and_prints_every_state() {
     assert!(!two.status.success());
     assert!(stderr(&two).contains("--out"), "{}", stderr(&two));
 }
+
+/// Form attachments (issue 19): a workbook and the CSV it selects from, side by side, as a
+/// designer keeps them. `convert` writes the instrument and its media folder (ODK's
+/// `FORM-media` layout); the instrument then validates and plays with its list; without its
+/// media folder it says which file is missing.
+#[test]
+fn a_form_and_its_attached_list_travel_together() {
+    let dir = std::env::temp_dir().join(format!("dala-cli-media-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("out")).expect("scratch");
+    std::fs::write(
+        dir.join("visit.md"),
+        "| survey |                                  |          |          |                                                    |
+         |        | type                             | name     | label    | calculation                                        |
+         |        | select_one_from_file schools.csv | school   | School   |                                                    |
+         |        | calculate                        | director |          | pulldata('schools', 'director', 'name', ${school}) |",
+    )
+    .expect("form");
+    std::fs::write(
+        dir.join("schools.csv"),
+        "name,label,director\ns12,School 12,D. Yusupova\ns31,School 31,A. Karimov\n",
+    )
+    .expect("list");
+    let path = |p: &str| dir.join(p).display().to_string();
+    let out = dala(&["convert", &path("visit.md"), "-o", &path("out/visit.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copied = std::fs::read_to_string(dir.join("out/visit-media/schools.csv")).expect("copied");
+    assert!(copied.contains("A. Karimov"));
+    let doc = std::fs::read_to_string(dir.join("out/visit.json")).expect("written");
+    assert!(doc.contains("\"attachments\"") && doc.contains("\"schools.csv\""));
+
+    let out = dala(&["validate", &path("out/visit.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dala(&["trace", "--steps", "5", &path("out/visit.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"path\":\"school\""),
+        "the school is chosen from the file's rows: {}",
+        stdout(&out)
+    );
+
+    std::fs::remove_dir_all(dir.join("out/visit-media")).expect("remove media");
+    let out = dala(&["validate", &path("out/visit.json")]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("V022"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("schools.csv"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -260,13 +260,7 @@ impl NodeEnv<'_> {
             return Ok(None);
         }
         let column = name_of(2).unwrap_or("name");
-        let choices = self
-            .engine
-            .form
-            .instrument
-            .choices
-            .get(list.as_ref())
-            .map_or(&[][..], Vec::as_slice);
+        let choices = self.engine.form.list_named(list).unwrap_or(&[]);
         let mut kept: Vec<&Choice> = choices.iter().collect();
         for predicate in &path.steps[1].predicates {
             let mut next = Vec::new();
@@ -472,6 +466,17 @@ impl Env for NodeEnv<'_> {
             .label
             .get("", self.engine.form.default_language())
             .map(str::to_string)
+    }
+
+    /// The first row of the attached list `source` whose `key_column` is `key`: its
+    /// `column`. As ODK's pulldata(), a missing list, column or row gives empty.
+    fn pulldata(&self, source: &str, column: &str, key_column: &str, key: &str) -> Option<String> {
+        self.engine
+            .form
+            .list_named(source)?
+            .iter()
+            .find(|row| self.choice_column(row, key_column).as_deref() == Some(key))
+            .and_then(|row| self.choice_column(row, column))
     }
 
     fn now(&self) -> DateTime {

@@ -216,7 +216,8 @@ fn problems_point_at_sheet_row_and_column() {
     // In pyxform's markdown layout the line naming the sheet is not a row: the header is row 1.
     assert!(found.contains(&"V003 survey!D3".to_string()), "{found:?}");
     assert!(found.contains(&"X004 survey!A4".to_string()), "{found:?}");
-    assert!(found.contains(&"X005 survey!A5".to_string()), "{found:?}");
+    // Its file was not given (issue 19: lists from attached files).
+    assert!(found.contains(&"X011 survey!A5".to_string()), "{found:?}");
     assert!(found.contains(&"X007 survey!B6".to_string()), "{found:?}");
     assert!(found.contains(&"X006 survey!A7".to_string()), "{found:?}");
     let syntax = c
@@ -932,4 +933,106 @@ fn geopoints_the_device_takes_by_itself() {
                 |        | background-geopoint | temp_2   |            | ${temp} | 5 * ${temp} |",
     );
     assert_eq!(codes(&c), ["V021 survey!D3", "V021 survey!E4"]);
+}
+
+/// Form attachments (issue 19): a FAST school visit whose schools come from an attached CSV,
+/// filtered by region; the director looked up with pulldata() and the number of pupils
+/// through instance(); the district from the external_choices sheet (`select_one_external`).
+/// Expected values read off the CSV by hand.
+#[test]
+fn lists_from_attached_files_select_filter_and_look_up() {
+    let form = "| survey |                                  |          |                 |                     |                                                               |
+         |        | type                             | name     | label           | choice_filter       | calculation                                                   |
+         |        | select_one region                | region   | Region          |                     |                                                               |
+         |        | select_one_from_file schools.csv | school   | School          | region = ${region}  |                                                               |
+         |        | calculate                        | director |                 |                     | pulldata('schools', 'director', 'name', ${school})            |
+         |        | calculate                        | pupils   |                 |                     | instance('schools')/root/item[name = ${school}]/pupils        |
+         |        | select_one_external district     | district | District        | region = ${region}  |                                                               |
+         | choices |           |        |        |
+         |         | list_name | name   | label  |
+         |         | region    | fergana | Fergana |
+         |         | region    | andijan | Andijan |
+         | external_choices |           |           |           |        |
+         |                  | list_name | name      | label     | region |
+         |                  | district  | kokand    | Kokand    | fergana |
+         |                  | district  | margilan  | Margilan  | fergana |
+         |                  | district  | asaka     | Asaka     | andijan |";
+    let schools = "name,label::English (en),label::Russian (ru),region,director,pupils\n\
+                   s12,School 12,Школа 12,fergana,D. Yusupova,640\n\
+                   s31,School 31,Школа 31,fergana,A. Karimov,415\n\
+                   s07,School 7,Школа 7,andijan,N. Tursunova,820\n";
+    let files = BTreeMap::from([("schools.csv".to_string(), schools.as_bytes().to_vec())]);
+    let c = dala_xlsform::read_with_files(form.as_bytes(), "visit", &files);
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let i = c.instrument.clone().expect("instrument");
+    assert_eq!(i.attachments.len(), 1);
+    assert_eq!(i.attachments[0].name, "schools.csv");
+    assert_eq!(i.attachments[0].media_type, "text/csv");
+    assert_eq!(i.attachments[0].size, schools.len() as u64);
+    assert_eq!(c.lists["schools.csv"].len(), 3);
+
+    let form = dala_core::Form::compile_with(&i, c.lists.clone()).expect("compiles");
+    let mut e = dala_core::Engine::new(form, host());
+    let node = |e: &dala_core::Engine, name: &str| e.node(name, &[]).expect(name);
+    e.answer(&node(&e, "region"), "fergana").expect("region");
+    let offered: Vec<String> = e
+        .choices(&node(&e, "school"))
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(offered, ["s12", "s31"]);
+    let districts: Vec<String> = e
+        .choices(&node(&e, "district"))
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(districts, ["kokand", "margilan"]);
+    e.answer(&node(&e, "school"), "s31").expect("school");
+    assert_eq!(e.value(&node(&e, "director")), "A. Karimov");
+    assert_eq!(e.value(&node(&e, "pupils")), "415");
+
+    // Without the file: an error at the row that needs it, and the form does not compile
+    // from a document that names the file without its rows.
+    let missing = dala_xlsform::read_with_files(
+        b"| survey |                                  |        |        |
+          |        | type                             | name   | label  |
+          |        | select_one_from_file schools.csv | school | School |",
+        "visit",
+        &BTreeMap::new(),
+    );
+    assert_eq!(codes(&missing), ["X011 survey!A2"]);
+    assert!(
+        dala_core::Form::compile_with(&i, dala_core::Lists::new()).is_err_and(|d| {
+            d.iter()
+                .any(|d| d.code == dala_core::VCode::MissingAttachment)
+        })
+    );
+}
+
+/// An attached list that cannot be read is an error naming the file and the line.
+#[test]
+fn attached_lists_in_csv_xml_and_geojson() {
+    use dala_xlsform::attachments::{ListProblem, read_list};
+    let xml = "<root>\n  <item><name>w1</name><label>Well 1</label><depth>12</depth></item>\n  <item><name>w2</name><label>Well &amp; pump</label><depth/></item>\n</root>";
+    let rows = read_list("wells.xml", xml.as_bytes()).expect("xml");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].label.get("default", None), Some("Well & pump"));
+    assert_eq!(rows[0].extra["depth"], "12");
+    let geojson = r#"{"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "p1", "geometry": {"type": "Point", "coordinates": [70.9428, 40.5283]},
+         "properties": {"title": "Pump 1", "working": true}}]}"#;
+    let rows = read_list("pumps.geojson", geojson.as_bytes()).expect("geojson");
+    assert_eq!(rows[0].name, "p1");
+    assert_eq!(rows[0].label.get("default", None), Some("Pump 1"));
+    assert_eq!(rows[0].extra["geometry"], "40.5283 70.9428 0 0");
+    assert_eq!(rows[0].extra["working"], "true");
+    let bad = read_list("wells.xml", b"<root>\n<item><name>w1</name></itm>\n</root>")
+        .expect_err("mismatched tag");
+    assert_eq!(bad.line, Some(2));
+    let no_name = read_list("schools.csv", b"code,label\ns1,School 1\n").expect_err("no name");
+    assert_eq!(no_name.problem, ListProblem::NoNameColumn);
+    let not_utf8 =
+        read_list("schools.csv", b"name,label\ns1,School 1\ns2,\xff\xfe\n").expect_err("not UTF-8");
+    assert_eq!(not_utf8.line, Some(3));
+    assert!(matches!(not_utf8.problem, ListProblem::Unreadable(_)));
 }
