@@ -431,6 +431,18 @@ fn known(
     } {
         return Some(RANDOMIZED_ORDER);
     }
+    // A filtered select whose answer the step made unavailable: Dala cleared it, ODK keeps
+    // it (select_one_external is a plain input in ODK Web Forms, which keeps any value).
+    if matches!(field, "value" | "record")
+        && dala.is_empty()
+        && !odk.is_empty()
+        && ours["filtered"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n.as_str() == Some(&name(path))))
+        && (field == "record" || ours["steps"][step.saturating_sub(1)]["path"] != path)
+    {
+        return Some(FILTERED_CHOICE);
+    }
     // ODK's value came back without a step setting it, where Dala's had been cleared.
     if field == "value" && dala.is_empty() && !odk.is_empty() && step > 0 {
         let before = |side: &Value| {

@@ -59,6 +59,9 @@ pub struct Trace {
     /// The questions whose calculation calls `indexed-repeat()`, by name: where engines
     /// differ on a position outside the repeat's instances.
     pub indexed: Vec<String>,
+    /// The selects with a choice filter, by name: where Dala clears an answer the filter
+    /// stops offering.
+    pub filtered: Vec<String>,
 }
 
 /// Functions whose value two engines, or two runs, cannot share.
@@ -86,6 +89,9 @@ pub fn trace(form: &Form, steps: usize, seed: u64) -> Trace {
             .is_some_and(|c| c.contains("indexed-repeat("))
         {
             out.indexed.push(compiled.item.name.clone());
+        }
+        if compiled.exprs.choice_filter.is_some() {
+            out.filtered.push(compiled.item.name.clone());
         }
     }
     out.states.push(snapshot(&engine, &volatile));

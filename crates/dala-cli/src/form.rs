@@ -131,26 +131,21 @@ fn load_json(name: &str, text: &str, given: BTreeMap<String, Vec<u8>>) -> Loaded
     };
     // The attached lists the document names, read from the files beside it; a missing one
     // is V022 below, an unreadable one an error naming it and its line.
-    let mut lists = Lists::new();
-    let mut files = BTreeMap::new();
-    let mut list_messages = Vec::new();
-    for attachment in &instrument.attachments {
-        let Some(bytes) = given.get(&attachment.name) else {
-            continue;
-        };
-        match dala_xlsform::attachments::read_list(&attachment.name, bytes) {
-            Ok(rows) => {
-                lists.insert(attachment.name.clone(), rows);
-                files.insert(attachment.name.clone(), bytes.clone());
-            }
-            Err(error) => list_messages.push(format!(
-                "error[X012] {}{}: {}",
-                attachment.name,
+    let (lists, unreadable) = dala_xlsform::attachments::read_lists(&instrument, &given);
+    let files: BTreeMap<String, Vec<u8>> = given
+        .into_iter()
+        .filter(|(file, _)| lists.contains_key(file))
+        .collect();
+    let list_messages: Vec<String> = unreadable
+        .iter()
+        .map(|(file, error)| {
+            format!(
+                "error[X012] {file}{}: {}",
                 error.line.map(|l| format!(" line {l}")).unwrap_or_default(),
                 dala_xlsform::attachments::problem_words(&error.problem)
-            )),
-        }
-    }
+            )
+        })
+        .collect();
     let mut diagnostics = dala_core::validate(&instrument);
     if let Err(refused) = Form::compile_with(&instrument, lists.clone()) {
         diagnostics.extend(

@@ -121,6 +121,48 @@ pub struct Form {
     /// attachment name: the choices of `select_one_from_file`, the items of
     /// `instance('villages')`, what `pulldata('villages', ...)` searches.
     pub lists: Lists,
+    /// For each (list, column) a choice filter matches on, the positions of the rows by
+    /// their value in that column: a cascade over a 16,000-row list of villages is a lookup,
+    /// not 16,000 evaluations, on every answer that reaches it. Built once, when the form
+    /// is compiled.
+    pub filter_indexes: HashMap<(String, String), HashMap<String, Vec<usize>>>,
+}
+
+/// A choice filter of the shape `column = ${question}` (either way round): the column of the
+/// list and the reference, which [`Form::filter_indexes`] answers without a scan.
+pub fn filter_by_column(filter: &Expr) -> Option<(&str, &Expr)> {
+    use dala_expr::ast::{BinaryOp, ExprKind};
+    let ExprKind::Binary(BinaryOp::Eq, left, right) = &filter.kind else {
+        return None;
+    };
+    let is_ref = |e: &Expr| matches!(e.kind, ExprKind::Ref(_));
+    match (column_name(left), column_name(right)) {
+        (Some(column), None) if is_ref(right) => Some((column, right)),
+        (None, Some(column)) if is_ref(left) => Some((column, left)),
+        _ => None,
+    }
+}
+
+/// The column a choice filter names with a one-step relative path (`region`), but not the
+/// label: it is read in a language, and an index of one language would be wrong.
+fn column_name(e: &Expr) -> Option<&str> {
+    use dala_expr::ast::{Axis, ExprKind, NodeTest, PathStart};
+    let ExprKind::Path(path) = &e.kind else {
+        return None;
+    };
+    let (PathStart::Relative, [step]) = (&path.start, path.steps.as_slice()) else {
+        return None;
+    };
+    match &step.test {
+        NodeTest::Name(name)
+            if step.axis == Axis::Child
+                && step.predicates.is_empty()
+                && name.as_ref() != "label" =>
+        {
+            Some(name.as_ref())
+        }
+        NodeTest::Name(_) | NodeTest::Any => None,
+    }
 }
 
 /// Attached files read as lists of rows, by attachment name (the caller parses the bytes:
@@ -205,7 +247,49 @@ impl Form {
         }
         let mut form = Form::compile_validated(instrument, &diagnostics)?;
         form.lists = lists;
+        form.index_filters();
         Ok(form)
+    }
+
+    /// Builds [`Form::filter_indexes`] for every choice filter of the `column = ${q}` shape.
+    fn index_filters(&mut self) {
+        let mut wanted = Vec::new();
+        for id in 0..self.items.len() {
+            let compiled = &self.items[id];
+            let (Some(filter), Some(list)) =
+                (&compiled.exprs.choice_filter, compiled.item.list.as_deref())
+            else {
+                continue;
+            };
+            if let Some((column, _)) = filter_by_column(filter) {
+                wanted.push((list.to_string(), column.to_string()));
+            }
+        }
+        for (list, column) in wanted {
+            if self
+                .filter_indexes
+                .contains_key(&(list.clone(), column.clone()))
+            {
+                continue;
+            }
+            let Some(rows) = self.list_named(&list) else {
+                continue;
+            };
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (position, row) in rows.iter().enumerate() {
+                let value = if column == "name" {
+                    Some(&row.name)
+                } else {
+                    row.extra.get(&column)
+                };
+                // A column a row does not have (a blank cell of the choices sheet) is no node,
+                // and no node equals anything; an empty cell of a CSV is an empty node.
+                if let Some(value) = value {
+                    index.entry(value.clone()).or_default().push(position);
+                }
+            }
+            self.filter_indexes.insert((list, column), index);
+        }
     }
 
     /// [`Form::compile`] for a caller that has just validated `instrument` and holds its
@@ -233,6 +317,7 @@ impl Form {
             dependents: Vec::new(),
             instance_name: expression(&instrument.settings.instance_name, false),
             lists: Lists::new(),
+            filter_indexes: HashMap::new(),
         };
         form.top = instrument
             .survey
@@ -246,6 +331,7 @@ impl Form {
         }
         form.link();
         form.sort();
+        form.index_filters();
         Ok(form)
     }
 

@@ -407,6 +407,26 @@ impl Engine {
         Ok(changes)
     }
 
+    /// The choices a `column = ${q}` filter keeps, from the form's index of the list: None
+    /// when the filter has another shape or `${q}` is not a string (a number compares as a
+    /// number, which the scan does).
+    fn indexed_choices(
+        &self,
+        env: &NodeEnv<'_>,
+        compiled: &crate::compile::CompiledItem,
+        filter: &dala_expr::Expr,
+    ) -> Option<Vec<usize>> {
+        let (column, reference) = crate::compile::filter_by_column(filter)?;
+        let index = self
+            .form
+            .filter_indexes
+            .get(&(compiled.item.list.clone()?, column.to_string()))?;
+        match dala_expr::evaluate(reference, env).ok()? {
+            Value::String(value) => Some(index.get(value.as_str()).cloned().unwrap_or_default()),
+            _ => None,
+        }
+    }
+
     /// The device has a location now, after the interview started (a first fix takes a
     /// while outdoors): the start-geopoint questions still empty take it, as ODK Collect
     /// fills them when its fix comes. What changed, for a UI to redraw.
@@ -1105,6 +1125,10 @@ impl Engine {
         };
         if let Some(source) = compiled.list_from {
             new.offered = Some(self.answers_offered(&env, source, compiled, &mut error));
+        } else if let Some(e) = &compiled.exprs.choice_filter
+            && let Some(kept) = self.indexed_choices(&env, compiled, e)
+        {
+            new.choices = Some(kept);
         } else if let Some(e) = &compiled.exprs.choice_filter {
             let list = self.form.list(node.item);
             let mut kept = Vec::new();

@@ -1,6 +1,7 @@
 //! The storage contract: where instruments and submissions live (IndexedDB in the browser,
 //! memory in tests). The rules are written once, in [`conformance`], for every store.
 
+use crate::compile::Lists;
 use crate::instrument::Instrument;
 use crate::record::{Status, Submission};
 use std::cell::RefCell;
@@ -18,6 +19,9 @@ pub enum StoreError {
     /// No record of that instance id (for a receipt: no finalized one).
     #[error("there is no record {0}")]
     NotFound(String),
+    /// No instrument of that form and version is stored.
+    #[error("there is no instrument {0}")]
+    NoInstrument(String),
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -99,6 +103,16 @@ pub trait Store {
     ) -> Result<Option<Instrument>, StoreError>;
     /// `(form_id, version)` of every stored instrument, sorted.
     async fn list_instruments(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Keeps the lists of a stored instrument's attached files (read once, at import) beside
+    /// it. Putting the instrument again forgets them. Refused for an instrument not stored.
+    async fn put_lists(
+        &self,
+        form_id: &str,
+        version: &str,
+        lists: &Lists,
+    ) -> Result<(), StoreError>;
+    /// The lists kept beside an instrument; empty when it has none (or is not stored).
+    async fn get_lists(&self, form_id: &str, version: &str) -> Result<Lists, StoreError>;
     /// Inserts or replaces by instance id, keeping the record's page, export mark and
     /// receipt. Replacing a finalized record with other data is refused.
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError>;
@@ -160,6 +174,7 @@ pub fn outbox_order(a: &Submission, b: &Submission) -> std::cmp::Ordering {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     instruments: RefCell<BTreeMap<(String, String), Instrument>>,
+    lists: RefCell<BTreeMap<(String, String), Lists>>,
     records: RefCell<BTreeMap<String, StoredRecord>>,
     settings: RefCell<BTreeMap<String, String>>,
 }
@@ -217,10 +232,36 @@ impl Store for MemoryStore {
             instrument.settings.form_id.clone(),
             instrument.settings.version.clone(),
         );
+        self.lists.borrow_mut().remove(&key);
         self.instruments
             .borrow_mut()
             .insert(key, instrument.clone());
         Ok(())
+    }
+
+    async fn put_lists(
+        &self,
+        form_id: &str,
+        version: &str,
+        lists: &Lists,
+    ) -> Result<(), StoreError> {
+        let key = (form_id.to_string(), version.to_string());
+        if !self.instruments.borrow().contains_key(&key) {
+            return Err(StoreError::NoInstrument(format!(
+                "{form_id} version {version}"
+            )));
+        }
+        self.lists.borrow_mut().insert(key, lists.clone());
+        Ok(())
+    }
+
+    async fn get_lists(&self, form_id: &str, version: &str) -> Result<Lists, StoreError> {
+        Ok(self
+            .lists
+            .borrow()
+            .get(&(form_id.to_string(), version.to_string()))
+            .cloned()
+            .unwrap_or_default())
     }
 
     async fn get_instrument(
@@ -478,6 +519,45 @@ pub mod conformance {
                     ("conformance".into(), "2".into()),
                 ]),
             "both versions are listed, sorted",
+        );
+        let lists = Lists::from([(
+            "schools.csv".to_string(),
+            vec![crate::Choice {
+                name: "s12".into(),
+                label: Text::one("default", "School 12"),
+                extra: BTreeMap::from([("region".to_string(), "fergana".to_string())]),
+            }],
+        )]);
+        check(
+            &mut failures,
+            store.get_lists("conformance", "1").await == Ok(Lists::new()),
+            "an instrument without lists has none",
+        );
+        check(
+            &mut failures,
+            store.put_lists("conformance", "1", &lists).await.is_ok(),
+            "put the lists of an instrument",
+        );
+        check(
+            &mut failures,
+            store.get_lists("conformance", "1").await.as_ref() == Ok(&lists),
+            "the lists read back, rows and columns",
+        );
+        check(
+            &mut failures,
+            store.get_lists("conformance", "2").await == Ok(Lists::new()),
+            "lists belong to one version",
+        );
+        check(
+            &mut failures,
+            store.put_lists("conformance", "9", &lists).await.is_err(),
+            "lists of an instrument not stored are refused",
+        );
+        check(
+            &mut failures,
+            store.put_instrument(&v1).await.is_ok()
+                && store.get_lists("conformance", "1").await == Ok(Lists::new()),
+            "putting the instrument again forgets its lists",
         );
 
         let store = make().await;

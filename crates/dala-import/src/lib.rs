@@ -30,6 +30,73 @@ pub fn xlsform_json_js(bytes: &[u8], file_name: &str) -> Result<String, String> 
     xlsform_json(bytes, file_name)
 }
 
+/// A form picked with its attached files -> `{"instrument": DOCUMENT, "lists": LISTS}`, or
+/// the first problem. The form is an XLSForm workbook or an instrument document; the files
+/// are `names[i]`, whose bytes are the next `sizes[i]` of `bytes`. The lists of the files the
+/// form reads are read here, once, so the app keeps rows, not parsers.
+pub fn form_with_files(
+    form: &[u8],
+    form_name: &str,
+    names: &[String],
+    sizes: &[u32],
+    bytes: &[u8],
+) -> Result<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut at = 0usize;
+    for (name, size) in names.iter().zip(sizes) {
+        let end = at + *size as usize;
+        let piece = bytes
+            .get(at..end)
+            .ok_or("the files' bytes are shorter than their sizes")?;
+        files.insert(name.clone(), piece.to_vec());
+        at = end;
+    }
+    let (instrument, lists) = if form_name.to_ascii_lowercase().ends_with(".json") {
+        let text = std::str::from_utf8(form).map_err(|e| format!("{form_name}: {e}"))?;
+        let instrument = dala_core::Instrument::from_json(text).map_err(|e| e.to_string())?;
+        let (lists, unreadable) = dala_xlsform::attachments::read_lists(&instrument, &files);
+        if let Some((file, error)) = unreadable.first() {
+            let line = error.line.map(|l| format!(" line {l}")).unwrap_or_default();
+            return Err(format!(
+                "X012 {file}{line}: {}",
+                dala_xlsform::attachments::problem_words(&error.problem)
+            ));
+        }
+        (instrument, lists)
+    } else {
+        let stem = form_name
+            .rsplit_once('.')
+            .map_or(form_name, |(stem, _)| stem);
+        let conversion = dala_xlsform::read_with_files(form, stem, &files);
+        let errors: Vec<_> = conversion
+            .diagnostics
+            .iter()
+            .filter(|d| !d.code.is_warning())
+            .collect();
+        if let Some(first) = errors.first() {
+            return Err(format!("{} problem(s); the first: {first}", errors.len()));
+        }
+        let instrument = conversion.instrument.ok_or("no instrument in the file")?;
+        (instrument, conversion.lists)
+    };
+    let document: serde_json::Value =
+        serde_json::from_str(&instrument.to_json()).map_err(|e| e.to_string())?;
+    let out = serde_json::json!({ "instrument": document, "lists": lists });
+    Ok(out.to_string())
+}
+
+/// [`form_with_files`] for JavaScript: an error comes back as a thrown string.
+#[wasm_bindgen(js_name = formWithFiles)]
+pub fn form_with_files_js(
+    form: &[u8],
+    form_name: &str,
+    names: Vec<String>,
+    sizes: Vec<u32>,
+    bytes: &[u8],
+) -> Result<String, String> {
+    form_with_files(form, form_name, &names, &sizes, bytes)
+}
+
 /// An instrument document (JSON) -> an XLSForm workbook (.xlsx bytes), so a designer can go
 /// back to Excel; the workbook reads back to the same instrument.
 pub fn instrument_xlsx(json: &str) -> Result<Vec<u8>, String> {
@@ -66,6 +133,26 @@ mod tests {
         let parse = |text: &str| dala_core::Instrument::from_json(text).expect("an instrument");
         assert_eq!(parse(&back), parse(json));
         assert!(instrument_xlsx("{").is_err());
+    }
+
+    #[test]
+    fn a_workbook_comes_with_the_rows_of_its_attached_list() {
+        let form = b"| survey |                                  |        |        |
+                     |        | type                             | name   | label  |
+                     |        | select_one_from_file schools.csv | school | School |";
+        let csv = b"name,label\ns12,School 12\ns31,School 31\n";
+        let names = ["notes.txt".to_string(), "schools.csv".to_string()];
+        let mut bytes = b"not read".to_vec();
+        bytes.extend_from_slice(csv);
+        let out = form_with_files(form, "visit.md", &names, &[8, csv.len() as u32], &bytes)
+            .expect("imports");
+        let value: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(value["instrument"]["attachments"][0]["name"], "schools.csv");
+        assert_eq!(value["lists"]["schools.csv"][1]["name"], "s31");
+        let missing = form_with_files(form, "visit.md", &[], &[], &[]).expect_err("no file");
+        assert!(missing.contains("X011"), "{missing}");
+        let short = form_with_files(form, "visit.md", &names, &[8, 999], &bytes);
+        assert!(short.is_err());
     }
 
     #[test]

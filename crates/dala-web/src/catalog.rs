@@ -41,20 +41,47 @@ pub fn versions_by_form(keys: Vec<(String, String)>) -> Vec<(String, Vec<String>
 /// XLSForm), accepted only if it compiles; the error names the first problem and where it is.
 pub fn import_json(text: &str) -> Result<dala_core::Instrument, String> {
     let instrument = dala_core::Instrument::from_json(text).map_err(|e| e.to_string())?;
-    if let Err(problems) = dala_core::Form::compile(&instrument) {
-        let first = problems
-            .first()
-            .map(|d| format!("{} {}", d.code, dala_words::diagnostic(d)))
-            .unwrap_or_default();
-        return Err(format!("{} problem(s); the first: {first}", problems.len()));
-    }
+    check_compiles(&instrument, &dala_core::Lists::new())?;
     Ok(instrument)
+}
+
+/// Refuses an instrument that does not compile with the lists of its attached files (a
+/// list attachment missing among them is V022), with the first problem in words.
+pub fn check_compiles(
+    instrument: &dala_core::Instrument,
+    lists: &dala_core::Lists,
+) -> Result<(), String> {
+    match dala_core::Form::compile_with(instrument, lists.clone()) {
+        Ok(_) => Ok(()),
+        Err(problems) => {
+            let first = problems
+                .first()
+                .map(|d| format!("{} {}", d.code, dala_words::diagnostic(d)))
+                .unwrap_or_default();
+            Err(format!("{} problem(s); the first: {first}", problems.len()))
+        }
+    }
 }
 
 /// Files the importer module reads (XLSForm workbooks); anything else is read as JSON.
 pub fn is_workbook(file_name: &str) -> bool {
     let lower = file_name.to_ascii_lowercase();
     lower.ends_with(".xlsx") || lower.ends_with(".xls")
+}
+
+/// A picked file by its name.
+pub type Named<T> = (String, T);
+
+/// Of the files picked to import, the form (an instrument document or a workbook) and the
+/// files attached to it; None unless exactly one is a form.
+pub fn form_and_attachments<T>(files: Vec<Named<T>>) -> Option<(Named<T>, Vec<Named<T>>)> {
+    let is_form = |name: &str| name.to_ascii_lowercase().ends_with(".json") || is_workbook(name);
+    let (mut forms, attached): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|(name, _)| is_form(name));
+    match forms.len() {
+        1 => forms.pop().map(|form| (form, attached)),
+        _ => None,
+    }
 }
 
 /// One bundle file to hand over.
@@ -110,6 +137,26 @@ mod tests {
     use super::*;
     use dala_core::record::read_bundle;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn one_form_is_picked_with_its_files() {
+        let named = |names: &[&str]| -> Vec<Named<()>> {
+            names.iter().map(|n| ((*n).to_string(), ())).collect()
+        };
+        let (form, files) =
+            form_and_attachments(named(&["schools.csv", "Visit.XLSX", "pumps.geojson"]))
+                .expect("one form");
+        assert_eq!(form.0, "Visit.XLSX");
+        assert_eq!(files, named(&["schools.csv", "pumps.geojson"]));
+        assert!(
+            form_and_attachments(named(&["a.json", "b.xlsx"])).is_none(),
+            "two forms"
+        );
+        assert!(
+            form_and_attachments(named(&["schools.csv"])).is_none(),
+            "no form"
+        );
+    }
 
     fn record(id: &str, version: &str, status: Status) -> Submission {
         Submission {

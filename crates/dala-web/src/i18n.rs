@@ -88,10 +88,14 @@ messages! {
         "Перед первым интервью введите своё имя.",
     ),
     ImportInstrument => (
-        "Import an instrument (XLSForm .xlsx/.xls, or .json)",
-        "Загрузить анкету (XLSForm .xlsx/.xls или .json)",
+        "Import an instrument (XLSForm .xlsx/.xls, or .json) with its files",
+        "Загрузить анкету (XLSForm .xlsx/.xls или .json) с её файлами",
     ),
     Imported => ("Imported", "Загружено"),
+    PickOneForm => (
+        "Pick one form (.xlsx, .xls or .json), with the files it reads (.csv, .xml, .geojson)",
+        "Выберите одну анкету (.xlsx, .xls или .json) и файлы, которые она читает (.csv, .xml, .geojson)",
+    ),
     Next => ("Next", "Далее"),
     Previous => ("Back", "Назад"),
     Pages => ("Pages", "Страницы"),

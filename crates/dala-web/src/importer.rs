@@ -62,3 +62,40 @@ pub async fn instrument_xlsx(json: &str) -> Result<Vec<u8>, String> {
         .map(|a| a.to_vec())
         .map_err(|_| "the importer gave no workbook".to_string())
 }
+
+/// A form (a workbook or an instrument document) with the files picked beside it -> the
+/// instrument and the lists of the attached files it reads (see dala-import's
+/// `form_with_files`), or the first problem.
+pub async fn form_with_files(
+    form: &[u8],
+    form_name: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<(dala_core::Instrument, dala_core::Lists), String> {
+    let module = module().await?;
+    let names = js_sys::Array::new();
+    let sizes = js_sys::Uint32Array::new_with_length(files.len() as u32);
+    let mut bytes = Vec::new();
+    for (i, (name, content)) in files.iter().enumerate() {
+        names.push(&JsValue::from_str(name));
+        sizes.set_index(i as u32, content.len() as u32);
+        bytes.extend_from_slice(content);
+    }
+    let args = js_sys::Array::of5(
+        &js_sys::Uint8Array::from(form),
+        &JsValue::from_str(form_name),
+        &names,
+        &sizes,
+        &js_sys::Uint8Array::from(bytes.as_slice()),
+    );
+    let result = function(&module, "formWithFiles")?
+        .apply(&JsValue::NULL, &args)
+        .map_err(text)?;
+    let json = result
+        .as_string()
+        .ok_or_else(|| "the importer gave no text".to_string())?;
+    let mut value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    let instrument = dala_core::Instrument::from_json(&value["instrument"].take().to_string())
+        .map_err(|e| e.to_string())?;
+    let lists = serde_json::from_value(value["lists"].take()).map_err(|e| e.to_string())?;
+    Ok((instrument, lists))
+}

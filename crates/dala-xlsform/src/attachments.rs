@@ -320,3 +320,30 @@ pub fn problem_words(problem: &ListProblem) -> String {
         ListProblem::NotAList => "a list is read from a .csv, .xml or .geojson file".to_string(),
     }
 }
+
+/// The lists of an instrument's attached files, from the files given: each list attachment
+/// the document names and the files include, read; the files that cannot be read, with why.
+/// A list attachment not among the files is left for [`dala_core::Form::compile_with`] to
+/// refuse (V022).
+pub fn read_lists(
+    instrument: &dala_core::Instrument,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> (dala_core::Lists, Vec<(String, ListError)>) {
+    let mut lists = dala_core::Lists::new();
+    let mut unreadable = Vec::new();
+    for attachment in &instrument.attachments {
+        if !dala_core::is_list_file(&attachment.name) {
+            continue;
+        }
+        let Some(bytes) = files.get(&attachment.name) else {
+            continue;
+        };
+        match read_list(&attachment.name, bytes) {
+            Ok(rows) => {
+                lists.insert(attachment.name.clone(), rows);
+            }
+            Err(error) => unreadable.push((attachment.name.clone(), error)),
+        }
+    }
+    (lists, unreadable)
+}

@@ -151,8 +151,9 @@ enum Kind {
     Clock(&'static str),
     /// start-geopoint, background-geopoint: a geopoint the device fills.
     Captured(Capture),
-    /// csv-external, xml-external: an attached file the form reads through `instance()`.
-    External(String),
+    /// csv-external, xml-external: an attached file (NAME.csv, NAME.xml) the form reads
+    /// through `instance()` or `pulldata()`; the extension.
+    External(&'static str),
     Metadata,
     Unsupported,
     Unknown,
@@ -193,17 +194,9 @@ fn kind(type_text: &str) -> Kind {
             return select(ItemType::SelectMultiple, 1);
         }
         "osm" => return Kind::Unsupported,
-        "csv-external" | "xml-external" => {
-            let extension = if first.starts_with("csv") {
-                "csv"
-            } else {
-                "xml"
-            };
-            return match words.get(1) {
-                Some(name) => Kind::External(format!("{name}.{extension}")),
-                None => Kind::Unknown,
-            };
-        }
+        // The instance is named in the name column: `csv-external | villages`.
+        "csv-external" => return Kind::External("csv"),
+        "xml-external" => return Kind::External("xml"),
         _ => {}
     }
     // The old spellings pyxform still reads: `select one from LIST [or specify other]`,
@@ -536,10 +529,10 @@ fn attach(
     }
     let mut lists = dala_core::Lists::new();
     let needs = std::mem::take(&mut b.needs);
+    // Each file once, at the first row that needs it.
+    let mut seen = std::collections::BTreeSet::new();
     for need in needs {
-        if lists.contains_key(&need.file)
-            || instrument.attachments.iter().any(|a| a.name == need.file)
-        {
+        if !seen.insert(need.file.clone()) {
             continue;
         }
         let Some(bytes) = files.get(&need.file) else {
@@ -830,8 +823,8 @@ fn read_survey(
                 record_source(b, &stack, &top, &sheet, row_index);
                 place(item, &mut stack, &mut top);
             }
-            Kind::External(file) => b.needs.push(Need {
-                file,
+            Kind::External(extension) => b.needs.push(Need {
+                file: format!("{name}.{extension}"),
                 sheet: sheet.clone(),
                 row: row_index,
                 col: type_col,

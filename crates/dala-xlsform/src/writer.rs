@@ -22,6 +22,10 @@ fn type_text(item: &Item) -> String {
         None => {}
     }
     match item.item_type {
+        // A list that is an attached file: `select_one_from_file villages.csv`.
+        ItemType::SelectOne | ItemType::SelectMultiple if dala_core::is_list_file(&list) => {
+            format!("{}_from_file {list}", item.item_type.as_str())
+        }
         ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Rank => {
             format!("{} {list}", item.item_type.as_str())
         }
@@ -128,6 +132,21 @@ pub fn to_workbook(instrument: &Instrument) -> Workbook {
         }
         cells
     };
+    // An attached list no select reads is read through instance() or pulldata(): XLSForm
+    // declares it with `csv-external NAME` (or xml-external) for that.
+    for attachment in &instrument.attachments {
+        let selected = all
+            .iter()
+            .any(|i| i.item_type.is_select() && i.list.as_deref() == Some(&attachment.name));
+        let external = match attachment.name.rsplit_once('.') {
+            Some((stem, "csv")) => Some(("csv-external", stem)),
+            Some((stem, "xml")) => Some(("xml-external", stem)),
+            _ => None,
+        };
+        if let (false, Some((kind, stem))) = (selected, external) {
+            survey.push(vec![Some(kind.to_string()), Some(stem.to_string())]);
+        }
+    }
     rows(&instrument.survey, &mut survey, &write);
 
     let choices: Vec<&dala_core::Choice> = instrument.choices.values().flatten().collect();

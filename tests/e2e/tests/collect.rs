@@ -1113,3 +1113,97 @@ fn the_position_is_taken_at_the_start_and_when_the_trigger_is_answered() {
     ));
     no_errors(&app);
 }
+
+/// Form attachments (issue 19): a workbook whose schools come from an attached CSV. Picked
+/// alone it is refused, naming the file it needs; picked with the CSV it is imported, the
+/// schools are offered filtered by region, pulldata() reads the director, and after a reload
+/// (the lists kept beside the instrument in IndexedDB) the interview goes on with them.
+#[test]
+fn a_workbook_imported_with_its_csv_selects_from_it() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("attachments");
+    let form = "| survey |                                  |          |          |                    |                                                    |
+         |        | type                             | name     | label    | choice_filter      | calculation                                        |
+         |        | select_one region                | region   | Region   |                    |                                                    |
+         |        | select_one_from_file schools.csv | school   | School   | region = ${region} |                                                    |
+         |        | calculate                        | director |          |                    | pulldata('schools', 'director', 'name', ${school}) |
+         |        | note                             | said     | Director: ${director} |       |                                                    |
+         | choices |           |         |         |
+         |         | list_name | name    | label   |
+         |         | region    | fergana | Fergana |
+         |         | region    | andijan | Andijan |
+         | settings |           |         |
+         |          | form_id   | version |
+         |          | school_visit | 1    |";
+    let csv = "name,label,region,director\ns12,School 12,fergana,D. Yusupova\ns31,School 31,fergana,A. Karimov\ns07,School 7,andijan,N. Tursunova\n";
+    let given =
+        std::collections::BTreeMap::from([("schools.csv".to_string(), csv.as_bytes().to_vec())]);
+    let converted = dala_xlsform::read_with_files(form.as_bytes(), "school_visit", &given);
+    let instrument = converted.instrument.expect("the test form converts");
+    let workbook = files.join("school_visit.xlsx");
+    std::fs::write(
+        &workbook,
+        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
+    )
+    .expect("write the workbook");
+    let schools = files.join("schools.csv");
+    std::fs::write(&schools, csv).expect("write the list");
+
+    let (server, browser) = serve();
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Dilnoza");
+    app.import(&workbook);
+    app.wait(
+        "return document.querySelector('.banner.notice')?.textContent.includes('schools.csv')",
+    );
+    screenshot(&browser, "collect-import-missing-file-en");
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('[data-form=\"school_visit\"]').length",
+            json!([])
+        ),
+        0,
+        "nothing stored without its file"
+    );
+    browser
+        .type_into(
+            ".import input[type=file]",
+            &format!("{}\n{}", workbook.display(), schools.display()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("[data-form=\"school_visit\"] .start");
+    app.start("school_visit");
+    app.answer("region", "fergana");
+    app.next();
+    let offered = "return [...document.querySelectorAll('.question[data-name=\"school\"] input[type=radio]')].map(i => i.value)";
+    assert_eq!(app.js(offered, json!([])), json!(["s12", "s31"]));
+    app.answer("school", "s31");
+    app.next();
+    app.wait("return document.querySelector('.question[data-name=\"said\"]')?.textContent.includes('A. Karimov')");
+    app.settle();
+    screenshot(&browser, "collect-attached-list-en");
+
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    app.wait("return document.querySelector('.question[data-name=\"said\"]')?.textContent.includes('A. Karimov')");
+    app.previous();
+    assert_eq!(app.js(offered, json!([])), json!(["s12", "s31"]));
+    no_errors(&app);
+
+    // On a phone, in Russian: the import says it takes the form's files, and the refusal
+    // names the missing one; nothing wider than the screen.
+    let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&phone);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    app.set_enumerator("Дилноза");
+    app.import(&workbook);
+    app.wait(
+        "return document.querySelector('.banner.notice')?.textContent.includes('schools.csv')",
+    );
+    app.assert_fits_screen();
+    screenshot(&phone, "collect-import-missing-file-ru-phone");
+}

@@ -1573,3 +1573,64 @@ fn a_counted_repeat_keeps_its_instances_while_its_group_is_hidden() {
     e.answer(&children, "yes").expect("answer");
     assert_eq!(e.value(&e.node("child_name", &[1]).expect("node")), "Aida");
 }
+
+/// A cascade over an attached list of 16,000 villages (issue 19): the filter
+/// `district = ${district}` is answered from the form's index of the list, and keeps exactly
+/// what the row-by-row scan keeps (`${district} = district and true()`, a shape the index
+/// does not take): 400 villages in each of 40 districts, in the file's order, none for a
+/// district the file lacks; an empty cell (a CSV's) is an empty value, which a blank answer
+/// equals; a row without the column (the choices sheet's blank cell) matches nothing.
+#[test]
+fn a_filtered_attached_list_is_looked_up_as_the_scan_reads_it() {
+    let mut villages: Vec<dala_core::Choice> = (0..16_000)
+        .map(|i| dala_core::Choice {
+            name: format!("v{i}"),
+            label: dala_core::Text::one("en", &format!("Village {i}")),
+            extra: std::collections::BTreeMap::from([(
+                "district".to_string(),
+                format!("d{}", i % 40),
+            )]),
+        })
+        .collect();
+    villages[7].extra.insert("district".into(), String::new());
+    villages[8].extra.remove("district");
+    let doc = json!({
+        "format": 2,
+        "settings": {"form_id": "villages", "version": "1", "default_language": "en"},
+        "survey": [
+            {"type": "text", "name": "district", "label": {"en": "District"}},
+            {"type": "select_one", "name": "fast", "list": "villages.csv", "label": {"en": "Village"}, "choice_filter": "district = ${district}"},
+            {"type": "select_one", "name": "slow", "list": "villages.csv", "label": {"en": "Village"}, "choice_filter": "${district} = district and true()"},
+        ],
+        "attachments": [{"name": "villages.csv", "media_type": "text/csv", "size": 1, "sha256": "00"}],
+    });
+    let instrument = Instrument::from_json(&doc.to_string()).expect("well-formed");
+    let lists = dala_core::Lists::from([("villages.csv".to_string(), villages)]);
+    let form = Form::compile_with(&instrument, lists).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert!(
+        form.filter_indexes
+            .contains_key(&("villages.csv".to_string(), "district".to_string())),
+        "the index is built when the form is compiled"
+    );
+    let mut e = Engine::new(form, host());
+    let names = |e: &Engine, q: &str| -> Vec<String> {
+        e.choices(&e.node(q, &[]).expect(q))
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let district = e.node("district", &[]).expect("district");
+    for (answer, count, first) in [
+        ("d7", 399, "v47"),
+        ("d8", 399, "v48"),
+        ("d0", 400, "v0"),
+        ("d40", 0, ""),
+        ("", 1, "v7"),
+    ] {
+        e.answer(&district, answer).expect("answer");
+        let fast = names(&e, "fast");
+        assert_eq!(fast, names(&e, "slow"), "district {answer:?}");
+        assert_eq!(fast.len(), count, "district {answer:?}");
+        assert_eq!(fast.first().map_or("", String::as_str), first);
+    }
+}

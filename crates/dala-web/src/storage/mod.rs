@@ -400,6 +400,46 @@ impl Store for IdbStore {
             .map_err(|e| StoreError::Backend(format!("a stored instrument cannot be read: {e}")))
     }
 
+    /// The lists go into the instrument's own row (a `lists` field of JSON), written in one
+    /// transaction that reads the row first: no new store, and putting the instrument again
+    /// (a new row) forgets them, as the contract says.
+    async fn put_lists(
+        &self,
+        form_id: &str,
+        version: &str,
+        lists: &dala_core::Lists,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(lists)
+            .map_err(|e| StoreError::Backend(format!("lists cannot be written: {e}")))?;
+        let tx = self.write(&[INSTRUMENTS])?;
+        let store = tx.object_store(INSTRUMENTS).map_err(backend)?;
+        let row: Option<JsValue> = store.get(key(&[form_id, version])).await.map_err(backend)?;
+        let Some(row) = row else {
+            return Err(StoreError::NoInstrument(format!(
+                "{form_id} version {version}"
+            )));
+        };
+        Reflect::set(&row, &JsValue::from_str("lists"), &JsValue::from_str(&json))
+            .map_err(|_| StoreError::Backend("an instrument row cannot be changed".into()))?;
+        store.put(row).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_lists(
+        &self,
+        form_id: &str,
+        version: &str,
+    ) -> Result<dala_core::Lists, StoreError> {
+        let tx = self.read(INSTRUMENTS)?;
+        let store = tx.object_store(INSTRUMENTS).map_err(backend)?;
+        let row: Option<JsValue> = store.get(key(&[form_id, version])).await.map_err(backend)?;
+        let Some(json) = row.and_then(|row| get_string(&row, "lists")) else {
+            return Ok(dala_core::Lists::new());
+        };
+        serde_json::from_str(&json)
+            .map_err(|e| StoreError::Backend(format!("stored lists cannot be read: {e}")))
+    }
+
     async fn list_instruments(&self) -> Result<Vec<(String, String)>, StoreError> {
         let tx = self.read(INSTRUMENTS)?;
         let store = tx.object_store(INSTRUMENTS).map_err(backend)?;

@@ -180,7 +180,9 @@ fn Setup() -> impl IntoView {
     }
 }
 
-/// Imports an instrument (.json, or an XLSForm .xlsx/.xls); it is validated before it is stored.
+/// Imports an instrument (.json, or an XLSForm .xlsx/.xls) with the files attached to it (a
+/// CSV of villages picked with the workbook); it is validated before it is stored, and the
+/// lists of its files are kept beside it.
 #[component]
 pub fn Import() -> impl IntoView {
     let state = state();
@@ -191,25 +193,57 @@ pub fn Import() -> impl IntoView {
         else {
             return;
         };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some(list) = input.files() else {
             return;
         };
+        let picked: Vec<(String, web_sys::File)> = (0..list.length())
+            .filter_map(|i| list.get(i))
+            .map(|f| (f.name(), f))
+            .collect();
         input.set_value("");
+        if picked.is_empty() {
+            return;
+        }
+        let names = picked
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         spawn_local(async move {
             let result: Result<String, String> = async {
-                let name = file.name();
-                let text = if crate::catalog::is_workbook(&name) {
-                    let bytes = browser::read_bytes(&file).await?;
-                    crate::importer::xlsform_json(&bytes, &name).await?
-                } else {
-                    browser::read_file(&file).await?
-                };
-                let instrument = crate::catalog::import_json(&text)?;
+                let ((name, file), attached) = crate::catalog::form_and_attachments(picked)
+                    .ok_or_else(|| state.t(Msg::PickOneForm).to_string())?;
+                let (instrument, lists) =
+                    if crate::catalog::is_workbook(&name) || !attached.is_empty() {
+                        let form = browser::read_bytes(&file).await?;
+                        let mut files = Vec::new();
+                        for (attached_name, attached_file) in &attached {
+                            files.push((
+                                attached_name.clone(),
+                                browser::read_bytes(attached_file).await?,
+                            ));
+                        }
+                        crate::importer::form_with_files(&form, &name, &files).await?
+                    } else {
+                        let text = browser::read_file(&file).await?;
+                        (
+                            dala_core::Instrument::from_json(&text).map_err(|e| e.to_string())?,
+                            dala_core::Lists::new(),
+                        )
+                    };
+                crate::catalog::check_compiles(&instrument, &lists)?;
                 let store = store().ok_or("no database")?;
                 store
                     .put_instrument(&instrument)
                     .await
                     .map_err(|e| e.to_string())?;
+                let settings = &instrument.settings;
+                if !lists.is_empty() {
+                    store
+                        .put_lists(&settings.form_id, &settings.version, &lists)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 Ok(instrument.settings.form_id)
             }
             .await;
@@ -220,14 +254,14 @@ pub fn Import() -> impl IntoView {
                         .set(Some(format!("{}: {form}", state.t(Msg::Imported))));
                     state.data_rev.update(|n| *n += 1);
                 }
-                Err(e) => state.fail(&file.name(), e),
+                Err(e) => state.fail(&names, e),
             }
         });
     };
     view! {
         <label class="import button">
             {move || state.t(Msg::ImportInstrument)}
-            <input type="file" accept=".json,.xlsx,.xls" class="visually-hidden" on:change=on_change/>
+            <input type="file" multiple accept=".json,.xlsx,.xls,.csv,.xml,.geojson" class="visually-hidden" on:change=on_change/>
         </label>
     }
 }

@@ -427,8 +427,20 @@ async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
     let host = BrowserHost {
         device_id: state.device_id.get_untracked(),
     };
-    let compile = |instrument: &dala_core::Instrument| {
-        Form::compile(instrument).map_err(|d| format!("{} problems", d.len()))
+    // With the lists of its attached files, kept beside it at import.
+    let compile = async |instrument: &dala_core::Instrument| {
+        let settings = &instrument.settings;
+        let lists = store
+            .get_lists(&settings.form_id, &settings.version)
+            .await
+            .map_err(|e| e.to_string())?;
+        Form::compile_with(instrument, lists).map_err(|d| {
+            let first = d
+                .first()
+                .map(|d| format!(": {} {}", d.code, dala_words::diagnostic(d)))
+                .unwrap_or_default();
+            format!("{} problems{first}", d.len())
+        })
     };
     match opening {
         Opening::New { form_id, version } => {
@@ -437,7 +449,7 @@ async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("{form_id} version {version} is not on the device"))?;
-            let form = compile(&instrument)?;
+            let form = compile(&instrument).await?;
             let last = if form.reads_last_saved {
                 let device = state.device_id.get_untracked();
                 crate::workflows::last_saved(store.as_ref(), form_id, &device)
@@ -468,7 +480,7 @@ async fn open(state: AppState, opening: &Opening) -> Result<Session, String> {
                         s.instrument_id, s.instrument_version
                     )
                 })?;
-            let engine = Engine::resume(compile(&instrument)?, Box::new(host), s);
+            let engine = Engine::resume(compile(&instrument).await?, Box::new(host), s);
             Ok(Session::new(
                 engine,
                 record.page,

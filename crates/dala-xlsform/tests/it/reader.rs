@@ -970,6 +970,20 @@ fn lists_from_attached_files_select_filter_and_look_up() {
     assert_eq!(i.attachments[0].media_type, "text/csv");
     assert_eq!(i.attachments[0].size, schools.len() as u64);
     assert_eq!(c.lists["schools.csv"].len(), 3);
+    // Written back as XLSForm (`select_one_from_file`), it reads again to the same instrument
+    // with the same file.
+    let workbook = to_workbook(&i);
+    assert_eq!(
+        workbook.sheets[0].cells.get(&(2, 0)).map(String::as_str),
+        Some("select_one_from_file schools.csv")
+    );
+    let back = dala_xlsform::read_with_files(&write_xlsx(&workbook), "visit", &files);
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&i),
+        "{:#?}",
+        back.diagnostics
+    );
 
     let form = dala_core::Form::compile_with(&i, c.lists.clone()).expect("compiles");
     let mut e = dala_core::Engine::new(form, host());
@@ -1035,4 +1049,40 @@ fn attached_lists_in_csv_xml_and_geojson() {
         read_list("schools.csv", b"name,label\ns1,School 1\ns2,\xff\xfe\n").expect_err("not UTF-8");
     assert_eq!(not_utf8.line, Some(3));
     assert!(matches!(not_utf8.problem, ListProblem::Unreadable(_)));
+}
+
+/// A list read only through pulldata() is declared with `csv-external` (pyxform's way): the
+/// row is read as the attachment and written back as the same row.
+#[test]
+fn a_list_read_through_pulldata_is_declared_and_written_back() {
+    let form = "| survey |              |         |              |                                                   |
+         |        | type         | name    | label        | calculation                                       |
+         |        | csv-external | fruits  |              |                                                   |
+         |        | text         | fruit   | Which fruit? |                                                   |
+         |        | calculate    | colour  |              | pulldata('fruits', 'colour', 'name', ${fruit})    |";
+    let files = BTreeMap::from([(
+        "fruits.csv".to_string(),
+        b"name,label,colour\napple,Apple,red\npear,Pear,green\n".to_vec(),
+    )]);
+    let c = dala_xlsform::read_with_files(form.as_bytes(), "fruit", &files);
+    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+    let i = c.instrument.clone().expect("instrument");
+    assert_eq!(i.attachments.len(), 1);
+    let workbook = to_workbook(&i);
+    assert_eq!(
+        [(1, 0), (1, 1)].map(|at| workbook.sheets[0].cells.get(&at).map(String::as_str)),
+        [Some("csv-external"), Some("fruits")]
+    );
+    let back = dala_xlsform::read_with_files(&write_xlsx(&workbook), "fruit", &files);
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&i),
+        "{:#?}",
+        back.diagnostics
+    );
+    let form = dala_core::Form::compile_with(&i, c.lists).expect("compiles");
+    let mut e = dala_core::Engine::new(form, host());
+    e.answer(&e.node("fruit", &[]).expect("fruit"), "pear")
+        .expect("answer");
+    assert_eq!(e.value(&e.node("colour", &[]).expect("colour")), "green");
 }
