@@ -47,9 +47,12 @@ for (const name of namesText.split(',').filter(Boolean)) {
     const answers = [];
     for (let i = 0; i < 7; i++) {
         const started = performance.now();
-        leaf.setValue(i % 2 === 0 ? 5 : -1);
-        // Read what the answer changes, so lazy computation is counted.
-        JSON.stringify([read.currentState.relevant, read.currentState.value]);
+        const value = i % 2 === 0 ? 5 : -1;
+        // A text question takes its answer as text.
+        leaf.setValue(leaf.valueType === 'string' ? String(value) : value);
+        // Read what the answer changes, so lazy computation is counted (a select's options
+        // too: the choices its filter keeps).
+        JSON.stringify([read.currentState.relevant, read.currentState.value, read.currentState.valueOptions?.length]);
         answers.push(performance.now() - started);
     }
     results.push({ form: name, question, load_ms: median(loads), answer_ms: median(answers) });

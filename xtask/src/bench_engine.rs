@@ -112,6 +112,44 @@ fn repeat(count: usize) -> Generated {
     }
 }
 
+/// A cascade over a list of `rows` villages in 40 districts (issue 19: an attached list of
+/// 16,000 villages): the district typed, the village chosen from those of the district. The
+/// bench answers the district ("5": 400 villages; "-1": none), and the peer reads the
+/// village question's options, so its filtering is counted. Both hold the list in the form
+/// (ours as a choice list, the peer's as a secondary instance): the filtering is the same
+/// work as from an attached file, without the fetch.
+fn villages(rows: usize) -> Generated {
+    let mut choices = Vec::with_capacity(rows);
+    let mut items = String::new();
+    for i in 0..rows {
+        let district = i % 40;
+        choices.push(json!({"name": format!("v{i}"), "label": {"en": format!("Village {i}")}, "district": district.to_string()}));
+        let _ = write!(
+            items,
+            "<item><name>v{i}</name><label>Village {i}</label><district>{district}</district></item>"
+        );
+    }
+    let name = format!("villages-{rows}");
+    let mut instrument = instrument(
+        &name,
+        vec![
+            json!({"type": "text", "name": "d", "label": label("District")}),
+            json!({"type": "select_one", "name": "v", "list": "villages", "label": label("Village"), "choice_filter": "district = ${d}"}),
+        ],
+    );
+    instrument["choices"] = json!({ "villages": choices });
+    let xform = format!(
+        r#"<?xml version="1.0"?><h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms"><h:head><h:title>{name}</h:title><model><instance><data id="{name}"><d/><v/><meta><instanceID/></meta></data></instance><instance id="villages"><root>{items}</root></instance><bind nodeset="/data/d" type="string"/><bind nodeset="/data/v" type="string"/><bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/></model></h:head><h:body><input ref="/data/d"><label>District</label></input><select1 ref="/data/v"><label>Village</label><itemset nodeset="instance('villages')/root/item[district = /data/d]"><value ref="name"/><label ref="label"/></itemset></select1></h:body></h:html>"#
+    );
+    Generated {
+        instrument,
+        xform,
+        answer: ("d".into(), "-".into(), "/data/d".into()),
+        read: "/data/v".into(),
+        name,
+    }
+}
+
 fn instrument(name: &str, survey: Vec<Value>) -> Value {
     json!({"format": 1, "settings": {"form_id": name, "version": "1", "default_language": "en"}, "survey": survey})
 }
@@ -125,7 +163,14 @@ fn xform(name: &str, instance: &str, binds: &str, body: &str) -> String {
 pub fn run(root: &Path) -> Result<()> {
     let dir = root.join("target/bench/engine-forms");
     std::fs::create_dir_all(&dir)?;
-    let forms = vec![flat(100), flat(1000), flat(2000), repeat(20), repeat(200)];
+    let forms = vec![
+        flat(100),
+        flat(1000),
+        flat(2000),
+        repeat(20),
+        repeat(200),
+        villages(16_000),
+    ];
     for f in &forms {
         std::fs::write(
             dir.join(format!("{}.json", f.name)),
