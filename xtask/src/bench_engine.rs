@@ -123,7 +123,7 @@ fn villages(rows: usize) -> Generated {
     let mut items = String::new();
     for i in 0..rows {
         let district = i % 40;
-        choices.push(json!({"name": format!("v{i}"), "label": {"en": format!("Village {i}")}, "district": district.to_string()}));
+        choices.push(json!({"name": format!("v{i}"), "label": {"en": format!("Village {i}")}, "extra": {"district": district.to_string()}}));
         let _ = write!(
             items,
             "<item><name>v{i}</name><label>Village {i}</label><district>{district}</district></item>"
