@@ -538,3 +538,72 @@ fn every_workbook_dala_writes_converts_in_pyxform() {
         assert_converts_in_pyxform(&written, &instrument);
     }
 }
+
+/// A form with an attached list (issue 19), imported with its CSV in Design, edited and
+/// published: the new version reads the same file, so its list goes with it and Collect
+/// offers the schools in an interview of the new version.
+#[test]
+fn a_new_version_of_a_form_keeps_its_attached_list() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("design-attachments");
+    let form = "| survey |                                  |        |        |
+         |        | type                             | name   | label  |
+         |        | select_one_from_file schools.csv | school | School |
+         | settings |           |         |
+         |          | form_id   | version |
+         |          | school_list | 1     |";
+    let csv = "name,label\ns12,School 12\ns31,School 31\n";
+    let given =
+        std::collections::BTreeMap::from([("schools.csv".to_string(), csv.as_bytes().to_vec())]);
+    let instrument = dala_xlsform::read_with_files(form.as_bytes(), "school_list", &given)
+        .instrument
+        .expect("the test form converts");
+    let workbook = files.join("school_list.xlsx");
+    std::fs::write(
+        &workbook,
+        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
+    )
+    .expect("write the workbook");
+    let schools = files.join("schools.csv");
+    std::fs::write(&schools, csv).expect("write the list");
+
+    let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aigul");
+    let d = Designer {
+        app: Collect::new(&browser),
+    };
+    app.click(".workspaces a[data-workspace=\"design\"]");
+    app.wait_for_selector("#designs[data-ready=\"true\"]");
+    browser
+        .type_into(
+            ".import input[type=file]",
+            &format!("{}\n{}", workbook.display(), schools.display()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(
+        "return document.querySelector('.banner.notice')?.textContent.includes('school_list')",
+    );
+    app.click("[data-form=\"school_list\"] .edit");
+    app.wait_for_selector("#editor[data-ready=\"true\"]");
+    d.select("school");
+    d.set(".item-panel .column-label-default input", "Which school?");
+    app.click(".publish");
+    app.wait_for_selector(".publish-check[data-blocked=\"false\"]");
+    app.click(".publish-confirm");
+    app.wait("return document.querySelector('.banner.notice')?.textContent.includes('2')");
+
+    app.click(".workspaces a[data-workspace=\"collect\"]");
+    app.wait_for_selector("#home[data-ready=\"true\"] [data-form=\"school_list\"] .start");
+    app.start("school_list");
+    app.wait(
+        "return document.querySelector('.question[data-name=\"school\"]')?.textContent.includes('Which school?')",
+    );
+    let offered = "return [...document.querySelectorAll('.question[data-name=\"school\"] input[type=radio]')].map(i => i.value)";
+    assert_eq!(app.js(offered, json!([])), json!(["s12", "s31"]));
+    no_errors(&app);
+}

@@ -26,7 +26,27 @@ pub(super) fn PublishPanel(ed: Ed) -> impl IntoView {
         ed.panel_rev.update(|n| *n += 1);
         spawn_local(async move {
             let Some(store) = store() else { return };
-            match store.put_instrument(&instrument).await {
+            // The new version reads the same attached files as the one it replaces: their
+            // lists go with it (the designer does not change attachments).
+            let carried = async {
+                store.put_instrument(&instrument).await?;
+                let Some(before) = published
+                    .as_ref()
+                    .filter(|_| !instrument.attachments.is_empty())
+                else {
+                    return Ok(());
+                };
+                let settings = &before.settings;
+                let lists = store
+                    .get_lists(&settings.form_id, &settings.version)
+                    .await?;
+                if lists.is_empty() {
+                    return Ok(());
+                }
+                let new = &instrument.settings;
+                store.put_lists(&new.form_id, &new.version, &lists).await
+            };
+            match carried.await {
                 Ok(()) => {
                     app.notice.set(Some(format!(
                         "{} {}",
