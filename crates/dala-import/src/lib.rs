@@ -30,8 +30,8 @@ pub fn xlsform_json_js(bytes: &[u8], file_name: &str) -> Result<String, String> 
     xlsform_json(bytes, file_name)
 }
 
-/// A form picked with its attached files -> `{"instrument": DOCUMENT, "lists": LISTS}`, or
-/// the first problem. The form is an XLSForm workbook or an instrument document; the files
+/// A form picked with its attached files -> the instrument document and its lists (JSON
+/// each), or the first problem. The form is an XLSForm workbook or an instrument document; the files
 /// are `names[i]`, whose bytes are the next `sizes[i]` of `bytes`. The lists of the files the
 /// form reads are read here, once, so the app keeps rows, not parsers.
 pub fn form_with_files(
@@ -40,7 +40,7 @@ pub fn form_with_files(
     names: &[String],
     sizes: &[u32],
     bytes: &[u8],
-) -> Result<String, String> {
+) -> Result<(String, String), String> {
     let mut files = std::collections::BTreeMap::new();
     let mut at = 0usize;
     for (name, size) in names.iter().zip(sizes) {
@@ -79,13 +79,12 @@ pub fn form_with_files(
         let instrument = conversion.instrument.ok_or("no instrument in the file")?;
         (instrument, conversion.lists)
     };
-    let document: serde_json::Value =
-        serde_json::from_str(&instrument.to_json()).map_err(|e| e.to_string())?;
-    let out = serde_json::json!({ "instrument": document, "lists": lists });
-    Ok(out.to_string())
+    let lists = serde_json::to_string(&lists).map_err(|e| e.to_string())?;
+    Ok((instrument.to_json(), lists))
 }
 
-/// [`form_with_files`] for JavaScript: an error comes back as a thrown string.
+/// [`form_with_files`] for JavaScript: `[document, lists]`, or a thrown string. Two texts,
+/// so the app parses each into its own type (no JSON value tree in Collect's download).
 #[wasm_bindgen(js_name = formWithFiles)]
 pub fn form_with_files_js(
     form: &[u8],
@@ -93,8 +92,8 @@ pub fn form_with_files_js(
     names: Vec<String>,
     sizes: Vec<u32>,
     bytes: &[u8],
-) -> Result<String, String> {
-    form_with_files(form, form_name, &names, &sizes, bytes)
+) -> Result<Vec<String>, String> {
+    form_with_files(form, form_name, &names, &sizes, bytes).map(|(a, b)| vec![a, b])
 }
 
 /// An instrument document (JSON) -> an XLSForm workbook (.xlsx bytes), so a designer can go
@@ -144,11 +143,13 @@ mod tests {
         let names = ["notes.txt".to_string(), "schools.csv".to_string()];
         let mut bytes = b"not read".to_vec();
         bytes.extend_from_slice(csv);
-        let out = form_with_files(form, "visit.md", &names, &[8, csv.len() as u32], &bytes)
-            .expect("imports");
-        let value: serde_json::Value = serde_json::from_str(&out).expect("json");
-        assert_eq!(value["instrument"]["attachments"][0]["name"], "schools.csv");
-        assert_eq!(value["lists"]["schools.csv"][1]["name"], "s31");
+        let (document, lists) =
+            form_with_files(form, "visit.md", &names, &[8, csv.len() as u32], &bytes)
+                .expect("imports");
+        let instrument = dala_core::Instrument::from_json(&document).expect("a document");
+        assert_eq!(instrument.attachments[0].name, "schools.csv");
+        let lists: dala_core::Lists = serde_json::from_str(&lists).expect("lists");
+        assert_eq!(lists["schools.csv"][1].name, "s31");
         let missing = form_with_files(form, "visit.md", &[], &[], &[]).expect_err("no file");
         assert!(missing.contains("X011"), "{missing}");
         let short = form_with_files(form, "visit.md", &names, &[8, 999], &bytes);

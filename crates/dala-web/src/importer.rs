@@ -90,12 +90,11 @@ pub async fn form_with_files(
     let result = function(&module, "formWithFiles")?
         .apply(&JsValue::NULL, &args)
         .map_err(text)?;
-    let json = result
-        .as_string()
-        .ok_or_else(|| "the importer gave no text".to_string())?;
-    let mut value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-    let instrument = dala_core::Instrument::from_json(&value["instrument"].take().to_string())
-        .map_err(|e| e.to_string())?;
-    let lists = serde_json::from_value(value["lists"].take()).map_err(|e| e.to_string())?;
+    let texts = js_sys::Array::from(&result);
+    let (Some(document), Some(lists)) = (texts.get(0).as_string(), texts.get(1).as_string()) else {
+        return Err("the importer gave no instrument".to_string());
+    };
+    let instrument = dala_core::Instrument::from_json(&document).map_err(|e| e.to_string())?;
+    let lists = serde_json::from_str(&lists).map_err(|e| e.to_string())?;
     Ok((instrument, lists))
 }
