@@ -15,8 +15,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The instrument, with the lists of its attached files as choice lists, so exports and
+/// tables label `select_one_from_file` answers.
 fn instrument(path: &Path) -> Option<Instrument> {
-    with_lists(path).map(|(instrument, _)| instrument)
+    with_lists(path).map(|(instrument, lists)| dala_core::with_lists(&instrument, &lists))
 }
 
 /// The instrument and the lists of its attached files (what its engine needs).

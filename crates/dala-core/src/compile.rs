@@ -169,6 +169,19 @@ fn column_name(e: &Expr) -> Option<&str> {
 /// dala-xlsform reads CSV, XML and GeoJSON).
 pub type Lists = BTreeMap<String, Vec<Choice>>;
 
+/// The instrument with the lists of its attached files as choice lists under the files'
+/// names: what reads labels by list name (exports, codebooks, tables, the analyst's views)
+/// then labels `select_one_from_file` answers like any other.
+pub fn with_lists(instrument: &Instrument, lists: &Lists) -> Instrument {
+    let mut out = instrument.clone();
+    for (name, rows) in lists {
+        out.choices
+            .entry(name.clone())
+            .or_insert_with(|| rows.clone());
+    }
+    out
+}
+
 /// Whether an attachment is one a form reads as a list of rows.
 pub fn is_list_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();

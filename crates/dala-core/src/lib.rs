@@ -14,7 +14,7 @@ pub mod record;
 pub mod store;
 mod validate;
 
-pub use compile::{Form, Lists, is_list_file};
+pub use compile::{Form, Lists, is_list_file, with_lists};
 pub use design::{Design, Edit, EditError, Field};
 pub use engine::{
     AnswerError, Change, ChangeSet, Engine, NodeRef, Page, Problem, ProblemKind, Refusal, What,

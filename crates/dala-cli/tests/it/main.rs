@@ -460,6 +460,38 @@ fn a_form_and_its_attached_list_travel_together() {
         stdout(&out)
     );
 
+    // Records simulated from the form and exported with labels: the school's label comes
+    // from the attached list.
+    let out = dala(&[
+        "simulate",
+        &path("out/visit.json"),
+        "-n",
+        "20",
+        "-o",
+        &path("out/visits.jsonl"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dala(&[
+        "export",
+        &path("out/visit.json"),
+        &path("out/visits.jsonl"),
+        "--labels",
+        "default",
+        "-o",
+        &path("out/export"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("out/export/visit.csv")).expect("exported");
+    assert!(
+        csv.contains("School 12") || csv.contains("School 31"),
+        "labelled from schools.csv: {csv}"
+    );
+    assert!(!csv.contains(",s12,") && !csv.contains(",s31,"), "{csv}");
+    assert!(
+        csv.contains("A. Karimov") || csv.contains("D. Yusupova"),
+        "pulldata: {csv}"
+    );
+
     std::fs::remove_dir_all(dir.join("out/visit-media")).expect("remove media");
     let out = dala(&["validate", &path("out/visit.json")]);
     assert!(!out.status.success());

@@ -56,6 +56,12 @@ pub async fn open_instrument<S: Store>(
         .await
         .map_err(OpenError::Store)?
         .ok_or_else(not_here)?;
+    // Answers from an attached list are labelled from its rows.
+    let lists = store
+        .get_lists(&form_id, version)
+        .await
+        .map_err(OpenError::Store)?;
+    let instrument = dala_core::with_lists(&instrument, &lists);
     let plan = store
         .setting(&plan_key(&form_id))
         .await
@@ -204,6 +210,39 @@ mod tests {
             store.put_submission(&r).await.expect("record");
         }
         store
+    }
+
+    /// Answers from an attached list (issue 19) are labelled from its rows in the analyst's
+    /// tables: the opened instrument holds the list under the file's name.
+    #[test]
+    fn an_instrument_opens_with_the_lists_of_its_attached_files() {
+        block_on(async {
+            let store = stored_police().await;
+            let police = police();
+            let lists = dala_core::Lists::from([(
+                "schools.csv".to_string(),
+                vec![dala_core::Choice {
+                    name: "s12".into(),
+                    label: dala_core::Text::one("default", "School 12"),
+                    extra: BTreeMap::new(),
+                }],
+            )]);
+            let settings = &police.settings;
+            store
+                .put_lists(&settings.form_id, &settings.version, &lists)
+                .await
+                .expect("lists");
+            let opened = open_instrument(&store, "")
+                .await
+                .expect("opened")
+                .expect("one");
+            assert_eq!(
+                opened
+                    .instrument
+                    .choice_label("schools.csv", "s12", "default"),
+                "School 12"
+            );
+        });
     }
 
     #[test]
