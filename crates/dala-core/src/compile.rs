@@ -259,9 +259,15 @@ impl Form {
             }
         }
         let mut form = Form::compile_validated(instrument, &diagnostics)?;
-        form.lists = lists;
-        form.index_filters();
+        form.attach(lists);
         Ok(form)
+    }
+
+    /// Gives a compiled form the lists of its attached files (the designer's preview, which
+    /// has validated already, runs with the lists of the version it edits).
+    pub fn attach(&mut self, lists: Lists) {
+        self.lists = lists;
+        self.index_filters();
     }
 
     /// Builds [`Form::filter_indexes`] for every choice filter of the `column = ${q}` shape.

@@ -590,6 +590,8 @@ fn a_new_version_of_a_form_keeps_its_attached_list() {
     );
     app.click("[data-form=\"school_list\"] .edit");
     app.wait_for_selector("#editor[data-ready=\"true\"]");
+    // The preview offers the schools of the attached list.
+    app.wait_for_selector(".preview .question[data-name=\"school\"] input[value=\"s31\"]");
     d.select("school");
     d.set(".item-panel .column-label-default input", "Which school?");
     app.click(".publish");

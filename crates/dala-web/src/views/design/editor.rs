@@ -20,6 +20,8 @@ pub(super) struct Ed {
     pub(super) lang: RwSignal<String>,
     /// The newest published version, which publishing compares against.
     pub(super) published: StoredValue<Option<Instrument>>,
+    /// The lists of its attached files, which the preview runs with.
+    pub(super) lists: StoredValue<dala_core::Lists>,
     pub(super) check: RwSignal<Option<PublishCheck>>,
     /// Every problem of the instrument as it stands, worked out once per edit.
     pub(super) diagnostics: Memo<Vec<Diagnostic>>,
@@ -191,6 +193,7 @@ pub fn Editor(form_id: String) -> impl IntoView {
         settings_open: RwSignal::new(false),
         lang: RwSignal::new(String::new()),
         published: StoredValue::new(None),
+        lists: StoredValue::new(dala_core::Lists::new()),
         check: RwSignal::new(None),
         removing: RwSignal::new(None),
     };
@@ -217,6 +220,13 @@ pub fn Editor(form_id: String) -> impl IntoView {
         } else {
             languages[0].clone()
         });
+        if let Some(settings) = published.as_ref().map(|p| &p.settings) {
+            let lists = store
+                .get_lists(&settings.form_id, &settings.version)
+                .await
+                .unwrap_or_default();
+            ed.lists.set_value(lists);
+        }
         ed.published.set_value(published);
         // The history comes back with the design it was made on, and only with that one.
         let design = match designs::load_history(&*store, &form).await {

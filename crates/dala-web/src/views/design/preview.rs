@@ -20,7 +20,11 @@ pub(super) fn Preview(ed: Ed) -> impl IntoView {
         let diagnostics = ed.diagnostics.get_untracked();
         let form = ed
             .with(|d| Form::compile_validated(d.instrument(), &diagnostics).ok())
-            .flatten();
+            .flatten()
+            .map(|mut form| {
+                form.attach(ed.lists.get_value());
+                form
+            });
         // With problems, the preview goes on running the last instrument that had none
         // (a banner says the latest edits are not shown yet); only with none yet is it empty.
         let Some(form) = form else {
