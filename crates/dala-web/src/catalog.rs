@@ -69,6 +69,9 @@ pub fn is_workbook(file_name: &str) -> bool {
     lower.ends_with(".xlsx") || lower.ends_with(".xls")
 }
 
+/// The largest attached file an import reads (the command line's limit too).
+pub const MAX_ATTACHMENT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
 /// A picked file by its name.
 pub type Named<T> = (String, T);
 

@@ -92,6 +92,10 @@ messages! {
         "Загрузить анкету (XLSForm .xlsx/.xls или .json) с её файлами",
     ),
     Imported => ("Imported", "Загружено"),
+    AttachmentTooLarge => (
+        "this file is larger than 64 MB, the most a form's list may be",
+        "файл больше 64 МБ, а список анкеты может быть не больше",
+    ),
     PickOneForm => (
         "Pick one form (.xlsx, .xls or .json), with the files it reads (.csv, .xml, .geojson)",
         "Выберите одну анкету (.xlsx, .xls или .json) и файлы, которые она читает (.csv, .xml, .geojson)",

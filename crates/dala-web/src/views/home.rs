@@ -218,6 +218,14 @@ pub fn Import() -> impl IntoView {
                         let form = browser::read_bytes(&file).await?;
                         let mut files = Vec::new();
                         for (attached_name, attached_file) in &attached {
+                            // A list is read whole: a file past the limit is refused before
+                            // it is read, as the command line refuses it.
+                            if attached_file.size() > crate::catalog::MAX_ATTACHMENT_BYTES {
+                                return Err(format!(
+                                    "{attached_name}: {}",
+                                    state.t(Msg::AttachmentTooLarge)
+                                ));
+                            }
                             files.push((
                                 attached_name.clone(),
                                 browser::read_bytes(attached_file).await?,
