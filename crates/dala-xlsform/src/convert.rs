@@ -577,6 +577,10 @@ fn attach(
 /// of `instance('NAME')`.
 fn read_by_name(source: &str) -> Vec<String> {
     use dala_expr::ast::ExprKind;
+    // Most expressions name neither: they are not parsed a second time for this.
+    if !source.contains("pulldata") && !source.contains("instance") {
+        return Vec::new();
+    }
     let parsed = dala_expr::parse(source);
     let mut names = Vec::new();
     dala_expr::walk(&parsed.expr, &mut |e| {
