@@ -1,5 +1,6 @@
 //! The one integration-test binary of dala-xlsform.
 
+mod attachments;
 mod corpus;
 mod reader;
 mod seeds;
