@@ -18,14 +18,7 @@ fn cell() -> impl Strategy<Value = String> {
 
 /// Rows of (name, label, district): names non-empty, as a list's are.
 fn rows() -> impl Strategy<Value = Vec<(String, String, String)>> {
-    prop::collection::vec(
-        (
-            "[a-z][a-z0-9_]{0,6}".prop_map(|s| s.to_string()),
-            cell(),
-            cell(),
-        ),
-        0..30,
-    )
+    prop::collection::vec(("[a-z][a-z0-9_]{0,6}", cell(), cell()), 0..30)
 }
 
 fn csv_quoted(cell: &str) -> String {
