@@ -156,6 +156,39 @@ mod tests {
         assert!(short.is_err());
     }
 
+    /// An instrument document picked with its list: the list is read; picked without it,
+    /// the document comes back without the list and will not compile (V022, said by the app).
+    #[test]
+    fn a_document_comes_with_the_rows_of_its_attached_list() {
+        let form = b"| survey |                                  |        |        |
+                     |        | type                             | name   | label  |
+                     |        | select_one_from_file schools.csv | school | School |";
+        let csv = b"name,label\ns12,School 12\n";
+        let names = ["schools.csv".to_string()];
+        let (document, _) =
+            form_with_files(form, "visit.md", &names, &[csv.len() as u32], csv).expect("imports");
+        let (again, lists) = form_with_files(
+            document.as_bytes(),
+            "visit.json",
+            &names,
+            &[csv.len() as u32],
+            csv,
+        )
+        .expect("a document");
+        assert_eq!(again, document);
+        let lists: dala_core::Lists = serde_json::from_str(&lists).expect("lists");
+        assert_eq!(
+            lists["schools.csv"][0].label.get("default", None),
+            Some("School 12")
+        );
+        let (_, none) =
+            form_with_files(document.as_bytes(), "visit.json", &[], &[], &[]).expect("a document");
+        let none: dala_core::Lists = serde_json::from_str(&none).expect("lists");
+        let instrument = dala_core::Instrument::from_json(&document).expect("a document");
+        let refused = dala_core::Form::compile_with(&instrument, none).expect_err("no list");
+        assert_eq!(refused[0].code, dala_core::VCode::MissingAttachment);
+    }
+
     #[test]
     fn a_file_that_is_not_a_workbook_says_so() {
         let error = xlsform_json(b"PK\x03\x04 not really a zip", "x.xlsx").expect_err("refused");
