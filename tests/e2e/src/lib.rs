@@ -46,6 +46,30 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
     dir.canonicalize().expect("scratch dir path")
 }
 
+/// A designer's workbook, written from a markdown `form`, and the CSV `list` it reads, side
+/// by side in `dir` as a designer keeps them: the paths of both.
+pub fn workbook_with_list(
+    dir: &std::path::Path,
+    form_id: &str,
+    form: &str,
+    (list_name, list): (&str, &str),
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let given =
+        std::collections::BTreeMap::from([(list_name.to_string(), list.as_bytes().to_vec())]);
+    let instrument = dala_xlsform::read_with_files(form.as_bytes(), form_id, &given)
+        .instrument
+        .expect("the test form converts");
+    let workbook = dir.join(format!("{form_id}.xlsx"));
+    std::fs::write(
+        &workbook,
+        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
+    )
+    .expect("write the workbook");
+    let list_path = dir.join(list_name);
+    std::fs::write(&list_path, list).expect("write the list");
+    (workbook, list_path)
+}
+
 /// The first `program` on the PATH.
 pub fn find_in_path(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;

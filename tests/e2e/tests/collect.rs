@@ -1138,18 +1138,8 @@ fn a_workbook_imported_with_its_csv_selects_from_it() {
          |          | form_id   | version |
          |          | school_visit | 1    |";
     let csv = "name,label,region,director\ns12,School 12,fergana,D. Yusupova\ns31,School 31,fergana,A. Karimov\ns07,School 7,andijan,N. Tursunova\n";
-    let given =
-        std::collections::BTreeMap::from([("schools.csv".to_string(), csv.as_bytes().to_vec())]);
-    let converted = dala_xlsform::read_with_files(form.as_bytes(), "school_visit", &given);
-    let instrument = converted.instrument.expect("the test form converts");
-    let workbook = files.join("school_visit.xlsx");
-    std::fs::write(
-        &workbook,
-        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
-    )
-    .expect("write the workbook");
-    let schools = files.join("schools.csv");
-    std::fs::write(&schools, csv).expect("write the list");
+    let (workbook, schools) =
+        dala_e2e::workbook_with_list(&files, "school_visit", form, ("schools.csv", csv));
 
     let (server, browser) = serve();
     let app = Collect::new(&browser);

@@ -555,19 +555,8 @@ fn a_new_version_of_a_form_keeps_its_attached_list() {
          |          | form_id   | version |
          |          | school_list | 1     |";
     let csv = "name,label\ns12,School 12\ns31,School 31\n";
-    let given =
-        std::collections::BTreeMap::from([("schools.csv".to_string(), csv.as_bytes().to_vec())]);
-    let instrument = dala_xlsform::read_with_files(form.as_bytes(), "school_list", &given)
-        .instrument
-        .expect("the test form converts");
-    let workbook = files.join("school_list.xlsx");
-    std::fs::write(
-        &workbook,
-        dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
-    )
-    .expect("write the workbook");
-    let schools = files.join("schools.csv");
-    std::fs::write(&schools, csv).expect("write the list");
+    let (workbook, schools) =
+        dala_e2e::workbook_with_list(&files, "school_list", form, ("schools.csv", csv));
 
     let server = StaticServer::start(&env_path("DALA_DIST"), "127.0.0.1:0").expect("server");
     let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
