@@ -17,3 +17,7 @@ window.__dalaImporter = () => importer ??= import('./dala_import.js').then(async
   await module.default({ module_or_path: './dala_import_bg.wasm' });
   return module;
 });
+// Media questions' helpers (a photo scaled down before it is stored), loaded the first time a
+// form with a media question is opened.
+let media = null;
+window.__dalaMedia = () => media ??= import('./dala_media.js');

@@ -41,6 +41,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         (staging.join("dala_design.js"), "dala_design.js"),
         (staging.join("dala_import_bg.wasm"), "dala_import_bg.wasm"),
         (staging.join("dala_import.js"), "dala_import.js"),
+        (root.join("web/dala_media.js"), "dala_media.js"),
         (root.join("web/styles.css"), "styles.css"),
     ] {
         let bytes = fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
@@ -178,10 +179,12 @@ fn write_service_worker(root: &Path, dist: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Files the app fetches only when they are needed: the XLSForm importer, and the whole app
-/// (Collect with the Design workspace), which design.html starts.
+/// Files the app fetches only when they are needed: the XLSForm importer, media questions'
+/// helpers, and the whole app (Collect with the Design workspace), which design.html starts.
 pub fn is_on_demand(file: &str) -> bool {
-    file.starts_with("dala_import") || file.starts_with("dala_design")
+    file.starts_with("dala_import")
+        || file.starts_with("dala_design")
+        || file.starts_with("dala_media")
 }
 
 fn collect_files(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result<()> {

@@ -9,11 +9,11 @@ mod env;
 mod pages;
 mod values;
 
-pub use values::{POINT_SEPARATOR, Refusal, geopoint};
+pub use values::{POINT_SEPARATOR, Refusal, geopoint, is_file_name};
 
 use crate::compile::{Form, ItemId};
 use crate::host::Host;
-use crate::instrument::{Capture, Choice, ItemType};
+use crate::instrument::{Attachment, Capture, Choice, ItemType};
 use crate::record::{Answer, HeldInstances, RECORD_FORMAT, Status, Submission};
 use dala_expr::Value;
 use env::NodeEnv;
@@ -126,6 +126,9 @@ pub struct Engine {
     pub enumerator: String,
     /// The answers of the record saved last, which `${last-saved#name}` reads.
     last_saved: BTreeMap<String, Answer>,
+    /// The files captured for this record (a photo retaken leaves its first one here too):
+    /// the record lists those its answers name.
+    files: Vec<Attachment>,
 }
 
 impl Engine {
@@ -153,6 +156,7 @@ impl Engine {
             started,
             enumerator: String::new(),
             last_saved: last.map(|r| r.answers.clone()).unwrap_or_default(),
+            files: Vec::new(),
         };
         engine.build(&[], &engine.form.top.clone(), true, None);
         engine.recompute_all();
@@ -187,6 +191,7 @@ impl Engine {
         self.instance_id = record.instance_id.clone();
         self.started = record.started.clone();
         self.enumerator = record.enumerator.clone();
+        self.files = record.files.clone();
         let top = self.form.top.clone();
         self.restore(&top, &[], &record.answers);
         self.restore_held(&record.held);
@@ -530,9 +535,34 @@ impl Engine {
         Ok(changes)
     }
 
+    /// Keeps the description of a file captured for this record (one of the same name is
+    /// replaced); answering a media question with its name puts it in the record.
+    pub fn keep_file(&mut self, file: Attachment) {
+        self.files.retain(|f| f.name != file.name);
+        self.files.push(file);
+    }
+
+    /// The description of a file kept for this record.
+    pub fn file(&self, name: &str) -> Option<&Attachment> {
+        self.files.iter().find(|f| f.name == name)
+    }
+
     /// The record of this interview: relevant answers (repeats as ordered instances),
-    /// calculate values kept, notes and groups left out.
+    /// calculate values kept, notes and groups left out; the files its answers name.
     pub fn record(&self, status: Status) -> Submission {
+        let mut record = self.record_answers(status);
+        let named = record.values();
+        let files = self
+            .files
+            .iter()
+            .filter(|f| named.contains(f.name.as_str()))
+            .cloned()
+            .collect();
+        record.files = files;
+        record
+    }
+
+    fn record_answers(&self, status: Status) -> Submission {
         let now = dala_expr::Value::DateTime(self.host.now()).to_xpath_string();
         Submission {
             format: RECORD_FORMAT,
@@ -551,6 +581,7 @@ impl Engine {
                 Status::Draft => self.held_record(),
                 Status::Finalized => Vec::new(),
             },
+            files: Vec::new(),
         }
     }
 

@@ -29,7 +29,8 @@ pub struct Instrument {
     pub attachments: Vec<Attachment>,
 }
 
-/// A file the form carries, as its document names it.
+/// A file carried beside a document, as the document names it: a form's attachment (a list
+/// of villages, a picture in a label) or a file a record's answer names (a photo taken).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
@@ -41,6 +42,22 @@ pub struct Attachment {
     pub size: u64,
     /// Lowercase hex SHA-256 of the bytes: the same file is recognised wherever it travels.
     pub sha256: String,
+}
+
+impl Attachment {
+    /// The description of `bytes` kept as `name`.
+    pub fn of(name: &str, media_type: &str, bytes: &[u8]) -> Attachment {
+        use sha2::{Digest, Sha256};
+        Attachment {
+            name: name.to_string(),
+            media_type: media_type.to_string(),
+            size: bytes.len() as u64,
+            sha256: Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -110,6 +127,14 @@ pub enum ItemType {
     // change the published schema's shape.)
     Geotrace,
     Geoshape,
+    // Media: the answer is the name of a file captured on the device (a photo, a recording,
+    // any file), kept beside the record; `max-pixels` and `quality` are parameters.
+    Image,
+    Audio,
+    Video,
+    File,
+    // A code read by the camera, or typed where the browser cannot read one; text.
+    Barcode,
     Group,
     Repeat,
 }
@@ -134,6 +159,11 @@ impl ItemType {
             ItemType::Geopoint => "geopoint",
             ItemType::Geotrace => "geotrace",
             ItemType::Geoshape => "geoshape",
+            ItemType::Image => "image",
+            ItemType::Audio => "audio",
+            ItemType::Video => "video",
+            ItemType::File => "file",
+            ItemType::Barcode => "barcode",
             ItemType::Group => "group",
             ItemType::Repeat => "repeat",
         }
@@ -143,6 +173,14 @@ impl ItemType {
         matches!(
             self,
             ItemType::SelectOne | ItemType::SelectMultiple | ItemType::Rank
+        )
+    }
+
+    /// Types whose answer names a file kept beside the record.
+    pub fn is_media(self) -> bool {
+        matches!(
+            self,
+            ItemType::Image | ItemType::Audio | ItemType::Video | ItemType::File
         )
     }
 

@@ -26,4 +26,6 @@ pub use instrument::{
 };
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};
-pub use validate::{Column, Diagnostic, Finding, Location, VCode, validate};
+pub use validate::{
+    AUDIO_QUALITIES, Column, Diagnostic, Finding, Location, VCode, max_pixels, validate,
+};

@@ -57,6 +57,35 @@ pub struct Submission {
     /// after a reload.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<HeldInstances>,
+    /// The files its answers name (a photo, a recording), each described; the bytes travel
+    /// beside the record (a store keeps them with it, a bundle carries them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::instrument::Attachment>,
+}
+
+impl Submission {
+    /// Every value its answers hold (held instances' too), to find the files they name.
+    pub fn values(&self) -> std::collections::BTreeSet<&str> {
+        fn walk<'a>(
+            answers: &'a BTreeMap<String, Answer>,
+            out: &mut std::collections::BTreeSet<&'a str>,
+        ) {
+            for answer in answers.values() {
+                match answer {
+                    Answer::Value(v) => {
+                        out.insert(v.as_str());
+                    }
+                    Answer::Repeat(instances) => instances.iter().for_each(|i| walk(i, out)),
+                }
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        walk(&self.answers, &mut out);
+        for held in &self.held {
+            held.instances.iter().for_each(|i| walk(i, &mut out));
+        }
+        out
+    }
 }
 
 /// The held instances of one repeat in one enclosing instance.

@@ -2,7 +2,7 @@
 //! memory in tests). The rules are written once, in [`conformance`], for every store.
 
 use crate::compile::Lists;
-use crate::instrument::Instrument;
+use crate::instrument::{Attachment, Instrument};
 use crate::record::{Status, Submission};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -22,6 +22,10 @@ pub enum StoreError {
     /// No instrument of that form and version is stored.
     #[error("there is no instrument {0}")]
     NoInstrument(String),
+    /// A file given with a record that the record does not list as given (by name, size
+    /// and SHA-256): nothing was written.
+    #[error("the record does not list the file {0} as given")]
+    FileNotListed(String),
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -127,7 +131,23 @@ pub trait Store {
     async fn delete_submission(&self, instance_id: &str) -> Result<bool, StoreError>;
 
     /// Autosave: the draft as it stands and the page the interview is on, at once.
+    ///
+    /// Every write of a record (this, [`Store::put_submission`], [`Store::save_draft_with_files`])
+    /// removes, in the same transaction, the stored files of that record it no longer lists:
+    /// a photo taken again or a media answer cleared leaves no orphan behind.
     async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError>;
+    /// A draft with the bytes of files its answers name, in one transaction: a reload finds
+    /// them all or none (the device full: [`StoreError::Full`], and what was stored before is
+    /// intact). Each file must be in the draft's `files`, its bytes as described.
+    async fn save_draft_with_files(
+        &self,
+        submission: &Submission,
+        page: usize,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError>;
+    /// The bytes of a file a stored record lists; None when it has not got them (a record
+    /// imported without its files).
+    async fn get_file(&self, instance_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// A record with what the device keeps about it.
     async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError>;
     /// Up to `limit` records of an instrument (optionally of one status) from the `from`-th
@@ -177,12 +197,36 @@ pub struct MemoryStore {
     lists: RefCell<BTreeMap<(String, String), Lists>>,
     records: RefCell<BTreeMap<String, StoredRecord>>,
     settings: RefCell<BTreeMap<String, String>>,
+    /// Files by (instance id, name).
+    files: RefCell<BTreeMap<(String, String), Vec<u8>>>,
+}
+
+/// The first file of `files` the record does not list as given (by name, size and digest):
+/// a store refuses to keep bytes no record names.
+pub fn unlisted_file<'a>(
+    submission: &Submission,
+    files: &'a [(Attachment, Vec<u8>)],
+) -> Option<&'a Attachment> {
+    files
+        .iter()
+        .find(|(file, bytes)| {
+            file.size != bytes.len() as u64 || !submission.files.iter().any(|f| f == file)
+        })
+        .map(|(file, _)| file)
 }
 
 impl MemoryStore {
     /// Writes a record unless a finalized one of that id holds other data, keeping its
-    /// marks; `page` replaces the stored page when given.
+    /// marks; `page` replaces the stored page when given. The files it no longer lists go.
     fn put(&self, submission: &Submission, page: Option<usize>) -> Result<(), StoreError> {
+        self.put_record(submission, page)?;
+        self.files.borrow_mut().retain(|(id, name), _| {
+            id != &submission.instance_id || submission.files.iter().any(|f| &f.name == name)
+        });
+        Ok(())
+    }
+
+    fn put_record(&self, submission: &Submission, page: Option<usize>) -> Result<(), StoreError> {
         let mut records = self.records.borrow_mut();
         match records.get_mut(&submission.instance_id) {
             Some(existing)
@@ -310,13 +354,45 @@ impl Store for MemoryStore {
             Some(r) if r.submission.status == Status::Finalized => {
                 Err(StoreError::Finalized(instance_id.to_string()))
             }
-            Some(_) => Ok(records.remove(instance_id).is_some()),
+            Some(_) => {
+                self.files
+                    .borrow_mut()
+                    .retain(|(id, _), _| id != instance_id);
+                Ok(records.remove(instance_id).is_some())
+            }
             None => Ok(false),
         }
     }
 
     async fn save_draft(&self, submission: &Submission, page: usize) -> Result<(), StoreError> {
         self.put(submission, Some(page))
+    }
+
+    async fn save_draft_with_files(
+        &self,
+        submission: &Submission,
+        page: usize,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        if let Some(file) = unlisted_file(submission, files) {
+            return Err(StoreError::FileNotListed(file.name.clone()));
+        }
+        self.put(submission, Some(page))?;
+        for (file, bytes) in files {
+            self.files.borrow_mut().insert(
+                (submission.instance_id.clone(), file.name.clone()),
+                bytes.clone(),
+            );
+        }
+        Ok(())
+    }
+
+    async fn get_file(&self, instance_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .files
+            .borrow()
+            .get(&(instance_id.to_string(), name.to_string()))
+            .cloned())
     }
 
     async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
@@ -457,6 +533,7 @@ pub mod conformance {
         Submission {
             format: RECORD_FORMAT,
             held: Vec::new(),
+            files: Vec::new(),
             instance_name: None,
             instance_id: id.into(),
             instrument_id: "conformance".into(),
@@ -658,7 +735,173 @@ pub mod conformance {
         );
         records(&make().await, &mut failures).await;
         outbox(&make().await, &mut failures).await;
+        files(&make().await, &mut failures).await;
         failures
+    }
+
+    /// A photo kept with its draft: written together, read back, replaced, cleared, deleted
+    /// with the record, kept when it is finalized, and never kept unless the record lists it.
+    async fn files<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let photo = b"\xff\xd8 a photo \xff\xd9".to_vec();
+        let described = Attachment::of("1426585800000.jpg", "image/jpeg", &photo);
+        let mut draft = submission("p", Status::Draft, "Parvina");
+        draft
+            .answers
+            .insert("photo".into(), Answer::Value("1426585800000.jpg".into()));
+        draft.files = vec![described.clone()];
+        check(
+            failures,
+            store
+                .save_draft_with_files(&draft, 2, &[(described.clone(), photo.clone())])
+                .await
+                .is_ok(),
+            "save a draft with a photo",
+        );
+        check(
+            failures,
+            store.get_file("p", "1426585800000.jpg").await == Ok(Some(photo.clone()))
+                && store
+                    .get_record("p")
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|r| (r.submission, r.page))
+                    == Some((draft.clone(), 2)),
+            "the photo and the draft naming it read back together",
+        );
+        check(
+            failures,
+            store.get_file("p", "other.jpg").await == Ok(None)
+                && store.get_file("q", "1426585800000.jpg").await == Ok(None),
+            "a file belongs to its record and its name",
+        );
+        check(
+            failures,
+            store
+                .save_draft_with_files(&draft, 2, &[(described.clone(), b"other bytes".to_vec())])
+                .await
+                == Err(StoreError::FileNotListed("1426585800000.jpg".into())),
+            "bytes other than the record lists are refused",
+        );
+        let unlisted = submission("p", Status::Draft, "Someone else");
+        check(
+            failures,
+            store
+                .save_draft_with_files(&unlisted, 5, &[(described.clone(), photo.clone())])
+                .await
+                == Err(StoreError::FileNotListed("1426585800000.jpg".into()))
+                && store.get_submission("p").await == Ok(Some(draft.clone())),
+            "a file the record does not list is refused, and nothing is written",
+        );
+        // The photo taken again: the new one stored, the first gone with the draft that
+        // stops naming it.
+        let again = b"\xff\xd8 a better photo \xff\xd9".to_vec();
+        let second = Attachment::of("1426585900000.jpg", "image/jpeg", &again);
+        let mut retaken = draft.clone();
+        retaken
+            .answers
+            .insert("photo".into(), Answer::Value("1426585900000.jpg".into()));
+        retaken.files = vec![second.clone()];
+        check(
+            failures,
+            store
+                .save_draft_with_files(&retaken, 2, &[(second.clone(), again.clone())])
+                .await
+                .is_ok()
+                && store.get_file("p", "1426585900000.jpg").await == Ok(Some(again.clone()))
+                && store.get_file("p", "1426585800000.jpg").await == Ok(None),
+            "a photo taken again replaces the first",
+        );
+        let mut done = retaken.clone();
+        done.status = Status::Finalized;
+        done.finalized = Some("2015-03-17T10:40:00.000+06:00".into());
+        check(
+            failures,
+            store.put_submission(&done).await.is_ok()
+                && store.get_file("p", "1426585900000.jpg").await == Ok(Some(again.clone())),
+            "a finalized record keeps its files",
+        );
+        let mut changed = retaken.clone();
+        changed.files.clear();
+        check(
+            failures,
+            store.save_draft(&changed, 0).await == Err(StoreError::Finalized("p".into()))
+                && store.get_file("p", "1426585900000.jpg").await == Ok(Some(again)),
+            "a refused write of a finalized record loses none of its files",
+        );
+
+        let mut cleared = draft.clone();
+        cleared.instance_id = "r".into();
+        check(
+            failures,
+            store
+                .save_draft_with_files(&cleared, 0, &[(described.clone(), photo.clone())])
+                .await
+                .is_ok(),
+            "save a second record's photo",
+        );
+        cleared.answers.remove("photo");
+        cleared.files.clear();
+        check(
+            failures,
+            store.save_draft(&cleared, 0).await.is_ok()
+                && store.get_file("r", "1426585800000.jpg").await == Ok(None),
+            "an answer cleared takes its file with it",
+        );
+        check(
+            failures,
+            store
+                .save_draft_with_files(
+                    &draft_with("s", &described),
+                    0,
+                    &[(described.clone(), photo.clone())],
+                )
+                .await
+                .is_ok()
+                && store.delete_submission("s").await == Ok(true)
+                && store.get_file("s", "1426585800000.jpg").await == Ok(None),
+            "a deleted draft's files go with it",
+        );
+        check(
+            failures,
+            store
+                .get_file("p", "1426585900000.jpg")
+                .await
+                .is_ok_and(|f| f.is_some()),
+            "another record's files are untouched",
+        );
+        // Two photos taken before the first was stored go in one write.
+        let mut both = draft_with("t", &described);
+        both.answers
+            .insert("photo_2".into(), Answer::Value(second.name.clone()));
+        both.files.push(second.clone());
+        let second_bytes = b"\xff\xd8 a better photo \xff\xd9".to_vec();
+        check(
+            failures,
+            store
+                .save_draft_with_files(
+                    &both,
+                    1,
+                    &[
+                        (described.clone(), photo.clone()),
+                        (second.clone(), second_bytes.clone()),
+                    ],
+                )
+                .await
+                .is_ok()
+                && store.get_file("t", &described.name).await == Ok(Some(photo.clone()))
+                && store.get_file("t", &second.name).await == Ok(Some(second_bytes)),
+            "several files are written with their draft at once",
+        );
+    }
+
+    fn draft_with(id: &str, file: &Attachment) -> Submission {
+        let mut draft = submission(id, Status::Draft, "Sabina");
+        draft
+            .answers
+            .insert("photo".into(), Answer::Value(file.name.clone()));
+        draft.files = vec![file.clone()];
+        draft
     }
 
     /// Drafts with their page, pages of records and counts, export marks, imports and

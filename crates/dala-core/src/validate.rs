@@ -60,6 +60,8 @@ pub enum VCode {
     BadCapture,
     /// V022 an attached file the form reads is not there.
     MissingAttachment,
+    /// V023 a media question's parameter that cannot be used (`max-pixels=foo`).
+    BadParameter,
 }
 
 impl VCode {
@@ -87,6 +89,7 @@ impl VCode {
             VCode::AmbiguousReference => "V020",
             VCode::BadCapture => "V021",
             VCode::MissingAttachment => "V022",
+            VCode::BadParameter => "V023",
         }
     }
 
@@ -205,7 +208,14 @@ pub enum Finding {
     CaptureWithCalculation,
     /// V022 the document names the attachment `name`, whose rows were not given.
     MissingAttachment { name: String },
+    /// V023 the parameter `parameter` of a media question holds `value`, which it cannot
+    /// (`max-pixels` a whole number of pixels above 0, an audio's `quality` one of
+    /// [`AUDIO_QUALITIES`]), as pyxform refuses them.
+    BadParameter { parameter: String, value: String },
 }
+
+/// The `quality` an audio question may ask for (ODK's `odk:quality`).
+pub const AUDIO_QUALITIES: [&str; 4] = ["voice-only", "low", "normal", "external"];
 
 impl Finding {
     pub fn code(&self) -> VCode {
@@ -236,6 +246,7 @@ impl Finding {
             | Finding::CaptureWithoutTrigger
             | Finding::CaptureWithCalculation => VCode::BadCapture,
             Finding::MissingAttachment { .. } => VCode::MissingAttachment,
+            Finding::BadParameter { .. } => VCode::BadParameter,
         }
     }
 }
@@ -694,6 +705,18 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
     if let Some(capture) = item.capture {
         capture_findings(cx, item, capture, pointer, name);
     }
+    if let Some((parameter, value)) = bad_media_parameter(item) {
+        cx.push(
+            format!("{pointer}/parameters/{parameter}"),
+            name,
+            Some(Column::Parameters),
+            None,
+            Finding::BadParameter {
+                parameter: parameter.to_string(),
+                value: value.to_string(),
+            },
+        );
+    }
     // A calculate with a default and no calculation keeps its default (pyxform allows it).
     if t == ItemType::Calculate
         && item
@@ -765,6 +788,23 @@ fn check_item(cx: &mut Context<'_>, pointer: &str, item: &Item) {
             Finding::RepeatCountOnNonRepeat,
         );
     }
+}
+
+/// V023: the first parameter of a media question that cannot be used as it stands.
+fn bad_media_parameter(item: &Item) -> Option<(&str, &str)> {
+    let get = |key: &str| item.parameters.get_key_value(key);
+    let bad = match item.item_type {
+        ItemType::Image => get("max-pixels").filter(|(_, v)| max_pixels(v).is_none()),
+        ItemType::Audio => get("quality").filter(|(_, v)| !AUDIO_QUALITIES.contains(&v.trim())),
+        _ => None,
+    };
+    bad.map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// An image's `max-pixels`: the longest side, in pixels, a photo is scaled down to before it
+/// is stored (ODK's `orx:max-pixels`); None when it is not a whole number above 0.
+pub fn max_pixels(value: &str) -> Option<u32> {
+    value.trim().parse::<u32>().ok().filter(|n| *n > 0)
 }
 
 /// V021: the device fills only a geopoint, a background one follows a trigger, and neither

@@ -46,6 +46,7 @@ fn record(police: &Instrument, prefix: &str, n: usize) -> Submission {
     Submission {
         format: RECORD_FORMAT,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: format!("uuid:{prefix}-{n:08}"),
         instrument_id: police.settings.form_id.clone(),

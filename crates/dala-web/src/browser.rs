@@ -9,14 +9,6 @@ fn window() -> Result<web_sys::Window, String> {
     web_sys::window().ok_or_else(|| "no window".to_string())
 }
 
-fn js_error(value: JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
-}
-
 /// How long one GET may take before it is given up and tried again.
 const FETCH_TIMEOUT_MS: i32 = 8_000;
 
@@ -263,6 +255,48 @@ pub async fn estimate() -> Option<(f64, f64)> {
     let estimate = JsFuture::from(storage.estimate().ok()?).await.ok()?;
     let estimate: web_sys::StorageEstimate = estimate.unchecked_into();
     Some((estimate.get_usage()?, estimate.get_quota()?))
+}
+
+/// The words of a JS error (an Error, a DOMException, or a thrown string).
+pub fn js_error(value: JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .or_else(|| {
+            value
+                .dyn_ref::<web_sys::DomException>()
+                .map(|e| format!("{}: {}", e.name(), e.message()))
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// A module boot.js loads on first use (a dynamic import is JavaScript, and the page's
+/// Content-Security-Policy forbids building code from strings): `loader` is the name of
+/// boot.js's function on `window` that imports it once and hands out the same promise.
+pub async fn lazy_module(loader: &str) -> Result<JsValue, String> {
+    let window = window()?;
+    let load: js_sys::Function = js_sys::Reflect::get(&window, &loader.into())
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| format!("{loader} is missing from boot.js"))?;
+    let promise: js_sys::Promise = load
+        .call0(&JsValue::NULL)
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| format!("{loader} gave no promise"))?;
+    JsFuture::from(promise).await.map_err(js_error)
+}
+
+/// A function a lazily loaded module exports.
+pub fn module_function(module: &JsValue, name: &str) -> Result<js_sys::Function, String> {
+    js_sys::Reflect::get(module, &name.into())
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| format!("the module has no {name}"))
 }
 
 /// `12.3 MB` (`12,3 МБ`) for a byte count.

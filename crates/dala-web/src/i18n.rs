@@ -164,6 +164,21 @@ messages! {
         "Память устройства заполнена: последний ответ остался на экране, но не сохранён. Освободите место и ответьте ещё раз.",
     ),
     SaveFailed => ("Saving failed", "Не удалось сохранить"),
+    TakePhoto => ("Take a photo", "Сфотографировать"),
+    RecordAudio => ("Record", "Записать звук"),
+    RecordVideo => ("Record a video", "Снять видео"),
+    ChooseFile => ("Choose a file", "Выбрать файл"),
+    ReplaceFile => ("Replace", "Заменить"),
+    RemoveFile => ("Remove", "Удалить"),
+    Preparing => ("Preparing the file…", "Подготовка файла…"),
+    FileMissing => (
+        "The file of this answer is not on this device.",
+        "Файла этого ответа на устройстве нет.",
+    ),
+    BarcodeTyped => (
+        "This browser cannot read codes with the camera: type the code.",
+        "Этот браузер не умеет читать коды камерой: введите код вручную.",
+    ),
     UpdateReady => (
         "A new version of Dala is ready.",
         "Готова новая версия Dala.",
@@ -456,6 +471,36 @@ pub fn held_answers(lang: Lang, repeat: &str, n: usize) -> String {
     }
 }
 
+/// A file that could not be stored because the device is full: the answer was taken back.
+pub fn file_not_kept(lang: Lang, bytes: u64, left: Option<f64>) -> String {
+    let size = crate::media::size_words(bytes, lang);
+    let left = left.map(|l| crate::media::size_words(l as u64, lang));
+    match (lang, left) {
+        (Lang::En, Some(left)) => format!(
+            "The device's storage is full: the file ({size}) was not kept and the answer is as it was. {left} is left: free some space and take it again."
+        ),
+        (Lang::En, None) => format!(
+            "The device's storage is full: the file ({size}) was not kept and the answer is as it was. Free some space and take it again."
+        ),
+        (Lang::Ru, Some(left)) => format!(
+            "Память устройства заполнена: файл ({size}) не сохранён, ответ остался прежним. Свободно {left}: освободите место и повторите."
+        ),
+        (Lang::Ru, None) => format!(
+            "Память устройства заполнена: файл ({size}) не сохранён, ответ остался прежним. Освободите место и повторите."
+        ),
+    }
+}
+
+/// A file too big for a question to keep.
+pub fn file_too_big(lang: Lang, bytes: u64) -> String {
+    let size = crate::media::size_words(bytes, lang);
+    let most = crate::media::size_words(crate::media::MAX_FILE_BYTES, lang);
+    match lang {
+        Lang::En => format!("This file is {size}; a question keeps files of up to {most}."),
+        Lang::Ru => format!("Размер файла {size}; вопрос принимает файлы до {most}."),
+    }
+}
+
 /// Why an answer was refused, as a sentence in the interface language.
 pub fn refusal(lang: Lang, why: &dala_core::Refusal) -> String {
     use dala_core::Refusal::*;
@@ -472,6 +517,7 @@ pub fn refusal(lang: Lang, why: &dala_core::Refusal) -> String {
         (Lang::Ru, NotAGeotrace) => "Нужны хотя бы две точки (широта и долгота)".into(),
         (Lang::Ru, NotAGeoshape) => "Нужны хотя бы три разные точки (широта и долгота)".into(),
         (Lang::Ru, NotAnAcknowledgement) => "Отметьте или оставьте пустым".into(),
+        (Lang::Ru, NotAFileName) => "Имя файла без папки и без управляющих символов".into(),
     }
 }
 

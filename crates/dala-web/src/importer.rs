@@ -4,39 +4,18 @@
 //! Content-Security-Policy forbids building code from strings.
 
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-
-fn text(value: JsValue) -> String {
-    value
-        .as_string()
-        .or_else(|| {
-            value
-                .dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-        })
-        .unwrap_or_else(|| "the importer failed".to_string())
-}
 
 /// The importer module, loaded on first use.
 async fn module() -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let loader: js_sys::Function = js_sys::Reflect::get(&window, &"__dalaImporter".into())
-        .map_err(text)?
-        .dyn_into()
-        .map_err(|_| "the importer's loader is missing".to_string())?;
-    let promise: js_sys::Promise = loader
-        .call0(&JsValue::NULL)
-        .map_err(text)?
-        .dyn_into()
-        .map_err(|_| "the importer's loader gave no promise".to_string())?;
-    JsFuture::from(promise).await.map_err(text)
+    crate::browser::lazy_module("__dalaImporter").await
 }
 
 fn function(module: &JsValue, name: &str) -> Result<js_sys::Function, String> {
-    js_sys::Reflect::get(module, &name.into())
-        .map_err(text)?
-        .dyn_into()
-        .map_err(|_| format!("the importer has no {name}"))
+    crate::browser::module_function(module, name)
+}
+
+fn text(value: JsValue) -> String {
+    crate::browser::js_error(value)
 }
 
 /// An XLSForm's bytes -> the instrument document (JSON), or the first problem with its cell.

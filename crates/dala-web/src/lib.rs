@@ -13,6 +13,8 @@ pub mod host;
 pub mod i18n;
 pub mod importer;
 pub mod markdown;
+pub mod media;
+pub mod media_browser;
 pub mod perf;
 pub mod problems;
 pub mod pwa;

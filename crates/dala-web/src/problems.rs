@@ -96,6 +96,15 @@ pub fn instrument_problem(lang: Lang, d: &Diagnostic) -> String {
         Finding::CaptureWithoutTrigger => format!(
             "У «{q}» (background-geopoint) нет trigger: вопроса, после изменения которого записывается местоположение"
         ),
+        Finding::BadParameter { parameter, value } => match parameter.as_str() {
+            "max-pixels" => format!(
+                "«max-pixels={value}» — не число пикселей: укажите длинную сторону фото целым числом больше 0 (например, max-pixels=1024)"
+            ),
+            _ => format!(
+                "«{parameter}={value}» — недопустимое значение; возможны: {}",
+                dala_core::AUDIO_QUALITIES.join(", ")
+            ),
+        },
         Finding::MissingAttachment { name } => {
             format!("Форма читает приложенный файл «{name}», а его здесь нет")
         }

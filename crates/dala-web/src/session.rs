@@ -194,6 +194,21 @@ impl Session {
         Ok(self.after(changes, Some(node)))
     }
 
+    /// Answers a media question with a file captured for it (described; its bytes are the
+    /// caller's to store with the draft).
+    pub fn answer_file(
+        &mut self,
+        node: &NodeRef,
+        file: dala_core::Attachment,
+    ) -> Result<Refresh, AnswerError> {
+        if self.read_only {
+            return Err(AnswerError::ReadOnly);
+        }
+        let name = file.name.clone();
+        self.engine.keep_file(file);
+        self.answer(node, &name)
+    }
+
     /// The device's position came (see [`Engine::location_found`]): a finalized record is
     /// not touched.
     pub fn location_found(&mut self) -> Refresh {

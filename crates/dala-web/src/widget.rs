@@ -37,8 +37,52 @@ pub enum Widget {
     GeoPoints {
         closed: bool,
     },
+    /// A file captured or picked: a photo, a recording, any file.
+    Media(MediaInput),
+    /// A code typed in (a browser without a code reader says so beside the box).
+    Barcode,
     /// Calculates, groups and repeats are never shown as questions.
     None,
+}
+
+/// How a media question takes its file, from its type, appearance and parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MediaInput {
+    /// The file input's `accept`: `image/*`, `audio/*`, `video/*`, or empty for any file.
+    pub accept: &'static str,
+    /// The `capture` of the button that opens the device's camera or recorder (`environment`
+    /// the back camera, `user` the front one); None for a file question.
+    pub capture: Option<&'static str>,
+    /// A file may be picked as well as captured (not with `new`, which asks for a new one).
+    pub pick: bool,
+    /// A photo is scaled down before it is stored so that its longest side is at most this
+    /// (`max-pixels`); without it a photo is kept as taken, as ODK does.
+    pub max_pixels: Option<u32>,
+}
+
+impl MediaInput {
+    pub fn for_item(item: &Item) -> MediaInput {
+        let front = has_appearance(item, "selfie") || has_appearance(item, "new-front");
+        let new = front || has_appearance(item, "new") || has_appearance(item, "new-rear");
+        let (accept, capture) = match item.item_type {
+            ItemType::Image => ("image/*", Some(if front { "user" } else { "environment" })),
+            ItemType::Audio => ("audio/*", Some("user")),
+            ItemType::Video => ("video/*", Some(if front { "user" } else { "environment" })),
+            _ => ("", None),
+        };
+        MediaInput {
+            accept,
+            capture,
+            pick: !new || capture.is_none(),
+            max_pixels: match item.item_type {
+                ItemType::Image => item
+                    .parameters
+                    .get("max-pixels")
+                    .and_then(|v| dala_core::max_pixels(v)),
+                _ => None,
+            },
+        }
+    }
 }
 
 fn has_appearance(item: &Item, word: &str) -> bool {
@@ -85,6 +129,10 @@ pub fn widget_for(item: &Item, choice_count: usize) -> Widget {
         ItemType::Geopoint => Widget::Geopoint,
         ItemType::Geotrace => Widget::GeoPoints { closed: false },
         ItemType::Geoshape => Widget::GeoPoints { closed: true },
+        ItemType::Image | ItemType::Audio | ItemType::Video | ItemType::File => {
+            Widget::Media(MediaInput::for_item(item))
+        }
+        ItemType::Barcode => Widget::Barcode,
         ItemType::Calculate | ItemType::Group | ItemType::Repeat => Widget::None,
     }
 }
@@ -157,6 +205,49 @@ mod tests {
         assert_eq!(
             widget_for(&minimal, 3),
             Widget::SelectOne { searchable: true }
+        );
+    }
+
+    /// Appearances and parameters as the XLSForm spec documents them for media questions:
+    /// `new` asks for a new capture only, `selfie` (and `new-front`) the front camera,
+    /// `max-pixels` the longest side of a stored photo.
+    #[test]
+    fn media_questions_take_their_capture_from_type_appearance_and_parameters() {
+        let mut photo = item(ItemType::Image, None);
+        photo.parameters.insert("max-pixels".into(), "1024".into());
+        assert_eq!(
+            widget_for(&photo, 0),
+            Widget::Media(MediaInput {
+                accept: "image/*",
+                capture: Some("environment"),
+                pick: true,
+                max_pixels: Some(1024),
+            })
+        );
+        let Widget::Media(selfie) = widget_for(&item(ItemType::Image, Some("selfie")), 0) else {
+            panic!("a selfie is a media question");
+        };
+        assert_eq!((selfie.capture, selfie.pick), (Some("user"), false));
+        let Widget::Media(new) = widget_for(&item(ItemType::Video, Some("new")), 0) else {
+            panic!("a video is a media question");
+        };
+        assert_eq!(
+            (new.accept, new.capture, new.pick),
+            ("video/*", Some("environment"), false)
+        );
+        let Widget::Media(file) = widget_for(&item(ItemType::File, Some("new")), 0) else {
+            panic!("a file is a media question");
+        };
+        assert_eq!((file.accept, file.capture, file.pick), ("", None, true));
+        let mut bad = item(ItemType::Image, None);
+        bad.parameters.insert("max-pixels".into(), "foo".into());
+        let Widget::Media(bad) = widget_for(&bad, 0) else {
+            panic!("an image is a media question");
+        };
+        assert_eq!(bad.max_pixels, None);
+        assert_eq!(
+            widget_for(&item(ItemType::Barcode, None), 0),
+            Widget::Barcode
         );
     }
 

@@ -19,6 +19,7 @@ fn draft(id: &str, form: &str, name: &str) -> Submission {
     Submission {
         format: RECORD_FORMAT,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: id.into(),
         instrument_id: form.into(),

@@ -96,6 +96,15 @@ pub fn finding(finding: &Finding, q: &str) -> String {
         Finding::CaptureWithoutTrigger => format!(
             "the background-geopoint `{q}` needs a trigger: the question whose changes it follows"
         ),
+        Finding::BadParameter { parameter, value } => match parameter.as_str() {
+            "max-pixels" => format!(
+                "`max-pixels={value}` is not a number of pixels: give the longest side a photo is scaled down to, a whole number above 0 (for example `max-pixels=1024`)"
+            ),
+            _ => format!(
+                "`{parameter}={value}` is not a value it can take: {}",
+                dala_core::AUDIO_QUALITIES.join(", ")
+            ),
+        },
         Finding::MissingAttachment { name } => format!(
             "the form reads the attached file `{name}`, which is not here: give it with the form"
         ),
@@ -279,6 +288,10 @@ pub fn refusal(why: &Refusal) -> String {
                 .into()
         }
         Refusal::NotAnAcknowledgement => "an acknowledgement is `OK` or empty".into(),
+        Refusal::NotAFileName => {
+            "a file's name is one name without a folder (no `/` or `\\`) or control characters"
+                .into()
+        }
     }
 }
 

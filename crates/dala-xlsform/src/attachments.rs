@@ -3,7 +3,6 @@
 //! for the engine ([`dala_core::Lists`]). Each problem names the file and its line.
 
 use dala_core::{Attachment, Choice, Text};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Rows beyond this many are refused: a list is read whole into memory, and ODK's own
@@ -32,13 +31,7 @@ pub enum ListProblem {
 /// The document's description of a file: its name, media type (from the extension), size and
 /// SHA-256.
 pub fn describe(name: &str, bytes: &[u8]) -> Attachment {
-    let digest = Sha256::digest(bytes);
-    Attachment {
-        name: name.to_string(),
-        media_type: media_type(name).to_string(),
-        size: bytes.len() as u64,
-        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-    }
+    Attachment::of(name, media_type(name), bytes)
 }
 
 /// The media type a form attachment's extension names.

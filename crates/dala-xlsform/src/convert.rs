@@ -280,8 +280,12 @@ fn kind(type_text: &str) -> Kind {
         "deviceid" | "subscriberid" | "simserial" | "phonenumber" | "username" | "email"
         | "audit" | "imei" | "get device id" | "get subscriber id" | "get sim id"
         | "get phone number" | "set form title" | "set form id" => Kind::Metadata,
-        "image" | "audio" | "video" | "file" | "barcode" | "background audio" | "xml external"
-        | "csv external" | "hidden" | "photo" => Kind::Unsupported,
+        "image" | "photo" => Kind::Item(ItemType::Image, None, false),
+        "audio" => Kind::Item(ItemType::Audio, None, false),
+        "video" => Kind::Item(ItemType::Video, None, false),
+        "file" => Kind::Item(ItemType::File, None, false),
+        "barcode" => Kind::Item(ItemType::Barcode, None, false),
+        "background audio" | "xml external" | "csv external" | "hidden" => Kind::Unsupported,
         _ => Kind::Unknown,
     }
 }

@@ -42,6 +42,7 @@ fn record(id: &str) -> Submission {
     Submission {
         format: RECORD_FORMAT,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: id.into(),
         instrument_id: "hh".into(),

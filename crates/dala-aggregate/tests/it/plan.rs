@@ -30,6 +30,7 @@ pub(crate) fn answered(n: usize, form: &str, answers: &[(&str, &str)]) -> Submis
     Submission {
         format: 1,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: format!("uuid:{n}"),
         instrument_id: form.into(),

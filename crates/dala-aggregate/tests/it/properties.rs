@@ -217,6 +217,7 @@ fn submissions(data: &[Record]) -> Vec<dala_core::Submission> {
             dala_core::Submission {
                 format: 1,
                 held: Vec::new(),
+                files: Vec::new(),
                 instance_name: None,
                 instance_id: format!("uuid:{i}"),
                 instrument_id: "p".into(),

@@ -25,6 +25,20 @@ pub enum Refusal {
     /// A geoshape needs at least three distinct points, each a geopoint.
     NotAGeoshape,
     NotAnAcknowledgement,
+    /// A media answer names one file beside the record: no folder, no control character.
+    NotAFileName,
+}
+
+/// A name a file can have beside a record, in a folder on disk and in an export's zip: one
+/// path segment (no `/` or `\\`, not `.` or `..`), no control character, at most 255 bytes.
+pub fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
 }
 
 /// Checks and normalises an answer, or says why it is refused. `offered`: the choices of a
@@ -128,6 +142,13 @@ pub(super) fn normalise(
                 return Err(Refusal::NotAGeoshape);
             }
             Ok(points.join(POINT_SEPARATOR))
+        }
+        t if t.is_media() => {
+            if is_file_name(trimmed) {
+                Ok(trimmed.to_string())
+            } else {
+                Err(Refusal::NotAFileName)
+            }
         }
         ItemType::Acknowledge => {
             if trimmed == "OK" {

@@ -286,6 +286,7 @@ fn record(answers: &[(&str, &str)]) -> Submission {
     Submission {
         format: 1,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: "uuid:1".into(),
         instrument_id: "police_gender_representation".into(),

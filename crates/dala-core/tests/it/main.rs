@@ -4,6 +4,7 @@ mod design;
 mod document;
 mod engine;
 mod location;
+mod media;
 mod properties;
 mod records;
 mod schema_check;

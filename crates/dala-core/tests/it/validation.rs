@@ -719,3 +719,65 @@ fn v021_a_geopoint_the_device_fills_that_cannot_be_filled() {
     );
     assert!(found.iter().all(|d| !d.code.is_warning()));
 }
+
+#[test]
+fn v023_a_media_parameter_that_cannot_be_used() {
+    // pyxform's tests: `max-pixels=640` is taken, `max-pixels=foo` refused ("must have an
+    // integer value"); an audio's quality is voice-only, low, normal or external, `foo`
+    // refused ("Invalid value for quality").
+    let f = form(
+        json!([
+            {"type": "image", "name": "photo", "label": {"en": "Photo"}, "parameters": {"max-pixels": "640"}},
+            {"type": "audio", "name": "voice", "label": {"en": "Voice"}, "parameters": {"quality": "voice-only"}},
+            {"type": "video", "name": "clip", "label": {"en": "Clip"}},
+            {"type": "file", "name": "report", "label": {"en": "Report"}},
+            {"type": "barcode", "name": "code", "label": {"en": "Code"}},
+        ]),
+        json!({}),
+    );
+    assert!(codes(&f).is_empty(), "{:?}", validate(&f));
+    let f = form(
+        json!([
+            {"type": "image", "name": "photo", "label": {"en": "Photo"}, "parameters": {"max-pixels": "foo"}},
+            {"type": "image", "name": "zero", "label": {"en": "Zero"}, "parameters": {"max-pixels": "0"}},
+            {"type": "audio", "name": "voice", "label": {"en": "Voice"}, "parameters": {"quality": "foo"}},
+        ]),
+        json!({}),
+    );
+    let found = validate(&f);
+    let at: Vec<(&str, Option<&str>, Option<Column>, String)> = found
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.location.question.as_deref(),
+                d.location.column,
+                d.location.pointer.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (
+                "V023",
+                Some("photo"),
+                Some(Column::Parameters),
+                "/survey/0/parameters/max-pixels".to_string()
+            ),
+            (
+                "V023",
+                Some("zero"),
+                Some(Column::Parameters),
+                "/survey/1/parameters/max-pixels".to_string()
+            ),
+            (
+                "V023",
+                Some("voice"),
+                Some(Column::Parameters),
+                "/survey/2/parameters/quality".to_string()
+            ),
+        ]
+    );
+    assert!(found.iter().all(|d| !d.code.is_warning()));
+}

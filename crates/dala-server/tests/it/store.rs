@@ -18,6 +18,7 @@ pub fn record(id: &str, district: &str) -> Submission {
     Submission {
         format: RECORD_FORMAT,
         held: Vec::new(),
+        files: Vec::new(),
         instance_name: None,
         instance_id: id.into(),
         instrument_id: police.settings.form_id.clone(),

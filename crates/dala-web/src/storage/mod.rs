@@ -8,9 +8,11 @@
 
 pub mod schema;
 
-use dala_core::instrument::Instrument;
+use dala_core::instrument::{Attachment, Instrument};
 use dala_core::record::{Status, Submission};
-use dala_core::store::{Imported, Receipt, Store, StoreError, StoredRecord, outbox_order};
+use dala_core::store::{
+    Imported, Receipt, Store, StoreError, StoredRecord, outbox_order, unlisted_file,
+};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -18,7 +20,9 @@ use indexed_db_futures::transaction::{
     Transaction, TransactionDurability, TransactionMode, TransactionOptions,
 };
 use js_sys::{Array, Object, Reflect};
-use schema::{BY_INSTRUMENT, BY_INSTRUMENT_STATUS, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS};
+use schema::{
+    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS,
+};
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
 
@@ -171,8 +175,44 @@ impl RowMaker {
             // Setting a property on a fresh plain object cannot fail.
             let _ = Reflect::set(&row, name, value);
         }
+        if !s.files.is_empty() {
+            let names: Array = s.files.iter().map(|f| JsValue::from_str(&f.name)).collect();
+            let _ = Reflect::set(&row, &JsValue::from_str(ROW_FILES), &names);
+        }
         row.into()
     }
+}
+
+/// The field of a record's row that lists the names of its stored files.
+const ROW_FILES: &str = "files";
+
+/// The names of the files a stored row lists.
+fn row_files(row: &JsValue) -> Vec<String> {
+    Reflect::get(row, &JsValue::from_str(ROW_FILES))
+        .ok()
+        .filter(Array::is_array)
+        .map(|names| {
+            Array::from(&names)
+                .iter()
+                .filter_map(|n| n.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A file's row: its key, its media type and its bytes as a Blob.
+fn file_row(instance_id: &str, file: &Attachment, bytes: &[u8]) -> Result<JsValue, StoreError> {
+    let parts = Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&file.media_type);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| StoreError::Backend(format!("{e:?}")))?;
+    Ok(object(&[
+        ("instance_id", JsValue::from_str(instance_id)),
+        ("name", JsValue::from_str(&file.name)),
+        ("media_type", JsValue::from_str(&file.media_type)),
+        ("blob", blob.into()),
+    ]))
 }
 
 fn parse_submission(row: &JsValue) -> Result<Submission, StoreError> {
@@ -287,8 +327,9 @@ impl IdbStore {
         instance_id: &str,
         record: impl FnOnce() -> Option<(Cow<'s, Submission>, Option<usize>)>,
         exported: Option<String>,
+        new_files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS])?;
+        let tx = self.write(&[RECORDS, FILES])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let existing: Option<JsValue> = store
             .get(JsValue::from_str(instance_id))
@@ -300,6 +341,7 @@ impl IdbStore {
         // The page and export mark are kept from the stored row unless given; a receipt always.
         let mut exported = exported;
         let mut receipt = None;
+        let mut stored_files = Vec::new();
         if let Some(row) = existing {
             // The status sits beside the JSON: a draft being autosaved is not parsed back, only
             // a finalized record is (to refuse any change to it).
@@ -311,6 +353,7 @@ impl IdbStore {
             page = page.or_else(|| Some(row_page(&row)));
             exported = exported.or_else(|| get_string(&row, "exported"));
             receipt = get_string(&row, "receipt");
+            stored_files = row_files(&row);
         }
         let row = record_row(
             &submission,
@@ -319,7 +362,41 @@ impl IdbStore {
             receipt.as_deref(),
         )?;
         store.put(row).await.map_err(backend)?;
+        let files = tx.object_store(FILES).map_err(backend)?;
+        for gone in stored_files
+            .iter()
+            .filter(|name| !submission.files.iter().any(|f| &f.name == *name))
+        {
+            files
+                .delete(key(&[instance_id, gone]))
+                .await
+                .map_err(backend)?;
+        }
+        for (file, bytes) in new_files {
+            files
+                .put(file_row(instance_id, file, bytes)?)
+                .await
+                .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)
+    }
+
+    /// A stored file as the Blob it is kept as (what a view shows or plays, without copying
+    /// its bytes into the module's memory).
+    pub async fn get_blob(
+        &self,
+        instance_id: &str,
+        name: &str,
+    ) -> Result<Option<web_sys::Blob>, StoreError> {
+        let tx = self.read(FILES)?;
+        let store = tx.object_store(FILES).map_err(backend)?;
+        let row: Option<JsValue> = store
+            .get(key(&[instance_id, name]))
+            .await
+            .map_err(backend)?;
+        Ok(row
+            .and_then(|row| Reflect::get(&row, &JsValue::from_str("blob")).ok())
+            .and_then(|blob| wasm_bindgen::JsCast::dyn_into::<web_sys::Blob>(blob).ok()))
     }
 
     /// Autosave: [`Store::save_draft`] of the draft `draft` makes once the stored row has
@@ -333,6 +410,7 @@ impl IdbStore {
             instance_id,
             || draft().map(|(submission, page)| (Cow::Owned(submission), Some(page))),
             None,
+            &[],
         )
         .await
     }
@@ -457,6 +535,7 @@ impl Store for IdbStore {
             &submission.instance_id,
             || Some((Cow::Borrowed(submission), None)),
             None,
+            &[],
         )
         .await
     }
@@ -482,7 +561,7 @@ impl Store for IdbStore {
     }
 
     async fn delete_submission(&self, instance_id: &str) -> Result<bool, StoreError> {
-        let tx = self.write(&[RECORDS])?;
+        let tx = self.write(&[RECORDS, FILES])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let row: Option<JsValue> = store
             .get(JsValue::from_str(instance_id))
@@ -496,6 +575,13 @@ impl Store for IdbStore {
             .delete(JsValue::from_str(instance_id))
             .await
             .map_err(backend)?;
+        let files = tx.object_store(FILES).map_err(backend)?;
+        for name in row_files(&row) {
+            files
+                .delete(key(&[instance_id, &name]))
+                .await
+                .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }
@@ -505,8 +591,37 @@ impl Store for IdbStore {
             &submission.instance_id,
             || Some((Cow::Borrowed(submission), Some(page))),
             None,
+            &[],
         )
         .await
+    }
+
+    async fn save_draft_with_files(
+        &self,
+        submission: &Submission,
+        page: usize,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        if let Some(file) = unlisted_file(submission, files) {
+            return Err(StoreError::FileNotListed(file.name.clone()));
+        }
+        self.put_record(
+            &submission.instance_id,
+            || Some((Cow::Borrowed(submission), Some(page))),
+            None,
+            files,
+        )
+        .await
+    }
+
+    async fn get_file(&self, instance_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(blob) = self.get_blob(instance_id, name).await? else {
+            return Ok(None);
+        };
+        let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+            .await
+            .map_err(|e| StoreError::Backend(format!("reading a stored file: {e:?}")))?;
+        Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
     }
 
     async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {

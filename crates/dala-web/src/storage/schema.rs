@@ -6,6 +6,10 @@
 //! beside the JSON for its indexes, plus the page a draft stopped at and when it was exported,
 //! and adds `meta` for the device's settings.
 //!
+//! Version 3 adds `files`: the bytes of the files records name (a photo, a recording), a
+//! Blob each, keyed by (instance id, name); a record's row lists their names beside its JSON
+//! so that a write of the record removes those it no longer names in the same transaction.
+//!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
 //! either moves every row or none, and running it again finds nothing to move.
@@ -15,11 +19,12 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 
 pub const NAME: &str = "dala";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 pub const INSTRUMENTS: &str = "instruments";
 pub const RECORDS: &str = "records";
 pub const META: &str = "meta";
+pub const FILES: &str = "files";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
 
@@ -48,6 +53,11 @@ pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()
             )
             .build()?;
         db.create_object_store(META).build()?;
+    }
+    if old_version < 3 {
+        db.create_object_store(FILES)
+            .with_key_path(KeyPath::from(["instance_id", "name"]))
+            .build()?;
     }
     Ok(())
 }

@@ -47,6 +47,18 @@ pub struct Ctx {
     busy: RwSignal<bool>,
     /// False in the designer's preview: answers stay in memory, nothing is stored.
     persist: bool,
+    /// Files answered but not stored yet: the next save writes them with the draft that
+    /// names them, and no save writes that draft without them.
+    pending: StoredValue<Vec<PendingFile>>,
+}
+
+/// A file a media question was answered with, waiting for its save.
+#[derive(Clone)]
+struct PendingFile {
+    node: NodeRef,
+    /// The question's answer before it: taken back to if the file cannot be stored.
+    before: String,
+    captured: crate::media::Captured,
 }
 
 /// A question's change counter: its content (value, marks, texts, choices). Whether it is
@@ -60,6 +72,10 @@ impl Ctx {
     /// A context for the designer's preview: the real widgets, nothing stored. Its session
     /// is put in (and replaced after each edit) by the preview.
     pub fn preview(app: AppState, form_lang: String) -> Ctx {
+        Ctx::new(app, form_lang, false)
+    }
+
+    fn new(app: AppState, form_lang: String, persist: bool) -> Ctx {
         Ctx {
             app,
             session: StoredValue::new_local(None),
@@ -73,7 +89,8 @@ impl Ctx {
             saving: StoredValue::new(false),
             dirty: StoredValue::new(false),
             busy: RwSignal::new(false),
-            persist: false,
+            persist,
+            pending: StoredValue::new(Vec::new()),
         }
     }
 
@@ -169,6 +186,75 @@ impl Ctx {
                 &e,
             )),
             None => Err("no interview".into()),
+        }
+    }
+
+    /// Answers a media question with a file captured or picked for it: the screen shows it at
+    /// once, and the next save writes the file and the draft naming it together (see
+    /// `pending`). A file that cannot be stored takes the answer back (see `take_back`).
+    pub fn answer_file(
+        &self,
+        node: &NodeRef,
+        captured: crate::media::Captured,
+    ) -> Result<(), String> {
+        let before = self
+            .with(|s| s.engine().value(node).to_string())
+            .unwrap_or_default();
+        let file = captured.file.clone();
+        let result = self
+            .session
+            .try_update_value(|s| s.as_mut().map(|s| s.answer_file(node, file)))
+            .flatten();
+        match result {
+            Some(Ok(refresh)) => {
+                if self.persist {
+                    self.pending.update_value(|p| {
+                        p.push(PendingFile {
+                            node: node.clone(),
+                            before,
+                            captured,
+                        });
+                    });
+                }
+                self.apply(refresh);
+                self.untouched.set_value(false);
+                self.autosave();
+                Ok(())
+            }
+            Some(Err(e)) => Err(crate::problems::answer_error(
+                self.app.lang.get_untracked(),
+                &e,
+            )),
+            None => Err("no interview".into()),
+        }
+    }
+
+    /// Files that could not be stored: their questions get back the answers they had (the
+    /// last taken first), and the enumerator is told why, with the space left on the device.
+    fn take_back(&self, files: Vec<PendingFile>, error: StoreError) {
+        let bytes: u64 = files.iter().map(|f| f.captured.file.size).sum();
+        for file in files.iter().rev() {
+            let refresh = self
+                .session
+                .try_update_value(|s| s.as_mut().map(|s| s.answer(&file.node, &file.before)))
+                .flatten();
+            if let Some(Ok(refresh)) = refresh {
+                self.apply(refresh);
+            }
+        }
+        let app = self.app;
+        match error {
+            StoreError::Full(_) => spawn_local(async move {
+                let left = crate::browser::estimate()
+                    .await
+                    .map(|(usage, quota)| (quota - usage).max(0.0));
+                app.notice.set(Some(crate::i18n::file_not_kept(
+                    app.lang.get_untracked(),
+                    bytes,
+                    left,
+                )));
+            }),
+            other => app.fail(app.t(Msg::SaveFailed), other),
         }
     }
 
@@ -344,11 +430,40 @@ impl Ctx {
                     break;
                 };
                 let Some(store) = store() else { break };
-                // The draft is built once the transaction has read the stored row, with
-                // every answer given by then.
-                let result = store
-                    .autosave(&instance_id, || ctx.with(|s| (s.draft(), s.page())))
-                    .await;
+                let files = ctx
+                    .pending
+                    .try_update_value(std::mem::take)
+                    .unwrap_or_default();
+                let result = if files.is_empty() {
+                    // The draft is built once the transaction has read the stored row, with
+                    // every answer given by then; none while a file waits (the loop comes
+                    // round for it: `answer_file` marks the save dirty).
+                    store
+                        .autosave(&instance_id, || {
+                            let waiting = ctx.pending.try_with_value(|p| !p.is_empty());
+                            if waiting.unwrap_or(true) {
+                                return None;
+                            }
+                            ctx.with(|s| (s.draft(), s.page()))
+                        })
+                        .await
+                } else {
+                    let Some((draft, page)) = ctx.with(|s| (s.draft(), s.page())) else {
+                        break;
+                    };
+                    let bytes: Vec<_> = files
+                        .iter()
+                        .map(|f| (f.captured.file.clone(), f.captured.bytes.clone()))
+                        .collect();
+                    let result = store.save_draft_with_files(&draft, page, &bytes).await;
+                    if let Err(error) = result {
+                        ctx.take_back(files, error);
+                        // The draft without them is saved on the next round.
+                        ctx.dirty.set_value(true);
+                        continue;
+                    }
+                    result
+                };
                 if result.is_ok() {
                     ctx.app.stored_interview(&instance_id);
                 }
@@ -392,7 +507,20 @@ impl Ctx {
         };
         let Some(store) = store() else { return };
         let app = self.app;
-        spawn_local(async move { saved(app, store.save_draft(&record, page).await) });
+        // Files still waiting go with it: the draft names them.
+        let files: Vec<_> = self
+            .pending
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.captured.file, f.captured.bytes))
+            .collect();
+        spawn_local(async move {
+            saved(
+                app,
+                store.save_draft_with_files(&record, page, &files).await,
+            );
+        });
     }
 }
 
@@ -499,21 +627,7 @@ pub fn Interview(
 ) -> impl IntoView {
     let back = back.unwrap_or(Route::Home).hash();
     let app = state();
-    let ctx = Ctx {
-        app,
-        session: StoredValue::new_local(None),
-        revs: StoredValue::new(HashMap::new()),
-        elements: StoredValue::new_local(HashMap::new()),
-        flagged: StoredValue::new(HashSet::new()),
-        page_rev: RwSignal::new(0),
-        reviewing: RwSignal::new(false),
-        untouched: StoredValue::new(false),
-        form_lang: RwSignal::new(String::new()),
-        saving: StoredValue::new(false),
-        dirty: StoredValue::new(false),
-        busy: RwSignal::new(false),
-        persist: true,
-    };
+    let ctx = Ctx::new(app, String::new(), true);
     ctx.untouched
         .set_value(matches!(opening, Opening::New { .. }));
     on_cleanup(move || {

@@ -9,5 +9,6 @@ pub mod design;
 pub mod home;
 pub mod interview;
 pub mod label;
+pub mod media;
 pub mod question;
 pub mod records;

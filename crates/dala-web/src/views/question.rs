@@ -6,6 +6,7 @@
 
 use super::interview::Ctx;
 use super::label::rich;
+use super::media::MediaControl;
 use crate::i18n::{Msg, held_answers, points_problem};
 use crate::widget::{Widget, join_date_time, matches_search, rank_move, toggle, widget_for};
 use crate::{browser, geopoints};
@@ -185,6 +186,17 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
             }
             .into_any()
         }
+        Widget::Media(input) => view! {
+            <MediaControl id=id.clone() node=node input=input ctx=ctx value=Signal::derive(value)
+                read_only=Signal::derive(read_only) refused=refused/>
+        }
+        .into_any(),
+        Widget::Barcode => view! {
+            <input id=id.clone() type="text" inputmode="text" autocomplete="off" prop:value=value
+                disabled=read_only on:change=move |ev| set(event_target_value(&ev))/>
+            <p class="hint">{move || app.t(Msg::BarcodeTyped)}</p>
+        }
+        .into_any(),
         Widget::Date => view! {
             <input id=id.clone() type="date" prop:value=value disabled=read_only
                 on:change=move |ev| set(event_target_value(&ev))/>

@@ -191,6 +191,7 @@ mod tests {
         Submission {
             format: RECORD_FORMAT,
             held: Vec::new(),
+            files: Vec::new(),
             instance_name: None,
             instance_id: id.into(),
             instrument_id: "p".into(),

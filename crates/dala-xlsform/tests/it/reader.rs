@@ -1086,3 +1086,47 @@ fn a_list_read_through_pulldata_is_declared_and_written_back() {
         .expect("answer");
     assert_eq!(e.value(&e.node("colour", &[]).expect("colour")), "green");
 }
+
+/// Regression (issue 19): media questions were refused as unsupported types. The types,
+/// appearances and parameters of the XLSForm spec's media rows (`photo` is the old name of
+/// `image`, as pyxform reads it), written back to a workbook and read again unchanged.
+#[test]
+fn media_questions_load_and_write_back() {
+    let i = instrument(
+        "| survey |          |          |                 |            |                |
+         |        | type     | name     | label           | appearance | parameters     |
+         |        | image    | house    | The house       | new        | max-pixels=1024 |
+         |        | photo    | old      | An old name     |            |                |
+         |        | image    | sign     | Sign here       | signature  |                |
+         |        | audio    | voice    | Say your name   |            | quality=low    |
+         |        | video    | clip     | Film the road   |            |                |
+         |        | file     | report   | The report      |            |                |
+         |        | barcode  | code     | Scan the box    |            |                |",
+    );
+    let types: Vec<ItemType> = i.survey.iter().map(|q| q.item_type).collect();
+    assert_eq!(
+        types,
+        [
+            ItemType::Image,
+            ItemType::Image,
+            ItemType::Image,
+            ItemType::Audio,
+            ItemType::Video,
+            ItemType::File,
+            ItemType::Barcode
+        ]
+    );
+    assert_eq!(
+        i.survey[0].parameters.get("max-pixels").map(String::as_str),
+        Some("1024")
+    );
+    assert_eq!(i.survey[2].appearance.as_deref(), Some("signature"));
+    assert!(dala_core::validate(&i).is_empty());
+    let back = dala_xlsform::read(&write_xlsx(&to_workbook(&i)), "ignored");
+    assert_eq!(
+        back.instrument.as_ref(),
+        Some(&i),
+        "{:#?}",
+        back.diagnostics
+    );
+}
