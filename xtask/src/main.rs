@@ -27,6 +27,7 @@ commands:
   serve [--addr A:P]    build, then run dala serve (app and API, SQLite in data/) on http://127.0.0.1:8080
   test                  every test: native, then the browser tests in headless Chromium
   test --native         the native tests alone (no browser, no app build): the fast loop
+  test --wasm           the store and app tests in headless Chromium alone
   lint                  rustfmt (check) and clippy with warnings as errors, native and wasm
   compat                XLSForms pyxform accepts and Dala refuses (and the other way round)
   difftest [--quick]    Dala's engine against ODK's, step by step, on every form both load
@@ -53,6 +54,8 @@ fn run() -> Result<()> {
         Some("build") => web::build(&root).map(drop),
         Some("serve") => serve(&root, &args[1..]),
         Some("test") if args.get(1).map(String::as_str) == Some("--native") => native_tests(&root),
+        // The store's and the app's tests in headless Chromium alone (a fast loop on storage).
+        Some("test") if args.get(1).map(String::as_str) == Some("--wasm") => wasm_tests(&root),
         Some("test") => test(&root),
         Some("lint") => lint(&root),
         Some("compat") => compat::run(&root),

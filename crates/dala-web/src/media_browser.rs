@@ -81,16 +81,17 @@ pub async fn take(
             .map_err(NotTaken::Unreadable)?,
         _ => None,
     };
-    let (blob, media_type): (web_sys::Blob, String) = match scaled {
-        Some((blob, media_type)) => (blob, media_type.to_string()),
-        None => (file.clone().into(), picked),
+    // A scaled photo is a new file of its own type: its name takes that type's extension.
+    let (blob, media_type, picked_name): (web_sys::Blob, String, String) = match scaled {
+        Some((blob, media_type)) => (blob, media_type.to_string(), String::new()),
+        None => (file.clone().into(), picked, file.name()),
     };
     let size = blob.size() as u64;
     if size > MAX_FILE_BYTES {
         return Err(NotTaken::TooBig { bytes: size });
     }
     let bytes = bytes_of(&blob).await?;
-    let name = file_name(js_sys::Date::now() as u64, &file.name(), &media_type, taken);
+    let name = file_name(js_sys::Date::now() as u64, &picked_name, &media_type, taken);
     Ok(Captured::new(&name, &media_type, bytes))
 }
 

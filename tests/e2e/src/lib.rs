@@ -56,7 +56,24 @@ pub fn workbook_with_list(
 ) -> (std::path::PathBuf, std::path::PathBuf) {
     let given =
         std::collections::BTreeMap::from([(list_name.to_string(), list.as_bytes().to_vec())]);
-    let instrument = dala_xlsform::read_with_files(form.as_bytes(), form_id, &given)
+    let workbook = write_workbook(dir, form_id, form, &given);
+    let list_path = dir.join(list_name);
+    std::fs::write(&list_path, list).expect("write the list");
+    (workbook, list_path)
+}
+
+/// A designer's workbook written from a markdown `form` into `dir`: its path.
+pub fn workbook(dir: &std::path::Path, form_id: &str, form: &str) -> std::path::PathBuf {
+    write_workbook(dir, form_id, form, &std::collections::BTreeMap::new())
+}
+
+fn write_workbook(
+    dir: &std::path::Path,
+    form_id: &str,
+    form: &str,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> std::path::PathBuf {
+    let instrument = dala_xlsform::read_with_files(form.as_bytes(), form_id, files)
         .instrument
         .expect("the test form converts");
     let workbook = dir.join(format!("{form_id}.xlsx"));
@@ -65,9 +82,38 @@ pub fn workbook_with_list(
         dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&instrument)),
     )
     .expect("write the workbook");
-    let list_path = dir.join(list_name);
-    std::fs::write(&list_path, list).expect("write the list");
-    (workbook, list_path)
+    workbook
+}
+
+/// A photo as a camera would not write it but every browser decodes: an uncompressed 24-bit
+/// BMP of `width` x `height` (a colour gradient, so a JPEG of it is not trivially small).
+pub fn photo_bmp(width: u32, height: u32) -> Vec<u8> {
+    let row = (width * 3).div_ceil(4) * 4;
+    let pixels = row * height;
+    let mut out = Vec::with_capacity(54 + pixels as usize);
+    out.extend_from_slice(b"BM");
+    out.extend_from_slice(&(54 + pixels).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&54u32.to_le_bytes());
+    out.extend_from_slice(&40u32.to_le_bytes());
+    out.extend_from_slice(&(width as i32).to_le_bytes());
+    out.extend_from_slice(&(height as i32).to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&24u16.to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&pixels.to_le_bytes());
+    out.extend_from_slice(&[0; 16]);
+    for y in 0..height {
+        for x in 0..width {
+            out.extend_from_slice(&[
+                (x * 255 / width.max(1)) as u8,
+                (y * 255 / height.max(1)) as u8,
+                ((x + y) % 256) as u8,
+            ]);
+        }
+        out.resize(out.len() + (row - width * 3) as usize, 0);
+    }
+    out
 }
 
 /// The first `program` on the PATH.

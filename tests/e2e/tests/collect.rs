@@ -1197,3 +1197,166 @@ fn a_workbook_imported_with_its_csv_selects_from_it() {
     app.assert_fits_screen();
     screenshot(&phone, "collect-import-missing-file-ru-phone");
 }
+
+/// The stored files of a record, read from the app's IndexedDB in the page: name, type, size,
+/// the decoded photo's width and height, and the SHA-256 the browser computes of the bytes.
+const STORED_FILES: &str = r#"
+const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+const open = indexedDB.open('dala');
+open.onerror = () => done({ error: String(open.error) });
+open.onsuccess = () => {
+  const rows = open.result.transaction(['files', 'records']).objectStore('files').getAll();
+  rows.onsuccess = async () => {
+    const out = [];
+    for (const row of rows.result.filter((r) => r.instance_id === id)) {
+      const bytes = await row.blob.arrayBuffer();
+      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+        .map((b) => b.toString(16).padStart(2, '0')).join('');
+      let width = null, height = null;
+      if (row.blob.type.startsWith('image/')) {
+        const bitmap = await createImageBitmap(row.blob);
+        [width, height] = [bitmap.width, bitmap.height];
+      }
+      out.push({ name: row.name, type: row.blob.type, size: row.blob.size, width, height, sha256: digest });
+    }
+    done(out);
+  };
+};"#;
+
+/// The record as stored (its JSON), read from the app's IndexedDB.
+const STORED_RECORD: &str = r#"
+const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+const open = indexedDB.open('dala');
+open.onsuccess = () => {
+  const row = open.result.transaction('records').objectStore('records').get(id);
+  row.onsuccess = () => done(row.result ? JSON.parse(row.result.json) : null);
+};"#;
+
+/// Media questions (issue 19): a required photo with `max-pixels=1024` blocks the page until
+/// it is taken; a 12-megapixel picture (4000 x 3000) picked for it is scaled on the device to
+/// 1024 x 768 and stored as a JPEG in IndexedDB with the draft that names it (its SHA-256 the
+/// one the record lists); a reload shows it again from the store; a second photo replaces
+/// it and the first is gone; the finalized record lists the file.
+#[test]
+fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("photo");
+    let picture = files.join("house.bmp");
+    std::fs::write(&picture, dala_e2e::photo_bmp(4000, 3000)).expect("write the picture");
+    let small = files.join("door.bmp");
+    std::fs::write(&small, dala_e2e::photo_bmp(600, 800)).expect("write the second picture");
+    let instrument = json!({
+        "format": 2,
+        "settings": {"form_id": "house_photo", "version": "1", "title": {"en": "Household visit", "ru": "Посещение семьи"}, "default_language": "en"},
+        "survey": [
+            {"type": "text", "name": "family", "label": {"en": "Family name", "ru": "Фамилия семьи"}},
+            {"type": "image", "name": "house", "label": {"en": "A photo of the house", "ru": "Фото дома"},
+             "required": "yes", "parameters": {"max-pixels": "1024"}},
+            {"type": "note", "name": "thanks", "label": {"en": "Thank you, ${family}.", "ru": "Спасибо, ${family}."}}
+        ],
+        "choices": {}
+    });
+    let (server, browser) = serve();
+    let app = Collect::new(&browser);
+    interview_of(&app, &server.url(), &files, &instrument);
+    app.answer("family", "Yusupova");
+    app.next();
+    assert_eq!(app.questions(), ["house"]);
+    // Required: "Next" stays and says so.
+    app.click(".nav .next");
+    app.wait("return (document.querySelector('.question[data-name=\"house\"] .error')?.textContent || '').length > 0");
+    let id = app.instance_id();
+
+    let pick = ".question[data-name=\"house\"] input[type=file]:not([capture])";
+    browser
+        .type_into(pick, &picture.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait("return document.querySelector('.question[data-name=\"house\"] img.media-preview')?.complete === true");
+    app.settle();
+    let stored = browser
+        .execute_async(STORED_FILES, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = stored.as_array().cloned().unwrap_or_default();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let photo = &stored[0];
+    assert_eq!(photo["type"], "image/jpeg");
+    assert_eq!(
+        (photo["width"].as_u64(), photo["height"].as_u64()),
+        (Some(1024), Some(768))
+    );
+    let name = photo["name"].as_str().unwrap_or_default().to_string();
+    assert!(name.ends_with(".jpg"), "{name}");
+    let record = browser
+        .execute_async(STORED_RECORD, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["answers"]["house"], json!(name));
+    assert_eq!(
+        record["files"],
+        json!([{"name": name, "media_type": "image/jpeg", "size": photo["size"], "sha256": photo["sha256"]}])
+    );
+    screenshot(&browser, "collect-photo-en");
+
+    // A reload in the middle: the answer and its photo, shown from the store.
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    app.wait("return document.querySelector('.question[data-name=\"house\"] img.media-preview')?.src.startsWith('blob:')");
+    assert!(
+        app.text(".question[data-name=\"house\"] figcaption")
+            .contains(&name),
+        "the file is named under it"
+    );
+
+    // Another photo replaces it: the first file goes with the answer that named it.
+    browser
+        .type_into(pick, &small.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!(
+        "return !document.querySelector('.question[data-name=\"house\"] figcaption')?.textContent.includes('{name}')"
+    ));
+    app.settle();
+    let stored = browser
+        .execute_async(STORED_FILES, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = stored.as_array().cloned().unwrap_or_default();
+    assert_eq!(stored.len(), 1, "only the second photo is kept: {stored:?}");
+    assert_ne!(stored[0]["name"], json!(name));
+    assert_eq!(
+        (stored[0]["width"].as_u64(), stored[0]["height"].as_u64()),
+        (Some(600), Some(800)),
+        "a photo within max-pixels is kept at its size"
+    );
+
+    app.next();
+    app.next();
+    app.wait_for_selector(".closing .finalize");
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+    let record = browser
+        .execute_async(STORED_RECORD, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["status"], "finalized");
+    assert_eq!(record["files"][0]["sha256"], stored[0]["sha256"]);
+    no_errors(&app);
+
+    // On a phone, in Russian: the buttons and the photo fit the screen.
+    let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&phone);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    app.set_enumerator("Айгуль");
+    app.import(&files.join("house_photo.json"));
+    app.wait_for_selector("[data-form=\"house_photo\"] .start");
+    app.start("house_photo");
+    app.answer("family", "Юсупова");
+    app.next();
+    phone
+        .type_into(pick, &picture.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait("return document.querySelector('.question[data-name=\"house\"] img.media-preview')?.complete === true");
+    app.settle();
+    app.assert_fits_screen();
+    screenshot(&phone, "collect-photo-ru-phone");
+    app.no_errors();
+}
