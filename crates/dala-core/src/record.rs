@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod files;
 mod lines;
-pub use lines::{BundleLines, MAX_LINE_BYTES, open_bundle};
+pub use files::{FILE_PART_BYTES, FileAssembler, FilePart, file_lines};
+pub use lines::{BundleEntry, BundleLines, MAX_LINE_BYTES, open_bundle};
 
 /// `${instanceID}`, where no question has that name, is the record's instance id (an XForm's
 /// meta/instanceID, which pyxform lets a form name so).
@@ -12,6 +14,11 @@ pub const INSTANCE_ID_NAME: &str = "instanceID";
 
 /// The version of the submission record and bundle formats.
 pub const RECORD_FORMAT: u32 = 1;
+
+/// The bundle format that carries files: format 1's lines, each record followed by the
+/// lines of the files it lists ([`FilePart`]). A bundle without files is written as format 1,
+/// which every version reads; both are read.
+pub const BUNDLE_FORMAT_WITH_FILES: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +151,25 @@ pub enum LineProblem {
     NotUtf8 { at: usize },
     /// B007 a line longer than [`MAX_LINE_BYTES`]; it is skipped without being held.
     TooLong { bytes: u64 },
+    /// B008 a file's line that cannot be used: not the next part of a file a record before
+    /// it lists, its data not base64, or the file put together not the one the record
+    /// describes (its size or SHA-256). The file is left out; its record is kept.
+    BadFile { name: String, why: FileProblem },
+}
+
+/// Why a file a bundle carries was left out (B008).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileProblem {
+    /// No record before it lists a file of that name.
+    NotListed,
+    /// A part out of order (`expected` is the part that should have come).
+    OutOfOrder { part: u32, expected: u32 },
+    /// The data is not base64.
+    NotBase64,
+    /// Put together, it is not the file its record describes.
+    NotAsDescribed,
+    /// Its record ended (the next record, or the end of the bundle) before its last part.
+    Incomplete { parts: u32, got: u32 },
 }
 
 impl LineProblem {
@@ -156,6 +182,7 @@ impl LineProblem {
             LineProblem::SecondHeader { .. } => "B005",
             LineProblem::NotUtf8 { .. } => "B006",
             LineProblem::TooLong { .. } => "B007",
+            LineProblem::BadFile { .. } => "B008",
         }
     }
 }
@@ -217,6 +244,43 @@ pub fn write_bundle(header: &BundleHeader, records: &[Submission]) -> String {
     out
 }
 
+/// Writes a bundle with the files its records list: each record followed by the lines of
+/// its files (`files` gives a record's files by name; one it has not got is left out, and
+/// the reader says the record's file is missing). Format 2 when a file is carried, else 1.
+pub fn write_bundle_with_files(
+    header: &BundleHeader,
+    records: &[Submission],
+    files: impl Fn(&Submission, &str) -> Option<Vec<u8>>,
+) -> String {
+    let mut body = String::new();
+    let mut carried = false;
+    for record in records {
+        body.push_str(&serde_json::to_string(record).unwrap_or_default());
+        body.push('\n');
+        for described in &record.files {
+            if let Some(bytes) = files(record, &described.name) {
+                for line in file_lines(&record.instance_id, &described.name, &bytes) {
+                    body.push_str(&line);
+                    body.push('\n');
+                }
+                carried = true;
+            }
+        }
+    }
+    let header = BundleHeader {
+        format: if carried {
+            BUNDLE_FORMAT_WITH_FILES
+        } else {
+            RECORD_FORMAT
+        },
+        ..header.clone()
+    };
+    let mut out = serde_json::to_string(&header).unwrap_or_default();
+    out.push('\n');
+    out.push_str(&body);
+    out
+}
+
 /// Reads the header line of a bundle, line `line` of its file.
 pub fn read_header(line: usize, text: &str) -> Result<BundleHeader, BundleError> {
     let header: BundleHeader = serde_json::from_str(text).map_err(|e| BundleError::Header {
@@ -229,7 +293,7 @@ pub fn read_header(line: usize, text: &str) -> Result<BundleHeader, BundleError>
             kind: header.kind,
         });
     }
-    if header.format != RECORD_FORMAT {
+    if header.format != RECORD_FORMAT && header.format != BUNDLE_FORMAT_WITH_FILES {
         return Err(BundleError::UnsupportedFormat {
             line,
             format: header.format,

@@ -258,6 +258,23 @@ pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
         LineProblem::TooLong { bytes } => {
             format!("{code} строка длиной {bytes} байт; строка записи не длиннее 16 МиБ")
         }
+        LineProblem::BadFile { name, why } => {
+            use dala_core::record::FileProblem;
+            let why = match why {
+                FileProblem::NotListed => "ни одна запись перед ним его не называет".to_string(),
+                FileProblem::OutOfOrder { part, expected } => {
+                    format!("часть {part} пришла вместо части {expected}")
+                }
+                FileProblem::NotBase64 => "его данные не в base64".to_string(),
+                FileProblem::NotAsDescribed => {
+                    "это не тот файл, что описан в записи (размер или SHA-256)".to_string()
+                }
+                FileProblem::Incomplete { parts, got } => {
+                    format!("пришло {got} из {parts} частей (пакет оборван?)")
+                }
+            };
+            format!("{code} файл «{name}» пропущен, запись сохранена: {why}")
+        }
     }
 }
 
@@ -304,7 +321,8 @@ pub fn refusal(lang: Lang, why: &Refusal) -> String {
                     "строка {line}: {code} это не пакет Dala: первая строка длиной {bytes} байт"
                 ),
                 BundleError::UnsupportedFormat { format, .. } => format!(
-                    "строка {line}: {code} пакет формата {format}, эта версия Dala читает формат {RECORD_FORMAT}"
+                    "строка {line}: {code} пакет формата {format}, эта версия Dala читает форматы {RECORD_FORMAT} и {}",
+                    dala_core::record::BUNDLE_FORMAT_WITH_FILES
                 ),
                 BundleError::Empty => format!("строка {line}: {code} файл пуст"),
             }

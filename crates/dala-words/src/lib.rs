@@ -8,7 +8,9 @@ use dala_aggregate::plan::PlanError;
 #[cfg(feature = "aggregate")]
 use dala_aggregate::wide_csv::WideCsvError;
 use dala_core::design::{Breaking, EditError};
-use dala_core::record::{BUNDLE_KIND, BundleError, LineProblem, RECORD_FORMAT};
+use dala_core::record::{
+    BUNDLE_FORMAT_WITH_FILES, BUNDLE_KIND, BundleError, FileProblem, LineProblem, RECORD_FORMAT,
+};
 use dala_core::{AnswerError, Diagnostic, Finding, Refusal};
 use dala_expr::Problem;
 use dala_expr::functions::Arity;
@@ -376,6 +378,22 @@ pub fn line_problem(problem: &LineProblem) -> String {
         LineProblem::TooLong { bytes } => {
             format!("{code} the line is {bytes} bytes long; a record line is at most 16 MiB")
         }
+        LineProblem::BadFile { name, why } => {
+            let why = match why {
+                FileProblem::NotListed => "no record before it lists it".to_string(),
+                FileProblem::OutOfOrder { part, expected } => {
+                    format!("part {part} came where part {expected} should")
+                }
+                FileProblem::NotBase64 => "its data is not base64".to_string(),
+                FileProblem::NotAsDescribed => {
+                    "it is not the file its record describes (size or SHA-256)".to_string()
+                }
+                FileProblem::Incomplete { parts, got } => {
+                    format!("{got} of its {parts} parts came (the bundle was cut short?)")
+                }
+            };
+            format!("{code} the file `{name}` is left out, its record kept: {why}")
+        }
     }
 }
 
@@ -393,7 +411,7 @@ pub fn bundle_error(e: &BundleError) -> String {
             "line {line}: {code} this is not a Dala bundle: its first line is {bytes} bytes long"
         ),
         BundleError::UnsupportedFormat { format, .. } => format!(
-            "line {line}: {code} this is bundle format {format}; this version of Dala reads format {RECORD_FORMAT}"
+            "line {line}: {code} this is bundle format {format}; this version of Dala reads formats {RECORD_FORMAT} and {BUNDLE_FORMAT_WITH_FILES}"
         ),
         BundleError::Empty => format!("line {line}: {code} the file is empty"),
     }

@@ -4,6 +4,7 @@
 //! blank lines are accepted, and a line that is not UTF-8, or too long to be a record, is
 //! reported by its number like any other bad line while the lines around it are kept.
 
+use super::files::{FilePart, is_file_line, read_file_line};
 use super::{BundleError, BundleHeader, LineProblem, Submission, read_header, read_record};
 use std::io::{self, BufRead};
 
@@ -12,6 +13,13 @@ use std::io::{self, BufRead};
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A line of a bundle: a record, or a part of a file the record before it lists (format 2).
+#[derive(Clone, Debug, PartialEq)]
+pub enum BundleEntry {
+    Record(Submission),
+    File(FilePart),
+}
 
 /// A bundle whose header has been read: its record lines one at a time.
 pub struct BundleLines<R> {
@@ -84,8 +92,24 @@ impl<R: BufRead> BundleLines<R> {
     }
 
     /// The next record line that is not blank, by its number: the record, or why it was not
-    /// taken. `None` at the end of the input.
+    /// taken. `None` at the end of the input. The lines of files are passed over (a reader
+    /// of records alone: see [`BundleLines::next_entry`] for the files).
     pub fn next_record(&mut self) -> io::Result<Option<(usize, Result<Submission, LineProblem>)>> {
+        loop {
+            match self.next_entry()? {
+                None => return Ok(None),
+                Some((_, Ok(BundleEntry::File(_)))) => {}
+                Some((number, Ok(BundleEntry::Record(record)))) => {
+                    return Ok(Some((number, Ok(record))));
+                }
+                Some((number, Err(problem))) => return Ok(Some((number, Err(problem)))),
+            }
+        }
+    }
+
+    /// The next line that is not blank, by its number: a record or a part of a file, or why
+    /// it was not taken. `None` at the end of the input.
+    pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<BundleEntry, LineProblem>)>> {
         loop {
             let Some(length) = self.next_line()? else {
                 return Ok(None);
@@ -106,10 +130,13 @@ impl<R: BufRead> BundleLines<R> {
             if text.trim().is_empty() {
                 continue;
             }
-            return Ok(Some((
-                self.number,
-                read_record(text.trim_end(), &self.header),
-            )));
+            let text = text.trim_end();
+            let read = if is_file_line(text) {
+                read_file_line(text).map(BundleEntry::File)
+            } else {
+                read_record(text, &self.header).map(BundleEntry::Record)
+            };
+            return Ok(Some((self.number, read)));
         }
     }
 

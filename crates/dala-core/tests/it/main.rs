@@ -1,5 +1,6 @@
 //! The one integration-test binary of dala-core.
 
+mod bundle_files;
 mod design;
 mod document;
 mod engine;

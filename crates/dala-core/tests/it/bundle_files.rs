@@ -1,0 +1,249 @@
+//! Bundles that carry files (format 2): each record followed by its files, a part a line.
+
+use dala_core::record::{
+    BUNDLE_FORMAT_WITH_FILES, BUNDLE_KIND, BundleEntry, FILE_PART_BYTES, FileAssembler,
+    FileProblem, LineProblem, RECORD_FORMAT, open_bundle, write_bundle, write_bundle_with_files,
+};
+use dala_core::{Answer, Attachment, BundleHeader, Status, Submission};
+use std::collections::BTreeMap;
+
+fn header() -> BundleHeader {
+    BundleHeader {
+        format: RECORD_FORMAT,
+        kind: BUNDLE_KIND.into(),
+        instrument_id: "house_photo".into(),
+        instrument_version: "1".into(),
+        device_id: "tablet-07".into(),
+        created: "2015-03-17T18:00:00.000+06:00".into(),
+    }
+}
+
+/// A record with a photo of `bytes` (and a second file when `second` is given).
+fn record(id: &str, photo: &[u8], second: Option<&[u8]>) -> Submission {
+    let mut files = vec![Attachment::of("1.jpg", "image/jpeg", photo)];
+    let mut answers = BTreeMap::from([("house".into(), Answer::Value("1.jpg".into()))]);
+    if let Some(second) = second {
+        files.push(Attachment::of("2.webm", "audio/webm", second));
+        answers.insert("voice".into(), Answer::Value("2.webm".into()));
+    }
+    Submission {
+        format: RECORD_FORMAT,
+        held: Vec::new(),
+        files,
+        instance_name: None,
+        instance_id: id.into(),
+        instrument_id: "house_photo".into(),
+        instrument_version: "1".into(),
+        status: Status::Finalized,
+        started: "2015-03-17T10:30:00.000+06:00".into(),
+        updated: "2015-03-17T10:45:00.000+06:00".into(),
+        finalized: Some("2015-03-17T10:45:00.000+06:00".into()),
+        enumerator: "Aida".into(),
+        device_id: "tablet-07".into(),
+        answers,
+    }
+}
+
+/// Bytes of a given length that are not all alike.
+fn bytes(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+type Found = (
+    Vec<Submission>,
+    Vec<(String, String, Vec<u8>)>,
+    Vec<(usize, LineProblem)>,
+);
+
+/// Reads a bundle as the app's import does: records, the files put together, the problems
+/// with their lines.
+fn read(text: &str) -> Found {
+    let mut lines = open_bundle(text.as_bytes())
+        .expect("memory")
+        .expect("a bundle");
+    let mut files = FileAssembler::default();
+    let (mut records, mut whole, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some((number, entry)) = lines.next_entry().expect("memory") {
+        match entry {
+            Ok(BundleEntry::Record(r)) => {
+                files.record(&r);
+                records.push(r);
+            }
+            Ok(BundleEntry::File(part)) => {
+                if let Some((id, described, data)) = files.part(part) {
+                    whole.push((id, described.name, data));
+                }
+            }
+            Err(problem) => problems.push((number, problem)),
+        }
+        problems.extend(files.take_problems().into_iter().map(|p| (number, p)));
+    }
+    files.finish();
+    problems.extend(files.take_problems().into_iter().map(|p| (0, p)));
+    (records, whole, problems)
+}
+
+#[test]
+fn a_bundle_carries_each_records_files_after_it_and_reads_them_back_whole() {
+    // A photo of 2.5 MiB goes in three parts (1 MiB, 1 MiB, 0.5 MiB), a recording in one.
+    let photo = bytes(FILE_PART_BYTES * 5 / 2, 1);
+    let voice = bytes(300, 2);
+    let small = bytes(10, 3);
+    let records = [
+        record("uuid:a", &photo, Some(&voice)),
+        record("uuid:b", &small, None),
+    ];
+    let stored = |r: &Submission, name: &str| match (r.instance_id.as_str(), name) {
+        ("uuid:a", "1.jpg") => Some(photo.clone()),
+        ("uuid:a", "2.webm") => Some(voice.clone()),
+        ("uuid:b", "1.jpg") => Some(small.clone()),
+        _ => None,
+    };
+    let text = write_bundle_with_files(&header(), &records, stored);
+    let lines: Vec<&str> = text.lines().collect();
+    // The header, record a, its photo's 3 parts and its recording, record b and its photo.
+    assert_eq!(lines.len(), 1 + 1 + 3 + 1 + 1 + 1, "{}", lines.len());
+    assert!(lines[0].contains(&format!("\"format\":{BUNDLE_FORMAT_WITH_FILES}")));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.len() < dala_core::record::MAX_LINE_BYTES)
+    );
+    let (read_records, files, problems) = read(&text);
+    assert_eq!(read_records, records);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        files,
+        [
+            ("uuid:a".into(), "1.jpg".into(), photo),
+            ("uuid:a".into(), "2.webm".into(), voice),
+            ("uuid:b".into(), "1.jpg".into(), small),
+        ]
+    );
+    // A reader of records alone (the command line's merge) sees the records only.
+    let mut only = open_bundle(text.as_bytes())
+        .expect("memory")
+        .expect("a bundle");
+    let mut ids = Vec::new();
+    while let Some((_, r)) = only.next_record().expect("memory") {
+        ids.push(r.expect("a record").instance_id);
+    }
+    assert_eq!(ids, ["uuid:a", "uuid:b"]);
+}
+
+#[test]
+fn a_bundle_without_files_is_written_as_format_1() {
+    let mut plain = record("uuid:a", b"", None);
+    plain.files.clear();
+    plain.answers.clear();
+    let with = write_bundle_with_files(&header(), std::slice::from_ref(&plain), |_, _| None);
+    assert_eq!(with, write_bundle(&header(), &[plain]));
+    // A record whose file the device has not got: the record goes, format 1, and the
+    // reader will say its file is missing.
+    let listed = record("uuid:b", b"jpeg", None);
+    let text = write_bundle_with_files(&header(), std::slice::from_ref(&listed), |_, _| None);
+    assert!(text.starts_with(&format!("{{\"format\":{RECORD_FORMAT}")));
+}
+
+#[test]
+fn a_damaged_file_is_left_out_and_its_record_kept() {
+    let photo = bytes(FILE_PART_BYTES * 2, 4);
+    let records = [record("uuid:a", &photo, None), record("uuid:b", b"b", None)];
+    let text = write_bundle_with_files(&header(), &records, |r, _| {
+        Some(if r.instance_id == "uuid:a" {
+            photo.clone()
+        } else {
+            b"b".to_vec()
+        })
+    });
+    let lines: Vec<&str> = text.lines().collect();
+
+    // The second part of a's photo lost (a copy cut a line out): a's photo is incomplete,
+    // b's is whole.
+    let cut: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let (records_read, files, problems) = read(&cut);
+    assert_eq!(records_read.len(), 2);
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, "uuid:b");
+    assert_eq!(
+        problems,
+        [(
+            4,
+            LineProblem::BadFile {
+                name: "1.jpg".into(),
+                why: FileProblem::Incomplete { parts: 2, got: 1 }
+            }
+        )]
+    );
+
+    // Its parts swapped: out of order, said once.
+    let swapped = [lines[0], lines[1], lines[3], lines[2], lines[4], lines[5]].join("\n");
+    let (_, files, problems) = read(&swapped);
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        problems,
+        [(
+            3,
+            LineProblem::BadFile {
+                name: "1.jpg".into(),
+                why: FileProblem::OutOfOrder {
+                    part: 2,
+                    expected: 1
+                }
+            }
+        )]
+    );
+
+    // b's photo with other bytes than its record describes; a file before any record.
+    let other = dala_core::record::file_lines("uuid:b", "1.jpg", b"c").join("\n");
+    let stray = dala_core::record::file_lines("uuid:z", "9.jpg", b"z").join("\n");
+    let damaged = [
+        lines[0], &stray, lines[1], lines[2], lines[3], lines[4], &other,
+    ]
+    .join("\n");
+    let (records_read, files, problems) = read(&damaged);
+    assert_eq!(records_read.len(), 2, "every record kept");
+    assert_eq!(files.len(), 1, "a's photo is whole");
+    assert_eq!(
+        problems,
+        [
+            (
+                2,
+                LineProblem::BadFile {
+                    name: "9.jpg".into(),
+                    why: FileProblem::NotListed
+                }
+            ),
+            (
+                7,
+                LineProblem::BadFile {
+                    name: "1.jpg".into(),
+                    why: FileProblem::NotAsDescribed
+                }
+            ),
+        ]
+    );
+    // Not base64.
+    let garbled = format!(
+        "{}\n{}\n{{\"file\":{{\"instance_id\":\"uuid:b\",\"name\":\"1.jpg\",\"part\":1,\"parts\":1}},\"base64\":\"@@@\"}}\n",
+        lines[0], lines[4]
+    );
+    let (_, _, problems) = read(&garbled);
+    assert_eq!(
+        problems,
+        [(
+            3,
+            LineProblem::BadFile {
+                name: "1.jpg".into(),
+                why: FileProblem::NotBase64
+            }
+        )]
+    );
+}
