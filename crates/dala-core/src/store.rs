@@ -174,6 +174,13 @@ pub trait Store {
         &self,
         records: &[(Submission, String)],
     ) -> Result<Imported, StoreError>;
+    /// Files received with records (a bundle's), each kept with its stored record when the
+    /// record lists it by that name and it is not kept already: a bundle imported again
+    /// fills in a file an earlier import missed. Returns how many were kept.
+    async fn import_files(
+        &self,
+        files: &[(String, Attachment, Vec<u8>)],
+    ) -> Result<usize, StoreError>;
     /// A setting of the device (enumerator name, device id, interface language).
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;
     async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError>;
@@ -464,6 +471,26 @@ impl Store for MemoryStore {
         Ok(imported)
     }
 
+    async fn import_files(
+        &self,
+        files: &[(String, Attachment, Vec<u8>)],
+    ) -> Result<usize, StoreError> {
+        let records = self.records.borrow();
+        let mut stored = self.files.borrow_mut();
+        let mut kept = 0;
+        for (instance_id, file, bytes) in files {
+            let listed = records
+                .get(instance_id)
+                .is_some_and(|r| r.submission.files.iter().any(|f| f.name == file.name));
+            let key = (instance_id.clone(), file.name.clone());
+            if listed && !stored.contains_key(&key) {
+                stored.insert(key, bytes.clone());
+                kept += 1;
+            }
+        }
+        Ok(kept)
+    }
+
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(self.settings.borrow().get(name).cloned())
     }
@@ -736,6 +763,7 @@ pub mod conformance {
         records(&make().await, &mut failures).await;
         outbox(&make().await, &mut failures).await;
         files(&make().await, &mut failures).await;
+        imported_files(&make().await, &mut failures).await;
         failures
     }
 
@@ -892,6 +920,47 @@ pub mod conformance {
                 && store.get_file("t", &described.name).await == Ok(Some(photo.clone()))
                 && store.get_file("t", &second.name).await == Ok(Some(second_bytes)),
             "several files are written with their draft at once",
+        );
+    }
+
+    /// Files that came with records from another device.
+    async fn imported_files<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let photo = b"\xff\xd8 a photo from tablet 3 \xff\xd9".to_vec();
+        let described = Attachment::of("1426585800000.jpg", "image/jpeg", &photo);
+        let mut record = draft_with("u", &described);
+        record.status = Status::Finalized;
+        record.finalized = Some("2015-03-17T10:40:00.000+06:00".into());
+        let json = serde_json::to_string(&record).unwrap_or_default();
+        let _ = store.import_records(&[(record, json)]).await;
+        let with = |id: &str, name: &str| {
+            (
+                id.to_string(),
+                Attachment {
+                    name: name.to_string(),
+                    ..described.clone()
+                },
+                photo.clone(),
+            )
+        };
+        check(
+            failures,
+            store
+                .import_files(&[
+                    with("u", "1426585800000.jpg"),
+                    with("u", "other.jpg"),
+                    with("nobody", "1426585800000.jpg"),
+                ])
+                .await
+                == Ok(1)
+                && store.get_file("u", "1426585800000.jpg").await == Ok(Some(photo.clone()))
+                && store.get_file("u", "other.jpg").await == Ok(None)
+                && store.get_file("nobody", "1426585800000.jpg").await == Ok(None),
+            "an imported record's file is kept; one no stored record lists is not",
+        );
+        check(
+            failures,
+            store.import_files(&[with("u", "1426585800000.jpg")]).await == Ok(0),
+            "a file kept already is not written again",
         );
     }
 

@@ -7,7 +7,9 @@ use dala_aggregate::grouped::Grouped;
 use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
-use dala_core::record::{BundleError, BundleLines, LineProblem, open_bundle};
+use dala_core::record::{
+    BundleEntry, BundleError, BundleLines, FileAssembler, LineProblem, open_bundle,
+};
 use dala_core::{Index, Instrument, Submission};
 
 /// Rows shown per page of the data view.
@@ -24,7 +26,10 @@ pub struct BundleReport {
     /// Records whose instance id was on the device or earlier in this import.
     pub duplicates: usize,
     pub drafts: usize,
-    /// Lines that are not records: (line number, why).
+    /// Files the records carry, put together whole (stored with their records, or already
+    /// there).
+    pub files: usize,
+    /// Lines that are not records (or files left out): (line number, why).
     pub bad_lines: Vec<(usize, LineProblem)>,
     /// Why nothing (or not all) of it could be taken, if so.
     pub refused: Option<Refusal>,
@@ -60,8 +65,17 @@ pub struct BundleReader {
     /// Records the store found already stored when the slice was written (stored since the
     /// import looked, by another tab): duplicates, not added.
     found_stored: usize,
+    /// The files of the records, put together part by part, and those made whole since
+    /// they were last taken.
+    assembler: FileAssembler,
+    files: Vec<(String, dala_core::Attachment, Vec<u8>)>,
+    file_problems: Vec<(usize, LineProblem)>,
     pub report: BundleReport,
 }
+
+/// A slice ends early once the files read in it hold this many bytes: a bundle of photos
+/// is taken a few megabytes at a time, not a slice of lines' worth.
+const SLICE_FILE_BYTES: usize = 8 << 20;
 
 impl BundleReader {
     /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.
@@ -92,6 +106,9 @@ impl BundleReader {
             merger: Merger::new(&header.instrument_id, false),
             lines,
             found_stored: 0,
+            assembler: FileAssembler::default(),
+            files: Vec::new(),
+            file_problems: Vec::new(),
             report,
         })
     }
@@ -119,12 +136,37 @@ impl BundleReader {
     }
 
     /// The records of up to `lines` more lines, each with its line (its JSON as read); empty at the
-    /// end of the file.
+    /// end of the file. The files whole among those lines are kept for [`Self::take_files`].
     pub fn next_slice(&mut self, lines: usize) -> Vec<(Submission, String)> {
         let mut out = Vec::new();
+        let mut file_bytes = 0;
         for _ in 0..lines {
-            let Ok(Some((number, read))) = self.lines.next_record() else {
+            let Ok(Some((number, read))) = self.lines.next_entry() else {
+                self.assembler.finish();
+                let at = self.last_line();
+                self.note_file_problems(at);
                 break;
+            };
+            let read = match read {
+                Ok(BundleEntry::File(part)) => {
+                    if let Some(file) = self.assembler.part(part) {
+                        file_bytes += file.2.len();
+                        self.files.push(file);
+                        self.report.files += 1;
+                    }
+                    self.note_file_problems(number);
+                    if file_bytes >= SLICE_FILE_BYTES {
+                        break;
+                    }
+                    continue;
+                }
+                Ok(BundleEntry::Record(record)) => {
+                    // Every record read, a duplicate too, says which files follow it.
+                    self.assembler.record(&record);
+                    self.note_file_problems(number);
+                    Ok(*record)
+                }
+                Err(problem) => Err(problem),
             };
             if let Some(record) = self.merger.take(&self.report.name, number, read) {
                 out.push((record, self.lines.line_text().to_string()));
@@ -138,8 +180,27 @@ impl BundleReader {
             .bad_lines
             .iter()
             .map(|(_, line, why)| (*line, why.clone()))
+            .chain(self.file_problems.iter().cloned())
             .collect();
+        self.report.bad_lines.sort_by_key(|(line, _)| *line);
         out
+    }
+
+    /// The files made whole since they were last taken, each with its record's instance id:
+    /// stored once their records are.
+    pub fn take_files(&mut self) -> Vec<(String, dala_core::Attachment, Vec<u8>)> {
+        std::mem::take(&mut self.files)
+    }
+
+    fn note_file_problems(&mut self, line: usize) {
+        let found = self.assembler.take_problems();
+        self.file_problems
+            .extend(found.into_iter().map(|problem| (line, problem)));
+    }
+
+    /// The number of the last line read.
+    fn last_line(&self) -> usize {
+        self.lines.line_number()
     }
 }
 

@@ -2,7 +2,7 @@
 //! instrument new interviews use, and how finalized records become bundle files.
 
 use dala_core::record::{
-    BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission, write_bundle,
+    BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission, write_bundle_with_files,
 };
 
 /// The newest of an instrument's versions: XLSForm versions are usually numbers
@@ -96,8 +96,14 @@ pub struct BundleFile {
 }
 
 /// The finalized records among `records` as bundles, one per instrument version (a bundle's
-/// header names one version). `created` is the device clock's ISO 8601 time.
-pub fn bundles(records: &[Submission], device_id: &str, created: &str) -> Vec<BundleFile> {
+/// header names one version), each record followed by the files `files` gives of it (see
+/// `write_bundle_with_files`). `created` is the device clock's ISO 8601 time.
+pub fn bundles(
+    records: &[Submission],
+    device_id: &str,
+    created: &str,
+    files: impl Fn(&Submission, &str) -> Option<Vec<u8>>,
+) -> Vec<BundleFile> {
     let mut by_version: Vec<(String, Vec<Submission>)> = Vec::new();
     for record in records.iter().filter(|r| r.status == Status::Finalized) {
         match by_version
@@ -128,7 +134,7 @@ pub fn bundles(records: &[Submission], device_id: &str, created: &str) -> Vec<Bu
                 .collect();
             BundleFile {
                 name: format!("{form_id}-{version}-{device_id}-{stamp}.jsonl"),
-                text: write_bundle(&header, &list),
+                text: write_bundle_with_files(&header, &list, &files),
                 instance_ids: list.iter().map(|r| r.instance_id.clone()).collect(),
             }
         })
@@ -248,7 +254,12 @@ mod tests {
             record("uuid:3", "2", Status::Finalized),
             record("uuid:4", "1", Status::Finalized),
         ];
-        let files = bundles(&records, "web-1", "2015-02-03T17:45:12.000+05:00");
+        let files = bundles(
+            &records,
+            "web-1",
+            "2015-02-03T17:45:12.000+05:00",
+            |_, _| None,
+        );
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].name, "fast-1-web-1-2015-02-03T17-45.jsonl");
         assert_eq!(files[0].instance_ids, ["uuid:1", "uuid:4"]);

@@ -165,6 +165,7 @@ messages! {
     ),
     SaveFailed => ("Saving failed", "Не удалось сохранить"),
     TakePhoto => ("Take a photo", "Сфотографировать"),
+    FilesCarried => ("Files", "Файлы"),
     RecordAudio => ("Record", "Записать звук"),
     RecordVideo => ("Record a video", "Снять видео"),
     ChooseFile => ("Choose a file", "Выбрать файл"),

@@ -1258,7 +1258,11 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
         ],
         "choices": {}
     });
-    let (server, browser) = serve();
+    let downloads = files.join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser =
+        Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&browser);
     interview_of(&app, &server.url(), &files, &instrument);
     app.answer("family", "Yusupova");
@@ -1340,13 +1344,75 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
     assert_eq!(record["files"][0]["sha256"], stored[0]["sha256"]);
     no_errors(&app);
 
-    // On a phone, in Russian: the buttons and the photo fit the screen.
+    // Handed over: the bundle carries the photo after its record (format 2), its bytes
+    // those stored.
+    app.click(".export");
+    app.wait_for_selector(".finalized-list .tag.exported");
+    let bundle = dala_e2e::downloaded(&downloads, |name| name.ends_with(".jsonl"));
+    let text = std::fs::read_to_string(&bundle).expect("bundle text");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    // The second photo was kept as picked (600 x 800 fits max-pixels): an uncompressed
+    // 1.44 MB picture, two parts of at most 1 MiB.
+    let size = stored[0]["size"].as_u64().unwrap_or(0);
+    assert_eq!(size, 54 + 600 * 800 * 3);
+    let parts = size.div_ceil(dala_core::record::FILE_PART_BYTES as u64);
+    assert_eq!(parts, 2);
+    assert_eq!(
+        lines.len() as u64,
+        2 + parts,
+        "a header, the record, its photo's parts"
+    );
+    assert_eq!(lines[0]["format"], 2);
+    assert_eq!(lines[1]["instance_id"], json!(id));
+    for (i, line) in lines[2..].iter().enumerate() {
+        assert_eq!(
+            line["file"],
+            json!({"instance_id": id, "name": stored[0]["name"], "part": i + 1, "parts": parts})
+        );
+    }
+    let base64: u64 = lines[2..]
+        .iter()
+        .map(|l| l["base64"].as_str().unwrap_or_default().len() as u64)
+        .sum();
+    let part = dala_core::record::FILE_PART_BYTES as u64;
+    assert_eq!(
+        base64,
+        part.div_ceil(3) * 4 + (size - part).div_ceil(3) * 4,
+        "the whole photo, base64"
+    );
+
+    // On a phone, in Russian: the bundle imported in Analyse brings the photo with its
+    // record (another device: its own database).
     let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
     let app = Collect::new(&phone);
     app.home(&server.url());
     app.set_interface_language("ru");
     app.set_enumerator("Айгуль");
     app.import(&files.join("house_photo.json"));
+    app.wait_for_selector("[data-form=\"house_photo\"] .start");
+    phone
+        .goto(&format!("{}design.html#/analyse/house_photo", server.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#analyse[data-ready=\"true\"]");
+    phone
+        .type_into("#analyse input.bundles", &bundle.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait("return document.querySelectorAll('.import-report tr.bundle').length === 1 && document.querySelector('#analyse').dataset.ready === 'true'");
+    assert_eq!(app.text(".import-report tr.bundle .added"), "1");
+    assert_eq!(app.text(".import-report tr.bundle .files"), "1");
+    let arrived = phone
+        .execute_async(STORED_FILES, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(arrived, json!(stored), "the photo arrived as it was stored");
+    screenshot(&phone, "analyse-import-photo-ru-phone");
+
+    // And a photo taken on the phone fits its screen.
+    phone
+        .goto(&format!("{}#/", server.url()))
+        .unwrap_or_else(|e| panic!("{e}"));
     app.wait_for_selector("[data-form=\"house_photo\"] .start");
     app.start("house_photo");
     app.answer("family", "Юсупова");

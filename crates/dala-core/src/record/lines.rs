@@ -17,7 +17,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A line of a bundle: a record, or a part of a file the record before it lists (format 2).
 #[derive(Clone, Debug, PartialEq)]
 pub enum BundleEntry {
-    Record(Submission),
+    Record(Box<Submission>),
     File(FilePart),
 }
 
@@ -80,6 +80,11 @@ impl<R: BufRead> BundleLines<R> {
         &self.header
     }
 
+    /// The number of the line last read (the header's, before any other), counted from 1.
+    pub fn line_number(&self) -> usize {
+        self.number
+    }
+
     /// Bytes of the input read so far.
     pub fn consumed(&self) -> u64 {
         self.consumed
@@ -100,7 +105,7 @@ impl<R: BufRead> BundleLines<R> {
                 None => return Ok(None),
                 Some((_, Ok(BundleEntry::File(_)))) => {}
                 Some((number, Ok(BundleEntry::Record(record)))) => {
-                    return Ok(Some((number, Ok(record))));
+                    return Ok(Some((number, Ok(*record))));
                 }
                 Some((number, Err(problem))) => return Ok(Some((number, Err(problem)))),
             }
@@ -134,7 +139,7 @@ impl<R: BufRead> BundleLines<R> {
             let read = if is_file_line(text) {
                 read_file_line(text).map(BundleEntry::File)
             } else {
-                read_record(text, &self.header).map(BundleEntry::Record)
+                read_record(text, &self.header).map(|r| BundleEntry::Record(Box::new(r)))
             };
             return Ok(Some((self.number, read)));
         }

@@ -69,7 +69,7 @@ fn read(text: &str) -> Found {
         match entry {
             Ok(BundleEntry::Record(r)) => {
                 files.record(&r);
-                records.push(r);
+                records.push(*r);
             }
             Ok(BundleEntry::File(part)) => {
                 if let Some((id, described, data)) = files.part(part) {

@@ -747,6 +747,41 @@ impl Store for IdbStore {
         committed.map(|()| imported)
     }
 
+    /// In one strict transaction: each file's record row is read for the names it lists,
+    /// and the file's key for whether it is kept already.
+    async fn import_files(
+        &self,
+        files: &[(String, Attachment, Vec<u8>)],
+    ) -> Result<usize, StoreError> {
+        let tx = self.write(&[RECORDS, FILES])?;
+        let records = tx.object_store(RECORDS).map_err(backend)?;
+        let stored = tx.object_store(FILES).map_err(backend)?;
+        let mut kept = 0;
+        for (instance_id, file, bytes) in files {
+            let row: Option<JsValue> = records
+                .get(JsValue::from_str(instance_id))
+                .await
+                .map_err(backend)?;
+            let listed = row.is_some_and(|row| row_files(&row).contains(&file.name));
+            if !listed {
+                continue;
+            }
+            let there: Option<JsValue> = stored
+                .get(key(&[instance_id, &file.name]))
+                .await
+                .map_err(backend)?;
+            if there.is_none() {
+                stored
+                    .put(file_row(instance_id, file, bytes)?)
+                    .await
+                    .map_err(backend)?;
+                kept += 1;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(kept)
+    }
+
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         let tx = self.read(META)?;
         let store = tx.object_store(META).map_err(backend)?;

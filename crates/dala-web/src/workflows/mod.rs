@@ -48,8 +48,27 @@ pub async fn hand_over<S: Store>(
         .filter(|r| again || r.exported.is_none())
         .map(|r| r.submission)
         .collect();
+    // The files the records list, read before the bundles are written (a record whose file
+    // the device has not got goes without it; the reader says so).
+    let mut stored = std::collections::HashMap::new();
+    for record in &waiting {
+        for described in &record.files {
+            if let Some(bytes) = store
+                .get_file(&record.instance_id, &described.name)
+                .await
+                .map_err(HandOverError::Store)?
+            {
+                stored.insert((record.instance_id.clone(), described.name.clone()), bytes);
+            }
+        }
+    }
+    let files = |record: &dala_core::Submission, name: &str| {
+        stored
+            .get(&(record.instance_id.clone(), name.to_string()))
+            .cloned()
+    };
     let mut saved = Vec::new();
-    for file in bundles(&waiting, device_id, now) {
+    for file in bundles(&waiting, device_id, now, files) {
         save(&file).map_err(|why| HandOverError::Save {
             file: file.name.clone(),
             why,
@@ -112,23 +131,30 @@ pub async fn import_bundle<S: Store>(
         }
     }
     let mut current = reader.next_slice(slice);
-    while !current.is_empty() || reader.progress() < 1.0 {
+    let mut current_files = reader.take_files();
+    while !current.is_empty() || !current_files.is_empty() || reader.progress() < 1.0 {
         let progress = reader.progress();
+        // A slice's files after its records: a file is kept only with a record stored.
         let stored = async {
-            if current.is_empty() {
-                Ok(Imported::default())
+            let imported = if current.is_empty() {
+                Imported::default()
             } else {
-                store.import_records(&current).await
+                store.import_records(&current).await?
+            };
+            if !current_files.is_empty() {
+                store.import_files(&current_files).await?;
             }
+            Ok::<_, dala_core::StoreError>(imported)
         };
         let prepare = async {
             page.between(progress).await;
             let t = page.now_ms();
             let next = reader.next_slice(slice);
+            let next_files = reader.take_files();
             parse_ms += page.now_ms() - t;
-            next
+            (next, next_files)
         };
-        let (result, next) = futures::future::join(stored, prepare).await;
+        let (result, (next, next_files)) = futures::future::join(stored, prepare).await;
         match result {
             Ok(imported) => reader.found_stored(imported.duplicates),
             Err(e) => {
@@ -140,6 +166,7 @@ pub async fn import_bundle<S: Store>(
         }
         page.stored(&form_id, &current);
         current = next;
+        current_files = next_files;
     }
     (reader.report, parse_ms)
 }
@@ -381,6 +408,80 @@ mod tests {
             )
             .await;
             assert_eq!(other.refused, Some(Refusal::NotOnDevice));
+        });
+    }
+
+    /// Records with photos handed over on one tablet and imported on another (issue 19): the
+    /// bundle carries each photo after its record, the import keeps them with their records,
+    /// and a second import of the same bundle fills in nothing twice.
+    #[cfg(feature = "analyse")]
+    #[test]
+    fn records_handed_over_with_their_photos_arrive_with_them() {
+        let tablet = MemoryStore::default();
+        let office = MemoryStore::default();
+        let photo = |i: u8| vec![0xff, 0xd8, i, 0xff, 0xd9];
+        block_on(async {
+            for i in 1..=3u8 {
+                let mut r = record(&format!("uuid:{i}"), Status::Finalized, "1");
+                let file = dala_core::Attachment::of("1.jpg", "image/jpeg", &photo(i));
+                r.answers
+                    .insert("house".into(), Answer::Value("1.jpg".into()));
+                r.files = vec![file.clone()];
+                let mut draft = r.clone();
+                draft.status = Status::Draft;
+                draft.finalized = None;
+                tablet
+                    .save_draft_with_files(&draft, 0, &[(file, photo(i))])
+                    .await
+                    .expect("draft with its photo");
+                tablet.put_submission(&r).await.expect("finalized");
+            }
+            let mut saved = Vec::new();
+            hand_over(
+                &tablet,
+                "p",
+                "tab-1",
+                "2015-03-18T10:00:00.000+06:00",
+                false,
+                |f| {
+                    saved.push(f.text.clone());
+                    Ok(())
+                },
+            )
+            .await
+            .expect("handed over");
+            assert_eq!(saved.len(), 1);
+            let mut page = Page {
+                steps: 0,
+                shown: Vec::new(),
+            };
+            let (report, _) = import_bundle(
+                &office,
+                "tab-1.jsonl",
+                saved[0].clone().into_bytes(),
+                &["p".into()],
+                2,
+                &mut page,
+            )
+            .await;
+            assert_eq!((report.added, report.files), (3, 3));
+            assert!(report.bad_lines.is_empty(), "{:?}", report.bad_lines);
+            for i in 1..=3u8 {
+                assert_eq!(
+                    office.get_file(&format!("uuid:{i}"), "1.jpg").await,
+                    Ok(Some(photo(i)))
+                );
+            }
+            let (again, _) = import_bundle(
+                &office,
+                "tab-1.jsonl",
+                saved[0].clone().into_bytes(),
+                &["p".into()],
+                2,
+                &mut page,
+            )
+            .await;
+            assert_eq!((again.added, again.duplicates), (0, 3));
         });
     }
 }

@@ -12,7 +12,8 @@ pub(super) fn ImportReport(an: An) -> impl IntoView {
                     <thead><tr>
                         <th>{app.t(Msg::File)}</th><th>{app.t(Msg::Instrument)}</th>
                         <th>{app.t(Msg::Added)}</th><th>{app.t(Msg::Duplicates)}</th>
-                        <th>{app.t(Msg::DraftsLeftOut)}</th><th>{app.t(Msg::BadLines)}</th>
+                        <th>{app.t(Msg::DraftsLeftOut)}</th><th>{app.t(Msg::FilesCarried)}</th>
+                        <th>{app.t(Msg::BadLines)}</th>
                     </tr></thead>
                     <tbody>
                         {move || an.reports.get().into_iter().map(|r| {
@@ -28,10 +29,11 @@ pub(super) fn ImportReport(an: An) -> impl IntoView {
                                     <td class="added">{r.added}</td>
                                     <td class="duplicates">{r.duplicates}</td>
                                     <td class="drafts">{r.drafts}</td>
+                                    <td class="files">{r.files}</td>
                                     <td class="bad">{r.bad_lines.len()}</td>
                                 </tr>
                                 {(!problems.is_empty()).then(|| view! {
-                                    <tr class="bundle-problems"><td colspan="6">
+                                    <tr class="bundle-problems"><td colspan="7">
                                         <ul>{problems.into_iter().map(|(code, p)| view! { <li data-code=code>{p}</li> }).collect_view()}</ul>
                                     </td></tr>
                                 })}
