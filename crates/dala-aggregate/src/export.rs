@@ -183,6 +183,20 @@ pub struct Exporter<'a> {
     top: Vec<Field<'a>>,
     /// Name and header of each output table: the main one first, then the repeats by name.
     tables: Vec<(String, Vec<String>)>,
+    /// The form has media questions: the main table says how many files each record lists
+    /// and how many the export holds, as ODK Central's does.
+    media: bool,
+}
+
+/// ODK Central's columns, after SubmitterName, of a form with media questions: the files a
+/// record has in the export, and those it lists.
+const ATTACHMENTS: [&str; 2] = ["AttachmentsPresent", "AttachmentsExpected"];
+
+/// Whether any item, at any depth, takes a file.
+fn has_media(items: &[Item]) -> bool {
+    items
+        .iter()
+        .any(|i| i.item_type.is_media() || has_media(&i.children))
 }
 
 const METADATA: [&str; 6] = [
@@ -200,7 +214,13 @@ impl<'a> Exporter<'a> {
         fields(&instrument.survey, "", options, &mut top);
         let mut header = vec!["SubmissionDate".to_string()];
         header.extend(headers(&top, instrument, options));
-        header.extend(METADATA.map(String::from));
+        let media = has_media(&instrument.survey);
+        for column in METADATA {
+            header.push(column.to_string());
+            if media && column == "SubmitterName" {
+                header.extend(ATTACHMENTS.map(String::from));
+            }
+        }
         let mut repeats = BTreeMap::new();
         repeat_tables(instrument, &top, options, &mut repeats);
         let mut tables = vec![(format!("{}.csv", instrument.settings.form_id), header)];
@@ -210,6 +230,7 @@ impl<'a> Exporter<'a> {
             options,
             top,
             tables,
+            media,
         }
     }
 
@@ -218,8 +239,19 @@ impl<'a> Exporter<'a> {
         &self.tables
     }
 
-    /// Calls `emit(table, row)` for the record's main row and each of its repeat rows.
+    /// Calls `emit(table, row)` for the record's main row and each of its repeat rows (an
+    /// export without the records' files: none present).
     pub fn rows(&self, record: &Submission, emit: &mut dyn FnMut(usize, Vec<String>)) {
+        self.rows_with_files(record, 0, emit);
+    }
+
+    /// [`Exporter::rows`] of a record `present` of whose files are in the export.
+    pub fn rows_with_files(
+        &self,
+        record: &Submission,
+        present: usize,
+        emit: &mut dyn FnMut(usize, Vec<String>),
+    ) {
         let mut row = vec![
             record
                 .finalized
@@ -236,6 +268,11 @@ impl<'a> Exporter<'a> {
             record.instance_id.clone(),
             String::new(),
             record.enumerator.clone(),
+        ]);
+        if self.media {
+            row.extend([present.to_string(), record.files.len().to_string()]);
+        }
+        row.extend([
             format!("{:?}", record.status).to_lowercase(),
             record.device_id.clone(),
             record.instrument_version.clone(),
@@ -343,10 +380,16 @@ impl<'a> CsvExport<'a> {
     }
 
     pub fn add(&mut self, record: &Submission) {
+        self.add_with_files(record, 0);
+    }
+
+    /// A record `present` of whose files the export holds (see [`Exporter::rows_with_files`]).
+    pub fn add_with_files(&mut self, record: &Submission, present: usize) {
         let writers = &mut self.writers;
-        self.exporter.rows(record, &mut |table, row| {
-            let _ = write_row(&mut writers[table], &row);
-        });
+        self.exporter
+            .rows_with_files(record, present, &mut |table, row| {
+                let _ = write_row(&mut writers[table], &row);
+            });
     }
 
     /// (file name, CSV bytes) of every table: the main one first, then the repeats.
@@ -432,6 +475,15 @@ pub fn codebook(instrument: &Instrument, language: &str) -> Table {
     }
 }
 
+/// Where a wide export's .zip holds the records' files, as ODK Central's does:
+/// `files/<instance id>/<name>`.
+pub const FILES_FOLDER: &str = "files/";
+
+/// The path of a record's file in a wide export's .zip.
+pub fn file_path(instance_id: &str, name: &str) -> String {
+    format!("{FILES_FOLDER}{instance_id}/{name}")
+}
+
 /// The .zip of a wide export (the main table, a table per repeat, the codebook), written one
 /// entry at a time in any amount of slices: the one way every part of Dala packs an export,
 /// so the command line, the app and a server give the same bytes for the same files (deflated,
@@ -447,10 +499,17 @@ impl<W: std::io::Write + std::io::Seek> ExportZip<W> {
         }
     }
 
-    /// Starts the next file; what is written after goes into it.
+    /// Starts the next file; what is written after goes into it. A record's file (under
+    /// `files/`: a photo, a recording, already compressed) is stored as it is, a table
+    /// deflated.
     pub fn start(&mut self, name: &str) -> std::io::Result<()> {
+        let method = if name.starts_with(FILES_FOLDER) {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
         let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_method(method)
             .large_file(true);
         self.zip
             .start_file(name, options)

@@ -122,6 +122,9 @@ pub async fn wide_export<S: Store>(
     let total = records.total().max(1) as f64;
     let options = Options::default();
     let mut export = CsvExport::new(instrument, &options);
+    // The records' files, each at `files/<instance id>/<name>` as ODK Central's export has
+    // them; a file the device has not got is counted out of AttachmentsPresent.
+    let mut files = Vec::new();
     let mut read = 0;
     loop {
         pace.between(0.9 * read as f64 / total).await;
@@ -131,11 +134,27 @@ pub async fn wide_export<S: Store>(
         }
         read += next.len();
         for record in next.iter().filter(|r| keep(&r.instance_id)) {
-            export.add(record);
+            let mut present = 0;
+            for described in &record.files {
+                if let Some(bytes) = store
+                    .get_file(&record.instance_id, &described.name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    files.push((
+                        dala_aggregate::export::file_path(&record.instance_id, &described.name),
+                        bytes,
+                    ));
+                    present += 1;
+                }
+            }
+            export.add_with_files(record, present);
         }
     }
     // Deflating too, tens of megabytes for 100,000 records: steps for `task_ms`, then a frame.
-    let mut zip = ZipSlices::new(export.finish());
+    let mut tables = export.finish();
+    tables.extend(files);
+    let mut zip = ZipSlices::new(tables);
     let mut share = 0.0;
     loop {
         pace.between(0.9 + 0.1 * share).await;
@@ -322,6 +341,99 @@ mod tests {
             assert!(text.contains("uuid:1") && text.contains("uuid:3"), "{text}");
             assert!(!text.contains("uuid:2"), "{text}");
             assert!(steps.0.last().is_some_and(|p| *p >= 0.9), "{:?}", steps.0);
+        });
+    }
+
+    /// A form with a photo question (issue 19): the export's .zip holds each record's photo
+    /// at `files/<instance id>/<name>`, as ODK Central's does, stored as it was taken, and
+    /// the main table counts the files present and expected after SubmitterName (Central's
+    /// columns). A record whose photo the device has not got counts it expected, not present.
+    #[test]
+    fn the_wide_export_of_a_photo_form_holds_the_photos() {
+        let instrument = Instrument::from_json(
+            r#"{"format": 2, "settings": {"form_id": "house_photo", "version": "1"},
+                "survey": [{"type": "image", "name": "house", "label": {"en": "House"}}],
+                "choices": {}}"#,
+        )
+        .expect("instrument");
+        let photo = b"\xff\xd8 a photo \xff\xd9".to_vec();
+        let described = dala_core::Attachment::of("1.jpg", "image/jpeg", &photo);
+        let with_photo = |id: &str| {
+            let mut r = record(id, Status::Finalized, "");
+            r.instrument_id = "house_photo".into();
+            r.instrument_version = "1".into();
+            r.answers = BTreeMap::from([("house".into(), Answer::Value("1.jpg".into()))]);
+            r.files = vec![described.clone()];
+            r
+        };
+        block_on(async {
+            let store = MemoryStore::default();
+            store.put_instrument(&instrument).await.expect("instrument");
+            let mut draft = with_photo("uuid:1");
+            draft.status = Status::Draft;
+            store
+                .save_draft_with_files(&draft, 0, &[(described.clone(), photo.clone())])
+                .await
+                .expect("draft");
+            store
+                .put_submission(&with_photo("uuid:1"))
+                .await
+                .expect("finalized");
+            // Imported without its photo.
+            let other = with_photo("uuid:2");
+            let json = serde_json::to_string(&other).expect("json");
+            store
+                .import_records(&[(other, json)])
+                .await
+                .expect("imported");
+            let bytes = wide_export(
+                &store,
+                &instrument,
+                |_| true,
+                10,
+                40.0,
+                &mut Steps::default(),
+            )
+            .await
+            .expect("exported");
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+            let names: Vec<String> = archive.file_names().map(String::from).collect();
+            assert!(
+                names.contains(&"files/uuid:1/1.jpg".to_string()),
+                "{names:?}"
+            );
+            assert!(
+                !names.iter().any(|n| n.starts_with("files/uuid:2")),
+                "{names:?}"
+            );
+            let mut file = archive.by_name("files/uuid:1/1.jpg").expect("the photo");
+            assert_eq!(file.compression(), zip::CompressionMethod::Stored);
+            let mut read = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut read).expect("read");
+            assert_eq!(read, photo);
+            drop(file);
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut archive.by_name("house_photo.csv").expect("main"),
+                &mut text,
+            )
+            .expect("read");
+            let mut lines = text.lines();
+            assert_eq!(
+                lines.next(),
+                Some(
+                    "SubmissionDate,house,KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,DeviceID,FormVersion"
+                )
+            );
+            let rows: Vec<&str> = lines.collect();
+            assert!(
+                rows[0].contains(",1.jpg,uuid:1,,Aida,1,1,finalized,"),
+                "{rows:?}"
+            );
+            assert!(
+                rows[1].contains(",1.jpg,uuid:2,,Aida,0,1,finalized,"),
+                "{rows:?}"
+            );
         });
     }
 }
