@@ -58,6 +58,34 @@ pub struct MediaInput {
     /// A photo is scaled down before it is stored so that its longest side is at most this
     /// (`max-pixels`); without it a photo is kept as taken, as ODK does.
     pub max_pixels: Option<u32>,
+    /// An image drawn on the screen instead of taken (`signature`, `draw`, `annotate`).
+    pub drawing: Option<Drawing>,
+    /// Audio recorded in the page (MediaRecorder) at this many bits a second, from the
+    /// question's `quality`; None where the device's own recorder is asked for (`external`)
+    /// or for other types.
+    pub record_bits: Option<u32>,
+}
+
+/// How an image question is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drawing {
+    /// A signature on a blank strip.
+    Signature,
+    /// A drawing on a blank page.
+    Draw,
+    /// Marks drawn over a photo or picture picked first.
+    Annotate,
+}
+
+/// Bits a second of an audio question's `quality` (ODK's voice-only, low and normal are
+/// speech-grade, compact and music-grade); `external` asks for the device's own recorder.
+fn record_bits(quality: Option<&str>) -> Option<u32> {
+    match quality.map(str::trim) {
+        Some("external") => None,
+        Some("voice-only") => Some(16_000),
+        Some("low") => Some(24_000),
+        _ => Some(64_000),
+    }
 }
 
 impl MediaInput {
@@ -79,6 +107,16 @@ impl MediaInput {
                     .parameters
                     .get("max-pixels")
                     .and_then(|v| dala_core::max_pixels(v)),
+                _ => None,
+            },
+            drawing: match item.item_type {
+                ItemType::Image if has_appearance(item, "signature") => Some(Drawing::Signature),
+                ItemType::Image if has_appearance(item, "draw") => Some(Drawing::Draw),
+                ItemType::Image if has_appearance(item, "annotate") => Some(Drawing::Annotate),
+                _ => None,
+            },
+            record_bits: match item.item_type {
+                ItemType::Audio => record_bits(item.parameters.get("quality").map(String::as_str)),
                 _ => None,
             },
         }
@@ -222,7 +260,33 @@ mod tests {
                 capture: Some("environment"),
                 pick: true,
                 max_pixels: Some(1024),
+                drawing: None,
+                record_bits: None,
             })
+        );
+        let Widget::Media(signature) = widget_for(&item(ItemType::Image, Some("signature")), 0)
+        else {
+            panic!("a signature is a media question");
+        };
+        assert_eq!(signature.drawing, Some(Drawing::Signature));
+        let mut voice = item(ItemType::Audio, None);
+        voice
+            .parameters
+            .insert("quality".into(), "voice-only".into());
+        let Widget::Media(voice) = widget_for(&voice, 0) else {
+            panic!("an audio question is a media question");
+        };
+        assert_eq!(voice.record_bits, Some(16_000));
+        let mut external = item(ItemType::Audio, None);
+        external
+            .parameters
+            .insert("quality".into(), "external".into());
+        let Widget::Media(external) = widget_for(&external, 0) else {
+            panic!("an audio question is a media question");
+        };
+        assert_eq!(
+            (external.record_bits, external.capture),
+            (None, Some("user"))
         );
         let Widget::Media(selfie) = widget_for(&item(ItemType::Image, Some("selfie")), 0) else {
             panic!("a selfie is a media question");

@@ -1,34 +1,53 @@
-//! A media question's control: buttons that open the camera or recorder and pick a file,
-//! the file shown (a photo), played (a recording) or named with its size, and a way to
-//! replace or remove it. What a file is called and how a photo is scaled is `media`; reading
-//! it in the browser is `media_browser`.
+//! A media question's control. Its buttons, preview, drawing pad and recorder are drawn by
+//! web/dala_media.js, loaded only when a media question is first shown (a form without one
+//! never downloads them); this component gives it the question's settings and words, shows
+//! what the answer names, and takes the files it reports: read, described, named and stored
+//! with the answer in Rust (`media`, `media_browser`, `Ctx::answer_file`).
 
 use super::interview::Ctx;
-use crate::i18n::{Msg, file_too_big};
-use crate::media::size_words;
-use crate::media_browser::{NotTaken, blob_url, object_url, revoke, take};
+use crate::i18n::{Lang, Msg, file_too_big};
+use crate::media::{Captured, size_words};
+use crate::media_browser::{self as browser, NotTaken, Shown};
 use crate::widget::MediaInput;
 use dala_core::engine::NodeRef;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
-
-/// What is on screen for the answer: the file it names, with an object URL while there is
-/// one to show (revoked when it changes or the question goes).
-#[derive(Clone, Debug, PartialEq)]
-struct Shown {
-    name: String,
-    media_type: String,
-    size: u64,
-    url: Option<String>,
-    /// The store has no file of that name for the record (one imported without its files).
-    missing: bool,
-}
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
 
 fn forget(shown: RwSignal<Option<Shown>, LocalStorage>) {
     if let Some(url) = shown.try_get_untracked().flatten().and_then(|s| s.url) {
-        revoke(&url);
+        browser::revoke(&url);
     }
+}
+
+/// The words the control shows, in the interface language.
+fn words(input: &MediaInput, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let capture = match input.accept {
+        "image/*" => Msg::TakePhoto,
+        "audio/*" => Msg::RecordAudio,
+        _ => Msg::RecordVideo,
+    };
+    [
+        ("capture", capture),
+        ("record", Msg::RecordAudio),
+        ("stop", Msg::StopRecording),
+        ("recording", Msg::RecordingNow),
+        ("choose", Msg::ChooseFile),
+        ("replace", Msg::ReplaceFile),
+        ("remove", Msg::RemoveFile),
+        ("preparing", Msg::Preparing),
+        ("missing", Msg::FileMissing),
+        ("keepSignature", Msg::KeepSignature),
+        ("keepDrawing", Msg::KeepDrawing),
+        ("clear", Msg::ClearDrawing),
+        ("drawAgain", Msg::DrawAgain),
+        ("choosePicture", Msg::ChoosePicture),
+        ("nothingDrawn", Msg::NothingDrawn),
+    ]
+    .into_iter()
+    .map(|(key, msg)| (key, msg.text(lang)))
+    .collect()
 }
 
 #[component]
@@ -42,8 +61,13 @@ pub fn MediaControl(
     refused: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let app = ctx.app;
+    let root = leptos::prelude::NodeRef::<leptos::html::Div>::new();
     let shown = RwSignal::new_local(None::<Shown>);
     let preparing = RwSignal::new(false);
+    // The control the module drew, once it is loaded; the callbacks it holds live as long
+    // as the question.
+    let control = RwSignal::new_local(None::<JsValue>);
+    let callbacks = StoredValue::new_local(Vec::<Closure<dyn FnMut(JsValue, JsValue)>>::new());
     on_cleanup(move || forget(shown));
 
     // The answer changed (a resumed draft, a file taken back, removed): show what it names,
@@ -82,7 +106,10 @@ pub fn MediaControl(
         spawn_local(async move {
             let found = store.get_blob(&instance_id, &name).await;
             let missing = matches!(found, Ok(None));
-            let url = found.ok().flatten().and_then(|blob| blob_url(&blob));
+            let url = found
+                .ok()
+                .flatten()
+                .and_then(|blob| browser::blob_url(&blob));
             let current = shown
                 .try_with_untracked(|s| s.as_ref().map(|s| s.name == name))
                 .flatten();
@@ -94,129 +121,103 @@ pub fn MediaControl(
                     }
                 });
             } else if let Some(url) = url {
-                revoke(&url);
+                browser::revoke(&url);
             }
         });
     });
 
+    // A file taken, drawn or recorded: shown at once and given to the question.
+    let kept = move |result: Result<Captured, NotTaken>| {
+        preparing.set(false);
+        let lang = app.lang.get_untracked();
+        match result {
+            Ok(captured) => {
+                forget(shown);
+                shown.set(Some(Shown {
+                    name: captured.file.name.clone(),
+                    media_type: captured.file.media_type.clone(),
+                    size: captured.file.size,
+                    url: browser::object_url(&captured.bytes, &captured.file.media_type),
+                    missing: false,
+                }));
+                if let Err(reason) = ctx.answer_file(&node.get_value(), captured) {
+                    refused.set(Some(reason));
+                }
+            }
+            Err(NotTaken::TooBig { bytes }) => refused.set(Some(file_too_big(lang, bytes))),
+            Err(NotTaken::Unreadable(why)) => refused.set(Some(why)),
+        }
+    };
     let max_pixels = input.max_pixels;
-    let picked = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| {
-                let file = input.files().and_then(|f| f.get(0));
-                // The same file may be picked again after a removal.
-                input.set_value("");
-                file
-            })
-        else {
+    let on_file = move |blob: JsValue, picked: JsValue| {
+        let Ok(blob) = wasm_bindgen::JsCast::dyn_into::<web_sys::Blob>(blob) else {
             return;
         };
         preparing.set(true);
         refused.set(None);
         spawn_local(async move {
+            // The names the record has: a new file never takes one of them.
             let taken = move |name: &str| {
                 ctx.with(|s| s.engine().file(name).is_some())
                     .unwrap_or(false)
             };
-            let result = take(file, max_pixels, taken).await;
-            preparing.set(false);
-            let lang = app.lang.get_untracked();
-            match result {
-                Ok(captured) => {
-                    forget(shown);
-                    shown.set(Some(Shown {
-                        name: captured.file.name.clone(),
-                        media_type: captured.file.media_type.clone(),
-                        size: captured.file.size,
-                        url: object_url(&captured.bytes, &captured.file.media_type),
-                        missing: false,
-                    }));
-                    if let Err(reason) = ctx.answer_file(&node.get_value(), captured) {
-                        refused.set(Some(reason));
-                    }
-                }
-                Err(NotTaken::TooBig { bytes }) => refused.set(Some(file_too_big(lang, bytes))),
-                Err(NotTaken::Unreadable(why)) => refused.set(Some(why)),
-            }
+            let picked = picked.as_string().unwrap_or_default();
+            kept(browser::take(blob, &picked, max_pixels, taken).await);
         });
     };
-    let remove = move |_| {
+    let on_remove = move |_: JsValue, _: JsValue| {
         if let Err(reason) = ctx.answer(&node.get_value(), "") {
             refused.set(Some(reason));
         }
     };
+    let on_problem = move |words: JsValue, _: JsValue| {
+        refused.set(words.as_string());
+    };
 
-    let capture_label = match input.accept {
-        "image/*" => Msg::TakePhoto,
-        "audio/*" => Msg::RecordAudio,
-        _ => Msg::RecordVideo,
-    };
-    let accept = input.accept;
-    let capture = input.capture;
-    let pick = input.pick;
-    let disabled = move || read_only.get() || preparing.get();
-    let preview = move || {
-        let lang = app.lang.get();
-        shown.get().map(|s| {
-            let kind = s
-                .media_type
-                .split('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            let caption = format!("{} · {}", s.name, size_words(s.size, lang));
-            let media = match (kind.as_str(), s.url.clone()) {
-                ("image", Some(url)) => {
-                    view! { <img class="media-preview" src=url alt=s.name.clone()/> }.into_any()
-                }
-                ("audio", Some(url)) => view! { <audio controls src=url></audio> }.into_any(),
-                ("video", Some(url)) => {
-                    view! { <video class="media-preview" controls src=url></video> }.into_any()
-                }
-                _ => ().into_any(),
-            };
-            let missing = s
-                .missing
-                .then(|| view! { <p class="hint">{app.t(Msg::FileMissing)}</p> });
-            view! {
-                <figure class="media-file">
-                    {media}
-                    <figcaption>{caption}</figcaption>
-                    {missing}
-                </figure>
+    // Loads the module and draws the control once the element is on the page.
+    let config = input.clone();
+    Effect::new(move |_| {
+        let Some(element) = root.get() else {
+            return;
+        };
+        if control.with_untracked(Option::is_some) {
+            return;
+        }
+        let made: Vec<Closure<dyn FnMut(JsValue, JsValue)>> = vec![
+            Closure::new(on_file),
+            Closure::new(on_remove),
+            Closure::new(on_problem),
+        ];
+        let functions: Vec<JsValue> = made.iter().map(|c| c.as_ref().clone()).collect::<Vec<_>>();
+        callbacks.set_value(made);
+        let config = config.clone();
+        spawn_local(async move {
+            match browser::mount(&element, &config, &functions).await {
+                Ok(handle) => control.set(Some(handle)),
+                Err(why) => refused.set(Some(why)),
             }
-        })
-    };
-    let has_file = move || shown.with(Option::is_some);
-    view! {
-        <div class="media" id=id>
-            {preview}
-            <span class="row">
-                {capture.map(|capture| view! {
-                    <label class="button" class:disabled=disabled>
-                        <input type="file" class="visually-hidden" accept=accept capture=capture
-                            disabled=disabled on:change=picked/>
-                        {move || app.t(capture_label)}
-                    </label>
-                })}
-                {pick.then(|| view! {
-                    <label class="button" class:disabled=disabled>
-                        <input type="file" class="visually-hidden" accept=accept
-                            disabled=disabled on:change=picked/>
-                        {move || if has_file() { app.t(Msg::ReplaceFile) } else { app.t(Msg::ChooseFile) }}
-                    </label>
-                })}
-                <Show when=has_file>
-                    <button class="button" disabled=disabled on:click=remove>
-                        {move || app.t(Msg::RemoveFile)}
-                    </button>
-                </Show>
-            </span>
-            <Show when=move || preparing.get()>
-                <p class="hint" role="status">{move || app.t(Msg::Preparing)}</p>
-            </Show>
-        </div>
-    }
+        });
+    });
+    // What the control shows follows the answer, the language and the question's state.
+    let words_of = input.clone();
+    Effect::new(move |_| {
+        let lang = app.lang.get();
+        let state = shown.get();
+        let disabled = read_only.get();
+        let busy = preparing.get();
+        control.with(|handle| {
+            let Some(handle) = handle else { return };
+            browser::show(
+                handle,
+                &words(&words_of, lang),
+                state
+                    .as_ref()
+                    .map(|s| (s, format!("{} · {}", s.name, size_words(s.size, lang)))),
+                disabled,
+                busy,
+            );
+        });
+    });
+
+    view! { <div class="media" id=id node_ref=root></div> }
 }
