@@ -166,7 +166,8 @@ export function mount(root, config, onFile, onRemove, onProblem) {
     row.append(button, live);
     buttons.push(() => { button.disabled = disabled || busy; if (!recorder) button.textContent = words.record; live.textContent = words.recording; });
   }
-  if (config.capture && !config.drawing) {
+  // The recorder in the page stands for the device's own (asked for with quality=external).
+  if (config.capture && !config.drawing && !config.recordBits) {
     const b = fileButton(config.accept, config.capture, (file) => onFile(file, file.name));
     row.append(b.label);
     buttons.push(() => { b.input.disabled = disabled || busy; b.label.classList.toggle('disabled', disabled || busy); b.text.textContent = words.capture; });

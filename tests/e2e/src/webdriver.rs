@@ -88,6 +88,29 @@ impl Browser {
         height: u32,
         downloads: Option<&Path>,
     ) -> Result<Browser, String> {
+        Browser::start_with_args(width, height, downloads, &[])
+    }
+
+    /// [`Browser::start`] with a fake camera and microphone (Chromium's test pattern and
+    /// tone) that pages may use without asking: media questions' tests.
+    pub fn start_with_fake_media(width: u32, height: u32) -> Result<Browser, String> {
+        Browser::start_with_args(
+            width,
+            height,
+            None,
+            &[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )
+    }
+
+    fn start_with_args(
+        width: u32,
+        height: u32,
+        downloads: Option<&Path>,
+        extra: &[&str],
+    ) -> Result<Browser, String> {
         let (chromium, chromedriver) = find_browser()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -130,6 +153,7 @@ impl Browser {
             .collect();
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push(format!("--window-size={width},{height}"));
+        args.extend(extra.iter().map(std::string::ToString::to_string));
         let mut options = json!({ "binary": chromium, "args": args });
         if let Some(dir) = downloads {
             // A second download from one page would otherwise wait for a permission prompt.

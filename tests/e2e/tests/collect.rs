@@ -1426,3 +1426,110 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
     screenshot(&phone, "collect-photo-ru-phone");
     app.no_errors();
 }
+
+/// A signature drawn with the pointer (real mouse events, which the browser turns into
+/// pointer events) and a recording from Chromium's fake microphone (issue 19): "Keep" with
+/// nothing drawn says so; the signature is kept as a 900 x 300 PNG and the recording as the
+/// browser's audio, each with its answer, both back after a reload.
+#[test]
+fn a_signature_is_drawn_and_a_voice_recorded_and_both_kept_across_a_reload() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("signature");
+    let instrument = json!({
+        "format": 2,
+        "settings": {"form_id": "consent_form", "version": "1", "title": {"en": "Consent", "ru": "Согласие"}, "default_language": "en"},
+        "survey": [
+            {"type": "image", "name": "sign", "appearance": "signature", "required": "yes",
+             "label": {"en": "The parent signs here", "ru": "Подпись родителя"}},
+            {"type": "audio", "name": "voice", "parameters": {"quality": "voice-only"},
+             "label": {"en": "Record the parent's consent", "ru": "Запишите согласие родителя"}}
+        ],
+        "choices": {}
+    });
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    let browser = Browser::start_with_fake_media(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    interview_of(&app, &server.url(), &files, &instrument);
+    app.wait_for_selector(".question[data-name=\"sign\"] canvas.draw-pad");
+    app.click(".question[data-name=\"sign\"] .keep-drawing");
+    app.wait(
+        "return !document.querySelector('.question[data-name=\"sign\"] .drawing p.hint').hidden",
+    );
+
+    // A stroke across the pad, as a finger or a mouse draws it.
+    let pad = app.js(
+        "const c = document.querySelector('.question[data-name=\"sign\"] canvas'); c.scrollIntoView({block: 'center'}); const b = c.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]",
+        json!([]),
+    );
+    let [left, top, width, height] = [0, 1, 2, 3].map(|i| pad[i].as_f64().unwrap_or(0.0));
+    let mouse = |kind: &str, x: f64, y: f64| {
+        browser
+            .cdp(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": left + x * width, "y": top + y * height, "button": "left", "buttons": 1, "clickCount": 1}),
+            )
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+    };
+    mouse("mousePressed", 0.1, 0.6);
+    for i in 1..=20 {
+        let t = f64::from(i) / 20.0;
+        mouse("mouseMoved", 0.1 + 0.8 * t, 0.6 - 0.3 * (t * 6.0).sin());
+    }
+    mouse("mouseReleased", 0.9, 0.5);
+    app.click(".question[data-name=\"sign\"] .keep-drawing");
+    app.wait("return document.querySelector('.question[data-name=\"sign\"] img.media-preview')?.complete === true");
+    app.settle();
+    let id = app.instance_id();
+    let stored = browser
+        .execute_async(STORED_FILES, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
+    assert_eq!(stored[0]["type"], "image/png");
+    assert_eq!(
+        (stored[0]["width"].as_u64(), stored[0]["height"].as_u64()),
+        (Some(900), Some(300))
+    );
+    // The pad is put away behind "Draw again".
+    assert!(
+        app.js(
+            "return document.querySelector('.question[data-name=\"sign\"] canvas').hidden",
+            json!([])
+        ) == json!(true)
+    );
+    screenshot(&browser, "collect-signature-en");
+
+    app.next();
+    app.click(".question[data-name=\"voice\"] .record");
+    app.wait("return document.querySelector('.question[data-name=\"voice\"] .record').classList.contains('primary')");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    app.click(".question[data-name=\"voice\"] .record");
+    app.wait("return document.querySelector('.question[data-name=\"voice\"] audio') !== null");
+    app.settle();
+    let stored = browser
+        .execute_async(STORED_FILES, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let audio: Vec<&Value> = stored
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["type"].as_str().is_some_and(|t| t.starts_with("audio/")))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(audio.len(), 1, "{stored}");
+    assert!(audio[0]["size"].as_u64().unwrap_or(0) > 1000, "{stored}");
+    let record = browser
+        .execute_async(STORED_RECORD, json!([id]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(record["answers"]["voice"], audio[0]["name"]);
+    screenshot(&browser, "collect-audio-en");
+
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    app.wait("return document.querySelector('.question[data-name=\"voice\"] audio')?.src.startsWith('blob:')");
+    app.previous();
+    app.wait("return document.querySelector('.question[data-name=\"sign\"] img.media-preview')?.src.startsWith('blob:')");
+    no_errors(&app);
+}
