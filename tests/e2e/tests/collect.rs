@@ -1408,6 +1408,19 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(arrived, json!(stored), "the photo arrived as it was stored");
     screenshot(&phone, "analyse-import-photo-ru-phone");
+    // The record opened in the workspace: its review names the photo, and the photo's
+    // question shows it, from this device's store.
+    phone
+        .goto(&format!(
+            "{}design.html#/analyse/house_photo/record/{}",
+            server.url(),
+            id.replace(':', "%3A")
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector(".review-answer[data-name=\"house\"] button");
+    app.click(".review-answer[data-name=\"house\"] button");
+    app.wait("return document.querySelector('.question[data-name=\"house\"] img.media-preview')?.src.startsWith('blob:')");
+    screenshot(&phone, "analyse-record-photo-ru-phone");
 
     // And a photo taken on the phone fits its screen.
     phone

@@ -174,8 +174,19 @@ impl Ctx {
             .try_update_value(|s| s.as_mut().map(|s| s.answer(node, value)))
             .flatten();
         crate::perf::answered(crate::perf::now_ms() - started);
+        self.answered(result, || {})
+    }
+
+    /// After the engine took an answer (`done` first) the screen updates what changed and
+    /// the draft is saved; an answer it refused comes back as its message.
+    fn answered(
+        &self,
+        result: Option<Result<Refresh, dala_core::AnswerError>>,
+        done: impl FnOnce(),
+    ) -> Result<(), String> {
         match result {
             Some(Ok(refresh)) => {
+                done();
                 self.apply(refresh);
                 self.untouched.set_value(false);
                 self.autosave();
@@ -205,28 +216,17 @@ impl Ctx {
             .session
             .try_update_value(|s| s.as_mut().map(|s| s.answer_file(node, file)))
             .flatten();
-        match result {
-            Some(Ok(refresh)) => {
-                if self.persist {
-                    self.pending.update_value(|p| {
-                        p.push(PendingFile {
-                            node: node.clone(),
-                            before,
-                            captured,
-                        });
+        self.answered(result, || {
+            if self.persist {
+                self.pending.update_value(|p| {
+                    p.push(PendingFile {
+                        node: node.clone(),
+                        before,
+                        captured,
                     });
-                }
-                self.apply(refresh);
-                self.untouched.set_value(false);
-                self.autosave();
-                Ok(())
+                });
             }
-            Some(Err(e)) => Err(crate::problems::answer_error(
-                self.app.lang.get_untracked(),
-                &e,
-            )),
-            None => Err("no interview".into()),
-        }
+        })
     }
 
     /// Files that could not be stored: their questions get back the answers they had (the
