@@ -20,9 +20,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("web") => crate::bench_web::run(root),
         Some("design") => crate::bench_design::run(root),
         Some("analyse") => crate::bench_analyse::run(root),
+        Some("media") => crate::bench_media::run(root),
         Some("server") => crate::bench_server::run(root),
         _ => bail!(
-            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|server"
+            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|media|server"
         ),
     }
 }

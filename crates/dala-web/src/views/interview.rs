@@ -456,6 +456,9 @@ impl Ctx {
                         .map(|f| (f.captured.file.clone(), f.captured.bytes.clone()))
                         .collect();
                     let result = store.save_draft_with_files(&draft, page, &bytes).await;
+                    if result.is_ok() {
+                        crate::perf::mark("__dalaFileStored");
+                    }
                     if let Err(error) = result {
                         ctx.take_back(files, error);
                         // The draft without them is saved on the next round.
