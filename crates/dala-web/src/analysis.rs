@@ -74,8 +74,8 @@ pub struct BundleReader {
 }
 
 /// A slice ends early once the files read in it hold this many bytes: a bundle of photos
-/// is taken a few megabytes at a time, not a slice of lines' worth.
-const SLICE_FILE_BYTES: usize = 8 << 20;
+/// is taken some tens of megabytes at a time, not a slice of lines' worth.
+const SLICE_FILE_BYTES: usize = 32 << 20;
 
 impl BundleReader {
     /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.

@@ -747,8 +747,9 @@ impl Store for IdbStore {
         committed.map(|()| imported)
     }
 
-    /// In one strict transaction: each file's record row is read for the names it lists,
-    /// and the file's key for whether it is kept already.
+    /// In one strict transaction: the record rows (for the names they list) and the files'
+    /// keys (for whether they are kept already) are asked for all at once, then the files
+    /// kept are put without waiting for each.
     async fn import_files(
         &self,
         files: &[(String, Attachment, Vec<u8>)],
@@ -756,25 +757,33 @@ impl Store for IdbStore {
         let tx = self.write(&[RECORDS, FILES])?;
         let records = tx.object_store(RECORDS).map_err(backend)?;
         let stored = tx.object_store(FILES).map_err(backend)?;
-        let mut kept = 0;
-        for (instance_id, file, bytes) in files {
-            let row: Option<JsValue> = records
-                .get(JsValue::from_str(instance_id))
-                .await
-                .map_err(backend)?;
-            let listed = row.is_some_and(|row| row_files(&row).contains(&file.name));
-            if !listed {
-                continue;
-            }
-            let there: Option<JsValue> = stored
-                .get(key(&[instance_id, &file.name]))
-                .await
-                .map_err(backend)?;
-            if there.is_none() {
+        let mut asked = Vec::with_capacity(files.len());
+        for (instance_id, file, _) in files {
+            asked.push((
+                records
+                    .get(JsValue::from_str(instance_id))
+                    .build()
+                    .map_err(backend)?,
                 stored
-                    .put(file_row(instance_id, file, bytes)?)
-                    .await
-                    .map_err(backend)?;
+                    .count()
+                    .with_query(key(&[instance_id, &file.name]))
+                    .build()
+                    .map_err(backend)?,
+            ));
+        }
+        let mut kept = 0;
+        for ((instance_id, file, bytes), (row, there)) in files.iter().zip(asked) {
+            let row: Option<JsValue> = row.await.map_err(backend)?;
+            let there = there.await.map_err(backend)? > 0;
+            let listed = row.is_some_and(|row| row_files(&row).contains(&file.name));
+            if listed && !there {
+                // The request goes out when built; its outcome is the transaction's.
+                drop(
+                    stored
+                        .put(file_row(instance_id, file, bytes)?)
+                        .build()
+                        .map_err(backend)?,
+                );
                 kept += 1;
             }
         }
