@@ -1544,5 +1544,11 @@ fn a_signature_is_drawn_and_a_voice_recorded_and_both_kept_across_a_reload() {
     app.wait("return document.querySelector('.question[data-name=\"voice\"] audio')?.src.startsWith('blob:')");
     app.previous();
     app.wait("return document.querySelector('.question[data-name=\"sign\"] img.media-preview')?.src.startsWith('blob:')");
+    // In Russian, the pad opened again.
+    app.set_interface_language("ru");
+    app.click(".question[data-name=\"sign\"] .draw-again");
+    app.wait("return !document.querySelector('.question[data-name=\"sign\"] canvas').hidden");
+    assert!(app.text(".question[data-name=\"sign\"] .keep-drawing").contains("Сохранить подпись"));
+    screenshot(&browser, "collect-signature-ru");
     no_errors(&app);
 }
