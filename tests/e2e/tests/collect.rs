@@ -1548,7 +1548,10 @@ fn a_signature_is_drawn_and_a_voice_recorded_and_both_kept_across_a_reload() {
     app.set_interface_language("ru");
     app.click(".question[data-name=\"sign\"] .draw-again");
     app.wait("return !document.querySelector('.question[data-name=\"sign\"] canvas').hidden");
-    assert!(app.text(".question[data-name=\"sign\"] .keep-drawing").contains("Сохранить подпись"));
+    assert!(
+        app.text(".question[data-name=\"sign\"] .keep-drawing")
+            .contains("Сохранить подпись")
+    );
     screenshot(&browser, "collect-signature-ru");
     no_errors(&app);
 }
