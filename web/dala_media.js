@@ -209,6 +209,9 @@ export function mount(root, config, onFile, onRemove, onProblem) {
     status.hidden = !busy;
     buttons.forEach((b) => b());
     if (drawn) drawn.refresh(!!state, disabled || busy);
+    // A record open for reading (finalized, or in Analyse) shows its file, no way to change it.
+    row.hidden = disabled;
+    if (drawn) drawn.root.hidden = disabled;
   };
   return {
     show(next) { state = next; redraw(); },

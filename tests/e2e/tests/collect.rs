@@ -1420,6 +1420,14 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
     app.wait_for_selector(".review-answer[data-name=\"house\"] button");
     app.click(".review-answer[data-name=\"house\"] button");
     app.wait("return document.querySelector('.question[data-name=\"house\"] img.media-preview')?.src.startsWith('blob:')");
+    assert_eq!(
+        app.js(
+            "return document.querySelector('.question[data-name=\"house\"] .media > .row').hidden",
+            json!([])
+        ),
+        json!(true),
+        "a finalized record's photo cannot be replaced or removed"
+    );
     screenshot(&phone, "analyse-record-photo-ru-phone");
 
     // And a photo taken on the phone fits its screen.
