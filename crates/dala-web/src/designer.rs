@@ -196,7 +196,7 @@ pub fn edit_languages(instrument: &Instrument) -> Vec<String> {
 }
 
 /// Every question type a designer can pick, in the order XLSForm users know them.
-pub const TYPES: [ItemType; 18] = [
+pub const TYPES: [ItemType; 23] = [
     ItemType::Text,
     ItemType::Integer,
     ItemType::Decimal,
@@ -212,6 +212,11 @@ pub const TYPES: [ItemType; 18] = [
     ItemType::Geopoint,
     ItemType::Geotrace,
     ItemType::Geoshape,
+    ItemType::Image,
+    ItemType::Audio,
+    ItemType::Video,
+    ItemType::File,
+    ItemType::Barcode,
     ItemType::Calculate,
     ItemType::Group,
     ItemType::Repeat,
