@@ -51,7 +51,8 @@ pub fn media_folder(form: &Path) -> PathBuf {
     }
 }
 
-/// The attached lists in `folder` (.csv, .xml, .geojson files), by name.
+/// The files in `folder` a form may attach, by name: lists (.csv, .xml, .geojson) and the
+/// pictures, sounds and videos labels show.
 fn list_files(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(folder) else {
@@ -66,13 +67,36 @@ fn list_files(folder: &Path) -> BTreeMap<String, Vec<u8>> {
             .metadata()
             .is_ok_and(|m| m.is_file() && m.len() <= MAX_ATTACHMENT);
         if small
-            && dala_core::is_list_file(name)
+            && is_attachable(name)
             && let Ok(bytes) = std::fs::read(&path)
         {
             files.insert(name.to_string(), bytes);
         }
     }
     files
+}
+
+/// A list, or a picture, sound or video by its extension.
+fn is_attachable(name: &str) -> bool {
+    let media_type = dala_xlsform::attachments::media_type(name);
+    dala_core::is_list_file(name)
+        || ["image/", "audio/", "video/"]
+            .iter()
+            .any(|kind| media_type.starts_with(kind))
+}
+
+/// Of the files given, those the instrument attaches.
+fn attached(
+    instrument: Option<&Instrument>,
+    given: BTreeMap<String, Vec<u8>>,
+) -> BTreeMap<String, Vec<u8>> {
+    let names: Vec<&str> = instrument
+        .map(|i| i.attachments.iter().map(|a| a.name.as_str()).collect())
+        .unwrap_or_default();
+    given
+        .into_iter()
+        .filter(|(file, _)| names.contains(&file.as_str()))
+        .collect()
 }
 
 pub fn load(path: &Path) -> Loaded {
@@ -98,11 +122,8 @@ pub fn load(path: &Path) -> Loaded {
         .iter()
         .map(|d| render_x(&name, d))
         .collect();
-    // Only the files the form reads travel with it.
-    let files = files
-        .into_iter()
-        .filter(|(file, _)| conversion.lists.contains_key(file))
-        .collect();
+    // Only the files the form reads or shows travel with it.
+    let files = attached(conversion.instrument.as_ref(), files);
     Loaded {
         instrument: conversion.instrument,
         lists: conversion.lists,
@@ -132,10 +153,7 @@ fn load_json(name: &str, text: &str, given: BTreeMap<String, Vec<u8>>) -> Loaded
     // The attached lists the document names, read from the files beside it; a missing one
     // is V022 below, an unreadable one an error naming it and its line.
     let (lists, unreadable) = dala_xlsform::attachments::read_lists(&instrument, &given);
-    let files: BTreeMap<String, Vec<u8>> = given
-        .into_iter()
-        .filter(|(file, _)| lists.contains_key(file))
-        .collect();
+    let files = attached(Some(&instrument), given);
     let list_messages: Vec<String> = unreadable
         .iter()
         .map(|(file, error)| {

@@ -655,4 +655,25 @@ impl Form {
     pub fn default_language(&self) -> Option<&str> {
         self.instrument.settings.default_language.as_deref()
     }
+
+    /// The files a label with these media columns (an item's attributes, a choice's extra
+    /// columns) shows in `language`, each as the form attaches it; a file the form does not
+    /// attach (not given when it was imported) is left out, and the label shows its text.
+    pub fn label_media(
+        &self,
+        columns: &BTreeMap<String, String>,
+        language: &str,
+    ) -> Vec<(crate::MediaKind, &crate::Attachment)> {
+        crate::label_media(columns, language, self.default_language())
+            .into_iter()
+            .filter_map(|m| {
+                let file = self
+                    .instrument
+                    .attachments
+                    .iter()
+                    .find(|a| a.name == m.file)?;
+                Some((m.kind, file))
+            })
+            .collect()
+    }
 }

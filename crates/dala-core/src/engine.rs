@@ -284,6 +284,17 @@ impl Engine {
         self.fill(node, &self.form.item(node.item).label.text, language)
     }
 
+    /// The pictures, sounds and videos the label of `node` shows in `language` (see
+    /// [`Form::label_media`]).
+    pub fn label_media(
+        &self,
+        node: &NodeRef,
+        language: &str,
+    ) -> Vec<(crate::MediaKind, &Attachment)> {
+        self.form
+            .label_media(&self.form.item(node.item).item.attributes, language)
+    }
+
     /// A note whose label shows answers (`${share_women}%`) none of which has a value yet:
     /// a UI leaves it out until one has, rather than show "Women are % of the staff".
     pub fn note_awaits_its_values(&self, node: &NodeRef) -> bool {

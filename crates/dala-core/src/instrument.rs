@@ -440,10 +440,6 @@ impl Item {
     /// `media::image` ... columns, per language, kept among the item's attributes. Such a
     /// label needs no text.
     pub fn has_media_label(&self) -> bool {
-        self.attributes.iter().any(|(column, value)| {
-            let column = column.strip_prefix("media::").unwrap_or(column);
-            let kind = column.split("::").next().unwrap_or(column);
-            matches!(kind, "image" | "big-image" | "audio" | "video") && !value.trim().is_empty()
-        })
+        crate::label_media::has_label_media(&self.attributes)
     }
 }

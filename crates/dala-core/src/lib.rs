@@ -10,6 +10,7 @@ pub mod engine;
 mod host;
 pub mod index;
 pub mod instrument;
+pub mod label_media;
 pub mod record;
 pub mod store;
 mod validate;
@@ -24,6 +25,7 @@ pub use index::{Index, ScopeKeys};
 pub use instrument::{
     Attachment, Capture, Choice, FORMAT, Instrument, Item, ItemType, LoadError, Settings, Text,
 };
+pub use label_media::{LabelMedia, MediaKind, MediaUse, label_media};
 pub use record::{Answer, Bundle, BundleHeader, Status, Submission};
 pub use store::{MemoryStore, Store, StoreError};
 pub use validate::{

@@ -117,6 +117,19 @@ pub trait Store {
     ) -> Result<(), StoreError>;
     /// The lists kept beside an instrument; empty when it has none (or is not stored).
     async fn get_lists(&self, form_id: &str, version: &str) -> Result<Lists, StoreError>;
+    /// Keeps the bytes of a stored instrument's attached files (the pictures, sounds and
+    /// videos its labels show), all or none. Each must be among the instrument's
+    /// `attachments` as given (by name, size and digest: [`StoreError::FileNotListed`]);
+    /// refused for an instrument not stored. They are kept by digest: another version, or a
+    /// designer's draft, that attaches the same file finds it without a copy.
+    async fn put_form_files(
+        &self,
+        form_id: &str,
+        version: &str,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError>;
+    /// The bytes of an attached file as an instrument describes it; None when not kept.
+    async fn get_form_file(&self, file: &Attachment) -> Result<Option<Vec<u8>>, StoreError>;
     /// Inserts or replaces by instance id, keeping the record's page, export mark and
     /// receipt. Replacing a finalized record with other data is refused.
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError>;
@@ -206,19 +219,20 @@ pub struct MemoryStore {
     settings: RefCell<BTreeMap<String, String>>,
     /// Files by (instance id, name).
     files: RefCell<BTreeMap<(String, String), Vec<u8>>>,
+    /// Instruments' attached files by SHA-256.
+    form_files: RefCell<BTreeMap<String, Vec<u8>>>,
 }
 
-/// The first file of `files` the record does not list as given (by name, size and digest):
-/// a store refuses to keep bytes no record names.
+/// The first file of `files` that `listed` (a record's files, an instrument's attachments)
+/// does not describe as given (by name, size and digest): a store refuses to keep bytes
+/// nothing names.
 pub fn unlisted_file<'a>(
-    submission: &Submission,
+    listed: &[Attachment],
     files: &'a [(Attachment, Vec<u8>)],
 ) -> Option<&'a Attachment> {
     files
         .iter()
-        .find(|(file, bytes)| {
-            file.size != bytes.len() as u64 || !submission.files.iter().any(|f| f == file)
-        })
+        .find(|(file, bytes)| file.size != bytes.len() as u64 || !listed.iter().any(|f| f == file))
         .map(|(file, _)| file)
 }
 
@@ -331,6 +345,33 @@ impl Store for MemoryStore {
         Ok(self.instruments.borrow().keys().cloned().collect())
     }
 
+    async fn put_form_files(
+        &self,
+        form_id: &str,
+        version: &str,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        let key = (form_id.to_string(), version.to_string());
+        let instruments = self.instruments.borrow();
+        let Some(instrument) = instruments.get(&key) else {
+            return Err(StoreError::NoInstrument(format!(
+                "{form_id} version {version}"
+            )));
+        };
+        if let Some(file) = unlisted_file(&instrument.attachments, files) {
+            return Err(StoreError::FileNotListed(file.name.clone()));
+        }
+        let mut kept = self.form_files.borrow_mut();
+        for (file, bytes) in files {
+            kept.insert(file.sha256.clone(), bytes.clone());
+        }
+        Ok(())
+    }
+
+    async fn get_form_file(&self, file: &Attachment) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.form_files.borrow().get(&file.sha256).cloned())
+    }
+
     async fn put_submission(&self, submission: &Submission) -> Result<(), StoreError> {
         self.put(submission, None)
     }
@@ -381,7 +422,7 @@ impl Store for MemoryStore {
         page: usize,
         files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        if let Some(file) = unlisted_file(submission, files) {
+        if let Some(file) = unlisted_file(&submission.files, files) {
             return Err(StoreError::FileNotListed(file.name.clone()));
         }
         self.put(submission, Some(page))?;
@@ -764,7 +805,70 @@ pub mod conformance {
         outbox(&make().await, &mut failures).await;
         files(&make().await, &mut failures).await;
         imported_files(&make().await, &mut failures).await;
+        form_files(&make().await, &mut failures).await;
         failures
+    }
+
+    /// The picture a form's label shows, kept beside its instrument.
+    async fn form_files<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let badge = b"\x89PNG a badge".to_vec();
+        let described = Attachment::of("badge.png", "image/png", &badge);
+        let mut v1 = instrument("1");
+        v1.attachments = vec![described.clone()];
+        check(
+            failures,
+            store
+                .put_form_files("conformance", "1", &[(described.clone(), badge.clone())])
+                .await
+                == Err(StoreError::NoInstrument("conformance version 1".into())),
+            "form files of an instrument not stored are refused",
+        );
+        let _ = store.put_instrument(&v1).await;
+        let other = Attachment::of("other.png", "image/png", &badge);
+        check(
+            failures,
+            store
+                .put_form_files(
+                    "conformance",
+                    "1",
+                    &[
+                        (described.clone(), badge.clone()),
+                        (other.clone(), badge.clone()),
+                    ],
+                )
+                .await
+                == Err(StoreError::FileNotListed("other.png".into()))
+                && store.get_form_file(&described).await == Ok(None),
+            "a form file the instrument does not list is refused, and nothing is kept",
+        );
+        check(
+            failures,
+            store
+                .put_form_files(
+                    "conformance",
+                    "1",
+                    &[(described.clone(), b"changed".to_vec())],
+                )
+                .await
+                == Err(StoreError::FileNotListed("badge.png".into())),
+            "bytes other than the instrument describes are refused",
+        );
+        check(
+            failures,
+            store
+                .put_form_files("conformance", "1", &[(described.clone(), badge.clone())])
+                .await
+                .is_ok()
+                && store.get_form_file(&described).await == Ok(Some(badge.clone())),
+            "a form file is kept and read back",
+        );
+        let _ = store.put_instrument(&v1).await;
+        check(
+            failures,
+            store.get_form_file(&described).await == Ok(Some(badge))
+                && store.get_form_file(&other).await == Ok(None),
+            "putting the instrument again keeps its files; a file never kept is None",
+        );
     }
 
     /// A photo kept with its draft: written together, read back, replaced, cleared, deleted

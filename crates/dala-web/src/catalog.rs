@@ -87,6 +87,23 @@ pub fn form_and_attachments<T>(files: Vec<Named<T>>) -> Option<(Named<T>, Vec<Na
     }
 }
 
+/// Of the files picked with a form, those it attaches and does not read as lists (the
+/// pictures, sounds and videos its labels show), each with the form's description of it:
+/// what the device keeps beside the instrument.
+pub fn label_files(
+    instrument: &dala_core::Instrument,
+    files: Vec<Named<Vec<u8>>>,
+) -> Vec<(dala_core::Attachment, Vec<u8>)> {
+    files
+        .into_iter()
+        .filter(|(name, _)| !dala_core::is_list_file(name))
+        .filter_map(|(name, bytes)| {
+            let described = instrument.attachments.iter().find(|a| a.name == name)?;
+            Some((described.clone(), bytes))
+        })
+        .collect()
+}
+
 /// One bundle file to hand over.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BundleFile {
@@ -146,6 +163,25 @@ mod tests {
     use super::*;
     use dala_core::record::read_bundle;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn the_pictures_a_form_shows_are_kept_not_its_lists_nor_strangers() {
+        let badge = b"a badge".to_vec();
+        let mut instrument = crate::designer::new_instrument(&[]);
+        instrument.attachments = vec![
+            dala_core::Attachment::of("badge.png", "image/png", &badge),
+            dala_core::Attachment::of("schools.csv", "text/csv", b"name\n"),
+        ];
+        let kept = label_files(
+            &instrument,
+            vec![
+                ("schools.csv".into(), b"name\n".to_vec()),
+                ("badge.png".into(), badge.clone()),
+                ("holiday.jpg".into(), b"not the form's".to_vec()),
+            ],
+        );
+        assert_eq!(kept, vec![(instrument.attachments[0].clone(), badge)]);
+    }
 
     #[test]
     fn one_form_is_picked_with_its_files() {

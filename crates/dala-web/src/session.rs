@@ -32,14 +32,20 @@ pub struct Session {
     before_removal: Option<Submission>,
 }
 
-/// The language an instrument opens in: the interface's when the instrument has it, else its
-/// first (default) language.
+/// The language an instrument opens in: the interface's when the instrument has it (named
+/// by its code, `ru`, or as XLSForm names languages, `Russian (ru)`), else its first
+/// (default) language.
 pub fn form_language_for(instrument: &Instrument, ui: &str) -> String {
     let langs = instrument.languages();
-    if langs.iter().any(|l| l == ui) {
-        ui.to_string()
-    } else {
-        langs.into_iter().next().unwrap_or_default()
+    let coded = format!("({ui})");
+    let found = langs.iter().find(|l| *l == ui).or_else(|| {
+        langs
+            .iter()
+            .find(|l| l.to_ascii_lowercase().ends_with(&coded))
+    });
+    match found {
+        Some(language) => language.clone(),
+        None => langs.into_iter().next().unwrap_or_default(),
     }
 }
 
@@ -652,6 +658,28 @@ mod tests {
             s.designer_message(&years, ProblemKind::Required, "ru"),
             None
         );
+    }
+
+    #[test]
+    fn a_form_opens_in_the_interface_language_by_code_or_by_xlsform_name() {
+        let police = police().engine().form().instrument.clone();
+        assert_eq!(form_language_for(&police, "ru"), "ru");
+        assert_eq!(
+            form_language_for(&police, "ky"),
+            "en",
+            "not there: the default"
+        );
+        let mut named = police;
+        named.settings.title = dala_core::Text(
+            [("English (en)", "Police"), ("Russian (ru)", "Полиция")]
+                .into_iter()
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect(),
+        );
+        named.settings.default_language = Some("English (en)".into());
+        named.survey.clear();
+        assert_eq!(form_language_for(&named, "ru"), "Russian (ru)");
+        assert_eq!(form_language_for(&named, "en"), "English (en)");
     }
 
     #[test]

@@ -574,7 +574,55 @@ fn attach(
             }),
         }
     }
+    attach_label_media(b, instrument, files);
     lists
+}
+
+/// The pictures, sounds and videos labels show, from the files given: each described in the
+/// document; one not given is a warning at the first row that names it (X013), as ODK lets a
+/// form go out before its media.
+fn attach_label_media(
+    b: &mut Builder<'_>,
+    instrument: &mut Instrument,
+    files: &BTreeMap<String, Vec<u8>>,
+) {
+    for used in instrument.label_media_files() {
+        if instrument.attachments.iter().any(|a| a.name == used.file) {
+            continue;
+        }
+        match files.get(&used.file) {
+            Some(bytes) => instrument
+                .attachments
+                .push(crate::attachments::describe(&used.file, bytes)),
+            None => {
+                let (sheet, row) = b.sources.get(&used.pointer).cloned().unwrap_or_default();
+                // The survey sheet's column of that header (the choices sheet's table is
+                // not kept: its row alone is named).
+                let col = b
+                    .survey
+                    .as_ref()
+                    .filter(|table| table.sheet.name == sheet)
+                    .and_then(|table| {
+                        table.headers.iter().find_map(|(col, header)| {
+                            matches!(header, Header::Extra(name) if *name == used.column)
+                                .then_some(*col)
+                        })
+                    });
+                b.push(
+                    XCode::LabelMediaNotGiven,
+                    &sheet,
+                    row,
+                    col,
+                    Some(used.column.clone()),
+                    format!(
+                        "this row's label shows the file `{}`, which was not given with the \
+                         form; the label shows its text without it",
+                        used.file
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// The lists an expression reads by name: the first argument of `pulldata('NAME', ...)` and

@@ -31,6 +31,9 @@ pub enum XCode {
     MissingAttachment,
     /// X012 an attached file that cannot be read as a list.
     BadAttachment,
+    /// X013 a label names a picture, sound or video that was not given with the form (a
+    /// warning: the label shows its text without it).
+    LabelMediaNotGiven,
 }
 
 impl XCode {
@@ -48,11 +51,12 @@ impl XCode {
             XCode::UnknownLoopList => "X010",
             XCode::MissingAttachment => "X011",
             XCode::BadAttachment => "X012",
+            XCode::LabelMediaNotGiven => "X013",
         }
     }
 
     pub fn is_warning(self) -> bool {
-        matches!(self, XCode::IgnoredSheet)
+        matches!(self, XCode::IgnoredSheet | XCode::LabelMediaNotGiven)
     }
 }
 

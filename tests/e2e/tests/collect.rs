@@ -1198,6 +1198,142 @@ fn a_workbook_imported_with_its_csv_selects_from_it() {
     screenshot(&phone, "collect-import-missing-file-ru-phone");
 }
 
+/// A second of silence as a WAV file (PCM, 8 kHz, 8-bit mono): what every browser plays.
+fn silent_wav() -> Vec<u8> {
+    let samples = 8000u32;
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(36 + samples).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    // Chunk size 16, PCM, one channel, 8,000 samples a second, 8,000 bytes a second, 1 byte
+    // a frame, 8 bits a sample.
+    for (value, width) in [
+        (16u32, 4),
+        (1, 2),
+        (1, 2),
+        (8000, 4),
+        (8000, 4),
+        (1, 2),
+        (8, 2),
+    ] {
+        wav.extend_from_slice(&value.to_le_bytes()[..width]);
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&samples.to_le_bytes());
+    wav.extend(std::iter::repeat_n(128u8, samples as usize));
+    wav
+}
+
+/// Media in labels (issue 19): a workbook imported with the pictures and sound its labels
+/// name shows them, from the device's store, in the form's language: the English picture in
+/// English, the Russian one in Russian, a picture beside a choice, a sound that plays; after
+/// a reload too. Imported without them, the labels show their text alone.
+#[test]
+fn a_workbook_imported_with_its_pictures_shows_them_in_its_labels() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("label-media");
+    let form = "| survey |                 |        |                     |                     |                            |                            |               |
+         |        | type            | name   | label::English (en) | label::Russian (ru) | media::image::English (en) | media::image::Russian (ru) | media::audio  |
+         |        | select_one rank | rank   | Your rank           | Ваше звание         | badge-en.bmp               | badge-ru.bmp               | greeting.wav  |
+         |        | text            | name   | Your name           | Ваше имя            |                            |                            |               |
+         | choices |           |          |                     |                     |              |
+         |         | list_name | name     | label::English (en) | label::Russian (ru) | media::image |
+         |         | rank      | officer  | Officer             | Офицер              | star.bmp     |
+         |         | rank      | sergeant | Sergeant            | Сержант             |              |
+         | settings |                |         |                  |
+         |          | form_id        | version | default_language |
+         |          | label_pictures | 1       | English (en)     |";
+    let workbook = dala_e2e::workbook(&files, "label_pictures", form);
+    let mut given = vec![workbook.display().to_string()];
+    for (name, bytes) in [
+        ("badge-en.bmp", dala_e2e::photo_bmp(40, 20)),
+        ("badge-ru.bmp", dala_e2e::photo_bmp(30, 20)),
+        ("star.bmp", dala_e2e::photo_bmp(12, 12)),
+        ("greeting.wav", silent_wav()),
+    ] {
+        let path = files.join(name);
+        std::fs::write(&path, bytes).expect("write a label's file");
+        given.push(path.display().to_string());
+    }
+    let widths = "return [...document.querySelectorAll('.question[data-name=\"rank\"] .label-media img')].map(i => i.complete ? i.naturalWidth : -1)";
+    let heading = ".question[data-name=\"rank\"] > .label-media";
+
+    let (server, browser) = serve();
+    let app = Collect::new(&browser);
+    app.home(&server.url());
+    app.set_enumerator("Aida");
+    // Without its files, the form is imported and its labels are text.
+    app.import(&workbook);
+    app.wait_for_selector("[data-form=\"label_pictures\"] .start");
+    app.start("label_pictures");
+    app.settle();
+    assert_eq!(
+        app.js(widths, json!([])),
+        json!([]),
+        "no picture without its file"
+    );
+    assert!(
+        app.text(".question[data-name=\"rank\"]")
+            .contains("Your rank")
+    );
+    no_errors(&app);
+
+    // With them: the English picture above the question, the star beside its choice, the
+    // sound to play.
+    app.home(&server.url());
+    browser
+        .type_into(".import input[type=file]", &given.join("\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(
+        "return document.querySelector('.banner.notice')?.textContent.includes('label_pictures')",
+    );
+    app.start("label_pictures");
+    app.wait(&format!(
+        "return {}",
+        widths.trim_start_matches("return ").to_string() + ".join() === '40,12'"
+    ));
+    app.wait(&format!(
+        "const a = document.querySelector('{heading} audio'); return !!a && a.src.startsWith('blob:') && a.readyState >= 1 && Math.round(a.duration) === 1"
+    ));
+    app.settle();
+    screenshot(&browser, "collect-label-media-en");
+    app.answer("rank", "officer");
+    app.settle();
+    app.js("location.reload()", json!([]));
+    app.wait_for_selector("#interview[data-ready=\"true\"]");
+    app.wait(&format!(
+        "return {}",
+        widths.trim_start_matches("return ").to_string() + ".join() === '40,12'"
+    ));
+    no_errors(&app);
+
+    // In Russian, on a phone: the Russian picture, the same star; nothing wider than the
+    // screen.
+    let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&phone);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    app.set_enumerator("Айда");
+    phone
+        .type_into(".import input[type=file]", &given.join("\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("[data-form=\"label_pictures\"] .start");
+    app.start("label_pictures");
+    app.wait(&format!(
+        "return {}",
+        widths.trim_start_matches("return ").to_string() + ".join() === '30,12'"
+    ));
+    assert!(
+        app.text(".question[data-name=\"rank\"]")
+            .contains("Ваше звание")
+    );
+    app.settle();
+    app.assert_fits_screen();
+    screenshot(&phone, "collect-label-media-ru-phone");
+    no_errors(&app);
+}
+
 /// The stored files of a record, read from the app's IndexedDB in the page: name, type, size,
 /// the decoded photo's width and height, and the SHA-256 the browser computes of the bytes.
 const STORED_FILES: &str = r#"

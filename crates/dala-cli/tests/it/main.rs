@@ -499,3 +499,57 @@ fn a_form_and_its_attached_list_travel_together() {
     assert!(stderr(&out).contains("schools.csv"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Media in labels (issue 19): the pictures and sounds a workbook's labels name go with the
+/// form into its media folder; a file beside it that no label names stays behind; one a label
+/// names and that is missing is a warning naming the file and its cell, and the form converts.
+#[test]
+fn the_pictures_a_form_shows_travel_with_it() {
+    let dir = std::env::temp_dir().join(format!("dala-cli-label-media-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("out")).expect("scratch");
+    std::fs::write(
+        dir.join("ranks.md"),
+        "| survey |                 |      |       |           |             |
+         |        | type            | name | label | image     | audio       |
+         |        | select_one rank | rank | Rank  | badge.png | welcome.mp3 |
+         | choices |           |         |         |          |
+         |         | list_name | name    | label   | image    |
+         |         | rank      | officer | Officer | star.png |",
+    )
+    .expect("form");
+    std::fs::write(dir.join("badge.png"), b"\x89PNG badge").expect("badge");
+    std::fs::write(dir.join("star.png"), b"\x89PNG star").expect("star");
+    std::fs::write(dir.join("holiday.jpg"), b"\xff\xd8 not the form's").expect("stranger");
+    let path = |p: &str| dir.join(p).display().to_string();
+    let out = dala(&["convert", &path("ranks.md"), "-o", &path("out/ranks.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warning = stderr(&out);
+    assert!(
+        warning.contains("warning[X013]")
+            && warning.contains("survey!E2")
+            && warning.contains("welcome.mp3"),
+        "{warning}"
+    );
+    let mut written: Vec<String> = std::fs::read_dir(dir.join("out/ranks-media"))
+        .expect("media folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["badge.png", "star.png"]);
+    assert_eq!(
+        std::fs::read(dir.join("out/ranks-media/star.png")).expect("star"),
+        b"\x89PNG star"
+    );
+    // The document read back with its folder: valid, and converted again the files follow.
+    let out = dala(&[
+        "convert",
+        &path("out/ranks.json"),
+        "-o",
+        &path("again.xlsx"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.join("again-media/badge.png").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,7 +21,8 @@ use indexed_db_futures::transaction::{
 };
 use js_sys::{Array, Object, Reflect};
 use schema::{
-    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECORDS,
+    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FORM_FILES, INSTRUMENTS, LEGACY_SUBMISSIONS, META,
+    RECORDS,
 };
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
@@ -201,18 +202,36 @@ fn row_files(row: &JsValue) -> Vec<String> {
 }
 
 /// A file's row: its key, its media type and its bytes as a Blob.
-fn file_row(instance_id: &str, file: &Attachment, bytes: &[u8]) -> Result<JsValue, StoreError> {
+/// A file's bytes as a Blob of its media type.
+fn blob_of(file: &Attachment, bytes: &[u8]) -> Result<web_sys::Blob, StoreError> {
     let parts = Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(&file.media_type);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|e| StoreError::Backend(format!("{e:?}")))?;
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| StoreError::Backend(format!("{e:?}")))
+}
+
+fn file_row(instance_id: &str, file: &Attachment, bytes: &[u8]) -> Result<JsValue, StoreError> {
     Ok(object(&[
         ("instance_id", JsValue::from_str(instance_id)),
         ("name", JsValue::from_str(&file.name)),
         ("media_type", JsValue::from_str(&file.media_type)),
-        ("blob", blob.into()),
+        ("blob", blob_of(file, bytes)?.into()),
     ]))
+}
+
+/// The Blob of a row of `files` or `form_files`.
+fn row_blob(row: Option<JsValue>) -> Option<web_sys::Blob> {
+    row.and_then(|row| Reflect::get(&row, &JsValue::from_str("blob")).ok())
+        .and_then(|blob| wasm_bindgen::JsCast::dyn_into::<web_sys::Blob>(blob).ok())
+}
+
+/// A Blob's bytes.
+async fn blob_bytes(blob: &web_sys::Blob) -> Result<Vec<u8>, StoreError> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| StoreError::Backend(format!("reading a stored file: {e:?}")))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 fn parse_submission(row: &JsValue) -> Result<Submission, StoreError> {
@@ -394,9 +413,22 @@ impl IdbStore {
             .get(key(&[instance_id, name]))
             .await
             .map_err(backend)?;
-        Ok(row
-            .and_then(|row| Reflect::get(&row, &JsValue::from_str("blob")).ok())
-            .and_then(|blob| wasm_bindgen::JsCast::dyn_into::<web_sys::Blob>(blob).ok()))
+        Ok(row_blob(row))
+    }
+
+    /// An instrument's attached file as stored (a Blob of its media type), for a label to
+    /// show without copying its bytes.
+    pub async fn get_form_blob(
+        &self,
+        file: &Attachment,
+    ) -> Result<Option<web_sys::Blob>, StoreError> {
+        let tx = self.read(FORM_FILES)?;
+        let store = tx.object_store(FORM_FILES).map_err(backend)?;
+        let row: Option<JsValue> = store
+            .get(JsValue::from_str(&file.sha256))
+            .await
+            .map_err(backend)?;
+        Ok(row_blob(row))
     }
 
     /// Autosave: [`Store::save_draft`] of the draft `draft` makes once the stored row has
@@ -602,7 +634,7 @@ impl Store for IdbStore {
         page: usize,
         files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        if let Some(file) = unlisted_file(submission, files) {
+        if let Some(file) = unlisted_file(&submission.files, files) {
             return Err(StoreError::FileNotListed(file.name.clone()));
         }
         self.put_record(
@@ -615,13 +647,48 @@ impl Store for IdbStore {
     }
 
     async fn get_file(&self, instance_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(blob) = self.get_blob(instance_id, name).await? else {
-            return Ok(None);
+        match self.get_blob(instance_id, name).await? {
+            Some(blob) => blob_bytes(&blob).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_form_files(
+        &self,
+        form_id: &str,
+        version: &str,
+        files: &[(Attachment, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        let Some(instrument) = self.get_instrument(form_id, version).await? else {
+            return Err(StoreError::NoInstrument(format!(
+                "{form_id} version {version}"
+            )));
         };
-        let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
-            .await
-            .map_err(|e| StoreError::Backend(format!("reading a stored file: {e:?}")))?;
-        Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
+        if let Some(file) = unlisted_file(&instrument.attachments, files) {
+            return Err(StoreError::FileNotListed(file.name.clone()));
+        }
+        // Blobs are made before the transaction opens: it would end while they are built.
+        let mut rows = Vec::with_capacity(files.len());
+        for (file, bytes) in files {
+            rows.push(object(&[
+                ("sha256", JsValue::from_str(&file.sha256)),
+                ("media_type", JsValue::from_str(&file.media_type)),
+                ("blob", blob_of(file, bytes)?.into()),
+            ]));
+        }
+        let tx = self.write(&[FORM_FILES])?;
+        let store = tx.object_store(FORM_FILES).map_err(backend)?;
+        for row in rows {
+            store.put(row).await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_form_file(&self, file: &Attachment) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.get_form_blob(file).await? {
+            Some(blob) => blob_bytes(&blob).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {

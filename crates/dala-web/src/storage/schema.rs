@@ -10,6 +10,9 @@
 //! Blob each, keyed by (instance id, name); a record's row lists their names beside its JSON
 //! so that a write of the record removes those it no longer names in the same transaction.
 //!
+//! Version 4 adds `form_files`: the bytes of the files instruments attach for their labels
+//! (a picture, a sound), a Blob each, keyed by SHA-256 (versions share a file unchanged).
+//!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
 //! either moves every row or none, and running it again finds nothing to move.
@@ -19,12 +22,13 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 
 pub const NAME: &str = "dala";
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 pub const INSTRUMENTS: &str = "instruments";
 pub const RECORDS: &str = "records";
 pub const META: &str = "meta";
 pub const FILES: &str = "files";
+pub const FORM_FILES: &str = "form_files";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
 
@@ -57,6 +61,11 @@ pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()
     if old_version < 3 {
         db.create_object_store(FILES)
             .with_key_path(KeyPath::from(["instance_id", "name"]))
+            .build()?;
+    }
+    if old_version < 4 {
+        db.create_object_store(FORM_FILES)
+            .with_key_path("sha256".into())
             .build()?;
     }
     Ok(())

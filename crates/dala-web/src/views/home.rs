@@ -213,7 +213,7 @@ pub fn Import() -> impl IntoView {
             let result: Result<String, String> = async {
                 let ((name, file), attached) = crate::catalog::form_and_attachments(picked)
                     .ok_or_else(|| state.t(Msg::PickOneForm).to_string())?;
-                let (instrument, lists) =
+                let (instrument, lists, files) =
                     if crate::catalog::is_workbook(&name) || !attached.is_empty() {
                         let form = browser::read_bytes(&file).await?;
                         let mut files = Vec::new();
@@ -231,12 +231,15 @@ pub fn Import() -> impl IntoView {
                                 browser::read_bytes(attached_file).await?,
                             ));
                         }
-                        crate::importer::form_with_files(&form, &name, &files).await?
+                        let (instrument, lists) =
+                            crate::importer::form_with_files(&form, &name, &files).await?;
+                        (instrument, lists, files)
                     } else {
                         let text = browser::read_file(&file).await?;
                         (
                             dala_core::Instrument::from_json(&text).map_err(|e| e.to_string())?,
                             dala_core::Lists::new(),
+                            Vec::new(),
                         )
                     };
                 crate::catalog::check_compiles(&instrument, &lists)?;
@@ -249,6 +252,13 @@ pub fn Import() -> impl IntoView {
                 if !lists.is_empty() {
                     store
                         .put_lists(&settings.form_id, &settings.version, &lists)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                let shown = crate::catalog::label_files(&instrument, files);
+                if !shown.is_empty() {
+                    store
+                        .put_form_files(&settings.form_id, &settings.version, &shown)
                         .await
                         .map_err(|e| e.to_string())?;
                 }
@@ -269,7 +279,7 @@ pub fn Import() -> impl IntoView {
     view! {
         <label class="import button">
             {move || state.t(Msg::ImportInstrument)}
-            <input type="file" multiple accept=".json,.xlsx,.xls,.csv,.xml,.geojson" class="visually-hidden" on:change=on_change/>
+            <input type="file" multiple accept=".json,.xlsx,.xls,.csv,.xml,.geojson,image/*,audio/*,video/*" class="visually-hidden" on:change=on_change/>
         </label>
     }
 }

@@ -9,6 +9,7 @@ pub mod design;
 pub mod home;
 pub mod interview;
 pub mod label;
+pub mod label_media;
 pub mod media;
 pub mod question;
 pub mod records;

@@ -127,12 +127,18 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    // (code, label) of the choices as they stand (a choice_filter can change them).
+    // (code, label, media) of the choices as they stand (a choice_filter can change them).
     let choices = move || {
         rev.track();
         let lang = ctx.form_lang.get_untracked();
         ctx.with(|s| {
             let form = s.engine().form();
+            // Most lists show no pictures: a 16,000-row list does not look for them.
+            let shows_media = form
+                .instrument
+                .attachments
+                .iter()
+                .any(|a| !dala_core::is_list_file(&a.name));
             s.engine()
                 .choices(&node.get_value())
                 .into_iter()
@@ -142,7 +148,15 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                         .get(&lang, form.default_language())
                         .unwrap_or(&c.name)
                         .to_string();
-                    (c.name.clone(), label)
+                    let media: Vec<_> = if shows_media {
+                        form.label_media(&c.extra, &lang)
+                            .into_iter()
+                            .map(|(kind, file)| (kind, file.clone()))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    (c.name.clone(), label, media)
                 })
                 .collect::<Vec<_>>()
         })
@@ -346,8 +360,8 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                         let q = query.get();
                         let group = group.clone();
                         choices().into_iter()
-                            .filter(|(code, label)| !searchable || q.is_empty() || *code == current || matches_search(label, &q))
-                            .map(|(code, label)| {
+                            .filter(|(code, label, _)| !searchable || q.is_empty() || *code == current || matches_search(label, &q))
+                            .map(|(code, label, media)| {
                                 let checked = code == current;
                                 let pick = code.clone();
                                 view! {
@@ -356,6 +370,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                                             disabled=read_only
                                             on:change=move |_| set(pick.clone())/>
                                         <span>{rich(&label)}</span>
+                                        {super::label_media::label_media(media)}
                                     </label>
                                 }
                             }).collect_view()
@@ -374,7 +389,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                 {move || {
                     let current = value();
                     let selected: Vec<&str> = current.split_whitespace().collect();
-                    choices().into_iter().map(|(code, label)| {
+                    choices().into_iter().map(|(code, label, media)| {
                         let checked = selected.contains(&code.as_str());
                         let pick = code.clone();
                         view! {
@@ -382,6 +397,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                                 <input type="checkbox" value=code checked=checked disabled=read_only
                                     on:change=move |_| set(toggle(&value(), &pick))/>
                                 <span>{rich(&label)}</span>
+                                {super::label_media::label_media(media)}
                             </label>
                         }
                     }).collect_view()
@@ -395,14 +411,14 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     let all = choices();
                     let current = value();
                     let codes: Vec<String> = if current.is_empty() {
-                        all.iter().map(|(c, _)| c.clone()).collect()
+                        all.iter().map(|(c, _, _)| c.clone()).collect()
                     } else {
                         current.split_whitespace().map(str::to_string).collect()
                     };
                     let count = codes.len();
                     codes.iter().enumerate().map(|(i, code)| {
-                        let label = all.iter().find(|(c, _)| c == code).map_or_else(|| code.clone(), |(_, l)| l.clone());
-                        let all_codes: Vec<String> = all.iter().map(|(c, _)| c.clone()).collect();
+                        let label = all.iter().find(|(c, _, _)| c == code).map_or_else(|| code.clone(), |(_, l, _)| l.clone());
+                        let all_codes: Vec<String> = all.iter().map(|(c, _, _)| c.clone()).collect();
                         let all_down = all_codes.clone();
                         view! {
                             <li class="rank-item">
@@ -431,15 +447,21 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
     let heading = move || {
         rev.track();
         let lang = ctx.form_lang.get_untracked();
-        let (label, hint, required, waiting) = ctx
+        let (label, hint, required, waiting, media) = ctx
             .with(|s| {
                 let e = s.engine();
                 let n = node.get_value();
+                let media: Vec<_> = e
+                    .label_media(&n, &lang)
+                    .into_iter()
+                    .map(|(kind, file)| (kind, file.clone()))
+                    .collect();
                 (
                     e.label(&n, &lang),
                     e.hint(&n, &lang),
                     e.required(&n),
                     e.note_awaits_its_values(&n),
+                    media,
                 )
             })
             .unwrap_or_default();
@@ -455,6 +477,7 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
                     <span class="required" title=app.t(Msg::Required)>" *"</span>
                 })}
             </label>
+            {super::label_media::label_media(media)}
             {(!hint.is_empty()).then(|| view! { <p class="hint">{rich(&hint)}</p> })}
         })
     };

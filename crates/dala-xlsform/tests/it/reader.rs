@@ -1130,3 +1130,85 @@ fn media_questions_load_and_write_back() {
         back.diagnostics
     );
 }
+
+/// Media in labels: the `media::image::LANGUAGE`, `media::audio` and choices' `image` columns
+/// (pyxform's test_translations spells them so) name files the form attaches when they are
+/// given; one not given is a warning at its row (X013) and the form still loads. The engine
+/// gives each label's files in the language asked, as the form describes them.
+#[test]
+fn label_media_files_are_attached_when_given_and_a_warning_when_not() {
+    let form = b"| survey |                 |      |                     |                     |                            |                            |              |
+          |        | type            | name | label::English (en) | label::Russian (ru) | media::image::English (en) | media::image::Russian (ru) | media::audio |
+          |        | select_one rank | rank | Rank                | \xd0\x97\xd0\xb2\xd0\xb0\xd0\xbd\xd0\xb8\xd0\xb5 | badge-en.png | badge-ru.png | hello.mp3 |
+          | choices |           |          |                     |                     |              |
+          |         | list_name | name     | label::English (en) | label::Russian (ru) | image        |
+          |         | rank      | officer  | Officer             | Officer             | star.png     |
+          |         | rank      | sergeant | Sergeant            | Sergeant            |              |";
+    let given = BTreeMap::from([
+        (
+            "badge-en.png".to_string(),
+            b"\x89PNG english badge".to_vec(),
+        ),
+        ("hello.mp3".to_string(), b"ID3 hello".to_vec()),
+        ("star.png".to_string(), b"\x89PNG star".to_vec()),
+        ("unrelated.png".to_string(), b"\x89PNG not named".to_vec()),
+    ]);
+    let c = dala_xlsform::read_with_files(form, "ranks", &given);
+    assert_eq!(codes(&c), ["X013 survey!F2"], "badge-ru.png was not given");
+    assert!(c.diagnostics[0].code.is_warning());
+    assert!(c.diagnostics[0].message.contains("badge-ru.png"));
+    let i = c.instrument.expect("loads with the warning");
+    let mut names: Vec<&str> = i.attachments.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["badge-en.png", "hello.mp3", "star.png"]);
+    let star = i.attachments.iter().find(|a| a.name == "star.png");
+    // SHA-256 of "\x89PNG star", computed with sha256sum.
+    assert_eq!(
+        star.map(|a| (a.sha256.as_str(), a.media_type.as_str(), a.size)),
+        Some((
+            "95f5bab7c04e2dd079a206a0cefa2314f2bdb53239d566f7c1ed2ba97885d2f3",
+            "image/png",
+            9
+        ))
+    );
+    assert!(c.lists.is_empty(), "pictures are not lists");
+
+    let form = dala_core::Form::compile(&i).expect("compiles");
+    let e = dala_core::Engine::new(form.clone(), host());
+    let rank = e.node("rank", &[]).expect("rank");
+    let shown = |language: &str| -> Vec<(dala_core::MediaKind, String)> {
+        e.label_media(&rank, language)
+            .into_iter()
+            .map(|(kind, file)| (kind, file.name.clone()))
+            .collect()
+    };
+    use dala_core::MediaKind::{Audio, Image};
+    assert_eq!(
+        shown("English (en)"),
+        [
+            (Image, "badge-en.png".to_string()),
+            (Audio, "hello.mp3".to_string())
+        ]
+    );
+    assert_eq!(
+        shown("Russian (ru)"),
+        [(Audio, "hello.mp3".to_string())],
+        "the Russian picture was not given: none shown"
+    );
+    let officer = &form.instrument.choices["rank"][0];
+    assert_eq!(
+        form.label_media(&officer.extra, "Russian (ru)")
+            .iter()
+            .map(|(kind, file)| (*kind, file.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(Image, "star.png")]
+    );
+
+    // The workbook written back names the same files.
+    let back = dala_xlsform::read_with_files(
+        &dala_xlsform::writer::write_xlsx(&dala_xlsform::writer::to_workbook(&i)),
+        "ranks",
+        &given,
+    );
+    assert_eq!(back.instrument.map(|b| b.attachments), Some(i.attachments));
+}
