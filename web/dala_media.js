@@ -21,6 +21,19 @@ export async function encode(bitmap, width, height, type, quality) {
   return canvas.convertToBlob({ type, quality });
 }
 
+// The code a photo shows (a barcode, a QR code), read with the browser's BarcodeDetector
+// (Chromium on Android, ChromeOS and macOS has it; the app offers this only where it
+// exists): the first code's text, or '' when none is found.
+export async function readCode(file) {
+  const bitmap = await createImageBitmap(file);
+  try {
+    const codes = await new BarcodeDetector().detect(bitmap);
+    return codes.length > 0 ? codes[0].rawValue : '';
+  } finally {
+    bitmap.close();
+  }
+}
+
 // A canvas drawn on with a finger, a pen or a mouse (pointer events; the page does not
 // scroll under the stroke: the canvas has touch-action: none). `background` (an image
 // bitmap, for an annotation) is drawn first. Returns what the question needs: whether

@@ -824,7 +824,8 @@ pub mod conformance {
             "form files of an instrument not stored are refused",
         );
         let _ = store.put_instrument(&v1).await;
-        let other = Attachment::of("other.png", "image/png", &badge);
+        let other_bytes = b"\x89PNG another picture".to_vec();
+        let other = Attachment::of("other.png", "image/png", &other_bytes);
         check(
             failures,
             store
@@ -833,7 +834,7 @@ pub mod conformance {
                     "1",
                     &[
                         (described.clone(), badge.clone()),
-                        (other.clone(), badge.clone()),
+                        (other.clone(), other_bytes.clone()),
                     ],
                 )
                 .await

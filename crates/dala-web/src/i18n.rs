@@ -165,6 +165,11 @@ messages! {
     ),
     SaveFailed => ("Saving failed", "Не удалось сохранить"),
     TakePhoto => ("Take a photo", "Сфотографировать"),
+    ScanCode => ("Scan with the camera", "Сканировать камерой"),
+    NoCodeFound => (
+        "No code was found in the photo: take it again, closer, or type the code.",
+        "В снимке не найден код: снимите ещё раз, ближе, или введите код вручную.",
+    ),
     FilesCarried => ("Files", "Файлы"),
     KeepSignature => ("Keep the signature", "Сохранить подпись"),
     KeepDrawing => ("Keep the drawing", "Сохранить рисунок"),

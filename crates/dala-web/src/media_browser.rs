@@ -81,6 +81,20 @@ pub async fn take(
     captured(&blob, picked_name, &media_type, taken).await
 }
 
+/// Whether the browser reads codes from pictures (the Shape Detection API's
+/// BarcodeDetector): where it does not, a barcode question is typed.
+pub fn reads_codes() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("BarcodeDetector")).unwrap_or(false)
+    })
+}
+
+/// The code a photo shows, read by the browser; None when it finds none.
+pub async fn read_code(photo: web_sys::Blob) -> Result<Option<String>, String> {
+    let text = call("readCode", &[photo.into()]).await?;
+    Ok(text.as_string().filter(|t| !t.is_empty()))
+}
+
 /// What a media question shows of its answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shown {

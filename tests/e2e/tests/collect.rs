@@ -1699,3 +1699,102 @@ fn a_signature_is_drawn_and_a_voice_recorded_and_both_kept_across_a_reload() {
     screenshot(&browser, "collect-signature-ru");
     no_errors(&app);
 }
+
+/// A barcode question (issue 19): headless Chromium on Linux has no BarcodeDetector, so the
+/// code is typed and the question says so. Where the browser has one (here a stand-in
+/// installed in the page, which reads "4006381333931" from a 120-px-wide picture and nothing
+/// from any other), a photo taken of the code answers the question, and a photo without a
+/// code says so and leaves the answer alone.
+#[test]
+fn a_barcode_is_typed_or_read_from_a_photo_where_the_browser_reads_codes() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let files = scratch("barcode");
+    let with_code = files.join("code.bmp");
+    std::fs::write(&with_code, dala_e2e::photo_bmp(120, 60)).expect("write a picture");
+    let without = files.join("wall.bmp");
+    std::fs::write(&without, dala_e2e::photo_bmp(80, 60)).expect("write a picture");
+    let instrument = json!({
+        "format": 2,
+        "settings": {"form_id": "stock", "version": "1", "title": {"en": "Stock", "ru": "Склад"}, "default_language": "en"},
+        "survey": [
+            {"type": "barcode", "name": "item", "label": {"en": "The item's code", "ru": "Код товара"}}
+        ],
+        "choices": {}
+    });
+    let (server, browser) = serve();
+    let app = Collect::new(&browser);
+    interview_of(&app, &server.url(), &files, &instrument);
+    let question = ".question[data-name=\"item\"]";
+    assert!(
+        app.text(question)
+            .contains("cannot read codes with the camera"),
+        "{}",
+        app.text(question)
+    );
+    assert_eq!(
+        app.js(
+            &format!("return document.querySelectorAll('{question} .scan-code').length"),
+            json!([])
+        ),
+        0
+    );
+    app.answer("item", "4600000000017");
+    app.settle();
+
+    // The stand-in detector, then the question drawn again (home and back to the draft).
+    app.js(
+        "window.BarcodeDetector = class { async detect(picture) { return picture.width === 120 ? [{ rawValue: '4006381333931', format: 'ean_13' }] : []; } }",
+        json!([]),
+    );
+    let id = app.instance_id();
+    app.js("location.hash = '#/'", json!([]));
+    app.wait_for_selector("[data-form=\"stock\"] .start");
+    app.js(
+        "location.hash = '#/interview/' + encodeURIComponent(arguments[0])",
+        json!([id]),
+    );
+    app.wait_for_selector(&format!("{question} .scan-code"));
+    let pick = format!("{question} .scan-code input[type=file]");
+    browser
+        .type_into(&pick, &without.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!("return (document.querySelector('{question} .error')?.textContent || '').includes('No code was found')"));
+    assert_eq!(
+        app.js(
+            &format!("return document.querySelector('{question} input[type=text]').value"),
+            json!([])
+        ),
+        "4600000000017",
+        "the answer stays"
+    );
+    browser
+        .type_into(&pick, &with_code.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(&format!(
+        "return document.querySelector('{question} input[type=text]').value === '4006381333931'"
+    ));
+    app.wait(&format!(
+        "return !document.querySelector('{question} .error')"
+    ));
+    app.settle();
+    screenshot(&browser, "collect-barcode-en");
+    no_errors(&app);
+
+    // On a phone, in Russian: the button's words, nothing wider than the screen.
+    let phone = Browser::start(390, 844).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&phone);
+    app.home(&server.url());
+    app.set_interface_language("ru");
+    interview_of(&app, &server.url(), &files, &instrument);
+    app.js(
+        "window.BarcodeDetector = class { async detect() { return []; } }; location.hash = '#/'",
+        json!([]),
+    );
+    app.wait_for_selector("[data-form=\"stock\"] .start");
+    app.start("stock");
+    app.wait(&format!("return (document.querySelector('{question} .scan-code')?.textContent || '').includes('Сканировать')"));
+    app.assert_fits_screen();
+    screenshot(&phone, "collect-barcode-ru-phone");
+}

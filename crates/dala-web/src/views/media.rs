@@ -221,3 +221,51 @@ pub fn MediaControl(
 
     view! { <div class="media" id=id node_ref=root></div> }
 }
+
+/// A barcode question's camera: where the browser reads codes, a photo taken of the code
+/// gives the answer (typing stays possible); elsewhere the question says it is typed.
+#[component]
+pub fn ScanCode(
+    app: crate::app::AppState,
+    #[prop(into)] read_only: Signal<bool>,
+    on_code: Callback<String>,
+) -> impl IntoView {
+    if !browser::reads_codes() {
+        return view! { <p class="hint">{move || app.t(Msg::BarcodeTyped)}</p> }.into_any();
+    }
+    let problem = RwSignal::new(None::<String>);
+    let on_change = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(photo) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        spawn_local(async move {
+            match browser::read_code(photo.into()).await {
+                Ok(Some(code)) => {
+                    problem.set(None);
+                    on_code.run(code);
+                }
+                Ok(None) => problem.set(Some(app.t(Msg::NoCodeFound).to_string())),
+                Err(why) => problem.set(Some(why)),
+            }
+        });
+    };
+    view! {
+        <Show when=move || !read_only.get()>
+            <label class="button scan-code">
+                {move || app.t(Msg::ScanCode)}
+                <input type="file" accept="image/*" capture="environment" class="visually-hidden"
+                    on:change=on_change/>
+            </label>
+        </Show>
+        {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+    }
+    .into_any()
+}

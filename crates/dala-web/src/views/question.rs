@@ -208,7 +208,8 @@ pub fn Question(node: NodeRef, ctx: Ctx) -> impl IntoView {
         Widget::Barcode => view! {
             <input id=id.clone() type="text" inputmode="text" autocomplete="off" prop:value=value
                 disabled=read_only on:change=move |ev| set(event_target_value(&ev))/>
-            <p class="hint">{move || app.t(Msg::BarcodeTyped)}</p>
+            <super::media::ScanCode app=app read_only=Signal::derive(read_only)
+                on_code=Callback::new(move |code: String| set(code))/>
         }
         .into_any(),
         Widget::Date => view! {
