@@ -3,8 +3,8 @@
 //! bundle line by line and hands each record on, so only the instance ids seen are kept
 //! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{BundleError, LineProblem, open_bundle};
-use dala_core::{Status, Submission};
+use dala_core::record::{BundleEntry, BundleError, FileAssembler, LineProblem, open_bundle};
+use dala_core::{Attachment, Status, Submission};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 
@@ -65,6 +65,72 @@ impl Merger {
             if count.is_multiple_of(4096) {
                 bytes(lines.consumed());
             }
+        }
+        bytes(lines.consumed());
+        Ok(())
+    }
+
+    /// [`Merger::read`] with the records' files (a bundle of format 2): `each` gets a kept
+    /// record with its files put together, once the lines after it are read. A file that is
+    /// not whole or not as its record describes it is a bad line and left out; the files of a
+    /// record not kept (a duplicate, a draft) are passed over.
+    pub fn read_with_files(
+        &mut self,
+        name: &str,
+        input: impl BufRead,
+        mut each: impl FnMut(Submission, Vec<(Attachment, Vec<u8>)>),
+        mut bytes: impl FnMut(u64),
+    ) -> std::io::Result<()> {
+        let mut lines = match open_bundle(input)? {
+            Ok(lines) => lines,
+            Err(e) => {
+                self.report.bad_bundles.push((name.to_string(), e));
+                return Ok(());
+            }
+        };
+        let mut assembler = FileAssembler::default();
+        let mut kept: Option<(Submission, Vec<(Attachment, Vec<u8>)>)> = None;
+        let mut count = 0usize;
+        let problems = |report: &mut MergeReport, assembler: &mut FileAssembler, line| {
+            for problem in assembler.take_problems() {
+                report.bad_lines.push((name.to_string(), line, problem));
+            }
+        };
+        while let Some((number, read)) = lines.next_entry()? {
+            match read {
+                Ok(BundleEntry::File(part)) => {
+                    let whole = assembler.part(part);
+                    problems(&mut self.report, &mut assembler, number);
+                    if let (Some((id, file, content)), Some((record, files))) = (whole, &mut kept)
+                        && id == record.instance_id
+                    {
+                        files.push((file, content));
+                    }
+                    continue;
+                }
+                Ok(BundleEntry::Record(record)) => {
+                    assembler.record(&record);
+                    problems(&mut self.report, &mut assembler, number);
+                    if let Some((record, files)) = kept.take() {
+                        each(record, files);
+                    }
+                    kept = self
+                        .take(name, number, Ok(*record))
+                        .map(|record| (record, Vec::new()));
+                }
+                Err(problem) => {
+                    let _ = self.take(name, number, Err(problem));
+                }
+            }
+            count += 1;
+            if count.is_multiple_of(4096) {
+                bytes(lines.consumed());
+            }
+        }
+        assembler.finish();
+        problems(&mut self.report, &mut assembler, lines.line_number());
+        if let Some((record, files)) = kept.take() {
+            each(record, files);
         }
         bytes(lines.consumed());
         Ok(())

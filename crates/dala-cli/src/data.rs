@@ -135,6 +135,21 @@ fn each_record(
     drafts: bool,
     mut each: impl FnMut(dala_core::Submission),
 ) -> bool {
+    each_record_with_files(instrument, bundles, drafts, false, |record, _| each(record))
+}
+
+/// A record's files, as a bundle carries them.
+type Files = Vec<(dala_core::Attachment, Vec<u8>)>;
+
+/// [`each_record`] with each record's files when `files` (a bundle without them, or
+/// `files` false: none; file lines are then passed over unread).
+fn each_record_with_files(
+    instrument: &Instrument,
+    bundles: &[PathBuf],
+    drafts: bool,
+    files: bool,
+    mut each: impl FnMut(dala_core::Submission, Files),
+) -> bool {
     let mut merger = Merger::new(&instrument.settings.form_id, drafts);
     let total: u64 = bundles
         .iter()
@@ -144,18 +159,20 @@ fn each_record(
     let progress = progress_bar(total, "reading", 50_000_000);
     let mut done = 0;
     let mut kept = 0usize;
-    let mut each = |record| {
+    let mut each = |record, record_files| {
         kept += 1;
-        each(record);
+        each(record, record_files);
     };
     for path in bundles {
         let read = std::fs::File::open(path).and_then(|file| {
-            merger.read(
-                &path.display().to_string(),
-                std::io::BufReader::with_capacity(1 << 20, file),
-                &mut each,
-                |bytes| progress.set_position(done + bytes),
-            )
+            let name = path.display().to_string();
+            let input = std::io::BufReader::with_capacity(1 << 20, file);
+            let at = |bytes| progress.set_position(done + bytes);
+            if files {
+                merger.read_with_files(&name, input, &mut each, at)
+            } else {
+                merger.read(&name, input, |record| each(record, Vec::new()), at)
+            }
         });
         if let Err(e) = read {
             progress.finish_and_clear();
@@ -203,6 +220,11 @@ pub struct ExportArgs {
     /// Include drafts.
     #[arg(long)]
     pub drafts: bool,
+    /// Leave the records' files (photos, recordings) out (AttachmentsPresent still counts
+    /// those the bundles bring); by default they are written under `files/<instance id>/`,
+    /// as ODK Central's export holds them.
+    #[arg(long)]
+    pub no_files: bool,
 }
 
 pub fn export_command(args: ExportArgs) -> ExitCode {
@@ -263,20 +285,43 @@ fn write_export(
         writers.push(writer);
     }
     let mut failure = None;
-    let read = each_record(instrument, &args.bundles, args.drafts, |record| {
-        exporter.rows(&record, &mut |table, row| {
-            if failure.is_none()
-                && let Err(e) = write_row(&mut writers[table], &row)
-            {
-                failure = Some(e);
+    let mut file_names = Vec::new();
+    // The files are read even when left out: AttachmentsPresent counts those the bundles
+    // bring whole.
+    let read = each_record_with_files(
+        instrument,
+        &args.bundles,
+        args.drafts,
+        true,
+        |record, files| {
+            for (file, bytes) in files.iter().filter(|_| !args.no_files) {
+                let name = dala_aggregate::export::file_path(&record.instance_id, &file.name);
+                let written = match dir.join(&name).parent() {
+                    Some(folder) => std::fs::create_dir_all(folder)
+                        .and_then(|()| std::fs::write(dir.join(&name), bytes)),
+                    None => Ok(()),
+                };
+                match written {
+                    Ok(()) => file_names.push(name),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
             }
-        });
-    });
+            exporter.rows_with_files(&record, files.len(), &mut |table, row| {
+                if failure.is_none()
+                    && let Err(e) = write_row(&mut writers[table], &row)
+                {
+                    failure = Some(e.into());
+                }
+            });
+        },
+    );
     if !read {
         return Err(std::io::Error::other("a bundle could not be read"));
     }
     if let Some(e) = failure {
-        return Err(e.into());
+        return Err(e);
     }
     for writer in &mut writers {
         writer.flush()?;
@@ -287,6 +332,7 @@ fn write_export(
         std::fs::write(dir.join(&table.name), to_csv(&table))?;
         names.push(table.name);
     }
+    names.extend(file_names);
     Ok(names)
 }
 

@@ -553,3 +553,114 @@ fn the_pictures_a_form_shows_travel_with_it() {
     assert!(dir.join("again-media/badge.png").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Exports of media forms (issue 19): `dala export` writes each record's files as ODK
+/// Central's export holds them (`files/<instance id>/<name>`, in a folder or the .zip, stored
+/// as they came), with AttachmentsPresent and AttachmentsExpected (1 and 1 for a record whose
+/// photo came, 0 and 1 for one whose photo did not); a duplicate brings no second copy; with
+/// `--no-files` the files stay out and the counts stay.
+#[test]
+fn an_export_holds_the_records_files_as_odk_central_does() {
+    use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle_with_files};
+    use dala_core::{Answer, Attachment, Status, Submission};
+    let dir = std::env::temp_dir().join(format!("dala-cli-export-files-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    std::fs::write(
+        dir.join("house.json"),
+        r#"{"format": 2, "settings": {"form_id": "house", "version": "1"},
+            "survey": [{"type": "image", "name": "photo", "label": {"default": "Photo"}}]}"#,
+    )
+    .expect("form");
+    let photo = b"\xff\xd8 the house of the Yusupovs \xff\xd9".to_vec();
+    let record = |id: &str| Submission {
+        format: RECORD_FORMAT,
+        instance_id: id.into(),
+        instrument_id: "house".into(),
+        instrument_version: "1".into(),
+        status: Status::Finalized,
+        started: "2015-03-17T10:30:00.000+06:00".into(),
+        updated: "2015-03-17T10:45:00.000+06:00".into(),
+        finalized: Some("2015-03-17T10:45:00.000+06:00".into()),
+        enumerator: "Aida".into(),
+        device_id: "tab-1".into(),
+        instance_name: None,
+        answers: [("photo".to_string(), Answer::Value("1.jpg".into()))].into(),
+        held: Vec::new(),
+        files: vec![Attachment::of("1.jpg", "image/jpeg", &photo)],
+    };
+    let header = BundleHeader {
+        format: RECORD_FORMAT,
+        kind: BUNDLE_KIND.into(),
+        instrument_id: "house".into(),
+        instrument_version: "1".into(),
+        device_id: "tab-1".into(),
+        created: "2015-03-17T18:00:00.000+06:00".into(),
+    };
+    let records = [record("uuid:with"), record("uuid:without")];
+    let bundle = write_bundle_with_files(&header, &records, |r, _| {
+        (r.instance_id == "uuid:with").then(|| photo.clone())
+    });
+    std::fs::write(dir.join("tab-1.jsonl"), &bundle).expect("bundle");
+    std::fs::write(dir.join("again.jsonl"), &bundle).expect("the same bundle again");
+    let path = |p: &str| dir.join(p).display().to_string();
+
+    let out = dala(&[
+        "export",
+        &path("house.json"),
+        &path("tab-1.jsonl"),
+        &path("again.jsonl"),
+        "-o",
+        &path("out"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(dir.join("out/files/uuid:with/1.jpg")).expect("the photo"),
+        photo
+    );
+    assert!(!dir.join("out/files/uuid:without").exists());
+    let csv = std::fs::read_to_string(dir.join("out/house.csv")).expect("table");
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let column = |name: &str| rows[0].iter().position(|c| *c == name).expect(name);
+    let (present, expected, key) = (
+        column("AttachmentsPresent"),
+        column("AttachmentsExpected"),
+        column("KEY"),
+    );
+    let counts: Vec<(&str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[key], r[present], r[expected]))
+        .collect();
+    assert_eq!(
+        counts,
+        [("uuid:with", "1", "1"), ("uuid:without", "0", "1")],
+        "{csv}"
+    );
+
+    let out = dala(&[
+        "export",
+        &path("house.json"),
+        &path("tab-1.jsonl"),
+        "-o",
+        &path("out.zip"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let zip = std::fs::read(dir.join("out.zip")).expect("zip");
+    let holds = |needle: &[u8]| zip.windows(needle.len()).any(|w| w == needle);
+    assert!(holds(b"files/uuid:with/1.jpg"), "the entry's name");
+    assert!(holds(&photo), "stored as it came, not deflated");
+
+    let out = dala(&[
+        "export",
+        &path("house.json"),
+        &path("tab-1.jsonl"),
+        "--no-files",
+        "-o",
+        &path("bare"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dir.join("bare/files").exists());
+    let bare = std::fs::read_to_string(dir.join("bare/house.csv")).expect("table");
+    assert_eq!(bare, csv, "the same table, the counts kept");
+    let _ = std::fs::remove_dir_all(&dir);
+}
