@@ -42,7 +42,11 @@ const MAX_ATTACHMENT: u64 = 64 * 1024 * 1024;
 /// the form's own folder.
 pub fn media_folder(form: &Path) -> PathBuf {
     let stem = form.file_stem().and_then(|s| s.to_str()).unwrap_or("form");
-    let parent = form.parent().unwrap_or(Path::new("."));
+    // A form named without a folder (`visit.xlsx`) has the empty path as its parent.
+    let parent = form
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let media = parent.join(format!("{stem}-media"));
     if media.is_dir() {
         media

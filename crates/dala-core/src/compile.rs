@@ -174,12 +174,67 @@ pub type Lists = BTreeMap<String, Vec<Choice>>;
 /// then labels `select_one_from_file` answers like any other.
 pub fn with_lists(instrument: &Instrument, lists: &Lists) -> Instrument {
     let mut out = instrument.clone();
+    let mut lists = lists.clone();
+    fn visit(items: &mut [crate::Item], lists: &mut Lists) {
+        for item in items {
+            if let Some(name) = remap_list(item, lists) {
+                item.list = Some(name);
+            }
+            visit(&mut item.children, lists);
+        }
+    }
+    visit(&mut out.survey, &mut lists);
     for (name, rows) in lists {
-        out.choices
-            .entry(name.clone())
-            .or_insert_with(|| rows.clone());
+        out.choices.entry(name).or_insert(rows);
     }
     out
+}
+
+/// XLSForm's `value=` and `label=` parameters of a select from an attached file: the
+/// columns its choices take their value and label from (`name` and `label` by default).
+fn value_and_label(item: &crate::Item) -> Option<(&str, &str)> {
+    let list = item.list.as_deref()?;
+    let value = item.parameters.get("value").map(|v| v.trim());
+    let label = item.parameters.get("label").map(|l| l.trim());
+    if !is_list_file(list) || (value.is_none() && label.is_none()) {
+        return None;
+    }
+    Some((value.unwrap_or("name"), label.unwrap_or("label")))
+}
+
+/// For a select from a file with `value=`/`label=` parameters, its rows with their value and
+/// label taken from those columns, kept in `lists` under a name of their own
+/// (`cities.csv?value=val&label=lbl`), which is returned; None for any other item or a file
+/// not among the lists. A row keeps every column, so a choice filter reads them as before.
+fn remap_list(item: &crate::Item, lists: &mut Lists) -> Option<String> {
+    let (value, label) = value_and_label(item)?;
+    let file = item.list.as_deref()?;
+    let name = format!("{file}?value={value}&label={label}");
+    if !lists.contains_key(&name) {
+        let cell = |row: &Choice, column: &str| -> Option<String> {
+            match column {
+                "name" => Some(row.name.clone()),
+                _ => row.extra.get(column).cloned(),
+            }
+        };
+        let rows = lists
+            .get(file)?
+            .iter()
+            .map(|row| Choice {
+                name: cell(row, value).unwrap_or_default(),
+                label: if label == "label" {
+                    row.label.clone()
+                } else {
+                    cell(row, label)
+                        .map(|text| Text::one("default", &text))
+                        .unwrap_or_default()
+                },
+                extra: row.extra.clone(),
+            })
+            .collect();
+        lists.insert(name.clone(), rows);
+    }
+    Some(name)
 }
 
 /// Whether an attachment is one a form reads as a list of rows.
@@ -267,6 +322,11 @@ impl Form {
     /// has validated already, runs with the lists of the version it edits).
     pub fn attach(&mut self, lists: Lists) {
         self.lists = lists;
+        for compiled in &mut self.items {
+            if let Some(name) = remap_list(&compiled.item, &mut self.lists) {
+                compiled.item.list = Some(name);
+            }
+        }
         self.index_filters();
     }
 

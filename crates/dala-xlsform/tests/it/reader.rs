@@ -1212,3 +1212,56 @@ fn label_media_files_are_attached_when_given_and_a_warning_when_not() {
     );
     assert_eq!(back.instrument.map(|b| b.attachments), Some(i.attachments));
 }
+
+/// `select_one_from_file` with `value=` and `label=` parameters (pyxform's
+/// test_external_instances_for_selects: the itemset's value and label refs become those
+/// columns): the choices' values and labels come from them, a choice filter still reads the
+/// other columns, and what reads labels by list (exports, tables) labels the answers so too.
+#[test]
+fn value_and_label_parameters_pick_the_columns_of_an_attached_list() {
+    let form = b"| survey |                                  |          |          |                |                      |
+          |        | type                             | name     | label    | choice_filter  | parameters           |
+          |        | text                             | region   | Region   |                |                      |
+          |        | select_one_from_file cities.csv  | city     | City     | region=${region} | value=val, label=lbl |";
+    let csv = "name,label,val,lbl,region\nc1,City one,v1,Label one,north\nc2,City two,v2,Label two,south\nc3,City three,v3,Label three,north\n";
+    let given = BTreeMap::from([("cities.csv".to_string(), csv.as_bytes().to_vec())]);
+    let c = dala_xlsform::read_with_files(form, "cities", &given);
+    assert_eq!(codes(&c), Vec::<String>::new());
+    let i = c.instrument.expect("loads");
+    let form = dala_core::Form::compile_with(&i, c.lists.clone()).expect("compiles");
+    let mut e = dala_core::Engine::new(form, host());
+    let node = |e: &dala_core::Engine, name: &str| e.node(name, &[]).expect(name);
+    e.answer(&node(&e, "region"), "north").expect("region");
+    let offered: Vec<(String, String)> = e
+        .choices(&node(&e, "city"))
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.label.get("default", None).unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("v1".to_string(), "Label one".to_string()),
+            ("v3".to_string(), "Label three".to_string())
+        ]
+    );
+    assert!(
+        e.answer(&node(&e, "city"), "c1").is_err(),
+        "a name is no value here"
+    );
+    e.answer(&node(&e, "city"), "v3")
+        .expect("a value of the val column");
+    let labelled = dala_core::with_lists(&i, &c.lists);
+    assert_eq!(
+        labelled.choice_label(
+            labelled.survey[1].list.as_deref().unwrap_or_default(),
+            "v3",
+            "default"
+        ),
+        "Label three"
+    );
+}
