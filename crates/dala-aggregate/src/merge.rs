@@ -3,8 +3,10 @@
 //! bundle line by line and hands each record on, so only the instance ids seen are kept
 //! (about 40 bytes a record); [`Merged`] collects the records for small inputs.
 
-use dala_core::record::{BundleEntry, BundleError, FileAssembler, LineProblem, open_bundle};
-use dala_core::{Attachment, Status, Submission};
+use dala_core::record::{
+    BundleEntry, BundleError, FileAssembler, LineProblem, RecordFiles, open_bundle,
+};
+use dala_core::{Status, Submission};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 
@@ -78,7 +80,7 @@ impl Merger {
         &mut self,
         name: &str,
         input: impl BufRead,
-        mut each: impl FnMut(Submission, Vec<(Attachment, Vec<u8>)>),
+        mut each: impl FnMut(Submission, RecordFiles),
         mut bytes: impl FnMut(u64),
     ) -> std::io::Result<()> {
         let mut lines = match open_bundle(input)? {
@@ -89,7 +91,7 @@ impl Merger {
             }
         };
         let mut assembler = FileAssembler::default();
-        let mut kept: Option<(Submission, Vec<(Attachment, Vec<u8>)>)> = None;
+        let mut kept: Option<(Submission, RecordFiles)> = None;
         let mut count = 0usize;
         let problems = |report: &mut MergeReport, assembler: &mut FileAssembler, line| {
             for problem in assembler.take_problems() {

@@ -138,8 +138,7 @@ fn each_record(
     each_record_with_files(instrument, bundles, drafts, false, |record, _| each(record))
 }
 
-/// A record's files, as a bundle carries them.
-type Files = Vec<(dala_core::Attachment, Vec<u8>)>;
+use dala_core::record::RecordFiles as Files;
 
 /// [`each_record`] with each record's files when `files` (a bundle without them, or
 /// `files` false: none; file lines are then passed over unread).

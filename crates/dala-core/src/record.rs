@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 mod files;
 mod lines;
-pub use files::{FILE_PART_BYTES, FileAssembler, FilePart, file_lines};
+pub use files::{FILE_PART_BYTES, FileAssembler, FilePart, RecordFiles, file_lines};
 pub use lines::{BundleEntry, BundleLines, MAX_LINE_BYTES, open_bundle};
 
 /// `${instanceID}`, where no question has that name, is the record's instance id (an XForm's

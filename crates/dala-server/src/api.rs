@@ -85,6 +85,10 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
             "/projects/{project}/submissions/{instance}/review",
             put(review).get(review_history),
         )
+        .route(
+            "/projects/{project}/submissions/{instance}/files/{name}",
+            get(submission_file),
+        )
         .route("/projects/{project}/audit", get(project_audit))
         .route("/audit", get(site_audit))
         .route("/openapi.json", get(openapi))
@@ -521,6 +525,42 @@ async fn delete_submission(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A file a submission brought (a photo, a recording), as it came. Sent as a download, never
+/// shown by the browser as a page of the server's: a file is the device's, not ours.
+async fn submission_file(
+    State(state): State<AppState>,
+    Path((project, instance, name)): Path<(i64, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    may(&state.db, &headers, project, Action::ReadSubmissions).await?;
+    let Some((media_type, bytes)) = state.db.submission_file(project, &instance, &name).await?
+    else {
+        return Err(ApiError::not_found("the file"));
+    };
+    let media_type = axum::http::HeaderValue::from_str(&media_type).unwrap_or(
+        axum::http::HeaderValue::from_static("application/octet-stream"),
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, media_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                axum::http::HeaderValue::from_static("attachment"),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            ),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                axum::http::HeaderValue::from_static("sandbox"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RoleGrant {
@@ -729,13 +769,15 @@ async fn submit(
 ) -> Result<Response> {
     let caller = may(&state.db, &headers, project, Action::Submit).await?;
     let bytes = raw_body(body)?;
-    let lines = intake::read_lines(&bytes)?;
+    let mut lines = intake::read_lines(&bytes)?;
+    let files = lines.files();
     // The audit entry is written with the records, in the intake's transaction.
     let outcomes = state
         .db
         .intake(
             project,
             &lines.records(),
+            files,
             &caller.label(),
             &from.ip().to_string(),
         )

@@ -15,7 +15,10 @@ pub enum Backend {
 
 /// The schema's versions in order, written once for both databases. A new version is added at
 /// the end; a released one is never edited.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema/1.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema/1.sql")),
+    (2, include_str!("schema/2.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -135,14 +138,22 @@ impl Db {
             if done > 0 {
                 continue;
             }
-            // The one difference of the dialects the schema needs: the auto-numbered key.
-            let script = script.replace(
-                "{serial}",
-                match self.backend {
-                    Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-                    Backend::Postgres => "BIGSERIAL PRIMARY KEY",
-                },
-            );
+            // The differences of the dialects the schema needs: the auto-numbered key, bytes.
+            let script = script
+                .replace(
+                    "{serial}",
+                    match self.backend {
+                        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+                        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+                    },
+                )
+                .replace(
+                    "{bytes}",
+                    match self.backend {
+                        Backend::Sqlite => "BLOB",
+                        Backend::Postgres => "BYTEA",
+                    },
+                );
             for statement in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 let statement: String = statement
                     .lines()

@@ -6,13 +6,19 @@
 use crate::problem::ApiError;
 use crate::store::{Outcome, Refused};
 use axum::http::StatusCode;
-use dala_core::record::{LineProblem, Submission, open_bundle};
+use dala_core::record::{BundleEntry, FileAssembler, LineProblem, Submission, open_bundle};
 use serde_json::{Value, json};
 
-/// The lines of a request body: each record line with its record or why it is unreadable.
+pub use dala_core::record::RecordFiles as Files;
+
+/// The lines of a request body: each record line with its record or why it is unreadable
+/// (a file line that is not whole or not as its record describes it is one too), and the
+/// files each record brought.
 #[derive(Debug)]
 pub struct Lines {
     entries: Vec<(usize, Result<Submission, LineProblem>)>,
+    /// By the index in `entries` of their record.
+    files: std::collections::HashMap<usize, Files>,
 }
 
 /// Reads a bundle (a refusal of the whole file carries the bundle's code, B0xx).
@@ -25,12 +31,43 @@ pub fn read_lines(bytes: &[u8]) -> Result<Lines, ApiError> {
         Ok(Err(e)) => return Err(unreadable(e.code(), dala_words::bundle_error(&e))),
         Err(e) => return Err(ApiError::bad_request(e.to_string())),
     };
-    let mut entries = Vec::new();
+    let mut lines = Lines {
+        entries: Vec::new(),
+        files: std::collections::HashMap::new(),
+    };
+    let mut assembler = FileAssembler::default();
+    // The entry of the record the file lines read now belong to.
+    let mut record_entry = None;
+    let problems = |lines: &mut Lines, assembler: &mut FileAssembler, number: usize| {
+        for problem in assembler.take_problems() {
+            lines.entries.push((number, Err(problem)));
+        }
+    };
     // Reading from memory cannot fail; a line that cannot be read is its own problem.
-    while let Ok(Some(entry)) = reader.next_record() {
-        entries.push(entry);
+    while let Ok(Some((number, entry))) = reader.next_entry() {
+        match entry {
+            Ok(BundleEntry::File(part)) => {
+                let whole = assembler.part(part);
+                problems(&mut lines, &mut assembler, number);
+                if let (Some((_, file, bytes)), Some(at)) = (whole, record_entry) {
+                    lines.files.entry(at).or_default().push((file, bytes));
+                }
+            }
+            Ok(BundleEntry::Record(record)) => {
+                assembler.record(&record);
+                problems(&mut lines, &mut assembler, number);
+                record_entry = Some(lines.entries.len());
+                lines.entries.push((number, Ok(*record)));
+            }
+            Err(problem) => {
+                record_entry = None;
+                lines.entries.push((number, Err(problem)));
+            }
+        }
     }
-    Ok(Lines { entries })
+    assembler.finish();
+    problems(&mut lines, &mut assembler, reader.line_number());
+    Ok(lines)
 }
 
 impl Lines {
@@ -40,6 +77,18 @@ impl Lines {
             .iter()
             .filter_map(|(_, r)| r.as_ref().ok().cloned())
             .collect()
+    }
+
+    /// The files of each of [`Lines::records`], in the same order (none for a record that
+    /// brought none).
+    pub fn files(&mut self) -> Vec<Files> {
+        let mut out = Vec::new();
+        for (at, (_, entry)) in self.entries.iter().enumerate() {
+            if entry.is_ok() {
+                out.push(self.files.remove(&at).unwrap_or_default());
+            }
+        }
+        out
     }
 }
 

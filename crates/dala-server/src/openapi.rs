@@ -371,6 +371,13 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             Body::None,
             vec![(200, history)],
         ),
+        route(
+            "get",
+            "/projects/{project}/submissions/{instance}/files/{name}",
+            "A file a record brought (a photo, a recording), as it came, as a download of its media type",
+            Body::None,
+            vec![(200, None)],
+        ),
         Route {
             query: &[("limit", "At most this many entries (1-1,000), newest first")],
             ..route(

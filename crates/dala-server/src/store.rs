@@ -580,10 +580,15 @@ impl Db {
     /// one row, and a cursor by change sequence never passes a record that commits later.
     /// The audit entry of a request that adds records (`sent_by`, from `address`) is written
     /// in the same transaction: no record without its entry, and no second commit per request.
+    ///
+    /// `files` are the files each record brought (by position; fewer than the records: the
+    /// rest brought none). They are kept with a record added or already stored with the
+    /// same content, each once: a record sent again fills in a file an earlier send missed.
     pub async fn intake(
         &self,
         project_id: i64,
         records: &[Submission],
+        files: Vec<crate::intake::Files>,
         sent_by: &str,
         address: &str,
     ) -> Result<Vec<Outcome>> {
@@ -592,6 +597,7 @@ impl Db {
         let job = IntakeJob {
             project_id,
             records: records.to_vec(),
+            files,
             published,
             sent_by: sent_by.to_string(),
             address: address.to_string(),
@@ -653,7 +659,8 @@ impl Db {
         let mut all = Vec::with_capacity(jobs.len());
         for job in jobs {
             let mut outcomes = Vec::with_capacity(job.records.len());
-            for record in &job.records {
+            for (i, record) in job.records.iter().enumerate() {
+                let files = job.files.get(i).map_or(&[][..], Vec::as_slice);
                 let key = (
                     record.instrument_id.clone(),
                     record.instrument_version.clone(),
@@ -692,6 +699,9 @@ impl Db {
                 if let Some(row) = existing {
                     let deleted: Option<String> = row.try_get("deleted")?;
                     let stored_hash: String = row.try_get("content_hash")?;
+                    if deleted.is_none() && stored_hash == hash {
+                        keep_files(&mut tx, job.project_id, record, files, &received).await?;
+                    }
                     outcomes.push(if deleted.is_some() {
                         Outcome::Refused(Refused::Deleted)
                     } else if stored_hash == hash {
@@ -724,6 +734,7 @@ impl Db {
                 .bind(&job.sent_by)
                 .execute(&mut *tx)
                 .await?;
+                keep_files(&mut tx, job.project_id, record, files, &received).await?;
                 outcomes.push(Outcome::Added(ServerReceipt {
                     instance_id: record.instance_id.clone(),
                     server: server.clone(),
@@ -790,6 +801,29 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// A file a submission (not deleted) of the project brought: its media type and bytes.
+    pub async fn submission_file(
+        &self,
+        project_id: i64,
+        instance_id: &str,
+        name: &str,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query(
+            "SELECT f.media_type, f.content FROM submission_files f JOIN submissions s \
+             ON s.project_id = f.project_id AND s.form_id = f.form_id \
+             AND s.instance_id = f.instance_id \
+             WHERE f.project_id = $1 AND f.instance_id = $2 AND f.name = $3 \
+             AND s.deleted IS NULL",
+        )
+        .bind(project_id)
+        .bind(instance_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("media_type")?, r.try_get("content")?)))
+            .transpose()
     }
 
     /// Marks a submission deleted (its row is kept, out of every page, and the same instance id
@@ -956,10 +990,41 @@ const BATCH_RECORDS: usize = 5000;
 pub struct IntakeJob {
     project_id: i64,
     records: Vec<Submission>,
+    files: Vec<crate::intake::Files>,
     published: std::collections::BTreeSet<(String, String)>,
     sent_by: String,
     address: String,
     reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>>>,
+}
+
+/// Keeps the files a stored record brought, each once (one kept already stays as it is).
+/// The intake's reader handed over only files the record lists, whole and as described.
+async fn keep_files(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    project_id: i64,
+    record: &Submission,
+    files: &[(dala_core::Attachment, Vec<u8>)],
+    received: &str,
+) -> Result<()> {
+    for (file, bytes) in files {
+        sqlx::query(
+            "INSERT INTO submission_files (project_id, form_id, instance_id, name, media_type, \
+             size, sha256, content, received) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(project_id)
+        .bind(&record.instrument_id)
+        .bind(&record.instance_id)
+        .bind(&file.name)
+        .bind(&file.media_type)
+        .bind(i64::try_from(file.size).unwrap_or(i64::MAX))
+        .bind(&file.sha256)
+        .bind(bytes.as_slice())
+        .bind(received)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The writer: takes a request, then every other one already waiting (up to

@@ -8,6 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+/// A record's files as a bundle brings them, put together: each described, with its bytes.
+pub type RecordFiles = Vec<(crate::instrument::Attachment, Vec<u8>)>;
+
 /// The bytes of a file one line carries (1 MiB: 1.4 MiB of base64).
 pub const FILE_PART_BYTES: usize = 1 << 20;
 

@@ -70,6 +70,63 @@ pub fn bundle(records: &[Submission]) -> Vec<u8> {
     write_bundle(&header, records).into_bytes()
 }
 
+/// A bundle whose records carry files (format 2): `files` gives each record's bytes of a
+/// file it lists (None: the file is not sent).
+pub fn bundle_with_files(
+    records: &[Submission],
+    files: impl Fn(&Submission, &str) -> Option<Vec<u8>>,
+) -> Vec<u8> {
+    let police = police();
+    let header = BundleHeader {
+        format: RECORD_FORMAT,
+        kind: BUNDLE_KIND.into(),
+        instrument_id: police.settings.form_id.clone(),
+        instrument_version: police.settings.version.clone(),
+        device_id: "tab-1".into(),
+        created: "2015-03-18T10:00:00.000+06:00".into(),
+    };
+    dala_core::record::write_bundle_with_files(&header, records, files).into_bytes()
+}
+
+/// A record listing a photo of these bytes as `1.jpg`.
+fn with_photo(id: &str, photo: &[u8]) -> Submission {
+    let mut r = record(id, "osh");
+    r.files = vec![dala_core::Attachment::of("1.jpg", "image/jpeg", photo)];
+    r
+}
+
+/// A GET of raw bytes: the status, the response's headers asked for, the body.
+async fn get_raw(url: String, token: String, headers: &[&str]) -> (u16, Vec<String>, Vec<u8>) {
+    let headers: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .expect("the server answers");
+        let values = headers
+            .iter()
+            .map(|h| {
+                response
+                    .headers()
+                    .get(h.as_str())
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        (status, values, body)
+    })
+    .await
+    .expect("the request ran")
+}
+
 /// A server with a site administrator, one project, a user in each role, an outsider, an
 /// enrolled device, and the police instrument published.
 pub struct Team {
@@ -198,6 +255,11 @@ async fn every_role_against_every_route() {
         ("GET", "/projects/{p}/submissions", "AMDN"),
         ("PUT", "/projects/{p}/submissions/uuid:seed/review", "AMN"),
         ("GET", "/projects/{p}/submissions/uuid:seed/review", "AMDN"),
+        (
+            "GET",
+            "/projects/{p}/submissions/uuid:seed/files/1.jpg",
+            "AMDN",
+        ),
         ("POST", "/projects/{p}/roles", "AM"),
         ("POST", "/projects/{p}/devices", "AM"),
         ("GET", "/projects/{p}/audit", "AM"),
@@ -219,7 +281,8 @@ async fn every_role_against_every_route() {
             "outsider",
             "anonymous",
         ];
-        let mut records = vec![record("uuid:seed", "osh")];
+        let photo = b"\xff\xd8 the seed's photo \xff\xd9".to_vec();
+        let mut records = vec![with_photo("uuid:seed", &photo)];
         records.extend(
             names
                 .iter()
@@ -229,7 +292,7 @@ async fn every_role_against_every_route() {
             "POST",
             team.url(&format!("/projects/{p}/submissions")),
             Some(team.token("admin")),
-            bundle(&records),
+            bundle_with_files(&records, |_, _| Some(photo.clone())),
         )
         .await;
         assert_eq!((status, body["added"].as_i64()), (200, Some(9)), "{body}");
@@ -405,6 +468,88 @@ async fn a_record_sent_again_gets_its_receipt_and_other_content_is_refused() {
                 .is_some_and(|c| c.starts_with("B0")),
             "{refused}"
         );
+    }
+}
+
+/// Records with files (issue 19): a file a record brings is kept with it and read back as a
+/// download of its media type, as it came; one sent again is not kept twice, and a record
+/// sent first without its file gets it when sent again with it; a damaged file line is
+/// refused by its line (B008) and its record taken; a deleted record's file is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_records_files_are_kept_with_it_and_read_back_as_downloads() {
+    for scratch in scratch("files") {
+        let team = team(scratch.url()).await;
+        let p = team.project;
+        let url = team.url(&format!("/projects/{p}/submissions"));
+        let device = Some(team.token("device"));
+        let photo = b"\xff\xd8 the Usenova family's house \xff\xd9".to_vec();
+        let file_url = |id: &str| team.url(&format!("/projects/{p}/submissions/{id}/files/1.jpg"));
+        let sent = bundle_with_files(&[with_photo("uuid:f1", &photo)], |_, _| Some(photo.clone()));
+        let (status, report) = call("POST", url.clone(), device.clone(), sent.clone()).await;
+        assert_eq!(
+            (status, report["added"].as_i64()),
+            (200, Some(1)),
+            "{report}"
+        );
+        let wanted = [
+            "content-type",
+            "content-disposition",
+            "x-content-type-options",
+        ];
+        let (status, headers, body) =
+            get_raw(file_url("uuid:f1"), team.token("analyst"), &wanted).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers, ["image/jpeg", "attachment", "nosniff"]);
+        assert_eq!(body, photo, "{}", scratch.name());
+        let (status, again) = call("POST", url.clone(), device.clone(), sent).await;
+        assert_eq!(
+            (status, again["duplicates"].as_i64()),
+            (200, Some(1)),
+            "{again}"
+        );
+
+        // Sent first without its photo (a hand-over that left it out), then with it.
+        let later = with_photo("uuid:f2", &photo);
+        let without = bundle_with_files(std::slice::from_ref(&later), |_, _| None);
+        let (status, _) = call("POST", url.clone(), device.clone(), without).await;
+        assert_eq!(status, 200);
+        let (status, _, _) = get_raw(file_url("uuid:f2"), team.token("analyst"), &[]).await;
+        assert_eq!(status, 404, "no file yet");
+        let with = bundle_with_files(std::slice::from_ref(&later), |_, _| Some(photo.clone()));
+        let (status, filled) = call("POST", url.clone(), device.clone(), with).await;
+        assert_eq!(
+            (status, filled["duplicates"].as_i64()),
+            (200, Some(1)),
+            "{filled}"
+        );
+        let (status, _, body) = get_raw(file_url("uuid:f2"), team.token("analyst"), &[]).await;
+        assert_eq!((status, body), (200, photo.clone()));
+
+        // A photo whose bytes are not those its record describes: refused by its line.
+        let damaged = bundle_with_files(&[with_photo("uuid:f3", &photo)], |_, _| {
+            Some(b"\xff\xd8 other bytes \xff\xd9".to_vec())
+        });
+        let (status, report) = call("POST", url.clone(), device.clone(), damaged).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(
+            (report["added"].as_i64(), report["refused"].as_i64()),
+            (Some(1), Some(1)),
+            "{report}"
+        );
+        assert_eq!(report["records"][1]["code"], "B008", "{report}");
+        let (status, _, _) = get_raw(file_url("uuid:f3"), team.token("analyst"), &[]).await;
+        assert_eq!(status, 404);
+
+        let (status, _) = call(
+            "DELETE",
+            team.url(&format!("/projects/{p}/submissions/uuid:f1")),
+            Some(team.token("manager")),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _, _) = get_raw(file_url("uuid:f1"), team.token("analyst"), &[]).await;
+        assert_eq!(status, 404, "a deleted record's file");
     }
 }
 

@@ -221,6 +221,7 @@ async fn conformance(db: &Db, backend: &str) {
         .intake(
             police_project,
             &[a.clone(), b.clone()],
+            Vec::new(),
             "device:1",
             "127.0.0.1",
         )
@@ -240,6 +241,7 @@ async fn conformance(db: &Db, backend: &str) {
         .intake(
             police_project,
             std::slice::from_ref(&a),
+            Vec::new(),
             "device:1",
             "127.0.0.1",
         )
@@ -274,6 +276,7 @@ async fn conformance(db: &Db, backend: &str) {
         .intake(
             police_project,
             &[changed, draft, other_version],
+            Vec::new(),
             "device:1",
             "127.0.0.1",
         )
@@ -294,7 +297,7 @@ async fn conformance(db: &Db, backend: &str) {
     );
     assert!(
         matches!(
-            db.intake(fast, std::slice::from_ref(&a), "x", "127.0.0.1")
+            db.intake(fast, std::slice::from_ref(&a), Vec::new(), "x", "127.0.0.1")
                 .await
                 .expect("intake")[..],
             [Outcome::Refused(Refused::UnknownInstrument { .. })]
@@ -308,7 +311,13 @@ async fn conformance(db: &Db, backend: &str) {
     let nul = record("uuid:\u{0}zero", "osh");
     let beside = record("uuid:beside", "osh");
     let mixed = db
-        .intake(police_project, &[nul, beside], "device:1", "127.0.0.1")
+        .intake(
+            police_project,
+            &[nul, beside],
+            Vec::new(),
+            "device:1",
+            "127.0.0.1",
+        )
         .await
         .expect("intake");
     assert!(

@@ -821,6 +821,7 @@ impl Store for IdbStore {
         &self,
         files: &[(String, Attachment, Vec<u8>)],
     ) -> Result<usize, StoreError> {
+        let t = crate::perf::now_ms();
         let tx = self.write(&[RECORDS, FILES])?;
         let records = tx.object_store(RECORDS).map_err(backend)?;
         let stored = tx.object_store(FILES).map_err(backend)?;
@@ -854,8 +855,11 @@ impl Store for IdbStore {
                 kept += 1;
             }
         }
-        tx.commit().await.map_err(backend)?;
-        Ok(kept)
+        crate::perf::add("__dalaImportFilesSendMs", crate::perf::now_ms() - t);
+        let t = crate::perf::now_ms();
+        let committed = tx.commit().await.map_err(backend);
+        crate::perf::add("__dalaImportFilesCommitMs", crate::perf::now_ms() - t);
+        committed.map(|()| kept)
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {

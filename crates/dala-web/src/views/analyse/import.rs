@@ -60,7 +60,10 @@ pub(super) async fn import(an: An, files: Vec<web_sys::File>) {
     for file in files {
         let name = file.name();
         // Bytes, not text: a line that is not UTF-8 is reported by its number, the rest kept.
-        let bytes = match browser::read_bytes(&file).await {
+        let t = crate::perf::now_ms();
+        let read = browser::read_bytes(&file).await;
+        crate::perf::add("__dalaImportReadMs", crate::perf::now_ms() - t);
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) => {
                 reports.push(BundleReport {
