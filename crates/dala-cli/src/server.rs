@@ -375,6 +375,10 @@ fn query_escape(text: &str) -> String {
         .collect()
 }
 
+/// The most a request of `push` carries (the server takes up to 64 MiB): a bundle larger
+/// goes in pieces.
+const PUSH_PIECE_BYTES: usize = 32 << 20;
+
 pub fn push(args: PushArgs) -> ExitCode {
     let client = match Client::signed_in(&args.server) {
         Ok(c) => c,
@@ -392,31 +396,51 @@ pub fn push(args: PushArgs) -> ExitCode {
             }
         };
         let path = format!("/projects/{}/submissions", args.project);
-        let answer = match client.send("POST", &path, "application/x-ndjson", &bytes) {
-            Ok(a) => a,
-            Err(e) => return fail(&e),
-        };
-        let b = &answer.body;
-        if b.get("records").is_none() {
-            eprintln!("{name}: {}", answer.problem());
-            failed = true;
-            continue;
-        }
-        println!(
-            "{name}: {} added, {} duplicates, {} refused",
-            b["added"], b["duplicates"], b["refused"]
-        );
-        for r in b["records"].as_array().into_iter().flatten() {
-            if r["outcome"] == "refused" {
+        // A bundle of photos can be far larger than a request the server takes: it goes in
+        // pieces of whole records with their files (nothing that is not blank is dropped: a
+        // file that is no bundle goes whole, for the server to say why).
+        let pieces = dala_core::record::pieces(&bytes, PUSH_PIECE_BYTES).unwrap_or_else(|| {
+            vec![dala_core::record::Piece {
+                bytes: bytes.clone(),
+                lines: Vec::new(),
+            }]
+        });
+        let (mut added, mut duplicates, mut refused) = (0, 0, 0);
+        let mut refusals = Vec::new();
+        for piece in &pieces {
+            let answer = match client.send("POST", &path, "application/x-ndjson", &piece.bytes) {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
+            let b = &answer.body;
+            if b.get("records").is_none() {
+                eprintln!("{name}: {}", answer.problem());
                 failed = true;
-                println!(
-                    "  line {}: {} [{}] {}",
-                    r["line"],
-                    r["instance_id"].as_str().unwrap_or("-"),
-                    r["code"].as_str().unwrap_or(""),
-                    r["message"].as_str().unwrap_or("")
-                );
+                continue;
             }
+            let count = |key: &str| b[key].as_u64().unwrap_or(0);
+            added += count("added");
+            duplicates += count("duplicates");
+            refused += count("refused");
+            for r in b["records"].as_array().into_iter().flatten() {
+                if r["outcome"] == "refused" {
+                    let line = r["line"]
+                        .as_u64()
+                        .and_then(|l| piece.bundle_line(usize::try_from(l).ok()?));
+                    refusals.push(format!(
+                        "  line {}: {} [{}] {}",
+                        line.map_or_else(|| "?".to_string(), |l| l.to_string()),
+                        r["instance_id"].as_str().unwrap_or("-"),
+                        r["code"].as_str().unwrap_or(""),
+                        r["message"].as_str().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        println!("{name}: {added} added, {duplicates} duplicates, {refused} refused");
+        failed |= !refusals.is_empty();
+        for refusal in refusals {
+            println!("{refusal}");
         }
     }
     if failed {

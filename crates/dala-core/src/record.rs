@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 mod files;
 mod lines;
+mod pieces;
 pub use files::{FILE_PART_BYTES, FileAssembler, FilePart, RecordFiles, file_lines};
 pub use lines::{BundleEntry, BundleLines, MAX_LINE_BYTES, open_bundle};
+pub use pieces::{Piece, pieces};
 
 /// `${instanceID}`, where no question has that name, is the record's instance id (an XForm's
 /// meta/instanceID, which pyxform lets a form name so).

@@ -179,6 +179,51 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
         "{}",
         stdout(&out)
     );
+    // Three records with 20 MB photos each: over what one request takes (64 MiB; 80 MB as
+    // base64 lines), so the push sends them in pieces, each record with its photo.
+    let text = std::fs::read_to_string(&bundle).expect("bundle");
+    let header: dala_core::BundleHeader =
+        serde_json::from_str(text.lines().next().expect("a header")).expect("header");
+    let first: dala_core::Submission =
+        serde_json::from_str(text.lines().nth(1).expect("a record")).expect("record");
+    let photo = |i: u8| -> Vec<u8> { (0..20_000_000u32).map(|n| (n % 251) as u8 ^ i).collect() };
+    let records: Vec<dala_core::Submission> = (1..=3u8)
+        .map(|i| {
+            let mut r = first.clone();
+            r.instance_id = format!("uuid:photo-{i}");
+            r.files = vec![dala_core::Attachment::of("1.jpg", "image/jpeg", &photo(i))];
+            r
+        })
+        .collect();
+    let photos = dir.join("photos.jsonl");
+    std::fs::write(
+        &photos,
+        dala_core::record::write_bundle_with_files(&header, &records, |r, _| {
+            let i = r.instance_id.strip_prefix("uuid:photo-")?.parse().ok()?;
+            Some(photo(i))
+        }),
+    )
+    .expect("write");
+    assert!(std::fs::metadata(&photos).expect("size").len() > 64 << 20);
+    let out = dala_in(
+        &config,
+        &[
+            "push",
+            "--server",
+            url,
+            "--project",
+            &project,
+            photos.to_str().expect("p"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3 added, 0 duplicates, 0 refused"),
+        "{}",
+        stdout(&out)
+    );
+
     // Without a token, nothing is sent.
     let out = push(&dir.join("nobody"));
     assert!(!out.status.success());

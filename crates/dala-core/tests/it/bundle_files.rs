@@ -247,3 +247,57 @@ fn a_damaged_file_is_left_out_and_its_record_kept() {
         )]
     );
 }
+
+/// A bundle cut into pieces for a server's requests: each piece starts with the header,
+/// a record never leaves its files, a piece stays under the size unless one record with its
+/// files is larger (then it is alone), nothing is lost or doubled, and a piece's line
+/// numbers lead back to the bundle's (blank lines counted, as the bundle reader counts them).
+#[test]
+fn a_bundle_is_cut_into_pieces_that_keep_each_record_with_its_files() {
+    use dala_core::record::pieces;
+    let header = "{\"format\":2,\"kind\":\"dala-bundle\"}";
+    let record = |id: &str| format!("{{\"instance_id\":\"{id}\"}}");
+    let file = |id: &str| {
+        format!(
+            "{{\"file\":{{\"instance_id\":\"{id}\"}},\"base64\":\"{}\"}}",
+            "A".repeat(60)
+        )
+    };
+    let text = [
+        String::new(),
+        header.to_string(),
+        record("a"),
+        file("a"),
+        file("a"),
+        String::new(),
+        record("b"),
+        record("c"),
+        file("c"),
+    ]
+    .join("\n");
+    // Bundle lines: 1 blank, 2 header, 3 a, 4-5 a's files, 6 blank, 7 b, 8 c, 9 c's file.
+    let cut = pieces(text.as_bytes(), 200).expect("a header");
+    let lines: Vec<&[usize]> = cut.iter().map(|p| p.lines.as_slice()).collect();
+    assert_eq!(lines, [&[2, 3, 4, 5][..], &[2, 7, 8, 9][..]]);
+    for piece in &cut {
+        assert!(piece.bytes.starts_with(format!("{header}\n").as_bytes()));
+        assert!(piece.bytes.ends_with(b"\n"));
+    }
+    assert!(cut[1].bytes.len() <= 200, "{}", cut[1].bytes.len());
+    assert!(
+        cut[0].bytes.len() > 200,
+        "a record with its files is never cut"
+    );
+    assert_eq!(cut[1].bundle_line(3), Some(8));
+    assert_eq!(cut[1].bundle_line(1), Some(2));
+    assert_eq!(cut[1].bundle_line(9), None);
+    // Every line once.
+    let all: usize = cut.iter().map(|p| p.lines.len() - 1).sum();
+    assert_eq!(all, 6);
+    // Large enough: one piece, the bundle's lines as they were.
+    let whole = pieces(text.as_bytes(), 1 << 20).expect("a header");
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0].lines, [2, 3, 4, 5, 7, 8, 9]);
+    assert!(pieces(b"\n \n", 100).is_none());
+    assert_eq!(pieces(header.as_bytes(), 100).map(|p| p.len()), Some(1));
+}
