@@ -97,7 +97,7 @@ fn photo(seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn bundle() -> String {
+fn bundle() -> Vec<u8> {
     let header = BundleHeader {
         format: RECORD_FORMAT,
         kind: BUNDLE_KIND.into(),
@@ -296,7 +296,10 @@ pub fn run(root: &Path) -> Result<()> {
                 json!([]),
             )
             .map_err(browser_err)?;
-        eprintln!("  run {}: {took:.1} ms ({offered} villages offered)", run + 1);
+        eprintln!(
+            "  run {}: {took:.1} ms ({offered} villages offered)",
+            run + 1
+        );
         list_ms.push(took);
     }
     let list = crate::bench_web::median(list_ms.clone());
@@ -329,7 +332,24 @@ pub fn run(root: &Path) -> Result<()> {
     let end = wait_number(&browser, "return window.__dalaImportEnd", 900)?;
     let start = wait_number(&browser, "return window.__dalaImportStart", 5)?;
     let added = wait_number(&browser, "return window.__dalaImportAdded", 5)?;
+    let parse_ms = wait_number(&browser, "return window.__dalaImportParseMs", 5)?;
     let import_ms = end - start;
+    eprintln!("  of which reading the bundle's lines (records and files): {parse_ms:.0} ms");
+    let part = |name: &str| {
+        browser
+            .execute(&format!("return window.{name} || 0"), json!([]))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0)
+    };
+    let parts = json!({
+        "file_read_ms": part("__dalaImportReadMs"),
+        "records_send_ms": part("__dalaImportSendMs"),
+        "records_commit_ms": part("__dalaImportCommitMs"),
+        "files_send_ms": part("__dalaImportFilesSendMs"),
+        "files_commit_ms": part("__dalaImportFilesCommitMs"),
+    });
+    eprintln!("  parts (ms; the store's overlap the reading of the next slice): {parts}");
     let rate = added / (import_ms / 1000.0);
     let files = app.text(".import-report tr.bundle .files");
     eprintln!(
@@ -358,7 +378,7 @@ pub fn run(root: &Path) -> Result<()> {
             },
             "import": {
                 "records": added, "photos": files, "bundle_bytes": bundle_bytes,
-                "ours_ms": import_ms, "ours_per_s": rate,
+                "ours_ms": import_ms, "ours_per_s": rate, "ours_reading_ms": parse_ms, "ours_parts": parts,
                 "peer": "bare batched IndexedDB put loop of the same blobs, 50 a strict transaction",
                 "peer_ms": bare_ms, "peer_per_s": bare_rate,
                 "ratio": ratio, "goal": IMPORT_GOAL, "met": ratio >= IMPORT_GOAL,

@@ -110,6 +110,8 @@ impl Merger {
                     }
                     continue;
                 }
+                // Only a reader told to pass over files' bytes gives where they are.
+                Ok(BundleEntry::FileAt(_)) => continue,
                 Ok(BundleEntry::Record(record)) => {
                     assembler.record(&record);
                     problems(&mut self.report, &mut assembler, number);

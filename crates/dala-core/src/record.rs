@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 mod files;
 mod lines;
 mod pieces;
-pub use files::{FILE_PART_BYTES, FileAssembler, FilePart, RecordFiles, file_lines};
+pub use files::{
+    FILE_PART_BYTES, FileAssembler, FileAt, FilePart, RecordFiles, file_lines, raw_file_line,
+};
 pub use lines::{BundleEntry, BundleLines, MAX_LINE_BYTES, open_bundle};
 pub use pieces::{Piece, pieces};
 
@@ -17,10 +19,20 @@ pub const INSTANCE_ID_NAME: &str = "instanceID";
 /// The version of the submission record and bundle formats.
 pub const RECORD_FORMAT: u32 = 1;
 
-/// The bundle format that carries files: format 1's lines, each record followed by the
-/// lines of the files it lists ([`FilePart`]). A bundle without files is written as format 1,
-/// which every version reads; both are read.
+/// The first bundle format that carried files: format 1's lines, each record followed by the
+/// lines of the files it lists ([`FilePart`], base64 in JSON). Still read; no longer written.
 pub const BUNDLE_FORMAT_WITH_FILES: u32 = 2;
+
+/// The bundle format that carries files as they are: format 1's lines, each record followed,
+/// for each file it lists, by a line naming the file and its length, then exactly that many
+/// bytes and a line ending. A reader passes over a file without decoding it, and a browser
+/// stores a slice of the picked file as it is. A bundle without files is written as format 1,
+/// which every version reads; formats 1 to 3 are read.
+pub const BUNDLE_FORMAT_RAW_FILES: u32 = 3;
+
+/// The largest file a bundle carries that a reader takes (a device keeps files of up to
+/// 100 MiB); a larger one is passed over and reported.
+pub const MAX_BUNDLE_FILE_BYTES: u64 = 256 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -170,8 +182,11 @@ pub enum FileProblem {
     NotBase64,
     /// Put together, it is not the file its record describes.
     NotAsDescribed,
-    /// Its record ended (the next record, or the end of the bundle) before its last part.
+    /// Its record ended (the next record, or the end of the bundle) before its last part
+    /// (format 3: the bundle ended before its last byte).
     Incomplete { parts: u32, got: u32 },
+    /// Larger than [`MAX_BUNDLE_FILE_BYTES`] (format 3): passed over without being read.
+    TooLarge { bytes: u64 },
 }
 
 impl LineProblem {
@@ -246,40 +261,46 @@ pub fn write_bundle(header: &BundleHeader, records: &[Submission]) -> String {
     out
 }
 
-/// Writes a bundle with the files its records list: each record followed by the lines of
-/// its files (`files` gives a record's files by name; one it has not got is left out, and
-/// the reader says the record's file is missing). Format 2 when a file is carried, else 1.
+/// Writes a bundle with the files its records list: each record followed by its files, each
+/// a line naming it and its length, then its bytes as they are (`files` gives a record's
+/// files by name; one it has not got is left out, and the reader says the record's file is
+/// missing). Format 3 when a file is carried, else 1.
 pub fn write_bundle_with_files(
     header: &BundleHeader,
     records: &[Submission],
     files: impl Fn(&Submission, &str) -> Option<Vec<u8>>,
-) -> String {
-    let mut body = String::new();
+) -> Vec<u8> {
+    let mut body = Vec::new();
     let mut carried = false;
     for record in records {
-        body.push_str(&serde_json::to_string(record).unwrap_or_default());
-        body.push('\n');
+        body.extend_from_slice(serde_json::to_string(record).unwrap_or_default().as_bytes());
+        body.push(b'\n');
         for described in &record.files {
             if let Some(bytes) = files(record, &described.name) {
-                for line in file_lines(&record.instance_id, &described.name, &bytes) {
-                    body.push_str(&line);
-                    body.push('\n');
-                }
+                body.extend_from_slice(
+                    raw_file_line(&record.instance_id, &described.name, bytes.len() as u64)
+                        .as_bytes(),
+                );
+                body.push(b'\n');
+                body.extend_from_slice(&bytes);
+                body.push(b'\n');
                 carried = true;
             }
         }
     }
     let header = BundleHeader {
         format: if carried {
-            BUNDLE_FORMAT_WITH_FILES
+            BUNDLE_FORMAT_RAW_FILES
         } else {
             RECORD_FORMAT
         },
         ..header.clone()
     };
-    let mut out = serde_json::to_string(&header).unwrap_or_default();
-    out.push('\n');
-    out.push_str(&body);
+    let mut out = serde_json::to_string(&header)
+        .unwrap_or_default()
+        .into_bytes();
+    out.push(b'\n');
+    out.extend_from_slice(&body);
     out
 }
 
@@ -295,7 +316,7 @@ pub fn read_header(line: usize, text: &str) -> Result<BundleHeader, BundleError>
             kind: header.kind,
         });
     }
-    if header.format != RECORD_FORMAT && header.format != BUNDLE_FORMAT_WITH_FILES {
+    if !(RECORD_FORMAT..=BUNDLE_FORMAT_RAW_FILES).contains(&header.format) {
         return Err(BundleError::UnsupportedFormat {
             line,
             format: header.format,

@@ -53,6 +53,8 @@ pub fn read_lines(bytes: &[u8]) -> Result<Lines, ApiError> {
                     lines.files.entry(at).or_default().push((file, bytes));
                 }
             }
+            // Only a reader told to pass over files' bytes gives where they are.
+            Ok(BundleEntry::FileAt(_)) => {}
             Ok(BundleEntry::Record(record)) => {
                 assembler.record(&record);
                 problems(&mut lines, &mut assembler, number);

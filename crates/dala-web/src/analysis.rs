@@ -8,7 +8,7 @@ use dala_aggregate::merge::Merger;
 use dala_aggregate::plan::{Kind, TableSpec};
 use dala_aggregate::tidy::TidyRow;
 use dala_core::record::{
-    BundleEntry, BundleError, BundleLines, FileAssembler, LineProblem, open_bundle,
+    BundleEntry, BundleError, BundleLines, FileAssembler, FileAt, LineProblem, open_bundle,
 };
 use dala_core::{Index, Instrument, Submission};
 
@@ -56,61 +56,201 @@ impl Refusal {
     }
 }
 
-/// A bundle's bytes read a slice of lines at a time, so a large one never freezes the page:
-/// each slice is stored and a frame drawn before the next.
+/// The part of a bundle file read so far and not yet taken: the bundle reader's input. The
+/// page feeds it the file a slice at a time; a format-3 file's bytes are passed over, never
+/// read into it.
+#[derive(Debug, Default)]
+pub struct Window {
+    /// The offset in the file of `buf[0]`.
+    start: u64,
+    buf: Vec<u8>,
+    pos: usize,
+    /// The file's size.
+    total: u64,
+}
+
+impl Window {
+    fn new(total: u64) -> Window {
+        Window {
+            total,
+            ..Window::default()
+        }
+    }
+
+    /// The offset of the end of what is held: where the next slice of the file goes.
+    fn held_to(&self) -> u64 {
+        self.start + self.buf.len() as u64
+    }
+
+    fn at_end(&self) -> bool {
+        self.held_to() >= self.total
+    }
+
+    /// Whether a whole line is held (or the rest of the file is).
+    fn has_line(&self) -> bool {
+        self.at_end() || self.buf[self.pos..].contains(&b'\n')
+    }
+
+    /// Moves to `offset` of the file (past a file's bytes): within what is held, or past it.
+    fn move_to(&mut self, offset: u64) {
+        if offset > self.held_to() {
+            self.start = offset;
+            self.buf.clear();
+            self.pos = 0;
+        } else {
+            self.pos = usize::try_from(offset - self.start).unwrap_or(self.buf.len());
+        }
+    }
+
+    /// The file's next bytes, from [`Window::held_to`].
+    fn feed(&mut self, bytes: &[u8]) {
+        // What was taken goes, so a long bundle never piles up.
+        self.buf.drain(..self.pos);
+        self.start += self.pos as u64;
+        self.pos = 0;
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
+impl std::io::Read for Window {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = &self.buf[self.pos..];
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Window {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+/// How much of a bundle file the page reads at a time. Reading on from where it is costs
+/// far less than many small reads (each a round trip to the browser's file reader), so the
+/// bytes of small files between lines are read and passed over in the module, and only a
+/// file larger than what is held is skipped without being read.
+pub const READ_BYTES: usize = 4 << 20;
+
+/// A format-3 file the page stores from the bundle file itself: its line, record, the
+/// description its record gives, and where its bytes are.
+pub type FilePlace = (usize, String, dala_core::Attachment, FileAt);
+
+/// A bundle read a slice of lines at a time, so a large one never freezes the page: each
+/// slice is stored and a frame drawn before the next. Read from the file a slice of bytes at
+/// a time ([`BundleReader::wants`], [`BundleReader::feed`]); a format-3 file's bytes are
+/// not read at all but given as places in the file ([`BundleReader::take_places`]).
 pub struct BundleReader {
     total: u64,
-    lines: BundleLines<std::io::Cursor<Vec<u8>>>,
+    state: State,
     merger: Merger,
     /// Records the store found already stored when the slice was written (stored since the
     /// import looked, by another tab): duplicates, not added.
     found_stored: usize,
-    /// The files of the records, put together part by part, and those made whole since
-    /// they were last taken.
+    /// The files of the records (format 2), put together part by part, and those made whole
+    /// since they were last taken.
     assembler: FileAssembler,
     files: Vec<(String, dala_core::Attachment, Vec<u8>)>,
+    places: Vec<FilePlace>,
     file_problems: Vec<(usize, LineProblem)>,
     pub report: BundleReport,
 }
 
-/// A slice ends early once the files read in it hold this many bytes: a bundle of photos
-/// is taken some tens of megabytes at a time, not a slice of lines' worth.
-const SLICE_FILE_BYTES: usize = 32 << 20;
+enum State {
+    /// Before the header line is held.
+    Opening(Window),
+    Reading(BundleLines<Window>),
+    /// The file is no bundle (the report says why).
+    Refused,
+}
+
+/// A slice ends early once its files hold this many bytes: a bundle of photos is taken
+/// (and checked, and stored) some tens of megabytes at a time.
+const SLICE_FILE_BYTES: usize = 128 << 20;
 
 impl BundleReader {
-    /// Reads the header line; `Err` (with the report saying why) when the file is no bundle.
-    /// The report is boxed: it is large, and a refused file is the rare case.
-    pub fn open(name: &str, bytes: Vec<u8>) -> Result<BundleReader, Box<BundleReport>> {
-        let mut report = BundleReport {
-            name: name.to_string(),
-            ..BundleReport::default()
-        };
-        let total = bytes.len() as u64;
-        // Reading from memory cannot fail.
-        let lines = match open_bundle(std::io::Cursor::new(bytes)) {
-            Ok(Ok(lines)) => lines,
-            Ok(Err(e)) => {
-                report.refused = Some(Refusal::Bundle(e));
-                return Err(Box::new(report));
-            }
-            Err(e) => {
-                report.refused = Some(Refusal::Failed(e.to_string()));
-                return Err(Box::new(report));
-            }
-        };
-        let header = lines.header();
-        report.form_id = header.instrument_id.clone();
-        report.version = header.instrument_version.clone();
-        Ok(BundleReader {
+    /// A reader of a bundle file of `total` bytes, which the page feeds.
+    pub fn new(name: &str, total: u64) -> BundleReader {
+        BundleReader {
             total,
-            merger: Merger::new(&header.instrument_id, false),
-            lines,
+            state: State::Opening(Window::new(total)),
+            merger: Merger::new("", false),
             found_stored: 0,
             assembler: FileAssembler::default(),
             files: Vec::new(),
+            places: Vec::new(),
             file_problems: Vec::new(),
-            report,
-        })
+            report: BundleReport {
+                name: name.to_string(),
+                ..BundleReport::default()
+            },
+        }
+    }
+
+    /// A reader of a bundle held whole (format-3 files' bytes are read, as format 2's, and
+    /// given by [`BundleReader::take_files`]). `Err` (with the report saying why) when the
+    /// file is no bundle; the report is boxed: it is large, and a refused file the rare case.
+    pub fn open(name: &str, bytes: Vec<u8>) -> Result<BundleReader, Box<BundleReport>> {
+        let mut reader = BundleReader::new(name, bytes.len() as u64);
+        reader.feed(&bytes);
+        reader.start(false)?;
+        Ok(reader)
+    }
+
+    /// The range of the file to read next (offset, length), or None when what is held is
+    /// enough for the next step (or the file is read to its end).
+    pub fn wants(&self) -> Option<(u64, usize)> {
+        let window = match &self.state {
+            State::Opening(window) => window,
+            State::Reading(lines) => lines.input(),
+            State::Refused => return None,
+        };
+        (!window.has_line()).then(|| (window.held_to(), READ_BYTES))
+    }
+
+    /// The bytes of the range [`BundleReader::wants`] asked for.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        match &mut self.state {
+            State::Opening(window) => window.feed(bytes),
+            State::Reading(lines) => lines.input_mut().feed(bytes),
+            State::Refused => {}
+        }
+    }
+
+    /// Reads the header line once it is held (see [`BundleReader::wants`]); a format-3
+    /// file's bytes are then passed over when `pass_over_files`. `Err` with the report
+    /// saying why when the file is no bundle.
+    pub fn start(&mut self, pass_over_files: bool) -> Result<(), Box<BundleReport>> {
+        let State::Opening(window) = std::mem::replace(&mut self.state, State::Refused) else {
+            return Ok(());
+        };
+        // Reading from memory cannot fail.
+        let mut lines = match open_bundle(window) {
+            Ok(Ok(lines)) => lines,
+            Ok(Err(e)) => {
+                self.report.refused = Some(Refusal::Bundle(e));
+                return Err(Box::new(self.report.clone()));
+            }
+            Err(e) => {
+                self.report.refused = Some(Refusal::Failed(e.to_string()));
+                return Err(Box::new(self.report.clone()));
+            }
+        };
+        if pass_over_files {
+            lines.pass_over_files();
+        }
+        let header = lines.header();
+        self.report.form_id = header.instrument_id.clone();
+        self.report.version = header.instrument_version.clone();
+        self.merger = Merger::new(&header.instrument_id, false);
+        self.state = State::Reading(lines);
+        Ok(())
     }
 
     /// Instance ids already stored: their records count as duplicates.
@@ -126,25 +266,34 @@ impl BundleReader {
         self.report.duplicates += n;
     }
 
-    /// Fraction of the file read.
+    /// Fraction of the file read (or passed over).
     pub fn progress(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.lines.consumed() as f64 / self.total as f64
+        match &self.state {
+            State::Reading(_) if self.total == 0 => 1.0,
+            State::Reading(lines) => lines.consumed() as f64 / self.total as f64,
+            State::Opening(_) => 0.0,
+            State::Refused => 1.0,
         }
     }
 
-    /// The records of up to `lines` more lines, each with its line (its JSON as read); empty at the
-    /// end of the file. The files whole among those lines are kept for [`Self::take_files`].
+    /// The records of up to `lines` more lines, each with its line (its JSON as read); empty
+    /// at the end of the file. It stops early where the held bytes end (feed the next ones:
+    /// [`BundleReader::wants`]). The files whole among those lines are kept for
+    /// [`Self::take_files`], the places of format-3 files for [`Self::take_places`].
     pub fn next_slice(&mut self, lines: usize) -> Vec<(Submission, String)> {
         let mut out = Vec::new();
+        let State::Reading(reader) = &mut self.state else {
+            return out;
+        };
         let mut file_bytes = 0;
         for _ in 0..lines {
-            let Ok(Some((number, read))) = self.lines.next_entry() else {
+            if !reader.input().has_line() {
+                break;
+            }
+            let Ok(Some((number, read))) = reader.next_entry() else {
                 self.assembler.finish();
-                let at = self.last_line();
-                self.note_file_problems(at);
+                let at = reader.line_number();
+                note_file_problems(&mut self.assembler, &mut self.file_problems, at);
                 break;
             };
             let read = match read {
@@ -154,7 +303,21 @@ impl BundleReader {
                         self.files.push(file);
                         self.report.files += 1;
                     }
-                    self.note_file_problems(number);
+                    note_file_problems(&mut self.assembler, &mut self.file_problems, number);
+                    if file_bytes >= SLICE_FILE_BYTES {
+                        break;
+                    }
+                    continue;
+                }
+                Ok(BundleEntry::FileAt(at)) => {
+                    let consumed = reader.consumed();
+                    reader.input_mut().move_to(consumed);
+                    if let Some(described) = self.assembler.at(&at) {
+                        file_bytes += usize::try_from(at.len).unwrap_or(usize::MAX);
+                        self.places
+                            .push((number, at.instance_id.clone(), described, at));
+                    }
+                    note_file_problems(&mut self.assembler, &mut self.file_problems, number);
                     if file_bytes >= SLICE_FILE_BYTES {
                         break;
                     }
@@ -163,16 +326,21 @@ impl BundleReader {
                 Ok(BundleEntry::Record(record)) => {
                     // Every record read, a duplicate too, says which files follow it.
                     self.assembler.record(&record);
-                    self.note_file_problems(number);
+                    note_file_problems(&mut self.assembler, &mut self.file_problems, number);
                     Ok(*record)
                 }
                 Err(problem) => Err(problem),
             };
             if let Some(record) = self.merger.take(&self.report.name, number, read) {
-                out.push((record, self.lines.line_text().to_string()));
+                out.push((record, reader.line_text().to_string()));
             }
         }
         self.report.added += out.len();
+        self.update_report();
+        out
+    }
+
+    fn update_report(&mut self) {
         let counts = &self.merger.report;
         self.report.duplicates = counts.duplicates + self.found_stored;
         self.report.drafts = counts.drafts_skipped;
@@ -183,7 +351,6 @@ impl BundleReader {
             .chain(self.file_problems.iter().cloned())
             .collect();
         self.report.bad_lines.sort_by_key(|(line, _)| *line);
-        out
     }
 
     /// The files made whole since they were last taken, each with its record's instance id:
@@ -192,16 +359,43 @@ impl BundleReader {
         std::mem::take(&mut self.files)
     }
 
-    fn note_file_problems(&mut self, line: usize) {
-        let found = self.assembler.take_problems();
-        self.file_problems
-            .extend(found.into_iter().map(|problem| (line, problem)));
+    /// The format-3 files met since they were last taken, whose bytes the page takes from
+    /// the file itself and stores once their records are (checking each against its
+    /// description: [`BundleReader::file_stored`], [`BundleReader::file_refused`]).
+    pub fn take_places(&mut self) -> Vec<FilePlace> {
+        std::mem::take(&mut self.places)
     }
 
-    /// The number of the last line read.
-    fn last_line(&self) -> usize {
-        self.lines.line_number()
+    /// A file of [`BundleReader::take_places`] was stored (or was already).
+    pub fn file_stored(&mut self) {
+        self.report.files += 1;
     }
+
+    /// A file of [`BundleReader::take_places`] whose bytes are not those its record
+    /// describes: left out, reported at its line.
+    pub fn file_refused(&mut self, line: usize, name: &str) {
+        self.file_problems.push((
+            line,
+            LineProblem::BadFile {
+                name: name.to_string(),
+                why: dala_core::record::FileProblem::NotAsDescribed,
+            },
+        ));
+        self.update_report();
+    }
+}
+
+fn note_file_problems(
+    assembler: &mut FileAssembler,
+    problems: &mut Vec<(usize, LineProblem)>,
+    line: usize,
+) {
+    problems.extend(
+        assembler
+            .take_problems()
+            .into_iter()
+            .map(|problem| (line, problem)),
+    );
 }
 
 /// The label of a code of a question in a language (the code itself when it has none), the

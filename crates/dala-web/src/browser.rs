@@ -235,6 +235,39 @@ pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// The bytes of a range of a Blob (a slice of a picked file, read from disk).
+pub async fn read_range(blob: &web_sys::Blob, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+    let end = offset.saturating_add(len as u64);
+    let part = blob
+        .slice_with_f64_and_f64(offset as f64, end as f64)
+        .map_err(js_error)?;
+    let buffer = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(js_error)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The lowercase hex SHA-256 of a Blob's bytes by the browser's own digest (WebCrypto, far
+/// faster than the module's); None where there is none (a page not served securely).
+pub async fn sha256_hex(blob: &web_sys::Blob) -> Option<String> {
+    let subtle = window().ok()?.crypto().ok()?.subtle();
+    if subtle.is_undefined() {
+        return None;
+    }
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    let digest = subtle
+        .digest_with_str_and_buffer_source("SHA-256", &js_sys::Object::from(buffer))
+        .ok()?;
+    let digest = JsFuture::from(digest).await.ok()?;
+    Some(
+        js_sys::Uint8Array::new(&digest)
+            .to_vec()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
 /// Asks the browser to keep this site's storage when space runs low; true when granted.
 pub async fn persist() -> bool {
     let Ok(window) = window() else { return false };

@@ -108,7 +108,9 @@ pub fn label_files(
 #[derive(Clone, Debug, PartialEq)]
 pub struct BundleFile {
     pub name: String,
-    pub text: String,
+    /// The bundle as written (JSON Lines; with a record's files after it, their bytes as
+    /// they are: see `write_bundle_with_files`).
+    pub bytes: Vec<u8>,
     pub instance_ids: Vec<String>,
 }
 
@@ -151,7 +153,7 @@ pub fn bundles(
                 .collect();
             BundleFile {
                 name: format!("{form_id}-{version}-{device_id}-{stamp}.jsonl"),
-                text: write_bundle_with_files(&header, &list, &files),
+                bytes: write_bundle_with_files(&header, &list, &files),
                 instance_ids: list.iter().map(|r| r.instance_id.clone()).collect(),
             }
         })
@@ -300,7 +302,7 @@ mod tests {
         assert_eq!(files[0].name, "fast-1-web-1-2015-02-03T17-45.jsonl");
         assert_eq!(files[0].instance_ids, ["uuid:1", "uuid:4"]);
         // What the analyst's tools read back: a header, then one record a line.
-        let bundle = read_bundle(files[0].text.as_bytes()).expect("a bundle");
+        let bundle = read_bundle(&files[0].bytes).expect("a bundle");
         assert_eq!(bundle.header.instrument_version, "1");
         assert_eq!(bundle.records.len(), 2);
         assert!(bundle.bad_lines.is_empty());

@@ -272,6 +272,10 @@ pub fn line_problem(lang: Lang, problem: &LineProblem) -> String {
                 FileProblem::Incomplete { parts, got } => {
                     format!("пришло {got} из {parts} частей (пакет оборван?)")
                 }
+                FileProblem::TooLarge { bytes } => format!(
+                    "его размер {bytes} байт, больше {} МиБ, допустимых для файла в пакете",
+                    dala_core::record::MAX_BUNDLE_FILE_BYTES >> 20
+                ),
             };
             format!("{code} файл «{name}» пропущен, запись сохранена: {why}")
         }
@@ -321,8 +325,8 @@ pub fn refusal(lang: Lang, why: &Refusal) -> String {
                     "строка {line}: {code} это не пакет Dala: первая строка длиной {bytes} байт"
                 ),
                 BundleError::UnsupportedFormat { format, .. } => format!(
-                    "строка {line}: {code} пакет формата {format}, эта версия Dala читает форматы {RECORD_FORMAT} и {}",
-                    dala_core::record::BUNDLE_FORMAT_WITH_FILES
+                    "строка {line}: {code} пакет формата {format}, эта версия Dala читает форматы с {RECORD_FORMAT} по {}",
+                    dala_core::record::BUNDLE_FORMAT_RAW_FILES
                 ),
                 BundleError::Empty => format!("строка {line}: {code} файл пуст"),
             }

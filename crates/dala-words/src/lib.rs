@@ -9,7 +9,7 @@ use dala_aggregate::plan::PlanError;
 use dala_aggregate::wide_csv::WideCsvError;
 use dala_core::design::{Breaking, EditError};
 use dala_core::record::{
-    BUNDLE_FORMAT_WITH_FILES, BUNDLE_KIND, BundleError, FileProblem, LineProblem, RECORD_FORMAT,
+    BUNDLE_FORMAT_RAW_FILES, BUNDLE_KIND, BundleError, FileProblem, LineProblem, RECORD_FORMAT,
 };
 use dala_core::{AnswerError, Diagnostic, Finding, Refusal};
 use dala_expr::Problem;
@@ -391,6 +391,10 @@ pub fn line_problem(problem: &LineProblem) -> String {
                 FileProblem::Incomplete { parts, got } => {
                     format!("{got} of its {parts} parts came (the bundle was cut short?)")
                 }
+                FileProblem::TooLarge { bytes } => format!(
+                    "it is {bytes} bytes, more than the {} MiB a bundle's file may have",
+                    dala_core::record::MAX_BUNDLE_FILE_BYTES >> 20
+                ),
             };
             format!("{code} the file `{name}` is left out, its record kept: {why}")
         }
@@ -411,7 +415,7 @@ pub fn bundle_error(e: &BundleError) -> String {
             "line {line}: {code} this is not a Dala bundle: its first line is {bytes} bytes long"
         ),
         BundleError::UnsupportedFormat { format, .. } => format!(
-            "line {line}: {code} this is bundle format {format}; this version of Dala reads formats {RECORD_FORMAT} and {BUNDLE_FORMAT_WITH_FILES}"
+            "line {line}: {code} this is bundle format {format}; this version of Dala reads formats {RECORD_FORMAT} to {BUNDLE_FORMAT_RAW_FILES}"
         ),
         BundleError::Empty => format!("line {line}: {code} the file is empty"),
     }

@@ -1480,45 +1480,37 @@ fn a_photo_is_scaled_to_max_pixels_and_kept_with_its_answer_across_a_reload() {
     assert_eq!(record["files"][0]["sha256"], stored[0]["sha256"]);
     no_errors(&app);
 
-    // Handed over: the bundle carries the photo after its record (format 2), its bytes
-    // those stored.
+    // Handed over: the bundle carries the photo after its record (format 3): a line naming
+    // it and its length, then its bytes as stored, then a line ending.
     app.click(".export");
     app.wait_for_selector(".finalized-list .tag.exported");
     let bundle = dala_e2e::downloaded(&downloads, |name| name.ends_with(".jsonl"));
-    let text = std::fs::read_to_string(&bundle).expect("bundle text");
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON lines"))
-        .collect();
+    let bytes = std::fs::read(&bundle).expect("bundle");
+    let mut rest = &bytes[..];
+    let mut line = || -> Value {
+        let end = rest.iter().position(|&b| b == b'\n').expect("a line");
+        let value = serde_json::from_slice(&rest[..end]).expect("a JSON line");
+        rest = &rest[end + 1..];
+        value
+    };
+    let (header, record_line, file_line) = (line(), line(), line());
+    assert_eq!(header["format"], 3);
+    assert_eq!(record_line["instance_id"], json!(id));
     // The second photo was kept as picked (600 x 800 fits max-pixels): an uncompressed
-    // 1.44 MB picture, two parts of at most 1 MiB.
+    // 1.44 MB picture.
     let size = stored[0]["size"].as_u64().unwrap_or(0);
     assert_eq!(size, 54 + 600 * 800 * 3);
-    let parts = size.div_ceil(dala_core::record::FILE_PART_BYTES as u64);
-    assert_eq!(parts, 2);
     assert_eq!(
-        lines.len() as u64,
-        2 + parts,
-        "a header, the record, its photo's parts"
+        file_line["file"],
+        json!({"instance_id": id, "name": stored[0]["name"], "bytes": size})
     );
-    assert_eq!(lines[0]["format"], 2);
-    assert_eq!(lines[1]["instance_id"], json!(id));
-    for (i, line) in lines[2..].iter().enumerate() {
-        assert_eq!(
-            line["file"],
-            json!({"instance_id": id, "name": stored[0]["name"], "part": i + 1, "parts": parts})
-        );
-    }
-    let base64: u64 = lines[2..]
-        .iter()
-        .map(|l| l["base64"].as_str().unwrap_or_default().len() as u64)
-        .sum();
-    let part = dala_core::record::FILE_PART_BYTES as u64;
+    let body = &rest[..usize::try_from(size).expect("size")];
     assert_eq!(
-        base64,
-        part.div_ceil(3) * 4 + (size - part).div_ceil(3) * 4,
-        "the whole photo, base64"
+        dala_core::Attachment::of("photo", "image/bmp", body).sha256,
+        stored[0]["sha256"].as_str().unwrap_or_default(),
+        "the photo's bytes as stored"
     );
+    assert_eq!(&rest[body.len()..], b"\n", "nothing after it");
 
     // On a phone, in Russian: the bundle imported in Analyse brings the photo with its
     // record (another device: its own database).

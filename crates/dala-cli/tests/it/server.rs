@@ -179,15 +179,15 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
         "{}",
         stdout(&out)
     );
-    // Three records with 20 MB photos each: over what one request takes (64 MiB; 80 MB as
-    // base64 lines), so the push sends them in pieces, each record with its photo.
+    // Four records with 20 MB photos each: over what one request takes (64 MiB), so the
+    // push sends them in pieces, each record with its photo.
     let text = std::fs::read_to_string(&bundle).expect("bundle");
     let header: dala_core::BundleHeader =
         serde_json::from_str(text.lines().next().expect("a header")).expect("header");
     let first: dala_core::Submission =
         serde_json::from_str(text.lines().nth(1).expect("a record")).expect("record");
     let photo = |i: u8| -> Vec<u8> { (0..20_000_000u32).map(|n| (n % 251) as u8 ^ i).collect() };
-    let records: Vec<dala_core::Submission> = (1..=3u8)
+    let records: Vec<dala_core::Submission> = (1..=4u8)
         .map(|i| {
             let mut r = first.clone();
             r.instance_id = format!("uuid:photo-{i}");
@@ -219,7 +219,7 @@ fn an_administrator_sets_up_a_server_and_a_coordinator_sends_records_to_it() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("3 added, 0 duplicates, 0 refused"),
+        stdout(&out).contains("4 added, 0 duplicates, 0 refused"),
         "{}",
         stdout(&out)
     );

@@ -1,7 +1,9 @@
-//! The files a bundle carries (format 2): each file a record lists follows the record as
-//! lines of its own, one part of at most [`FILE_PART_BYTES`] a line, base64 in JSON, so a
-//! bundle stays JSON Lines (read a line at a time, a slice at a time in a browser, each line
-//! well under the longest line read) and a damaged part costs its file, never the records.
+//! The files a bundle carries. Format 3 (written): after its record, each file is a line
+//! naming it and its length, then its bytes as they are and a line ending, so a reader can
+//! pass over a file without reading it and a browser can store a slice of the picked file as
+//! it is. Format 2 (still read): each file as lines of its own, one part of at most
+//! [`FILE_PART_BYTES`] a line, base64 in JSON. Either way a damaged file costs that file,
+//! never the records.
 
 use super::{FileProblem, LineProblem, Submission};
 use base64::Engine as _;
@@ -65,6 +67,52 @@ pub fn file_lines(instance_id: &str, name: &str, bytes: &[u8]) -> Vec<String> {
             .unwrap_or_default()
         })
         .collect()
+}
+
+/// Where a file of a format-3 bundle is, for a reader that passes over its bytes (a browser
+/// storing a slice of the picked file): its record, its name, and its bytes' place in the
+/// bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAt {
+    pub instance_id: String,
+    pub name: String,
+    /// The offset of its first byte in the bundle.
+    pub offset: u64,
+    pub len: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFileLine {
+    file: RawFileKey,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFileKey {
+    instance_id: String,
+    name: String,
+    bytes: u64,
+}
+
+/// The line before a file's bytes in a format-3 bundle (without its line ending).
+pub fn raw_file_line(instance_id: &str, name: &str, len: u64) -> String {
+    serde_json::to_string(&RawFileLine {
+        file: RawFileKey {
+            instance_id: instance_id.to_string(),
+            name: name.to_string(),
+            bytes: len,
+        },
+    })
+    .unwrap_or_default()
+}
+
+/// Reads the line before a file's bytes: the record's instance id, the name, the length.
+pub(super) fn read_raw_file_line(text: &str) -> Result<(String, String, u64), LineProblem> {
+    let line: RawFileLine = serde_json::from_str(text).map_err(|e| LineProblem::NotARecord {
+        detail: e.to_string(),
+    })?;
+    Ok((line.file.instance_id, line.file.name, line.file.bytes))
 }
 
 /// Whether a line is a file's (it starts so; a record's starts with another field).
@@ -151,6 +199,30 @@ impl FileAssembler {
             name: name.to_string(),
             why,
         });
+    }
+
+    /// A file of a format-3 bundle whose bytes the caller reads itself (see [`FileAt`]):
+    /// its description when its record lists it with that length; else None and a problem.
+    /// The caller checks the bytes' SHA-256 against the description.
+    pub fn at(&mut self, file: &FileAt) -> Option<crate::instrument::Attachment> {
+        self.close_open();
+        let described = self
+            .record
+            .as_ref()
+            .filter(|r| r.instance_id == file.instance_id)
+            .and_then(|r| r.files.iter().find(|f| f.name == file.name))
+            .cloned();
+        match described {
+            None => {
+                self.refuse(&file.instance_id, &file.name, FileProblem::NotListed);
+                None
+            }
+            Some(described) if described.size != file.len => {
+                self.refuse(&file.instance_id, &file.name, FileProblem::NotAsDescribed);
+                None
+            }
+            Some(described) => Some(described),
+        }
     }
 
     /// A part read: the whole file (its record's instance id, its description, its bytes)

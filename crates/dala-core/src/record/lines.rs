@@ -4,8 +4,11 @@
 //! blank lines are accepted, and a line that is not UTF-8, or too long to be a record, is
 //! reported by its number like any other bad line while the lines around it are kept.
 
-use super::files::{FilePart, is_file_line, read_file_line};
-use super::{BundleError, BundleHeader, LineProblem, Submission, read_header, read_record};
+use super::files::{FileAt, FilePart, is_file_line, read_file_line, read_raw_file_line};
+use super::{
+    BUNDLE_FORMAT_RAW_FILES, BundleError, BundleHeader, FileProblem, LineProblem,
+    MAX_BUNDLE_FILE_BYTES, Submission, read_header, read_record,
+};
 use std::io::{self, BufRead};
 
 /// The longest record line read (16 MiB: a record with thousands of long answers is far
@@ -14,11 +17,13 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// A line of a bundle: a record, or a part of a file the record before it lists (format 2).
+/// An entry of a bundle: a record, or a file (or part of one, format 2) the record before it
+/// lists; or, for a reader that passes over files' bytes, where a file is (format 3).
 #[derive(Clone, Debug, PartialEq)]
 pub enum BundleEntry {
     Record(Box<Submission>),
     File(FilePart),
+    FileAt(FileAt),
 }
 
 /// A bundle whose header has been read: its record lines one at a time.
@@ -30,6 +35,16 @@ pub struct BundleLines<R> {
     /// Bytes of the input consumed so far, for a progress bar.
     consumed: u64,
     buffer: Vec<u8>,
+    /// Format 3 files' bytes are not read: [`BundleEntry::FileAt`] says where they are, and
+    /// the caller puts the input at [`BundleLines::consumed`] before the next entry.
+    pass_over_files: bool,
+}
+
+/// What to do with the bytes of a format-3 file.
+#[derive(Clone, Copy, PartialEq)]
+enum Bytes {
+    Keep,
+    Drop,
 }
 
 /// Reads up to the bundle's header (its first line that is not blank). The outer `Err` is
@@ -48,6 +63,7 @@ pub fn open_bundle<R: BufRead>(input: R) -> io::Result<Result<BundleLines<R>, Bu
         number: 0,
         consumed: 0,
         buffer: Vec::new(),
+        pass_over_files: false,
     };
     loop {
         let Some(length) = lines.next_line()? else {
@@ -96,14 +112,31 @@ impl<R: BufRead> BundleLines<R> {
         std::str::from_utf8(&self.buffer).map_or("", str::trim_end)
     }
 
+    /// From now on, a format-3 file's bytes are not read: the entry is
+    /// [`BundleEntry::FileAt`], and the caller moves the input past them (to
+    /// [`BundleLines::consumed`], which counts them and their line ending) before asking for
+    /// the next entry. For a browser, which stores a slice of the picked file as it is.
+    pub fn pass_over_files(&mut self) {
+        self.pass_over_files = true;
+    }
+
+    /// The input, for a caller that moves it past a file's bytes.
+    pub fn input_mut(&mut self) -> &mut R {
+        &mut self.input
+    }
+
+    pub fn input(&self) -> &R {
+        &self.input
+    }
+
     /// The next record line that is not blank, by its number: the record, or why it was not
     /// taken. `None` at the end of the input. The lines of files are passed over (a reader
     /// of records alone: see [`BundleLines::next_entry`] for the files).
     pub fn next_record(&mut self) -> io::Result<Option<(usize, Result<Submission, LineProblem>)>> {
         loop {
-            match self.next_entry()? {
+            match self.entry(Bytes::Drop)? {
                 None => return Ok(None),
-                Some((_, Ok(BundleEntry::File(_)))) => {}
+                Some((_, Ok(BundleEntry::File(_) | BundleEntry::FileAt(_)))) => {}
                 Some((number, Ok(BundleEntry::Record(record)))) => {
                     return Ok(Some((number, Ok(*record))));
                 }
@@ -115,6 +148,13 @@ impl<R: BufRead> BundleLines<R> {
     /// The next line that is not blank, by its number: a record or a part of a file, or why
     /// it was not taken. `None` at the end of the input.
     pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<BundleEntry, LineProblem>)>> {
+        self.entry(Bytes::Keep)
+    }
+
+    fn entry(
+        &mut self,
+        bytes: Bytes,
+    ) -> io::Result<Option<(usize, Result<BundleEntry, LineProblem>)>> {
         loop {
             let Some(length) = self.next_line()? else {
                 return Ok(None);
@@ -136,13 +176,87 @@ impl<R: BufRead> BundleLines<R> {
                 continue;
             }
             let text = text.trim_end();
-            let read = if is_file_line(text) {
+            let read = if is_file_line(text) && self.header.format >= BUNDLE_FORMAT_RAW_FILES {
+                match read_raw_file_line(text) {
+                    Ok((instance_id, name, len)) => {
+                        self.file_bytes(instance_id, name, len, bytes)?
+                    }
+                    Err(problem) => Err(problem),
+                }
+            } else if is_file_line(text) {
                 read_file_line(text).map(BundleEntry::File)
             } else {
                 read_record(text, &self.header).map(|r| BundleEntry::Record(Box::new(r)))
             };
             return Ok(Some((self.number, read)));
         }
+    }
+
+    /// The bytes of a format-3 file after its line (`len` of them, then a line ending): kept,
+    /// dropped, or passed over for the caller (see [`BundleLines::pass_over_files`]).
+    fn file_bytes(
+        &mut self,
+        instance_id: String,
+        name: String,
+        len: u64,
+        bytes: Bytes,
+    ) -> io::Result<Result<BundleEntry, LineProblem>> {
+        if self.pass_over_files {
+            let at = FileAt {
+                instance_id,
+                name,
+                offset: self.consumed,
+                len,
+            };
+            self.consumed += len + 1;
+            return Ok(Ok(BundleEntry::FileAt(at)));
+        }
+        let keep = bytes == Bytes::Keep && len <= MAX_BUNDLE_FILE_BYTES;
+        let mut data = Vec::new();
+        let mut left = len;
+        while left > 0 {
+            let available = match self.input.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            let take = available
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            if keep {
+                data.extend_from_slice(&available[..take]);
+            }
+            self.input.consume(take);
+            self.consumed += take as u64;
+            left -= take as u64;
+        }
+        if left > 0 {
+            return Ok(Err(LineProblem::BadFile {
+                name,
+                why: FileProblem::Incomplete { parts: 1, got: 0 },
+            }));
+        }
+        // The line ending after the bytes.
+        if self.input.fill_buf()?.first() == Some(&b'\n') {
+            self.input.consume(1);
+            self.consumed += 1;
+        }
+        if len > MAX_BUNDLE_FILE_BYTES {
+            return Ok(Err(LineProblem::BadFile {
+                name,
+                why: FileProblem::TooLarge { bytes: len },
+            }));
+        }
+        Ok(Ok(BundleEntry::File(FilePart {
+            instance_id,
+            name,
+            part: 1,
+            parts: 1,
+            data,
+        })))
     }
 
     /// Reads one line into the buffer without its line ending (and without a byte-order mark

@@ -85,7 +85,7 @@ pub fn bundle_with_files(
         device_id: "tab-1".into(),
         created: "2015-03-18T10:00:00.000+06:00".into(),
     };
-    dala_core::record::write_bundle_with_files(&header, records, files).into_bytes()
+    dala_core::record::write_bundle_with_files(&header, records, files)
 }
 
 /// A record listing a photo of these bytes as `1.jpg`.

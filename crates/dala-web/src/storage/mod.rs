@@ -212,12 +212,16 @@ fn blob_of(file: &Attachment, bytes: &[u8]) -> Result<web_sys::Blob, StoreError>
 }
 
 fn file_row(instance_id: &str, file: &Attachment, bytes: &[u8]) -> Result<JsValue, StoreError> {
-    Ok(object(&[
+    Ok(blob_row(instance_id, file, &blob_of(file, bytes)?))
+}
+
+fn blob_row(instance_id: &str, file: &Attachment, blob: &web_sys::Blob) -> JsValue {
+    object(&[
         ("instance_id", JsValue::from_str(instance_id)),
         ("name", JsValue::from_str(&file.name)),
         ("media_type", JsValue::from_str(&file.media_type)),
-        ("blob", blob_of(file, bytes)?.into()),
-    ]))
+        ("blob", blob.into()),
+    ])
 }
 
 /// The Blob of a row of `files` or `form_files`.
@@ -429,6 +433,52 @@ impl IdbStore {
             .await
             .map_err(backend)?;
         Ok(row_blob(row))
+    }
+
+    /// [`Store::import_files`] of Blobs (a slice of a picked bundle file, stored as it is).
+    pub async fn import_file_blobs(
+        &self,
+        files: &[(String, Attachment, web_sys::Blob)],
+    ) -> Result<usize, StoreError> {
+        let t = crate::perf::now_ms();
+        let tx = self.write(&[RECORDS, FILES])?;
+        let records = tx.object_store(RECORDS).map_err(backend)?;
+        let stored = tx.object_store(FILES).map_err(backend)?;
+        let mut asked = Vec::with_capacity(files.len());
+        for (instance_id, file, _) in files {
+            asked.push((
+                records
+                    .get(JsValue::from_str(instance_id))
+                    .build()
+                    .map_err(backend)?,
+                stored
+                    .count()
+                    .with_query(key(&[instance_id, &file.name]))
+                    .build()
+                    .map_err(backend)?,
+            ));
+        }
+        let mut kept = 0;
+        for ((instance_id, file, blob), (row, there)) in files.iter().zip(asked) {
+            let row: Option<JsValue> = row.await.map_err(backend)?;
+            let there = there.await.map_err(backend)? > 0;
+            let listed = row.is_some_and(|row| row_files(&row).contains(&file.name));
+            if listed && !there {
+                // The request goes out when built; its outcome is the transaction's.
+                drop(
+                    stored
+                        .put(blob_row(instance_id, file, blob))
+                        .build()
+                        .map_err(backend)?,
+                );
+                kept += 1;
+            }
+        }
+        crate::perf::add("__dalaImportFilesSendMs", crate::perf::now_ms() - t);
+        let t = crate::perf::now_ms();
+        let committed = tx.commit().await.map_err(backend);
+        crate::perf::add("__dalaImportFilesCommitMs", crate::perf::now_ms() - t);
+        committed.map(|()| kept)
     }
 
     /// Autosave: [`Store::save_draft`] of the draft `draft` makes once the stored row has
@@ -821,45 +871,11 @@ impl Store for IdbStore {
         &self,
         files: &[(String, Attachment, Vec<u8>)],
     ) -> Result<usize, StoreError> {
-        let t = crate::perf::now_ms();
-        let tx = self.write(&[RECORDS, FILES])?;
-        let records = tx.object_store(RECORDS).map_err(backend)?;
-        let stored = tx.object_store(FILES).map_err(backend)?;
-        let mut asked = Vec::with_capacity(files.len());
-        for (instance_id, file, _) in files {
-            asked.push((
-                records
-                    .get(JsValue::from_str(instance_id))
-                    .build()
-                    .map_err(backend)?,
-                stored
-                    .count()
-                    .with_query(key(&[instance_id, &file.name]))
-                    .build()
-                    .map_err(backend)?,
-            ));
+        let mut blobs = Vec::with_capacity(files.len());
+        for (instance_id, file, bytes) in files {
+            blobs.push((instance_id.clone(), file.clone(), blob_of(file, bytes)?));
         }
-        let mut kept = 0;
-        for ((instance_id, file, bytes), (row, there)) in files.iter().zip(asked) {
-            let row: Option<JsValue> = row.await.map_err(backend)?;
-            let there = there.await.map_err(backend)? > 0;
-            let listed = row.is_some_and(|row| row_files(&row).contains(&file.name));
-            if listed && !there {
-                // The request goes out when built; its outcome is the transaction's.
-                drop(
-                    stored
-                        .put(file_row(instance_id, file, bytes)?)
-                        .build()
-                        .map_err(backend)?,
-                );
-                kept += 1;
-            }
-        }
-        crate::perf::add("__dalaImportFilesSendMs", crate::perf::now_ms() - t);
-        let t = crate::perf::now_ms();
-        let committed = tx.commit().await.map_err(backend);
-        crate::perf::add("__dalaImportFilesCommitMs", crate::perf::now_ms() - t);
-        committed.map(|()| kept)
+        self.import_file_blobs(&blobs).await
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {

@@ -167,7 +167,7 @@ pub fn Records(form_id: String) -> impl IntoView {
                 &state.device_id.get_untracked(),
                 &now_text(),
                 again,
-                |file| browser::save_file(&file.name, &file.text, "application/x-ndjson"),
+                |file| browser::save_bytes(&file.name, &file.bytes, "application/x-ndjson"),
             )
             .await;
             match handed {

@@ -3,7 +3,7 @@
 //! here knows the browser (a step that must yield to the page, or save a file, is passed in).
 
 #[cfg(feature = "analyse")]
-use crate::analysis::{BundleReader, BundleReport, Refusal};
+use crate::analysis::{BundleReader, BundleReport, FilePlace, Refusal};
 #[cfg(feature = "analyse")]
 pub mod analyse;
 #[cfg(feature = "design")]
@@ -100,24 +100,111 @@ pub trait ImportPage: Pace {
 }
 
 #[cfg(feature = "analyse")]
-/// Imports one bundle into the store a slice of `slice` lines at a time; every slice is one
-/// strict transaction, so what was stored stays stored whatever happens to the next. The
-/// store writes one slice while the next is parsed. `known` are the instruments on the
-/// device: a bundle of another is refused. Returns the report and the milliseconds spent
-/// parsing.
+/// A bundle file as an import reads it: its size, a range of its bytes at a time, and a way
+/// to keep the files it carries as they are (format 3) with their records.
+#[allow(async_fn_in_trait)]
+pub trait BundleSource {
+    fn size(&self) -> u64;
+    async fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String>;
+    /// Keeps the files at these places of the bundle with their stored records, each only
+    /// when its bytes are those its record describes; for each place, whether they were.
+    /// This one reads the bytes and gives them to the store; a browser's keeps slices of
+    /// the picked file as they are.
+    async fn keep_files<S: Store>(
+        &self,
+        store: &S,
+        places: &[FilePlace],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut files = Vec::new();
+        let mut as_described = Vec::new();
+        for (_, instance_id, described, at) in places {
+            // A read may give less than asked: read on to the file's last byte.
+            let mut bytes = Vec::new();
+            while (bytes.len() as u64) < at.len {
+                let left = usize::try_from(at.len - bytes.len() as u64).unwrap_or(usize::MAX);
+                let part = self
+                    .read(at.offset + bytes.len() as u64, left)
+                    .await
+                    .map_err(StoreError::Backend)?;
+                if part.is_empty() {
+                    break;
+                }
+                bytes.extend_from_slice(&part);
+            }
+            let same = dala_core::Attachment::of(&described.name, &described.media_type, &bytes)
+                == *described;
+            as_described.push(same);
+            if same {
+                files.push((instance_id.clone(), described.clone(), bytes));
+            }
+        }
+        if !files.is_empty() {
+            store.import_files(&files).await?;
+        }
+        Ok(as_described)
+    }
+}
+
+#[cfg(feature = "analyse")]
+/// A bundle held in memory.
+impl BundleSource for Vec<u8> {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    async fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
+        Ok(self[start..start.saturating_add(len).min(self.len())].to_vec())
+    }
+}
+
+#[cfg(feature = "analyse")]
+/// Gives the reader the bytes it wants until it holds a line or the file's end.
+async fn fill(reader: &mut BundleReader, source: &impl BundleSource) -> Result<(), String> {
+    while let Some((offset, len)) = reader.wants() {
+        let bytes = source.read(offset, len).await?;
+        if bytes.is_empty() {
+            return Err("the file ended before its size".into());
+        }
+        reader.feed(&bytes);
+    }
+    Ok(())
+}
+
+#[cfg(feature = "analyse")]
+/// One slice as read: its records, its files put together (format 2), its files' places
+/// (format 3).
+type Slice = (
+    Vec<(Submission, String)>,
+    Vec<(String, dala_core::Attachment, Vec<u8>)>,
+    Vec<FilePlace>,
+);
+
+#[cfg(feature = "analyse")]
+/// Imports one bundle into the store a slice of `slice` lines at a time, read from its file a
+/// slice of bytes at a time; every slice is one strict transaction, so what was stored stays
+/// stored whatever happens to the next, and its files are kept once its records are. The
+/// store writes one slice while the next is read. `known` are the instruments on the device:
+/// a bundle of another is refused. Returns the report and the milliseconds spent parsing.
 pub async fn import_bundle<S: Store>(
     store: &S,
     name: &str,
-    bytes: Vec<u8>,
+    source: &impl BundleSource,
     known: &[String],
     slice: usize,
     page: &mut impl ImportPage,
 ) -> (BundleReport, f64) {
     let mut parse_ms = 0.0;
-    let mut reader = match BundleReader::open(name, bytes) {
-        Ok(reader) => reader,
-        Err(report) => return (*report, parse_ms),
-    };
+    let mut reader = BundleReader::new(name, source.size());
+    if let Err(e) = fill(&mut reader, source).await {
+        reader.report.refused = Some(Refusal::Failed(e));
+        return (reader.report, parse_ms);
+    }
+    if let Err(report) = reader.start(true) {
+        return (*report, parse_ms);
+    }
     let form_id = reader.report.form_id.clone();
     if !known.contains(&form_id) {
         reader.report.refused = Some(Refusal::NotOnDevice);
@@ -130,43 +217,70 @@ pub async fn import_bundle<S: Store>(
             return (reader.report, parse_ms);
         }
     }
-    let mut current = reader.next_slice(slice);
-    let mut current_files = reader.take_files();
-    while !current.is_empty() || !current_files.is_empty() || reader.progress() < 1.0 {
+    let read_slice = |reader: &mut BundleReader| -> Slice {
+        let records = reader.next_slice(slice);
+        (records, reader.take_files(), reader.take_places())
+    };
+    let mut current = read_slice(&mut reader);
+    loop {
+        let (records, files, places) = &current;
+        if records.is_empty() && files.is_empty() && places.is_empty() && reader.progress() >= 1.0 {
+            break;
+        }
         let progress = reader.progress();
         // A slice's files after its records: a file is kept only with a record stored.
         let stored = async {
-            let imported = if current.is_empty() {
+            let imported = if records.is_empty() {
                 Imported::default()
             } else {
-                store.import_records(&current).await?
+                store.import_records(records).await?
             };
-            if !current_files.is_empty() {
-                store.import_files(&current_files).await?;
+            if !files.is_empty() {
+                store.import_files(files).await?;
             }
-            Ok::<_, dala_core::StoreError>(imported)
+            let kept = if places.is_empty() {
+                Vec::new()
+            } else {
+                source.keep_files(store, places).await?
+            };
+            Ok::<_, StoreError>((imported, kept))
         };
         let prepare = async {
             page.between(progress).await;
+            fill(&mut reader, source).await?;
             let t = page.now_ms();
-            let next = reader.next_slice(slice);
-            let next_files = reader.take_files();
+            let next = read_slice(&mut reader);
             parse_ms += page.now_ms() - t;
-            (next, next_files)
+            Ok::<_, String>(next)
         };
-        let (result, (next, next_files)) = futures::future::join(stored, prepare).await;
-        match result {
-            Ok(imported) => reader.found_stored(imported.duplicates),
-            Err(e) => {
+        let (result, next) = futures::future::join(stored, prepare).await;
+        let next = match (result, next) {
+            (Ok((imported, kept)), Ok(next)) => {
+                reader.found_stored(imported.duplicates);
+                for ((line, _, described, _), same) in places.iter().zip(kept) {
+                    if same {
+                        reader.file_stored();
+                    } else {
+                        reader.file_refused(*line, &described.name);
+                    }
+                }
+                next
+            }
+            (Err(e), next) => {
                 // This slice is not stored (earlier ones are); the next was read for nothing.
-                reader.report.added -= current.len() + next.len();
+                let read = next.map_or(0, |(records, _, _)| records.len());
+                reader.report.added -= records.len() + read;
                 reader.report.refused = Some(Refusal::Failed(e.to_string()));
                 break;
             }
-        }
-        page.stored(&form_id, &current);
+            (Ok(_), Err(e)) => {
+                reader.report.refused = Some(Refusal::Failed(e));
+                page.stored(&form_id, records);
+                break;
+            }
+        };
+        page.stored(&form_id, records);
         current = next;
-        current_files = next_files;
     }
     (reader.report, parse_ms)
 }
@@ -372,15 +486,8 @@ mod tests {
                 steps: 0,
                 shown: Vec::new(),
             };
-            let (report, _) = import_bundle(
-                &store,
-                "tab-2.jsonl",
-                bytes.clone(),
-                &["p".into()],
-                2,
-                &mut page,
-            )
-            .await;
+            let (report, _) =
+                import_bundle(&store, "tab-2.jsonl", &bytes, &["p".into()], 2, &mut page).await;
             assert_eq!((report.added, report.duplicates, report.drafts), (4, 1, 1));
             assert_eq!(
                 report
@@ -395,13 +502,13 @@ mod tests {
             assert_eq!(store.count("p", Status::Finalized).await, Ok(5));
             // The same file again: every record a duplicate, nothing added.
             let (again, _) =
-                import_bundle(&store, "tab-2.jsonl", bytes, &["p".into()], 2, &mut page).await;
+                import_bundle(&store, "tab-2.jsonl", &bytes, &["p".into()], 2, &mut page).await;
             assert_eq!((again.added, again.duplicates), (0, 5));
             // A bundle of an instrument not on the device is refused whole.
             let (other, _) = import_bundle(
                 &store,
                 "x.jsonl",
-                write_bundle(&header, &records).into_bytes(),
+                &write_bundle(&header, &records).into_bytes(),
                 &["q".into()],
                 2,
                 &mut page,
@@ -409,6 +516,104 @@ mod tests {
             .await;
             assert_eq!(other.refused, Some(Refusal::NotOnDevice));
         });
+    }
+
+    /// A bundle file that gives at most `step` bytes a read, as a slow disk or a small
+    /// buffer may: lines and files' bytes cut anywhere.
+    #[cfg(feature = "analyse")]
+    struct Trickle {
+        bytes: Vec<u8>,
+        step: usize,
+    }
+
+    #[cfg(feature = "analyse")]
+    impl BundleSource for Trickle {
+        fn size(&self) -> u64 {
+            self.bytes.len() as u64
+        }
+
+        async fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+            self.bytes.read(offset, len.min(self.step)).await
+        }
+    }
+
+    /// A format-3 bundle read a few bytes at a time: every record and every photo arrive
+    /// whatever the cuts, a photo whose bytes are not those its record describes is left out
+    /// and reported at its line (B008), the record kept; the photos' bytes are passed over by
+    /// the reader and read only to be stored.
+    #[cfg(feature = "analyse")]
+    #[test]
+    fn a_bundle_read_a_few_bytes_at_a_time_brings_every_record_and_photo() {
+        use dala_core::record::{
+            BUNDLE_KIND, BundleHeader, RECORD_FORMAT, write_bundle_with_files,
+        };
+        let header = BundleHeader {
+            format: RECORD_FORMAT,
+            kind: BUNDLE_KIND.into(),
+            instrument_id: "p".into(),
+            instrument_version: "1".into(),
+            device_id: "tab-3".into(),
+            created: "2015-03-18T10:00:00.000+06:00".into(),
+        };
+        // Photos with line endings inside: a reader that looked for lines in them would break.
+        let photo = |i: u8| -> Vec<u8> {
+            (0..40u8)
+                .map(|n| if n % 9 == 0 { b'\n' } else { n ^ i })
+                .collect()
+        };
+        let records: Vec<Submission> = (1..=4u8)
+            .map(|i| {
+                let mut r = record(&format!("uuid:{i}"), Status::Finalized, "1");
+                r.files = vec![dala_core::Attachment::of("1.jpg", "image/jpeg", &photo(i))];
+                r
+            })
+            .collect();
+        let bundle = write_bundle_with_files(&header, &records, |r, _| {
+            let i: u8 = r.instance_id.strip_prefix("uuid:")?.parse().ok()?;
+            // The third record's photo is another's bytes of the same length.
+            Some(photo(if i == 3 { 1 } else { i }))
+        });
+        for step in [1, 7, 64, bundle.len()] {
+            let store = MemoryStore::default();
+            let mut page = Page {
+                steps: 0,
+                shown: Vec::new(),
+            };
+            let source = Trickle {
+                bytes: bundle.clone(),
+                step,
+            };
+            let (report, _) = block_on(import_bundle(
+                &store,
+                "tab-3.jsonl",
+                &source,
+                &["p".into()],
+                2,
+                &mut page,
+            ));
+            assert_eq!((report.added, report.files), (4, 3), "step {step}");
+            // Lines: 1 header, 2 record 1, 3 its photo's line, 4 record 2, 5, 6 record 3,
+            // 7 its photo's line.
+            assert_eq!(
+                report
+                    .bad_lines
+                    .iter()
+                    .map(|(l, p)| (*l, p.code()))
+                    .collect::<Vec<_>>(),
+                [(7, "B008")],
+                "step {step}"
+            );
+            block_on(async {
+                for i in [1u8, 2, 4] {
+                    assert_eq!(
+                        store.get_file(&format!("uuid:{i}"), "1.jpg").await,
+                        Ok(Some(photo(i))),
+                        "step {step}"
+                    );
+                }
+                assert_eq!(store.get_file("uuid:3", "1.jpg").await, Ok(None));
+            });
+        }
     }
 
     /// Records with photos handed over on one tablet and imported on another (issue 19): the
@@ -444,7 +649,7 @@ mod tests {
                 "2015-03-18T10:00:00.000+06:00",
                 false,
                 |f| {
-                    saved.push(f.text.clone());
+                    saved.push(f.bytes.clone());
                     Ok(())
                 },
             )
@@ -458,7 +663,7 @@ mod tests {
             let (report, _) = import_bundle(
                 &office,
                 "tab-1.jsonl",
-                saved[0].clone().into_bytes(),
+                &saved[0],
                 &["p".into()],
                 2,
                 &mut page,
@@ -475,7 +680,7 @@ mod tests {
             let (again, _) = import_bundle(
                 &office,
                 "tab-1.jsonl",
-                saved[0].clone().into_bytes(),
+                &saved[0],
                 &["p".into()],
                 2,
                 &mut page,

@@ -3,7 +3,7 @@
 //! live in the store; the page holds them as a `Dataset` (answers as columns), loaded and
 //! imported a slice at a time with progress shown, so the tab never freezes.
 
-use crate::analysis::{self, BundleReport, Refusal};
+use crate::analysis::{self, BundleReport};
 use crate::app::{AppState, state, store};
 use crate::browser;
 use crate::catalog::versions_by_form;
