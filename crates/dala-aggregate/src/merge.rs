@@ -51,12 +51,8 @@ impl Merger {
         mut each: impl FnMut(Submission),
         mut bytes: impl FnMut(u64),
     ) -> std::io::Result<()> {
-        let mut lines = match open_bundle(input)? {
-            Ok(lines) => lines,
-            Err(e) => {
-                self.report.bad_bundles.push((name.to_string(), e));
-                return Ok(());
-            }
+        let Some(mut lines) = self.open(name, input)? else {
+            return Ok(());
         };
         let mut count = 0usize;
         while let Some((number, read)) = lines.next_record()? {
@@ -83,12 +79,8 @@ impl Merger {
         mut each: impl FnMut(Submission, RecordFiles),
         mut bytes: impl FnMut(u64),
     ) -> std::io::Result<()> {
-        let mut lines = match open_bundle(input)? {
-            Ok(lines) => lines,
-            Err(e) => {
-                self.report.bad_bundles.push((name.to_string(), e));
-                return Ok(());
-            }
+        let Some(mut lines) = self.open(name, input)? else {
+            return Ok(());
         };
         let mut assembler = FileAssembler::default();
         let mut kept: Option<(Submission, RecordFiles)> = None;
@@ -138,6 +130,21 @@ impl Merger {
         }
         bytes(lines.consumed());
         Ok(())
+    }
+
+    /// A bundle's lines past its header; None (the bundle reported bad) when it is no bundle.
+    fn open<R: BufRead>(
+        &mut self,
+        name: &str,
+        input: R,
+    ) -> std::io::Result<Option<dala_core::record::BundleLines<R>>> {
+        Ok(match open_bundle(input)? {
+            Ok(lines) => Some(lines),
+            Err(e) => {
+                self.report.bad_bundles.push((name.to_string(), e));
+                None
+            }
+        })
     }
 
     /// Instance ids already kept elsewhere (records on the device): a record of one of them is

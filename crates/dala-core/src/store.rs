@@ -223,6 +223,24 @@ pub struct MemoryStore {
     form_files: RefCell<BTreeMap<String, Vec<u8>>>,
 }
 
+/// Why a store refuses to keep these files beside an instrument (`stored`: the instrument
+/// as the store holds it), if it does: the instrument is not stored, or it does not list a
+/// file as given.
+pub fn form_files_refused(
+    stored: Option<&Instrument>,
+    form_id: &str,
+    version: &str,
+    files: &[(Attachment, Vec<u8>)],
+) -> Option<StoreError> {
+    let Some(instrument) = stored else {
+        return Some(StoreError::NoInstrument(format!(
+            "{form_id} version {version}"
+        )));
+    };
+    unlisted_file(&instrument.attachments, files)
+        .map(|file| StoreError::FileNotListed(file.name.clone()))
+}
+
 /// The first file of `files` that `listed` (a record's files, an instrument's attachments)
 /// does not describe as given (by name, size and digest): a store refuses to keep bytes
 /// nothing names.
@@ -352,14 +370,10 @@ impl Store for MemoryStore {
         files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
         let key = (form_id.to_string(), version.to_string());
-        let instruments = self.instruments.borrow();
-        let Some(instrument) = instruments.get(&key) else {
-            return Err(StoreError::NoInstrument(format!(
-                "{form_id} version {version}"
-            )));
-        };
-        if let Some(file) = unlisted_file(&instrument.attachments, files) {
-            return Err(StoreError::FileNotListed(file.name.clone()));
+        if let Some(refused) =
+            form_files_refused(self.instruments.borrow().get(&key), form_id, version, files)
+        {
+            return Err(refused);
         }
         let mut kept = self.form_files.borrow_mut();
         for (file, bytes) in files {

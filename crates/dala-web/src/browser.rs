@@ -235,6 +235,26 @@ pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// The files in a list (a file input's, a drop's).
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
+/// The files a file input's change picked; the input is emptied, so picking the same file
+/// again is a change too.
+pub fn take_picked(ev: &web_sys::Event) -> Vec<web_sys::File> {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = files_of(input.files());
+    input.set_value("");
+    files
+}
+
 /// The bytes of a range of a Blob (a slice of a picked file, read from disk).
 pub async fn read_range(blob: &web_sys::Blob, offset: u64, len: usize) -> Result<Vec<u8>, String> {
     let end = offset.saturating_add(len as u64);

@@ -3,7 +3,7 @@
 use crate::harness::{scratch, start};
 use crate::store::{police, record};
 use dala_core::Instrument;
-use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Submission, write_bundle};
+use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Submission};
 use serde_json::{Value, json};
 
 /// One call: the status and the JSON body (Null when there is none).
@@ -58,16 +58,8 @@ fn json_bytes(v: &Value) -> Vec<u8> {
 }
 
 pub fn bundle(records: &[Submission]) -> Vec<u8> {
-    let police = police();
-    let header = BundleHeader {
-        format: RECORD_FORMAT,
-        kind: BUNDLE_KIND.into(),
-        instrument_id: police.settings.form_id.clone(),
-        instrument_version: police.settings.version.clone(),
-        device_id: "tab-1".into(),
-        created: "2015-03-18T10:00:00.000+06:00".into(),
-    };
-    write_bundle(&header, records).into_bytes()
+    // Without files, the bundle is format 1, as `write_bundle` writes it.
+    bundle_with_files(records, |_, _| None)
 }
 
 /// A bundle whose records carry files (format 2): `files` gives each record's bytes of a

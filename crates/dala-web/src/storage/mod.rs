@@ -11,7 +11,8 @@ pub mod schema;
 use dala_core::instrument::{Attachment, Instrument};
 use dala_core::record::{Status, Submission};
 use dala_core::store::{
-    Imported, Receipt, Store, StoreError, StoredRecord, outbox_order, unlisted_file,
+    Imported, Receipt, Store, StoreError, StoredRecord, form_files_refused, outbox_order,
+    unlisted_file,
 };
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
@@ -709,13 +710,9 @@ impl Store for IdbStore {
         version: &str,
         files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let Some(instrument) = self.get_instrument(form_id, version).await? else {
-            return Err(StoreError::NoInstrument(format!(
-                "{form_id} version {version}"
-            )));
-        };
-        if let Some(file) = unlisted_file(&instrument.attachments, files) {
-            return Err(StoreError::FileNotListed(file.name.clone()));
+        let stored = self.get_instrument(form_id, version).await?;
+        if let Some(refused) = form_files_refused(stored.as_ref(), form_id, version, files) {
+            return Err(refused);
         }
         // Blobs are made before the transaction opens: it would end while they are built.
         let mut rows = Vec::with_capacity(files.len());

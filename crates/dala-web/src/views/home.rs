@@ -10,7 +10,6 @@ use dala_core::record::Status;
 use dala_core::{Store, Text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Summary {
@@ -187,20 +186,10 @@ fn Setup() -> impl IntoView {
 pub fn Import() -> impl IntoView {
     let state = state();
     let on_change = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(list) = input.files() else {
-            return;
-        };
-        let picked: Vec<(String, web_sys::File)> = (0..list.length())
-            .filter_map(|i| list.get(i))
+        let picked: Vec<(String, web_sys::File)> = browser::take_picked(&ev)
+            .into_iter()
             .map(|f| (f.name(), f))
             .collect();
-        input.set_value("");
         if picked.is_empty() {
             return;
         }

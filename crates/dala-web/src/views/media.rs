@@ -235,17 +235,9 @@ pub fn ScanCode(
     }
     let problem = RwSignal::new(None::<String>);
     let on_change = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(photo) = crate::browser::take_picked(&ev).into_iter().next() else {
             return;
         };
-        let Some(photo) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        input.set_value("");
         spawn_local(async move {
             match browser::read_code(photo.into()).await {
                 Ok(Some(code)) => {

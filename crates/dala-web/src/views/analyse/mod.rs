@@ -19,7 +19,6 @@ use dala_aggregate::tidy::{TidyRow, write_csv};
 use dala_core::{Instrument, ItemType, Status, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 mod builder;
 mod data_table;
@@ -115,11 +114,6 @@ fn is_number(t: ItemType) -> bool {
     matches!(t, ItemType::Integer | ItemType::Decimal | ItemType::Range)
 }
 
-fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
-    list.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-        .unwrap_or_default()
-}
-
 /// Puts another instrument in the workspace, in place: the import's report stays on screen;
 /// filters and the page start afresh (they are the other instrument's questions).
 fn switch_to(an: An, form: String) {
@@ -209,20 +203,12 @@ pub fn Analyse(form_id: String) -> impl IntoView {
     });
 
     let on_files = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let files = file_list(input.files());
-        input.set_value("");
-        spawn_local(import(an, files));
+        spawn_local(import(an, browser::take_picked(&ev)));
     };
     // Bundles dropped anywhere on the workspace are imported like picked ones.
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        let files = file_list(ev.data_transfer().and_then(|d| d.files()));
+        let files = browser::files_of(ev.data_transfer().and_then(|d| d.files()));
         if !files.is_empty() {
             spawn_local(import(an, files));
         }
