@@ -215,11 +215,7 @@ impl<R: BufRead> BundleLines<R> {
         let mut data = Vec::new();
         let mut left = len;
         while left > 0 {
-            let available = match self.input.fill_buf() {
-                Ok(available) => available,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let available = filled(&mut self.input)?;
             if available.is_empty() {
                 break;
             }
@@ -240,7 +236,7 @@ impl<R: BufRead> BundleLines<R> {
             }));
         }
         // The line ending after the bytes.
-        if self.input.fill_buf()?.first() == Some(&b'\n') {
+        if filled(&mut self.input)?.first() == Some(&b'\n') {
             self.input.consume(1);
             self.consumed += 1;
         }
@@ -270,11 +266,7 @@ impl<R: BufRead> BundleLines<R> {
         // line's start: a `\r` there is part of the ending, not of the line.
         let mut last = None;
         while !ended {
-            let available = match self.input.fill_buf() {
-                Ok(available) => available,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let available = filled(&mut self.input)?;
             if available.is_empty() {
                 break;
             }
@@ -312,4 +304,15 @@ impl<R: BufRead> BundleLines<R> {
         }
         Ok(Some(length))
     }
+}
+
+/// The input's next bytes (empty at its end), asked again when a signal interrupted the read.
+fn filled<R: BufRead>(input: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            _ => break,
+        }
+    }
+    input.fill_buf()
 }
