@@ -10,6 +10,7 @@ pub mod aggregation;
 pub mod chart;
 pub mod dataset;
 pub mod export;
+pub mod export_zip;
 pub mod grouped;
 pub mod merge;
 pub mod plan;

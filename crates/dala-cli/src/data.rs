@@ -4,6 +4,7 @@ use crate::form::load;
 use clap::Args;
 use dala_aggregate::aggregation::Aggregation;
 use dala_aggregate::export::{Exporter, Options, codebook, to_csv, write_row};
+use dala_aggregate::export_zip::{ZipExport, file_path};
 use dala_aggregate::merge::{MergeReport, Merger};
 use dala_aggregate::plan::Plan;
 use dala_aggregate::report::default_plan;
@@ -236,23 +237,15 @@ pub fn export_command(args: ExportArgs) -> ExitCode {
         labels: args.labels.clone(),
     };
     let to_zip = args.output.extension().is_some_and(|e| e == "zip");
-    // A zip is written from finished files: stream the CSVs into a folder beside it first.
-    let dir = if to_zip {
-        let mut name = args.output.clone().into_os_string();
-        name.push(".parts");
-        PathBuf::from(name)
-    } else {
-        args.output.clone()
-    };
-    let result = write_export(&instrument, &args, &options, &dir).and_then(|names| {
-        if to_zip {
-            let zipped = write_zip(&args.output, &dir, &names);
-            let _ = std::fs::remove_dir_all(&dir);
-            zipped.map(|()| names)
-        } else {
-            Ok(names)
+    let result = if to_zip {
+        let written = write_export_zip(&instrument, &args, &options);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&args.output);
         }
-    });
+        written
+    } else {
+        write_export(&instrument, &args, &options, &args.output)
+    };
     match result {
         Ok(names) => {
             for name in &names {
@@ -294,7 +287,7 @@ fn write_export(
         true,
         |record, files| {
             for (file, bytes) in files.iter().filter(|_| !args.no_files) {
-                let name = dala_aggregate::export::file_path(&record.instance_id, &file.name);
+                let name = file_path(&record.instance_id, &file.name);
                 let written = match dir.join(&name).parent() {
                     Some(folder) => std::fs::create_dir_all(folder)
                         .and_then(|()| std::fs::write(dir.join(&name), bytes)),
@@ -335,14 +328,50 @@ fn write_export(
     Ok(names)
 }
 
-fn write_zip(path: &Path, dir: &Path, names: &[String]) -> std::io::Result<()> {
-    let mut zip = dala_aggregate::export::ExportZip::new(std::fs::File::create(path)?);
-    for name in names {
-        zip.start(name)?;
-        std::io::copy(&mut std::fs::File::open(dir.join(name))?, &mut zip)?;
+/// Writes the export's .zip front to back, a record at a time (the repeat tables and the
+/// files wait in temporary files until the main table is done): the bytes a server's export
+/// of the same records gives. The names of the archive's files, in order.
+fn write_export_zip(
+    instrument: &Instrument,
+    args: &ExportArgs,
+    options: &Options,
+) -> std::io::Result<Vec<String>> {
+    let exporter = Exporter::new(instrument, options);
+    let out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&args.output)?);
+    let mut zip = ZipExport::new(&exporter, out, tempfile::tempfile)?;
+    let mut failure = None;
+    let mut file_names = Vec::new();
+    let read = each_record_with_files(
+        instrument,
+        &args.bundles,
+        args.drafts,
+        true,
+        |record, files| {
+            if failure.is_some() {
+                return;
+            }
+            let mut kept = Ok(());
+            for (file, bytes) in files.iter().filter(|_| !args.no_files) {
+                kept = kept.and_then(|()| zip.keep_file(&record.instance_id, &file.name, bytes));
+                file_names.push(file_path(&record.instance_id, &file.name));
+            }
+            if let Err(e) = kept.and_then(|()| zip.add(&record, files.len())) {
+                failure = Some(e);
+            }
+        },
+    );
+    if !read {
+        return Err(std::io::Error::other("a bundle could not be read"));
     }
-    zip.finish()?;
-    Ok(())
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let codebook = args.labels.as_ref().map(|l| codebook(instrument, l));
+    zip.finish_tables(codebook.as_ref())?.finish()?.flush()?;
+    let mut names: Vec<String> = exporter.tables().iter().map(|(n, _)| n.clone()).collect();
+    names.extend(codebook.map(|t| t.name));
+    names.extend(file_names);
+    Ok(names)
 }
 
 #[derive(Args)]

@@ -5,6 +5,7 @@ mod data;
 mod eval;
 mod form;
 mod preview;
+mod pull;
 mod server;
 mod trace;
 
@@ -54,6 +55,9 @@ enum Command {
     Push(server::PushArgs),
     /// Set the review state of a record on a server.
     Review(server::ReviewArgs),
+    /// A form's records from a server as the wide export's .zip (only what changed since
+    /// the last pull, unless --all or --since).
+    Pull(pull::PullArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,5 +78,6 @@ fn main() -> ExitCode {
         Command::Publish(args) => server::publish(args),
         Command::Push(args) => server::push(args),
         Command::Review(args) => server::review(args),
+        Command::Pull(args) => pull::pull(args),
     }
 }

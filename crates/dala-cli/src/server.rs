@@ -127,7 +127,7 @@ fn read_password() -> Result<String, String> {
     Ok(password)
 }
 
-fn fail(message: &str) -> ExitCode {
+pub(crate) fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
 }
@@ -181,9 +181,9 @@ pub struct ReviewArgs {
 }
 
 /// A server's answer: the status and the JSON body (or the body's text as `message`).
-struct Answer {
-    status: u16,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
 impl Answer {
@@ -192,7 +192,7 @@ impl Answer {
     }
 
     /// The server's code and words, as the CLI prints a refusal.
-    fn problem(&self) -> String {
+    pub(crate) fn problem(&self) -> String {
         let code = self.body["code"].as_str().unwrap_or("HTTP");
         let message = self.body["message"].as_str().unwrap_or("");
         let mut out = format!("[{code}] {message} (HTTP {})", self.status);
@@ -207,10 +207,10 @@ impl Answer {
     }
 }
 
-struct Client {
-    agent: ureq::Agent,
+pub(crate) struct Client {
+    pub(crate) agent: ureq::Agent,
     server: String,
-    token: Option<String>,
+    pub(crate) token: Option<String>,
 }
 
 impl Client {
@@ -226,7 +226,7 @@ impl Client {
         }
     }
 
-    fn signed_in(server: &str) -> Result<Client, String> {
+    pub(crate) fn signed_in(server: &str) -> Result<Client, String> {
         let token = std::env::var("DALA_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -235,7 +235,7 @@ impl Client {
         Ok(Client::new(server, Some(token)))
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server)
     }
 
@@ -364,7 +364,7 @@ pub fn publish(args: PublishArgs) -> ExitCode {
 }
 
 /// Percent-encodes a query value (a file name).
-fn query_escape(text: &str) -> String {
+pub(crate) fn query_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -477,16 +477,21 @@ pub fn review(args: ReviewArgs) -> ExitCode {
 
 /// The tokens `dala login` keeps: one per server, in `dala/tokens.json` under the user's
 /// config directory, readable by the user alone.
-mod tokens {
+pub(crate) mod tokens {
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     fn file() -> Option<PathBuf> {
+        config_file("tokens.json")
+    }
+
+    /// A file of the command line's own in the user's config directory (`dala/NAME`).
+    pub(crate) fn config_file(name: &str) -> Option<PathBuf> {
         let base = std::env::var_os("XDG_CONFIG_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-        Some(base.join("dala").join("tokens.json"))
+        Some(base.join("dala").join(name))
     }
 
     fn key(server: &str) -> String {
@@ -517,7 +522,7 @@ mod tokens {
     }
 
     #[cfg(unix)]
-    fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::io::Write;
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let mut file = std::fs::OpenOptions::new()
@@ -532,7 +537,7 @@ mod tokens {
     }
 
     #[cfg(not(unix))]
-    fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::write(path, bytes)
     }
 }

@@ -89,6 +89,10 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
             "/projects/{project}/submissions/{instance}/files/{name}",
             get(submission_file),
         )
+        .route(
+            "/projects/{project}/exports/{form}",
+            get(crate::export::export_form),
+        )
         .route("/projects/{project}/audit", get(project_audit))
         .route("/audit", get(site_audit))
         .route("/openapi.json", get(openapi))
@@ -228,7 +232,12 @@ async fn standing(db: &Db, caller: &Caller, project: i64) -> Result<Standing> {
 
 /// Checks that the caller may perform `action` in `project`. A project the caller has no
 /// part in is "not found" rather than "forbidden": its existence is not told to outsiders.
-async fn may(db: &Db, headers: &HeaderMap, project: i64, action: Action) -> Result<Caller> {
+pub(crate) async fn may(
+    db: &Db,
+    headers: &HeaderMap,
+    project: i64,
+    action: Action,
+) -> Result<Caller> {
     let caller = caller(db, headers).await?;
     match standing(db, &caller, project).await? {
         Standing::Outsider => Err(ApiError::not_found("the project")),
@@ -803,7 +812,7 @@ async fn list_submissions(
     let after = page.after.unwrap_or(0).max(0);
     let limit = page.limit.unwrap_or(1000).clamp(1, 10_000);
     let submissions = state.db.submissions_since(project, after, limit).await?;
-    let next = submissions.last().map_or(after, |s| s.seq);
+    let next = submissions.last().map_or(after, |s| s.changed);
     // The page is the same while nothing changes after `after`: its last sequence and its
     // length name it.
     let etag = format!("\"{project}-{after}-{next}-{}\"", submissions.len());
@@ -822,7 +831,7 @@ async fn list_submissions(
 }
 
 /// The review states a submission can be in.
-const REVIEW_STATES: [&str; 4] = ["received", "has_issues", "approved", "rejected"];
+pub(crate) const REVIEW_STATES: [&str; 4] = ["received", "has_issues", "approved", "rejected"];
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

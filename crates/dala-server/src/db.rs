@@ -18,6 +18,7 @@ pub enum Backend {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema/1.sql")),
     (2, include_str!("schema/2.sql")),
+    (3, include_str!("schema/3.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod enrol;
+pub mod export;
 pub mod intake;
 pub mod limits;
 pub mod openapi;

@@ -379,6 +379,51 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             vec![(200, None)],
         ),
         Route {
+            query: &[
+                (
+                    "version",
+                    "The version whose columns the export has (default: the one published last)",
+                ),
+                (
+                    "files",
+                    "The records' files under files/<instance id>/ (default true)",
+                ),
+                (
+                    "labels",
+                    "Choice labels in this language instead of codes, and a codebook",
+                ),
+                (
+                    "split_select_multiples",
+                    "A 0/1 column per choice of a select_multiple",
+                ),
+                ("no_group_paths", "Bare question names as column headers"),
+                (
+                    "review_state",
+                    "Only records in these review states (comma-separated)",
+                ),
+                (
+                    "received_from",
+                    "Only records received at or after this date or time (UTC)",
+                ),
+                (
+                    "received_to",
+                    "Only records received before this date or time (UTC)",
+                ),
+                ("device", "Only records of this device"),
+                (
+                    "after",
+                    "Only records changed after this cursor (the Dala-Cursor header an export gave)",
+                ),
+            ],
+            ..route(
+                "get",
+                "/projects/{project}/exports/{form}",
+                "The wide CSV export of a form's records as a .zip (main table, one per repeat, codebook, files), streamed: dala export's bytes for the same records; 304 for a matching If-None-Match",
+                Body::None,
+                vec![(200, None), (304, None)],
+            )
+        },
+        Route {
             query: &[("limit", "At most this many entries (1-1,000), newest first")],
             ..route(
                 "get",
@@ -386,6 +431,51 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
                 "The project's audit log",
                 Body::None,
                 vec![(200, audit.clone())],
+            )
+        },
+        Route {
+            query: &[
+                (
+                    "version",
+                    "The version whose columns the export has (default: the one published last)",
+                ),
+                (
+                    "files",
+                    "The records' files under files/<instance id>/ (default true)",
+                ),
+                (
+                    "labels",
+                    "Choice labels in this language instead of codes, and a codebook",
+                ),
+                (
+                    "split_select_multiples",
+                    "A 0/1 column per choice of a select_multiple",
+                ),
+                ("no_group_paths", "Bare question names as column headers"),
+                (
+                    "review_state",
+                    "Only records in these review states (comma-separated)",
+                ),
+                (
+                    "received_from",
+                    "Only records received at or after this date or time (UTC)",
+                ),
+                (
+                    "received_to",
+                    "Only records received before this date or time (UTC)",
+                ),
+                ("device", "Only records of this device"),
+                (
+                    "after",
+                    "Only records changed after this cursor (the Dala-Cursor header an export gave)",
+                ),
+            ],
+            ..route(
+                "get",
+                "/projects/{project}/exports/{form}",
+                "The wide CSV export of a form's records as a .zip (main table, one per repeat, codebook, files), streamed: dala export's bytes for the same records; 304 for a matching If-None-Match",
+                Body::None,
+                vec![(200, None), (304, None)],
             )
         },
         Route {
@@ -445,9 +535,11 @@ pub fn document() -> Value {
         let mut parameters = path_parameters(r.path);
         for (name, description) in r.query {
             let schema = match *name {
-                "name" => json!({"type": "string"}),
-                "accept_breaking" => json!({"type": "boolean"}),
-                _ => json!({"type": "integer", "format": "int64"}),
+                "after" | "limit" => json!({"type": "integer", "format": "int64"}),
+                "accept_breaking" | "files" | "split_select_multiples" | "no_group_paths" => {
+                    json!({"type": "boolean"})
+                }
+                _ => json!({"type": "string"}),
             };
             parameters.push(json!({"name": name, "in": "query", "required": false,
                                    "description": description, "schema": schema}));

@@ -50,7 +50,7 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-type Result<T> = std::result::Result<T, StoreError>;
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 
 /// Who is calling: a person (by name and password, then a token) or an enrolled device.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +132,13 @@ pub enum Outcome {
 /// A stored submission as a page of them lists it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct StoredSubmission {
+    /// Its number in the order of arrival.
     pub seq: i64,
+    /// Its last change (arrival, review, deletion) in the change sequence: the cursor.
+    pub changed: i64,
+    /// When it was deleted: a deleted record is listed once more, without its record, so
+    /// that a copy kept elsewhere drops it.
+    pub deleted: Option<String>,
     pub form_id: String,
     pub instance_id: String,
     pub received: String,
@@ -720,8 +726,8 @@ impl Db {
                 let seq = last;
                 sqlx::query(
                     "INSERT INTO submissions (project_id, form_id, instance_id, version, seq, \
-                     content_hash, record, received, sent_by, review_state) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received')",
+                     changed, content_hash, record, received, sent_by, review_state) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, 'received')",
                 )
                 .bind(job.project_id)
                 .bind(&record.instrument_id)
@@ -771,7 +777,8 @@ impl Db {
         Ok(all)
     }
 
-    /// Up to `limit` submissions of a project after change `after`, in change order.
+    /// Up to `limit` submissions of a project changed after `after` (arrived, reviewed or
+    /// deleted), in change order: a deleted one without its record.
     pub async fn submissions_since(
         &self,
         project_id: i64,
@@ -779,8 +786,8 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<StoredSubmission>> {
         let rows = sqlx::query(
-            "SELECT seq, form_id, instance_id, received, review_state, record FROM submissions \
-             WHERE project_id = $1 AND seq > $2 AND deleted IS NULL ORDER BY seq LIMIT $3",
+            "SELECT seq, changed, form_id, instance_id, received, review_state, deleted, record \
+             FROM submissions WHERE project_id = $1 AND changed > $2 ORDER BY changed LIMIT $3",
         )
         .bind(project_id)
         .bind(after)
@@ -789,15 +796,24 @@ impl Db {
         .await?;
         rows.iter()
             .map(|r| {
-                let record: String = r.try_get("record")?;
+                let deleted: Option<String> = r.try_get("deleted")?;
+                let record = match deleted {
+                    Some(_) => serde_json::Value::Null,
+                    None => {
+                        let record: String = r.try_get("record")?;
+                        serde_json::from_str(&record)
+                            .map_err(|e| StoreError::Failed(e.to_string()))?
+                    }
+                };
                 Ok(StoredSubmission {
                     seq: r.try_get("seq")?,
+                    changed: r.try_get("changed")?,
+                    deleted,
                     form_id: r.try_get("form_id")?,
                     instance_id: r.try_get("instance_id")?,
                     received: r.try_get("received")?,
                     review_state: r.try_get("review_state")?,
-                    record: serde_json::from_str(&record)
-                        .map_err(|e| StoreError::Failed(e.to_string()))?,
+                    record,
                 })
             })
             .collect()
@@ -829,16 +845,23 @@ impl Db {
     /// Marks a submission deleted (its row is kept, out of every page, and the same instance id
     /// is never taken again); false if the project holds no such submission not yet deleted.
     pub async fn delete_submission(&self, project_id: i64, instance_id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = next_change(&mut tx).await?;
         let done = sqlx::query(
-            "UPDATE submissions SET deleted = $1 WHERE project_id = $2 AND instance_id = $3 \
-             AND deleted IS NULL",
+            "UPDATE submissions SET deleted = $1, changed = $2 WHERE project_id = $3 \
+             AND instance_id = $4 AND deleted IS NULL",
         )
         .bind(crate::clock::now())
+        .bind(changed)
         .bind(project_id)
         .bind(instance_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Nothing deleted: the number taken is given back with the rollback.
+        if done > 0 {
+            tx.commit().await?;
+        }
         Ok(done > 0)
     }
 
@@ -853,6 +876,7 @@ impl Db {
         by: i64,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
+        let changed = next_change(&mut tx).await?;
         let row = sqlx::query(
             "SELECT form_id FROM submissions WHERE project_id = $1 AND instance_id = $2 \
              AND deleted IS NULL",
@@ -864,10 +888,11 @@ impl Db {
         let Some(row) = row else { return Ok(false) };
         let form_id: String = row.try_get("form_id")?;
         sqlx::query(
-            "UPDATE submissions SET review_state = $1 WHERE project_id = $2 AND form_id = $3 \
-             AND instance_id = $4",
+            "UPDATE submissions SET review_state = $1, changed = $2 WHERE project_id = $3 \
+             AND form_id = $4 AND instance_id = $5",
         )
         .bind(state)
+        .bind(changed)
         .bind(project_id)
         .bind(&form_id)
         .bind(instance_id)
@@ -977,6 +1002,17 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// Takes the next number of the change sequence, locking it until the transaction ends (the
+/// intake's writer takes its numbers the same way, so no two changes share one).
+async fn next_change(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<i64> {
+    Ok(sqlx::query(
+        "UPDATE changes SET value = value + 1 WHERE name = 'submissions' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("value")?)
 }
 
 /// Requests waiting for the writer, at most (a sender waits when it is full).

@@ -732,7 +732,7 @@ const ZIP_SLICE: usize = 1 << 17;
 /// repeat), so that deflating tens of megabytes never freezes the page: the caller draws a
 /// frame between steps.
 pub struct ZipSlices {
-    zip: dala_aggregate::export::ExportZip<std::io::Cursor<Vec<u8>>>,
+    zip: dala_aggregate::export_zip::ExportZip<std::io::Cursor<Vec<u8>>>,
     files: Vec<(String, Vec<u8>)>,
     /// The file being written and how many of its bytes are in.
     file: usize,
@@ -745,7 +745,7 @@ pub struct ZipSlices {
 impl ZipSlices {
     pub fn new(files: Vec<(String, Vec<u8>)>) -> ZipSlices {
         ZipSlices {
-            zip: dala_aggregate::export::ExportZip::new(std::io::Cursor::new(Vec::new())),
+            zip: dala_aggregate::export_zip::ExportZip::new(std::io::Cursor::new(Vec::new())),
             total: files.iter().map(|(_, bytes)| bytes.len()).sum(),
             files,
             file: 0,

@@ -613,3 +613,160 @@ fn login(config: &Path, url: &str, password: &str) -> Output {
         Some(&format!("{password}\n")),
     )
 }
+
+/// Issue 21: `dala pull` gets a form's records from the server as the wide export's .zip,
+/// byte for byte what `dala export` writes from a bundle of the same records (the FAST form:
+/// a repeat table besides the main one; codes, and labels with a codebook). A kept cursor
+/// makes the next pull fetch only what changed: new records, then a reviewed one, then none.
+#[test]
+fn a_pull_is_what_dala_export_writes_and_the_next_pull_fetches_only_what_changed() {
+    let dir = std::env::temp_dir().join(format!("dala-cli-pull-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("config");
+    let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
+    let project = bootstrap(&config, &db);
+    let server = serve(&db);
+    let url = server.url.as_str();
+    let form = seed("fast-family-outcomes/instrument.json");
+    sign_in_and_publish(&config, url, &project, &form);
+
+    // Finalized records of the form (the server takes no drafts), in two bundles.
+    let bodies = finalized_bodies(&dir, &form, 60, 21);
+    assert!(bodies.len() > 20, "{} finalized", bodies.len());
+    let header = String::from_utf8_lossy(&bodies[0])
+        .lines()
+        .next()
+        .expect("a header")
+        .to_string();
+    let bundle_of = |name: &str, bodies: &[Vec<u8>]| {
+        let mut text = format!("{header}\n");
+        for body in bodies {
+            let body = String::from_utf8_lossy(body);
+            text.push_str(body.lines().nth(1).expect("a record"));
+            text.push('\n');
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let first = bundle_of("first.jsonl", &bodies[..15]);
+    let second = bundle_of("second.jsonl", &bodies[15..]);
+    let none = bundle_of("none.jsonl", &[]);
+    let path = |p: &Path| p.to_str().expect("p").to_string();
+    let push = |bundle: &Path| {
+        let out = dala_in(
+            &config,
+            &[
+                "push",
+                "--server",
+                url,
+                "--project",
+                &project,
+                &path(bundle),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let pull = |name: &str, more: &[&str]| {
+        let zip = dir.join(name);
+        let mut args = vec![
+            "pull".to_string(),
+            "--server".into(),
+            url.into(),
+            "--project".into(),
+            project.clone(),
+            "--instrument".into(),
+            "fast_family_outcomes".into(),
+            "-o".into(),
+            path(&zip),
+        ];
+        args.extend(more.iter().map(|a| (*a).to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = dala_in(&config, &args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read(zip).expect("the pulled .zip")
+    };
+    let export = |bundle: &Path, name: &str, more: &[&str]| {
+        let zip = dir.join(name);
+        let mut args = vec!["export".to_string(), path(&form), path(bundle), "-o".into()];
+        args.push(path(&zip));
+        args.extend(more.iter().map(|a| (*a).to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = dala_in(&config, &args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read(zip).expect("the exported .zip")
+    };
+    let rows = |zip: &[u8], table: &str| -> usize {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a .zip");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(table).expect(table), &mut text)
+            .expect("CSV");
+        csv::Reader::from_reader(text.as_bytes()).records().count()
+    };
+
+    push(&first);
+    let pulled = pull("pull-1.zip", &[]);
+    assert_eq!(
+        pulled,
+        export(&first, "export-1.zip", &[]),
+        "the same bytes"
+    );
+    assert_eq!(rows(&pulled, "fast_family_outcomes.csv"), 15);
+    assert!(
+        rows(&pulled, "fast_family_outcomes-member.csv") > 0,
+        "the repeat's table holds rows"
+    );
+    let labelled = pull("pull-labels.zip", &["--all", "--labels", "ru"]);
+    assert_eq!(
+        labelled,
+        export(&first, "export-labels.zip", &["--labels", "ru"]),
+        "labels and the codebook: the same bytes"
+    );
+
+    // Only what arrived since the last pull.
+    push(&second);
+    let pulled = pull("pull-2.zip", &[]);
+    assert_eq!(pulled, export(&second, "export-2.zip", &[]));
+    assert_eq!(rows(&pulled, "fast_family_outcomes.csv"), bodies.len() - 15);
+    // Nothing new: the tables' headers alone.
+    let pulled = pull("pull-3.zip", &[]);
+    assert_eq!(pulled, export(&none, "export-3.zip", &[]));
+    // A reviewed record is a change.
+    let reviewed: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&bodies[3])
+            .lines()
+            .nth(1)
+            .expect("a record"),
+    )
+    .expect("json");
+    let out = dala_in(
+        &config,
+        &[
+            "review",
+            "--server",
+            url,
+            "--project",
+            &project,
+            reviewed["instance_id"].as_str().expect("id"),
+            "has_issues",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pulled = pull("pull-4.zip", &[]);
+    assert_eq!(
+        pulled,
+        export(
+            &bundle_of("fourth.jsonl", &bodies[3..4]),
+            "export-4.zip",
+            &[]
+        )
+    );
+    // --all and --since 0 start again from the first record.
+    let pulled = pull("pull-5.zip", &["--since", "0"]);
+    assert_eq!(rows(&pulled, "fast_family_outcomes.csv"), bodies.len());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -252,6 +252,11 @@ async fn every_role_against_every_route() {
             "/projects/{p}/submissions/uuid:seed/files/1.jpg",
             "AMDN",
         ),
+        (
+            "GET",
+            "/projects/{p}/exports/police_gender_representation",
+            "AMDN",
+        ),
         ("POST", "/projects/{p}/roles", "AM"),
         ("POST", "/projects/{p}/devices", "AM"),
         ("GET", "/projects/{p}/audit", "AM"),

@@ -2,6 +2,7 @@
 //! `dala_e2e::postgres`): the store's rules once for both, then the API over HTTP.
 
 mod api;
+mod export;
 mod faults;
 mod fuzz;
 mod harness;

@@ -401,11 +401,22 @@ async fn conformance(db: &Db, backend: &str) {
             ("approved", None, "root")
         ]
     );
+    // A review is a change: the reviewed record comes last in change order, once.
     let page = db
         .submissions_since(police_project, 0, 10)
         .await
         .expect("page");
-    assert_eq!(page[0].review_state, "approved");
+    assert_eq!(
+        page.iter()
+            .map(|s| (s.instance_id.as_str(), s.review_state.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("uuid:b", "received"),
+            ("uuid:beside", "received"),
+            ("uuid:a", "approved")
+        ]
+    );
+    assert!(page[2].changed > page[1].changed && page[2].seq < page[1].seq);
 
     // The audit log, newest first, per project.
     db.audit(

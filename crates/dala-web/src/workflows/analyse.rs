@@ -142,7 +142,7 @@ pub async fn wide_export<S: Store>(
                     .map_err(|e| e.to_string())?
                 {
                     files.push((
-                        dala_aggregate::export::file_path(&record.instance_id, &described.name),
+                        dala_aggregate::export_zip::file_path(&record.instance_id, &described.name),
                         bytes,
                     ));
                     present += 1;
