@@ -155,9 +155,14 @@ impl<'a, W: Write, S: Spool> ZipExport<'a, W, S> {
     /// Ends the main table and copies in the repeat tables, the codebook and the files kept:
     /// what is left is to add any other files and finish.
     pub fn finish_tables(self, codebook: Option<&Table>) -> std::io::Result<ExportFiles<W>> {
-        let mut zip = self.main.into_inner().map_err(csv::IntoInnerError::into_error)?;
+        let mut zip = self
+            .main
+            .into_inner()
+            .map_err(csv::IntoInnerError::into_error)?;
         for ((name, _), writer) in self.exporter.tables()[1..].iter().zip(self.repeats) {
-            let mut spool = writer.into_inner().map_err(csv::IntoInnerError::into_error)?;
+            let mut spool = writer
+                .into_inner()
+                .map_err(csv::IntoInnerError::into_error)?;
             spool.seek(SeekFrom::Start(0))?;
             zip.start(name)?;
             std::io::copy(&mut spool, &mut zip)?;

@@ -77,6 +77,12 @@ enum AdminCommand {
     },
     /// Create a project and print its id.
     CreateProject { name: String },
+    /// Copy the database into FILE while the server runs, consistent at one moment (SQLite:
+    /// a copy of the file; PostgreSQL: pg_dump's custom format).
+    Backup { file: PathBuf },
+    /// Restore a backup into a database that does not exist yet (SQLite) or holds no tables
+    /// (PostgreSQL: create it first); the server is started on it afterwards.
+    Restore { file: PathBuf },
 }
 
 pub fn admin(args: AdminArgs) -> ExitCode {
@@ -98,11 +104,26 @@ pub fn admin(args: AdminArgs) -> ExitCode {
             dala_server::block_on(dala_server::create_user(
                 &args.db, &name, &password, site_admin,
             ))
-            .map(|r| r.map(|_| format!("created the user {name}")))
+            .map(|r| {
+                r.map(|_| format!("created the user {name}"))
+                    .map_err(|e| e.to_string())
+            })
         }
         AdminCommand::CreateProject { name } => {
             dala_server::block_on(dala_server::create_project(&args.db, &name))
-                .map(|r| r.map(|id| id.to_string()))
+                .map(|r| r.map(|id| id.to_string()).map_err(|e| e.to_string()))
+        }
+        AdminCommand::Backup { file } => {
+            dala_server::block_on(dala_server::backup::backup(&args.db, &file)).map(|r| {
+                r.map(|()| format!("backed up to {}", file.display()))
+                    .map_err(|e| e.to_string())
+            })
+        }
+        AdminCommand::Restore { file } => {
+            dala_server::block_on(dala_server::backup::restore(&args.db, &file)).map(|r| {
+                r.map(|()| format!("restored {}", file.display()))
+                    .map_err(|e| e.to_string())
+            })
         }
     };
     match outcome {
@@ -110,7 +131,7 @@ pub fn admin(args: AdminArgs) -> ExitCode {
             println!("{line}");
             ExitCode::SUCCESS
         }
-        Ok(Err(e)) => fail(&e.to_string()),
+        Ok(Err(e)) => fail(&e),
         Err(e) => fail(&e.to_string()),
     }
 }

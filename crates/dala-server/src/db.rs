@@ -55,7 +55,7 @@ impl Backend {
 }
 
 /// The file a `sqlite://PATH` URL names (its query string apart).
-fn sqlite_path(url: &str) -> &str {
+pub(crate) fn sqlite_path(url: &str) -> &str {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     path.split('?').next().unwrap_or(path)
 }
@@ -64,6 +64,13 @@ impl Db {
     /// Opens the database (an SQLite file is created, with its folder, if missing) and brings
     /// its schema up to date.
     pub async fn open(url: &str) -> Result<Db, DbError> {
+        let db = Db::connect_only(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens the database as it is, its schema untouched.
+    pub async fn connect_only(url: &str) -> Result<Db, DbError> {
         install_default_drivers();
         let backend = Backend::of(url)?;
         let url = match backend {
@@ -111,7 +118,6 @@ impl Db {
             writer: std::sync::Arc::default(),
             server_id: std::sync::Arc::default(),
         };
-        db.migrate().await?;
         Ok(db)
     }
 

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod db;
 pub mod enrol;

@@ -770,3 +770,149 @@ fn a_pull_is_what_dala_export_writes_and_the_next_pull_fetches_only_what_changed
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 21: `dala admin backup` taken while records are pushed holds every record the
+/// server acknowledged before the backup started; `restore` puts it into a new database
+/// (never over one that holds data), and a server on it has those records. SQLite and
+/// PostgreSQL.
+#[test]
+fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
+    let postgres = dala_e2e::postgres::TestDatabase::create("backup")
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+    let restored_pg = dala_e2e::postgres::TestDatabase::create("restored")
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+    let dir = std::env::temp_dir().join(format!("dala-cli-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let form = seed("police-gender-representation/instrument.json");
+    let bodies = finalized_bodies(&dir, &form, 300, 5);
+    let sqlite = format!("sqlite://{}", dir.join("live.sqlite").display());
+    let sqlite_restored = format!("sqlite://{}", dir.join("restored/dala.sqlite").display());
+    for (i, (db, restored)) in [
+        (sqlite.as_str(), sqlite_restored.as_str()),
+        (postgres.url.as_str(), restored_pg.url.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let config = dir.join(format!("config-{i}"));
+        let project = bootstrap(&config, db);
+        let server = serve(db);
+        let token = sign_in_and_publish(&config, &server.url, &project, &form);
+        let endpoint = format!("{}/api/v1/projects/{project}/submissions", server.url);
+        let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let pusher = {
+            let (bodies, acknowledged) = (bodies.clone(), acknowledged.clone());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                for body in &bodies {
+                    let outcome = send_until_answered(&agent, &endpoint, &token, body);
+                    assert_eq!(outcome, "added");
+                    let line = String::from_utf8_lossy(body);
+                    let record: serde_json::Value =
+                        serde_json::from_str(line.lines().nth(1).expect("a record")).expect("json");
+                    acknowledged
+                        .lock()
+                        .expect("lock")
+                        .push(record["instance_id"].as_str().expect("id").to_string());
+                }
+            })
+        };
+        while acknowledged.lock().expect("lock").len() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let before: Vec<String> = acknowledged.lock().expect("lock").clone();
+        let file = dir.join(format!("backup-{i}"));
+        let out = dala_in(
+            &config,
+            &["admin", "--db", db, "backup", file.to_str().expect("p")],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let during = acknowledged.lock().expect("lock").len();
+        pusher.join().expect("the pusher");
+        assert!(
+            during < bodies.len(),
+            "the backup ran while records were still arriving ({during})"
+        );
+        // A second backup to the same file is refused; the first is kept.
+        let out = dala_in(
+            &config,
+            &["admin", "--db", db, "backup", file.to_str().expect("p")],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("exists already"), "{}", stderr(&out));
+
+        let out = dala_in(
+            &config,
+            &[
+                "admin",
+                "--db",
+                restored,
+                "restore",
+                file.to_str().expect("p"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stored: Vec<String> = dala_server::block_on(async {
+            let db = dala_server::Db::open(restored)
+                .await
+                .expect("the restored database");
+            db.submissions_since(1, 0, 10_000).await.expect("a page")
+        })
+        .expect("a runtime")
+        .into_iter()
+        .map(|s| s.instance_id)
+        .collect();
+        let missing: Vec<&String> = before.iter().filter(|id| !stored.contains(id)).collect();
+        assert!(
+            missing.is_empty(),
+            "acknowledged before the backup, not in it: {missing:?}"
+        );
+        assert!(stored.len() >= before.len() && stored.len() <= bodies.len());
+        // The same restore again would overwrite data: refused.
+        let out = dala_in(
+            &config,
+            &[
+                "admin",
+                "--db",
+                restored,
+                "restore",
+                file.to_str().expect("p"),
+            ],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("holds data already"),
+            "{}",
+            stderr(&out)
+        );
+        // A file that is no backup is refused by name, and nothing is made.
+        let other = format!(
+            "sqlite://{}",
+            dir.join(format!("other-{i}.sqlite")).display()
+        );
+        let out = dala_in(
+            &config,
+            &[
+                "admin",
+                "--db",
+                &other,
+                "restore",
+                form.to_str().expect("p"),
+            ],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("is not a backup"), "{}", stderr(&out));
+        assert!(!dir.join(format!("other-{i}.sqlite")).exists());
+        drop(server);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
