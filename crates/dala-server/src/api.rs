@@ -93,6 +93,10 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
             "/projects/{project}/exports/{form}",
             get(crate::export::export_form),
         )
+        .route(
+            "/projects/{project}/tables/{form}",
+            get(crate::tables::own_plan_tables).post(crate::tables::sent_plan_tables),
+        )
         .route("/projects/{project}/audit", get(project_audit))
         .route("/audit", get(site_audit))
         .route("/openapi.json", get(openapi))

@@ -50,7 +50,7 @@ pub(crate) struct ExportQuery {
 
 /// The records an export keeps, besides those the database pages give.
 #[derive(Clone, Debug, Default)]
-struct Filter {
+pub(crate) struct Filter {
     review_states: Option<Vec<String>>,
     received_from: Option<String>,
     received_to: Option<String>,
@@ -59,7 +59,23 @@ struct Filter {
 
 impl Filter {
     fn of(query: &ExportQuery) -> Result<Filter, ApiError> {
-        let review_states = match &query.review_state {
+        Filter::new(
+            query.review_state.as_deref(),
+            &query.received_from,
+            &query.received_to,
+            &query.device,
+        )
+    }
+
+    /// The filter of the parameters `review_state`, `received_from`, `received_to` and
+    /// `device`; S024 for one that cannot be used.
+    pub(crate) fn new(
+        review_state: Option<&str>,
+        received_from: &Option<String>,
+        received_to: &Option<String>,
+        device: &Option<String>,
+    ) -> Result<Filter, ApiError> {
+        let review_states = match review_state {
             Some(list) => {
                 let states: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
                 if let Some(bad) = states.iter().find(|s| !REVIEW_STATES.contains(&s.as_str())) {
@@ -73,8 +89,8 @@ impl Filter {
             None => None,
         };
         for (name, value) in [
-            ("received_from", &query.received_from),
-            ("received_to", &query.received_to),
+            ("received_from", received_from),
+            ("received_to", received_to),
         ] {
             if let Some(value) = value
                 && !is_iso_time(value)
@@ -86,9 +102,9 @@ impl Filter {
         }
         Ok(Filter {
             review_states,
-            received_from: query.received_from.clone(),
-            received_to: query.received_to.clone(),
-            device: query.device.clone(),
+            received_from: received_from.clone(),
+            received_to: received_to.clone(),
+            device: device.clone(),
         })
     }
 
@@ -235,19 +251,117 @@ impl Db {
     }
 }
 
-/// Everything one export needs, decided before its first byte.
-struct Plan {
+/// The records a request reads: a form's, kept by a filter, changed after a cursor, as they
+/// stood when the request started.
+pub(crate) struct Selection {
     db: Db,
     project: i64,
     form: String,
-    instrument: Instrument,
-    options: Options,
-    files: bool,
     filter: Filter,
     after: i64,
     snapshot: Snapshot,
 }
 
+impl Selection {
+    pub(crate) async fn new(
+        db: &Db,
+        project: i64,
+        form: &str,
+        filter: Filter,
+        after: Option<i64>,
+    ) -> Result<Selection, ApiError> {
+        Ok(Selection {
+            snapshot: db.export_snapshot(project, form).await?,
+            db: db.clone(),
+            project,
+            form: form.to_string(),
+            filter,
+            after: after.unwrap_or(0).max(0),
+        })
+    }
+
+    /// The cursor after which the next incremental request starts.
+    pub(crate) fn cursor(&self) -> i64 {
+        self.snapshot.changed
+    }
+
+    /// Calls `each` with every record kept and how many of its files the server holds, in
+    /// the order they arrived, a page at a time (on a blocking thread: `handle` runs the
+    /// queries).
+    pub(crate) fn each_record(
+        &self,
+        handle: &tokio::runtime::Handle,
+        mut each: impl FnMut(&Submission, usize) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut after_seq = 0;
+        loop {
+            let page = handle
+                .block_on(self.db.export_page(
+                    self.project,
+                    &self.form,
+                    after_seq,
+                    self.snapshot,
+                    self.after,
+                ))
+                .map_err(std::io::Error::other)?;
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after_seq = last.seq;
+            for row in page.iter().filter(|r| self.filter.keeps(r)) {
+                each(&row.record, row.present)?;
+            }
+        }
+    }
+}
+
+/// The document of the version asked for, or of the one published last, as an instrument;
+/// the document's text too (it names the version in an ETag).
+pub(crate) async fn instrument_of(
+    db: &Db,
+    project: i64,
+    form: &str,
+    version: Option<&str>,
+) -> Result<(Instrument, String), ApiError> {
+    let document = match version {
+        Some(version) => db.instrument(project, form, version).await?,
+        None => db.latest_document(project, form).await?,
+    };
+    let Some(document) = document else {
+        return Err(ApiError::not_found("the instrument"));
+    };
+    let instrument = Instrument::from_json(&document)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
+    Ok((instrument, document))
+}
+
+/// An ETag for what a request read: the document, what was asked, and the form's last change
+/// (a record arrived, reviewed or deleted changes it).
+pub(crate) fn etag_of(document: &str, asked: &str, selection: &Selection) -> String {
+    let mut digest = Sha256::new();
+    digest.update(document.as_bytes());
+    digest.update(format!(
+        "\n{}\n{}\n{asked}\n{}",
+        selection.project, selection.form, selection.snapshot.changed
+    ));
+    format!("\"{}\"", crate::store::hex(&digest.finalize()[..16]))
+}
+
+/// Whether the request holds already what `etag` names.
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag)
+}
+
+/// Everything one export needs, decided before its first byte.
+struct Plan {
+    instrument: Instrument,
+    options: Options,
+    files: bool,
+    selection: Selection,
+}
 /// `GET /projects/{project}/exports/{form}`: the wide export as a .zip, streamed.
 pub(crate) async fn export_form(
     State(state): State<AppState>,
@@ -263,33 +377,12 @@ pub(crate) async fn export_form(
     )
     .await?;
     let filter = Filter::of(&query)?;
-    let document = match &query.version {
-        Some(version) => state.db.instrument(project, &form, version).await?,
-        None => state.db.latest_document(project, &form).await?,
-    };
-    let Some(document) = document else {
-        return Err(ApiError::not_found("the instrument"));
-    };
-    let instrument = Instrument::from_json(&document)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "S031", e.to_string()))?;
-    let snapshot = state.db.export_snapshot(project, &form).await?;
-    // The same export while nothing of the form changed: its document, what was asked,
-    // and the form's last change name it.
-    let etag = {
-        let mut digest = Sha256::new();
-        digest.update(document.as_bytes());
-        digest.update(format!(
-            "\n{project}\n{form}\n{query:?}\n{}",
-            snapshot.changed
-        ));
-        format!("\"{}\"", crate::store::hex(&digest.finalize()[..16]))
-    };
-    let cursor = snapshot.changed.to_string();
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == etag)
-    {
+    let (instrument, document) =
+        instrument_of(&state.db, project, &form, query.version.as_deref()).await?;
+    let selection = Selection::new(&state.db, project, &form, filter, query.after).await?;
+    let etag = etag_of(&document, &format!("{query:?}"), &selection);
+    let cursor = selection.cursor().to_string();
+    if not_modified(&headers, &etag) {
         return Ok((
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag), (CURSOR.clone(), cursor)],
@@ -304,9 +397,6 @@ pub(crate) async fn export_form(
         )
     );
     let plan = Plan {
-        db: state.db.clone(),
-        project,
-        form,
         options: Options {
             no_group_paths: query.no_group_paths.unwrap_or(false),
             split_select_multiples: query.split_select_multiples.unwrap_or(false),
@@ -314,9 +404,7 @@ pub(crate) async fn export_form(
         },
         instrument,
         files: query.files.unwrap_or(true),
-        filter,
-        after: query.after.unwrap_or(0).max(0),
-        snapshot,
+        selection,
     };
     let (chunks, waiting) = tokio::sync::mpsc::channel(CHUNKS_WAITING);
     let handle = tokio::runtime::Handle::current();
@@ -361,7 +449,8 @@ fn write_export(
 ) -> std::io::Result<()> {
     let exporter = Exporter::new(&plan.instrument, &plan.options);
     let mut zip = ZipExport::new(&exporter, &mut *out, tempfile::tempfile)?;
-    each_record(handle, plan, |row| zip.add(&row.record, row.present))?;
+    let selection = &plan.selection;
+    selection.each_record(handle, |record, present| zip.add(record, present))?;
     let codebook = plan
         .options
         .labels
@@ -369,17 +458,19 @@ fn write_export(
         .map(|l| codebook(&plan.instrument, l));
     let mut files = zip.finish_tables(codebook.as_ref())?;
     if plan.files {
-        each_record(handle, plan, |row| {
-            if row.present == 0 {
+        selection.each_record(handle, |record, present| {
+            if present == 0 {
                 return Ok(());
             }
-            let id = &row.record.instance_id;
-            for file in &row.record.files {
+            let id = &record.instance_id;
+            for file in &record.files {
                 let bytes = handle
-                    .block_on(
-                        plan.db
-                            .record_file(plan.project, &plan.form, id, &file.name),
-                    )
+                    .block_on(selection.db.record_file(
+                        selection.project,
+                        &selection.form,
+                        id,
+                        &file.name,
+                    ))
                     .map_err(std::io::Error::other)?;
                 if let Some(bytes) = bytes {
                     files.add(id, &file.name, &bytes)?;
@@ -389,33 +480,6 @@ fn write_export(
         })?;
     }
     files.finish()?.flush()
-}
-
-/// Calls `each` with every record the export keeps, in the order they arrived.
-fn each_record(
-    handle: &tokio::runtime::Handle,
-    plan: &Plan,
-    mut each: impl FnMut(&PageRow) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let mut after_seq = 0;
-    loop {
-        let page = handle
-            .block_on(plan.db.export_page(
-                plan.project,
-                &plan.form,
-                after_seq,
-                plan.snapshot,
-                plan.after,
-            ))
-            .map_err(std::io::Error::other)?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        after_seq = last.seq;
-        for row in page.iter().filter(|r| plan.filter.keeps(r)) {
-            each(row)?;
-        }
-    }
 }
 
 /// The response's bytes, handed over a chunk at a time; a client gone away stops the

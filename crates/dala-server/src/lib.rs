@@ -18,6 +18,7 @@ pub mod problem;
 pub mod publish;
 pub mod session;
 pub mod store;
+pub mod tables;
 pub mod tls;
 
 pub use db::{Backend, Db, DbError};

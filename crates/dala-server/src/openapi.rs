@@ -150,7 +150,40 @@ enum Body {
     Lines,
     /// An instrument document (JSON) or an XLSForm workbook.
     Instrument(Value),
+    /// Text: an analysis plan (TOML).
+    Text,
 }
+
+/// The parameters of the tables: which version, the own plan's shape (the last two), and
+/// which records.
+const TABLES_QUERY: &[(&str, &str)] = &[
+    (
+        "version",
+        "The version whose questions the plan names (default: the one published last)",
+    ),
+    (
+        "review_state",
+        "Only records in these review states (comma-separated)",
+    ),
+    (
+        "received_from",
+        "Only records received at or after this date or time (UTC)",
+    ),
+    (
+        "received_to",
+        "Only records received before this date or time (UTC)",
+    ),
+    ("device", "Only records of this device"),
+    (
+        "after",
+        "Only records changed after this cursor (the Dala-Cursor header an answer gave)",
+    ),
+    (
+        "by",
+        "Every table of the own plan disaggregated by this select_one question",
+    ),
+    ("weight", "The own plan weighted by this numeric question"),
+];
 
 struct Route {
     method: &'static str,
@@ -424,6 +457,26 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             )
         },
         Route {
+            query: TABLES_QUERY,
+            ..route(
+                "get",
+                "/projects/{project}/tables/{form}",
+                "The tidy tables (CSV) of the form's own plan over its records: dala aggregate's bytes for the same records; 304 for a matching If-None-Match",
+                Body::None,
+                vec![(200, None), (304, None)],
+            )
+        },
+        Route {
+            query: &TABLES_QUERY[..TABLES_QUERY.len() - 2],
+            ..route(
+                "post",
+                "/projects/{project}/tables/{form}",
+                "The tidy tables (CSV) of the analysis plan sent (TOML) over the form's records (S025 with the plan's own problem when it cannot be used)",
+                Body::Text,
+                vec![(200, None), (304, None)],
+            )
+        },
+        Route {
             query: &[("limit", "At most this many entries (1-1,000), newest first")],
             ..route(
                 "get",
@@ -475,6 +528,26 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
                 "/projects/{project}/exports/{form}",
                 "The wide CSV export of a form's records as a .zip (main table, one per repeat, codebook, files), streamed: dala export's bytes for the same records; 304 for a matching If-None-Match",
                 Body::None,
+                vec![(200, None), (304, None)],
+            )
+        },
+        Route {
+            query: TABLES_QUERY,
+            ..route(
+                "get",
+                "/projects/{project}/tables/{form}",
+                "The tidy tables (CSV) of the form's own plan over its records: dala aggregate's bytes for the same records; 304 for a matching If-None-Match",
+                Body::None,
+                vec![(200, None), (304, None)],
+            )
+        },
+        Route {
+            query: &TABLES_QUERY[..TABLES_QUERY.len() - 2],
+            ..route(
+                "post",
+                "/projects/{project}/tables/{form}",
+                "The tidy tables (CSV) of the analysis plan sent (TOML) over the form's records (S025 with the plan's own problem when it cannot be used)",
+                Body::Text,
                 vec![(200, None), (304, None)],
             )
         },
@@ -572,6 +645,9 @@ pub fn document() -> Value {
             Body::Instrument(schema) => Some(json!({"required": true, "content": {
                 "application/json": {"schema": schema},
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})),
+            Body::Text => Some(json!({"required": true, "content": {
+                "text/plain": {"schema": {"type": "string"}},
+                "application/toml": {"schema": {"type": "string"}}}})),
         };
         if let Some(body) = body {
             operation["requestBody"] = body;

@@ -629,7 +629,7 @@ fn a_pull_is_what_dala_export_writes_and_the_next_pull_fetches_only_what_changed
     let server = serve(&db);
     let url = server.url.as_str();
     let form = seed("fast-family-outcomes/instrument.json");
-    sign_in_and_publish(&config, url, &project, &form);
+    let token = sign_in_and_publish(&config, url, &project, &form);
 
     // Finalized records of the form (the server takes no drafts), in two bundles.
     let bodies = finalized_bodies(&dir, &form, 60, 21);
@@ -723,6 +723,83 @@ fn a_pull_is_what_dala_export_writes_and_the_next_pull_fetches_only_what_changed
         labelled,
         export(&first, "export-labels.zip", &["--labels", "ru"]),
         "labels and the codebook: the same bytes"
+    );
+
+    // The tables of the form's own plan, and of the plan sent, are dala aggregate's bytes.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let tables_url = format!("{url}/api/v1/projects/{project}/tables/fast_family_outcomes");
+    let aggregate = |name: &str, more: &[&str]| {
+        let csv = dir.join(name);
+        let mut args = vec![
+            "aggregate".to_string(),
+            path(&form),
+            path(&first),
+            "-o".into(),
+        ];
+        args.push(path(&csv));
+        args.extend(more.iter().map(|a| (*a).to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = dala_in(&config, &args, None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read_to_string(csv).expect("the tables")
+    };
+    let answer = |mut response: ureq::http::Response<ureq::Body>| {
+        assert_eq!(response.status().as_u16(), 200);
+        response.body_mut().read_to_string().expect("CSV")
+    };
+    let own = answer(
+        agent
+            .get(&tables_url)
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .expect("the tables"),
+    );
+    assert_eq!(own, aggregate("own.csv", &[]), "the form's own plan");
+    assert!(own.lines().count() > 10, "{own}");
+    let by = answer(
+        agent
+            .get(&format!("{tables_url}?by=school"))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .expect("the tables"),
+    );
+    assert_eq!(
+        by,
+        aggregate("by.csv", &["--by", "school"]),
+        "by a question"
+    );
+    let plan = seed("fast-family-outcomes/analysis.toml");
+    let sent = answer(
+        agent
+            .post(&tables_url)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/toml")
+            .send(std::fs::read(&plan).expect("the plan"))
+            .expect("the tables"),
+    );
+    assert_eq!(
+        sent,
+        aggregate("plan.csv", &["--plan", &path(&plan)]),
+        "a plan sent"
+    );
+    let mut refused = agent
+        .post(&tables_url)
+        .header("Authorization", format!("Bearer {token}"))
+        .send("[[table]]\nid = \"t\"\nkind = \"frequency\"\nvariable = \"no_such\"\n")
+        .expect("an answer");
+    let body: serde_json::Value =
+        serde_json::from_str(&refused.body_mut().read_to_string().expect("JSON")).expect("JSON");
+    assert_eq!(
+        (
+            refused.status().as_u16(),
+            body["code"].as_str(),
+            body["details"][0]["code"].as_str()
+        ),
+        (422, Some("S025"), Some("P003")),
+        "{body}"
     );
 
     // Only what arrived since the last pull.

@@ -257,6 +257,16 @@ async fn every_role_against_every_route() {
             "/projects/{p}/exports/police_gender_representation",
             "AMDN",
         ),
+        (
+            "GET",
+            "/projects/{p}/tables/police_gender_representation",
+            "AMDN",
+        ),
+        (
+            "POST",
+            "/projects/{p}/tables/police_gender_representation",
+            "AMDN",
+        ),
         ("POST", "/projects/{p}/roles", "AM"),
         ("POST", "/projects/{p}/devices", "AM"),
         ("GET", "/projects/{p}/audit", "AM"),
