@@ -115,7 +115,7 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
         let index = dist.join("index.html");
         app = app.fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)));
     }
-    security_headers(app, secure)
+    security_headers(app, secure).layer(axum::middleware::from_fn(crate::request_log::log_request))
 }
 
 fn security_headers(app: Router, secure: bool) -> Router {

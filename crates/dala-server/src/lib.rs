@@ -16,6 +16,7 @@ pub mod limits;
 pub mod openapi;
 pub mod problem;
 pub mod publish;
+pub mod request_log;
 pub mod session;
 pub mod store;
 pub mod tables;
@@ -64,6 +65,7 @@ pub enum ServeError {
 /// received is committed or not at all: each intake is one transaction). `ready` is told the
 /// address bound (port 0 picks a free one).
 pub async fn serve(config: ServeConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    request_log::init();
     let db = Db::open(&config.db).await?;
     db.server_id().await?;
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -32,6 +32,8 @@ fn dala_in(config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 struct Served {
     child: Child,
     url: String,
+    /// Where its standard error goes: the request log.
+    log: std::path::PathBuf,
 }
 
 impl Drop for Served {
@@ -47,9 +49,11 @@ fn serve(db: &str) -> Served {
         .expect("a free port")
         .port();
     let log = std::env::temp_dir().join(format!("dala-cli-serve-{port}.log"));
+    let _ = std::fs::remove_file(&log);
     Served {
         child: serve_on(db, port, &log),
         url: format!("http://127.0.0.1:{port}"),
+        log,
     }
 }
 
@@ -758,6 +762,29 @@ fn a_pull_is_what_dala_export_writes_and_the_next_pull_fetches_only_what_changed
             .expect("the tables"),
     );
     assert_eq!(own, aggregate("own.csv", &[]), "the form's own plan");
+    // Each request is one JSON line of the server's log, under the id a proxy gave it (or
+    // one of the server's), which the answer carries back.
+    let response = agent
+        .get(&tables_url)
+        .header("Authorization", format!("Bearer {token}"))
+        .header("X-Request-Id", "proxy-42.a")
+        .call()
+        .expect("the tables");
+    assert_eq!(response.headers()["x-request-id"], "proxy-42.a");
+    let logged = std::fs::read_to_string(&server.log).expect("the log");
+    let line: serde_json::Value = logged
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["request_id"] == "proxy-42.a")
+        .unwrap_or_else(|| panic!("no line for the request in {logged}"));
+    assert_eq!(line["fields"]["method"], "GET");
+    assert_eq!(
+        line["fields"]["path"],
+        format!("/api/v1/projects/{project}/tables/fast_family_outcomes")
+    );
+    assert_eq!(line["fields"]["status"], 200);
+    assert_eq!(line["level"], "INFO");
+    assert!(!logged.contains(&token), "no token in the log");
     assert!(own.lines().count() > 10, "{own}");
     let by = answer(
         agent
