@@ -509,10 +509,8 @@ fn fifty_sends_of_one_record_over_two_server_processes_store_one_row() {
     std::fs::create_dir_all(&dir).expect("dir");
     let sqlite = format!("sqlite://{}", dir.join("data/dala.sqlite").display());
     let form = seed("police-gender-representation/instrument.json");
-    let body = finalized_bodies(&dir, &form, 20, 5)
-        .into_iter()
-        .next()
-        .expect("a finalized record");
+    let bodies = finalized_bodies(&dir, &form, 20, 5);
+    let body = bodies[0].clone();
 
     for db in [postgres.url.as_str(), sqlite.as_str()] {
         let config = dir.join(format!("config-{}", db.len()));
@@ -568,6 +566,64 @@ fn fifty_sends_of_one_record_over_two_server_processes_store_one_row() {
             page["submissions"].as_array().map(Vec::len),
             Some(1),
             "{db}: {page}"
+        );
+        // The other records, each sent twice, once to each process; then the export from
+        // either process is the same .zip, and an ETag one gave holds on the other.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        for (i, body) in bodies.iter().enumerate().skip(1) {
+            for server in [&servers[i % 2], &servers[(i + 1) % 2]] {
+                let url = format!("{}/api/v1/projects/{project}/submissions", server.url);
+                send_until_reported(&agent, &url, &token, body);
+            }
+        }
+        let export = |server: &Served, etag: Option<&str>| {
+            let mut request = agent
+                .get(&format!(
+                    "{}/api/v1/projects/{project}/exports/police_gender_representation",
+                    server.url
+                ))
+                .header("Authorization", format!("Bearer {token}"));
+            if let Some(etag) = etag {
+                request = request.header("If-None-Match", etag);
+            }
+            let mut response = request.call().expect("an export");
+            let etag = response.headers()["etag"]
+                .to_str()
+                .expect("etag")
+                .to_string();
+            let status = response.status().as_u16();
+            let bytes = response
+                .body_mut()
+                .with_config()
+                .limit(1 << 30)
+                .read_to_vec();
+            (status, etag, bytes.expect("the .zip"))
+        };
+        let (first, etag, zip) = export(&servers[0], None);
+        let (second, _, other) = export(&servers[1], None);
+        assert_eq!((first, second), (200, 200));
+        assert_eq!(zip, other, "{db}: one export from either process");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a .zip");
+        let mut table = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name("police_gender_representation.csv")
+                .expect("the main table"),
+            &mut table,
+        )
+        .expect("CSV");
+        assert_eq!(
+            csv::Reader::from_reader(table.as_bytes()).records().count(),
+            bodies.len(),
+            "{db}: each record once"
+        );
+        let (status, _, _) = export(&servers[1], Some(&etag));
+        assert_eq!(
+            status, 304,
+            "{db}: the ETag of one process holds on the other"
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
