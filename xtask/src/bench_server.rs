@@ -3,7 +3,11 @@
 //! and on PostgreSQL, beside the floor measured in the same run (the same rows inserted by a
 //! bare loop with the same durability and concurrency, no HTTP), and beside ODK Central's
 //! backend taking the same number of submissions from 20 clients over OpenRosa (set up from
-//! the shared peer folder, which says how). Figures in target/bench/server.json.
+//! the shared peer folder, which says how). Then the export: a million stored police-survey
+//! records (`DALA_BENCH_EXPORT_RECORDS` for another number) exported by `dala serve` as the
+//! wide .zip, beside `dala export` on the same records from a bundle, the server's peak
+//! memory sampled; an incremental export of 1,000 new records; the seed plan's tables; and
+//! ODK Central's export of what it took. Figures in target/bench/server.json.
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -12,6 +16,21 @@ use std::process::Command;
 
 const RECORDS: usize = 5000;
 const CLIENTS: usize = 20;
+const EXPORT_RECORDS: usize = 1_000_000;
+
+/// The export benchmark on one database (see the `export` example).
+fn export(root: &Path, db_url: &str, records: usize, dir: &Path) -> Result<Value> {
+    let dala = root.join("target/bench-cli/dala");
+    crate::bench::run_json(
+        Command::new(root.join("target/bench-cli/examples/export"))
+            .current_dir(root)
+            .arg(db_url)
+            .arg(records.to_string())
+            .arg(dir.join("simulated.jsonl"))
+            .arg(dir)
+            .arg(&dala),
+    )
+}
 
 fn ingest(root: &Path, db_url: &str) -> Result<Value> {
     crate::bench::run_json(
@@ -65,6 +84,7 @@ fn central(root: &Path) -> Result<Value> {
             "--concurrency",
             &CLIENTS.to_string(),
             "--no-dup",
+            "--export",
         ])
         .arg("--json-out")
         .arg(&out)
@@ -96,10 +116,14 @@ pub fn run(root: &Path) -> Result<()> {
             "dala-server",
             "--example",
             "ingest",
+            "--example",
+            "export",
+            "-p",
+            "dala-cli",
         ])
         .status()?;
     if !built.success() {
-        bail!("building the ingest benchmark failed");
+        bail!("building the server benchmarks failed");
     }
     eprintln!("bench server: SQLite, {RECORDS} records from {CLIENTS} devices, then the floor");
     let sqlite = ingest(
@@ -111,6 +135,41 @@ pub fn run(root: &Path) -> Result<()> {
     eprintln!("bench server: PostgreSQL, {RECORDS} records from {CLIENTS} devices, then the floor");
     let postgres = ingest(root, &postgres_db.url)?;
     drop(postgres_db);
+
+    let export_records = std::env::var("DALA_BENCH_EXPORT_RECORDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(EXPORT_RECORDS);
+    // Realistic records: 2,000 simulated through the engine, repeated under new ids.
+    let simulated = Command::new(root.join("target/bench-cli/dala"))
+        .arg("simulate")
+        .arg(root.join("surveys/police-gender-representation/instrument.json"))
+        .args(["-n", "2000", "--seed", "21", "-o"])
+        .arg(dir.join("simulated.jsonl"))
+        .output()?;
+    if !simulated.status.success() {
+        bail!("simulating the records failed");
+    }
+    let mut exports = serde_json::Map::new();
+    for (name, url) in [
+        (
+            "sqlite",
+            format!("sqlite://{}", dir.join("export.sqlite").display()),
+        ),
+        ("postgres", String::new()),
+    ] {
+        eprintln!("bench server: export of {export_records} records, {name}");
+        let postgres_db = (name == "postgres")
+            .then(|| dala_e2e::postgres::TestDatabase::create("bench_export"))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("PostgreSQL: {e}"))?;
+        let url = postgres_db.as_ref().map_or(url, |db| db.url.clone());
+        let figures = export(root, &url, export_records, &dir)?;
+        exports.insert(name.to_string(), figures);
+        let _ = std::fs::remove_file(dir.join("export.sqlite"));
+    }
+    let exports = Value::Object(exports);
+
     let peer = central(root).unwrap_or_else(|e| json!({"error": e.to_string()}));
     // bench.py's ingest stage: `submissions_per_s` answered 201, `processed_per_s` once its
     // background worker has processed them too.
@@ -118,10 +177,21 @@ pub fn run(root: &Path) -> Result<()> {
     let central_end_to_end = peer["ingest"]["processed_per_s"].as_f64();
     let ratio =
         |ours: &Value| central_end_to_end.map(|c| ours["per_second"].as_f64().unwrap_or(0.0) / c);
+    // Central's export of the submissions it took, per submission beside ours.
+    let central_export = &peer["export"][0];
+    let central_per_submission = central_export["total_s"]
+        .as_f64()
+        .zip(central_export["csv_rows"].as_f64())
+        .map(|(s, n)| s / n);
+    let export_ratio = |name: &str| {
+        let ours = &exports[name];
+        let per = ours["server_export_seconds"].as_f64()? / ours["records"].as_f64()?;
+        Some(per / central_per_submission?)
+    };
     let report = json!({
         "records": RECORDS,
         "clients": CLIENTS,
-        "ours": {"sqlite": sqlite, "postgres": postgres},
+        "ours": {"sqlite": sqlite, "postgres": postgres, "export": exports},
         "peer": {"odk_central": peer, "accepted_per_second": central_accepted,
                  "end_to_end_per_second": central_end_to_end},
         "ratio": {
@@ -129,6 +199,10 @@ pub fn run(root: &Path) -> Result<()> {
             "postgres_to_floor": postgres["ratio_to_floor"],
             "sqlite_to_central_end_to_end": ratio(&sqlite),
             "postgres_to_central_end_to_end": ratio(&postgres),
+            "export_sqlite_to_cli": exports["sqlite"]["ratio_to_cli"],
+            "export_postgres_to_cli": exports["postgres"]["ratio_to_cli"],
+            "export_sqlite_per_submission_to_central": export_ratio("sqlite"),
+            "export_postgres_per_submission_to_central": export_ratio("postgres"),
         },
         "machine": crate::bench::machine(),
     });
@@ -156,6 +230,30 @@ pub fn run(root: &Path) -> Result<()> {
         }
         _ => println!("  ODK Central: {}", report["peer"]["odk_central"]),
     }
+    println!("export of {export_records} stored records as the wide .zip, to a client:");
+    for name in ["sqlite", "postgres"] {
+        let e = &exports[name];
+        println!(
+            "  dala {name:<9} {:>6.2} s (first byte {:.2} s), server peak {:.0} MB (idle {:.0}); dala export {:.2} s: {:.2}x; same bytes: {}; 1,000 new: {:.3} s; tables {:.2} s (dala aggregate on the CSV {:.2} s)",
+            e["server_export_seconds"].as_f64().unwrap_or(0.0),
+            e["server_first_byte_seconds"].as_f64().unwrap_or(0.0),
+            e["server_peak_mb"].as_f64().unwrap_or(0.0),
+            e["server_idle_mb"].as_f64().unwrap_or(0.0),
+            e["cli_export_seconds"].as_f64().unwrap_or(0.0),
+            e["ratio_to_cli"].as_f64().unwrap_or(0.0),
+            e["identical_to_cli"],
+            e["incremental_seconds"].as_f64().unwrap_or(0.0),
+            e["server_tables_seconds"].as_f64().unwrap_or(0.0),
+            e["cli_aggregate_seconds"].as_f64().unwrap_or(0.0),
+        );
+    }
+    println!(
+        "  ODK Central: {} rows in {} s (first byte {} s), server peak {} MiB",
+        central_export["csv_rows"],
+        central_export["total_s"],
+        central_export["first_byte_s"],
+        central_export["server_rss_peak_sampled_mib"]
+    );
     println!("figures in {}", out.display());
     Ok(())
 }
