@@ -342,7 +342,7 @@ fn main() {
             "ratio_to_cli": server_s / cli_s,
             "identical_to_cli": identical,
             "rows_exported": exported,
-            "zip_bytes": std::fs::metadata(&server_zip).map(|m| m.len()).unwrap_or(0),
+            "zip_bytes": std::fs::metadata(&server_zip).map_or(0, |m| m.len()),
             "incremental_records": pulled,
             "incremental_seconds": pull_s,
             "incremental_peak_mb": pull_peak_mb,
