@@ -22,8 +22,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("analyse") => crate::bench_analyse::run(root),
         Some("media") => crate::bench_media::run(root),
         Some("server") => crate::bench_server::run(root),
+        Some("soak") => crate::bench_soak::run(root),
         _ => bail!(
-            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|media|server"
+            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|media|server|soak"
         ),
     }
 }

@@ -8,6 +8,7 @@ mod bench_design;
 mod bench_engine;
 mod bench_media;
 mod bench_server;
+mod bench_soak;
 mod bench_web;
 mod bench_xlsform;
 mod compat;
