@@ -8,11 +8,14 @@
 //!
 //! `cargo run --profile bench-cli -p dala-server --example export -- DB_URL RECORDS SIM DIR DALA`
 
+mod common;
+
+use common::{Served, agent, rss_mb};
 use dala_core::Instrument;
 use dala_core::record::{BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Submission};
 use dala_server::Db;
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -74,27 +77,16 @@ fn load(
     }
 }
 
-/// Resident memory of a process now, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Runs `work` while sampling the server's memory every 20 ms: its result and the peak (MiB).
 fn with_peak<T>(pid: u32, work: impl FnOnce() -> T) -> (T, f64) {
-    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let peak = Arc::new(AtomicU64::new(rss_mb(pid).to_bits()));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (peak, done) = (peak.clone(), done.clone());
         std::thread::spawn(move || {
             while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                // Bits of a positive f64 order as the numbers do.
+                peak.fetch_max(rss_mb(pid).to_bits(), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
@@ -102,7 +94,7 @@ fn with_peak<T>(pid: u32, work: impl FnOnce() -> T) -> (T, f64) {
     let out = work();
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
-    (out, peak.load(Ordering::Relaxed) as f64 / 1024.0)
+    (out, f64::from_bits(peak.load(Ordering::Relaxed)))
 }
 
 /// Rows of a .zip's main table (its header apart).
@@ -170,36 +162,10 @@ fn main() {
     drop(bundle);
     eprintln!("export bench: {records} records stored in {load_s:.1} s");
 
-    let mut server = Command::new(dala)
-        .args(["serve", "--db", url, "--addr", "127.0.0.1:0"])
-        .env("DALA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dala serve");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the first line");
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the address")
-        .to_string();
-    let pid = server.id();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut signed = agent
-        .post(&format!("{base}/api/v1/sessions"))
-        .header("Content-Type", "application/json")
-        .send(json!({"name": "bench", "password": PASSWORD}).to_string())
-        .expect("sign in");
-    let session: serde_json::Value =
-        serde_json::from_str(&signed.body_mut().read_to_string().expect("body")).expect("json");
-    let token = session["token"].as_str().expect("a token").to_string();
-    let idle_mb = rss_kib(pid) as f64 / 1024.0;
+    let server = Served::start(dala, url, "bench", PASSWORD);
+    let (base, token, pid) = (server.base.clone(), server.token.clone(), server.child.id());
+    let agent = agent();
+    let idle_mb = server.rss_mb();
     let get_to = |path: &str, file: &Path| -> (f64, f64, Option<i64>) {
         let start = Instant::now();
         let mut response = agent
@@ -327,8 +293,7 @@ fn main() {
     });
     let pulled = main_rows(&pull_zip);
 
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     println!(
         "{}",
         json!({

@@ -6,6 +6,9 @@
 //!
 //! `cargo run --profile bench-cli -p dala-server --example ingest -- DB_URL RECORDS CLIENTS`
 
+mod common;
+
+use common::percentile;
 use dala_core::Instrument;
 use dala_core::record::{Answer, BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission};
 use dala_server::Db;
@@ -59,14 +62,6 @@ fn record(police: &Instrument, prefix: &str, n: usize) -> Submission {
         device_id: format!("tab-{}", n % 20),
         answers,
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 fn main() {

@@ -8,10 +8,12 @@
 
 use dala_core::Instrument;
 use dala_core::record::{Answer, BUNDLE_KIND, BundleHeader, RECORD_FORMAT, Status, Submission};
+mod common;
+
+use common::{Served, agent, percentile, rss_mb};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -89,25 +91,6 @@ fn record(n: usize) -> Submission {
     }
 }
 
-fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, url, seconds, dala] = &args[..] else {
@@ -130,35 +113,8 @@ fn main() {
             .expect("publish");
         project
     });
-    let mut server = Command::new(dala)
-        .args(["serve", "--db", url, "--addr", "127.0.0.1:0"])
-        .env("DALA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dala serve");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the first line");
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the address")
-        .to_string();
-    let pid = server.id();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut signed = agent
-        .post(&format!("{base}/api/v1/sessions"))
-        .header("Content-Type", "application/json")
-        .send(json!({"name": "soak", "password": PASSWORD}).to_string())
-        .expect("sign in");
-    let session: serde_json::Value =
-        serde_json::from_str(&signed.body_mut().read_to_string().expect("body")).expect("json");
-    let token = session["token"].as_str().expect("a token").to_string();
+    let server = Served::start(dala, url, "soak", PASSWORD);
+    let (base, token, pid) = (server.base.clone(), server.token.clone(), server.child.id());
     let header = BundleHeader {
         format: RECORD_FORMAT,
         kind: BUNDLE_KIND.into(),
@@ -192,10 +148,7 @@ fn main() {
         .map(|c| {
             let (bodies, endpoint, token) = (bodies.clone(), endpoint.clone(), token.clone());
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
+                let agent = agent();
                 let (mut accepted, mut refused, mut late) = (0usize, 0usize, 0usize);
                 let mut latencies = Vec::new();
                 for n in (c..bodies.len()).step_by(CLIENTS) {
@@ -232,10 +185,7 @@ fn main() {
             let (done, token) = (done.clone(), token.clone());
             let url = format!("{base}/api/v1/projects/{project}/exports/soak");
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
+                let agent = agent();
                 let mut exports = Vec::new();
                 let mut failed = 0usize;
                 while !done.load(Ordering::Relaxed) {
@@ -280,8 +230,7 @@ fn main() {
         export_failures += f;
     }
     let _ = sampler.join();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     latencies.sort_by(f64::total_cmp);
     let samples = samples.lock().expect("lock").clone();
     // Flat: the highest of the last third against the highest of the first third (after the

@@ -280,11 +280,6 @@ impl Selection {
         })
     }
 
-    /// The cursor after which the next incremental request starts.
-    pub(crate) fn cursor(&self) -> i64 {
-        self.snapshot.changed
-    }
-
     /// Calls `each` with every record kept and how many of its files the server holds, in
     /// the order they arrived, a page at a time (on a blocking thread: `handle` runs the
     /// queries).
@@ -335,24 +330,49 @@ pub(crate) async fn instrument_of(
     Ok((instrument, document))
 }
 
-/// An ETag for what a request read: the document, what was asked, and the form's last change
-/// (a record arrived, reviewed or deleted changes it).
-pub(crate) fn etag_of(document: &str, asked: &str, selection: &Selection) -> String {
-    let mut digest = Sha256::new();
-    digest.update(document.as_bytes());
-    digest.update(format!(
-        "\n{}\n{}\n{asked}\n{}",
-        selection.project, selection.form, selection.snapshot.changed
-    ));
-    format!("\"{}\"", crate::store::hex(&digest.finalize()[..16]))
+/// What names an answer: its ETag (the document, what was asked, and the form's last change:
+/// a record arrived, reviewed or deleted changes it) and the cursor of the next incremental
+/// request.
+pub(crate) struct Naming {
+    etag: String,
+    cursor: String,
 }
 
-/// Whether the request holds already what `etag` names.
-pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == etag)
+impl Naming {
+    pub(crate) fn of(document: &str, asked: &str, selection: &Selection) -> Naming {
+        let mut digest = Sha256::new();
+        digest.update(document.as_bytes());
+        digest.update(format!(
+            "\n{}\n{}\n{asked}\n{}",
+            selection.project, selection.form, selection.snapshot.changed
+        ));
+        Naming {
+            etag: format!("\"{}\"", crate::store::hex(&digest.finalize()[..16])),
+            cursor: selection.snapshot.changed.to_string(),
+        }
+    }
+
+    /// 304 when the request holds this answer already (`If-None-Match`).
+    pub(crate) fn unchanged(&self, headers: &HeaderMap) -> Option<Response> {
+        let held = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == self.etag);
+        held.then(|| {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            self.mark(&mut response);
+            response
+        })
+    }
+
+    /// Puts the ETag and the cursor on an answer.
+    pub(crate) fn mark(&self, response: &mut Response) {
+        for (name, value) in [(header::ETAG, &self.etag), (CURSOR.clone(), &self.cursor)] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
 }
 
 /// Everything one export needs, decided before its first byte.
@@ -380,14 +400,9 @@ pub(crate) async fn export_form(
     let (instrument, document) =
         instrument_of(&state.db, project, &form, query.version.as_deref()).await?;
     let selection = Selection::new(&state.db, project, &form, filter, query.after).await?;
-    let etag = etag_of(&document, &format!("{query:?}"), &selection);
-    let cursor = selection.cursor().to_string();
-    if not_modified(&headers, &etag) {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag), (CURSOR.clone(), cursor)],
-        )
-            .into_response());
+    let naming = Naming::of(&document, &format!("{query:?}"), &selection);
+    if let Some(unchanged) = naming.unchanged(&headers) {
+        return Ok(unchanged);
     }
     let disposition = format!(
         "attachment; filename=\"{}.zip\"",
@@ -428,12 +443,7 @@ pub(crate) async fn export_form(
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&cursor) {
-        headers.insert(CURSOR.clone(), value);
-    }
+    naming.mark(&mut response);
     Ok(response)
 }
 

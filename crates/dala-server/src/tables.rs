@@ -5,7 +5,7 @@
 //! number of records.
 
 use crate::api::{AppState, may};
-use crate::export::{Filter, Selection, etag_of, instrument_of, not_modified};
+use crate::export::{Filter, Naming, Selection, instrument_of};
 use crate::problem::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -102,17 +102,9 @@ async fn tables(
     let mut aggregation = Aggregation::new(&plan, &instrument).map_err(|e| bad_plan(&e))?;
     let selection = Selection::new(&state.db, project, &form, filter, query.after).await?;
     let asked = format!("{query:?}\n{}", sent.as_deref().unwrap_or_default());
-    let etag = etag_of(&document, &asked, &selection);
-    let cursor = selection.cursor().to_string();
-    if not_modified(&headers, &etag) {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [
-                (header::ETAG, etag),
-                (header::HeaderName::from_static("dala-cursor"), cursor),
-            ],
-        )
-            .into_response());
+    let naming = Naming::of(&document, &asked, &selection);
+    if let Some(unchanged) = naming.unchanged(&headers) {
+        return Ok(unchanged);
     }
     // The records are read and counted on a blocking thread: a million of them is seconds
     // of work that must not hold up the server's other requests.
@@ -136,13 +128,6 @@ async fn tables(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    for (name, value) in [
-        (header::ETAG, etag),
-        (header::HeaderName::from_static("dala-cursor"), cursor),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
+    naming.mark(&mut response);
     Ok(response)
 }
