@@ -120,6 +120,8 @@ pub fn run(root: &Path) -> Result<()> {
             "export",
             "-p",
             "dala-cli",
+            "--bin",
+            "dala",
         ])
         .status()?;
     if !built.success() {

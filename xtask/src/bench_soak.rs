@@ -30,6 +30,8 @@ pub fn run(root: &Path) -> Result<()> {
             "soak",
             "-p",
             "dala-cli",
+            "--bin",
+            "dala",
         ])
         .status()?;
     if !built.success() {

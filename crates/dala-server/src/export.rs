@@ -282,27 +282,31 @@ impl Selection {
 
     /// Calls `each` with every record kept and how many of its files the server holds, in
     /// the order they arrived, a page at a time (on a blocking thread: `handle` runs the
-    /// queries).
+    /// queries). The next page is read and parsed on the runtime while this thread writes
+    /// the current one: the database and the writer work at once.
     pub(crate) fn each_record(
         &self,
         handle: &tokio::runtime::Handle,
         mut each: impl FnMut(&Submission, usize) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let mut after_seq = 0;
+        let fetch = |after_seq: i64| {
+            let (db, project, form) = (self.db.clone(), self.project, self.form.clone());
+            let (snapshot, after) = (self.snapshot, self.after);
+            handle.spawn(async move {
+                db.export_page(project, &form, after_seq, snapshot, after)
+                    .await
+            })
+        };
+        let mut next = fetch(0);
         loop {
             let page = handle
-                .block_on(self.db.export_page(
-                    self.project,
-                    &self.form,
-                    after_seq,
-                    self.snapshot,
-                    self.after,
-                ))
+                .block_on(next)
+                .map_err(std::io::Error::other)?
                 .map_err(std::io::Error::other)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
-            after_seq = last.seq;
+            next = fetch(last.seq);
             for row in page.iter().filter(|r| self.filter.keeps(r)) {
                 each(&row.record, row.present)?;
             }
