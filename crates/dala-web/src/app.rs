@@ -43,6 +43,8 @@ pub struct AppState {
     pub update_ready: RwSignal<bool>,
     pub persisted: RwSignal<Option<bool>>,
     pub ready: RwSignal<bool>,
+    /// The outbox of an enrolled tablet (see `outbox`).
+    pub outbox: RwSignal<crate::outbox::OutboxState>,
 }
 
 impl AppState {
@@ -86,6 +88,8 @@ pub const SETTING_LANG: &str = "ui_language";
 
 #[component]
 pub fn App() -> impl IntoView {
+    // Before anything else: an enrolment link's token leaves the address bar at once.
+    let link = browser::take_enrolment_link();
     let state = AppState {
         lang: RwSignal::new(Lang::En),
         enumerator: RwSignal::new(String::new()),
@@ -96,12 +100,16 @@ pub fn App() -> impl IntoView {
         update_ready: RwSignal::new(false),
         persisted: RwSignal::new(None),
         ready: RwSignal::new(false),
+        outbox: RwSignal::new(crate::outbox::OutboxState::default()),
     };
     provide_context(state);
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
         state.route.set(Route::parse(&browser::location_hash()));
     });
-    spawn_local(start_up(state));
+    spawn_local(async move {
+        start_up(state).await;
+        crate::outbox::start(state, link);
+    });
     crate::pwa::register(state);
 
     let lang_select = move || {

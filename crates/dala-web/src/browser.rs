@@ -497,3 +497,103 @@ pub fn stop_watching_location() {
         geolocation.clear_watch(id);
     }
 }
+
+/// How long sending a slice of records may take before it is given up (a slow link carries
+/// a slice of photos in this time; the records stay in the outbox either way).
+const POST_TIMEOUT_MS: i32 = 120_000;
+
+/// POSTs bundle bytes with a bearer token: the server's status and body, or why no answer
+/// came (no network, the server down, the time up).
+pub async fn post_bundle(
+    url: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> Result<crate::sync::Answer, String> {
+    let window = window()?;
+    let controller = web_sys::AbortController::new().map_err(js_error)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_signal(Some(&controller.signal()));
+    let headers = js_sys::Object::new();
+    for (name, value) in [
+        ("Authorization", format!("Bearer {token}")),
+        ("Content-Type", "application/x-ndjson".to_string()),
+    ] {
+        js_sys::Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(&value),
+        )
+        .map_err(js_error)?;
+    }
+    init.set_headers(&headers);
+    init.set_body(&js_sys::Uint8Array::from(&body[..]));
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            POST_TIMEOUT_MS,
+        )
+        .map_err(js_error)?;
+    let result = async {
+        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(js_error)?;
+        let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
+        let text = JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(js_error)?;
+        Ok(crate::sync::Answer {
+            status: response.status(),
+            body: text.as_string().unwrap_or_default(),
+        })
+    }
+    .await;
+    window.clear_timeout_with_handle(timer);
+    result
+}
+
+/// The enrolment an enrolment link opened the app with (`/enrol#project=..&token=..`),
+/// taken out of the address bar at once: the token is never in the browser's history.
+pub fn take_enrolment_link() -> Option<crate::sync::Enrolment> {
+    let window = window().ok()?;
+    let location = window.location();
+    if !location.pathname().ok()?.ends_with("/enrol") {
+        return None;
+    }
+    let enrolment =
+        crate::sync::Enrolment::from_fragment(&location.origin().ok()?, &location.hash().ok()?);
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some("./"));
+    }
+    enrolment
+}
+
+/// Calls `then` each time the browser comes back online.
+pub fn on_online(then: impl Fn() + 'static) {
+    if let Ok(window) = window() {
+        let callback = wasm_bindgen::closure::Closure::<dyn Fn()>::new(then);
+        let _ =
+            window.add_event_listener_with_callback("online", callback.as_ref().unchecked_ref());
+        // Kept for the page's life.
+        callback.forget();
+    }
+}
+
+/// Calls `then` once after `ms` milliseconds; the timer's handle, to clear it.
+pub fn after(ms: u32, then: impl FnOnce() + 'static) -> Option<i32> {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(then);
+    window()
+        .ok()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        )
+        .ok()
+}
+
+pub fn clear_timer(handle: i32) {
+    if let Ok(window) = window() {
+        window.clear_timeout_with_handle(handle);
+    }
+}

@@ -114,8 +114,8 @@ pub struct BundleFile {
     pub instance_ids: Vec<String>,
 }
 
-/// The finalized records among `records` as bundles, one per instrument version (a bundle's
-/// header names one version), each record followed by the files `files` gives of it (see
+/// The finalized records among `records` as bundles, one per instrument and version (a
+/// bundle's header names one), each record followed by the files `files` gives of it (see
 /// `write_bundle_with_files`). `created` is the device clock's ISO 8601 time.
 pub fn bundles(
     records: &[Submission],
@@ -123,20 +123,20 @@ pub fn bundles(
     created: &str,
     files: impl Fn(&Submission, &str) -> Option<Vec<u8>>,
 ) -> Vec<BundleFile> {
-    let mut by_version: Vec<(String, Vec<Submission>)> = Vec::new();
+    let mut by_version: Vec<((String, String), Vec<Submission>)> = Vec::new();
     for record in records.iter().filter(|r| r.status == Status::Finalized) {
-        match by_version
-            .iter_mut()
-            .find(|(v, _)| *v == record.instrument_version)
-        {
+        let key = (
+            record.instrument_id.clone(),
+            record.instrument_version.clone(),
+        );
+        match by_version.iter_mut().find(|(k, _)| *k == key) {
             Some((_, list)) => list.push(record.clone()),
-            None => by_version.push((record.instrument_version.clone(), vec![record.clone()])),
+            None => by_version.push((key, vec![record.clone()])),
         }
     }
     by_version
         .into_iter()
-        .map(|(version, list)| {
-            let form_id = list[0].instrument_id.clone();
+        .map(|((form_id, version), list)| {
             let header = BundleHeader {
                 format: RECORD_FORMAT,
                 kind: BUNDLE_KIND.to_string(),

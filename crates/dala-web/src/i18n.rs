@@ -82,6 +82,23 @@ messages! {
     Finalized => ("Finalized", "Завершённые"),
     Enumerator => ("Enumerator's name", "Имя интервьюера"),
     DeviceId => ("Device id", "Идентификатор устройства"),
+    SendsTo => ("Records are sent to", "Записи отправляются на сервер"),
+    LastSent => ("last sent", "последняя отправка"),
+    SendNow => ("Send now", "Отправить сейчас"),
+    Sending => ("Sending…", "Отправка…"),
+    ServerUnreachable => (
+        "The server cannot be reached now: the records wait on this tablet and are sent when it can be.",
+        "Сервер сейчас недоступен: записи ждут на планшете и будут отправлены, когда он станет доступен.",
+    ),
+    DeviceRevoked => (
+        "The server no longer accepts this tablet. Every record stays on it: ask your manager to enrol it again, or hand the records over in a file.",
+        "Сервер больше не принимает этот планшет. Все записи остаются на нём: попросите руководителя подключить его снова или передайте записи файлом.",
+    ),
+    ServerRefused => ("The server refused the records", "Сервер не принял записи"),
+    RecordsRefused => (
+        "Records the server refused (they stay on this tablet)",
+        "Записи, которые сервер не принял (они остаются на планшете)",
+    ),
     Save => ("Save", "Сохранить"),
     SetUpFirst => (
         "Enter your name before the first interview.",
@@ -423,6 +440,27 @@ pub fn count_drafts(lang: Lang, n: usize) -> String {
         Lang::Ru => ["черновик", "черновика", "черновиков"],
     };
     format!("{n} {}", plural(lang, n, forms))
+}
+
+/// "3 records waiting to be sent" / "3 записи ждут отправки".
+pub fn count_waiting(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En if n == 0 => "Every finalized record is on the server".to_string(),
+        Lang::Ru if n == 0 => "Все завершённые записи на сервере".to_string(),
+        Lang::En => format!(
+            "{n} {} waiting to be sent",
+            plural(lang, n, ["record", "records", "records"])
+        ),
+        Lang::Ru => format!(
+            "{n} {} отправки",
+            plural(lang, n, ["запись ждёт", "записи ждут", "записей ждут"])
+        ),
+    }
+}
+
+/// A stored time (ISO 8601) as the day and the minute it names: `2015-03-18 10:42`.
+pub fn short_time(iso: &str) -> String {
+    iso.get(..16).unwrap_or(iso).replace('T', " ")
 }
 
 /// "1 finalized" / "1 завершённая".

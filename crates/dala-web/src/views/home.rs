@@ -79,6 +79,7 @@ pub fn Home() -> impl IntoView {
     view! {
         <main id="home" class="home" data-ready=move || list.get().is_some().to_string()>
             <Setup/>
+            <Outbox/>
             <h2>{move || state.t(Msg::Instruments)}</h2>
             {move || {
                 let lang = state.lang.get();
@@ -270,5 +271,50 @@ pub fn Import() -> impl IntoView {
             {move || state.t(Msg::ImportInstrument)}
             <input type="file" multiple accept=".json,.xlsx,.xls,.csv,.xml,.geojson,image/*,audio/*,video/*" class="visually-hidden" on:change=on_change/>
         </label>
+    }
+}
+
+/// An enrolled tablet's outbox at a glance: where records go, how many wait, when records
+/// were last sent, why the last try stopped; and "Send now". Nothing for a tablet that is
+/// not enrolled (its records go by hand-over).
+#[component]
+fn Outbox() -> impl IntoView {
+    let state = state();
+    let outbox = state.outbox;
+    view! {
+        <Show when=move || outbox.with(|o| o.server.is_some())>
+            <section class="outbox card" aria-live="polite">
+                <p>
+                    {move || format!("{}: {}", state.t(Msg::SendsTo), outbox.with(|o| o.server.clone().unwrap_or_default()))}
+                </p>
+                <p class="waiting">
+                    {move || {
+                        let lang = state.lang.get();
+                        let (waiting, last) = outbox.with(|o| (o.waiting, o.last_sent.clone()));
+                        let mut line = crate::i18n::count_waiting(lang, waiting);
+                        if let Some(last) = last {
+                            line.push_str(&format!(" · {} {}", state.t(Msg::LastSent), crate::i18n::short_time(&last)));
+                        }
+                        line
+                    }}
+                </p>
+                {move || outbox.with(|o| o.stopped.clone()).map(|stopped| {
+                    let text = match stopped {
+                        crate::sync::Stopped::Unreachable(_) => state.t(Msg::ServerUnreachable).to_string(),
+                        crate::sync::Stopped::Revoked => state.t(Msg::DeviceRevoked).to_string(),
+                        crate::sync::Stopped::Refused { status, code } => format!("{} ({code} {status})", state.t(Msg::ServerRefused)),
+                    };
+                    view! { <p class="warning">{text}</p> }
+                })}
+                <Show when=move || outbox.with(|o| o.refused > 0)>
+                    <p class="warning">{move || format!("{}: {}", state.t(Msg::RecordsRefused), outbox.with(|o| o.refused))}</p>
+                </Show>
+                <button class="button send-now" type="button"
+                    prop:disabled=move || outbox.with(|o| o.sending)
+                    on:click=move |_| crate::outbox::send(state)>
+                    {move || if outbox.with(|o| o.sending) { state.t(Msg::Sending) } else { state.t(Msg::SendNow) }}
+                </button>
+            </section>
+        </Show>
     }
 }

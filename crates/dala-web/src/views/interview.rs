@@ -1056,6 +1056,7 @@ fn Closing(ctx: Ctx) -> impl IntoView {
                         title.unwrap_or_else(|| record.instance_id.clone())
                     )));
                     app.data_rev.update(|n| *n += 1);
+                    crate::outbox::send(app);
                     app.go(Route::Records(record.instrument_id.clone()));
                 }
                 Err(StoreError::Full(_)) => {

@@ -1,0 +1,143 @@
+//! The outbox's runner in the page: it drains the outbox to the server the tablet is enrolled
+//! with at start, when the browser comes back online, after each finalization, when the
+//! enumerator asks, and on a timer that waits longer after each failure (at most 5 minutes).
+//! One drain at a time; a request to send during one runs another after it. What is sent and
+//! how a receipt is kept is `sync`'s.
+
+use crate::app::{AppState, store};
+use crate::sync::{self, Stopped};
+use dala_core::Store;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+
+/// What the home screen shows of the outbox.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OutboxState {
+    /// The server the tablet is enrolled with (None: not enrolled, the hand-over only).
+    pub server: Option<String>,
+    pub waiting: usize,
+    pub last_sent: Option<String>,
+    pub sending: bool,
+    /// Why the last drain stopped, if it did.
+    pub stopped: Option<Stopped>,
+    /// Records the server refused in the last drain (they stay on the tablet).
+    pub refused: usize,
+}
+
+#[derive(Default)]
+struct Runner {
+    draining: bool,
+    again: bool,
+    failures: u32,
+    timer: Option<i32>,
+}
+
+thread_local! {
+    static RUNNER: RefCell<Runner> = RefCell::default();
+}
+
+/// Checks every 5 minutes even when nothing failed: a record finalized while a drain ran
+/// into a dead network is sent without the enumerator doing anything.
+const QUIET_CHECK_MS: u32 = 300_000;
+
+/// Starts the runner: an enrolment link the app was opened with is kept first.
+pub fn start(state: AppState, link: Option<sync::Enrolment>) {
+    spawn_local(async move {
+        if let (Some(enrolment), Some(store)) = (link, store())
+            && let Err(e) = sync::enrol(&*store, &enrolment).await
+        {
+            state.fail(state.t(crate::i18n::Msg::SaveFailed), e);
+        }
+        crate::browser::on_online(move || send(state));
+        send(state);
+    });
+}
+
+/// Drains the outbox now (or right after the drain that runs).
+pub fn send(state: AppState) {
+    let running = RUNNER.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.draining {
+            r.again = true;
+            return true;
+        }
+        r.draining = true;
+        if let Some(timer) = r.timer.take() {
+            crate::browser::clear_timer(timer);
+        }
+        false
+    });
+    if running {
+        return;
+    }
+    spawn_local(async move {
+        let stopped = loop {
+            RUNNER.with(|r| r.borrow_mut().again = false);
+            let stopped = drain_once(state).await;
+            if !RUNNER.with(|r| r.borrow().again) {
+                break stopped;
+            }
+        };
+        let wait = RUNNER.with(|r| {
+            let mut r = r.borrow_mut();
+            r.draining = false;
+            match stopped {
+                Some(Stopped::Unreachable(_)) => {
+                    let wait = sync::backoff_ms(r.failures);
+                    r.failures += 1;
+                    wait
+                }
+                _ => {
+                    r.failures = 0;
+                    QUIET_CHECK_MS
+                }
+            }
+        });
+        let timer = crate::browser::after(wait, move || send(state));
+        RUNNER.with(|r| r.borrow_mut().timer = timer);
+    });
+}
+
+/// One drain, the home screen's state kept up to date; why it stopped, if it did.
+async fn drain_once(state: AppState) -> Option<Stopped> {
+    let store = store()?;
+    let enrolment = sync::enrolment(&*store).await.ok().flatten()?;
+    state.outbox.update(|o| {
+        o.server = Some(enrolment.server.clone());
+        o.sending = true;
+    });
+    let device = state.device_id.get_untracked();
+    let now = crate::host::now_text();
+    let drained = sync::drain(
+        &*store,
+        &enrolment,
+        &device,
+        &now,
+        |url, token, body| async move { crate::browser::post_bundle(&url, &token, body).await },
+    )
+    .await;
+    let (stopped, refused) = match drained {
+        Ok(d) => {
+            if d.sent > 0 {
+                state.data_rev.update(|n| *n += 1);
+            }
+            (d.stopped, d.refused.len())
+        }
+        Err(e) => {
+            state.fail(state.t(crate::i18n::Msg::SaveFailed), e);
+            (None, 0)
+        }
+    };
+    let waiting = store.outbox(usize::MAX).await.map_or(0, |o| o.len());
+    let last_sent = store.setting(sync::LAST_SENT_SETTING).await.ok().flatten();
+    state.outbox.set(OutboxState {
+        server: Some(enrolment.server),
+        waiting,
+        last_sent,
+        sending: false,
+        stopped: stopped.clone(),
+        refused,
+    });
+    stopped
+}

@@ -1,0 +1,472 @@
+//! Sending finalized records to the server a tablet is enrolled with: the outbox drained a
+//! slice at a time, each record counted as sent only with the server's receipt, which is
+//! stored with it. Plain Rust over dala-core's [`Store`]; the request itself is passed in
+//! (the browser's fetch in the app, a stand-in in the tests).
+
+use crate::catalog::bundles;
+use dala_core::store::{Receipt, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The setting an enrolment is kept under (as JSON).
+pub const ENROLMENT_SETTING: &str = "enrolment";
+/// The setting of the last time records were sent (the device's clock, ISO 8601).
+pub const LAST_SENT_SETTING: &str = "last_sent";
+
+/// Records sent in one request at most.
+pub const SLICE: usize = 50;
+
+/// A tablet's enrolment: the server it sends to, its project, and its device token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The server's address (the app's own origin: the link opened it from there).
+    pub server: String,
+    pub project: i64,
+    pub token: String,
+}
+
+impl Enrolment {
+    /// The enrolment an enrolment link's fragment (`project=1&token=...`) gives on the
+    /// server at `origin`; None for any other fragment.
+    pub fn from_fragment(origin: &str, fragment: &str) -> Option<Enrolment> {
+        let fields: BTreeMap<&str, &str> = fragment
+            .trim_start_matches('#')
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .collect();
+        let project = fields.get("project")?.parse().ok().filter(|p| *p > 0)?;
+        let token = fields.get("token")?;
+        let plain = !token.is_empty()
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        plain.then(|| Enrolment {
+            server: origin.trim_end_matches('/').to_string(),
+            project,
+            token: (*token).to_string(),
+        })
+    }
+
+    /// Where the records go.
+    pub fn submissions_url(&self) -> String {
+        format!(
+            "{}/api/v1/projects/{}/submissions",
+            self.server, self.project
+        )
+    }
+}
+
+/// The enrolment kept on the device, if any.
+pub async fn enrolment<S: Store>(store: &S) -> Result<Option<Enrolment>, StoreError> {
+    Ok(store
+        .setting(ENROLMENT_SETTING)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+pub async fn enrol<S: Store>(store: &S, enrolment: &Enrolment) -> Result<(), StoreError> {
+    let text = serde_json::to_string(enrolment).map_err(|e| StoreError::Backend(e.to_string()))?;
+    store.set_setting(ENROLMENT_SETTING, &text).await
+}
+
+/// The server's answer to one request: its HTTP status and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Why a drain stopped before the outbox was empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// No answer (no network, the server down): try again later.
+    Unreachable(String),
+    /// The server no longer knows this device (revoked): every record stays on it.
+    Revoked,
+    /// Any other answer: its status and the server's code, if it gave one.
+    Refused { status: u16, code: String },
+}
+
+/// A record the server refused: it stays on the device, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedRecord {
+    pub instance_id: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a drain did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Records the server now holds (new to it, or held already: a receipt either way).
+    pub sent: usize,
+    pub refused: Vec<RefusedRecord>,
+    pub stopped: Option<Stopped>,
+}
+
+/// One record's line of the server's report.
+#[derive(Deserialize)]
+struct Line {
+    instance_id: Option<String>,
+    outcome: String,
+    receipt: Option<ServerReceipt>,
+    code: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ServerReceipt {
+    received: String,
+}
+
+#[derive(Deserialize)]
+struct Report {
+    records: Vec<Line>,
+}
+
+/// Sends the outbox to the enrolled server a slice at a time until it is empty or a request
+/// fails; `send(url, token, body)` makes one request. Each record the server holds gets its
+/// receipt stored; one it refuses stays, and is not sent again in this drain.
+pub async fn drain<S, F>(
+    store: &S,
+    enrolment: &Enrolment,
+    device_id: &str,
+    now: &str,
+    mut send: impl FnMut(String, String, Vec<u8>) -> F,
+) -> Result<Drained, StoreError>
+where
+    S: Store,
+    F: std::future::Future<Output = Result<Answer, String>>,
+{
+    let mut drained = Drained::default();
+    let mut passed: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let waiting: Vec<_> = store
+            .outbox(SLICE + passed.len())
+            .await?
+            .into_iter()
+            .filter(|r| !passed.contains(&r.instance_id))
+            .take(SLICE)
+            .collect();
+        if waiting.is_empty() {
+            return Ok(drained);
+        }
+        let mut stored = BTreeMap::new();
+        for record in &waiting {
+            for described in &record.files {
+                if let Some(bytes) = store.get_file(&record.instance_id, &described.name).await? {
+                    stored.insert((record.instance_id.clone(), described.name.clone()), bytes);
+                }
+            }
+        }
+        let files = |record: &dala_core::Submission, name: &str| {
+            stored
+                .get(&(record.instance_id.clone(), name.to_string()))
+                .cloned()
+        };
+        for bundle in bundles(&waiting, device_id, now, files) {
+            let answer = match send(
+                enrolment.submissions_url(),
+                enrolment.token.clone(),
+                bundle.bytes,
+            )
+            .await
+            {
+                Ok(answer) => answer,
+                Err(why) => {
+                    drained.stopped = Some(Stopped::Unreachable(why));
+                    return Ok(drained);
+                }
+            };
+            let report: Option<Report> = serde_json::from_str(&answer.body).ok();
+            let Some(report) = report
+                .filter(|_| answer.status < 400 || answer.status == 409 || answer.status == 422)
+            else {
+                drained.stopped = Some(if answer.status == 401 || answer.status == 403 {
+                    Stopped::Revoked
+                } else {
+                    let code = serde_json::from_str::<serde_json::Value>(&answer.body)
+                        .ok()
+                        .and_then(|v| v["code"].as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    Stopped::Refused {
+                        status: answer.status,
+                        code,
+                    }
+                });
+                return Ok(drained);
+            };
+            for line in report.records {
+                let Some(instance_id) = line.instance_id else {
+                    continue;
+                };
+                match (line.outcome.as_str(), line.receipt) {
+                    ("added" | "duplicate", Some(receipt)) => {
+                        store
+                            .acknowledge(&Receipt {
+                                instance_id: instance_id.clone(),
+                                server: enrolment.server.clone(),
+                                received: receipt.received,
+                            })
+                            .await?;
+                        drained.sent += 1;
+                    }
+                    _ => {
+                        drained.refused.push(RefusedRecord {
+                            instance_id: instance_id.clone(),
+                            code: line.code.unwrap_or_default(),
+                            message: line.message.unwrap_or_default(),
+                        });
+                    }
+                }
+                passed.insert(instance_id);
+            }
+            // A record the report did not name is not sent again in this drain either.
+            passed.extend(bundle.instance_ids);
+        }
+        store.set_setting(LAST_SENT_SETTING, now).await?;
+    }
+}
+
+/// The wait before the next try after `failures` failed drains in a row: 30 s, doubled each
+/// time, at most 5 minutes.
+pub fn backoff_ms(failures: u32) -> u32 {
+    30_000u32.saturating_mul(1 << failures.min(4)).min(300_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflows::block_on;
+    use dala_core::record::{Answer as Value, RECORD_FORMAT, Status, Submission};
+    use dala_core::store::MemoryStore;
+    use std::cell::RefCell;
+
+    fn record(id: &str, status: Status, finalized: &str) -> Submission {
+        Submission {
+            format: RECORD_FORMAT,
+            held: Vec::new(),
+            files: Vec::new(),
+            instance_name: None,
+            instance_id: id.into(),
+            instrument_id: "police".into(),
+            instrument_version: "1".into(),
+            status,
+            started: "2015-03-17T09:00:00.000+06:00".into(),
+            updated: finalized.into(),
+            finalized: (status == Status::Finalized).then(|| finalized.to_string()),
+            enumerator: "Aida".into(),
+            device_id: "tab-1".into(),
+            answers: BTreeMap::from([("district".into(), Value::Value("osh".into()))]),
+        }
+    }
+
+    fn enrolment() -> Enrolment {
+        Enrolment {
+            server: "http://127.0.0.1:8080".into(),
+            project: 3,
+            token: "tok".into(),
+        }
+    }
+
+    /// A server in memory: the records it holds, and how each request is answered.
+    struct FakeServer {
+        held: RefCell<BTreeSet<String>>,
+        requests: RefCell<usize>,
+        refuse: &'static str,
+        down: bool,
+        revoked: bool,
+    }
+
+    impl FakeServer {
+        fn new() -> FakeServer {
+            FakeServer {
+                held: RefCell::default(),
+                requests: RefCell::default(),
+                refuse: "",
+                down: false,
+                revoked: false,
+            }
+        }
+
+        fn answer(&self, url: &str, token: &str, body: &[u8]) -> Result<Answer, String> {
+            *self.requests.borrow_mut() += 1;
+            assert_eq!(url, "http://127.0.0.1:8080/api/v1/projects/3/submissions");
+            assert_eq!(token, "tok");
+            if self.down {
+                return Err("no network".into());
+            }
+            if self.revoked {
+                return Ok(Answer {
+                    status: 401,
+                    body: r#"{"code":"S001","message":"sign in first"}"#.into(),
+                });
+            }
+            let text = String::from_utf8_lossy(body);
+            let mut lines = Vec::new();
+            for (i, line) in text.lines().enumerate().skip(1) {
+                let record: Submission = serde_json::from_str(line).expect("a record line");
+                let id = record.instance_id.clone();
+                lines.push(if id == self.refuse {
+                    serde_json::json!({"line": i + 1, "instance_id": id, "outcome": "refused",
+                                       "code": "S010", "message": "other content"})
+                } else {
+                    let outcome = if self.held.borrow_mut().insert(id.clone()) {
+                        "added"
+                    } else {
+                        "duplicate"
+                    };
+                    serde_json::json!({"line": i + 1, "instance_id": id, "outcome": outcome,
+                        "receipt": {"instance_id": id, "server": "s1",
+                                    "received": "2015-03-18T10:00:00Z", "seq": i}})
+                });
+            }
+            Ok(Answer {
+                status: 200,
+                body: serde_json::json!({"records": lines}).to_string(),
+            })
+        }
+    }
+
+    fn run(store: &MemoryStore, server: &FakeServer) -> Drained {
+        block_on(drain(
+            store,
+            &enrolment(),
+            "tab-1",
+            "2015-03-18T11:00:00.000+06:00",
+            |url, token, body| {
+                let answer = server.answer(&url, &token, &body);
+                async move { answer }
+            },
+        ))
+        .expect("the store")
+    }
+
+    fn store_with(records: usize) -> MemoryStore {
+        let store = MemoryStore::default();
+        block_on(async {
+            for i in 0..records {
+                let r = record(
+                    &format!("uuid:{i:03}"),
+                    Status::Finalized,
+                    &format!("2015-03-17T10:{:02}:00.000+06:00", i % 60),
+                );
+                store.put_submission(&r).await.expect("put");
+            }
+            store
+                .put_submission(&record(
+                    "uuid:draft",
+                    Status::Draft,
+                    "2015-03-17T10:00:00.000+06:00",
+                ))
+                .await
+                .expect("put");
+        });
+        store
+    }
+
+    #[test]
+    fn an_enrolment_link_is_read_from_its_fragment() {
+        assert_eq!(
+            Enrolment::from_fragment("http://10.0.0.5:8080/", "#project=3&token=tok"),
+            Some(enrolment_at("http://10.0.0.5:8080"))
+        );
+        for bad in [
+            "#project=0&token=tok",
+            "#project=3",
+            "#token=tok",
+            "#project=x&token=t",
+            "#project=3&token=a b",
+            "",
+        ] {
+            assert_eq!(Enrolment::from_fragment("http://h", bad), None, "{bad}");
+        }
+    }
+
+    fn enrolment_at(server: &str) -> Enrolment {
+        Enrolment {
+            server: server.into(),
+            ..enrolment()
+        }
+    }
+
+    #[test]
+    fn the_outbox_drains_in_slices_and_each_record_is_sent_once_with_its_receipt() {
+        let store = store_with(120);
+        let server = FakeServer::new();
+        let drained = run(&store, &server);
+        assert_eq!((drained.sent, drained.stopped), (120, None));
+        assert_eq!(*server.requests.borrow(), 3, "slices of {SLICE}");
+        assert_eq!(server.held.borrow().len(), 120);
+        assert!(block_on(store.outbox(10)).expect("outbox").is_empty());
+        let kept = block_on(store.get_record("uuid:007"))
+            .expect("get")
+            .expect("kept");
+        assert_eq!(
+            kept.receipt.map(|r| (r.server, r.received)),
+            Some((
+                "http://127.0.0.1:8080".to_string(),
+                "2015-03-18T10:00:00Z".to_string()
+            ))
+        );
+        // The draft is not sent; nothing is left to send.
+        assert_eq!(run(&store, &server).sent, 0);
+        assert_eq!(*server.requests.borrow(), 3);
+    }
+
+    #[test]
+    fn unreachable_and_revoked_stop_the_drain_and_keep_every_record() {
+        let store = store_with(3);
+        let mut server = FakeServer::new();
+        server.down = true;
+        let drained = run(&store, &server);
+        assert_eq!(drained.sent, 0);
+        assert_eq!(
+            drained.stopped,
+            Some(Stopped::Unreachable("no network".into()))
+        );
+        assert_eq!(block_on(store.outbox(10)).expect("outbox").len(), 3);
+        server.down = false;
+        server.revoked = true;
+        assert_eq!(run(&store, &server).stopped, Some(Stopped::Revoked));
+        assert_eq!(block_on(store.outbox(10)).expect("outbox").len(), 3);
+        // Sent once the server answers again; a record it held already gets its receipt too.
+        server.revoked = false;
+        server.held.borrow_mut().insert("uuid:001".into());
+        assert_eq!(run(&store, &server).sent, 3);
+        assert_eq!(server.held.borrow().len(), 3);
+    }
+
+    #[test]
+    fn a_refused_record_stays_and_is_not_sent_again_in_the_same_drain() {
+        let store = store_with(3);
+        let mut server = FakeServer::new();
+        server.refuse = "uuid:001";
+        let drained = run(&store, &server);
+        assert_eq!(drained.sent, 2);
+        assert_eq!(
+            drained.refused,
+            [RefusedRecord {
+                instance_id: "uuid:001".into(),
+                code: "S010".into(),
+                message: "other content".into()
+            }]
+        );
+        assert_eq!(*server.requests.borrow(), 1);
+        let left: Vec<String> = block_on(store.outbox(10))
+            .expect("outbox")
+            .into_iter()
+            .map(|r| r.instance_id)
+            .collect();
+        assert_eq!(left, ["uuid:001"]);
+    }
+
+    #[test]
+    fn the_wait_between_tries_doubles_up_to_five_minutes() {
+        let waits: Vec<u32> = (0..7).map(backoff_ms).collect();
+        assert_eq!(
+            waits,
+            [30_000, 60_000, 120_000, 240_000, 300_000, 300_000, 300_000]
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! An enrolled tablet and a real `dala serve` of the same build (issue 22): the tablet opens
+//! its enrolment link (the token leaves the address bar), a finalized record goes to the
+//! server by itself, one finalized while the server is down waits and says so, and "Send
+//! now" sends it once the server is back; each record is on the server once.
+//! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST and DALA_CLI).
+
+use dala_e2e::collect::Collect;
+use dala_e2e::webdriver::Browser;
+use dala_e2e::{env_path, screenshot};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn dala(args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(env_path("DALA_CLI"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dala");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("stdin");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("dala ran");
+    assert!(
+        out.status.success(),
+        "dala {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `dala serve` of the built app on `db`, at `addr`.
+fn serve(db: &str, addr: &str, log: &Path) -> Served {
+    let log = std::fs::File::create(log).expect("a log");
+    let mut child = Command::new(env_path("DALA_CLI"))
+        .args(["serve", "--db", db, "--addr", addr, "--dist"])
+        .arg(env_path("DALA_DIST"))
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("dala serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the first line");
+    assert!(line.contains("served at"), "{line}");
+    Served(child)
+}
+
+fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!("Bearer {token}");
+    let mut response = match (method, body) {
+        ("GET", _) => agent.get(url).header("Authorization", &auth).call(),
+        (_, body) => agent
+            .post(url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.unwrap_or(Value::Null).to_string()),
+    }
+    .expect("the server answers");
+    let text = response.body_mut().read_to_string().expect("a body");
+    serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
+}
+
+/// A short police interview: the wave, no consent, finalized.
+fn interview_without_consent(app: &Collect) {
+    app.start("police_gender_representation");
+    app.page_of(&[("wave", "2015_spring")]);
+    app.page_of(&[("consent", "no")]);
+    app.wait_for_selector(".closing .finalize");
+    app.settle();
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+}
+
+fn stored_ids(base: &str, token: &str) -> Vec<String> {
+    let page = call(
+        "GET",
+        &format!("{base}/api/v1/projects/1/submissions"),
+        token,
+        None,
+    );
+    let mut ids: Vec<String> = page["submissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["instance_id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down() {
+    let dir = dala_e2e::scratch("sync");
+    let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
+    dala(
+        &[
+            "admin",
+            "--db",
+            &db,
+            "create-user",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("a long secret\n"),
+    );
+    assert_eq!(
+        dala(&["admin", "--db", &db, "create-project", "Police"], None),
+        "1"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let base = format!("http://{addr}");
+    let server = serve(&db, &addr, &dir.join("serve-1.log"));
+    let signed = call(
+        "POST",
+        &format!("{base}/api/v1/sessions"),
+        "",
+        Some(json!({"name": "root", "password": "a long secret"})),
+    );
+    let token = signed["token"].as_str().expect("a token").to_string();
+    let instrument: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            env_path("DALA_DIST").join("surveys/police-gender-representation.json"),
+        )
+        .expect("the bundled police instrument"),
+    )
+    .expect("JSON");
+    let published = call(
+        "POST",
+        &format!("{base}/api/v1/projects/1/instruments"),
+        &token,
+        Some(instrument),
+    );
+    assert!(published["form_id"].is_string(), "{published}");
+    let device = call(
+        "POST",
+        &format!("{base}/api/v1/projects/1/devices"),
+        &token,
+        Some(json!({"name": "tablet 1"})),
+    );
+    let link = device["link"].as_str().expect("a link").to_string();
+
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    browser.goto(&link).unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("#home[data-ready=\"true\"]");
+    app.wait_for_selector(".outbox");
+    let address = app.js("return location.href", json!([]));
+    assert!(
+        !address.as_str().unwrap_or_default().contains("token"),
+        "the token left the address bar: {address}"
+    );
+    assert!(
+        app.text(".outbox").contains(&base),
+        "{}",
+        app.text(".outbox")
+    );
+    app.set_enumerator("Aida");
+
+    // Finalized: on the server by itself.
+    interview_without_consent(&app);
+    let first = app.js("return location.hash", json!([]));
+    app.wait(&format!(
+        "return fetch('/api/v1/projects/1/submissions', {{headers: {{Authorization: 'Bearer ' + {}}}}}).then(r => r.json()).then(p => p.submissions.length === 1)",
+        json!(token)
+    ));
+    assert_eq!(stored_ids(&base, &token).len(), 1, "{first}");
+    app.home(&base);
+    app.wait("return document.querySelector('.outbox .waiting').textContent.includes('Every finalized record is on the server')");
+    screenshot(&browser, "collect-outbox-sent-en");
+
+    // The server down: the record waits, and the tablet says so.
+    drop(server);
+    interview_without_consent(&app);
+    app.home(&base);
+    app.click(".outbox .send-now");
+    app.wait("return document.querySelector('.outbox .warning') !== null");
+    assert!(
+        app.text(".outbox .waiting")
+            .contains("1 record waiting to be sent"),
+        "{}",
+        app.text(".outbox")
+    );
+    screenshot(&browser, "collect-outbox-waiting-en");
+    let server = serve(&db, &addr, &dir.join("serve-2.log"));
+    app.click(".outbox .send-now");
+    app.wait("return document.querySelector('.outbox .waiting').textContent.includes('Every finalized record is on the server')");
+    let ids = stored_ids(&base, &token);
+    assert_eq!(ids.len(), 2, "each record once: {ids:?}");
+    // Sent again by hand: still once.
+    app.click(".outbox .send-now");
+    app.wait("return !document.querySelector('.outbox .send-now').disabled");
+    assert_eq!(stored_ids(&base, &token), ids);
+    app.no_errors();
+
+    // The same screen on a phone, in Russian.
+    browser
+        .execute("document.querySelector('.ui-lang').value = 'ru'; document.querySelector('.ui-lang').dispatchEvent(new Event('change'))", json!([]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.wait(
+        "return document.querySelector('.outbox .waiting').textContent.includes('на сервере')",
+    );
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    screenshot(&browser, "collect-outbox-sent-ru-phone");
+    drop(server);
+}
