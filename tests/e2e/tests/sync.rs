@@ -90,6 +90,8 @@ fn interview_without_consent(app: &Collect) {
     app.start("police_gender_representation");
     app.page_of(&[("wave", "2015_spring")]);
     app.page_of(&[("consent", "no")]);
+    assert_eq!(app.questions(), ["end"]);
+    app.next();
     app.wait_for_selector(".closing .finalize");
     app.settle();
     app.click(".closing .finalize");
