@@ -154,13 +154,8 @@ enum Body {
     Text,
 }
 
-/// The parameters of the tables: which version, the own plan's shape (the last two), and
-/// which records.
-const TABLES_QUERY: &[(&str, &str)] = &[
-    (
-        "version",
-        "The version whose questions the plan names (default: the one published last)",
-    ),
+/// The parameters that choose records, for the export and the tables alike.
+const RECORD_FILTERS: &[(&str, &str)] = &[
     (
         "review_state",
         "Only records in these review states (comma-separated)",
@@ -178,18 +173,18 @@ const TABLES_QUERY: &[(&str, &str)] = &[
         "after",
         "Only records changed after this cursor (the Dala-Cursor header an answer gave)",
     ),
-    (
-        "by",
-        "Every table of the own plan disaggregated by this select_one question",
-    ),
-    ("weight", "The own plan weighted by this numeric question"),
 ];
+
+/// Query parameters: `own`, then the parameters that choose records.
+fn with_filters(own: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    [own, RECORD_FILTERS].concat()
+}
 
 struct Route {
     method: &'static str,
     path: &'static str,
     summary: &'static str,
-    query: &'static [(&'static str, &'static str)],
+    query: Vec<(&'static str, &'static str)>,
     body: Body,
     /// The success statuses and their schema (None: no body).
     ok: Vec<(u16, Option<Value>)>,
@@ -230,7 +225,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
         method,
         path,
         summary,
-        query: &[],
+        query: Vec::new(),
         body,
         ok,
         public: false,
@@ -337,7 +332,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             vec![(200, instruments)],
         ),
         Route {
-            query: &[
+            query: vec![
                 (
                     "name",
                     "The workbook's file name (its stem is the form id when the settings sheet has none)",
@@ -375,7 +370,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             ],
         ),
         Route {
-            query: &[
+            query: vec![
                 (
                     "after",
                     "The change sequence after which to list (0: from the start)",
@@ -412,7 +407,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             vec![(200, None)],
         ),
         Route {
-            query: &[
+            query: with_filters(&[
                 (
                     "version",
                     "The version whose columns the export has (default: the one published last)",
@@ -430,24 +425,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
                     "A 0/1 column per choice of a select_multiple",
                 ),
                 ("no_group_paths", "Bare question names as column headers"),
-                (
-                    "review_state",
-                    "Only records in these review states (comma-separated)",
-                ),
-                (
-                    "received_from",
-                    "Only records received at or after this date or time (UTC)",
-                ),
-                (
-                    "received_to",
-                    "Only records received before this date or time (UTC)",
-                ),
-                ("device", "Only records of this device"),
-                (
-                    "after",
-                    "Only records changed after this cursor (the Dala-Cursor header an export gave)",
-                ),
-            ],
+            ]),
             ..route(
                 "get",
                 "/projects/{project}/exports/{form}",
@@ -457,7 +435,17 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             )
         },
         Route {
-            query: TABLES_QUERY,
+            query: with_filters(&[
+                (
+                    "version",
+                    "The version whose questions the plan names (default: the one published last)",
+                ),
+                (
+                    "by",
+                    "Every table of the own plan disaggregated by this select_one question",
+                ),
+                ("weight", "The own plan weighted by this numeric question"),
+            ]),
             ..route(
                 "get",
                 "/projects/{project}/tables/{form}",
@@ -467,7 +455,10 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             )
         },
         Route {
-            query: &TABLES_QUERY[..TABLES_QUERY.len() - 2],
+            query: with_filters(&[(
+                "version",
+                "The version whose questions the plan names (default: the one published last)",
+            )]),
             ..route(
                 "post",
                 "/projects/{project}/tables/{form}",
@@ -477,7 +468,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             )
         },
         Route {
-            query: &[("limit", "At most this many entries (1-1,000), newest first")],
+            query: vec![("limit", "At most this many entries (1-1,000), newest first")],
             ..route(
                 "get",
                 "/projects/{project}/audit",
@@ -487,7 +478,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             )
         },
         Route {
-            query: &[("limit", "At most this many entries (1-1,000), newest first")],
+            query: vec![("limit", "At most this many entries (1-1,000), newest first")],
             ..route(
                 "get",
                 "/audit",
@@ -541,7 +532,7 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     for r in routes(&mut g, &error) {
         let mut parameters = path_parameters(r.path);
-        for (name, description) in r.query {
+        for (name, description) in &r.query {
             let schema = match *name {
                 "after" | "limit" => json!({"type": "integer", "format": "int64"}),
                 "accept_breaking" | "files" | "split_select_multiples" | "no_group_paths" => {
