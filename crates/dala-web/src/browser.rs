@@ -509,25 +509,42 @@ pub async fn post_bundle(
     token: &str,
     body: Vec<u8>,
 ) -> Result<crate::sync::Answer, String> {
+    call_server(url, token, Some(body)).await
+}
+
+/// GETs from the server with a bearer token (see [`post_bundle`]).
+pub async fn get_from_server(url: &str, token: &str) -> Result<crate::sync::Answer, String> {
+    call_server(url, token, None).await
+}
+
+/// One request to the server: a POST of bundle bytes, or a GET without them.
+async fn call_server(
+    url: &str,
+    token: &str,
+    body: Option<Vec<u8>>,
+) -> Result<crate::sync::Answer, String> {
     let window = window()?;
     let controller = web_sys::AbortController::new().map_err(js_error)?;
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
     init.set_signal(Some(&controller.signal()));
     let headers = js_sys::Object::new();
-    for (name, value) in [
-        ("Authorization", format!("Bearer {token}")),
-        ("Content-Type", "application/x-ndjson".to_string()),
-    ] {
+    js_sys::Reflect::set(
+        &headers,
+        &JsValue::from_str("Authorization"),
+        &JsValue::from_str(&format!("Bearer {token}")),
+    )
+    .map_err(js_error)?;
+    if let Some(body) = body {
+        init.set_method("POST");
         js_sys::Reflect::set(
             &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(&value),
+            &JsValue::from_str("Content-Type"),
+            &JsValue::from_str("application/x-ndjson"),
         )
         .map_err(js_error)?;
+        init.set_body(&js_sys::Uint8Array::from(&body[..]));
     }
     init.set_headers(&headers);
-    init.set_body(&js_sys::Uint8Array::from(&body[..]));
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
     let timer = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(

@@ -1,5 +1,5 @@
-//! The outbox's runner in the page: it drains the outbox to the server the tablet is enrolled
-//! with at start, when the browser comes back online, after each finalization, when the
+//! The outbox's runner in the page: it fetches the forms the project publishes that the tablet
+//! lacks, and drains the outbox to the server the tablet is enrolled with, at start, when the browser comes back online, after each finalization, when the
 //! enumerator asks, and on a timer that waits longer after each failure (at most 5 minutes).
 //! One drain at a time; a request to send during one runs another after it. What is sent and
 //! how a receipt is kept is `sync`'s.
@@ -107,6 +107,16 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
         o.server = Some(enrolment.server.clone());
         o.sending = true;
     });
+    // The project's new forms first: a tablet that sees the server takes what it publishes.
+    match sync::fetch_forms(&*store, &enrolment, |url, token| async move {
+        crate::browser::get_from_server(&url, &token).await
+    })
+    .await
+    {
+        Ok(fetched) if !fetched.added.is_empty() => state.data_rev.update(|n| *n += 1),
+        Ok(_) => {}
+        Err(e) => state.fail(state.t(crate::i18n::Msg::SaveFailed), e),
+    }
     let device = state.device_id.get_untracked();
     let now = crate::host::now_text();
     let drained = sync::drain(

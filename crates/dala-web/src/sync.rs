@@ -182,18 +182,7 @@ where
             let Some(report) = report
                 .filter(|_| answer.status < 400 || answer.status == 409 || answer.status == 422)
             else {
-                drained.stopped = Some(if answer.status == 401 || answer.status == 403 {
-                    Stopped::Revoked
-                } else {
-                    let code = serde_json::from_str::<serde_json::Value>(&answer.body)
-                        .ok()
-                        .and_then(|v| v["code"].as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    Stopped::Refused {
-                        status: answer.status,
-                        code,
-                    }
-                });
+                drained.stopped = Some(stopped_by(&answer));
                 return Ok(drained);
             };
             for line in report.records {
@@ -226,6 +215,130 @@ where
         }
         store.set_setting(LAST_SENT_SETTING, now).await?;
     }
+}
+
+/// What a fetch of the project's forms did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormsFetched {
+    /// Versions new to this tablet, now stored: (form id, version).
+    pub added: Vec<(String, String)>,
+    /// Versions that need files (lists, pictures) the server does not hand out yet: left.
+    pub need_files: Vec<(String, String)>,
+    pub stopped: Option<Stopped>,
+}
+
+#[derive(Deserialize)]
+struct PublishedVersion {
+    form_id: String,
+    version: String,
+}
+
+#[derive(Deserialize)]
+struct Published {
+    instruments: Vec<PublishedVersion>,
+}
+
+/// Why an answer is not the one asked for.
+fn stopped_by(answer: &Answer) -> Stopped {
+    if answer.status == 401 || answer.status == 403 {
+        Stopped::Revoked
+    } else {
+        let code = serde_json::from_str::<serde_json::Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["code"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        Stopped::Refused {
+            status: answer.status,
+            code,
+        }
+    }
+}
+
+/// One GET: its body when the answer is 200, else why the fetch stops.
+async fn get_ok<G>(get: G) -> Result<String, Stopped>
+where
+    G: std::future::Future<Output = Result<Answer, String>>,
+{
+    match get.await {
+        Ok(answer) if answer.status == 200 => Ok(answer.body),
+        Ok(answer) => Err(stopped_by(&answer)),
+        Err(why) => Err(Stopped::Unreachable(why)),
+    }
+}
+
+/// Fetches the instrument versions the project publishes that this tablet has not got, and
+/// stores them: a new version is what the next interview of its form uses, while drafts
+/// keep theirs. `get(url, token)` makes one request.
+pub async fn fetch_forms<S, G>(
+    store: &S,
+    enrolment: &Enrolment,
+    mut get: impl FnMut(String, String) -> G,
+) -> Result<FormsFetched, StoreError>
+where
+    S: Store,
+    G: std::future::Future<Output = Result<Answer, String>>,
+{
+    let mut fetched = FormsFetched::default();
+    let base = format!(
+        "{}/api/v1/projects/{}/instruments",
+        enrolment.server, enrolment.project
+    );
+    let listed = match get_ok(get(base.clone(), enrolment.token.clone())).await {
+        Ok(body) => serde_json::from_str::<Published>(&body).ok(),
+        Err(stopped) => {
+            fetched.stopped = Some(stopped);
+            return Ok(fetched);
+        }
+    };
+    let Some(published) = listed else {
+        fetched.stopped = Some(Stopped::Refused {
+            status: 200,
+            code: String::new(),
+        });
+        return Ok(fetched);
+    };
+    for version in published.instruments {
+        if store
+            .get_instrument(&version.form_id, &version.version)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let url = format!(
+            "{base}/{}/{}",
+            path_segment(&version.form_id),
+            path_segment(&version.version)
+        );
+        let body = match get_ok(get(url, enrolment.token.clone())).await {
+            Ok(body) => body,
+            Err(stopped) => {
+                fetched.stopped = Some(stopped);
+                return Ok(fetched);
+            }
+        };
+        let key = (version.form_id, version.version);
+        match dala_core::Instrument::from_json(&body) {
+            Ok(instrument) if instrument.attachments.is_empty() => {
+                store.put_instrument(&instrument).await?;
+                fetched.added.push(key);
+            }
+            _ => fetched.need_files.push(key),
+        }
+    }
+    Ok(fetched)
+}
+
+/// A form id or version as one segment of a URL's path.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The wait before the next try after `failures` failed drains in a row: 30 s, doubled each
@@ -459,6 +572,80 @@ mod tests {
             .map(|r| r.instance_id)
             .collect();
         assert_eq!(left, ["uuid:001"]);
+    }
+
+    #[test]
+    fn the_projects_new_versions_are_fetched_and_stored_once() {
+        let store = MemoryStore::default();
+        let police = |version: &str, attachment: bool| {
+            let mut document: serde_json::Value = serde_json::from_str(include_str!(
+                "../../../surveys/police-gender-representation/instrument.json"
+            ))
+            .expect("JSON");
+            document["settings"]["version"] = version.into();
+            if attachment {
+                document["attachments"] = serde_json::json!([{"name": "districts.csv",
+                    "media_type": "text/csv", "size": 3, "sha256": "00"}]);
+            }
+            document.to_string()
+        };
+        let requests = RefCell::new(Vec::new());
+        let get = |url: String, token: String| {
+            assert_eq!(token, "tok");
+            requests.borrow_mut().push(url.clone());
+            let base = "http://127.0.0.1:8080/api/v1/projects/3/instruments";
+            let answer = if url == base {
+                Answer {
+                    status: 200,
+                    body: serde_json::json!({"instruments": [
+                        {"form_id": "police_gender_representation", "version": "1", "published": "t"},
+                        {"form_id": "police_gender_representation", "version": "2 b", "published": "t"},
+                        {"form_id": "police_gender_representation", "version": "3", "published": "t"}
+                    ]})
+                    .to_string(),
+                }
+            } else {
+                let version = url
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("%20", " ");
+                Answer {
+                    status: 200,
+                    body: police(&version, version == "3"),
+                }
+            };
+            async move { Ok(answer) }
+        };
+        let fetched = block_on(fetch_forms(&store, &enrolment(), get)).expect("the store");
+        let form = "police_gender_representation".to_string();
+        assert_eq!(
+            fetched.added,
+            [
+                (form.clone(), "1".to_string()),
+                (form.clone(), "2 b".to_string())
+            ]
+        );
+        assert_eq!(fetched.need_files, [(form.clone(), "3".to_string())]);
+        assert!(requests.borrow().iter().any(|u| u.ends_with("/2%20b")));
+        // Fetched again: only the list, and the one still left for its files.
+        requests.borrow_mut().clear();
+        let again = block_on(fetch_forms(&store, &enrolment(), get)).expect("the store");
+        assert!(again.added.is_empty());
+        assert_eq!(requests.borrow().len(), 2, "{:?}", requests.borrow());
+        // A revoked tablet is told so.
+        let revoked = |_: String, _: String| async {
+            Ok(Answer {
+                status: 401,
+                body: r#"{"code":"S001"}"#.into(),
+            })
+        };
+        assert_eq!(
+            block_on(fetch_forms(&store, &enrolment(), revoked))
+                .expect("the store")
+                .stopped,
+            Some(Stopped::Revoked)
+        );
     }
 
     #[test]

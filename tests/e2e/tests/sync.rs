@@ -1,6 +1,6 @@
 //! An enrolled tablet and a real `dala serve` of the same build (issue 22): the tablet opens
 //! its enrolment link (the token leaves the address bar), a finalized record goes to the
-//! server by itself, one finalized while the server is down waits and says so, and "Send
+//! server by itself, a version published on the server reaches the tablet, one finalized while the server is down waits and says so, and "Send
 //! now" sends it once the server is back; each record is on the server once.
 //! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST and DALA_CLI).
 
@@ -161,7 +161,7 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
         "POST",
         &format!("{base}/api/v1/projects/1/instruments"),
         &token,
-        Some(instrument),
+        Some(instrument.clone()),
     );
     assert!(published["form_id"].is_string(), "{published}");
     let device = call(
@@ -201,6 +201,19 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
     app.wait("return document.querySelector('.outbox .waiting').textContent.includes('Every finalized record is on the server')");
     screenshot(&browser, "collect-outbox-sent-en");
 
+    // A new version published: the tablet takes it, and the next interview uses it.
+    let mut newer = instrument.clone();
+    newer["settings"]["version"] = json!("2015030102");
+    let published = call(
+        "POST",
+        &format!("{base}/api/v1/projects/1/instruments"),
+        &token,
+        Some(newer),
+    );
+    assert_eq!(published["version"], "2015030102", "{published}");
+    app.click(".outbox .send-now");
+    app.wait("return document.querySelector('[data-form=\"police_gender_representation\"]').textContent.includes('v2015030102')");
+
     // The server down: the record waits, and the tablet says so.
     drop(server);
     interview_without_consent(&app);
@@ -219,6 +232,14 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
     app.wait("return document.querySelector('.outbox .waiting').textContent.includes('Every finalized record is on the server')");
     let ids = stored_ids(&base, &token);
     assert_eq!(ids.len(), 2, "each record once: {ids:?}");
+    let versions = call("GET", &format!("{base}/api/v1/projects/1/submissions"), &token, None);
+    let versions: Vec<&str> = versions["submissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["record"]["instrument_version"].as_str())
+        .collect();
+    assert_eq!(versions, ["2015030101", "2015030102"], "the second on the new version");
     // Sent again by hand: still once.
     app.click(".outbox .send-now");
     app.wait("return !document.querySelector('.outbox .send-now').disabled");
