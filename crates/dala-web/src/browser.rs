@@ -614,3 +614,20 @@ pub fn clear_timer(handle: i32) {
         window.clear_timeout_with_handle(handle);
     }
 }
+
+/// A time (ISO 8601, any offset) as the day and minute it is on this device's clock:
+/// `2015-03-18 16:42` (a server's receipt is in UTC; the enumerator reads local time).
+pub fn local_minute(iso: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(iso));
+    if date.get_time().is_nan() {
+        return crate::i18n::short_time(iso);
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}

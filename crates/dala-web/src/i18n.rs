@@ -85,6 +85,9 @@ messages! {
     SendsTo => ("Records are sent to", "Записи отправляются на сервер"),
     LastSent => ("last sent", "последняя отправка"),
     SendNow => ("Send now", "Отправить сейчас"),
+    Sent => ("sent", "отправлена"),
+    Refused => ("refused by the server", "не принята сервером"),
+    Waiting => ("waiting to be sent", "ждёт отправки"),
     Sending => ("Sending…", "Отправка…"),
     ServerUnreachable => (
         "The server cannot be reached now: the records wait on this tablet and are sent when it can be.",

@@ -21,8 +21,8 @@ pub struct OutboxState {
     pub sending: bool,
     /// Why the last drain stopped, if it did.
     pub stopped: Option<Stopped>,
-    /// Records the server refused in the last drain (they stay on the tablet).
-    pub refused: usize,
+    /// Records the server refused in the last drain, with why (they stay on the tablet).
+    pub refused: Vec<sync::RefusedRecord>,
 }
 
 #[derive(Default)]
@@ -132,11 +132,11 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
             if d.sent > 0 {
                 state.data_rev.update(|n| *n += 1);
             }
-            (d.stopped, d.refused.len())
+            (d.stopped, d.refused)
         }
         Err(e) => {
             state.fail(state.t(crate::i18n::Msg::SaveFailed), e);
-            (None, 0)
+            (None, Vec::new())
         }
     };
     let waiting = store.outbox(usize::MAX).await.map_or(0, |o| o.len());

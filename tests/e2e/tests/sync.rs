@@ -214,9 +214,19 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
     app.click(".outbox .send-now");
     app.wait("return document.querySelector('[data-form=\"police_gender_representation\"]').textContent.includes('v2015030102')");
 
-    // The server down: the record waits, and the tablet says so.
+    // The server down: the record waits, and the tablet says so, on the record too.
     drop(server);
     interview_without_consent(&app);
+    app.wait("return document.querySelectorAll('.finalized-list .tag.waiting').length === 1");
+    assert_eq!(
+        app.js(
+            "return document.querySelectorAll('.finalized-list .tag.sent').length",
+            json!([])
+        ),
+        1,
+        "the first record says it was sent"
+    );
+    screenshot(&browser, "collect-records-sent-waiting-en");
     app.home(&base);
     app.click(".outbox .send-now");
     app.wait("return document.querySelector('.outbox .warning') !== null");
@@ -232,14 +242,23 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
     app.wait("return document.querySelector('.outbox .waiting').textContent.includes('Every finalized record is on the server')");
     let ids = stored_ids(&base, &token);
     assert_eq!(ids.len(), 2, "each record once: {ids:?}");
-    let versions = call("GET", &format!("{base}/api/v1/projects/1/submissions"), &token, None);
+    let versions = call(
+        "GET",
+        &format!("{base}/api/v1/projects/1/submissions"),
+        &token,
+        None,
+    );
     let versions: Vec<&str> = versions["submissions"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|s| s["record"]["instrument_version"].as_str())
         .collect();
-    assert_eq!(versions, ["2015030101", "2015030102"], "the second on the new version");
+    assert_eq!(
+        versions,
+        ["2015030101", "2015030102"],
+        "the second on the new version"
+    );
     // Sent again by hand: still once.
     app.click(".outbox .send-now");
     app.wait("return !document.querySelector('.outbox .send-now').disabled");

@@ -293,7 +293,7 @@ fn Outbox() -> impl IntoView {
                         let (waiting, last) = outbox.with(|o| (o.waiting, o.last_sent.clone()));
                         let mut line = crate::i18n::count_waiting(lang, waiting);
                         if let Some(last) = last {
-                            line.push_str(&format!(" · {} {}", state.t(Msg::LastSent), crate::i18n::short_time(&last)));
+                            line.push_str(&format!(" · {} {}", state.t(Msg::LastSent), crate::browser::local_minute(&last)));
                         }
                         line
                     }}
@@ -306,8 +306,8 @@ fn Outbox() -> impl IntoView {
                     };
                     view! { <p class="warning">{text}</p> }
                 })}
-                <Show when=move || outbox.with(|o| o.refused > 0)>
-                    <p class="warning">{move || format!("{}: {}", state.t(Msg::RecordsRefused), outbox.with(|o| o.refused))}</p>
+                <Show when=move || outbox.with(|o| !o.refused.is_empty())>
+                    <p class="warning">{move || format!("{}: {}", state.t(Msg::RecordsRefused), outbox.with(|o| o.refused.len()))}</p>
                 </Show>
                 <button class="button send-now" type="button"
                     prop:disabled=move || outbox.with(|o| o.sending)

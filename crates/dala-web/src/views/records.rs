@@ -223,6 +223,7 @@ pub fn Records(form_id: String) -> impl IntoView {
                                     {if exported { Msg::Exported.text(lang) } else { Msg::NotExported.text(lang) }}
                                 </span>
                             })}
+                            {(status == Status::Finalized).then(|| sent_tag(state, &r, lang))}
                             {(status == Status::Draft).then(move || {
                                 let id = id_for_delete.clone();
                                 view! {
@@ -252,4 +253,27 @@ pub fn Records(form_id: String) -> impl IntoView {
             </div>
         </main>
     }
+}
+
+/// A finalized record's state on an enrolled tablet: sent (when the server received it),
+/// refused (why: it stays), or waiting. Nothing on a tablet that is not enrolled.
+fn sent_tag(
+    state: crate::app::AppState,
+    record: &StoredRecord,
+    lang: crate::i18n::Lang,
+) -> Option<AnyView> {
+    let outbox = state.outbox.get_untracked();
+    outbox.server.as_ref()?;
+    let id = &record.submission.instance_id;
+    Some(match (&record.receipt, outbox.refused.iter().find(|r| &r.instance_id == id)) {
+        (Some(receipt), _) => view! {
+            <span class="tag sent">{format!("{} {}", Msg::Sent.text(lang), crate::browser::local_minute(&receipt.received))}</span>
+        }.into_any(),
+        (None, Some(refused)) => view! {
+            <span class="tag refused" title=refused.message.clone()>
+                {format!("{} ({})", Msg::Refused.text(lang), refused.code)}
+            </span>
+        }.into_any(),
+        (None, None) => view! { <span class="tag waiting">{Msg::Waiting.text(lang)}</span> }.into_any(),
+    })
 }
