@@ -631,3 +631,10 @@ pub fn local_minute(iso: &str) -> String {
         date.get_minutes()
     )
 }
+
+/// How many days ago a time (ISO 8601) was, on this device's clock; None if it does not read
+/// as a time.
+pub fn days_ago(iso: &str) -> Option<f64> {
+    let then = js_sys::Date::new(&JsValue::from_str(iso)).get_time();
+    (!then.is_nan()).then(|| (js_sys::Date::now() - then) / 86_400_000.0)
+}

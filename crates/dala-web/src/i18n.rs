@@ -86,6 +86,14 @@ messages! {
     LastSent => ("last sent", "последняя отправка"),
     SendNow => ("Send now", "Отправить сейчас"),
     Sent => ("sent", "отправлена"),
+    WaitingLong => (
+        "Some records have waited three days or more: connect this tablet to a network, or hand the records over in a file.",
+        "Некоторые записи ждут отправки три дня или дольше: подключите планшет к сети или передайте записи файлом.",
+    ),
+    MayBeCleared => (
+        "The browser may clear this tablet's storage when space runs low, and records are waiting: send them soon.",
+        "Браузер может очистить хранилище планшета при нехватке места, а записи ждут отправки: отправьте их поскорее.",
+    ),
     Refused => ("refused by the server", "не принята сервером"),
     Waiting => ("waiting to be sent", "ждёт отправки"),
     Sending => ("Sending…", "Отправка…"),

@@ -17,6 +17,8 @@ pub struct OutboxState {
     /// The server the tablet is enrolled with (None: not enrolled, the hand-over only).
     pub server: Option<String>,
     pub waiting: usize,
+    /// When the oldest record waiting was finalized (the device's clock, ISO 8601).
+    pub oldest_waiting: Option<String>,
     pub last_sent: Option<String>,
     pub sending: bool,
     /// Why the last drain stopped, if it did.
@@ -139,15 +141,69 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
             (None, Vec::new())
         }
     };
-    let waiting = store.outbox(usize::MAX).await.map_or(0, |o| o.len());
+    let waiting = store.outbox(usize::MAX).await.unwrap_or_default();
+    let oldest_waiting = waiting.first().and_then(|r| r.finalized.clone());
     let last_sent = store.setting(sync::LAST_SENT_SETTING).await.ok().flatten();
     state.outbox.set(OutboxState {
         server: Some(enrolment.server),
-        waiting,
+        waiting: waiting.len(),
+        oldest_waiting,
         last_sent,
         sending: false,
         stopped: stopped.clone(),
         refused,
     });
     stopped
+}
+
+/// Records waiting this many days or more are worth a word: a tablet that has not seen the
+/// server for that long may be lost or broken before they reach it.
+const OLD_WAITING_DAYS: f64 = 3.0;
+
+/// What the home screen warns of: records waiting `days` (the oldest) or more than three days,
+/// and records waiting in storage the browser may clear (`persisted` refused).
+pub fn warnings(
+    outbox: &OutboxState,
+    days: Option<f64>,
+    persisted: Option<bool>,
+) -> Vec<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    let mut out = Vec::new();
+    if outbox.waiting == 0 {
+        return out;
+    }
+    if days.is_some_and(|d| d >= OLD_WAITING_DAYS) {
+        out.push(Msg::WaitingLong);
+    }
+    if persisted == Some(false) {
+        out.push(Msg::MayBeCleared);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Msg;
+
+    #[test]
+    fn the_home_screen_warns_of_old_records_and_storage_the_browser_may_clear() {
+        let waiting = OutboxState {
+            server: Some("http://s".into()),
+            waiting: 2,
+            ..OutboxState::default()
+        };
+        assert_eq!(warnings(&waiting, Some(0.5), Some(true)), []);
+        assert_eq!(
+            warnings(&waiting, Some(3.2), Some(true)),
+            [Msg::WaitingLong]
+        );
+        assert_eq!(
+            warnings(&waiting, Some(4.0), Some(false)),
+            [Msg::WaitingLong, Msg::MayBeCleared]
+        );
+        assert_eq!(warnings(&waiting, None, None), []);
+        let none_waiting = OutboxState::default();
+        assert_eq!(warnings(&none_waiting, Some(9.0), Some(false)), []);
+    }
 }

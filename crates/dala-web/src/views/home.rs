@@ -306,6 +306,16 @@ fn Outbox() -> impl IntoView {
                     };
                     view! { <p class="warning">{text}</p> }
                 })}
+                {move || {
+                    let persisted = state.persisted.get();
+                    outbox.with(|o| {
+                        let days = o.oldest_waiting.as_deref().and_then(browser::days_ago);
+                        crate::outbox::warnings(o, days, persisted)
+                    })
+                    .into_iter()
+                    .map(|msg| view! { <p class="warning">{state.t(msg)}</p> })
+                    .collect_view()
+                }}
                 <Show when=move || outbox.with(|o| !o.refused.is_empty())>
                     <p class="warning">{move || format!("{}: {}", state.t(Msg::RecordsRefused), outbox.with(|o| o.refused.len()))}</p>
                 </Show>
