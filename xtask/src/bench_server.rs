@@ -100,33 +100,37 @@ fn central(root: &Path) -> Result<Value> {
     Ok(serde_json::from_str(&std::fs::read_to_string(&out)?)?)
 }
 
+/// Builds the server benchmarks' engines (`examples`) and the `dala` they start, in the
+/// profile the benchmarks run (bench-cli: speed, not size).
+pub fn build_server_benches(root: &Path, bench: &str, examples: &[&str]) -> Result<()> {
+    eprintln!("bench {bench}: building (profile bench-cli)");
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "--profile",
+        "bench-cli",
+        "-p",
+        "dala-server",
+    ];
+    for example in examples {
+        args.extend(["--example", example]);
+    }
+    args.extend(["-p", "dala-cli", "--bin", "dala"]);
+    let built = Command::new(crate::cargo())
+        .current_dir(root)
+        .args(&args)
+        .status()?;
+    if !built.success() {
+        bail!("building the {bench} benchmark failed");
+    }
+    Ok(())
+}
+
 pub fn run(root: &Path) -> Result<()> {
     let dir = root.join("target/bench/server");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    eprintln!("bench server: building (profile bench-cli)");
-    let built = Command::new(crate::cargo())
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "bench-cli",
-            "-p",
-            "dala-server",
-            "--example",
-            "ingest",
-            "--example",
-            "export",
-            "-p",
-            "dala-cli",
-            "--bin",
-            "dala",
-        ])
-        .status()?;
-    if !built.success() {
-        bail!("building the server benchmarks failed");
-    }
+    build_server_benches(root, "server", &["ingest", "export"])?;
     eprintln!("bench server: SQLite, {RECORDS} records from {CLIENTS} devices, then the floor");
     let sqlite = ingest(
         root,

@@ -16,27 +16,7 @@ pub fn run(root: &Path) -> Result<()> {
     let dir = root.join("target/bench/soak");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    eprintln!("bench soak: building (profile bench-cli)");
-    let built = Command::new(crate::cargo())
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "bench-cli",
-            "-p",
-            "dala-server",
-            "--example",
-            "soak",
-            "-p",
-            "dala-cli",
-            "--bin",
-            "dala",
-        ])
-        .status()?;
-    if !built.success() {
-        bail!("building the soak test failed");
-    }
+    crate::bench_server::build_server_benches(root, "soak", &["soak"])?;
     let mut runs = serde_json::Map::new();
     for name in ["sqlite", "postgres"] {
         let postgres = (name == "postgres")

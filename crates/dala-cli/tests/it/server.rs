@@ -986,11 +986,15 @@ fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
         }
         let before: Vec<String> = acknowledged.lock().expect("lock").clone();
         let file = dir.join(format!("backup-{i}"));
-        let out = dala_in(
-            &config,
-            &["admin", "--db", db, "backup", file.to_str().expect("p")],
-            None,
-        );
+        // `dala admin --db DB backup|restore FILE`.
+        let admin = |db: &str, command: &str, file: &Path| {
+            dala_in(
+                &config,
+                &["admin", "--db", db, command, file.to_str().expect("p")],
+                None,
+            )
+        };
+        let out = admin(db, "backup", &file);
         assert!(out.status.success(), "{}", stderr(&out));
         let during = acknowledged.lock().expect("lock").len();
         pusher.join().expect("the pusher");
@@ -999,25 +1003,11 @@ fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
             "the backup ran while records were still arriving ({during})"
         );
         // A second backup to the same file is refused; the first is kept.
-        let out = dala_in(
-            &config,
-            &["admin", "--db", db, "backup", file.to_str().expect("p")],
-            None,
-        );
+        let out = admin(db, "backup", &file);
         assert!(!out.status.success());
         assert!(stderr(&out).contains("exists already"), "{}", stderr(&out));
 
-        let out = dala_in(
-            &config,
-            &[
-                "admin",
-                "--db",
-                restored,
-                "restore",
-                file.to_str().expect("p"),
-            ],
-            None,
-        );
+        let out = admin(restored, "restore", &file);
         assert!(out.status.success(), "{}", stderr(&out));
         let stored: Vec<String> = dala_server::block_on(async {
             let db = dala_server::Db::open(restored)
@@ -1036,17 +1026,7 @@ fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
         );
         assert!(stored.len() >= before.len() && stored.len() <= bodies.len());
         // The same restore again would overwrite data: refused.
-        let out = dala_in(
-            &config,
-            &[
-                "admin",
-                "--db",
-                restored,
-                "restore",
-                file.to_str().expect("p"),
-            ],
-            None,
-        );
+        let out = admin(restored, "restore", &file);
         assert!(!out.status.success());
         assert!(
             stderr(&out).contains("holds data already"),
@@ -1058,17 +1038,7 @@ fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
             "sqlite://{}",
             dir.join(format!("other-{i}.sqlite")).display()
         );
-        let out = dala_in(
-            &config,
-            &[
-                "admin",
-                "--db",
-                &other,
-                "restore",
-                form.to_str().expect("p"),
-            ],
-            None,
-        );
+        let out = admin(&other, "restore", &form);
         assert!(!out.status.success());
         assert!(stderr(&out).contains("is not a backup"), "{}", stderr(&out));
         assert!(!dir.join(format!("other-{i}.sqlite")).exists());
