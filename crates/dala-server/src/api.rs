@@ -59,8 +59,15 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
         .route("/sessions/current", get(current_session))
         .route("/projects", get(list_projects).post(create_project))
         .route("/users", post(create_user))
-        .route("/projects/{project}/roles", post(set_role))
-        .route("/projects/{project}/devices", post(enrol_device))
+        .route(
+            "/projects/{project}/roles",
+            get(crate::team::list_members).post(set_role),
+        )
+        .route(
+            "/projects/{project}/devices",
+            get(crate::team::list_devices).post(enrol_device),
+        )
+        .route("/projects/{project}/progress", get(crate::team::progress))
         .route(
             "/projects/{project}/devices/{device}",
             axum::routing::delete(revoke_device),
@@ -211,9 +218,14 @@ async fn csrf_guard(request: axum::extract::Request, next: axum::middleware::Nex
 /// The caller of a request, from its bearer token or session cookie.
 async fn caller(db: &Db, headers: &HeaderMap) -> Result<Caller> {
     let credential = session::credential(headers).ok_or_else(ApiError::unauthenticated)?;
-    db.caller_by_token(&auth::token_hash(credential.token()), &crate::clock::now())
+    let caller = db
+        .caller_by_token(&auth::token_hash(credential.token()), &crate::clock::now())
         .await?
-        .ok_or_else(ApiError::unauthenticated)
+        .ok_or_else(ApiError::unauthenticated)?;
+    if let Caller::Device { id, .. } = caller {
+        db.device_seen(id).await?;
+    }
+    Ok(caller)
 }
 
 /// The caller's standing in a project (which must exist).

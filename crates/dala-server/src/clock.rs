@@ -20,5 +20,10 @@ pub fn now() -> String {
 
 /// The server's clock `hours` from now.
 pub fn after_hours(hours: i64) -> String {
-    format(epoch_ms().saturating_add(hours * 3_600_000))
+    after_ms(hours.saturating_mul(3_600_000))
+}
+
+/// The server's clock `ms` milliseconds from now (before it, when negative).
+pub fn after_ms(ms: i64) -> String {
+    format(epoch_ms().saturating_add(ms))
 }

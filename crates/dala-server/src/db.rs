@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema/1.sql")),
     (2, include_str!("schema/2.sql")),
     (3, include_str!("schema/3.sql")),
+    (4, include_str!("schema/4.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,7 @@ pub mod request_log;
 pub mod session;
 pub mod store;
 pub mod tables;
+pub mod team;
 pub mod tls;
 
 pub use db::{Backend, Db, DbError};

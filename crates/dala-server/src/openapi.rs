@@ -140,6 +140,21 @@ pub mod shapes {
     pub struct Audit {
         pub audit: Vec<crate::store::AuditEntry>,
     }
+
+    #[derive(JsonSchema)]
+    pub struct Members {
+        pub members: Vec<crate::team::Member>,
+    }
+
+    #[derive(JsonSchema)]
+    pub struct Devices {
+        pub devices: Vec<crate::team::DeviceRow>,
+    }
+
+    #[derive(JsonSchema)]
+    pub struct Progress {
+        pub progress: Vec<crate::team::ProgressRow>,
+    }
 }
 
 /// What a route takes as its body.
@@ -214,6 +229,9 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
     let reviewed = s(g.subschema_for::<Reviewed>());
     let history = s(g.subschema_for::<ReviewHistory>());
     let audit = s(g.subschema_for::<Audit>());
+    let members = s(g.subschema_for::<Members>());
+    let devices = s(g.subschema_for::<Devices>());
+    let progress = s(g.subschema_for::<Progress>());
     let sign_in = s(g.subschema_for::<crate::api::SignIn>()).unwrap_or_default();
     let new_project = s(g.subschema_for::<crate::api::NewProject>()).unwrap_or_default();
     let new_user = s(g.subschema_for::<crate::api::NewUser>()).unwrap_or_default();
@@ -303,6 +321,36 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             Body::None,
             vec![(204, None)],
         ),
+        route(
+            "get",
+            "/projects/{project}/roles",
+            "The project's members and their roles (managers)",
+            Body::None,
+            vec![(200, members)],
+        ),
+        route(
+            "get",
+            "/projects/{project}/devices",
+            "The project's devices: last contact, records sent (managers)",
+            Body::None,
+            vec![(200, devices)],
+        ),
+        Route {
+            query: vec![
+                ("form", "One form's records only"),
+                (
+                    "by",
+                    "Count by the answers to this top-level question of the form as well (needs form; S024 otherwise)",
+                ),
+            ],
+            ..route(
+                "get",
+                "/projects/{project}/progress",
+                "Records received per day and sender (and answer)",
+                Body::None,
+                vec![(200, progress)],
+            )
+        },
         route(
             "post",
             "/projects/{project}/roles",

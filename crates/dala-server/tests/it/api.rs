@@ -270,6 +270,9 @@ async fn every_role_against_every_route() {
         ("POST", "/projects/{p}/roles", "AM"),
         ("POST", "/projects/{p}/devices", "AM"),
         ("GET", "/projects/{p}/audit", "AM"),
+        ("GET", "/projects/{p}/roles", "AM"),
+        ("GET", "/projects/{p}/devices", "AM"),
+        ("GET", "/projects/{p}/progress", "AMDN"),
         // Each caller its own record to delete.
         ("DELETE", "/projects/{p}/submissions/uuid:del-{who}", "AM"),
     ];

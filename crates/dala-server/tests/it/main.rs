@@ -9,3 +9,4 @@ mod harness;
 mod openapi;
 mod sessions;
 mod store;
+mod team;
