@@ -816,6 +816,8 @@ struct Page {
     /// The change sequence after which to list (0: from the start).
     after: Option<i64>,
     limit: Option<i64>,
+    /// Only the records in this review state (a review queue).
+    review_state: Option<String>,
 }
 
 async fn list_submissions(
@@ -827,11 +829,24 @@ async fn list_submissions(
     may(&state.db, &headers, project, Action::ReadSubmissions).await?;
     let after = page.after.unwrap_or(0).max(0);
     let limit = page.limit.unwrap_or(1000).clamp(1, 10_000);
-    let submissions = state.db.submissions_since(project, after, limit).await?;
+    let review_state = page.review_state.filter(|s| !s.is_empty());
+    if let Some(wanted) = &review_state
+        && !REVIEW_STATES.contains(&wanted.as_str())
+    {
+        return Err(not_a_review_state());
+    }
+    let submissions = state
+        .db
+        .submissions_in_state(project, review_state.as_deref(), after, limit)
+        .await?;
     let next = submissions.last().map_or(after, |s| s.changed);
     // The page is the same while nothing changes after `after`: its last sequence and its
     // length name it.
-    let etag = format!("\"{project}-{after}-{next}-{}\"", submissions.len());
+    let etag = format!(
+        "\"{project}-{after}-{next}-{}-{}\"",
+        submissions.len(),
+        review_state.as_deref().unwrap_or("")
+    );
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -848,6 +863,17 @@ async fn list_submissions(
 
 /// The review states a submission can be in.
 pub(crate) const REVIEW_STATES: [&str; 4] = ["received", "has_issues", "approved", "rejected"];
+
+fn not_a_review_state() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "S022",
+        format!(
+            "the review state must be one of {}",
+            REVIEW_STATES.join(", ")
+        ),
+    )
+}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -870,14 +896,7 @@ async fn review(
         comment,
     } = json_body(body)?;
     if !REVIEW_STATES.contains(&review_state.as_str()) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "S022",
-            format!(
-                "the review state must be one of {}",
-                REVIEW_STATES.join(", ")
-            ),
-        ));
+        return Err(not_a_review_state());
     }
     if !state
         .db

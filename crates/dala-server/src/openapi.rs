@@ -424,6 +424,10 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
                     "The change sequence after which to list (0: from the start)",
                 ),
                 ("limit", "At most this many (1-10,000)"),
+                (
+                    "review_state",
+                    "Only records in this review state, deleted ones left out (a review queue; S022 for another word)",
+                ),
             ],
             ..route(
                 "get",

@@ -785,13 +785,28 @@ impl Db {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredSubmission>> {
+        self.submissions_in_state(project_id, None, after, limit)
+            .await
+    }
+
+    /// [`Db::submissions_since`] of the records in one review state (a review queue: a
+    /// deleted record is not in one).
+    pub async fn submissions_in_state(
+        &self,
+        project_id: i64,
+        review_state: Option<&str>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredSubmission>> {
         let rows = sqlx::query(
             "SELECT seq, changed, form_id, instance_id, received, review_state, deleted, record \
-             FROM submissions WHERE project_id = $1 AND changed > $2 ORDER BY changed LIMIT $3",
+             FROM submissions WHERE project_id = $1 AND changed > $2 \
+             AND ($4 = '' OR (review_state = $4 AND deleted IS NULL)) ORDER BY changed LIMIT $3",
         )
         .bind(project_id)
         .bind(after)
         .bind(limit)
+        .bind(review_state.unwrap_or(""))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -118,6 +118,41 @@ async fn a_manager_sees_members_devices_and_progress() {
             "{refused}"
         );
 
+        // The review queue: records in one state.
+        let (status, _) = call(
+            "PUT",
+            team.url(&format!("/projects/{p}/submissions/uuid:t2/review")),
+            Some(team.token("analyst")),
+            serde_json::to_vec(&json!({"state": "has_issues", "comment": "the district?"}))
+                .expect("JSON"),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let queue = |state: &'static str| {
+            get(
+                format!("/projects/{p}/submissions?review_state={state}"),
+                "analyst",
+            )
+        };
+        let ids = |page: &Value| -> Vec<String> {
+            page["submissions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["instance_id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        let (_, received) = queue("received").await;
+        assert_eq!(ids(&received), ["uuid:t1", "uuid:m1"], "{received}");
+        let (_, issues) = queue("has_issues").await;
+        assert_eq!(ids(&issues), ["uuid:t2"], "{issues}");
+        let (status, refused) = queue("lost").await;
+        assert_eq!(
+            (status, &refused["code"]),
+            (422, &json!("S022")),
+            "{refused}"
+        );
+
         // Revoked: listed as such, its records still counted.
         let (status, _) = call(
             "DELETE",
