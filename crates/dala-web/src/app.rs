@@ -103,6 +103,8 @@ pub fn App() -> impl IntoView {
         outbox: RwSignal::new(crate::outbox::OutboxState::default()),
     };
     provide_context(state);
+    #[cfg(feature = "server")]
+    crate::views::account::Account::provide();
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
         state.route.set(Route::parse(&browser::location_hash()));
     });
@@ -154,8 +156,11 @@ pub fn App() -> impl IntoView {
                     href=format!("{DESIGN_PAGE}{}", Route::Designs.hash())>{move || state.t(Msg::Design)}</a>
                 <a class=move || workspace_class(state.route.get(), Workspace::Analyse) data-workspace="analyse"
                     href=format!("{DESIGN_PAGE}{}", Route::Analyse(String::new()).hash())>{move || state.t(Msg::Analyse)}</a>
+                <a class=move || workspace_class(state.route.get(), Workspace::Manage) data-workspace="manage"
+                    href=format!("{DESIGN_PAGE}{}", Route::Manage(0).hash())>{move || state.t(Msg::Manage)}</a>
             </nav>
             <span class="spacer"></span>
+            {account_chip()}
             {lang_select}
         </header>
         <Show when=move || state.update_ready.get() && state.route.get() == Route::Home>
@@ -194,6 +199,13 @@ pub fn App() -> impl IntoView {
                 }
                 // `screen` shows a record opened in Analyse inside the workspace.
                 Route::AnalyseRecord(..) => ().into_any(),
+                #[cfg(feature = "server")]
+                Route::Manage(project) => view! { <crate::views::manage::Manage project=project/> }.into_any(),
+                #[cfg(not(feature = "server"))]
+                route @ Route::Manage(_) => {
+                    browser::open_page(&format!("{DESIGN_PAGE}{}", route.hash()));
+                    view! { <main class="loading">"…"</main> }.into_any()
+                }
                 // Collect alone (a tablet's app) opens the whole app's page for these.
                 #[cfg(not(feature = "design"))]
                 route @ (Route::Designs | Route::Design(_)) => {
@@ -216,6 +228,15 @@ enum Workspace {
     Collect,
     Design,
     Analyse,
+    Manage,
+}
+
+/// Who is signed in (the whole app only: Collect never signs in).
+fn account_chip() -> impl IntoView {
+    #[cfg(feature = "server")]
+    return view! { <crate::views::account::AccountChip/> };
+    #[cfg(not(feature = "server"))]
+    ()
 }
 
 /// The header link's class: the workspace of the screen shown is marked current.
@@ -223,6 +244,7 @@ fn workspace_class(route: Route, link: Workspace) -> &'static str {
     let shown = match route {
         Route::Designs | Route::Design(_) => Workspace::Design,
         Route::Analyse(_) | Route::AnalyseRecord(..) => Workspace::Analyse,
+        Route::Manage(_) => Workspace::Manage,
         _ => Workspace::Collect,
     };
     if shown == link {

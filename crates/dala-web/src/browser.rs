@@ -509,42 +509,55 @@ pub async fn post_bundle(
     token: &str,
     body: Vec<u8>,
 ) -> Result<crate::sync::Answer, String> {
-    call_server(url, token, Some(body)).await
+    let headers = [
+        ("Authorization", format!("Bearer {token}")),
+        ("Content-Type", "application/x-ndjson".to_string()),
+    ];
+    let body = js_sys::Uint8Array::from(&body[..]);
+    call_server("POST", url, &headers, Some(body.into())).await
 }
 
 /// GETs from the server with a bearer token (see [`post_bundle`]).
 pub async fn get_from_server(url: &str, token: &str) -> Result<crate::sync::Answer, String> {
-    call_server(url, token, None).await
+    call_server("GET", url, &[("Authorization", format!("Bearer {token}"))], None).await
 }
 
-/// One request to the server: a POST of bundle bytes, or a GET without them.
-async fn call_server(
+/// A request to the API with the session cookie a sign-in set (the browser sends it), a
+/// write carrying the session's CSRF token; `json` is the body, if any.
+pub async fn call_api(
+    method: &str,
     url: &str,
-    token: &str,
-    body: Option<Vec<u8>>,
+    csrf: &str,
+    json: Option<String>,
+) -> Result<crate::sync::Answer, String> {
+    let mut headers = vec![("X-CSRF-Token", csrf.to_string())];
+    if json.is_some() {
+        headers.push(("Content-Type", "application/json".to_string()));
+    }
+    call_server(method, url, &headers, json.map(|j| JsValue::from_str(&j))).await
+}
+
+/// One request to the server: its status and body, or why no answer came.
+async fn call_server(
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<JsValue>,
 ) -> Result<crate::sync::Answer, String> {
     let window = window()?;
     let controller = web_sys::AbortController::new().map_err(js_error)?;
     let init = web_sys::RequestInit::new();
     init.set_signal(Some(&controller.signal()));
-    let headers = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &headers,
-        &JsValue::from_str("Authorization"),
-        &JsValue::from_str(&format!("Bearer {token}")),
-    )
-    .map_err(js_error)?;
-    if let Some(body) = body {
-        init.set_method("POST");
-        js_sys::Reflect::set(
-            &headers,
-            &JsValue::from_str("Content-Type"),
-            &JsValue::from_str("application/x-ndjson"),
-        )
-        .map_err(js_error)?;
-        init.set_body(&js_sys::Uint8Array::from(&body[..]));
+    init.set_method(method);
+    let fields = js_sys::Object::new();
+    for (name, value) in headers {
+        js_sys::Reflect::set(&fields, &JsValue::from_str(name), &JsValue::from_str(value))
+            .map_err(js_error)?;
     }
-    init.set_headers(&headers);
+    init.set_headers(&fields);
+    if let Some(body) = body {
+        init.set_body(&body);
+    }
     let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
     let timer = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(

@@ -51,27 +51,40 @@ pub fn language_name(code: &str) -> String {
 /// Every fixed text of the interface, in English and Russian, in one table: the enum, the
 /// list of all of them and their texts are made from it, so no message can lack a language.
 macro_rules! messages {
-    ($($name:ident => ($en:expr, $ru:expr $(,)?)),* $(,)?) => {
+    ($enum:ident; $($name:ident => ($en:expr, $ru:expr $(,)?)),* $(,)?) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Msg {
+        pub enum $enum {
             $($name),*
         }
 
-        impl Msg {
+        impl $enum {
             /// Every message, for the tests that check each has its words.
-            pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
+            pub const ALL: &'static [$enum] = &[$($enum::$name),*];
 
             fn both(self) -> (&'static str, &'static str) {
                 match self {
-                    $(Msg::$name => ($en, $ru)),*
+                    $($enum::$name => ($en, $ru)),*
+                }
+            }
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                let (en, ru) = self.both();
+                match lang {
+                    Lang::En => en,
+                    Lang::Ru => ru,
                 }
             }
         }
     };
 }
+// The team's words (`team_words`) are a second table, in the whole app only.
+#[cfg_attr(not(feature = "server"), allow(unused_imports))]
+pub(crate) use messages;
 
 messages! {
+    Msg;
     Tagline => ("Offline-first surveys", "Опросы без интернета"),
+    Manage => ("Manage", "Управление"),
     Instruments => ("Instruments", "Анкеты"),
     NoInstruments => (
         "No instruments on this device yet: import one from a file.",
@@ -395,16 +408,6 @@ messages! {
     ),
 }
 
-impl Msg {
-    pub fn text(self, lang: Lang) -> &'static str {
-        let (en, ru) = self.both();
-        match lang {
-            Lang::En => en,
-            Lang::Ru => ru,
-        }
-    }
-}
-
 /// Russian nouns take one of three forms after a number: 1 запись, 2 записи, 5 записей
 /// (and 21 запись, 11 записей, 112 записей).
 pub fn plural(lang: Lang, n: usize, forms: [&str; 3]) -> &str {
@@ -592,27 +595,32 @@ fn capitalised(text: &str) -> String {
     }
 }
 
+/// A message has its words in every language, and a Russian one is Russian (only names and
+/// symbols are the same in both). Issue 16 was English in the Russian interface.
+#[cfg(test)]
+pub(crate) fn assert_written(name: &str, text: impl Fn(Lang) -> &'static str) {
+    const SAME_IN_BOTH: &[&str] = &["CSV", "SVG", "PNG", "OK"];
+    for lang in Lang::ALL {
+        assert!(!text(lang).trim().is_empty(), "{name} in {lang:?}");
+    }
+    let (en, ru) = (text(Lang::En), text(Lang::Ru));
+    if en.chars().any(|c| c.is_ascii_alphabetic()) && !SAME_IN_BOTH.contains(&en) {
+        assert!(
+            ru.chars()
+                .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c))),
+            "{name}: the Russian is not Russian: {ru}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Issue 16: English in the Russian interface. Every message has its words in every
-    /// language, and a Russian one is Russian (only names and symbols are the same).
     #[test]
     fn every_message_is_written_in_every_language() {
-        const SAME_IN_BOTH: &[&str] = &["CSV", "SVG", "PNG", "OK"];
         for msg in Msg::ALL {
-            for lang in Lang::ALL {
-                assert!(!msg.text(lang).trim().is_empty(), "{msg:?} in {lang:?}");
-            }
-            let (en, ru) = (msg.text(Lang::En), msg.text(Lang::Ru));
-            if en.chars().any(|c| c.is_ascii_alphabetic()) && !SAME_IN_BOTH.contains(&en) {
-                assert!(
-                    ru.chars()
-                        .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c))),
-                    "{msg:?}: the Russian is not Russian: {ru}"
-                );
-            }
+            assert_written(&format!("{msg:?}"), |lang| msg.text(lang));
         }
     }
 

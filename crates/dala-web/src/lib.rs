@@ -2,6 +2,8 @@
 //! knows leptos, the browser and IndexedDB. Plain modules (session, widget, markdown, i18n,
 //! route, catalog) hold the logic and are tested natively; `views` draws them.
 
+#[cfg(feature = "server")]
+pub mod account;
 #[cfg(feature = "analyse")]
 pub mod analysis;
 pub mod app;
@@ -12,6 +14,8 @@ pub mod geopoints;
 pub mod host;
 pub mod i18n;
 pub mod importer;
+#[cfg(feature = "server")]
+pub mod manage;
 pub mod markdown;
 pub mod media;
 pub mod media_browser;
@@ -24,6 +28,8 @@ pub mod route;
 pub mod session;
 pub mod storage;
 pub mod sync;
+#[cfg(feature = "server")]
+pub mod team_words;
 pub mod views;
 pub mod widget;
 pub mod workflows;

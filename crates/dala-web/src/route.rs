@@ -1,7 +1,8 @@
 //! Screens by URL fragment, so a reload comes back to the same screen (and a draft to the page
 //! stored with it): `#/`, `#/new/<form id>/<version>` (an interview not stored until its
 //! first answer), `#/interview/<instance id>`, `#/records/<form id>`, `#/design`,
-//! `#/design/<form id>`, `#/analyse[/<form id>]` and `#/analyse/<form id>/record/<instance id>`.
+//! `#/design/<form id>`, `#/analyse[/<form id>]`, `#/analyse/<form id>/record/<instance id>`
+//! and `#/manage[/<project id>]`.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -19,6 +20,8 @@ pub enum Route {
     /// A record opened from the analyst's data view, shown inside the workspace (which keeps
     /// its filters and tables underneath): (form id, instance id).
     AnalyseRecord(String, String),
+    /// The Manage workspace on one project of the server (0: the first the person sees).
+    Manage(i64),
 }
 
 impl Route {
@@ -43,6 +46,7 @@ impl Route {
                 }
                 _ => Route::Analyse(arg),
             },
+            "manage" => Route::Manage(rest.parse().unwrap_or(0)),
             _ => Route::Home,
         }
     }
@@ -60,6 +64,8 @@ impl Route {
             Route::AnalyseRecord(form, id) => {
                 format!("#/analyse/{}/record/{}", encode(form), encode(id))
             }
+            Route::Manage(0) => "#/manage".into(),
+            Route::Manage(project) => format!("#/manage/{project}"),
         }
     }
 }
@@ -112,6 +118,8 @@ mod tests {
             Route::Analyse(String::new()),
             Route::Analyse("police_gender_representation".into()),
             Route::AnalyseRecord("police_gender_representation".into(), "uuid:5b/3c".into()),
+            Route::Manage(0),
+            Route::Manage(12),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }
@@ -121,6 +129,7 @@ mod tests {
         );
         assert_eq!(Route::parse("#/design/"), Route::Designs);
         assert_eq!(Route::parse("#/analyse/"), Route::Analyse(String::new()));
+        assert_eq!(Route::parse("#/manage/x"), Route::Manage(0));
     }
 
     #[test]

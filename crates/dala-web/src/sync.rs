@@ -330,7 +330,7 @@ where
 }
 
 /// A form id or version as one segment of a URL's path.
-fn path_segment(text: &str) -> String {
+pub fn path_segment(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
