@@ -286,10 +286,7 @@ mod tests {
             }))
         );
         assert_eq!(
-            session_of(answer(
-                401,
-                r#"{"code":"S001","message":"sign in first"}"#
-            )),
+            session_of(answer(401, r#"{"code":"S001","message":"sign in first"}"#)),
             Ok(None)
         );
         // A device's cookie never stands for a person here.

@@ -519,7 +519,13 @@ pub async fn post_bundle(
 
 /// GETs from the server with a bearer token (see [`post_bundle`]).
 pub async fn get_from_server(url: &str, token: &str) -> Result<crate::sync::Answer, String> {
-    call_server("GET", url, &[("Authorization", format!("Bearer {token}"))], None).await
+    call_server(
+        "GET",
+        url,
+        &[("Authorization", format!("Bearer {token}"))],
+        None,
+    )
+    .await
 }
 
 /// A request to the API with the session cookie a sign-in set (the browser sends it), a

@@ -8,6 +8,8 @@ use crate::analysis::{BundleReader, BundleReport, FilePlace, Refusal};
 pub mod analyse;
 #[cfg(feature = "design")]
 pub mod designs;
+#[cfg(feature = "server")]
+pub mod server_records;
 
 use crate::catalog::{BundleFile, bundles};
 use dala_core::Status;

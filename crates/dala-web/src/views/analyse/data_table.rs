@@ -66,6 +66,8 @@ pub(super) fn DataTable(an: An) -> impl IntoView {
             <h3>{app.t(Msg::Data)}</h3>
             {move || {
                 let (headers, lines, pages, text) = body();
+                // A column of review states once records came from a server.
+                let reviewed = an.reviews.with(|r| !r.is_empty());
                 let page = an.page.get();
                 view! {
                     <div class="pager">
@@ -84,6 +86,7 @@ pub(super) fn DataTable(an: An) -> impl IntoView {
                             <thead><tr>
                                 <th>{app.t(Msg::Record)}</th><th>{app.t(Msg::Status)}</th>
                                 <th>{app.t(Msg::Enumerator)}</th><th>{app.t(Msg::Started)}</th>
+                                {reviewed.then(|| view! { <th>{crate::team_words::Words::ReviewState.text(app.lang.get())}</th> })}
                                 {headers.into_iter().map(|(label, name)| view! { <th title=name.clone() data-name=name>{label}</th> }).collect_view()}
                             </tr></thead>
                             <tbody>
@@ -93,6 +96,10 @@ pub(super) fn DataTable(an: An) -> impl IntoView {
                                         <td>{match status { Some(Status::Draft) => app.t(Msg::Draft), _ => app.t(Msg::FinalizedOne) }}</td>
                                         <td>{enumerator}</td>
                                         <td>{started}</td>
+                                        {reviewed.then(|| {
+                                            let review = an.reviews.with(|r| r.get(&id).cloned());
+                                            view! { <td class="review">{review.map(|s| crate::views::manage::review::state_name(app, &s))}</td> }
+                                        })}
                                         {cells.into_iter().map(|(text, code)| view! { <td title=code>{text}</td> }).collect_view()}
                                     </tr>
                                 }).collect_view()}

@@ -27,6 +27,7 @@ mod filters;
 mod import;
 mod load;
 mod report;
+mod server;
 mod tables;
 
 use builder::TableBuilder;
@@ -36,6 +37,7 @@ use filters::Filters;
 use import::import;
 use load::{keep_plan, load};
 use report::ImportReport;
+use server::{RecordReview, ServerRecords};
 use tables::Tables;
 
 /// Lines of a bundle handled between two frames (each slice is one strict transaction).
@@ -77,6 +79,10 @@ struct An {
     plan: RwSignal<Plan>,
     lang: RwSignal<String>,
     rows: Memo<Vec<usize>>,
+    /// The server project the analyst loads records from, if any.
+    server: RwSignal<Option<i64>>,
+    /// The review state of each record loaded from the server, by instance id.
+    reviews: RwSignal<std::collections::BTreeMap<String, String>>,
 }
 
 impl An {
@@ -156,7 +162,10 @@ pub fn Analyse(form_id: String) -> impl IntoView {
         plan: RwSignal::new(Plan::default()),
         lang: RwSignal::new(String::new()),
         rows,
+        server: RwSignal::new(None),
+        reviews: RwSignal::new(Default::default()),
     };
+    spawn_local(server::read_reviews(an));
     // (form id, title) of every instrument on the device, for the picker.
     let forms = RwSignal::new(Vec::<(String, String)>::new());
     spawn_local(async move {
@@ -221,6 +230,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
             data-ready=move || (an.loaded.get() == Loaded::Ready && an.busy.get().is_none()).to_string()
             data-records=move || { an.rev.get(); an.data.with_value(Dataset::len).to_string() }>
             {move || opened.get().map(|id| view! {
+                <RecordReview an=an instance_id=id.clone()/>
                 <Interview opening=Opening::Stored(id) back=Route::Analyse(an.form.get_untracked())/>
             })}
             <div class="workspace-body" hidden=move || opened.get().is_some()>
@@ -257,6 +267,7 @@ pub fn Analyse(form_id: String) -> impl IntoView {
                     <progress max="1" value=done></progress>
                 </div>
             })}
+            <ServerRecords an=an/>
             <ImportReport an=an/>
             <Filters an=an/>
             <DataTable an=an/>

@@ -29,6 +29,7 @@ mod outline;
 mod preview;
 mod problem_list;
 mod publish;
+mod server;
 mod settings;
 
 use choices::ChoicesTable;
@@ -154,6 +155,7 @@ pub fn Designs() -> impl IntoView {
                 }}
             </ul>
             <super::home::Import/>
+            <server::ServerDesigns/>
         </main>
     }
 }

@@ -13,7 +13,9 @@ pub(super) fn Devices(project: i64) -> impl IntoView {
     let rev = RwSignal::new(0u32);
     Effect::new(move |_| {
         rev.track();
-        fetch(account, url(project, "devices"), devices, |d: Listed| d.devices);
+        fetch(account, url(project, "devices"), devices, |d: Listed| {
+            d.devices
+        });
     });
     let name = RwSignal::new(String::new());
     let enrolled = RwSignal::new(None::<Enrolled>);

@@ -9,7 +9,12 @@ pub(super) fn Instruments(project: i64) -> impl IntoView {
     let app = state();
     let account = account();
     let versions: Fetched<Vec<PublishedVersion>> = RwSignal::new(None);
-    fetch(account, url(project, "instruments"), versions, |p: Published| p.instruments);
+    fetch(
+        account,
+        url(project, "instruments"),
+        versions,
+        |p: Published| p.instruments,
+    );
     view! {
         <section class="card manage-instruments">
             <h3>{move || w(app, Words::PublishedInstruments)}</h3>
@@ -39,7 +44,12 @@ pub(super) fn Audit(project: i64) -> impl IntoView {
     let app = state();
     let account = account();
     let entries: Fetched<Vec<AuditEntry>> = RwSignal::new(None);
-    fetch(account, url(project, "audit?limit=200"), entries, |a: AuditPage| a.audit);
+    fetch(
+        account,
+        url(project, "audit?limit=200"),
+        entries,
+        |a: AuditPage| a.audit,
+    );
     view! {
         <section class="card manage-audit">
             <h3>{move || w(app, Words::AuditLog)}</h3>

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 mod devices;
 mod lists;
 mod progress;
-mod review;
+pub mod review;
 mod team;
 
 /// What a part fetched: nothing yet, the answer, or the problem in words.
@@ -82,7 +82,12 @@ fn Workspace(project: i64) -> impl IntoView {
     let rev = RwSignal::new(0u32);
     Effect::new(move |_| {
         rev.track();
-        fetch(account, format!("{}/projects", account::API), projects, |p: Projects| p.projects);
+        fetch(
+            account,
+            format!("{}/projects", account::API),
+            projects,
+            |p: Projects| p.projects,
+        );
     });
     // The project shown: the one in the address, else the first this person may see.
     let current = Memo::new(move |_| match projects.get() {

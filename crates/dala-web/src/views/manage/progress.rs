@@ -2,7 +2,9 @@
 //! question (the police survey's district), as a table with totals.
 
 use super::*;
-use crate::account::{Instruments as Published, Progress as Rows, ProgressRow, PublishedVersion, segment};
+use crate::account::{
+    Instruments as Published, Progress as Rows, ProgressRow, PublishedVersion, segment,
+};
 use crate::manage::{Pivot, pivot};
 use dala_core::{Instrument, ItemType};
 
@@ -11,7 +13,12 @@ pub(super) fn Progress(project: i64) -> impl IntoView {
     let app = state();
     let account = account();
     let versions: Fetched<Vec<PublishedVersion>> = RwSignal::new(None);
-    fetch(account, url(project, "instruments"), versions, |p: Published| p.instruments);
+    fetch(
+        account,
+        url(project, "instruments"),
+        versions,
+        |p: Published| p.instruments,
+    );
     let form = RwSignal::new(String::new());
     let by = RwSignal::new(String::new());
     // The select_one questions of the form's latest version: (name, label).
@@ -47,7 +54,9 @@ pub(super) fn Progress(project: i64) -> impl IntoView {
                 segment(&latest.form_id),
                 segment(&latest.version)
             );
-            if let Ok(doc) = account.call::<serde_json::Value>("GET", &url(project, &path), None).await
+            if let Ok(doc) = account
+                .call::<serde_json::Value>("GET", &url(project, &path), None)
+                .await
                 && let Ok(instrument) = Instrument::from_json(&doc.to_string())
             {
                 questions.set(select_one_questions(&instrument, lang.code()));

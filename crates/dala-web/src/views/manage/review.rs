@@ -14,7 +14,9 @@ pub(super) fn Review(project: i64) -> impl IntoView {
     Effect::new(move |_| {
         rev.track();
         let query = format!("submissions?review_state={}&limit=200", wanted.get());
-        fetch(account, url(project, &query), records, |l: Listing| l.submissions);
+        fetch(account, url(project, &query), records, |l: Listing| {
+            l.submissions
+        });
     });
     view! {
         <section class="card manage-review">

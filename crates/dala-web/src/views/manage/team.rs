@@ -12,14 +12,17 @@ pub(super) fn Team(project: i64) -> impl IntoView {
     let rev = RwSignal::new(0u32);
     Effect::new(move |_| {
         rev.track();
-        fetch(account, url(project, "roles"), members, |m: Members| m.members);
+        fetch(account, url(project, "roles"), members, |m: Members| {
+            m.members
+        });
     });
     let user = RwSignal::new(String::new());
     let role = RwSignal::new(ROLES[3].to_string());
     let said = RwSignal::new(None::<String>);
     let give = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = serde_json::json!({"user": user.get_untracked().trim(), "role": role.get_untracked()});
+        let body =
+            serde_json::json!({"user": user.get_untracked().trim(), "role": role.get_untracked()});
         spawn_local(async move {
             let result = account
                 .send("POST", &url(project, "roles"), Some(body.to_string()))
@@ -41,7 +44,11 @@ pub(super) fn Team(project: i64) -> impl IntoView {
         });
         spawn_local(async move {
             let result = account
-                .send("POST", &format!("{}/users", account::API), Some(body.to_string()))
+                .send(
+                    "POST",
+                    &format!("{}/users", account::API),
+                    Some(body.to_string()),
+                )
                 .await;
             if result.is_ok() {
                 // The new account is the one a role goes to next.
