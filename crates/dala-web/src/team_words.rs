@@ -112,6 +112,19 @@ messages! {
     Open => ("Open", "Открыть"),
 }
 
+/// What a load of records from the server did, in words (counts after a colon: no plural
+/// forms needed in either language).
+pub fn loaded(lang: Lang, added: usize, changed: usize, deleted: usize) -> String {
+    match lang {
+        Lang::En => {
+            format!("New records: {added} · changed: {changed} · deleted on the server: {deleted}")
+        }
+        Lang::Ru => format!(
+            "Новых записей: {added} · изменённых: {changed} · удалённых на сервере: {deleted}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +134,14 @@ mod tests {
         for word in Words::ALL {
             crate::i18n::assert_written(&format!("{word:?}"), |lang| word.text(lang));
         }
+    }
+
+    #[test]
+    fn a_load_is_told_in_either_language() {
+        assert_eq!(
+            loaded(Lang::En, 61, 1, 0),
+            "New records: 61 · changed: 1 · deleted on the server: 0"
+        );
+        assert!(loaded(Lang::Ru, 61, 1, 0).starts_with("Новых записей: 61"));
     }
 }

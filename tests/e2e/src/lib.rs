@@ -6,6 +6,7 @@ pub mod hostile;
 pub mod postgres;
 pub mod python;
 pub mod pyxform;
+pub mod served;
 pub mod server;
 pub mod webdriver;
 

@@ -5,85 +5,10 @@
 //! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST and DALA_CLI).
 
 use dala_e2e::collect::Collect;
+use dala_e2e::served::{call, dala, serve};
 use dala_e2e::webdriver::Browser;
 use dala_e2e::{env_path, screenshot};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn dala(args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new(env_path("DALA_CLI"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dala");
-    if let Some(text) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("stdin");
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().expect("dala ran");
-    assert!(
-        out.status.success(),
-        "dala {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// `dala serve` of the built app on `db`, at `addr`.
-fn serve(db: &str, addr: &str, log: &Path) -> Served {
-    let log = std::fs::File::create(log).expect("a log");
-    let mut child = Command::new(env_path("DALA_CLI"))
-        .args(["serve", "--db", db, "--addr", addr, "--dist"])
-        .arg(env_path("DALA_DIST"))
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("dala serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the first line");
-    assert!(line.contains("served at"), "{line}");
-    Served(child)
-}
-
-fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let auth = format!("Bearer {token}");
-    let mut response = match (method, body) {
-        ("GET", _) => agent.get(url).header("Authorization", &auth).call(),
-        (_, body) => agent
-            .post(url)
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .send(body.unwrap_or(Value::Null).to_string()),
-    }
-    .expect("the server answers");
-    let text = response.body_mut().read_to_string().expect("a body");
-    serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
-}
 
 /// A short police interview: the wave, no consent, finalized.
 fn interview_without_consent(app: &Collect) {

@@ -84,12 +84,11 @@ fn Loader(an: An) -> impl IntoView {
             an.busy.set(None);
             match result {
                 Ok(load) => {
-                    said.set(Some(format!(
-                        "{}: +{} · {} · −{}",
-                        w(Words::FromServer),
+                    said.set(Some(crate::team_words::loaded(
+                        app.lang.get_untracked(),
                         load.added,
                         load.changed,
-                        load.deleted
+                        load.deleted,
                     )));
                     an.reviews.set(
                         server_records::review_states(&*store, project)
