@@ -26,6 +26,10 @@ pub enum StoreError {
     /// and SHA-256): nothing was written.
     #[error("the record does not list the file {0} as given")]
     FileNotListed(String),
+    /// A record no server has acknowledged (a draft, or one still in the outbox) is never
+    /// removed from the device by a removal of sent records: nothing was removed.
+    #[error("the record {0} has not reached a server and cannot be removed")]
+    NotSent(String),
     #[error("storage failed: {0}")]
     Backend(String),
 }
@@ -203,6 +207,11 @@ pub trait Store {
     /// Keeps a server's receipt with its record, which leaves the outbox. A receipt for a
     /// record not stored is refused; one for a draft too (only finalized records are sent).
     async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError>;
+    /// Removes records a server has acknowledged (with their files), all in one
+    /// transaction, to free the device: the enumerator's choice, after a confirmation. Ids not
+    /// stored are passed over; one without a receipt refuses the whole removal
+    /// ([`StoreError::NotSent`]). Returns how many were removed.
+    async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError>;
 }
 
 /// The order of the outbox: when finalized, then the instance id.
@@ -579,6 +588,26 @@ impl Store for MemoryStore {
             }
             _ => Err(StoreError::NotFound(receipt.instance_id.clone())),
         }
+    }
+
+    async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError> {
+        let mut records = self.records.borrow_mut();
+        if let Some(unsent) = instance_ids
+            .iter()
+            .find(|id| records.get(*id).is_some_and(|r| r.receipt.is_none()))
+        {
+            return Err(StoreError::NotSent(unsent.clone()));
+        }
+        let mut removed = 0;
+        for id in instance_ids {
+            if records.remove(id).is_some() {
+                removed += 1;
+                self.files
+                    .borrow_mut()
+                    .retain(|(record, _), _| record != id);
+            }
+        }
+        Ok(removed)
     }
 }
 
@@ -1338,6 +1367,28 @@ pub mod conformance {
                     .and_then(|r| r.receipt)
                     .is_some(),
             "putting a sent record again keeps its receipt",
+        );
+        // Removing sent records: never one the server has not acknowledged.
+        let all = ["g".to_string(), "f".to_string()];
+        check(
+            failures,
+            store.remove_sent(&all).await == Err(StoreError::NotSent("f".into()))
+                && store.get_submission("g").await == Ok(Some(early.clone())),
+            "a removal that names an unsent record removes nothing",
+        );
+        check(
+            failures,
+            store
+                .remove_sent(&["g".to_string(), "nobody".to_string()])
+                .await
+                == Ok(1)
+                && store.get_submission("g").await == Ok(None),
+            "a sent record is removed on request; an unknown id is passed over",
+        );
+        check(
+            failures,
+            ids(store.outbox(10).await) == ["f"],
+            "the outbox is untouched by a removal of sent records",
         );
     }
 }

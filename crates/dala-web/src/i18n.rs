@@ -160,6 +160,12 @@ messages! {
         "Delete this draft? Its answers will be lost.",
         "Удалить этот черновик? Его ответы будут потеряны.",
     ),
+    RemoveSent => ("Remove sent records", "Удалить отправленные записи"),
+    ConfirmRemoveSent => (
+        "Remove from this tablet the records the server has? The server keeps them; records not yet sent stay here.",
+        "Удалить с планшета записи, которые уже есть на сервере? Сервер их хранит; неотправленные записи останутся здесь.",
+    ),
+    RemovedSent => ("Records removed from this tablet", "Записей удалено с планшета"),
     Cancel => ("Cancel", "Отмена"),
     Export => (
         "Export the finalized records not yet exported",

@@ -935,4 +935,32 @@ impl Store for IdbStore {
         store.put(row).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
+
+    async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError> {
+        let tx = self.write(&[RECORDS, FILES])?;
+        let records = tx.object_store(RECORDS).map_err(backend)?;
+        let files = tx.object_store(FILES).map_err(backend)?;
+        // Every row is read and checked before anything is deleted: one unsent record
+        // refuses the whole removal.
+        let mut found = Vec::new();
+        for id in instance_ids {
+            let row: Option<JsValue> = records.get(JsValue::from_str(id)).await.map_err(backend)?;
+            let Some(row) = row else { continue };
+            if get_string(&row, "receipt").is_none() {
+                return Err(StoreError::NotSent(id.clone()));
+            }
+            found.push((id, row_files(&row)));
+        }
+        for (id, names) in &found {
+            records
+                .delete(JsValue::from_str(id))
+                .await
+                .map_err(backend)?;
+            for name in names {
+                files.delete(key(&[id, name])).await.map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(found.len())
+    }
 }

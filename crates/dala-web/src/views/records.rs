@@ -157,6 +157,22 @@ pub fn Records(form_id: String) -> impl IntoView {
         });
     };
 
+    // Sent records may be removed to free the tablet; never one the server has not got.
+    let any_sent =
+        move || records.with(|list| list.iter().flatten().any(|r| r.record.receipt.is_some()));
+    let remove_sent = move || {
+        spawn_local(async move {
+            let Some(store) = store() else { return };
+            match crate::workflows::remove_sent(&*store, &form.get_value()).await {
+                Ok(n) => state
+                    .notice
+                    .set(Some(format!("{}: {n}", state.t(Msg::RemovedSent)))),
+                Err(e) => state.fail(state.t(Msg::RemoveSent), e),
+            }
+            state.data_rev.update(|n| *n += 1);
+        });
+    };
+
     // The hand-over: the finalized records not yet exported, or every one again.
     let export = move |again: bool| {
         spawn_local(async move {
@@ -250,6 +266,14 @@ pub fn Records(form_id: String) -> impl IntoView {
             <div class="row export-row">
                 <button class="button primary export" on:click=move |_| export(false)>{move || state.t(Msg::Export)}</button>
                 <button class="button export-again" on:click=move |_| export(true)>{move || state.t(Msg::ExportAgain)}</button>
+                {move || any_sent().then(|| {
+                    let lang = state.lang.get();
+                    view! {
+                        <AskFirst label=Msg::RemoveSent.text(lang) question=Msg::ConfirmRemoveSent.text(lang)
+                            class="remove-sent" confirm_class="confirm-remove-sent"
+                            on_confirm=remove_sent/>
+                    }
+                })}
             </div>
         </main>
     }

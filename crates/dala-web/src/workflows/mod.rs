@@ -289,6 +289,24 @@ pub async fn import_bundle<S: Store>(
 
 /// Drives a future that never waits on anything outside itself (the memory store's), for the
 /// workflows' native tests.
+/// Removes from the device every record of an instrument a server has acknowledged (with
+/// their files), to free a tablet's storage: the server keeps them, and a record still in
+/// the outbox or a draft is never touched. Returns how many were removed.
+pub async fn remove_sent<S: Store>(store: &S, form_id: &str) -> Result<usize, StoreError> {
+    let finalized = store.count(form_id, Status::Finalized).await?;
+    let sent: Vec<String> = store
+        .records(form_id, Some(Status::Finalized), 0, finalized)
+        .await?
+        .into_iter()
+        .filter(|r| r.receipt.is_some())
+        .map(|r| r.submission.instance_id)
+        .collect();
+    if sent.is_empty() {
+        return Ok(0);
+    }
+    store.remove_sent(&sent).await
+}
+
 /// The record of an instrument this device saved last (a draft or a finalized one, any
 /// version), which a new interview's `${last-saved#name}` reads; records handed in from other
 /// devices do not count. Read only for a form that asks for it.
@@ -370,6 +388,36 @@ mod tests {
             }
             let found = last_saved(&store, "p", "tab-1").await.expect("read");
             assert_eq!(found.map(|r| r.instance_id), Some("uuid:2".to_string()));
+        });
+    }
+
+    #[test]
+    fn only_records_a_server_holds_are_removed_from_the_tablet() {
+        let store = MemoryStore::default();
+        block_on(async {
+            for r in [
+                record("uuid:1", Status::Finalized, "1"),
+                record("uuid:2", Status::Finalized, "1"),
+                record("uuid:3", Status::Draft, "1"),
+            ] {
+                store.put_submission(&r).await.expect("put");
+            }
+            assert_eq!(remove_sent(&store, "p").await, Ok(0), "nothing sent yet");
+            store
+                .acknowledge(&dala_core::store::Receipt {
+                    instance_id: "uuid:1".into(),
+                    server: "http://127.0.0.1:8080".into(),
+                    received: "2015-03-17T04:00:00.000Z".into(),
+                })
+                .await
+                .expect("a receipt");
+            assert_eq!(remove_sent(&store, "p").await, Ok(1));
+            assert_eq!(
+                store.instance_ids("p").await.expect("ids"),
+                ["uuid:2", "uuid:3"],
+                "the unsent record and the draft stay"
+            );
+            assert_eq!(store.outbox(10).await.expect("outbox").len(), 1);
         });
     }
 
