@@ -61,7 +61,11 @@ pub fn register(state: AppState) {
         });
         container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
         on_change.forget();
-        let _ = registration.update();
+        // Checking for a new version fails whenever the server is out of reach, as it often
+        // is in the field: the failure is awaited here, not left unhandled.
+        if let Ok(checked) = registration.update() {
+            let _ = JsFuture::from(checked).await;
+        }
     });
 }
 

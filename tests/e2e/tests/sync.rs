@@ -206,3 +206,238 @@ fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down(
     screenshot(&browser, "collect-outbox-sent-ru-phone");
     drop(server);
 }
+
+/// A TCP relay in front of the server that can lose the server's answers: a request still
+/// reaches the server (which stores what it is sent), the answer never reaches the tablet.
+/// That is the server killed between its commit and its answer, the case a drain must
+/// survive without doubling a record.
+struct Relay {
+    addr: String,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    fn start(upstream: String) -> Relay {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let addr = listener.local_addr().expect("an address").to_string();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cutting = cut.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    // No server behind: the tablet's connection is refused as it would be.
+                    continue;
+                };
+                let cutting = cutting.clone();
+                let (mut from_client, mut to_server) = (
+                    client.try_clone().expect("a clone"),
+                    server.try_clone().expect("a clone"),
+                );
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_client, &mut to_server);
+                    let _ = to_server.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let (mut from_server, mut to_client) = (server, client);
+                    let mut buffer = [0u8; 16 * 1024];
+                    loop {
+                        match from_server.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) if cutting.load(Ordering::Acquire) => {
+                                // The answer is lost, and with it the connection.
+                                let _ = n;
+                                let _ = to_client.shutdown(std::net::Shutdown::Both);
+                                break;
+                            }
+                            Ok(n) => {
+                                if to_client.write_all(&buffer[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = to_client.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Relay { addr, cut }
+    }
+
+    fn cut(&self, on: bool) {
+        self.cut.store(on, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A short interview on a tablet, finalized.
+fn short_interview(app: &Collect) {
+    app.start("police_gender_representation");
+    app.page_of(&[("wave", "2014_summer")]);
+    app.page_of(&[("consent", "no")]);
+    app.next();
+    app.wait_for_selector(".closing .finalize");
+    app.settle();
+    app.click(".closing .finalize");
+    app.wait_for_selector("#records[data-ready=\"true\"] .finalized-list .record");
+}
+
+fn outbox_says(browser: &Browser, text: &str, seconds: u64) {
+    browser
+        .wait_for(
+            &format!(
+                "return document.querySelector('.outbox .waiting')?.textContent.includes({})",
+                json!(text)
+            ),
+            std::time::Duration::from_secs(seconds),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn two_tablets_a_stopped_server_a_lost_answer_and_a_bundle_each_record_once() {
+    let dir = dala_e2e::scratch("sync-two");
+    let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
+    dala(
+        &[
+            "admin",
+            "--db",
+            &db,
+            "create-user",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("a long secret\n"),
+    );
+    dala(&["admin", "--db", &db, "create-project", "Police"], None);
+    let server_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string();
+    let server = serve(&db, &server_addr, &dir.join("serve-1.log"));
+    // The tablets reach the server through the relay, as through a field office's network.
+    let relay = Relay::start(server_addr.clone());
+    let base = format!("http://{}", relay.addr);
+    let token = call(
+        "POST",
+        &format!("{base}/api/v1/sessions"),
+        "",
+        Some(json!({"name": "root", "password": "a long secret"})),
+    )["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let instrument: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            env_path("DALA_DIST").join("surveys/police-gender-representation.json"),
+        )
+        .expect("the police instrument"),
+    )
+    .expect("JSON");
+    call(
+        "POST",
+        &format!("{base}/api/v1/projects/1/instruments"),
+        &token,
+        Some(instrument),
+    );
+    let link = |name: &str| {
+        call(
+            "POST",
+            &format!("{base}/api/v1/projects/1/devices"),
+            &token,
+            Some(json!({"name": name})),
+        )["link"]
+            .as_str()
+            .expect("a link")
+            .to_string()
+    };
+    let downloads = dir.join("downloads");
+    std::fs::create_dir_all(&downloads).expect("a folder");
+    let a = Browser::start_with(1280, 800, Some(&downloads)).unwrap_or_else(|e| panic!("{e}"));
+    let b = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let (tablet_a, tablet_b) = (Collect::new(&a), Collect::new(&b));
+    for (browser, app, name, enumerator) in [
+        (&a, &tablet_a, "tablet A", "Aida"),
+        (&b, &tablet_b, "tablet B", "Bakyt"),
+    ] {
+        browser.goto(&link(name)).unwrap_or_else(|e| panic!("{e}"));
+        app.wait_for_selector("#home[data-ready=\"true\"]");
+        app.wait_for_selector(".outbox");
+        app.set_enumerator(enumerator);
+    }
+
+    // The server stopped: both tablets interview; tablet A also hands its record over.
+    drop(server);
+    short_interview(&tablet_a);
+    short_interview(&tablet_b);
+    tablet_a.click(".export");
+    let handed = dala_e2e::downloaded(&downloads, |n| n.ends_with(".jsonl"));
+    for (browser, app) in [(&a, &tablet_a), (&b, &tablet_b)] {
+        app.home(&base);
+        outbox_says(browser, "1 record waiting to be sent", 30);
+    }
+
+    // The server back; the office sends the hand-over first; the tablets drain by themselves
+    // (their retry comes within 30 s of the failure) and A's record is held already.
+    let server = serve(&db, &server_addr, &dir.join("serve-2.log"));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let report: Value = serde_json::from_str(
+        &agent
+            .post(&format!("{base}/api/v1/projects/1/submissions"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/x-ndjson")
+            .send(std::fs::read(&handed).expect("the hand-over"))
+            .expect("an answer")
+            .body_mut()
+            .read_to_string()
+            .expect("a body"),
+    )
+    .expect("a report");
+    assert_eq!(report["added"], 1, "{report}");
+    for browser in [&a, &b] {
+        outbox_says(browser, "Every finalized record is on the server", 90);
+    }
+    assert_eq!(
+        stored_ids(&base, &token).len(),
+        2,
+        "A's record once, B's once"
+    );
+
+    // Answers lost: tablet A's next record reaches the server, the tablet never hears so.
+    relay.cut(true);
+    short_interview(&tablet_a);
+    tablet_a.home(&base);
+    tablet_a.click(".outbox .send-now");
+    outbox_says(&a, "1 record waiting to be sent", 30);
+    assert_eq!(
+        stored_ids(&format!("http://{server_addr}"), &token).len(),
+        3,
+        "the server stored it"
+    );
+    // The server killed and started again; the answers come back: the record is sent
+    // again, held already, and the tablet marks it sent.
+    drop(server);
+    let _server = serve(&db, &server_addr, &dir.join("serve-3.log"));
+    relay.cut(false);
+    tablet_a.click(".outbox .send-now");
+    outbox_says(&a, "Every finalized record is on the server", 30);
+    let ids = stored_ids(&base, &token);
+    assert_eq!(ids.len(), 3, "each record once: {ids:?}");
+    a.goto(&format!("{base}/#/records/police_gender_representation"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    tablet_a.wait("return document.querySelectorAll('.finalized-list .tag.sent').length === 2");
+
+    // Sent records removed from tablet A after its confirmation; the server keeps them.
+    tablet_a.click(".remove-sent");
+    tablet_a.click(".confirm-remove-sent");
+    tablet_a.wait("return document.querySelectorAll('.finalized-list .record').length === 0");
+    assert_eq!(stored_ids(&base, &token).len(), 3);
+    screenshot(&a, "collect-sent-removed-en");
+    tablet_a.no_errors();
+    tablet_b.no_errors();
+}
