@@ -23,8 +23,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         Some("media") => crate::bench_media::run(root),
         Some("server") => crate::bench_server::run(root),
         Some("soak") => crate::bench_soak::run(root),
+        Some("sync") => crate::bench_sync::run(root),
         _ => bail!(
-            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|media|server|soak"
+            "usage: cargo xtask bench expr|engine|xlsform|aggregate|web|design|analyse|media|server|soak|sync"
         ),
     }
 }

@@ -9,6 +9,7 @@ mod bench_engine;
 mod bench_media;
 mod bench_server;
 mod bench_soak;
+mod bench_sync;
 mod bench_web;
 mod bench_xlsform;
 mod compat;
@@ -41,6 +42,7 @@ commands:
   bench design          designer edits on a 1,000-question instrument, to screen updated
   bench analyse         100,000 submissions imported and tabled in the Analyse workspace
   bench media           a 12 MP photo scaled and stored; 1,000 records with photos imported
+  bench sync            1,000 records drained from an enrolled tablet against a bare fetch loop
 ";
 
 fn main() {

@@ -204,9 +204,10 @@ pub trait Store {
     /// Up to `limit` finalized records no server has acknowledged, in the order they were
     /// finalized (then by instance id): what a sync sends next.
     async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError>;
-    /// Keeps a server's receipt with its record, which leaves the outbox. A receipt for a
-    /// record not stored is refused; one for a draft too (only finalized records are sent).
-    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError>;
+    /// Keeps servers' receipts with their records, which leave the outbox: all in one
+    /// transaction (a drain acknowledges a slice of records at once). A receipt for a record
+    /// not stored, or for a draft (only finalized records are sent), refuses them all.
+    async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError>;
     /// Removes records a server has acknowledged (with their files), all in one
     /// transaction, to free the device: the enumerator's choice, after a confirmation. Ids not
     /// stored are passed over; one without a receipt refuses the whole removal
@@ -579,15 +580,21 @@ impl Store for MemoryStore {
         Ok(waiting)
     }
 
-    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), StoreError> {
+    async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError> {
         let mut records = self.records.borrow_mut();
-        match records.get_mut(&receipt.instance_id) {
-            Some(r) if r.submission.status == Status::Finalized => {
-                r.receipt = Some(receipt.clone());
-                Ok(())
-            }
-            _ => Err(StoreError::NotFound(receipt.instance_id.clone())),
+        if let Some(unknown) = receipts.iter().find(|receipt| {
+            !records
+                .get(&receipt.instance_id)
+                .is_some_and(|r| r.submission.status == Status::Finalized)
+        }) {
+            return Err(StoreError::NotFound(unknown.instance_id.clone()));
         }
+        for receipt in receipts {
+            if let Some(r) = records.get_mut(&receipt.instance_id) {
+                r.receipt = Some(receipt.clone());
+            }
+        }
+        Ok(())
     }
 
     async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError> {
@@ -1319,7 +1326,7 @@ pub mod conformance {
         };
         check(
             failures,
-            store.acknowledge(&receipt).await.is_ok(),
+            store.acknowledge(std::slice::from_ref(&receipt)).await.is_ok(),
             "acknowledge a record",
         );
         check(
@@ -1347,15 +1354,33 @@ pub mod conformance {
             check(
                 failures,
                 store
-                    .acknowledge(&Receipt {
+                    .acknowledge(&[Receipt {
                         instance_id: id.into(),
                         ..receipt.clone()
-                    })
+                    }])
                     .await
                     == Err(StoreError::NotFound(id.into())),
                 "a receipt for no finalized record is refused",
             );
         }
+        check(
+            failures,
+            store
+                .acknowledge(&[
+                    Receipt {
+                        instance_id: "f".into(),
+                        ..receipt.clone()
+                    },
+                    Receipt {
+                        instance_id: "nobody".into(),
+                        ..receipt.clone()
+                    },
+                ])
+                .await
+                == Err(StoreError::NotFound("nobody".into()))
+                && ids(store.outbox(10).await) == ["f"],
+            "receipts are kept all together or not at all",
+        );
         check(
             failures,
             store.put_submission(&early).await.is_ok()

@@ -121,6 +121,7 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
     }
     let device = state.device_id.get_untracked();
     let now = crate::host::now_text();
+    let start = crate::perf::now_ms();
     let drained = sync::drain(
         &*store,
         &enrolment,
@@ -132,6 +133,7 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
     let (stopped, refused) = match drained {
         Ok(d) => {
             if d.sent > 0 {
+                crate::perf::drained(start, crate::perf::now_ms(), d.sent);
                 state.data_rev.update(|n| *n += 1);
             }
             (d.stopped, d.refused)

@@ -67,6 +67,14 @@ pub fn imported(start: f64, end: f64, added: usize, parse_ms: f64, push_ms: f64)
     set("__dalaImportAdded", &JsValue::from_f64(added as f64));
 }
 
+/// A drain of the outbox that sent records: when it began and ended (ms) and how many
+/// records the server acknowledged.
+pub fn drained(start: f64, end: f64, sent: usize) {
+    set("__dalaDrainStart", &JsValue::from_f64(start));
+    set("__dalaDrainEnd", &JsValue::from_f64(end));
+    set("__dalaDrainSent", &JsValue::from_f64(sent as f64));
+}
+
 /// How long the last computation of the plan's tables took (ms), beside the screen's time.
 pub fn tables(ms: f64) {
     set("__dalaTablesMs", &JsValue::from_f64(ms));

@@ -6,7 +6,7 @@
 use crate::catalog::bundles;
 use dala_core::store::{Receipt, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The setting an enrolment is kept under (as JSON).
 pub const ENROLMENT_SETTING: &str = "enrolment";
@@ -139,20 +139,12 @@ where
     F: std::future::Future<Output = Result<Answer, String>>,
 {
     let mut drained = Drained::default();
-    let mut passed: BTreeSet<String> = BTreeSet::new();
-    loop {
-        let waiting: Vec<_> = store
-            .outbox(SLICE + passed.len())
-            .await?
-            .into_iter()
-            .filter(|r| !passed.contains(&r.instance_id))
-            .take(SLICE)
-            .collect();
-        if waiting.is_empty() {
-            return Ok(drained);
-        }
+    // The outbox is read once: a record finalized during the drain is the next drain's (the
+    // runner drains again when one is finalized while it runs).
+    let outbox = store.outbox(usize::MAX).await?;
+    for waiting in outbox.chunks(SLICE) {
         let mut stored = BTreeMap::new();
-        for record in &waiting {
+        for record in waiting {
             for described in &record.files {
                 if let Some(bytes) = store.get_file(&record.instance_id, &described.name).await? {
                     stored.insert((record.instance_id.clone(), described.name.clone()), bytes);
@@ -164,7 +156,7 @@ where
                 .get(&(record.instance_id.clone(), name.to_string()))
                 .cloned()
         };
-        for bundle in bundles(&waiting, device_id, now, files) {
+        for bundle in bundles(waiting, device_id, now, files) {
             let answer = match send(
                 enrolment.submissions_url(),
                 enrolment.token.clone(),
@@ -185,20 +177,18 @@ where
                 drained.stopped = Some(stopped_by(&answer));
                 return Ok(drained);
             };
+            let mut receipts = Vec::new();
             for line in report.records {
                 let Some(instance_id) = line.instance_id else {
                     continue;
                 };
                 match (line.outcome.as_str(), line.receipt) {
                     ("added" | "duplicate", Some(receipt)) => {
-                        store
-                            .acknowledge(&Receipt {
-                                instance_id: instance_id.clone(),
-                                server: enrolment.server.clone(),
-                                received: receipt.received,
-                            })
-                            .await?;
-                        drained.sent += 1;
+                        receipts.push(Receipt {
+                            instance_id: instance_id.clone(),
+                            server: enrolment.server.clone(),
+                            received: receipt.received,
+                        });
                     }
                     _ => {
                         drained.refused.push(RefusedRecord {
@@ -208,13 +198,14 @@ where
                         });
                     }
                 }
-                passed.insert(instance_id);
             }
-            // A record the report did not name is not sent again in this drain either.
-            passed.extend(bundle.instance_ids);
+            // One transaction for the slice's receipts.
+            store.acknowledge(&receipts).await?;
+            drained.sent += receipts.len();
         }
         store.set_setting(LAST_SENT_SETTING, now).await?;
     }
+    Ok(drained)
 }
 
 /// What a fetch of the project's forms did.
@@ -354,6 +345,7 @@ mod tests {
     use dala_core::record::{Answer as Value, RECORD_FORMAT, Status, Submission};
     use dala_core::store::MemoryStore;
     use std::cell::RefCell;
+    use std::collections::BTreeSet;
 
     fn record(id: &str, status: Status, finalized: &str) -> Submission {
         Submission {

@@ -404,11 +404,11 @@ mod tests {
             }
             assert_eq!(remove_sent(&store, "p").await, Ok(0), "nothing sent yet");
             store
-                .acknowledge(&dala_core::store::Receipt {
+                .acknowledge(&[dala_core::store::Receipt {
                     instance_id: "uuid:1".into(),
                     server: "http://127.0.0.1:8080".into(),
                     received: "2015-03-17T04:00:00.000Z".into(),
-                })
+                }])
                 .await
                 .expect("a receipt");
             assert_eq!(remove_sent(&store, "p").await, Ok(1));

@@ -1,0 +1,253 @@
+//! `cargo xtask bench sync`: 1,000 finalized records drained from one enrolled tablet to a
+//! real `dala serve` (SQLite), against a bare loop of fetch POSTs of the same bodies (slices
+//! of 50 records, as the drain sends them) from the same page to the same server. The bare
+//! loop stores nothing on the device and reads no receipt: it is the floor. The records
+//! reach the tablet's outbox through Analyse's import (the same origin's store), so the
+//! drain is measured alone. Figures in target/bench/sync.json.
+
+use anyhow::{Context, Result, bail};
+use dala_e2e::served::call;
+use dala_e2e::webdriver::Browser;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const RECORDS: usize = 1000;
+/// Records a request, as the app's drain sends them (`sync::SLICE`).
+const SLICE: usize = 50;
+const FORM: &str = "police_gender_representation";
+
+/// The bare loop: every body POSTed in turn, each answer read whole.
+const BARE_LOOP: &str = r#"
+const [bodies, url, token] = arguments;
+window.__bare = null;
+(async () => {
+  const t0 = performance.now();
+  let stored = 0;
+  for (const body of bodies) {
+    const r = await fetch(url, {method: 'POST', body,
+      headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/x-ndjson'}});
+    stored += (await r.json()).added;
+  }
+  window.__bare = {ms: performance.now() - t0, stored};
+})();
+"#;
+
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_err(e: String) -> anyhow::Error {
+    anyhow::anyhow!(e)
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    dala_e2e::webdriver::find_browser().map_err(browser_err)?;
+    let dist = crate::web::build(root)?;
+    crate::bench_server::build_server_benches(root, "sync", &[])?;
+    let dala = root.join("target/bench-cli/dala");
+    let dir = root.join("target/bench/sync");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let db = format!("sqlite://{}", dir.join("sync.sqlite").display());
+    let admin = |args: &[&str], stdin: Option<&str>| -> Result<()> {
+        let mut child = Command::new(&dala)
+            .args(["admin", "--db", &db])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .context("stdin")?
+                .write_all(text.as_bytes())?;
+        }
+        drop(child.stdin.take());
+        if !child.wait()?.success() {
+            bail!("dala admin {args:?} failed");
+        }
+        Ok(())
+    };
+    admin(
+        &[
+            "create-user",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some("a long secret\n"),
+    )?;
+    // The tablet's project, and the bare loop's (the same records, stored apart).
+    admin(&["create-project", "Drained"], None)?;
+    admin(&["create-project", "Bare loop"], None)?;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .to_string();
+    let mut child = Command::new(&dala)
+        .args(["serve", "--db", &db, "--addr", &addr, "--dist"])
+        .arg(&dist)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("serve.log"))?)
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+    let _server = Served(child);
+    if !line.contains("served at") {
+        bail!("dala serve: {line}");
+    }
+    let base = format!("http://{addr}");
+    let token = call(
+        "POST",
+        &format!("{base}/api/v1/sessions"),
+        "",
+        Some(json!({"name": "root", "password": "a long secret"})),
+    )["token"]
+        .as_str()
+        .context("a session")?
+        .to_string();
+    let instrument: Value = serde_json::from_str(&std::fs::read_to_string(
+        dist.join("surveys/police-gender-representation.json"),
+    )?)?;
+    let mut devices = Vec::new();
+    for project in [1, 2] {
+        call(
+            "POST",
+            &format!("{base}/api/v1/projects/{project}/instruments"),
+            &token,
+            Some(instrument.clone()),
+        );
+        devices.push(call(
+            "POST",
+            &format!("{base}/api/v1/projects/{project}/devices"),
+            &token,
+            Some(json!({"name": format!("bench tablet {project}")})),
+        ));
+    }
+
+    // 1,000 finalized records simulated through the engine.
+    let simulated = dir.join("simulated.jsonl");
+    let status = Command::new(&dala)
+        .arg("simulate")
+        .arg(dist.join("surveys/police-gender-representation.json"))
+        .args(["-n", &(RECORDS * 2).to_string(), "--seed", "22", "-o"])
+        .arg(&simulated)
+        .status()?;
+    if !status.success() {
+        bail!("simulating the records failed");
+    }
+    let text = std::fs::read_to_string(&simulated)?;
+    let mut lines = text.lines();
+    let header = lines.next().context("a header")?.to_string();
+    let records: Vec<&str> = lines
+        .filter(|l| l.contains("\"status\":\"finalized\""))
+        .take(RECORDS)
+        .collect();
+    if records.len() < RECORDS {
+        bail!("only {} finalized records simulated", records.len());
+    }
+    let bundle = dir.join("tablet.jsonl");
+    std::fs::write(&bundle, format!("{header}\n{}\n", records.join("\n")))?;
+    let bodies: Vec<String> = records
+        .chunks(SLICE)
+        .map(|slice| format!("{header}\n{}\n", slice.join("\n")))
+        .collect();
+
+    let browser = Browser::start(1280, 800).map_err(browser_err)?;
+    let wait = |script: &str, seconds: u64| {
+        browser
+            .wait_for(script, Duration::from_secs(seconds))
+            .map_err(browser_err)
+    };
+    // Enrolled; the records put in the device's store through Analyse's import.
+    browser
+        .goto(devices[0]["link"].as_str().context("a link")?)
+        .map_err(browser_err)?;
+    wait("return document.querySelector('.outbox') !== null", 60)?;
+    browser
+        .goto(&format!("{base}/design.html#/analyse/{FORM}"))
+        .map_err(browser_err)?;
+    wait(
+        "return document.querySelector('#analyse[data-ready=\"true\"]') !== null",
+        60,
+    )?;
+    browser
+        .type_into("#analyse input.bundles", &bundle.display().to_string())
+        .map_err(browser_err)?;
+    wait(
+        &format!("return window.__dalaImportAdded === {RECORDS} && window.__dalaImportEnd"),
+        300,
+    )?;
+    // Collect starts and drains the outbox at once.
+    eprintln!("bench sync: draining {RECORDS} records from the tablet");
+    browser.goto(&format!("{base}/#/")).map_err(browser_err)?;
+    wait(
+        &format!("return window.__dalaDrainSent === {RECORDS} && window.__dalaDrainEnd"),
+        600,
+    )?;
+    let drained = browser
+        .execute(
+            "return window.__dalaDrainEnd - window.__dalaDrainStart",
+            json!([]),
+        )
+        .map_err(browser_err)?
+        .as_f64()
+        .context("the drain's time")?;
+    eprintln!("  drained in {drained:.0} ms");
+
+    eprintln!("bench sync: the bare loop of {} POSTs", bodies.len());
+    browser
+        .execute(
+            BARE_LOOP,
+            json!([
+                bodies,
+                format!("{base}/api/v1/projects/2/submissions"),
+                devices[1]["token"]
+            ]),
+        )
+        .map_err(browser_err)?;
+    let bare = wait("return window.__bare", 600)?;
+    let bare_ms = bare["ms"].as_f64().context("the loop's time")?;
+    if bare["stored"].as_u64() != Some(RECORDS as u64) {
+        bail!("the bare loop stored {}", bare["stored"]);
+    }
+    eprintln!("  the bare loop: {bare_ms:.0} ms");
+    for project in [1, 2] {
+        let page = call(
+            "GET",
+            &format!("{base}/api/v1/projects/{project}/submissions?limit=10000"),
+            &token,
+            None,
+        );
+        let held = page["submissions"].as_array().map_or(0, Vec::len);
+        if held != RECORDS {
+            bail!("project {project} holds {held} records, not {RECORDS}");
+        }
+    }
+    let ratio = bare_ms / drained;
+    eprintln!(
+        "bench sync: the drain {drained:.0} ms, the bare loop {bare_ms:.0} ms: {ratio:.2}x (goal 0.8x or better)"
+    );
+    let report = json!({
+        "records": RECORDS,
+        "slice": SLICE,
+        "ours": {"drain_ms": drained},
+        "peer": {"name": "bare fetch POST loop, same bodies, same page, same server", "ms": bare_ms},
+        "ratio": ratio,
+        "goal": 0.8,
+        "machine": crate::bench::machine(),
+    });
+    let out = root.join("target/bench/sync.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&report)?)?;
+    eprintln!("bench sync: written to {}", out.display());
+    Ok(())
+}
