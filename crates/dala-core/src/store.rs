@@ -1326,7 +1326,10 @@ pub mod conformance {
         };
         check(
             failures,
-            store.acknowledge(std::slice::from_ref(&receipt)).await.is_ok(),
+            store
+                .acknowledge(std::slice::from_ref(&receipt))
+                .await
+                .is_ok(),
             "acknowledge a record",
         );
         check(

@@ -126,7 +126,9 @@ struct Report {
 
 /// Sends the outbox to the enrolled server a slice at a time until it is empty or a request
 /// fails; `send(url, token, body)` makes one request. Each record the server holds gets its
-/// receipt stored; one it refuses stays, and is not sent again in this drain.
+/// receipt stored; one it refuses stays, and is not sent again in this drain. The next
+/// slice is on its way while the receipts of the one before are stored, so the device's
+/// writes hide behind the network's wait.
 pub async fn drain<S, F>(
     store: &S,
     enrolment: &Enrolment,
@@ -142,7 +144,62 @@ where
     // The outbox is read once: a record finalized during the drain is the next drain's (the
     // runner drains again when one is finalized while it runs).
     let outbox = store.outbox(usize::MAX).await?;
-    for waiting in outbox.chunks(SLICE) {
+    let mut slices = outbox.chunks(SLICE);
+    let mut queued: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
+    let Some(first) = next_bundle(store, &mut slices, &mut queued, device_id, now).await? else {
+        return Ok(drained);
+    };
+    // While a bundle is on its way, the one after it is made ready.
+    let (mut answer, mut ready) = both(
+        send(enrolment.submissions_url(), enrolment.token.clone(), first),
+        next_bundle(store, &mut slices, &mut queued, device_id, now),
+    )
+    .await;
+    loop {
+        let receipts = match read_answer(answer, enrolment, &mut drained) {
+            Ok(receipts) => receipts,
+            Err(stopped) => {
+                drained.stopped = Some(stopped);
+                break;
+            }
+        };
+        drained.sent += receipts.len();
+        let Some(next) = ready? else {
+            store.acknowledge(&receipts).await?;
+            break;
+        };
+        // And while it is on its way, the receipts of the one before are stored.
+        let ((acknowledged, after), next_answer) = both(
+            async {
+                let acknowledged = store.acknowledge(&receipts).await;
+                let after = next_bundle(store, &mut slices, &mut queued, device_id, now).await;
+                (acknowledged, after)
+            },
+            send(enrolment.submissions_url(), enrolment.token.clone(), next),
+        )
+        .await;
+        acknowledged?;
+        (answer, ready) = (next_answer, after);
+    }
+    if drained.sent > 0 {
+        store.set_setting(LAST_SENT_SETTING, now).await?;
+    }
+    Ok(drained)
+}
+
+/// The next bundle to send: one of those of the slice read last, else the next slice's
+/// (a slice makes a bundle per instrument version), with their files read from the store.
+async fn next_bundle<S: Store>(
+    store: &S,
+    slices: &mut std::slice::Chunks<'_, dala_core::Submission>,
+    queued: &mut std::collections::VecDeque<Vec<u8>>,
+    device_id: &str,
+    now: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    while queued.is_empty() {
+        let Some(waiting) = slices.next() else {
+            return Ok(None);
+        };
         let mut stored = BTreeMap::new();
         for record in waiting {
             for described in &record.files {
@@ -156,56 +213,79 @@ where
                 .get(&(record.instance_id.clone(), name.to_string()))
                 .cloned()
         };
-        for bundle in bundles(waiting, device_id, now, files) {
-            let answer = match send(
-                enrolment.submissions_url(),
-                enrolment.token.clone(),
-                bundle.bytes,
-            )
-            .await
-            {
-                Ok(answer) => answer,
-                Err(why) => {
-                    drained.stopped = Some(Stopped::Unreachable(why));
-                    return Ok(drained);
-                }
-            };
-            let report: Option<Report> = serde_json::from_str(&answer.body).ok();
-            let Some(report) = report
-                .filter(|_| answer.status < 400 || answer.status == 409 || answer.status == 422)
-            else {
-                drained.stopped = Some(stopped_by(&answer));
-                return Ok(drained);
-            };
-            let mut receipts = Vec::new();
-            for line in report.records {
-                let Some(instance_id) = line.instance_id else {
-                    continue;
-                };
-                match (line.outcome.as_str(), line.receipt) {
-                    ("added" | "duplicate", Some(receipt)) => {
-                        receipts.push(Receipt {
-                            instance_id: instance_id.clone(),
-                            server: enrolment.server.clone(),
-                            received: receipt.received,
-                        });
-                    }
-                    _ => {
-                        drained.refused.push(RefusedRecord {
-                            instance_id: instance_id.clone(),
-                            code: line.code.unwrap_or_default(),
-                            message: line.message.unwrap_or_default(),
-                        });
-                    }
-                }
-            }
-            // One transaction for the slice's receipts.
-            store.acknowledge(&receipts).await?;
-            drained.sent += receipts.len();
-        }
-        store.set_setting(LAST_SENT_SETTING, now).await?;
+        queued.extend(
+            bundles(waiting, device_id, now, files)
+                .into_iter()
+                .map(|b| b.bytes),
+        );
     }
-    Ok(drained)
+    Ok(queued.pop_front())
+}
+
+/// The receipts of the records a report says the server holds; the refused ones noted in
+/// `drained`. Err: why the drain stops here.
+fn read_answer(
+    answer: Result<Answer, String>,
+    enrolment: &Enrolment,
+    drained: &mut Drained,
+) -> Result<Vec<Receipt>, Stopped> {
+    let answer = answer.map_err(Stopped::Unreachable)?;
+    let report: Option<Report> = serde_json::from_str(&answer.body).ok();
+    let Some(report) =
+        report.filter(|_| answer.status < 400 || answer.status == 409 || answer.status == 422)
+    else {
+        return Err(stopped_by(&answer));
+    };
+    let mut receipts = Vec::new();
+    for line in report.records {
+        let Some(instance_id) = line.instance_id else {
+            continue;
+        };
+        match (line.outcome.as_str(), line.receipt) {
+            ("added" | "duplicate", Some(receipt)) => receipts.push(Receipt {
+                instance_id,
+                server: enrolment.server.clone(),
+                received: receipt.received,
+            }),
+            _ => drained.refused.push(RefusedRecord {
+                instance_id,
+                code: line.code.unwrap_or_default(),
+                message: line.message.unwrap_or_default(),
+            }),
+        }
+    }
+    Ok(receipts)
+}
+
+/// Runs two futures at once (the page has one thread: they take turns while either waits),
+/// giving both outputs.
+async fn both<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut done_a, mut done_b) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if done_a.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            done_a = Some(v);
+        }
+        if done_b.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            done_b = Some(v);
+        }
+        match (done_a.take(), done_b.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (done_a, done_b) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// What a fetch of the project's forms did.

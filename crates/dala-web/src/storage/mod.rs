@@ -327,6 +327,18 @@ impl IdbStore {
             .map_err(backend)
     }
 
+    /// A write the disk need not hold before it is reported done. Only for what can be lost
+    /// to a power cut without harm: a receipt lost is a record sent again, and the server
+    /// answers a record it holds with the same receipt.
+    fn write_relaxed<'a>(&'a self, stores: &[&str]) -> Result<Transaction<'a>, StoreError> {
+        self.db
+            .transaction(stores.to_vec())
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
+            .build()
+            .map_err(backend)
+    }
+
     fn read<'a>(&'a self, store: &str) -> Result<Transaction<'a>, StoreError> {
         self.db.transaction(store).build().map_err(backend)
     }
@@ -914,7 +926,7 @@ impl Store for IdbStore {
     }
 
     async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS])?;
+        let tx = self.write_relaxed(&[RECORDS])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         // Every row is read and checked before any is written: one unknown record refuses
         // them all (the transaction is never committed). The reads go out together (each
