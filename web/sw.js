@@ -27,6 +27,15 @@ self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
 });
 
+// Background Sync: the browser wakes the worker when the network is back after a drain of
+// the outbox failed, and the worker asks the open pages to drain (the outbox and its
+// receipts live in the page's code; with no page open, the records wait for the next start).
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'dala-outbox') return;
+  event.waitUntil(self.clients.matchAll({ type: 'window' })
+    .then((pages) => pages.forEach((page) => page.postMessage('dala-drain'))));
+});
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;

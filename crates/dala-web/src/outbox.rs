@@ -52,6 +52,7 @@ pub fn start(state: AppState, link: Option<sync::Enrolment>) {
             state.fail(state.t(crate::i18n::Msg::SaveFailed), e);
         }
         crate::browser::on_online(move || send(state));
+        crate::pwa::on_drain_asked(move || send(state));
         send(state);
     });
 }
@@ -86,6 +87,7 @@ pub fn send(state: AppState) {
             r.draining = false;
             match stopped {
                 Some(Stopped::Unreachable(_)) => {
+                    crate::pwa::ask_background_sync();
                     let wait = sync::backoff_ms(r.failures);
                     r.failures += 1;
                     wait

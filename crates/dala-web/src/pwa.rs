@@ -93,3 +93,61 @@ pub fn apply_update() {
         }
     });
 }
+
+/// The tag of the outbox's Background Sync, and the message the service worker posts when
+/// the browser fires it.
+const OUTBOX_SYNC: &str = "dala-outbox";
+const DRAIN_MESSAGE: &str = "dala-drain";
+
+/// Asks the browser (where it has Background Sync) to wake the service worker once the
+/// network is back; the worker then asks the open pages to drain the outbox. The records and
+/// their receipts live in the page's code, so a browser with no page open keeps them for
+/// the next start.
+///
+/// Only while the browser is offline: it fires the sync when the network is back. A server
+/// out of reach on a working network is the timer's business (a sync registered while online
+/// fires at once, and a drain failing again would register it again: a loop).
+pub fn ask_background_sync() {
+    let offline = web_sys::window().is_some_and(|w| !w.navigator().on_line());
+    if !offline {
+        return;
+    }
+    let Some(container) = container() else { return };
+    spawn_local(async move {
+        let Ok(ready) = container.ready() else { return };
+        let Ok(registration) = JsFuture::from(ready).await else {
+            return;
+        };
+        let Ok(sync) = js_sys::Reflect::get(&registration, &"sync".into()) else {
+            return;
+        };
+        if sync.is_undefined() {
+            return;
+        }
+        let Ok(register) = js_sys::Reflect::get(&sync, &"register".into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        else {
+            return;
+        };
+        if let Ok(asked) = register.call1(&sync, &OUTBOX_SYNC.into())
+            && let Ok(asked) = asked.dyn_into::<js_sys::Promise>()
+        {
+            // Refused (no permission, or in a private window): the timer still retries.
+            let _ = JsFuture::from(asked).await;
+        }
+    });
+}
+
+/// Calls `drain` when the service worker says the network is back (Background Sync).
+pub fn on_drain_asked(drain: impl Fn() + 'static) {
+    let Some(container) = container() else { return };
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if ev.data().as_string().as_deref() == Some(DRAIN_MESSAGE) {
+                drain();
+            }
+        });
+    container.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // Kept for the page's life.
+    on_message.forget();
+}

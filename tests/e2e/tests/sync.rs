@@ -368,8 +368,21 @@ fn two_tablets_a_stopped_server_a_lost_answer_and_a_bundle_each_record_once() {
         app.set_enumerator(enumerator);
     }
 
-    // The server stopped: both tablets interview; tablet A also hands its record over.
+    // The server stopped: both tablets interview (tablet A with no network at all); tablet A
+    // also hands its record over.
     drop(server);
+    let network = |browser: &Browser, offline: bool| {
+        browser
+            .cdp("Network.enable", json!({}))
+            .and_then(|_| {
+                browser.cdp(
+                    "Network.emulateNetworkConditions",
+                    json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    network(&a, true);
     short_interview(&tablet_a);
     short_interview(&tablet_b);
     tablet_a.click(".export");
@@ -378,6 +391,12 @@ fn two_tablets_a_stopped_server_a_lost_answer_and_a_bundle_each_record_once() {
         app.home(&base);
         outbox_says(browser, "1 record waiting to be sent", 30);
     }
+    // Offline, the failed drain asked the browser to wake the app when the network is back.
+    a.wait_for(
+        "return navigator.serviceWorker.ready.then(r => r.sync.getTags()).then(t => t.includes('dala-outbox'))",
+        std::time::Duration::from_secs(30),
+    )
+    .unwrap_or_else(|e| panic!("Background Sync: {e}"));
 
     // The server back; the office sends the hand-over first; the tablets drain by themselves
     // (their retry comes within 30 s of the failure) and A's record is held already.
@@ -399,6 +418,7 @@ fn two_tablets_a_stopped_server_a_lost_answer_and_a_bundle_each_record_once() {
     )
     .expect("a report");
     assert_eq!(report["added"], 1, "{report}");
+    network(&a, false);
     for browser in [&a, &b] {
         outbox_says(browser, "Every finalized record is on the server", 90);
     }
