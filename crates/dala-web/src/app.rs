@@ -232,12 +232,13 @@ enum Workspace {
 }
 
 /// Who is signed in (the whole app only: Collect never signs in).
+#[cfg(feature = "server")]
 fn account_chip() -> impl IntoView {
-    #[cfg(feature = "server")]
-    return view! { <crate::views::account::AccountChip/> };
-    #[cfg(not(feature = "server"))]
-    ()
+    view! { <crate::views::account::AccountChip/> }
 }
+
+#[cfg(not(feature = "server"))]
+fn account_chip() -> impl IntoView {}
 
 /// The header link's class: the workspace of the screen shown is marked current.
 fn workspace_class(route: Route, link: Workspace) -> &'static str {

@@ -125,7 +125,7 @@ pub fn ask_background_sync() {
             return;
         }
         let Ok(register) = js_sys::Reflect::get(&sync, &"register".into())
-            .and_then(|f| f.dyn_into::<js_sys::Function>())
+            .and_then(JsCast::dyn_into::<js_sys::Function>)
         else {
             return;
         };

@@ -208,7 +208,10 @@ mod tests {
                 .strip_prefix("/api/v1/projects/3/submissions?after=")
                 .expect("a page of records");
             let (after, limit) = query.split_once("&limit=").expect("a limit");
-            let (after, limit): (i64, usize) = (after.parse().unwrap(), limit.parse().unwrap());
+            let (after, limit): (i64, usize) = (
+                after.parse().expect("a cursor"),
+                limit.parse().expect("a limit"),
+            );
             let listed: Vec<serde_json::Value> = self
                 .changes
                 .borrow()
@@ -222,7 +225,7 @@ mod tests {
                         "review_state": state,
                         "deleted": deleted.then_some("2015-03-18T00:00:00.000Z"),
                         "record": if *deleted { serde_json::Value::Null } else {
-                            serde_json::to_value(record(id, "osh")).unwrap()
+                            serde_json::to_value(record(id, "osh")).expect("JSON")
                         },
                     })
                 })
