@@ -82,3 +82,49 @@ pub fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> Value 
     let text = response.body_mut().read_to_string().expect("a body");
     serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
 }
+
+/// The site administrator's password in the tests.
+pub const ROOT_PASSWORD: &str = "a long secret";
+
+/// The first steps on a new database: the site administrator `root` and the project "Police"
+/// (id 1).
+pub fn admin_and_project(db: &str) {
+    dala(
+        &[
+            "admin",
+            "--db",
+            db,
+            "create-user",
+            "root",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        Some(&format!("{ROOT_PASSWORD}\n")),
+    );
+    assert_eq!(
+        dala(&["admin", "--db", db, "create-project", "Police"], None),
+        "1"
+    );
+}
+
+/// A free address on the loopback interface.
+pub fn free_addr() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string()
+}
+
+/// The site administrator's bearer token from the server at `base`.
+pub fn root_token(base: &str) -> String {
+    call(
+        "POST",
+        &format!("{base}/api/v1/sessions"),
+        "",
+        Some(json!({"name": "root", "password": ROOT_PASSWORD})),
+    )["token"]
+        .as_str()
+        .expect("a token")
+        .to_string()
+}

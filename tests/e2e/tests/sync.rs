@@ -5,7 +5,7 @@
 //! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST and DALA_CLI).
 
 use dala_e2e::collect::Collect;
-use dala_e2e::served::{call, dala, serve};
+use dala_e2e::served::{admin_and_project, call, free_addr, root_token, serve};
 use dala_e2e::webdriver::Browser;
 use dala_e2e::{env_path, screenshot};
 use serde_json::{Value, json};
@@ -44,37 +44,11 @@ fn stored_ids(base: &str, token: &str) -> Vec<String> {
 fn an_enrolled_tablet_sends_its_records_and_keeps_them_while_the_server_is_down() {
     let dir = dala_e2e::scratch("sync");
     let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
-    dala(
-        &[
-            "admin",
-            "--db",
-            &db,
-            "create-user",
-            "root",
-            "--role",
-            "administrator",
-            "--password-stdin",
-        ],
-        Some("a long secret\n"),
-    );
-    assert_eq!(
-        dala(&["admin", "--db", &db, "create-project", "Police"], None),
-        "1"
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    admin_and_project(&db);
+    let addr = free_addr();
     let base = format!("http://{addr}");
     let server = serve(&db, &addr, &dir.join("serve-1.log"));
-    let signed = call(
-        "POST",
-        &format!("{base}/api/v1/sessions"),
-        "",
-        Some(json!({"name": "root", "password": "a long secret"})),
-    );
-    let token = signed["token"].as_str().expect("a token").to_string();
+    let token = root_token(&base);
     let instrument: Value = serde_json::from_str(
         &std::fs::read_to_string(
             env_path("DALA_DIST").join("surveys/police-gender-representation.json"),
@@ -298,37 +272,13 @@ fn outbox_says(browser: &Browser, text: &str, seconds: u64) {
 fn two_tablets_a_stopped_server_a_lost_answer_and_a_bundle_each_record_once() {
     let dir = dala_e2e::scratch("sync-two");
     let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
-    dala(
-        &[
-            "admin",
-            "--db",
-            &db,
-            "create-user",
-            "root",
-            "--role",
-            "administrator",
-            "--password-stdin",
-        ],
-        Some("a long secret\n"),
-    );
-    dala(&["admin", "--db", &db, "create-project", "Police"], None);
-    let server_addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .to_string();
+    admin_and_project(&db);
+    let server_addr = free_addr();
     let server = serve(&db, &server_addr, &dir.join("serve-1.log"));
     // The tablets reach the server through the relay, as through a field office's network.
     let relay = Relay::start(server_addr.clone());
     let base = format!("http://{}", relay.addr);
-    let token = call(
-        "POST",
-        &format!("{base}/api/v1/sessions"),
-        "",
-        Some(json!({"name": "root", "password": "a long secret"})),
-    )["token"]
-        .as_str()
-        .expect("a token")
-        .to_string();
+    let token = root_token(&base);
     let instrument: Value = serde_json::from_str(
         &std::fs::read_to_string(
             env_path("DALA_DIST").join("surveys/police-gender-representation.json"),

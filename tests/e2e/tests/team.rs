@@ -9,7 +9,9 @@
 //! Run with `cargo xtask test` (it builds dist/ and sets DALA_DIST and DALA_CLI).
 
 use dala_e2e::collect::Collect;
-use dala_e2e::served::{call, dala, serve};
+use dala_e2e::served::{
+    ROOT_PASSWORD, admin_and_project, call, dala, free_addr, root_token, serve,
+};
 use dala_e2e::webdriver::Browser;
 use dala_e2e::{downloaded, env_path, screenshot};
 use serde_json::{Value, json};
@@ -188,38 +190,11 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = dala_e2e::scratch(&format!("team-{backend}"));
-    dala(
-        &[
-            "admin",
-            "--db",
-            db,
-            "create-user",
-            "root",
-            "--role",
-            "administrator",
-            "--password-stdin",
-        ],
-        Some("a long secret\n"),
-    );
-    assert_eq!(
-        dala(&["admin", "--db", db, "create-project", "Police"], None),
-        "1"
-    );
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .to_string();
+    admin_and_project(db);
+    let addr = free_addr();
     let base = format!("http://{addr}");
     let _server = serve(db, &addr, &dir.join("serve.log"));
-    let root = call(
-        "POST",
-        &format!("{base}/api/v1/sessions"),
-        "",
-        Some(json!({"name": "root", "password": "a long secret"})),
-    )["token"]
-        .as_str()
-        .expect("a token")
-        .to_string();
+    let root = root_token(&base);
 
     let downloads = dir.join("downloads");
     std::fs::create_dir_all(&downloads).expect("a folder");
@@ -231,7 +206,7 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
         .unwrap_or_else(|e| panic!("{e}"));
     app_ready(&office);
     screenshot(&desk, &format!("manage-sign-in-en-{backend}"));
-    sign_in(&office, "root", "a long secret");
+    sign_in(&office, "root", ROOT_PASSWORD);
     office.wait_for_selector(".manage-team .members");
     account_with_role(&office, "mira", "manager");
     account_with_role(&office, "nurlan", "analyst");
@@ -250,6 +225,11 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
     ));
     office.wait("return document.querySelector('.server-designs .said')?.textContent.includes('Published on the server')");
     office.wait_for_selector(&format!(".server-versions [data-form=\"{FORM}\"]"));
+    office.js(
+        "document.querySelector('.server-designs').scrollIntoView()",
+        json!([]),
+    );
+    screenshot(&desk, &format!("design-server-en-{backend}"));
     desk.goto(&format!("{base}/design.html#/manage/1"))
         .unwrap_or_else(|e| panic!("{e}"));
     office.click(".part-devices");
@@ -459,6 +439,15 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
     .unwrap_or_else(|e| panic!("{e}"));
     office.assert_fits_screen();
     screenshot(&desk, &format!("manage-progress-ru-phone-{backend}"));
+    for part in ["devices", "review", "team"] {
+        office.click(&format!(".part-{part}"));
+        office.wait_for_selector(&format!(".manage-{part}"));
+        office.assert_fits_screen();
+        screenshot(&desk, &format!("manage-{part}-ru-phone-{backend}"));
+    }
+    sign_out(&office);
+    office.assert_fits_screen();
+    screenshot(&desk, &format!("manage-sign-in-ru-phone-{backend}"));
 }
 
 /// The page is up (the whole app's workspaces wait for the database).

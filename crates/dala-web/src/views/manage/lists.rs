@@ -2,19 +2,13 @@
 //! log.
 
 use super::*;
-use crate::account::{Audit as AuditPage, AuditEntry, Instruments as Published, PublishedVersion};
+use crate::account::{Audit as AuditPage, AuditEntry};
 
 #[component]
 pub(super) fn Instruments(project: i64) -> impl IntoView {
     let app = state();
     let account = account();
-    let versions: Fetched<Vec<PublishedVersion>> = RwSignal::new(None);
-    fetch(
-        account,
-        url(project, "instruments"),
-        versions,
-        |p: Published| p.instruments,
-    );
+    let versions = published_versions(account, project);
     view! {
         <section class="card manage-instruments">
             <h3>{move || w(app, Words::PublishedInstruments)}</h3>

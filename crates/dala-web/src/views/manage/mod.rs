@@ -35,6 +35,18 @@ where
     });
 }
 
+/// The versions the project publishes, fetched.
+fn published_versions(account: Account, project: i64) -> Fetched<Vec<account::PublishedVersion>> {
+    let versions = RwSignal::new(None);
+    fetch(
+        account,
+        url(project, "instruments"),
+        versions,
+        |p: account::Instruments| p.instruments,
+    );
+    versions
+}
+
 /// A part's text in the interface language.
 fn w(app: AppState, word: Words) -> &'static str {
     word.text(app.lang.get())

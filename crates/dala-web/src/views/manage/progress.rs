@@ -2,9 +2,7 @@
 //! question (the police survey's district), as a table with totals.
 
 use super::*;
-use crate::account::{
-    Instruments as Published, Progress as Rows, ProgressRow, PublishedVersion, segment,
-};
+use crate::account::{Progress as Rows, ProgressRow, segment};
 use crate::manage::{Pivot, pivot};
 use dala_core::{Instrument, ItemType};
 
@@ -12,13 +10,7 @@ use dala_core::{Instrument, ItemType};
 pub(super) fn Progress(project: i64) -> impl IntoView {
     let app = state();
     let account = account();
-    let versions: Fetched<Vec<PublishedVersion>> = RwSignal::new(None);
-    fetch(
-        account,
-        url(project, "instruments"),
-        versions,
-        |p: Published| p.instruments,
-    );
+    let versions = published_versions(account, project);
     let form = RwSignal::new(String::new());
     let by = RwSignal::new(String::new());
     // The select_one questions of the form's latest version: (name, label).
