@@ -437,8 +437,8 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
         json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    office.assert_fits_screen();
     screenshot(&desk, &format!("manage-progress-ru-phone-{backend}"));
+    office.assert_fits_screen();
     for part in ["devices", "review", "team"] {
         office.click(&format!(".part-{part}"));
         office.wait_for_selector(&format!(".manage-{part}"));
