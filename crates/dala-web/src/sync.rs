@@ -419,7 +419,7 @@ pub fn backoff_ms(failures: u32) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::workflows::block_on;
     use dala_core::record::{Answer as Value, RECORD_FORMAT, Status, Submission};
@@ -427,7 +427,8 @@ mod tests {
     use std::cell::RefCell;
     use std::collections::BTreeSet;
 
-    fn record(id: &str, status: Status, finalized: &str) -> Submission {
+    /// A police record of Osh's district, finalized at `finalized` (or a draft updated then).
+    pub(crate) fn record(id: &str, status: Status, finalized: &str) -> Submission {
         Submission {
             format: RECORD_FORMAT,
             held: Vec::new(),

@@ -10,6 +10,18 @@ pub mod served;
 pub mod server;
 pub mod webdriver;
 
+/// The seed plan's share of women by district, as the browser tests' own copy for the CLI:
+/// if the shipped plan and this one ever part, the tests' byte comparisons say so.
+pub const WOMEN_BY_DISTRICT: &str = r#"[[table]]
+id = "women_share_by_district"
+kind = "frequency"
+variable = "sex"
+by = "district"
+filter = "${consent} = 'yes'"
+benchmark = 50.6
+category = "f"
+"#;
+
 /// Copies a folder (a built dist/) into another, for a site the tests or benches change.
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;

@@ -19,18 +19,6 @@ const FORM: &str = "police_gender_representation";
 /// One browser at a time: two cores run one Chromium well, not two.
 static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The seed plan's table, as the test's own copy for the CLI: if the shipped plan and this one
-/// ever part, the byte comparison says so.
-const WOMEN_BY_DISTRICT: &str = r#"[[table]]
-id = "women_share_by_district"
-kind = "frequency"
-variable = "sex"
-by = "district"
-filter = "${consent} = 'yes'"
-benchmark = 50.6
-category = "f"
-"#;
-
 fn instrument() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../surveys/police-gender-representation/instrument.json")
@@ -192,7 +180,7 @@ fn three_bundles_are_imported_tabled_charted_and_exported_like_the_cli() {
     let card = ".table-card[data-table=\"women_share_by_district\"]";
     app.wait_for_selector(card);
     let plan = files.join("women.toml");
-    std::fs::write(&plan, WOMEN_BY_DISTRICT).expect("plan");
+    std::fs::write(&plan, dala_e2e::WOMEN_BY_DISTRICT).expect("plan");
     let cli_csv = files.join("cli-women.csv");
     dala(&[
         "aggregate".as_ref(),

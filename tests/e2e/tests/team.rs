@@ -23,17 +23,6 @@ const FORM: &str = "police_gender_representation";
 /// four.
 static ONE_TEAM: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The seed plan's table, as the test's own copy for the CLI (as the Analyse test has it).
-const WOMEN_BY_DISTRICT: &str = r#"[[table]]
-id = "women_share_by_district"
-kind = "frequency"
-variable = "sex"
-by = "district"
-filter = "${consent} = 'yes'"
-benchmark = 50.6
-category = "f"
-"#;
-
 /// Sets an input or select the way typing or picking does.
 fn put(app: &Collect, selector: &str, value: &str) {
     app.wait_for_selector(selector);
@@ -341,7 +330,7 @@ fn a_team_runs_a_project(db: &str, backend: &str) {
     let bundle = dir.join("server.jsonl");
     assert_eq!(server_bundle(&base, &root, &bundle), total as usize);
     let plan = dir.join("women.toml");
-    std::fs::write(&plan, WOMEN_BY_DISTRICT).expect("a plan");
+    std::fs::write(&plan, dala_e2e::WOMEN_BY_DISTRICT).expect("a plan");
     let cli_csv = dir.join("cli-women.csv");
     dala(
         &[

@@ -158,28 +158,13 @@ where
 mod tests {
     use super::*;
     use crate::workflows::block_on;
-    use dala_core::record::{Answer as Value, RECORD_FORMAT, Status, Submission};
+    use dala_core::record::{Status, Submission};
     use dala_core::store::MemoryStore;
     use serde_json::json;
     use std::cell::RefCell;
 
-    fn record(id: &str, district: &str) -> Submission {
-        Submission {
-            format: RECORD_FORMAT,
-            held: Vec::new(),
-            files: Vec::new(),
-            instance_name: None,
-            instance_id: id.into(),
-            instrument_id: "police".into(),
-            instrument_version: "1".into(),
-            status: Status::Finalized,
-            started: "2015-03-17T09:00:00.000+06:00".into(),
-            updated: "2015-03-17T09:10:00.000+06:00".into(),
-            finalized: Some("2015-03-17T09:10:00.000+06:00".into()),
-            enumerator: "Aida".into(),
-            device_id: "tab-1".into(),
-            answers: BTreeMap::from([("district".into(), Value::Value(district.into()))]),
-        }
+    fn record(id: &str) -> Submission {
+        crate::sync::tests::record(id, Status::Finalized, "2015-03-17T09:10:00.000+06:00")
     }
 
     /// The server's change sequence in memory: (changed, instance id, state, deleted).
@@ -225,7 +210,7 @@ mod tests {
                         "review_state": state,
                         "deleted": deleted.then_some("2015-03-18T00:00:00.000Z"),
                         "record": if *deleted { serde_json::Value::Null } else {
-                            serde_json::to_value(record(id, "osh")).expect("JSON")
+                            serde_json::to_value(record(id)).expect("JSON")
                         },
                     })
                 })
