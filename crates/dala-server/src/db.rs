@@ -41,6 +41,10 @@ pub struct Db {
         std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::store::IntakeJob>>>,
     /// The server's id once read (it never changes).
     pub(crate) server_id: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// When this process last wrote each device's last request (see `team`): most requests
+    /// then write nothing, and take no write lock.
+    pub(crate) seen:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
 impl Backend {
@@ -118,6 +122,7 @@ impl Db {
             backend,
             writer: std::sync::Arc::default(),
             server_id: std::sync::Arc::default(),
+            seen: std::sync::Arc::default(),
         };
         Ok(db)
     }

@@ -88,8 +88,23 @@ impl Db {
         Ok(members)
     }
 
-    /// Notes a device's request (at most once a minute: most requests write nothing).
+    /// Notes a device's request (at most once a minute: most requests write nothing, and
+    /// one this process wrote within the minute does not even ask the database).
     pub async fn device_seen(&self, device_id: i64) -> std::result::Result<(), StoreError> {
+        let fresh = std::time::Instant::now();
+        {
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let recent = seen.get(&device_id).is_some_and(|at| {
+                fresh.duration_since(*at) < std::time::Duration::from_millis(SEEN_EVERY_MS as u64)
+            });
+            if recent {
+                return Ok(());
+            }
+            seen.insert(device_id, fresh);
+        }
         let now = crate::clock::now();
         sqlx::query(
             "UPDATE devices SET last_seen = $1 WHERE id = $2 AND (last_seen IS NULL OR last_seen < $3)",
