@@ -280,7 +280,8 @@ pub fn Records(form_id: String) -> impl IntoView {
 }
 
 /// A finalized record's state on an enrolled tablet: sent (when the server received it),
-/// refused (why: it stays), or waiting. Nothing on a tablet that is not enrolled.
+/// refused (why: it stays), being sent (while a drain runs), or waiting. Nothing on a tablet
+/// that is not enrolled.
 fn sent_tag(
     state: crate::app::AppState,
     record: &StoredRecord,
@@ -298,6 +299,15 @@ fn sent_tag(
                 {format!("{} ({})", Msg::Refused.text(lang), refused.code)}
             </span>
         }.into_any(),
-        (None, None) => view! { <span class="tag waiting">{Msg::Waiting.text(lang)}</span> }.into_any(),
+        // Waiting, or being sent while a drain runs.
+        (None, None) => {
+            let sending = move || state.outbox.with(|o| o.sending);
+            view! {
+                <span class=move || if sending() { "tag waiting sending" } else { "tag waiting" }>
+                    {move || if sending() { Msg::Sending.text(lang) } else { Msg::Waiting.text(lang) }}
+                </span>
+            }
+            .into_any()
+        }
     })
 }
