@@ -81,6 +81,14 @@ pub fn router(db: Db, dist: Option<PathBuf>, secure: bool) -> Router {
             get(get_instrument),
         )
         .route(
+            "/projects/{project}/instruments/{form}/{version}/files",
+            get(crate::form_files::list),
+        )
+        .route(
+            "/projects/{project}/instruments/{form}/{version}/files/{name}",
+            get(crate::form_files::get).put(crate::form_files::put),
+        )
+        .route(
             "/projects/{project}/submissions",
             get(list_submissions).post(submit),
         )
@@ -291,7 +299,7 @@ fn body_error(e: &BytesRejection) -> ApiError {
     }
 }
 
-fn raw_body(body: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
+pub(crate) fn raw_body(body: std::result::Result<Bytes, BytesRejection>) -> Result<Bytes> {
     body.map_err(|e| body_error(&e))
 }
 
@@ -562,28 +570,33 @@ async fn submission_file(
     else {
         return Err(ApiError::not_found("the file"));
     };
-    let media_type = axum::http::HeaderValue::from_str(&media_type).unwrap_or(
-        axum::http::HeaderValue::from_static("application/octet-stream"),
-    );
-    Ok((
+    Ok(file_download(&media_type, bytes))
+}
+
+/// A stored file as a download of its media type: never shown inline nor sniffed, and
+/// sandboxed should a browser open it all the same (a record's file is whatever a tablet sent).
+pub(crate) fn file_download(media_type: &str, bytes: Vec<u8>) -> Response {
+    let media_type = HeaderValue::from_str(media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (
         [
-            (axum::http::header::CONTENT_TYPE, media_type),
+            (header::CONTENT_TYPE, media_type),
             (
-                axum::http::header::CONTENT_DISPOSITION,
-                axum::http::HeaderValue::from_static("attachment"),
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment"),
             ),
             (
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                axum::http::HeaderValue::from_static("nosniff"),
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
             ),
             (
-                axum::http::header::CONTENT_SECURITY_POLICY,
-                axum::http::HeaderValue::from_static("sandbox"),
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox"),
             ),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("schema/2.sql")),
     (3, include_str!("schema/3.sql")),
     (4, include_str!("schema/4.sql")),
+    (5, include_str!("schema/5.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

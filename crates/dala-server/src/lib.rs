@@ -11,6 +11,7 @@ pub mod clock;
 pub mod db;
 pub mod enrol;
 pub mod export;
+pub mod form_files;
 pub mod intake;
 pub mod limits;
 pub mod openapi;

@@ -90,6 +90,14 @@ pub mod shapes {
         pub added: bool,
     }
 
+    /// A form file taken (or held already: `added` false).
+    #[derive(JsonSchema)]
+    pub struct FormFileTaken {
+        pub name: String,
+        pub sha256: String,
+        pub added: bool,
+    }
+
     /// One line of a bundle sent, and what became of it.
     #[derive(JsonSchema)]
     pub struct LineOutcome {
@@ -167,6 +175,8 @@ enum Body {
     Instrument(Value),
     /// Text: an analysis plan (TOML).
     Text,
+    /// A file's bytes as they are.
+    File,
 }
 
 /// The parameters that choose records, for the export and the tables alike.
@@ -224,6 +234,8 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
     let instruments = s(g.subschema_for::<Instruments>());
     let instrument = s(g.subschema_for::<dala_core::Instrument>());
     let published = s(g.subschema_for::<PublishedVersion>());
+    let form_files = s(g.subschema_for::<Vec<crate::form_files::FormFile>>());
+    let file_taken = s(g.subschema_for::<FormFileTaken>());
     let report = s(g.subschema_for::<IntakeReport>());
     let submissions = s(g.subschema_for::<Submissions>());
     let reviewed = s(g.subschema_for::<Reviewed>());
@@ -404,6 +416,27 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
             "A published version's document",
             Body::None,
             vec![(200, instrument)],
+        ),
+        route(
+            "get",
+            "/projects/{project}/instruments/{form}/{version}/files",
+            "The files a version attaches (lists, label media), each with whether the server holds it",
+            Body::None,
+            vec![(200, form_files)],
+        ),
+        route(
+            "get",
+            "/projects/{project}/instruments/{form}/{version}/files/{name}",
+            "A file a version attaches, as a download of its media type (404 until it is sent)",
+            Body::None,
+            vec![(200, None)],
+        ),
+        route(
+            "put",
+            "/projects/{project}/instruments/{form}/{version}/files/{name}",
+            "Send a file a published version attaches: exactly the bytes its document describes (S025 otherwise)",
+            Body::File,
+            vec![(200, file_taken.clone()), (201, file_taken)],
         ),
         route(
             "post",
@@ -622,6 +655,8 @@ pub fn document() -> Value {
                 "text/plain": {"schema": {"type": "string"}}}})),
             Body::Instrument(schema) => Some(json!({"required": true, "content": {
                 "application/json": {"schema": schema},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})),
+            Body::File => Some(json!({"required": true, "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})),
             Body::Text => Some(json!({"required": true, "content": {
                 "text/plain": {"schema": {"type": "string"}},

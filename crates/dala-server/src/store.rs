@@ -857,6 +857,48 @@ impl Db {
             .transpose()
     }
 
+    /// Keeps a file an instrument version attaches, once per project by its SHA-256 (the
+    /// caller checked the bytes against the version's description); false when the project
+    /// held it already.
+    pub async fn put_form_file(&self, project_id: i64, sha256: &str, bytes: &[u8]) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO form_files (project_id, sha256, content, received) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(project_id)
+        .bind(sha256)
+        .bind(bytes)
+        .bind(crate::clock::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The digests of every form file a project holds.
+    pub async fn form_files_held(
+        &self,
+        project_id: i64,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let rows = sqlx::query("SELECT sha256 FROM form_files WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("sha256")?))
+            .collect()
+    }
+
+    /// The bytes of a form file the project holds, by digest.
+    pub async fn form_file(&self, project_id: i64, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let row =
+            sqlx::query("SELECT content FROM form_files WHERE project_id = $1 AND sha256 = $2")
+                .bind(project_id)
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get("content")).transpose()?)
+    }
+
     /// Marks a submission deleted (its row is kept, out of every page, and the same instance id
     /// is never taken again); false if the project holds no such submission not yet deleted.
     pub async fn delete_submission(&self, project_id: i64, instance_id: &str) -> Result<bool> {

@@ -53,7 +53,7 @@ pub async fn call(method: &str, url: String, token: Option<String>, body: Vec<u8
     .expect("the call ran")
 }
 
-fn json_bytes(v: &Value) -> Vec<u8> {
+pub fn json_bytes(v: &Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
 
@@ -88,7 +88,7 @@ fn with_photo(id: &str, photo: &[u8]) -> Submission {
 }
 
 /// A GET of raw bytes: the status, the response's headers asked for, the body.
-async fn get_raw(url: String, token: String, headers: &[&str]) -> (u16, Vec<String>, Vec<u8>) {
+pub async fn get_raw(url: String, token: String, headers: &[&str]) -> (u16, Vec<String>, Vec<u8>) {
     let headers: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -243,6 +243,21 @@ async fn every_role_against_every_route() {
             "AMDNEV",
         ),
         ("POST", "/projects/{p}/instruments", "AMD"),
+        (
+            "GET",
+            "/projects/{p}/instruments/{form}/{v2}/files",
+            "AMDNEV",
+        ),
+        (
+            "GET",
+            "/projects/{p}/instruments/{form}/{v2}/files/badge.png",
+            "AMDNEV",
+        ),
+        (
+            "PUT",
+            "/projects/{p}/instruments/{form}/{v2}/files/badge.png",
+            "AMD",
+        ),
         ("POST", "/projects/{p}/submissions", "AMEV"),
         ("GET", "/projects/{p}/submissions", "AMDN"),
         ("PUT", "/projects/{p}/submissions/uuid:seed/review", "AMN"),
@@ -291,6 +306,23 @@ async fn every_role_against_every_route() {
             "outsider",
             "anonymous",
         ];
+        // A version with files, its picture held, to fetch and send again.
+        let v2 = crate::form_files::police_with_files("v2");
+        let (status, _) = call(
+            "POST",
+            team.url(&format!("/projects/{p}/instruments")),
+            Some(team.token("admin")),
+            v2.to_json().into_bytes(),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let badge = team.url(&format!(
+            "/projects/{p}/instruments/{}/v2/files/badge.png",
+            police.settings.form_id
+        ));
+        let badge_png = crate::form_files::BADGE_PNG.to_vec();
+        let (status, _) = call("PUT", badge, Some(team.token("admin")), badge_png.clone()).await;
+        assert_eq!(status, 201);
         let photo = b"\xff\xd8 the seed's photo \xff\xd9".to_vec();
         let mut records = vec![with_photo("uuid:seed", &photo)];
         records.extend(
@@ -319,12 +351,14 @@ async fn every_role_against_every_route() {
             let path = template
                 .replace("{p}", &p.to_string())
                 .replace("{form}", &police.settings.form_id)
-                .replace("{version}", &police.settings.version);
+                .replace("{version}", &police.settings.version)
+                .replace("{v2}", "v2");
             let body = match *template {
                 "/projects/{p}/instruments" => police.to_json().into_bytes(),
                 "/projects/{p}/submissions" => bundle(&[record("uuid:matrix", "osh")]),
                 "/projects/{p}/roles" => json_bytes(&json!({"user": "analyst", "role": "analyst"})),
                 "/projects/{p}/devices" => json_bytes(&json!({"name": "tablet 8"})),
+                "/projects/{p}/instruments/{form}/{v2}/files/badge.png" => badge_png.clone(),
                 _ => json_bytes(&json!({"state": "approved"})),
             };
             for (letter, name) in who {

@@ -4,6 +4,7 @@
 mod api;
 mod export;
 mod faults;
+mod form_files;
 mod fuzz;
 mod harness;
 mod openapi;
