@@ -276,9 +276,25 @@ impl Client {
         if let Some(token) = &self.token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
-        let mut response = request
+        let response = request
             .send(body)
             .map_err(|e| format!("cannot reach {}: {e}", self.server))?;
+        Self::answer(response)
+    }
+
+    /// A GET of a JSON answer.
+    fn get(&self, path: &str) -> Result<Answer, String> {
+        let mut request = self.agent.get(&self.url(path));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request
+            .call()
+            .map_err(|e| format!("cannot reach {}: {e}", self.server))?;
+        Self::answer(response)
+    }
+
+    fn answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Answer, String> {
         let status = response.status().as_u16();
         let text = response
             .body_mut()
@@ -340,9 +356,26 @@ pub fn publish(args: PublishArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let bytes = match std::fs::read(&args.file) {
-        Ok(b) => b,
-        Err(e) => return fail(&format!("cannot read {}: {e}", args.file.display())),
+    // A form that attaches files is read here, where its files are (`FORM-media`), and
+    // sent as its document; its files follow it. Any other form goes as it is: the server
+    // reads a workbook itself.
+    let loaded = crate::form::load(&args.file);
+    let with_files = loaded
+        .instrument
+        .as_ref()
+        .filter(|i| !i.attachments.is_empty());
+    if with_files.is_some() && loaded.errors > 0 {
+        for message in &loaded.messages {
+            eprintln!("{message}");
+        }
+        return fail(&format!("{} has errors", args.file.display()));
+    }
+    let (bytes, content_type) = match with_files {
+        Some(instrument) => (instrument.to_json().into_bytes(), "application/json"),
+        None => match std::fs::read(&args.file) {
+            Ok(b) => (b, "application/octet-stream"),
+            Err(e) => return fail(&format!("cannot read {}: {e}", args.file.display())),
+        },
     };
     let name = args
         .file
@@ -357,7 +390,7 @@ pub fn publish(args: PublishArgs) -> ExitCode {
     if args.accept_breaking {
         path.push_str("&accept_breaking=true");
     }
-    let answer = match client.send("POST", &path, "application/octet-stream", &bytes) {
+    let answer = match client.send("POST", &path, content_type, &bytes) {
         Ok(a) => a,
         Err(e) => return fail(&e),
     };
@@ -381,7 +414,63 @@ pub fn publish(args: PublishArgs) -> ExitCode {
             "already published, unchanged"
         }
     );
-    ExitCode::SUCCESS
+    match with_files {
+        Some(instrument) => match send_form_files(&client, args.project, instrument, &loaded.files)
+        {
+            Ok((sent, held)) => {
+                println!("files: {sent} sent, {held} held already");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// Sends the files a published version attaches that the server does not hold yet: how many
+/// were sent, and how many it held already.
+fn send_form_files(
+    client: &Client,
+    project: i64,
+    instrument: &dala_core::Instrument,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Result<(usize, usize), String> {
+    let version_path = format!(
+        "/projects/{project}/instruments/{}/{}/files",
+        query_escape(&instrument.settings.form_id),
+        query_escape(&instrument.settings.version)
+    );
+    let listed = client.get(&version_path)?;
+    if !listed.ok() {
+        return Err(listed.problem());
+    }
+    let held: Vec<&str> = listed
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["held"] == true)
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    let mut sent = 0;
+    for attachment in &instrument.attachments {
+        if held.contains(&attachment.name.as_str()) {
+            continue;
+        }
+        let bytes = files.get(&attachment.name).ok_or_else(|| {
+            format!(
+                "{}: not found beside the form, so the server does not have it yet",
+                attachment.name
+            )
+        })?;
+        let path = format!("{version_path}/{}", query_escape(&attachment.name));
+        let answer = client.send("PUT", &path, "application/octet-stream", bytes)?;
+        if !answer.ok() {
+            return Err(format!("{}: {}", attachment.name, answer.problem()));
+        }
+        sent += 1;
+    }
+    Ok((sent, instrument.attachments.len() - sent))
 }
 
 /// Percent-encodes a query value (a file name).

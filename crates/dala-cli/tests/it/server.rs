@@ -1046,3 +1046,89 @@ fn a_backup_taken_during_a_push_restores_every_record_acknowledged_before_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A form that attaches a list: `publish` sends its document and then the list, which the
+/// server then hands to tablets; publishing again sends nothing twice. A form whose list is
+/// missing is refused here, before anything reaches the server.
+#[test]
+fn publish_sends_a_forms_attached_files_once() {
+    let dir = std::env::temp_dir().join(format!("dala-cli-publish-files-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("config");
+    let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
+    let project = bootstrap(&config, &db);
+    let server = serve(&db);
+    let url = server.url.as_str();
+    let out = login(&config, url, "a long secret");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let form = dir.join("visit.md");
+    std::fs::write(
+        &form,
+        "| survey   |                                  |        |        |
+         |          | type                             | name   | label  |
+         |          | select_one_from_file schools.csv | school | School |
+         | settings |                                  |        |        |
+         |          | form_id                          | version|        |
+         |          | fast_visit                       | 1      |        |",
+    )
+    .expect("form");
+    let publish = || {
+        dala_in(
+            &config,
+            &[
+                "publish",
+                "--server",
+                url,
+                "--project",
+                &project,
+                form.to_str().expect("p"),
+            ],
+            None,
+        )
+    };
+    let out = publish();
+    assert!(!out.status.success(), "no list beside it: {}", stdout(&out));
+    assert!(stderr(&out).contains("schools.csv"), "{}", stderr(&out));
+
+    let list = b"name,label\ns12,School 12\ns31,School 31\n";
+    std::fs::write(dir.join("schools.csv"), list).expect("list");
+    let out = publish();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("published")
+            && stdout(&out).contains("files: 1 sent, 0 held already"),
+        "{}",
+        stdout(&out)
+    );
+    let out = publish();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("already published")
+            && stdout(&out).contains("files: 0 sent, 1 held already"),
+        "{}",
+        stdout(&out)
+    );
+
+    // What a tablet fetches is the list as it was beside the form.
+    let tokens: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(config.join("dala/tokens.json")).expect("tokens"),
+    )
+    .expect("json");
+    let token = tokens[url].as_str().expect("a token");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .get(format!(
+            "{url}/api/v1/projects/{project}/instruments/fast_visit/1/files/schools.csv"
+        ))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("the server answers");
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.body_mut().read_to_vec().expect("bytes");
+    assert_eq!(bytes, list);
+    let _ = std::fs::remove_dir_all(&dir);
+}
