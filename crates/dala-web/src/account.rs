@@ -38,6 +38,22 @@ pub enum ServerProblem {
     },
 }
 
+impl From<crate::sync::Stopped> for ServerProblem {
+    /// A fetch through the tablet's code (forms, their files) stopped, as a signed-in user's
+    /// problem: the session stands for the token.
+    fn from(stopped: crate::sync::Stopped) -> ServerProblem {
+        match stopped {
+            crate::sync::Stopped::Unreachable(why) => ServerProblem::Unreachable(why),
+            crate::sync::Stopped::Revoked => ServerProblem::SignedOut,
+            crate::sync::Stopped::Refused { status, code } => ServerProblem::Refused {
+                status,
+                code,
+                message: String::new(),
+            },
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]

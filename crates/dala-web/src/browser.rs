@@ -543,6 +543,21 @@ pub async fn call_api(
     call_server(method, url, &headers, json.map(|j| JsValue::from_str(&j))).await
 }
 
+/// [`call_api`] with bytes as the body (a form's file sent to the server).
+pub async fn call_api_bytes(
+    method: &str,
+    url: &str,
+    csrf: &str,
+    bytes: &[u8],
+) -> Result<crate::sync::Answer, String> {
+    let headers = [
+        ("X-CSRF-Token", csrf.to_string()),
+        ("Content-Type", "application/octet-stream".to_string()),
+    ];
+    let body = js_sys::Uint8Array::from(bytes);
+    call_server(method, url, &headers, Some(body.into())).await
+}
+
 /// One request to the server: its status and body, or why no answer came.
 async fn call_server(
     method: &str,
@@ -550,6 +565,38 @@ async fn call_server(
     headers: &[(&str, String)],
     body: Option<JsValue>,
 ) -> Result<crate::sync::Answer, String> {
+    let (status, text) =
+        fetch_with_timeout(method, url, headers, body, web_sys::Response::text).await?;
+    Ok(crate::sync::Answer {
+        status,
+        body: text.as_string().unwrap_or_default(),
+    })
+}
+
+/// GETs bytes from the server (a form's file) with a bearer token, or else with the session
+/// cookie: the status and the body.
+pub async fn get_bytes_from_server(
+    url: &str,
+    token: Option<&str>,
+) -> Result<(u16, Vec<u8>), String> {
+    let headers: Vec<(&str, String)> = token
+        .map(|t| ("Authorization", format!("Bearer {t}")))
+        .into_iter()
+        .collect();
+    let (status, buffer) =
+        fetch_with_timeout("GET", url, &headers, None, web_sys::Response::array_buffer).await?;
+    Ok((status, js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+/// One request, given up after [`POST_TIMEOUT_MS`] (the body's reading included): the status
+/// and the body as `read` takes it, or why no answer came.
+async fn fetch_with_timeout(
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<JsValue>,
+    read: fn(&web_sys::Response) -> Result<js_sys::Promise, JsValue>,
+) -> Result<(u16, JsValue), String> {
     let window = window()?;
     let controller = web_sys::AbortController::new().map_err(js_error)?;
     let init = web_sys::RequestInit::new();
@@ -576,13 +623,10 @@ async fn call_server(
             .await
             .map_err(js_error)?;
         let response: web_sys::Response = response.dyn_into().map_err(js_error)?;
-        let text = JsFuture::from(response.text().map_err(js_error)?)
+        let body = JsFuture::from(read(&response).map_err(js_error)?)
             .await
             .map_err(js_error)?;
-        Ok(crate::sync::Answer {
-            status: response.status(),
-            body: text.as_string().unwrap_or_default(),
-        })
+        Ok((response.status(), body))
     }
     .await;
     window.clear_timeout_with_handle(timer);

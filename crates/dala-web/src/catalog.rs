@@ -87,16 +87,16 @@ pub fn form_and_attachments<T>(files: Vec<Named<T>>) -> Option<(Named<T>, Vec<Na
     }
 }
 
-/// Of the files picked with a form, those it attaches and does not read as lists (the
-/// pictures, sounds and videos its labels show), each with the form's description of it:
-/// what the device keeps beside the instrument.
-pub fn label_files(
+/// Of the files picked with a form, those it attaches (its lists, and the pictures, sounds
+/// and videos its labels show), each with the form's description of it: what the device
+/// keeps beside the instrument. A list's bytes are kept as well as its rows, so that the
+/// version can be sent to a server with its files.
+pub fn attached_files(
     instrument: &dala_core::Instrument,
     files: Vec<Named<Vec<u8>>>,
 ) -> Vec<(dala_core::Attachment, Vec<u8>)> {
     files
         .into_iter()
-        .filter(|(name, _)| !dala_core::is_list_file(name))
         .filter_map(|(name, bytes)| {
             let described = instrument.attachments.iter().find(|a| a.name == name)?;
             Some((described.clone(), bytes))
@@ -167,14 +167,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     #[test]
-    fn the_pictures_a_form_shows_are_kept_not_its_lists_nor_strangers() {
+    fn the_files_a_form_attaches_are_kept_not_strangers() {
         let badge = b"a badge".to_vec();
         let mut instrument = crate::designer::new_instrument(&[]);
         instrument.attachments = vec![
             dala_core::Attachment::of("badge.png", "image/png", &badge),
             dala_core::Attachment::of("schools.csv", "text/csv", b"name\n"),
         ];
-        let kept = label_files(
+        let kept = attached_files(
             &instrument,
             vec![
                 ("schools.csv".into(), b"name\n".to_vec()),
@@ -182,7 +182,13 @@ mod tests {
                 ("holiday.jpg".into(), b"not the form's".to_vec()),
             ],
         );
-        assert_eq!(kept, vec![(instrument.attachments[0].clone(), badge)]);
+        assert_eq!(
+            kept,
+            vec![
+                (instrument.attachments[1].clone(), b"name\n".to_vec()),
+                (instrument.attachments[0].clone(), badge)
+            ]
+        );
     }
 
     #[test]

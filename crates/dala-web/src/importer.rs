@@ -77,3 +77,29 @@ pub async fn form_with_files(
     let lists = serde_json::from_str(&lists).map_err(|e| e.to_string())?;
     Ok((instrument, lists))
 }
+
+/// A version's files fetched from the server the app came from, with a tablet's token or
+/// else the session cookie, their lists read by the importer module.
+pub struct ServerFormFiles {
+    pub token: Option<String>,
+}
+
+impl crate::sync::FormFiles for ServerFormFiles {
+    async fn bytes(&self, url: String) -> Result<(u16, Vec<u8>), String> {
+        crate::browser::get_bytes_from_server(&url, self.token.as_deref()).await
+    }
+
+    async fn lists(
+        &self,
+        instrument: &dala_core::Instrument,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<dala_core::Lists, String> {
+        if !files.iter().any(|(name, _)| dala_core::is_list_file(name)) {
+            return Ok(dala_core::Lists::new());
+        }
+        let document = instrument.to_json();
+        form_with_files(document.as_bytes(), "instrument.json", files)
+            .await
+            .map(|(_, lists)| lists)
+    }
+}

@@ -112,9 +112,15 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
         o.sending = true;
     });
     // The project's new forms first: a tablet that sees the server takes what it publishes.
-    match sync::fetch_forms(&*store, &enrolment, |url, token| async move {
-        crate::browser::get_from_server(&url, &token).await
-    })
+    let files = crate::importer::ServerFormFiles {
+        token: Some(enrolment.token.clone()),
+    };
+    match sync::fetch_forms(
+        &*store,
+        &enrolment,
+        |url, token| async move { crate::browser::get_from_server(&url, &token).await },
+        &files,
+    )
     .await
     {
         Ok(fetched) if !fetched.added.is_empty() => state.data_rev.update(|n| *n += 1),

@@ -293,7 +293,8 @@ async fn both<A: std::future::Future, B: std::future::Future>(
 pub struct FormsFetched {
     /// Versions new to this tablet, now stored: (form id, version).
     pub added: Vec<(String, String)>,
-    /// Versions that need files (lists, pictures) the server does not hand out yet: left.
+    /// Versions whose files (lists, pictures) the server does not hold yet, or that came
+    /// damaged or unreadable: left for the next fetch.
     pub need_files: Vec<(String, String)>,
     pub stopped: Option<Stopped>,
 }
@@ -337,13 +338,108 @@ where
     }
 }
 
+/// What fetching a version's files takes besides JSON requests: a file's bytes (the
+/// browser's fetch in the app), and the lists read out of the attached list files (the
+/// import module in the app, which holds the CSV, XML and GeoJSON readers).
+#[allow(async_fn_in_trait)]
+pub trait FormFiles {
+    /// One GET: the status and the body's bytes, or why no answer came.
+    async fn bytes(&self, url: String) -> Result<(u16, Vec<u8>), String>;
+    /// The lists of `instrument`'s attached list files, given by name.
+    async fn lists(
+        &self,
+        instrument: &dala_core::Instrument,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<dala_core::Lists, String>;
+}
+
+/// How a version's files arrived.
+enum Files {
+    /// Every one, as its version describes it: (name, bytes).
+    Whole(Vec<(String, Vec<u8>)>),
+    /// Not all here yet, or one not as described: the version waits.
+    NotYet,
+}
+
+/// Fetches the files `instrument` attaches (whose version is at `version_url`), each checked
+/// against its description.
+async fn fetch_files<G>(
+    instrument: &dala_core::Instrument,
+    version_url: &str,
+    token: &str,
+    get: &mut impl FnMut(String, String) -> G,
+    source: &impl FormFiles,
+) -> Result<Files, Stopped>
+where
+    G: std::future::Future<Output = Result<Answer, String>>,
+{
+    #[derive(Deserialize)]
+    struct Listed {
+        held: bool,
+    }
+    if instrument.attachments.is_empty() {
+        return Ok(Files::Whole(Vec::new()));
+    }
+    let listed = get_ok(get(format!("{version_url}/files"), token.to_string())).await?;
+    let all_held = serde_json::from_str::<Vec<Listed>>(&listed).is_ok_and(|files| {
+        files.len() == instrument.attachments.len() && files.iter().all(|f| f.held)
+    });
+    if !all_held {
+        return Ok(Files::NotYet);
+    }
+    let mut files = Vec::new();
+    for described in &instrument.attachments {
+        let url = format!("{version_url}/files/{}", path_segment(&described.name));
+        let bytes = match source.bytes(url).await {
+            Ok((200, bytes)) => bytes,
+            Ok((404, _)) => return Ok(Files::NotYet),
+            Ok((status, body)) => {
+                return Err(stopped_by(&Answer {
+                    status,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                }));
+            }
+            Err(why) => return Err(Stopped::Unreachable(why)),
+        };
+        let got = dala_core::Attachment::of(&described.name, &described.media_type, &bytes);
+        if got != *described {
+            return Ok(Files::NotYet);
+        }
+        files.push((described.name.clone(), bytes));
+    }
+    Ok(Files::Whole(files))
+}
+
+/// Whether a stored version has the lists and files it attaches: a fetch cut short between
+/// storing the instrument and its files is taken up again by the next one.
+pub async fn has_its_files<S: Store>(
+    store: &S,
+    instrument: &dala_core::Instrument,
+) -> Result<bool, StoreError> {
+    let settings = &instrument.settings;
+    let lists = store
+        .get_lists(&settings.form_id, &settings.version)
+        .await?;
+    for file in &instrument.attachments {
+        let kept = (!dala_core::is_list_file(&file.name) || lists.contains_key(&file.name))
+            && store.get_form_file(file).await?.is_some();
+        if !kept {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Fetches the instrument versions the project publishes that this tablet has not got, and
 /// stores them: a new version is what the next interview of its form uses, while drafts
-/// keep theirs. `get(url, token)` makes one request.
+/// keep theirs. A version that attaches files is stored with them (its lists read, its
+/// pictures and sounds kept), and only once they are all there. `get(url, token)` makes one
+/// request.
 pub async fn fetch_forms<S, G>(
     store: &S,
     enrolment: &Enrolment,
     mut get: impl FnMut(String, String) -> G,
+    files: &impl FormFiles,
 ) -> Result<FormsFetched, StoreError>
 where
     S: Store,
@@ -369,10 +465,10 @@ where
         return Ok(fetched);
     };
     for version in published.instruments {
-        if store
+        if let Some(stored) = store
             .get_instrument(&version.form_id, &version.version)
             .await?
-            .is_some()
+            && has_its_files(store, &stored).await?
         {
             continue;
         }
@@ -381,23 +477,136 @@ where
             path_segment(&version.form_id),
             path_segment(&version.version)
         );
-        let body = match get_ok(get(url, enrolment.token.clone())).await {
-            Ok(body) => body,
-            Err(stopped) => {
+        let key = (version.form_id, version.version);
+        match fetch_version(store, &url, &enrolment.token, &mut get, files).await? {
+            Fetched::Stored(_) => fetched.added.push(key),
+            Fetched::NotYet => fetched.need_files.push(key),
+            Fetched::Stopped(stopped) => {
                 fetched.stopped = Some(stopped);
                 return Ok(fetched);
             }
-        };
-        let key = (version.form_id, version.version);
-        match dala_core::Instrument::from_json(&body) {
-            Ok(instrument) if instrument.attachments.is_empty() => {
-                store.put_instrument(&instrument).await?;
-                fetched.added.push(key);
-            }
-            _ => fetched.need_files.push(key),
         }
     }
     Ok(fetched)
+}
+
+/// What became of one version fetched.
+#[derive(Debug)]
+pub enum Fetched {
+    /// Stored, with its lists and files.
+    Stored(Box<dala_core::Instrument>),
+    /// Its files are not all on the server yet, one came not as described, or the
+    /// document or a list could not be read: left for the next fetch.
+    NotYet,
+    Stopped(Stopped),
+}
+
+/// Fetches the version at `url` (`.../instruments/{form}/{version}`) with the files it
+/// attaches and stores it: the instrument, the lists read out of its list files, and the
+/// bytes of every file (by digest; a list's too, so the version can be published again).
+pub async fn fetch_version<S, G>(
+    store: &S,
+    url: &str,
+    token: &str,
+    get: &mut impl FnMut(String, String) -> G,
+    files: &impl FormFiles,
+) -> Result<Fetched, StoreError>
+where
+    S: Store,
+    G: std::future::Future<Output = Result<Answer, String>>,
+{
+    let body = match get_ok(get(url.to_string(), token.to_string())).await {
+        Ok(body) => body,
+        Err(stopped) => return Ok(Fetched::Stopped(stopped)),
+    };
+    let Ok(instrument) = dala_core::Instrument::from_json(&body) else {
+        return Ok(Fetched::NotYet);
+    };
+    let attached = match fetch_files(&instrument, url, token, get, files).await {
+        Ok(Files::Whole(attached)) => attached,
+        Ok(Files::NotYet) => return Ok(Fetched::NotYet),
+        Err(stopped) => return Ok(Fetched::Stopped(stopped)),
+    };
+    let Ok(lists) = files.lists(&instrument, &attached).await else {
+        return Ok(Fetched::NotYet);
+    };
+    // The instrument first (the store keeps lists and files only beside a stored one); a
+    // fetch cut short before its files are stored is taken up again (`has_its_files`).
+    let settings = &instrument.settings;
+    let kept = crate::catalog::attached_files(&instrument, attached);
+    store.put_instrument(&instrument).await?;
+    if !lists.is_empty() {
+        store
+            .put_lists(&settings.form_id, &settings.version, &lists)
+            .await?;
+    }
+    if !kept.is_empty() {
+        store
+            .put_form_files(&settings.form_id, &settings.version, &kept)
+            .await?;
+    }
+    Ok(Fetched::Stored(Box::new(instrument)))
+}
+
+/// The bytes of every file `instrument` attaches, as this device keeps them; `Err(name)` of
+/// the first it does not keep (a form imported without its files).
+pub async fn kept_files<S: Store>(
+    store: &S,
+    instrument: &dala_core::Instrument,
+) -> Result<Result<Vec<(dala_core::Attachment, Vec<u8>)>, String>, StoreError> {
+    let mut files = Vec::new();
+    for file in &instrument.attachments {
+        match store.get_form_file(file).await? {
+            Some(bytes) => files.push((file.clone(), bytes)),
+            None => return Ok(Err(file.name.clone())),
+        }
+    }
+    Ok(Ok(files))
+}
+
+/// Sends the files of the published version at `version_url` that the server does not hold
+/// yet, each with `put(url, bytes)`: how many were sent and how many it held already.
+pub async fn send_files<G, P>(
+    version_url: &str,
+    files: &[(dala_core::Attachment, Vec<u8>)],
+    mut get: impl FnMut(String) -> G,
+    mut put: impl FnMut(String, Vec<u8>) -> P,
+) -> Result<(usize, usize), Stopped>
+where
+    G: std::future::Future<Output = Result<Answer, String>>,
+    P: std::future::Future<Output = Result<Answer, String>>,
+{
+    #[derive(Deserialize)]
+    struct Listed {
+        name: String,
+        held: bool,
+    }
+    if files.is_empty() {
+        return Ok((0, 0));
+    }
+    let listed = get_ok(get(format!("{version_url}/files"))).await?;
+    let held: Vec<String> = serde_json::from_str::<Vec<Listed>>(&listed)
+        .map_err(|_| Stopped::Refused {
+            status: 200,
+            code: String::new(),
+        })?
+        .into_iter()
+        .filter(|f| f.held)
+        .map(|f| f.name)
+        .collect();
+    let mut sent = 0;
+    for (file, bytes) in files {
+        if held.contains(&file.name) {
+            continue;
+        }
+        let url = format!("{version_url}/files/{}", path_segment(&file.name));
+        match put(url, bytes.clone()).await {
+            Ok(answer) if (200..300).contains(&answer.status) => sent += 1,
+            Ok(answer) => return Err(stopped_by(&answer)),
+            Err(why) => return Err(Stopped::Unreachable(why)),
+        }
+    }
+    Ok((sent, files.len() - sent))
 }
 
 /// A form id or version as one segment of a URL's path.
@@ -647,26 +856,99 @@ pub(crate) mod tests {
         assert_eq!(left, ["uuid:001"]);
     }
 
+    /// No form files anywhere: every file is "not there yet".
+    pub(crate) struct NoFiles;
+
+    impl FormFiles for NoFiles {
+        async fn bytes(&self, _: String) -> Result<(u16, Vec<u8>), String> {
+            Ok((404, Vec::new()))
+        }
+
+        async fn lists(
+            &self,
+            _: &dala_core::Instrument,
+            _: &[(String, Vec<u8>)],
+        ) -> Result<dala_core::Lists, String> {
+            Ok(dala_core::Lists::new())
+        }
+    }
+
+    const DISTRICTS_CSV: &[u8] = b"name,label\nosh,Osh\nbishkek,Bishkek\n";
+    const BADGE_PNG: &[u8] = b"\x89PNG\r\n\x1a\n a police badge";
+
+    /// The server's form files: the badge held only once `badge_held` is set, and sent as
+    /// `badge` says (damaged to test the check). Lists are read as `name,label` rows by hand.
+    struct ServerFiles {
+        badge_held: std::cell::Cell<bool>,
+        badge: RefCell<Vec<u8>>,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl FormFiles for ServerFiles {
+        async fn bytes(&self, url: String) -> Result<(u16, Vec<u8>), String> {
+            self.asked.borrow_mut().push(url.clone());
+            Ok(if url.ends_with("/districts.csv") {
+                (200, DISTRICTS_CSV.to_vec())
+            } else if url.ends_with("/badge.png") && self.badge_held.get() {
+                (200, self.badge.borrow().clone())
+            } else {
+                (404, Vec::new())
+            })
+        }
+
+        async fn lists(
+            &self,
+            _: &dala_core::Instrument,
+            files: &[(String, Vec<u8>)],
+        ) -> Result<dala_core::Lists, String> {
+            Ok(files
+                .iter()
+                .filter(|(name, _)| name.ends_with(".csv"))
+                .map(|(name, bytes)| {
+                    let rows = String::from_utf8_lossy(bytes)
+                        .lines()
+                        .skip(1)
+                        .filter_map(|line| line.split_once(','))
+                        .map(|(value, label)| dala_core::instrument::Choice {
+                            name: value.to_string(),
+                            label: dala_core::instrument::Text::one("default", label),
+                            extra: BTreeMap::new(),
+                        })
+                        .collect();
+                    (name.clone(), rows)
+                })
+                .collect())
+        }
+    }
+
     #[test]
-    fn the_projects_new_versions_are_fetched_and_stored_once() {
+    fn the_projects_new_versions_are_fetched_and_stored_once_with_their_files() {
         let store = MemoryStore::default();
-        let police = |version: &str, attachment: bool| {
+        let attachments = serde_json::json!([
+            dala_core::Attachment::of("districts.csv", "text/csv", DISTRICTS_CSV),
+            dala_core::Attachment::of("badge.png", "image/png", BADGE_PNG),
+        ]);
+        let police = |version: &str, attached: bool| {
             let mut document: serde_json::Value = serde_json::from_str(include_str!(
                 "../../../surveys/police-gender-representation/instrument.json"
             ))
             .expect("JSON");
             document["settings"]["version"] = version.into();
-            if attachment {
-                document["attachments"] = serde_json::json!([{"name": "districts.csv",
-                    "media_type": "text/csv", "size": 3, "sha256": "00"}]);
+            if attached {
+                document["attachments"] = attachments.clone();
             }
             document.to_string()
         };
+        let files = ServerFiles {
+            badge_held: std::cell::Cell::new(false),
+            badge: RefCell::new(BADGE_PNG.to_vec()),
+            asked: RefCell::default(),
+        };
         let requests = RefCell::new(Vec::new());
+        let base = "http://127.0.0.1:8080/api/v1/projects/3/instruments";
         let get = |url: String, token: String| {
             assert_eq!(token, "tok");
             requests.borrow_mut().push(url.clone());
-            let base = "http://127.0.0.1:8080/api/v1/projects/3/instruments";
             let answer = if url == base {
                 Answer {
                     status: 200,
@@ -675,6 +957,15 @@ pub(crate) mod tests {
                         {"form_id": "police_gender_representation", "version": "2 b", "published": "t"},
                         {"form_id": "police_gender_representation", "version": "3", "published": "t"}
                     ]})
+                    .to_string(),
+                }
+            } else if url.ends_with("/3/files") {
+                Answer {
+                    status: 200,
+                    body: serde_json::json!([
+                        {"name": "districts.csv", "held": true},
+                        {"name": "badge.png", "held": files.badge_held.get()},
+                    ])
                     .to_string(),
                 }
             } else {
@@ -690,7 +981,7 @@ pub(crate) mod tests {
             };
             async move { Ok(answer) }
         };
-        let fetched = block_on(fetch_forms(&store, &enrolment(), get)).expect("the store");
+        let fetched = block_on(fetch_forms(&store, &enrolment(), get, &files)).expect("the store");
         let form = "police_gender_representation".to_string();
         assert_eq!(
             fetched.added,
@@ -701,11 +992,53 @@ pub(crate) mod tests {
         );
         assert_eq!(fetched.need_files, [(form.clone(), "3".to_string())]);
         assert!(requests.borrow().iter().any(|u| u.ends_with("/2%20b")));
-        // Fetched again: only the list, and the one still left for its files.
+        assert!(
+            files.asked.borrow().is_empty(),
+            "a version whose files are not all held is not fetched file by file"
+        );
+        let three = || block_on(store.get_instrument(&form, "3")).expect("the store");
+        assert_eq!(three(), None);
+
+        // Held, but the badge arrives damaged: still left.
+        files.badge_held.set(true);
+        files.badge.borrow_mut().push(b'!');
+        let damaged = block_on(fetch_forms(&store, &enrolment(), get, &files)).expect("store");
+        assert_eq!(damaged.need_files, [(form.clone(), "3".to_string())]);
+        assert_eq!(three(), None);
+
+        // Whole: stored with its list read and its picture kept.
+        *files.badge.borrow_mut() = BADGE_PNG.to_vec();
+        let whole = block_on(fetch_forms(&store, &enrolment(), get, &files)).expect("store");
+        assert_eq!(whole.added, [(form.clone(), "3".to_string())]);
+        assert!(whole.need_files.is_empty());
+        let stored = three().expect("version 3");
+        let lists = block_on(store.get_lists(&form, "3")).expect("lists");
+        let districts: Vec<&str> = lists["districts.csv"]
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(districts, ["osh", "bishkek"]);
+        let badge = block_on(store.get_form_file(&stored.attachments[1])).expect("file");
+        assert_eq!(badge.as_deref(), Some(BADGE_PNG));
+
+        // Fetched again: only the list of versions.
         requests.borrow_mut().clear();
-        let again = block_on(fetch_forms(&store, &enrolment(), get)).expect("the store");
-        assert!(again.added.is_empty());
-        assert_eq!(requests.borrow().len(), 2, "{:?}", requests.borrow());
+        files.asked.borrow_mut().clear();
+        let again = block_on(fetch_forms(&store, &enrolment(), get, &files)).expect("the store");
+        assert!(again.added.is_empty() && again.need_files.is_empty());
+        assert_eq!(requests.borrow().len(), 1, "{:?}", requests.borrow());
+        assert!(files.asked.borrow().is_empty());
+
+        // A version stored without its files (a fetch cut short) is fetched whole again.
+        block_on(store.put_instrument(&stored)).expect("stored again, lists forgotten");
+        let taken_up = block_on(fetch_forms(&store, &enrolment(), get, &files)).expect("store");
+        assert_eq!(taken_up.added, [(form.clone(), "3".to_string())]);
+        assert!(
+            block_on(store.get_lists(&form, "3"))
+                .expect("lists")
+                .contains_key("districts.csv")
+        );
+
         // A revoked tablet is told so.
         let revoked = |_: String, _: String| async {
             Ok(Answer {
@@ -714,10 +1047,82 @@ pub(crate) mod tests {
             })
         };
         assert_eq!(
-            block_on(fetch_forms(&store, &enrolment(), revoked))
+            block_on(fetch_forms(&store, &enrolment(), revoked, &NoFiles))
                 .expect("the store")
                 .stopped,
             Some(Stopped::Revoked)
+        );
+    }
+
+    #[test]
+    fn a_versions_files_go_to_the_server_once_and_a_missing_one_is_named() {
+        let store = MemoryStore::default();
+        let mut police = dala_core::Instrument::from_json(include_str!(
+            "../../../surveys/police-gender-representation/instrument.json"
+        ))
+        .expect("police");
+        police.attachments = vec![
+            dala_core::Attachment::of("districts.csv", "text/csv", DISTRICTS_CSV),
+            dala_core::Attachment::of("badge.png", "image/png", BADGE_PNG),
+        ];
+        block_on(store.put_instrument(&police)).expect("stored");
+        let settings = police.settings.clone();
+        let only_list = [(police.attachments[0].clone(), DISTRICTS_CSV.to_vec())];
+        block_on(store.put_form_files(&settings.form_id, &settings.version, &only_list))
+            .expect("the list");
+        assert_eq!(
+            block_on(kept_files(&store, &police)).expect("store"),
+            Err("badge.png".to_string())
+        );
+        let both = [
+            only_list[0].clone(),
+            (police.attachments[1].clone(), BADGE_PNG.to_vec()),
+        ];
+        block_on(store.put_form_files(&settings.form_id, &settings.version, &both)).expect("both");
+        let files = block_on(kept_files(&store, &police))
+            .expect("store")
+            .expect("both kept");
+        assert_eq!(files, both);
+
+        // The server holds the list already: only the badge is sent.
+        let put_urls = RefCell::new(Vec::new());
+        let get = |url: String| {
+            assert!(url.ends_with("/v1/files"), "{url}");
+            async {
+                Ok(Answer {
+                    status: 200,
+                    body: r#"[{"name":"districts.csv","held":true},{"name":"badge.png","held":false}]"#
+                        .into(),
+                })
+            }
+        };
+        let put = |url: String, bytes: Vec<u8>| {
+            put_urls.borrow_mut().push((url, bytes));
+            async {
+                Ok(Answer {
+                    status: 201,
+                    body: String::new(),
+                })
+            }
+        };
+        assert_eq!(block_on(send_files("/s/v1", &files, get, put)), Ok((1, 1)));
+        assert_eq!(
+            *put_urls.borrow(),
+            [("/s/v1/files/badge.png".to_string(), BADGE_PNG.to_vec())]
+        );
+        // A refusal stops the sending with the server's code.
+        let refuse = |_: String, _: Vec<u8>| async {
+            Ok(Answer {
+                status: 422,
+                body: r#"{"code":"S025"}"#.into(),
+            })
+        };
+        assert_eq!(
+            block_on(send_files("/s/v1", &files, get, refuse)),
+            Err(Stopped::Refused {
+                status: 422,
+                code: "S025".into()
+            })
         );
     }
 

@@ -108,6 +108,15 @@ messages! {
         "This version is already on the server, unchanged.",
         "Эта версия уже есть на сервере без изменений.",
     ),
+    FilesNotOnServer => (
+        "This version's files are not all on the server yet: publish the version again from the device that has them.",
+        "Файлы этой версии ещё не все на сервере: опубликуйте версию ещё раз с устройства, на котором они есть.",
+    ),
+    FileNotHere => (
+        "is not on this device: import the form again together with its files",
+        "нет на этом устройстве: импортируйте анкету ещё раз вместе с её файлами",
+    ),
+    FilesSent => ("Files sent", "Отправлено файлов"),
     OpenFromServer => ("Open from the server", "Открыть с сервера"),
     Open => ("Open", "Открыть"),
 }

@@ -245,10 +245,10 @@ pub fn Import() -> impl IntoView {
                         .await
                         .map_err(|e| e.to_string())?;
                 }
-                let shown = crate::catalog::label_files(&instrument, files);
-                if !shown.is_empty() {
+                let kept = crate::catalog::attached_files(&instrument, files);
+                if !kept.is_empty() {
                     store
-                        .put_form_files(&settings.form_id, &settings.version, &shown)
+                        .put_form_files(&settings.form_id, &settings.version, &kept)
                         .await
                         .map_err(|e| e.to_string())?;
                 }

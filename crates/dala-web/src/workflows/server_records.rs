@@ -88,6 +88,7 @@ pub async fn load<S, G>(
     store: &S,
     project: i64,
     mut get: impl FnMut(String) -> G,
+    files: &impl crate::sync::FormFiles,
     mut between: impl AsyncFnMut(usize),
 ) -> Result<ServerLoad, LoadProblem>
 where
@@ -101,17 +102,9 @@ where
         project,
         token: String::new(),
     };
-    let forms = fetch_forms(store, &project_only, |url, _| get(url)).await?;
+    let forms = fetch_forms(store, &project_only, |url, _| get(url), files).await?;
     if let Some(stopped) = forms.stopped {
-        return Err(LoadProblem::Server(match stopped {
-            crate::sync::Stopped::Unreachable(why) => ServerProblem::Unreachable(why),
-            crate::sync::Stopped::Revoked => ServerProblem::SignedOut,
-            crate::sync::Stopped::Refused { status, code } => ServerProblem::Refused {
-                status,
-                code,
-                message: String::new(),
-            },
-        }));
+        return Err(LoadProblem::Server(stopped.into()));
     }
     load.versions = forms.added.len();
     let mut cursor: i64 = store
@@ -240,7 +233,14 @@ mod tests {
             async move { answer }
         };
         let mut pages = 0;
-        let first = block_on(load(&store, 3, get, async |_| pages += 1)).expect("loaded");
+        let first = block_on(load(
+            &store,
+            3,
+            get,
+            &crate::sync::tests::NoFiles,
+            async |_| pages += 1,
+        ))
+        .expect("loaded");
         assert_eq!(
             (first.added, first.changed, first.deleted, pages),
             (PAGE + 5, 0, 0, 2)
@@ -254,7 +254,14 @@ mod tests {
             changes.push((next + 1, "uuid:7".into(), "received".into(), true));
         }
         server.asked.borrow_mut().clear();
-        let second = block_on(load(&store, 3, get, async |_| {})).expect("loaded");
+        let second = block_on(load(
+            &store,
+            3,
+            get,
+            &crate::sync::tests::NoFiles,
+            async |_| {},
+        ))
+        .expect("loaded");
         assert_eq!((second.added, second.changed, second.deleted), (0, 1, 1));
         assert_eq!(
             server.asked.borrow().last().map(String::as_str),
@@ -292,7 +299,13 @@ mod tests {
             let answer = server.answer(&url);
             async move { answer }
         };
-        let result = block_on(load(&store, 3, get, async |_| {}));
+        let result = block_on(load(
+            &store,
+            3,
+            get,
+            &crate::sync::tests::NoFiles,
+            async |_| {},
+        ));
         assert!(
             matches!(
                 result,

@@ -76,7 +76,8 @@ fn Loader(an: An) -> impl IntoView {
                 let csrf = csrf.clone();
                 async move { browser::call_api("GET", &url, &csrf, None).await }
             };
-            let result = server_records::load(&*store, project, get, async |done| {
+            let files = crate::importer::ServerFormFiles { token: None };
+            let result = server_records::load(&*store, project, get, &files, async |done| {
                 an.busy.set(Some((format!("{what}: {done}"), 0.5)));
                 browser::next_task().await;
             })

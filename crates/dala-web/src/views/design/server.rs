@@ -7,6 +7,7 @@ use super::*;
 use crate::account::{
     self, Instruments, Project, Projects, PublishedVersion, ServerProblem, project_url, segment,
 };
+use crate::sync::{self, Fetched};
 use crate::team_words::Words;
 use crate::views::account::{SignedIn, account, problem_text};
 use crate::workflows::server_records::PROJECT_SETTING;
@@ -96,26 +97,34 @@ fn OnServer() -> impl IntoView {
                 segment(&version.version)
             );
             let result = async {
-                let doc: serde_json::Value = account
-                    .call("GET", &project_url(p, &path), None)
-                    .await
-                    .map_err(|e| problem_text(&e))?;
-                let instrument =
-                    Instrument::from_json(&doc.to_string()).map_err(|e| e.to_string())?;
                 let store = store().ok_or("no database")?;
-                let settings = &instrument.settings;
-                if store
-                    .get_instrument(&settings.form_id, &settings.version)
+                let stored = store
+                    .get_instrument(&version.form_id, &version.version)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if let Some(stored) = stored
+                    && sync::has_its_files(&*store, &stored)
+                        .await
+                        .map_err(|e| e.to_string())?
+                {
+                    return Ok(stored.settings.form_id);
+                }
+                // Fetched as a tablet fetches it: with its lists and files.
+                let csrf = account.session().map(|s| s.csrf).unwrap_or_default();
+                let mut get = |url: String, _: String| {
+                    let csrf = csrf.clone();
+                    async move { browser::call_api("GET", &url, &csrf, None).await }
+                };
+                let files = crate::importer::ServerFormFiles { token: None };
+                let url = project_url(p, &path);
+                match sync::fetch_version(&*store, &url, "", &mut get, &files)
                     .await
                     .map_err(|e| e.to_string())?
-                    .is_none()
                 {
-                    store
-                        .put_instrument(&instrument)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    Fetched::Stored(instrument) => Ok(instrument.settings.form_id),
+                    Fetched::NotYet => Err(w(Words::FilesNotOnServer).to_string()),
+                    Fetched::Stopped(stopped) => Err(problem_text(&stopped.into())),
                 }
-                Ok::<_, String>(settings.form_id.clone())
             }
             .await;
             match result {
@@ -144,25 +153,7 @@ fn OnServer() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            let answer = browser::call_api(
-                "POST",
-                &project_url(p, "instruments"),
-                &account.session().map(|s| s.csrf).unwrap_or_default(),
-                Some(instrument.to_json()),
-            )
-            .await;
-            let settings = &instrument.settings;
-            said.set(Some(match answer {
-                Ok(a) if a.status == 201 => format!(
-                    "{}: {} v{}",
-                    w(Words::PublishedOnServer),
-                    settings.form_id,
-                    settings.version
-                ),
-                Ok(a) if a.status == 200 => w(Words::AlreadyOnServer).to_string(),
-                Ok(a) => problem_text(&account::problem_of(&a)),
-                Err(why) => problem_text(&ServerProblem::Unreachable(why)),
-            }));
+            said.set(Some(publish_with_files(p, &instrument).await));
             rev.update(|n| *n += 1);
         });
     };
@@ -207,5 +198,62 @@ fn OnServer() -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+/// Publishes `instrument` to project `p` with the files it attaches, as this device keeps
+/// them (none missing, or nothing is sent): what to tell the designer.
+async fn publish_with_files(p: i64, instrument: &Instrument) -> String {
+    let app = state();
+    let account = account();
+    let w = |word: Words| word.text(app.lang.get_untracked());
+    let Some(store) = store() else {
+        return "no database".to_string();
+    };
+    let files = match sync::kept_files(&*store, instrument).await {
+        Ok(Ok(files)) => files,
+        Ok(Err(missing)) => return format!("{missing}: {}", w(Words::FileNotHere)),
+        Err(e) => return e.to_string(),
+    };
+    let csrf = account.session().map(|s| s.csrf).unwrap_or_default();
+    let answer = browser::call_api(
+        "POST",
+        &project_url(p, "instruments"),
+        &csrf,
+        Some(instrument.to_json()),
+    )
+    .await;
+    let settings = &instrument.settings;
+    let published = match answer {
+        Ok(a) if a.status == 201 => format!(
+            "{}: {} v{}",
+            w(Words::PublishedOnServer),
+            settings.form_id,
+            settings.version
+        ),
+        Ok(a) if a.status == 200 => w(Words::AlreadyOnServer).to_string(),
+        Ok(a) => return problem_text(&account::problem_of(&a)),
+        Err(why) => return problem_text(&ServerProblem::Unreachable(why)),
+    };
+    let version_url = project_url(
+        p,
+        &format!(
+            "instruments/{}/{}",
+            segment(&settings.form_id),
+            segment(&settings.version)
+        ),
+    );
+    let get = |url: String| {
+        let csrf = csrf.clone();
+        async move { browser::call_api("GET", &url, &csrf, None).await }
+    };
+    let put = |url: String, bytes: Vec<u8>| {
+        let csrf = csrf.clone();
+        async move { browser::call_api_bytes("PUT", &url, &csrf, &bytes).await }
+    };
+    match sync::send_files(&version_url, &files, get, put).await {
+        Ok((0, _)) => published,
+        Ok((sent, _)) => format!("{published}. {}: {sent}", w(Words::FilesSent)),
+        Err(stopped) => format!("{published}. {}", problem_text(&stopped.into())),
     }
 }
