@@ -436,3 +436,79 @@ fn two_tablets(db: &str, backend: &str) {
     tablet_a.no_errors();
     tablet_b.no_errors();
 }
+
+/// A version that attaches a list and a picture, published with `dala publish`, reaches an
+/// enrolled tablet with both: the district's choices come from the list, the question shows
+/// the picture, and the tablet keeps them when the server is gone.
+#[test]
+fn a_version_with_files_reaches_the_tablet_with_them() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = dala_e2e::scratch("sync-form-files");
+    let db = format!("sqlite://{}", dir.join("dala.sqlite").display());
+    admin_and_project(&db);
+    let addr = free_addr();
+    let base = format!("http://{addr}");
+    let server = serve(&db, &addr, &dir.join("serve.log"));
+    let token = root_token(&base);
+    let form = dir.join("district_visit.md");
+    std::fs::write(
+        &form,
+        "| survey   |                                    |          |          |              |
+         |          | type                               | name     | label    | media::image |
+         |          | select_one_from_file districts.csv | district | District | badge.bmp    |
+         | settings |                                    |          |          |              |
+         |          | form_id                            | version  |          |              |
+         |          | district_visit                     | 1        |          |              |",
+    )
+    .expect("the form");
+    std::fs::write(
+        dir.join("districts.csv"),
+        "name,label\nalai,Alai\nnaryn,Naryn\n",
+    )
+    .expect("the list");
+    std::fs::write(dir.join("badge.bmp"), dala_e2e::photo_bmp(40, 20)).expect("the picture");
+    let published = std::process::Command::new(env_path("DALA_CLI"))
+        .args(["publish", "--server", &base, "--project", "1"])
+        .arg(&form)
+        .env("DALA_TOKEN", &token)
+        .output()
+        .expect("dala publish");
+    let said = String::from_utf8_lossy(&published.stdout);
+    assert!(
+        published.status.success() && said.contains("files: 2 sent"),
+        "{said}{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let device = call(
+        "POST",
+        &format!("{base}/api/v1/projects/1/devices"),
+        &token,
+        Some(json!({"name": "tablet 1"})),
+    );
+    let link = device["link"].as_str().expect("a link").to_string();
+
+    let browser = Browser::start(1280, 800).unwrap_or_else(|e| panic!("{e}"));
+    let app = Collect::new(&browser);
+    browser.goto(&link).unwrap_or_else(|e| panic!("{e}"));
+    app.wait_for_selector("[data-form=\"district_visit\"] .start");
+    app.set_enumerator("Aida");
+    let shown = |app: &Collect| {
+        app.start("district_visit");
+        app.wait("return document.querySelector('.question[data-name=\"district\"] .label-media img')?.naturalWidth === 40");
+        let question = app.text(".question[data-name=\"district\"]");
+        assert!(
+            question.contains("Alai") && question.contains("Naryn"),
+            "{question}"
+        );
+    };
+    shown(&app);
+    screenshot(&browser, "collect-form-files-from-server-en");
+
+    // The server gone: the version, its list and its picture are on the tablet.
+    drop(server);
+    app.home(&base);
+    shown(&app);
+    app.no_errors();
+}
