@@ -101,18 +101,18 @@ pub async fn get(
     Ok(file_download(&file.media_type, bytes))
 }
 
-/// S025: the bytes sent are not the file the version describes.
+/// S026: the bytes sent are not the file the version describes.
 fn not_as_described(file: &Attachment, size: usize, sha256: &str) -> ApiError {
     let mut e = ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "S025",
+        "S026",
         format!(
             "{} is not the file the version describes: {size} bytes with SHA-256 {sha256}, \
              the version's is {} bytes with SHA-256 {}",
             file.name, file.size, file.sha256
         ),
     );
-    e.details = vec![json!({"code": "S025", "name": file.name})];
+    e.details = vec![json!({"code": "S026", "name": file.name})];
     e
 }
 

@@ -434,7 +434,7 @@ fn routes(g: &mut SchemaGenerator, error: &Value) -> Vec<Route> {
         route(
             "put",
             "/projects/{project}/instruments/{form}/{version}/files/{name}",
-            "Send a file a published version attaches: exactly the bytes its document describes (S025 otherwise)",
+            "Send a file a published version attaches: exactly the bytes its document describes (S026 otherwise)",
             Body::File,
             vec![(200, file_taken.clone()), (201, file_taken)],
         ),

@@ -1114,14 +1114,14 @@ pub(crate) mod tests {
         let refuse = |_: String, _: Vec<u8>| async {
             Ok(Answer {
                 status: 422,
-                body: r#"{"code":"S025"}"#.into(),
+                body: r#"{"code":"S026"}"#.into(),
             })
         };
         assert_eq!(
             block_on(send_files("/s/v1", &files, get, refuse)),
             Err(Stopped::Refused {
                 status: 422,
-                code: "S025".into()
+                code: "S026".into()
             })
         );
     }

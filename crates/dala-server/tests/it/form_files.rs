@@ -70,7 +70,7 @@ async fn a_versions_files_are_taken_as_described_and_fetched_by_tablets() {
         let (status, _, _) = get_raw(file("districts.csv"), team.token("device"), &[]).await;
         assert_eq!(status, 404);
 
-        // Bytes other than those described (one more line): S025, nothing kept.
+        // Bytes other than those described (one more line): S026, nothing kept.
         let mut other = DISTRICTS_CSV.to_vec();
         other.extend_from_slice(b"naryn,Naryn\n");
         let (status, body) = call(
@@ -80,7 +80,7 @@ async fn a_versions_files_are_taken_as_described_and_fetched_by_tablets() {
             other,
         )
         .await;
-        assert_eq!((status, &body["code"]), (422, &json!("S025")), "{body}");
+        assert_eq!((status, &body["code"]), (422, &json!("S026")), "{body}");
         // A name the version does not attach.
         let (status, _) = call(
             "PUT",
