@@ -171,3 +171,85 @@ async fn a_version_1_database_is_upgraded_with_its_drafts_intact() {
     let store = IdbStore::open_named(name).await.expect("reopen");
     assert_eq!(store.list_submissions("police", None).await, Ok(vec![old]));
 }
+
+/// A database of version 4 kept its outbox as a scan of `records` and its receipts on the
+/// rows: opened by version 5, its waiting records are in the outbox, a receipt on a row is
+/// still the record's, and both can be acknowledged and removed as before.
+#[wasm_bindgen_test]
+async fn a_version_4_database_keeps_its_outbox_and_receipts() {
+    let name = "upgrade-from-4";
+    IdbStore::delete_named(name).await.expect("delete");
+    let v4 = Database::open(name)
+        .with_version(4u32)
+        .with_on_upgrade_needed(|_, db| schema::upgrade_to(&db, 0, 4))
+        .await
+        .expect("open v4");
+    let finalized = |id: &str| {
+        let mut r = draft(id, "police", "Gulnara");
+        r.status = Status::Finalized;
+        r.finalized = Some("2015-03-17T10:32:00.000+06:00".into());
+        r
+    };
+    let (waiting, sent, open) = (
+        finalized("uuid:waiting"),
+        finalized("uuid:sent"),
+        draft("uuid:open", "police", "Aida"),
+    );
+    let receipt = r#"{"instance_id":"uuid:sent","server":"http://127.0.0.1:8080","received":"2015-03-17T05:00:00Z"}"#;
+    {
+        let tx = v4
+            .transaction(schema::RECORDS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .expect("tx");
+        let store = tx.object_store(schema::RECORDS).expect("store");
+        for (record, receipt) in [(&waiting, None), (&sent, Some(receipt)), (&open, None)] {
+            // A row as version 4 wrote it.
+            let row = js_sys::Object::new();
+            let status = if record.status == Status::Finalized {
+                "finalized"
+            } else {
+                "draft"
+            };
+            let json = serde_json::to_string(record).expect("json");
+            for (field, value) in [
+                ("instance_id", JsValue::from_str(&record.instance_id)),
+                ("instrument_id", JsValue::from_str("police")),
+                ("status", JsValue::from_str(status)),
+                ("json", JsValue::from_str(&json)),
+                ("page", JsValue::from_f64(0.0)),
+                ("exported", JsValue::NULL),
+            ] {
+                js_sys::Reflect::set(&row, &field.into(), &value).expect("set");
+            }
+            if let Some(receipt) = receipt {
+                js_sys::Reflect::set(&row, &"receipt".into(), &receipt.into()).expect("set");
+            }
+            store.put(JsValue::from(row)).await.expect("put v4 row");
+        }
+        tx.commit().await.expect("commit");
+    }
+    v4.close();
+
+    let store = IdbStore::open_named(name).await.expect("upgrade to 5");
+    assert_eq!(store.outbox(10).await, Ok(vec![waiting.clone()]));
+    let kept = store
+        .get_record("uuid:sent")
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        kept.receipt.map(|r| r.received),
+        Some("2015-03-17T05:00:00Z".to_string())
+    );
+    assert_eq!(
+        store.remove_sent(&["uuid:waiting".to_string()]).await,
+        Err(StoreError::NotSent("uuid:waiting".into()))
+    );
+    assert_eq!(store.remove_sent(&["uuid:sent".to_string()]).await, Ok(1));
+    store.close();
+    // Opening again does not fill the outbox twice, nor bring back what was removed.
+    let store = IdbStore::open_named(name).await.expect("reopen");
+    assert_eq!(store.outbox(10).await, Ok(vec![waiting]));
+    assert_eq!(store.get_record("uuid:sent").await, Ok(None));
+}

@@ -23,7 +23,7 @@ use indexed_db_futures::transaction::{
 use js_sys::{Array, Object, Reflect};
 use schema::{
     BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FORM_FILES, INSTRUMENTS, LEGACY_SUBMISSIONS, META,
-    RECORDS,
+    RECEIPTS, RECORDS, WAITING, WAITING_FILLED,
 };
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
@@ -253,8 +253,11 @@ fn row_page(row: &JsValue) -> usize {
         .map_or(0, |p| p as usize)
 }
 
-fn parse_record(row: &JsValue) -> Result<StoredRecord, StoreError> {
-    let receipt = get_string(row, "receipt")
+/// A stored record; `kept` is its receipt from the `receipts` store, if it has one there
+/// (before version 5 a receipt was kept on the row).
+fn parse_record(row: &JsValue, kept: Option<String>) -> Result<StoredRecord, StoreError> {
+    let receipt = kept
+        .or_else(|| get_string(row, "receipt"))
         .map(|json| {
             serde_json::from_str(&json)
                 .map_err(|e| StoreError::Backend(format!("a stored receipt cannot be read: {e}")))
@@ -283,6 +286,7 @@ impl IdbStore {
             .map_err(open_error)?;
         let store = IdbStore { db };
         store.migrate_v1().await?;
+        store.fill_waiting().await?;
         Ok(store)
     }
 
@@ -292,6 +296,54 @@ impl IdbStore {
             .map_err(open_error)?
             .await
             .map_err(backend)
+    }
+
+    /// Puts every finalized record without a receipt into `waiting`, once: a database made
+    /// before version 5 kept its outbox as a scan of `records`. All or none, with the setting
+    /// that says it is done.
+    async fn fill_waiting(&self) -> Result<(), StoreError> {
+        if self.setting(WAITING_FILLED).await?.is_some() {
+            return Ok(());
+        }
+        let tx = self.write(&[RECORDS, WAITING, META])?;
+        let records = tx.object_store(RECORDS).map_err(backend)?;
+        let waiting = tx.object_store(WAITING).map_err(backend)?;
+        let finalized = Some(status_name(Status::Finalized));
+        for row in all(records.get_all().await)? {
+            if get_string(&row, "status").as_deref() == finalized
+                && get_string(&row, "receipt").is_none()
+                && let Some(id) = get_string(&row, "instance_id")
+            {
+                drop(
+                    waiting
+                        .put(JsValue::TRUE)
+                        .with_key(JsValue::from_str(&id))
+                        .build()
+                        .map_err(backend)?,
+                );
+            }
+        }
+        let meta = tx.object_store(META).map_err(backend)?;
+        meta.put(JsValue::from_str("1"))
+            .with_key(JsValue::from_str(WAITING_FILLED))
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    /// The receipts kept in `receipts`, by instance id (a sent record's receipt, since
+    /// version 5).
+    async fn kept_receipts(
+        tx: &Transaction<'_>,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let store = tx.object_store(RECEIPTS).map_err(backend)?;
+        let keys = all(store.get_all_keys::<JsValue>().await)?;
+        let values = all(store.get_all().await)?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| Some((k.as_string()?, v.as_string()?)))
+            .collect())
     }
 
     /// Moves version-1 submissions into `records`, all or none (see [`schema`]).
@@ -343,6 +395,13 @@ impl IdbStore {
         self.db.transaction(store).build().map_err(backend)
     }
 
+    fn read_both<'a>(&'a self, first: &str, second: &str) -> Result<Transaction<'a>, StoreError> {
+        self.db
+            .transaction(vec![first, second])
+            .build()
+            .map_err(backend)
+    }
+
     async fn get_row(&self, instance_id: &str) -> Result<Option<JsValue>, StoreError> {
         let tx = self.read(RECORDS)?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
@@ -365,7 +424,7 @@ impl IdbStore {
         exported: Option<String>,
         new_files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS, FILES])?;
+        let tx = self.write(&[RECORDS, FILES, WAITING, RECEIPTS])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let existing: Option<JsValue> = store
             .get(JsValue::from_str(instance_id))
@@ -398,6 +457,24 @@ impl IdbStore {
             receipt.as_deref(),
         )?;
         store.put(row).await.map_err(backend)?;
+        // A finalized record no server has acknowledged is in the outbox, in this transaction.
+        if submission.status == Status::Finalized && receipt.is_none() {
+            let receipts = tx.object_store(RECEIPTS).map_err(backend)?;
+            let sent = receipts
+                .count()
+                .with_query(JsValue::from_str(instance_id))
+                .await
+                .map_err(backend)?
+                > 0;
+            if !sent {
+                tx.object_store(WAITING)
+                    .map_err(backend)?
+                    .put(JsValue::TRUE)
+                    .with_key(JsValue::from_str(instance_id))
+                    .await
+                    .map_err(backend)?;
+            }
+        }
         let files = tx.object_store(FILES).map_err(backend)?;
         for gone in stored_files
             .iter()
@@ -516,7 +593,8 @@ impl IdbStore {
         form_id: &str,
         status: Option<Status>,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        let tx = self.read(RECORDS)?;
+        let tx = self.read_both(RECORDS, RECEIPTS)?;
+        let mut receipts = Self::kept_receipts(&tx).await?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let rows = match status {
             None => all(store
@@ -532,7 +610,12 @@ impl IdbStore {
                 .with_query(key(&[form_id, status_name(status)]))
                 .await)?,
         };
-        rows.iter().map(parse_record).collect()
+        rows.iter()
+            .map(|row| {
+                let kept = get_string(row, "instance_id").and_then(|id| receipts.remove(&id));
+                parse_record(row, kept)
+            })
+            .collect()
     }
 
     /// Closes the connection (tests reopen the same database after an upgrade).
@@ -751,9 +834,21 @@ impl Store for IdbStore {
     }
 
     async fn get_record(&self, instance_id: &str) -> Result<Option<StoredRecord>, StoreError> {
-        self.get_row(instance_id)
-            .await?
-            .map(|row| parse_record(&row))
+        let tx = self.read_both(RECORDS, RECEIPTS)?;
+        let id = JsValue::from_str(instance_id);
+        let row: Option<JsValue> = tx
+            .object_store(RECORDS)
+            .map_err(backend)?
+            .get(id.clone())
+            .await
+            .map_err(backend)?;
+        let kept: Option<JsValue> = tx
+            .object_store(RECEIPTS)
+            .map_err(backend)?
+            .get(id)
+            .await
+            .map_err(backend)?;
+        row.map(|row| parse_record(&row, kept.and_then(|k| k.as_string())))
             .transpose()
     }
 
@@ -837,8 +932,9 @@ impl Store for IdbStore {
         &self,
         records: &[(Submission, String)],
     ) -> Result<Imported, StoreError> {
-        let tx = self.write(&[RECORDS])?;
+        let tx = self.write(&[RECORDS, WAITING])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
+        let waiting = tx.object_store(WAITING).map_err(backend)?;
         let t = crate::perf::now_ms();
         let mut asked = Vec::with_capacity(records.len());
         for (submission, _) in records {
@@ -864,6 +960,16 @@ impl Store for IdbStore {
             let row = rows.row(submission, json, 0, None);
             // The request goes out when built; its outcome is the transaction's.
             drop(store.put(row).build().map_err(backend)?);
+            if submission.status == Status::Finalized {
+                let id = JsValue::from_str(&submission.instance_id);
+                drop(
+                    waiting
+                        .put(JsValue::TRUE)
+                        .with_key(id)
+                        .build()
+                        .map_err(backend)?,
+                );
+            }
             imported.added += 1;
         }
         crate::perf::add("__dalaImportSendMs", crate::perf::now_ms() - t);
@@ -905,19 +1011,24 @@ impl Store for IdbStore {
         tx.commit().await.map_err(backend)
     }
 
-    /// FIXME: a scan of every record. A drain reads the outbox once, so this is one scan a
-    /// drain; a tablet keeping thousands of sent records would be spared it by an index of
-    /// the records waiting.
+    /// The records `waiting` names, asked for all at once.
     async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
-        let tx = self.read(RECORDS)?;
+        let tx = self.read_both(WAITING, RECORDS)?;
+        let ids = all(tx
+            .object_store(WAITING)
+            .map_err(backend)?
+            .get_all_keys::<JsValue>()
+            .await)?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
-        let rows = all(store.get_all().await)?;
-        let finalized = JsValue::from_str(status_name(Status::Finalized));
-        let mut waiting = Vec::new();
-        for row in &rows {
-            let status = Reflect::get(row, &JsValue::from_str("status")).unwrap_or_default();
-            if status == finalized && get_string(row, "receipt").is_none() {
-                waiting.push(parse_submission(row)?);
+        let mut asked = Vec::with_capacity(ids.len());
+        for id in ids {
+            asked.push(store.get(id).build().map_err(backend)?);
+        }
+        let mut waiting = Vec::with_capacity(asked.len());
+        for row in asked {
+            let row: Option<JsValue> = row.await.map_err(backend)?;
+            if let Some(row) = row {
+                waiting.push(parse_submission(&row)?);
             }
         }
         waiting.sort_by(outbox_order);
@@ -925,63 +1036,77 @@ impl Store for IdbStore {
         Ok(waiting)
     }
 
+    /// Neither reads nor writes the records: a record in `waiting` is stored and finalized,
+    /// and so is one with a receipt. Each receipt is a small row of its own.
     async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError> {
-        let tx = self.write_relaxed(&[RECORDS])?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        // Every row is read and checked before any is written: one unknown record refuses
-        // them all (the transaction is never committed). The reads go out together (each
-        // request is sent when built): one round trip to the database, not one a record.
+        let tx = self.write_relaxed(&[WAITING, RECEIPTS])?;
+        let waiting = tx.object_store(WAITING).map_err(backend)?;
+        let kept = tx.object_store(RECEIPTS).map_err(backend)?;
+        // Every record is checked before anything is written: one unknown record refuses them
+        // all (the transaction is never committed). The counts go out together.
         let mut asked = Vec::with_capacity(receipts.len());
         for receipt in receipts {
-            asked.push(
-                store
-                    .get(JsValue::from_str(&receipt.instance_id))
+            let id = JsValue::from_str(&receipt.instance_id);
+            asked.push((
+                waiting
+                    .count()
+                    .with_query(id.clone())
+                    .build()
+                    .map_err(backend)?,
+                kept.count().with_query(id).build().map_err(backend)?,
+            ));
+        }
+        for (receipt, (in_outbox, sent)) in receipts.iter().zip(asked) {
+            let known = in_outbox.await.map_err(backend)? + sent.await.map_err(backend)? > 0;
+            if !known {
+                return Err(StoreError::NotFound(receipt.instance_id.clone()));
+            }
+        }
+        for receipt in receipts {
+            let json =
+                serde_json::to_string(receipt).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let id = JsValue::from_str(&receipt.instance_id);
+            // The requests go out when built; their outcome is the transaction's.
+            drop(
+                kept.put(JsValue::from_str(&json))
+                    .with_key(id.clone())
                     .build()
                     .map_err(backend)?,
             );
-        }
-        let mut rows = Vec::with_capacity(receipts.len());
-        for (receipt, row) in receipts.iter().zip(asked) {
-            let row: Option<JsValue> = row.await.map_err(backend)?;
-            let finalized = row.as_ref().is_some_and(|r| {
-                get_string(r, "status").as_deref() == Some(status_name(Status::Finalized))
-            });
-            let (Some(row), true) = (row, finalized) else {
-                return Err(StoreError::NotFound(receipt.instance_id.clone()));
-            };
-            let json =
-                serde_json::to_string(receipt).map_err(|e| StoreError::Backend(e.to_string()))?;
-            rows.push((row, json));
-        }
-        for (row, json) in rows {
-            let _ = Reflect::set(
-                &row,
-                &JsValue::from_str("receipt"),
-                &JsValue::from_str(&json),
-            );
-            // The request goes out when built; its outcome is the transaction's.
-            drop(store.put(row).build().map_err(backend)?);
+            drop(waiting.delete(id).build().map_err(backend)?);
         }
         tx.commit().await.map_err(backend)
     }
 
     async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError> {
-        let tx = self.write(&[RECORDS, FILES])?;
+        let tx = self.write(&[RECORDS, FILES, RECEIPTS])?;
         let records = tx.object_store(RECORDS).map_err(backend)?;
         let files = tx.object_store(FILES).map_err(backend)?;
+        let receipts = tx.object_store(RECEIPTS).map_err(backend)?;
         // Every row is read and checked before anything is deleted: one unsent record
         // refuses the whole removal.
         let mut found = Vec::new();
         for id in instance_ids {
             let row: Option<JsValue> = records.get(JsValue::from_str(id)).await.map_err(backend)?;
             let Some(row) = row else { continue };
-            if get_string(&row, "receipt").is_none() {
+            let sent = get_string(&row, "receipt").is_some()
+                || receipts
+                    .count()
+                    .with_query(JsValue::from_str(id))
+                    .await
+                    .map_err(backend)?
+                    > 0;
+            if !sent {
                 return Err(StoreError::NotSent(id.clone()));
             }
             found.push((id, row_files(&row)));
         }
         for (id, names) in &found {
             records
+                .delete(JsValue::from_str(id))
+                .await
+                .map_err(backend)?;
+            receipts
                 .delete(JsValue::from_str(id))
                 .await
                 .map_err(backend)?;

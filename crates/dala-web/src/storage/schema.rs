@@ -13,6 +13,13 @@
 //! Version 4 adds `form_files`: the bytes of the files instruments attach for their labels
 //! (a picture, a sound), a Blob each, keyed by SHA-256 (versions share a file unchanged).
 //!
+//! Version 5 adds `waiting` (the instance ids of finalized records no server has
+//! acknowledged: the outbox, written in the same transaction as the record) and `receipts`
+//! (a server's receipt per record, its JSON, keyed by instance id). Acknowledging a slice of
+//! records then writes a few small rows, never the records themselves; receipts written on a
+//! record's row before version 5 are still read there. The outbox of a database made before
+//! version 5 is filled once after opening (see `fill_waiting`).
+//!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
 //! either moves every row or none, and running it again finds nothing to move.
@@ -22,13 +29,17 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 
 pub const NAME: &str = "dala";
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 pub const INSTRUMENTS: &str = "instruments";
 pub const RECORDS: &str = "records";
 pub const META: &str = "meta";
 pub const FILES: &str = "files";
 pub const FORM_FILES: &str = "form_files";
+pub const WAITING: &str = "waiting";
+pub const RECEIPTS: &str = "receipts";
+/// The setting that says `waiting` holds every record waiting (filled once from `records`).
+pub const WAITING_FILLED: &str = "schema.waiting_filled";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
 
@@ -37,12 +48,23 @@ pub const BY_INSTRUMENT_STATUS: &str = "by_instrument_status";
 
 /// Creates what is missing for `VERSION`, whatever version the database had.
 pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()> {
-    if old_version < 1 {
+    upgrade_to(db, old_version, VERSION)
+}
+
+/// Creates what versions `old_version + 1` to `new_version` add (tests build an older layout
+/// with it).
+pub fn upgrade_to(
+    db: &Database,
+    old_version: u32,
+    new_version: u32,
+) -> indexed_db_futures::Result<()> {
+    let adds = |version: u32| old_version < version && version <= new_version;
+    if adds(1) {
         db.create_object_store(INSTRUMENTS)
             .with_key_path(KeyPath::from(["form_id", "version"]))
             .build()?;
     }
-    if old_version < 2 {
+    if adds(2) {
         let records = db
             .create_object_store(RECORDS)
             .with_key_path("instance_id".into())
@@ -58,15 +80,19 @@ pub fn upgrade(db: &Database, old_version: u32) -> indexed_db_futures::Result<()
             .build()?;
         db.create_object_store(META).build()?;
     }
-    if old_version < 3 {
+    if adds(3) {
         db.create_object_store(FILES)
             .with_key_path(KeyPath::from(["instance_id", "name"]))
             .build()?;
     }
-    if old_version < 4 {
+    if adds(4) {
         db.create_object_store(FORM_FILES)
             .with_key_path("sha256".into())
             .build()?;
+    }
+    if adds(5) {
+        db.create_object_store(WAITING).build()?;
+        db.create_object_store(RECEIPTS).build()?;
     }
     Ok(())
 }
