@@ -183,6 +183,20 @@ pub fn run(root: &Path) -> Result<()> {
             .map_err(browser_err)?
             .as_f64()
             .context("the drain's time")?;
+        // Where the drain's time went: reading the outbox, and storing receipts (which
+        // overlaps the next slice's request).
+        let parts = browser
+            .execute(
+                "return [window.__dalaOutboxMs || 0, window.__dalaAcknowledgeMs || 0]",
+                json!([]),
+            )
+            .map_err(browser_err)?;
+        eprintln!(
+            "  round {}: outbox read {} ms, receipts stored {} ms",
+            round + 1,
+            parts[0],
+            parts[1]
+        );
         let project = 2 + round as i64;
         browser
             .execute(

@@ -13,12 +13,13 @@
 //! Version 4 adds `form_files`: the bytes of the files instruments attach for their labels
 //! (a picture, a sound), a Blob each, keyed by SHA-256 (versions share a file unchanged).
 //!
-//! Version 5 adds `waiting` (the instance ids of finalized records no server has
-//! acknowledged: the outbox, written in the same transaction as the record) and `receipts`
-//! (a server's receipt per record, its JSON, keyed by instance id). Acknowledging a slice of
-//! records then writes a few small rows, never the records themselves; receipts written on a
-//! record's row before version 5 are still read there. The outbox of a database made before
-//! version 5 is filled once after opening (see `fill_waiting`).
+//! Version 5 adds `finalized` (the instance ids of the finalized records, written in the same
+//! transaction as the record) and `receipts` (servers' receipts, a row per acknowledgement:
+//! the JSON array of a slice's receipts). Acknowledging a slice of records then checks the ids
+//! against `finalized` in one request and writes one row, never the records themselves: each
+//! IndexedDB request costs far more than its bytes. Receipts written on a record's row before
+//! version 5 are still read there. `finalized` is filled once after opening a database made
+//! before version 5 (see `fill_finalized`).
 //!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
@@ -36,10 +37,11 @@ pub const RECORDS: &str = "records";
 pub const META: &str = "meta";
 pub const FILES: &str = "files";
 pub const FORM_FILES: &str = "form_files";
-pub const WAITING: &str = "waiting";
+pub const FINALIZED: &str = "finalized";
 pub const RECEIPTS: &str = "receipts";
-/// The setting that says `waiting` holds every record waiting (filled once from `records`).
-pub const WAITING_FILLED: &str = "schema.waiting_filled";
+/// The setting that says `finalized` names every finalized record (filled once from
+/// `records`).
+pub const FINALIZED_FILLED: &str = "schema.finalized_filled";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
 
@@ -91,7 +93,7 @@ pub fn upgrade_to(
             .build()?;
     }
     if adds(5) {
-        db.create_object_store(WAITING).build()?;
+        db.create_object_store(FINALIZED).build()?;
         db.create_object_store(RECEIPTS).build()?;
     }
     Ok(())
