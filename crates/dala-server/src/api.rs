@@ -774,14 +774,39 @@ async fn publish(
         }
         Err(e) => return Err(e.into()),
     };
+    let target = format!("{form_id}@{version}");
+    let body = json!({"form_id": form_id, "version": version, "added": added});
+    added_or_held(
+        &state,
+        &caller,
+        &from,
+        project,
+        ("instrument.publish", &target),
+        added,
+        body,
+    )
+    .await
+}
+
+/// The answer to a write that adds what was not there (201, audited as `action` on
+/// `target`) or finds it held already (200, nothing changed).
+pub(crate) async fn added_or_held(
+    state: &AppState,
+    caller: &Caller,
+    from: &Peer,
+    project: i64,
+    (action, target): (&str, &str),
+    added: bool,
+    body: Value,
+) -> Result<Response> {
     if added {
         state
             .db
             .audit(
                 &caller.label(),
-                "instrument.publish",
+                action,
                 Some(project),
-                &format!("{form_id}@{version}"),
+                target,
                 &from.ip().to_string(),
             )
             .await?;
@@ -791,11 +816,7 @@ async fn publish(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(json!({"form_id": form_id, "version": version, "added": added})),
-    )
-        .into_response())
+    Ok((status, Json(body)).into_response())
 }
 
 async fn submit(

@@ -5,7 +5,7 @@
 //! they are.
 
 use crate::access::Action;
-use crate::api::{AppState, file_download, may, raw_body};
+use crate::api::{AppState, added_or_held, file_download, may, raw_body};
 use crate::problem::ApiError;
 use crate::store::StoreError;
 use crate::tls::Peer;
@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use dala_core::{Attachment, Instrument};
 use serde::Serialize;
@@ -136,26 +136,16 @@ pub async fn put(
         .db
         .put_form_file(project, &file.sha256, &bytes)
         .await?;
-    if added {
-        state
-            .db
-            .audit(
-                &caller.label(),
-                "instrument.file",
-                Some(project),
-                &format!("{form}@{version}/{name}"),
-                &from.ip().to_string(),
-            )
-            .await?;
-    }
-    let status = if added {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        Json(json!({"name": file.name, "sha256": file.sha256, "added": added})),
+    let target = format!("{form}@{version}/{name}");
+    let body = json!({"name": file.name, "sha256": file.sha256, "added": added});
+    added_or_held(
+        &state,
+        &caller,
+        &from,
+        project,
+        ("instrument.file", &target),
+        added,
+        body,
     )
-        .into_response())
+    .await
 }
