@@ -153,7 +153,10 @@ fn OnServer() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            said.set(Some(publish_with_files(p, &instrument).await));
+            let lang = app.lang.get_untracked();
+            said.set(Some(
+                publish_with_files(account, lang, p, &instrument).await,
+            ));
             rev.update(|n| *n += 1);
         });
     };
@@ -203,10 +206,15 @@ fn OnServer() -> impl IntoView {
 
 /// Publishes `instrument` to project `p` with the files it attaches, as this device keeps
 /// them (none missing, or nothing is sent): what to tell the designer.
-async fn publish_with_files(p: i64, instrument: &Instrument) -> String {
-    let app = state();
-    let account = account();
-    let w = |word: Words| word.text(app.lang.get_untracked());
+/// Runs outside the component (no reactive context here): the account and the language are
+/// handed in.
+async fn publish_with_files(
+    account: crate::views::account::Account,
+    lang: crate::i18n::Lang,
+    p: i64,
+    instrument: &Instrument,
+) -> String {
+    let w = |word: Words| word.text(lang);
     let Some(store) = store() else {
         return "no database".to_string();
     };
