@@ -1418,5 +1418,29 @@ pub mod conformance {
             ids(store.outbox(10).await) == ["f"],
             "the outbox is untouched by a removal of sent records",
         );
+        // Two records acknowledged together, one of them removed: the other keeps its receipt.
+        let later = Submission {
+            instance_id: "i".into(),
+            ..early.clone()
+        };
+        let both = ["f", "i"].map(|id| Receipt {
+            instance_id: id.into(),
+            ..receipt.clone()
+        });
+        check(
+            failures,
+            store.put_submission(&later).await.is_ok()
+                && store.acknowledge(&both).await.is_ok()
+                && store.remove_sent(&["i".to_string()]).await == Ok(1)
+                && store
+                    .get_record("f")
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.receipt)
+                    == Some(both[0].clone())
+                && ids(store.outbox(10).await).is_empty(),
+            "removing one of two records acknowledged together keeps the other's receipt",
+        );
     }
 }

@@ -94,7 +94,9 @@ pub fn upgrade_to(
     }
     if adds(5) {
         db.create_object_store(FINALIZED).build()?;
-        db.create_object_store(RECEIPTS).build()?;
+        db.create_object_store(RECEIPTS)
+            .with_auto_increment(true)
+            .build()?;
     }
     Ok(())
 }
