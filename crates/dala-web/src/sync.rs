@@ -373,18 +373,15 @@ async fn fetch_files<G>(
 where
     G: std::future::Future<Output = Result<Answer, String>>,
 {
-    #[derive(Deserialize)]
-    struct Listed {
-        held: bool,
-    }
     if instrument.attachments.is_empty() {
         return Ok(Files::Whole(Vec::new()));
     }
-    let listed = get_ok(get(format!("{version_url}/files"), token.to_string())).await?;
-    let all_held = serde_json::from_str::<Vec<Listed>>(&listed).is_ok_and(|files| {
-        files.len() == instrument.attachments.len() && files.iter().all(|f| f.held)
-    });
-    if !all_held {
+    let held = held_files(get(format!("{version_url}/files"), token.to_string())).await?;
+    if !instrument
+        .attachments
+        .iter()
+        .all(|a| held.contains(&a.name))
+    {
         return Ok(Files::NotYet);
     }
     let mut files = Vec::new();
@@ -408,6 +405,28 @@ where
         files.push((described.name.clone(), bytes));
     }
     Ok(Files::Whole(files))
+}
+
+/// The names of a version's files the server holds, from its listing (`.../files`).
+async fn held_files<G>(get: G) -> Result<Vec<String>, Stopped>
+where
+    G: std::future::Future<Output = Result<Answer, String>>,
+{
+    #[derive(Deserialize)]
+    struct Listed {
+        name: String,
+        held: bool,
+    }
+    let listed = get_ok(get).await?;
+    let files: Vec<Listed> = serde_json::from_str(&listed).map_err(|_| Stopped::Refused {
+        status: 200,
+        code: String::new(),
+    })?;
+    Ok(files
+        .into_iter()
+        .filter(|f| f.held)
+        .map(|f| f.name)
+        .collect())
 }
 
 /// Whether a stored version has the lists and files it attaches: a fetch cut short between
@@ -576,24 +595,10 @@ where
     G: std::future::Future<Output = Result<Answer, String>>,
     P: std::future::Future<Output = Result<Answer, String>>,
 {
-    #[derive(Deserialize)]
-    struct Listed {
-        name: String,
-        held: bool,
-    }
     if files.is_empty() {
         return Ok((0, 0));
     }
-    let listed = get_ok(get(format!("{version_url}/files"))).await?;
-    let held: Vec<String> = serde_json::from_str::<Vec<Listed>>(&listed)
-        .map_err(|_| Stopped::Refused {
-            status: 200,
-            code: String::new(),
-        })?
-        .into_iter()
-        .filter(|f| f.held)
-        .map(|f| f.name)
-        .collect();
+    let held = held_files(get(format!("{version_url}/files"))).await?;
     let mut sent = 0;
     for (file, bytes) in files {
         if held.contains(&file.name) {
