@@ -505,6 +505,16 @@ fn a_version_with_files_reaches_the_tablet_with_them() {
     };
     shown(&app);
     screenshot(&browser, "collect-form-files-from-server-en");
+    // A second tablet, a phone in Russian, enrolled by the same link.
+    let phone = Browser::start(412, 915).unwrap_or_else(|e| panic!("{e}"));
+    let second = Collect::new(&phone);
+    phone.goto(&link).unwrap_or_else(|e| panic!("{e}"));
+    second.wait_for_selector("[data-form=\"district_visit\"] .start");
+    second.set_interface_language("ru");
+    second.set_enumerator("Гульнара");
+    shown(&second);
+    second.assert_fits_screen();
+    screenshot(&phone, "collect-form-files-from-server-ru-phone");
 
     // The server gone: the version, its list and its picture are on the tablet.
     drop(server);
