@@ -16,6 +16,11 @@ pub const LAST_SENT_SETTING: &str = "last_sent";
 /// Records sent in one request at most.
 pub const SLICE: usize = 50;
 
+/// Receipts stored together at least this many at a time during a drain (the rest when it
+/// ends). A tab closed in the middle of a drain sends at most these again, and the server
+/// answers a record it holds with the receipt it gave.
+pub const ACKNOWLEDGE_EVERY: usize = 4 * SLICE;
+
 /// A tablet's enrolment: the server it sends to, its project, and its device token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
@@ -155,6 +160,9 @@ where
         next_bundle(store, &mut slices, &mut queued, device_id, now),
     )
     .await;
+    // Receipts not stored yet: they are stored a few slices at a time (each IndexedDB
+    // transaction costs more than a request), and whatever is left when the drain ends.
+    let mut pending: Vec<Receipt> = Vec::new();
     loop {
         let receipts = match read_answer(answer, enrolment, &mut drained) {
             Ok(receipts) => receipts,
@@ -164,14 +172,24 @@ where
             }
         };
         drained.sent += receipts.len();
-        let Some(next) = ready? else {
-            store.acknowledge(&receipts).await?;
-            break;
+        pending.extend(receipts);
+        let next = match ready {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(e) => {
+                store.acknowledge(&pending).await?;
+                return Err(e);
+            }
         };
-        // And while it is on its way, the receipts of the one before are stored.
+        let due = if pending.len() >= ACKNOWLEDGE_EVERY {
+            std::mem::take(&mut pending)
+        } else {
+            Vec::new()
+        };
+        // And while it is on its way, the receipts due are stored.
         let ((acknowledged, after), next_answer) = both(
             async {
-                let acknowledged = store.acknowledge(&receipts).await;
+                let acknowledged = store.acknowledge(&due).await;
                 let after = next_bundle(store, &mut slices, &mut queued, device_id, now).await;
                 (acknowledged, after)
             },
@@ -181,6 +199,7 @@ where
         acknowledged?;
         (answer, ready) = (next_answer, after);
     }
+    store.acknowledge(&pending).await?;
     if drained.sent > 0 {
         store.set_setting(LAST_SENT_SETTING, now).await?;
     }
@@ -676,6 +695,8 @@ pub(crate) mod tests {
         refuse: &'static str,
         down: bool,
         revoked: bool,
+        /// Unreachable from this request on (counting from 1).
+        down_from: usize,
     }
 
     impl FakeServer {
@@ -686,6 +707,7 @@ pub(crate) mod tests {
                 refuse: "",
                 down: false,
                 revoked: false,
+                down_from: usize::MAX,
             }
         }
 
@@ -693,7 +715,7 @@ pub(crate) mod tests {
             *self.requests.borrow_mut() += 1;
             assert_eq!(url, "http://127.0.0.1:8080/api/v1/projects/3/submissions");
             assert_eq!(token, "tok");
-            if self.down {
+            if self.down || *self.requests.borrow() >= self.down_from {
                 return Err("no network".into());
             }
             if self.revoked {
@@ -812,6 +834,28 @@ pub(crate) mod tests {
         // The draft is not sent; nothing is left to send.
         assert_eq!(run(&store, &server).sent, 0);
         assert_eq!(*server.requests.borrow(), 3);
+    }
+
+    #[test]
+    fn a_drain_cut_short_keeps_the_receipts_of_every_slice_the_server_answered() {
+        // 500 records, 10 slices; the network goes at the 7th request. Receipts are stored
+        // 200 at a time: the first 200 mid-drain, the next 100 when the drain stops.
+        let store = store_with(500);
+        let mut server = FakeServer::new();
+        server.down_from = 7;
+        let drained = run(&store, &server);
+        assert_eq!(drained.sent, 300);
+        assert!(matches!(drained.stopped, Some(Stopped::Unreachable(_))));
+        assert_eq!(block_on(store.outbox(1_000)).expect("outbox").len(), 200);
+        let with_receipt = (0..500)
+            .filter(|i| {
+                block_on(store.get_record(&format!("uuid:{i:03}")))
+                    .expect("get")
+                    .and_then(|r| r.receipt)
+                    .is_some()
+            })
+            .count();
+        assert_eq!(with_receipt, 300, "every record the server answered for");
     }
 
     #[test]
