@@ -187,15 +187,16 @@ pub fn run(root: &Path) -> Result<()> {
         // overlaps the next slice's request).
         let parts = browser
             .execute(
-                "return [window.__dalaOutboxMs || 0, window.__dalaAcknowledgeMs || 0]",
+                "return [window.__dalaOutboxMs || 0, window.__dalaAcknowledgeMs || 0, window.__dalaOutboxRowsMs || 0]",
                 json!([]),
             )
             .map_err(browser_err)?;
         eprintln!(
-            "  round {}: outbox read {} ms, receipts stored {} ms",
+            "  round {}: outbox read {:.0} ms ({:.0} ms of it the rows), receipts stored {:.0} ms",
             round + 1,
-            parts[0],
-            parts[1]
+            parts[0].as_f64().unwrap_or_default(),
+            parts[2].as_f64().unwrap_or_default(),
+            parts[1].as_f64().unwrap_or_default()
         );
         let project = 2 + round as i64;
         browser

@@ -1016,6 +1016,7 @@ impl Store for IdbStore {
         let sent = Self::kept_receipts(&tx).await?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let rows = all(store.get_all().await)?;
+        crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
         let finalized = JsValue::from_str(status_name(Status::Finalized));
         let mut waiting = Vec::new();
         for row in &rows {
