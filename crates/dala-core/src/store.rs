@@ -201,9 +201,25 @@ pub trait Store {
     /// A setting of the device (enumerator name, device id, interface language).
     async fn setting(&self, name: &str) -> Result<Option<String>, StoreError>;
     async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError>;
-    /// Up to `limit` finalized records no server has acknowledged, in the order they were
-    /// finalized (then by instance id): what a sync sends next.
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError>;
+    /// The finalized records no server has acknowledged, in the order they were finalized
+    /// (then by instance id), without their data: what a sync sends, and the home screen's
+    /// count. A store answers it without reading the records themselves.
+    async fn waiting(&self) -> Result<Vec<Waiting>, StoreError>;
+    /// The stored submissions of these instance ids, in that order; an id not stored is
+    /// passed over. A store reads them at once (a sync reads a slice of the outbox so).
+    async fn get_submissions(&self, instance_ids: &[String])
+    -> Result<Vec<Submission>, StoreError>;
+    /// Up to `limit` records of the outbox (see [`Store::waiting`]) with their data.
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+        let ids: Vec<String> = self
+            .waiting()
+            .await?
+            .into_iter()
+            .take(limit)
+            .map(|w| w.instance_id)
+            .collect();
+        self.get_submissions(&ids).await
+    }
     /// Keeps servers' receipts with their records, which leave the outbox: all in one
     /// transaction (a drain acknowledges a slice of records at once). A receipt for a record
     /// not stored, or for a draft (only finalized records are sent), refuses them all.
@@ -215,9 +231,12 @@ pub trait Store {
     async fn remove_sent(&self, instance_ids: &[String]) -> Result<usize, StoreError>;
 }
 
-/// The order of the outbox: when finalized, then the instance id.
-pub fn outbox_order(a: &Submission, b: &Submission) -> std::cmp::Ordering {
-    (a.finalized.as_deref(), &a.instance_id).cmp(&(b.finalized.as_deref(), &b.instance_id))
+/// A record in the outbox, as [`Store::waiting`] lists it. Sorted, the outbox's order: when
+/// finalized (device clock), then the instance id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Waiting {
+    pub finalized: Option<String>,
+    pub instance_id: String,
 }
 
 /// A store in memory, for tests and the command line.
@@ -567,17 +586,30 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
-        let mut waiting: Vec<Submission> = self
+    async fn waiting(&self) -> Result<Vec<Waiting>, StoreError> {
+        let mut waiting: Vec<Waiting> = self
             .records
             .borrow()
             .values()
             .filter(|r| r.submission.status == Status::Finalized && r.receipt.is_none())
-            .map(|r| r.submission.clone())
+            .map(|r| Waiting {
+                finalized: r.submission.finalized.clone(),
+                instance_id: r.submission.instance_id.clone(),
+            })
             .collect();
-        waiting.sort_by(outbox_order);
-        waiting.truncate(limit);
+        waiting.sort();
         Ok(waiting)
+    }
+
+    async fn get_submissions(
+        &self,
+        instance_ids: &[String],
+    ) -> Result<Vec<Submission>, StoreError> {
+        let records = self.records.borrow();
+        Ok(instance_ids
+            .iter()
+            .filter_map(|id| records.get(id).map(|r| r.submission.clone()))
+            .collect())
     }
 
     async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError> {
@@ -1318,6 +1350,29 @@ pub mod conformance {
             failures,
             ids(store.outbox(1).await) == ["g"],
             "the outbox a slice at a time",
+        );
+        check(
+            failures,
+            store.waiting().await
+                == Ok(vec![
+                    Waiting {
+                        finalized: early.finalized.clone(),
+                        instance_id: "g".into(),
+                    },
+                    Waiting {
+                        finalized: late.finalized.clone(),
+                        instance_id: "f".into(),
+                    },
+                ]),
+            "the outbox's list says when each record was finalized, in its order",
+        );
+        check(
+            failures,
+            store
+                .get_submissions(&["f".into(), "nobody".into(), "g".into()])
+                .await
+                == Ok(vec![late.clone(), early.clone()]),
+            "submissions read together come in the order asked, an unknown id passed over",
         );
         let receipt = Receipt {
             instance_id: "g".into(),

@@ -151,8 +151,8 @@ async fn drain_once(state: AppState) -> Option<Stopped> {
             (None, Vec::new())
         }
     };
-    let waiting = store.outbox(usize::MAX).await.unwrap_or_default();
-    let oldest_waiting = waiting.first().and_then(|r| r.finalized.clone());
+    let waiting = store.waiting().await.unwrap_or_default();
+    let oldest_waiting = waiting.first().and_then(|w| w.finalized.clone());
     let last_sent = store.setting(sync::LAST_SENT_SETTING).await.ok().flatten();
     state.outbox.set(OutboxState {
         server: Some(enrolment.server),

@@ -172,6 +172,107 @@ async fn a_version_1_database_is_upgraded_with_its_drafts_intact() {
     assert_eq!(store.list_submissions("police", None).await, Ok(vec![old]));
 }
 
+/// Record rows as versions 2 to 5 wrote them, each with the receipt version 4 kept on it.
+async fn put_old_rows(db: &Database, rows: &[(&Submission, Option<&str>)]) {
+    let tx = db
+        .transaction(schema::RECORDS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .expect("tx");
+    let store = tx.object_store(schema::RECORDS).expect("store");
+    for (record, receipt) in rows {
+        let row = js_sys::Object::new();
+        let status = if record.status == Status::Finalized {
+            "finalized"
+        } else {
+            "draft"
+        };
+        let json = serde_json::to_string(record).expect("json");
+        for (field, value) in [
+            ("instance_id", JsValue::from_str(&record.instance_id)),
+            ("instrument_id", JsValue::from_str("police")),
+            ("status", JsValue::from_str(status)),
+            ("json", JsValue::from_str(&json)),
+            ("page", JsValue::from_f64(0.0)),
+            ("exported", JsValue::NULL),
+        ] {
+            js_sys::Reflect::set(&row, &field.into(), &value).expect("set");
+        }
+        if let Some(receipt) = receipt {
+            js_sys::Reflect::set(&row, &"receipt".into(), &(*receipt).into()).expect("set");
+        }
+        store.put(JsValue::from(row)).await.expect("put old row");
+    }
+    tx.commit().await.expect("commit");
+}
+
+fn finalized_at(id: &str, when: &str) -> Submission {
+    let mut r = draft(id, "police", "Gulnara");
+    r.status = Status::Finalized;
+    r.finalized = Some(when.into());
+    r
+}
+
+/// Version 5 first named finalized records in `finalized` with `true`, not their time: opened
+/// now, its outbox comes in the order the records were finalized, less those with receipts.
+#[wasm_bindgen_test]
+async fn a_version_5_database_lists_its_outbox_in_the_order_records_were_finalized() {
+    let name = "upgrade-within-5";
+    IdbStore::delete_named(name).await.expect("delete");
+    let v5 = Database::open(name)
+        .with_version(5u32)
+        .with_on_upgrade_needed(|_, db| schema::upgrade_to(&db, 0, 5))
+        .await
+        .expect("open v5");
+    // Ids in the opposite order of the times: the order must come from the times.
+    let late = finalized_at("uuid:a-late", "2015-03-17T11:00:00.000+06:00");
+    let early = finalized_at("uuid:b-early", "2015-03-17T10:00:00.000+06:00");
+    let sent = finalized_at("uuid:c-sent", "2015-03-17T09:00:00.000+06:00");
+    put_old_rows(&v5, &[(&late, None), (&early, None), (&sent, None)]).await;
+    {
+        let tx = v5
+            .transaction([schema::FINALIZED, schema::RECEIPTS, schema::META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .expect("tx");
+        let finalized = tx.object_store(schema::FINALIZED).expect("store");
+        for id in [&late, &early, &sent].map(|r| r.instance_id.as_str()) {
+            finalized
+                .put(JsValue::TRUE)
+                .with_key(JsValue::from_str(id))
+                .await
+                .expect("put");
+        }
+        let receipt = r#"[{"instance_id":"uuid:c-sent","server":"http://127.0.0.1:8080","received":"2015-03-17T05:00:00Z"}]"#;
+        tx.object_store(schema::RECEIPTS)
+            .expect("store")
+            .add(JsValue::from_str(receipt))
+            .await
+            .expect("add");
+        tx.object_store(schema::META)
+            .expect("store")
+            .put(JsValue::from_str("1"))
+            .with_key(JsValue::from_str("schema.finalized_filled"))
+            .await
+            .expect("put");
+        tx.commit().await.expect("commit");
+    }
+    v5.close();
+
+    let store = IdbStore::open_named(name).await.expect("open");
+    let ids = |waiting: Vec<dala_core::store::Waiting>| -> Vec<String> {
+        waiting.into_iter().map(|w| w.instance_id).collect()
+    };
+    assert_eq!(
+        store.waiting().await.map(ids),
+        Ok(vec!["uuid:b-early".to_string(), "uuid:a-late".to_string()])
+    );
+    assert_eq!(store.outbox(1).await, Ok(vec![early.clone()]));
+    store.close();
+    let store = IdbStore::open_named(name).await.expect("reopen");
+    assert_eq!(store.outbox(10).await, Ok(vec![early, late]));
+}
+
 /// A database of version 4 kept its outbox as a scan of `records` and its receipts on the
 /// rows: opened by version 5, its waiting records are in the outbox, a receipt on a row is
 /// still the record's, and both can be acknowledged and removed as before.
@@ -184,51 +285,18 @@ async fn a_version_4_database_keeps_its_outbox_and_receipts() {
         .with_on_upgrade_needed(|_, db| schema::upgrade_to(&db, 0, 4))
         .await
         .expect("open v4");
-    let finalized = |id: &str| {
-        let mut r = draft(id, "police", "Gulnara");
-        r.status = Status::Finalized;
-        r.finalized = Some("2015-03-17T10:32:00.000+06:00".into());
-        r
-    };
+    let finalized = |id: &str| finalized_at(id, "2015-03-17T10:32:00.000+06:00");
     let (waiting, sent, open) = (
         finalized("uuid:waiting"),
         finalized("uuid:sent"),
         draft("uuid:open", "police", "Aida"),
     );
     let receipt = r#"{"instance_id":"uuid:sent","server":"http://127.0.0.1:8080","received":"2015-03-17T05:00:00Z"}"#;
-    {
-        let tx = v4
-            .transaction(schema::RECORDS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .expect("tx");
-        let store = tx.object_store(schema::RECORDS).expect("store");
-        for (record, receipt) in [(&waiting, None), (&sent, Some(receipt)), (&open, None)] {
-            // A row as version 4 wrote it.
-            let row = js_sys::Object::new();
-            let status = if record.status == Status::Finalized {
-                "finalized"
-            } else {
-                "draft"
-            };
-            let json = serde_json::to_string(record).expect("json");
-            for (field, value) in [
-                ("instance_id", JsValue::from_str(&record.instance_id)),
-                ("instrument_id", JsValue::from_str("police")),
-                ("status", JsValue::from_str(status)),
-                ("json", JsValue::from_str(&json)),
-                ("page", JsValue::from_f64(0.0)),
-                ("exported", JsValue::NULL),
-            ] {
-                js_sys::Reflect::set(&row, &field.into(), &value).expect("set");
-            }
-            if let Some(receipt) = receipt {
-                js_sys::Reflect::set(&row, &"receipt".into(), &receipt.into()).expect("set");
-            }
-            store.put(JsValue::from(row)).await.expect("put v4 row");
-        }
-        tx.commit().await.expect("commit");
-    }
+    put_old_rows(
+        &v4,
+        &[(&waiting, None), (&sent, Some(receipt)), (&open, None)],
+    )
+    .await;
     v4.close();
 
     let store = IdbStore::open_named(name).await.expect("upgrade to 5");

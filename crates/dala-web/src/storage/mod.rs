@@ -11,7 +11,7 @@ pub mod schema;
 use dala_core::instrument::{Attachment, Instrument};
 use dala_core::record::{Status, Submission};
 use dala_core::store::{
-    Imported, Receipt, Store, StoreError, StoredRecord, form_files_refused, outbox_order,
+    Imported, Receipt, Store, StoreError, StoredRecord, Waiting, form_files_refused,
     unlisted_file,
 };
 use indexed_db_futures::database::Database;
@@ -22,8 +22,8 @@ use indexed_db_futures::transaction::{
 };
 use js_sys::{Array, Object, Reflect};
 use schema::{
-    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FINALIZED, FINALIZED_FILLED, FORM_FILES,
-    INSTRUMENTS, LEGACY_SUBMISSIONS, META, RECEIPTS, RECORDS,
+    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FINALIZED, FORM_FILES,
+    INSTRUMENTS, LEGACY_SUBMISSIONS, META, OUTBOX_FILLED, RECEIPTS, RECORDS,
 };
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
@@ -51,6 +51,14 @@ fn backend(error: impl Into<IdbError>) -> StoreError {
 
 fn open_error(error: OpenDbError) -> StoreError {
     StoreError::Backend(format!("opening the database: {error}"))
+}
+
+/// What `finalized` holds for a record: when it was finalized (the outbox's order), or null.
+fn finalized_value(submission: &Submission) -> JsValue {
+    submission
+        .finalized
+        .as_deref()
+        .map_or(JsValue::NULL, JsValue::from_str)
 }
 
 fn status_name(status: Status) -> &'static str {
@@ -289,7 +297,7 @@ impl IdbStore {
             .map_err(open_error)?;
         let store = IdbStore { db };
         store.migrate_v1().await?;
-        store.fill_finalized().await?;
+        store.fill_outbox().await?;
         Ok(store)
     }
 
@@ -301,36 +309,81 @@ impl IdbStore {
             .map_err(backend)
     }
 
-    /// Puts every finalized record's id into `finalized`, once: a database made before
-    /// version 5 has none there. All or none, with the setting that says it is done.
-    async fn fill_finalized(&self) -> Result<(), StoreError> {
-        if self.setting(FINALIZED_FILLED).await?.is_some() {
+    /// Names every finalized record in `finalized` with when it was finalized, and moves the
+    /// receipts kept on record rows (before version 5) into `receipts`, once: all or none,
+    /// with the setting that says it is done. A database made before version 5 has nothing
+    /// in `finalized`; one of version 5 before the outbox read it had no times there.
+    async fn fill_outbox(&self) -> Result<(), StoreError> {
+        if self.setting(OUTBOX_FILLED).await?.is_some() {
             return Ok(());
         }
-        let tx = self.write(&[RECORDS, FINALIZED, META])?;
+        let tx = self.write(&[RECORDS, FINALIZED, RECEIPTS, META])?;
+        let kept = Self::kept_receipts(&tx).await?;
         let records = tx.object_store(RECORDS).map_err(backend)?;
         let finalized = tx.object_store(FINALIZED).map_err(backend)?;
         let done = Some(status_name(Status::Finalized));
+        let mut from_rows: Vec<Receipt> = Vec::new();
         for row in all(records.get_all().await)? {
-            if get_string(&row, "status").as_deref() == done
-                && let Some(id) = get_string(&row, "instance_id")
-            {
-                // The request goes out when built; its outcome is the transaction's.
-                drop(
-                    finalized
-                        .put(JsValue::TRUE)
-                        .with_key(JsValue::from_str(&id))
-                        .build()
-                        .map_err(backend)?,
-                );
+            if get_string(&row, "status").as_deref() != done {
+                continue;
             }
+            let submission = parse_submission(&row)?;
+            // The request goes out when built; its outcome is the transaction's.
+            drop(
+                finalized
+                    .put(finalized_value(&submission))
+                    .with_key(JsValue::from_str(&submission.instance_id))
+                    .build()
+                    .map_err(backend)?,
+            );
+            if !kept.contains_key(&submission.instance_id)
+                && let Some(StoredRecord {
+                    receipt: Some(receipt),
+                    ..
+                }) = Some(parse_record(&row, None)?)
+            {
+                from_rows.push(receipt);
+            }
+        }
+        if !from_rows.is_empty() {
+            let json =
+                serde_json::to_string(&from_rows).map_err(|e| StoreError::Backend(e.to_string()))?;
+            drop(
+                tx.object_store(RECEIPTS)
+                    .map_err(backend)?
+                    .add(JsValue::from_str(&json))
+                    .build()
+                    .map_err(backend)?,
+            );
         }
         let meta = tx.object_store(META).map_err(backend)?;
         meta.put(JsValue::from_str("1"))
-            .with_key(JsValue::from_str(FINALIZED_FILLED))
+            .with_key(JsValue::from_str(OUTBOX_FILLED))
             .await
             .map_err(backend)?;
         tx.commit().await.map_err(backend)
+    }
+
+    /// The instance ids of every receipt kept in `receipts` (only the ids are read).
+    async fn receipted_ids(
+        tx: &Transaction<'_>,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            instance_id: String,
+        }
+        let rows = all(tx
+            .object_store(RECEIPTS)
+            .map_err(backend)?
+            .get_all()
+            .await)?;
+        let mut ids = std::collections::HashSet::new();
+        for row in rows {
+            let receipts: Vec<Id> = serde_json::from_str(&row.as_string().unwrap_or_default())
+                .map_err(|e| StoreError::Backend(format!("stored receipts cannot be read: {e}")))?;
+            ids.extend(receipts.into_iter().map(|r| r.instance_id));
+        }
+        Ok(ids)
     }
 
     /// Every receipt kept in `receipts` (since version 5), by instance id, with the number of
@@ -468,7 +521,7 @@ impl IdbStore {
         if submission.status == Status::Finalized {
             tx.object_store(FINALIZED)
                 .map_err(backend)?
-                .put(JsValue::TRUE)
+                .put(finalized_value(&submission))
                 .with_key(JsValue::from_str(instance_id))
                 .await
                 .map_err(backend)?;
@@ -960,7 +1013,7 @@ impl Store for IdbStore {
                 let id = JsValue::from_str(&submission.instance_id);
                 drop(
                     finalized
-                        .put(JsValue::TRUE)
+                        .put(finalized_value(submission))
                         .with_key(id)
                         .build()
                         .map_err(backend)?,
@@ -1007,31 +1060,60 @@ impl Store for IdbStore {
         tx.commit().await.map_err(backend)
     }
 
-    /// A scan of the records, less those with a receipt. FIXME: a tablet keeping thousands of
-    /// sent records reads them all once a drain; an index of the records waiting would spare
-    /// it, at the cost of a write per record acknowledged.
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+    /// `finalized` (ids and times) less the ids in `receipts`: the records are not read.
+    async fn waiting(&self) -> Result<Vec<Waiting>, StoreError> {
         let t = crate::perf::now_ms();
-        let tx = self.read_both(RECORDS, RECEIPTS)?;
-        let sent = Self::kept_receipts(&tx).await?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        let rows = all(store.get_all().await)?;
-        crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
-        let finalized = JsValue::from_str(status_name(Status::Finalized));
-        let mut waiting = Vec::new();
-        for row in &rows {
-            let status = Reflect::get(row, &JsValue::from_str("status")).unwrap_or_default();
-            if status == finalized
-                && get_string(row, "receipt").is_none()
-                && !get_string(row, "instance_id").is_some_and(|id| sent.contains_key(&id))
-            {
-                waiting.push(parse_submission(row)?);
-            }
-        }
-        waiting.sort_by(outbox_order);
-        waiting.truncate(limit);
+        let tx = self.read_both(FINALIZED, RECEIPTS)?;
+        let finalized = tx.object_store(FINALIZED).map_err(backend)?;
+        // Both requests go out before either answer is awaited.
+        let keys = finalized
+            .get_all_keys::<JsValue>()
+            .build()
+            .map_err(backend)?;
+        let times = finalized.get_all().build().map_err(backend)?;
+        let sent = Self::receipted_ids(&tx).await?;
+        let (keys, times) = (all(keys.await)?, all(times.await)?);
+        let mut waiting: Vec<Waiting> = keys
+            .into_iter()
+            .zip(times)
+            .filter_map(|(key, time)| {
+                let instance_id = key.as_string()?;
+                (!sent.contains(&instance_id)).then(|| Waiting {
+                    finalized: time.as_string(),
+                    instance_id,
+                })
+            })
+            .collect();
+        waiting.sort();
         crate::perf::add("__dalaOutboxMs", crate::perf::now_ms() - t);
         Ok(waiting)
+    }
+
+    /// A get per id, all sent before the first answer is awaited.
+    async fn get_submissions(
+        &self,
+        instance_ids: &[String],
+    ) -> Result<Vec<Submission>, StoreError> {
+        let t = crate::perf::now_ms();
+        let tx = self.read(RECORDS)?;
+        let store = tx.object_store(RECORDS).map_err(backend)?;
+        let mut asked = Vec::with_capacity(instance_ids.len());
+        for id in instance_ids {
+            asked.push(
+                store
+                    .get::<JsValue, _, _>(JsValue::from_str(id))
+                    .build()
+                    .map_err(backend)?,
+            );
+        }
+        let mut found = Vec::with_capacity(asked.len());
+        for answer in asked {
+            if let Some(row) = answer.await.map_err(backend)? {
+                found.push(parse_submission(&row)?);
+            }
+        }
+        crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
+        Ok(found)
     }
 
     /// Neither reads nor writes the records: the ids are checked against `finalized` (one

@@ -18,8 +18,12 @@
 //! the JSON array of a slice's receipts). Acknowledging a slice of records then checks the ids
 //! against `finalized` in one request and writes one row, never the records themselves: each
 //! IndexedDB request costs far more than its bytes. Receipts written on a record's row before
-//! version 5 are still read there. `finalized` is filled once after opening a database made
-//! before version 5 (see `fill_finalized`).
+//! version 5 are still read there. Each row of `finalized` holds when its record was finalized
+//! (or null): the outbox is `finalized` less the ids in `receipts`, in that order, read
+//! without reading a record; a sync then reads the records a slice at a time. `finalized` is
+//! filled once after opening a database made before this (see `fill_outbox`): version 5's
+//! first rows held `true`, and version 4 kept receipts on the record rows, which the fill
+//! copies into `receipts`. Older code reading such a database finds what it wrote.
 //!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
@@ -39,9 +43,9 @@ pub const FILES: &str = "files";
 pub const FORM_FILES: &str = "form_files";
 pub const FINALIZED: &str = "finalized";
 pub const RECEIPTS: &str = "receipts";
-/// The setting that says `finalized` names every finalized record (filled once from
-/// `records`).
-pub const FINALIZED_FILLED: &str = "schema.finalized_filled";
+/// The setting that says `finalized` names every finalized record with its time and every
+/// receipt is in `receipts` (filled once from `records`).
+pub const OUTBOX_FILLED: &str = "schema.outbox_filled";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
 
