@@ -146,15 +146,9 @@ where
     F: std::future::Future<Output = Result<Answer, String>>,
 {
     let mut drained = Drained::default();
-    // The outbox is listed once: a record finalized during the drain is the next drain's
-    // (the runner drains again when one is finalized while it runs). Its records are read a
-    // slice at a time, so the first request leaves before the rest is read.
-    let outbox: Vec<String> = store
-        .waiting()
-        .await?
-        .into_iter()
-        .map(|w| w.instance_id)
-        .collect();
+    // The outbox is read once: a record finalized during the drain is the next drain's (the
+    // runner drains again when one is finalized while it runs).
+    let outbox = store.outbox(usize::MAX).await?;
     let mut slices = outbox.chunks(SLICE);
     let mut queued: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
     let Some(first) = next_bundle(store, &mut slices, &mut queued, device_id, now).await? else {
@@ -213,22 +207,20 @@ where
 }
 
 /// The next bundle to send: one of those of the slice read last, else the next slice's
-/// (a slice makes a bundle per instrument version), its records and their files read from
-/// the store.
+/// (a slice makes a bundle per instrument version), with their files read from the store.
 async fn next_bundle<S: Store>(
     store: &S,
-    slices: &mut std::slice::Chunks<'_, String>,
+    slices: &mut std::slice::Chunks<'_, dala_core::Submission>,
     queued: &mut std::collections::VecDeque<Vec<u8>>,
     device_id: &str,
     now: &str,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     while queued.is_empty() {
-        let Some(ids) = slices.next() else {
+        let Some(waiting) = slices.next() else {
             return Ok(None);
         };
-        let waiting = store.get_submissions(ids).await?;
         let mut stored = BTreeMap::new();
-        for record in &waiting {
+        for record in waiting {
             for described in &record.files {
                 if let Some(bytes) = store.get_file(&record.instance_id, &described.name).await? {
                     stored.insert((record.instance_id.clone(), described.name.clone()), bytes);
@@ -241,7 +233,7 @@ async fn next_bundle<S: Store>(
                 .cloned()
         };
         queued.extend(
-            bundles(&waiting, device_id, now, files)
+            bundles(waiting, device_id, now, files)
                 .into_iter()
                 .map(|b| b.bytes),
         );

@@ -23,7 +23,7 @@ use indexed_db_futures::transaction::{
 use js_sys::{Array, Object, Reflect};
 use schema::{
     BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FINALIZED, FORM_FILES,
-    INSTRUMENTS, LEGACY_SUBMISSIONS, META, OUTBOX_FILLED, RECEIPTS, RECORDS,
+    INSTRUMENTS, LEGACY_SUBMISSIONS, META, OUTBOX, OUTBOX_FILLED, RECEIPTS, RECORDS,
 };
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
@@ -309,18 +309,20 @@ impl IdbStore {
             .map_err(backend)
     }
 
-    /// Names every finalized record in `finalized` with when it was finalized, and moves the
-    /// receipts kept on record rows (before version 5) into `receipts`, once: all or none,
+    /// Names every finalized record in `finalized` with when it was finalized, puts those
+    /// without a receipt in `outbox`, and moves the receipts kept on record rows (before
+    /// version 5) into `receipts`, once: all or none,
     /// with the setting that says it is done. A database made before version 5 has nothing
-    /// in `finalized`; one of version 5 before the outbox read it had no times there.
+    /// in `finalized`, and version 5 had no times there and no `outbox`.
     async fn fill_outbox(&self) -> Result<(), StoreError> {
         if self.setting(OUTBOX_FILLED).await?.is_some() {
             return Ok(());
         }
-        let tx = self.write(&[RECORDS, FINALIZED, RECEIPTS, META])?;
+        let tx = self.write(&[RECORDS, FINALIZED, RECEIPTS, OUTBOX, META])?;
         let kept = Self::kept_receipts(&tx).await?;
         let records = tx.object_store(RECORDS).map_err(backend)?;
         let finalized = tx.object_store(FINALIZED).map_err(backend)?;
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
         let done = Some(status_name(Status::Finalized));
         let mut from_rows: Vec<Receipt> = Vec::new();
         for row in all(records.get_all().await)? {
@@ -336,13 +338,18 @@ impl IdbStore {
                     .build()
                     .map_err(backend)?,
             );
-            if !kept.contains_key(&submission.instance_id)
-                && let Some(StoredRecord {
-                    receipt: Some(receipt),
-                    ..
-                }) = Some(parse_record(&row, None)?)
-            {
-                from_rows.push(receipt);
+            if kept.contains_key(&submission.instance_id) {
+                continue;
+            }
+            match parse_record(&row, None)?.receipt {
+                Some(receipt) => from_rows.push(receipt),
+                None => drop(
+                    outbox
+                        .put(Reflect::get(&row, &"json".into()).unwrap_or_default())
+                        .with_key(JsValue::from_str(&submission.instance_id))
+                        .build()
+                        .map_err(backend)?,
+                ),
             }
         }
         if !from_rows.is_empty() {
@@ -362,28 +369,6 @@ impl IdbStore {
             .await
             .map_err(backend)?;
         tx.commit().await.map_err(backend)
-    }
-
-    /// The instance ids of every receipt kept in `receipts` (only the ids are read).
-    async fn receipted_ids(
-        tx: &Transaction<'_>,
-    ) -> Result<std::collections::HashSet<String>, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Id {
-            instance_id: String,
-        }
-        let rows = all(tx
-            .object_store(RECEIPTS)
-            .map_err(backend)?
-            .get_all()
-            .await)?;
-        let mut ids = std::collections::HashSet::new();
-        for row in rows {
-            let receipts: Vec<Id> = serde_json::from_str(&row.as_string().unwrap_or_default())
-                .map_err(|e| StoreError::Backend(format!("stored receipts cannot be read: {e}")))?;
-            ids.extend(receipts.into_iter().map(|r| r.instance_id));
-        }
-        Ok(ids)
     }
 
     /// Every receipt kept in `receipts` (since version 5), by instance id, with the number of
@@ -484,7 +469,7 @@ impl IdbStore {
         exported: Option<String>,
         new_files: &[(Attachment, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.write(&[RECORDS, FILES, FINALIZED])?;
+        let tx = self.write(&[RECORDS, FILES, FINALIZED, OUTBOX])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let existing: Option<JsValue> = store
             .get(JsValue::from_str(instance_id))
@@ -497,12 +482,13 @@ impl IdbStore {
         let mut exported = exported;
         let mut receipt = None;
         let mut stored_files = Vec::new();
+        let mut was_finalized = false;
         if let Some(row) = existing {
             // The status sits beside the JSON: a draft being autosaved is not parsed back, only
             // a finalized record is (to refuse any change to it).
-            if get_string(&row, "status").as_deref() == Some(status_name(Status::Finalized))
-                && parse_submission(&row)? != *submission
-            {
+            was_finalized =
+                get_string(&row, "status").as_deref() == Some(status_name(Status::Finalized));
+            if was_finalized && parse_submission(&row)? != *submission {
                 return Err(StoreError::Finalized(submission.instance_id.clone()));
             }
             page = page.or_else(|| Some(row_page(&row)));
@@ -516,16 +502,24 @@ impl IdbStore {
             exported.as_deref(),
             receipt.as_deref(),
         )?;
-        store.put(row).await.map_err(backend)?;
-        // A finalized record is named in `finalized`, in this transaction.
-        if submission.status == Status::Finalized {
+        // A record finalized now is named in `finalized` and waits in `outbox`, in this
+        // transaction (one finalized before is in neither, or is there already).
+        if submission.status == Status::Finalized && !was_finalized {
+            let id = JsValue::from_str(instance_id);
             tx.object_store(FINALIZED)
                 .map_err(backend)?
                 .put(finalized_value(&submission))
-                .with_key(JsValue::from_str(instance_id))
+                .with_key(id.clone())
+                .await
+                .map_err(backend)?;
+            tx.object_store(OUTBOX)
+                .map_err(backend)?
+                .put(Reflect::get(&row, &"json".into()).unwrap_or_default())
+                .with_key(id)
                 .await
                 .map_err(backend)?;
         }
+        store.put(row).await.map_err(backend)?;
         let files = tx.object_store(FILES).map_err(backend)?;
         for gone in stored_files
             .iter()
@@ -981,9 +975,10 @@ impl Store for IdbStore {
         &self,
         records: &[(Submission, String)],
     ) -> Result<Imported, StoreError> {
-        let tx = self.write(&[RECORDS, FINALIZED])?;
+        let tx = self.write(&[RECORDS, FINALIZED, OUTBOX])?;
         let store = tx.object_store(RECORDS).map_err(backend)?;
         let finalized = tx.object_store(FINALIZED).map_err(backend)?;
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
         let t = crate::perf::now_ms();
         let mut asked = Vec::with_capacity(records.len());
         for (submission, _) in records {
@@ -1014,6 +1009,13 @@ impl Store for IdbStore {
                 drop(
                     finalized
                         .put(finalized_value(submission))
+                        .with_key(id.clone())
+                        .build()
+                        .map_err(backend)?,
+                );
+                drop(
+                    outbox
+                        .put(JsValue::from_str(json))
                         .with_key(id)
                         .build()
                         .map_err(backend)?,
@@ -1060,70 +1062,69 @@ impl Store for IdbStore {
         tx.commit().await.map_err(backend)
     }
 
-    /// `finalized` (ids and times) less the ids in `receipts`: the records are not read.
+    /// The keys of `outbox` with their times from `finalized`: no record is read.
     async fn waiting(&self) -> Result<Vec<Waiting>, StoreError> {
-        let t = crate::perf::now_ms();
-        let tx = self.read_both(FINALIZED, RECEIPTS)?;
+        let tx = self.read_both(OUTBOX, FINALIZED)?;
         let finalized = tx.object_store(FINALIZED).map_err(backend)?;
-        // Both requests go out before either answer is awaited.
+        // The requests go out before any answer is awaited.
+        let ids = tx
+            .object_store(OUTBOX)
+            .map_err(backend)?
+            .get_all_keys::<JsValue>()
+            .build()
+            .map_err(backend)?;
         let keys = finalized
             .get_all_keys::<JsValue>()
             .build()
             .map_err(backend)?;
         let times = finalized.get_all().build().map_err(backend)?;
-        let sent = Self::receipted_ids(&tx).await?;
+        let ids: std::collections::HashSet<String> =
+            all(ids.await)?.into_iter().filter_map(|k| k.as_string()).collect();
         let (keys, times) = (all(keys.await)?, all(times.await)?);
         let mut waiting: Vec<Waiting> = keys
             .into_iter()
             .zip(times)
             .filter_map(|(key, time)| {
-                let instance_id = key.as_string()?;
-                (!sent.contains(&instance_id)).then(|| Waiting {
+                let instance_id = key.as_string().filter(|id| ids.contains(id))?;
+                Some(Waiting {
                     finalized: time.as_string(),
                     instance_id,
                 })
             })
             .collect();
         waiting.sort();
+        Ok(waiting)
+    }
+
+    /// One read of `outbox`: the records waiting, never those sent.
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+        let t = crate::perf::now_ms();
+        let tx = self.read(OUTBOX)?;
+        let rows = all(tx.object_store(OUTBOX).map_err(backend)?.get_all().await)?;
+        crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
+        let mut waiting = Vec::with_capacity(rows.len());
+        for json in rows {
+            waiting.push(
+                serde_json::from_str::<Submission>(&json.as_string().unwrap_or_default())
+                    .map_err(|e| StoreError::Backend(format!("a stored record cannot be read: {e}")))?,
+            );
+        }
+        waiting.sort_by(|a, b| {
+            (a.finalized.as_deref(), &a.instance_id).cmp(&(b.finalized.as_deref(), &b.instance_id))
+        });
+        waiting.truncate(limit);
         crate::perf::add("__dalaOutboxMs", crate::perf::now_ms() - t);
         Ok(waiting)
     }
 
-    /// A get per id, all sent before the first answer is awaited.
-    async fn get_submissions(
-        &self,
-        instance_ids: &[String],
-    ) -> Result<Vec<Submission>, StoreError> {
-        let t = crate::perf::now_ms();
-        let tx = self.read(RECORDS)?;
-        let store = tx.object_store(RECORDS).map_err(backend)?;
-        let mut asked = Vec::with_capacity(instance_ids.len());
-        for id in instance_ids {
-            asked.push(
-                store
-                    .get::<JsValue, _, _>(JsValue::from_str(id))
-                    .build()
-                    .map_err(backend)?,
-            );
-        }
-        let mut found = Vec::with_capacity(asked.len());
-        for answer in asked {
-            if let Some(row) = answer.await.map_err(backend)? {
-                found.push(parse_submission(&row)?);
-            }
-        }
-        crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
-        Ok(found)
-    }
-
     /// Neither reads nor writes the records: the ids are checked against `finalized` (one
-    /// request) and the receipts written as one row.
+    /// request), the receipts written as one row and the records taken out of `outbox`.
     async fn acknowledge(&self, receipts: &[Receipt]) -> Result<(), StoreError> {
         if receipts.is_empty() {
             return Ok(());
         }
         let t = crate::perf::now_ms();
-        let tx = self.write_relaxed(&[FINALIZED, RECEIPTS])?;
+        let tx = self.write_relaxed(&[FINALIZED, RECEIPTS, OUTBOX])?;
         let finalized: std::collections::HashSet<String> = all(tx
             .object_store(FINALIZED)
             .map_err(backend)?
@@ -1141,12 +1142,23 @@ impl Store for IdbStore {
         }
         let json =
             serde_json::to_string(receipts).map_err(|e| StoreError::Backend(e.to_string()))?;
-        // The row's key is the store's next number.
-        tx.object_store(RECEIPTS)
-            .map_err(backend)?
-            .add(JsValue::from_str(&json))
-            .await
-            .map_err(backend)?;
+        // The row's key is the store's next number; the records leave the outbox.
+        drop(
+            tx.object_store(RECEIPTS)
+                .map_err(backend)?
+                .add(JsValue::from_str(&json))
+                .build()
+                .map_err(backend)?,
+        );
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
+        for receipt in receipts {
+            drop(
+                outbox
+                    .delete(JsValue::from_str(&receipt.instance_id))
+                    .build()
+                    .map_err(backend)?,
+            );
+        }
         let committed = tx.commit().await.map_err(backend);
         crate::perf::add("__dalaAcknowledgeMs", crate::perf::now_ms() - t);
         committed

@@ -18,12 +18,16 @@
 //! the JSON array of a slice's receipts). Acknowledging a slice of records then checks the ids
 //! against `finalized` in one request and writes one row, never the records themselves: each
 //! IndexedDB request costs far more than its bytes. Receipts written on a record's row before
-//! version 5 are still read there. Each row of `finalized` holds when its record was finalized
-//! (or null): the outbox is `finalized` less the ids in `receipts`, in that order, read
-//! without reading a record; a sync then reads the records a slice at a time. `finalized` is
-//! filled once after opening a database made before this (see `fill_outbox`): version 5's
-//! first rows held `true`, and version 4 kept receipts on the record rows, which the fill
-//! copies into `receipts`. Older code reading such a database finds what it wrote.
+//! version 5 are still read there.
+//!
+//! Version 6 adds `outbox`: the finalized records no server has acknowledged, by instance id,
+//! each its record's JSON (as in `records`). Finalizing (or importing) a record puts it there
+//! in the same transaction; acknowledging takes it out in the receipt's. A drain then reads
+//! only what waits, never the records already sent, which a tablet keeps by the thousand.
+//! Each row of `finalized` holds when its record was finalized (or null), which orders the
+//! outbox without parsing it. Both are filled once after opening a database made before
+//! (see `fill_outbox`): version 5 had `true` in `finalized`, and version 4 kept receipts on
+//! the record rows, which the fill copies into `receipts`.
 //!
 //! The upgrade callback can only create and delete stores, so moving version-1 rows is done
 //! right after opening, in one strict transaction over both stores (see `migrate_v1`): it
@@ -34,7 +38,7 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 
 pub const NAME: &str = "dala";
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 pub const INSTRUMENTS: &str = "instruments";
 pub const RECORDS: &str = "records";
@@ -43,8 +47,10 @@ pub const FILES: &str = "files";
 pub const FORM_FILES: &str = "form_files";
 pub const FINALIZED: &str = "finalized";
 pub const RECEIPTS: &str = "receipts";
-/// The setting that says `finalized` names every finalized record with its time and every
-/// receipt is in `receipts` (filled once from `records`).
+pub const OUTBOX: &str = "outbox";
+/// The setting that says `finalized` names every finalized record with its time, `outbox`
+/// holds every one without a receipt, and every receipt is in `receipts` (filled once from
+/// `records`).
 pub const OUTBOX_FILLED: &str = "schema.outbox_filled";
 /// Version 1's submissions, emptied by the migration; dropped in a later version.
 pub const LEGACY_SUBMISSIONS: &str = "submissions";
@@ -101,6 +107,9 @@ pub fn upgrade_to(
         db.create_object_store(RECEIPTS)
             .with_auto_increment(true)
             .build()?;
+    }
+    if adds(6) {
+        db.create_object_store(OUTBOX).build()?;
     }
     Ok(())
 }
