@@ -873,10 +873,67 @@ pub mod conformance {
         );
         records(&make().await, &mut failures).await;
         outbox(&make().await, &mut failures).await;
+        outbox_runs(&make().await, &mut failures).await;
         files(&make().await, &mut failures).await;
         imported_files(&make().await, &mut failures).await;
         form_files(&make().await, &mut failures).await;
         failures
+    }
+
+    /// Records acknowledged together need not be neighbours in the outbox: one refused
+    /// between them stays, and so does one finalized later.
+    async fn outbox_runs<S: Store>(store: &S, failures: &mut Vec<String>) {
+        let at = |id: &str, minute: u32| {
+            let mut r = submission(id, Status::Finalized, "Aida");
+            r.finalized = Some(format!("2015-03-17T10:{minute:02}:00.000+06:00"));
+            r
+        };
+        let records = [
+            at("a", 41),
+            at("b", 42),
+            at("c", 43),
+            at("d", 44),
+            at("e", 45),
+        ];
+        for r in &records {
+            let _ = store.put_submission(r).await;
+        }
+        let receipt = |id: &str| Receipt {
+            instance_id: id.into(),
+            server: "https://dala.example.org".into(),
+            received: "2015-03-17T12:00:00.000Z".into(),
+        };
+        let ids = |waiting: Result<Vec<Waiting>, StoreError>| -> Vec<String> {
+            waiting
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| w.instance_id)
+                .collect()
+        };
+        check(
+            failures,
+            store
+                .acknowledge(&[receipt("c"), receipt("a")])
+                .await
+                .is_ok()
+                && ids(store.waiting().await) == ["b", "d", "e"],
+            "acknowledging records with one waiting between them leaves it waiting",
+        );
+        check(
+            failures,
+            store
+                .acknowledge(&[receipt("d"), receipt("b")])
+                .await
+                .is_ok()
+                && ids(store.waiting().await) == ["e"]
+                && store.outbox(10).await == Ok(vec![records[4].clone()]),
+            "a run of the outbox acknowledged at once leaves it, and only it",
+        );
+        check(
+            failures,
+            store.acknowledge(&[receipt("a")]).await.is_ok() && ids(store.waiting().await) == ["e"],
+            "a record acknowledged again changes nothing",
+        );
     }
 
     /// The picture a form's label shows, kept beside its instrument.

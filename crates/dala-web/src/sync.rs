@@ -21,6 +21,11 @@ pub const SLICE: usize = 50;
 /// answers a record it holds with the receipt it gave.
 pub const ACKNOWLEDGE_EVERY: usize = 4 * SLICE;
 
+/// Requests on their way at once during a drain. Two keep the line busy while the device
+/// reads an answer and stores its receipts; more would only queue at a server that commits
+/// them one after the other.
+pub const IN_FLIGHT: usize = 2;
+
 /// A tablet's enrolment: the server it sends to, its project, and its device token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrolment {
@@ -131,9 +136,11 @@ struct Report {
 
 /// Sends the outbox to the enrolled server a slice at a time until it is empty or a request
 /// fails; `send(url, token, body)` makes one request. Each record the server holds gets its
-/// receipt stored; one it refuses stays, and is not sent again in this drain. The next
-/// slice is on its way while the receipts of the one before are stored, so the device's
-/// writes hide behind the network's wait.
+/// receipt stored; one it refuses stays, and is not sent again in this drain.
+///
+/// `IN_FLIGHT` requests are on their way at once, and the device's own work (the next
+/// bundle, the receipts) is done while they are: on a slow network the wait of one hides
+/// the other's, and on a fast one the device's writes hide behind the network's wait.
 pub async fn drain<S, F>(
     store: &S,
     enrolment: &Enrolment,
@@ -151,59 +158,91 @@ where
     let outbox = store.outbox(usize::MAX).await?;
     let mut slices = outbox.chunks(SLICE);
     let mut queued: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
-    let Some(first) = next_bundle(store, &mut slices, &mut queued, device_id, now).await? else {
-        return Ok(drained);
-    };
-    // While a bundle is on its way, the one after it is made ready.
-    let (mut answer, mut ready) = both(
-        send(enrolment.submissions_url(), enrolment.token.clone(), first),
-        next_bundle(store, &mut slices, &mut queued, device_id, now),
-    )
-    .await;
+    let mut ready = next_bundle(store, &mut slices, &mut queued, device_id, now).await?;
+    let mut in_flight = std::collections::VecDeque::new();
     // Receipts not stored yet: they are stored a few slices at a time (each IndexedDB
     // transaction costs more than a request), and whatever is left when the drain ends.
     let mut pending: Vec<Receipt> = Vec::new();
+    let mut failed = None;
     loop {
-        let receipts = match read_answer(answer, enrolment, &mut drained) {
-            Ok(receipts) => receipts,
-            Err(stopped) => {
-                drained.stopped = Some(stopped);
-                break;
+        // Requests leave until IN_FLIGHT are on their way (none once one has failed); the
+        // bundle after each is made while it travels.
+        while failed.is_none() && in_flight.len() < IN_FLIGHT {
+            let Some(body) = ready.take() else { break };
+            let mut request = Box::pin(send(
+                enrolment.submissions_url(),
+                enrolment.token.clone(),
+                body,
+            ));
+            let (answer, next) = both(
+                started(request.as_mut()),
+                next_bundle(store, &mut slices, &mut queued, device_id, now),
+            )
+            .await;
+            in_flight.push_back(answer.map_or(Sent::Waiting(request), Sent::Answered));
+            match next {
+                Ok(next) => ready = next,
+                Err(e) => failed = Some(e),
             }
-        };
-        drained.sent += receipts.len();
-        pending.extend(receipts);
-        let next = match ready {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                store.acknowledge(&pending).await?;
-                return Err(e);
-            }
+        }
+        let Some(oldest) = in_flight.pop_front() else {
+            break;
         };
         let due = if pending.len() >= ACKNOWLEDGE_EVERY {
             std::mem::take(&mut pending)
         } else {
             Vec::new()
         };
-        // And while it is on its way, the receipts due are stored.
-        let ((acknowledged, after), next_answer) = both(
-            async {
-                let acknowledged = store.acknowledge(&due).await;
-                let after = next_bundle(store, &mut slices, &mut queued, device_id, now).await;
-                (acknowledged, after)
-            },
-            send(enrolment.submissions_url(), enrolment.token.clone(), next),
-        )
-        .await;
+        // While it is on its way, the receipts due are stored.
+        let (answer, acknowledged) = both(oldest.answer(), store.acknowledge(&due)).await;
         acknowledged?;
-        (answer, ready) = (next_answer, after);
+        match read_answer(answer, enrolment, &mut drained) {
+            Ok(receipts) => {
+                drained.sent += receipts.len();
+                pending.extend(receipts);
+            }
+            // The requests already on their way are still answered: their receipts count.
+            Err(stopped) => {
+                drained.stopped.get_or_insert(stopped);
+                ready = None;
+            }
+        }
     }
     store.acknowledge(&pending).await?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
     if drained.sent > 0 {
         store.set_setting(LAST_SENT_SETTING, now).await?;
     }
     Ok(drained)
+}
+
+/// A request started: waiting for its answer, or answered already.
+enum Sent<F: std::future::Future> {
+    Waiting(std::pin::Pin<Box<F>>),
+    Answered(F::Output),
+}
+
+impl<F: std::future::Future> Sent<F> {
+    async fn answer(self) -> F::Output {
+        match self {
+            Sent::Waiting(request) => request.await,
+            Sent::Answered(answer) => answer,
+        }
+    }
+}
+
+/// Polls a future once, so that it starts (a fetch is made when first polled): its output
+/// if it is done already.
+async fn started<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
 }
 
 /// The next bundle to send: one of those of the slice read last, else the next slice's
@@ -697,6 +736,8 @@ pub(crate) mod tests {
         revoked: bool,
         /// Unreachable from this request on (counting from 1).
         down_from: usize,
+        /// Unreachable for this request alone.
+        down_at: usize,
     }
 
     impl FakeServer {
@@ -708,6 +749,7 @@ pub(crate) mod tests {
                 down: false,
                 revoked: false,
                 down_from: usize::MAX,
+                down_at: 0,
             }
         }
 
@@ -715,7 +757,8 @@ pub(crate) mod tests {
             *self.requests.borrow_mut() += 1;
             assert_eq!(url, "http://127.0.0.1:8080/api/v1/projects/3/submissions");
             assert_eq!(token, "tok");
-            if self.down || *self.requests.borrow() >= self.down_from {
+            let n = *self.requests.borrow();
+            if self.down || n >= self.down_from || n == self.down_at {
                 return Err("no network".into());
             }
             if self.revoked {
@@ -856,6 +899,64 @@ pub(crate) mod tests {
             })
             .count();
         assert_eq!(with_receipt, 300, "every record the server answered for");
+    }
+
+    #[test]
+    fn two_requests_are_on_their_way_at_once_never_more() {
+        use std::task::Poll;
+        let store = store_with(500);
+        let server = FakeServer::new();
+        let (open, most) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let drained = block_on(drain(
+            &store,
+            &enrolment(),
+            "tab-1",
+            "2015-03-18T11:00:00.000+06:00",
+            |url, token, body| {
+                let answer = server.answer(&url, &token, &body);
+                let (open, most) = (&open, &most);
+                open.set(open.get() + 1);
+                most.set(most.get().max(open.get()));
+                // The network's wait: pending when first polled, answered when polled again.
+                let mut answer = Some(answer);
+                let mut polled = false;
+                std::future::poll_fn(move |cx| {
+                    if polled {
+                        open.set(open.get() - 1);
+                        Poll::Ready(answer.take().expect("answered once"))
+                    } else {
+                        polled = true;
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                })
+            },
+        ))
+        .expect("the store");
+        assert_eq!(drained.sent, 500);
+        assert_eq!(most.get(), IN_FLIGHT);
+        assert_eq!(IN_FLIGHT, 2);
+    }
+
+    #[test]
+    fn a_failed_request_stops_the_drain_and_the_one_after_it_still_counts() {
+        // The 3rd of 4 requests fails; the 4th was on its way and is answered.
+        let store = store_with(200);
+        let mut server = FakeServer::new();
+        server.down_at = 3;
+        let drained = run(&store, &server);
+        assert_eq!(*server.requests.borrow(), 4);
+        assert_eq!(drained.sent, 150);
+        assert!(matches!(drained.stopped, Some(Stopped::Unreachable(_))));
+        let left = block_on(store.outbox(1_000)).expect("outbox");
+        assert_eq!(left.len(), 50);
+        assert_eq!(
+            left[0].instance_id,
+            block_on(store.waiting()).expect("list")[0].instance_id
+        );
+        // The next drain sends the slice that failed.
+        server.down_at = 0;
+        assert_eq!(run(&store, &server).sent, 50);
     }
 
     #[test]

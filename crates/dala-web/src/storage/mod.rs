@@ -11,8 +11,7 @@ pub mod schema;
 use dala_core::instrument::{Attachment, Instrument};
 use dala_core::record::{Status, Submission};
 use dala_core::store::{
-    Imported, Receipt, Store, StoreError, StoredRecord, Waiting, form_files_refused,
-    unlisted_file,
+    Imported, Receipt, Store, StoreError, StoredRecord, Waiting, form_files_refused, unlisted_file,
 };
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
@@ -22,8 +21,8 @@ use indexed_db_futures::transaction::{
 };
 use js_sys::{Array, Object, Reflect};
 use schema::{
-    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FINALIZED, FORM_FILES,
-    INSTRUMENTS, LEGACY_SUBMISSIONS, META, OUTBOX, OUTBOX_FILLED, RECEIPTS, RECORDS,
+    BY_INSTRUMENT, BY_INSTRUMENT_STATUS, FILES, FINALIZED, FORM_FILES, INSTRUMENTS,
+    LEGACY_SUBMISSIONS, META, OUTBOX, OUTBOX_FILLED, RECEIPTS, RECORDS,
 };
 use std::borrow::Cow;
 use wasm_bindgen::JsValue;
@@ -53,12 +52,74 @@ fn open_error(error: OpenDbError) -> StoreError {
     StoreError::Backend(format!("opening the database: {error}"))
 }
 
+/// A record's key in `outbox`: `[when finalized, instance id]` (an empty time when it has
+/// none), so that the store holds the outbox in its order and a run of records acknowledged
+/// together leaves it as one range.
+fn outbox_key(finalized: Option<&str>, instance_id: &str) -> JsValue {
+    Array::of2(
+        &JsValue::from_str(finalized.unwrap_or_default()),
+        &JsValue::from_str(instance_id),
+    )
+    .into()
+}
+
 /// What `finalized` holds for a record: when it was finalized (the outbox's order), or null.
 fn finalized_value(submission: &Submission) -> JsValue {
     submission
         .finalized
         .as_deref()
         .map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// A key of `outbox` as the record it names.
+fn waiting_of_key(key: &JsValue) -> Option<Waiting> {
+    let key = Array::from(key);
+    let time = key.get(0).as_string()?;
+    Some(Waiting {
+        finalized: (!time.is_empty()).then_some(time),
+        instance_id: key.get(1).as_string()?,
+    })
+}
+
+/// Takes records out of `outbox`. A drain acknowledges a run of the outbox in its order: when
+/// the store's keys from the first to the last are exactly those, they go as one range (one
+/// request, not one per record); otherwise each present one goes by its key.
+async fn leave_outbox(
+    outbox: &indexed_db_futures::object_store::ObjectStore<'_>,
+    mut leaving: Vec<Waiting>,
+) -> Result<(), StoreError> {
+    leaving.sort();
+    let (Some(first), Some(last)) = (leaving.first(), leaving.last()) else {
+        return Ok(());
+    };
+    let range = || {
+        indexed_db_futures::KeyRange::Bound(
+            outbox_key(first.finalized.as_deref(), &first.instance_id),
+            false,
+            outbox_key(last.finalized.as_deref(), &last.instance_id),
+            false,
+        )
+    };
+    let present: Vec<Waiting> = all(outbox
+        .get_all_keys::<JsValue>()
+        .with_query::<JsValue, _>(range())
+        .await)?
+    .iter()
+    .filter_map(waiting_of_key)
+    .collect();
+    if present == leaving {
+        return outbox.delete::<JsValue, _>(range()).await.map_err(backend);
+    }
+    for gone in present.iter().filter(|w| leaving.binary_search(w).is_ok()) {
+        // The request goes out when built; its outcome is the transaction's.
+        drop(
+            outbox
+                .delete(outbox_key(gone.finalized.as_deref(), &gone.instance_id))
+                .build()
+                .map_err(backend)?,
+        );
+    }
+    Ok(())
 }
 
 fn status_name(status: Status) -> &'static str {
@@ -346,15 +407,18 @@ impl IdbStore {
                 None => drop(
                     outbox
                         .put(Reflect::get(&row, &"json".into()).unwrap_or_default())
-                        .with_key(JsValue::from_str(&submission.instance_id))
+                        .with_key(outbox_key(
+                            submission.finalized.as_deref(),
+                            &submission.instance_id,
+                        ))
                         .build()
                         .map_err(backend)?,
                 ),
             }
         }
         if !from_rows.is_empty() {
-            let json =
-                serde_json::to_string(&from_rows).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let json = serde_json::to_string(&from_rows)
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
             drop(
                 tx.object_store(RECEIPTS)
                     .map_err(backend)?
@@ -505,17 +569,16 @@ impl IdbStore {
         // A record finalized now is named in `finalized` and waits in `outbox`, in this
         // transaction (one finalized before is in neither, or is there already).
         if submission.status == Status::Finalized && !was_finalized {
-            let id = JsValue::from_str(instance_id);
             tx.object_store(FINALIZED)
                 .map_err(backend)?
                 .put(finalized_value(&submission))
-                .with_key(id.clone())
+                .with_key(JsValue::from_str(instance_id))
                 .await
                 .map_err(backend)?;
             tx.object_store(OUTBOX)
                 .map_err(backend)?
                 .put(Reflect::get(&row, &"json".into()).unwrap_or_default())
-                .with_key(id)
+                .with_key(outbox_key(submission.finalized.as_deref(), instance_id))
                 .await
                 .map_err(backend)?;
         }
@@ -1009,14 +1072,15 @@ impl Store for IdbStore {
                 drop(
                     finalized
                         .put(finalized_value(submission))
-                        .with_key(id.clone())
+                        .with_key(id)
                         .build()
                         .map_err(backend)?,
                 );
+                let key = outbox_key(submission.finalized.as_deref(), &submission.instance_id);
                 drop(
                     outbox
                         .put(JsValue::from_str(json))
-                        .with_key(id)
+                        .with_key(key)
                         .build()
                         .map_err(backend)?,
                 );
@@ -1062,38 +1126,15 @@ impl Store for IdbStore {
         tx.commit().await.map_err(backend)
     }
 
-    /// The keys of `outbox` with their times from `finalized`: no record is read.
+    /// The keys of `outbox`, which are the list itself: no record is read.
     async fn waiting(&self) -> Result<Vec<Waiting>, StoreError> {
-        let tx = self.read_both(OUTBOX, FINALIZED)?;
-        let finalized = tx.object_store(FINALIZED).map_err(backend)?;
-        // The requests go out before any answer is awaited.
-        let ids = tx
+        let tx = self.read(OUTBOX)?;
+        let keys = all(tx
             .object_store(OUTBOX)
             .map_err(backend)?
             .get_all_keys::<JsValue>()
-            .build()
-            .map_err(backend)?;
-        let keys = finalized
-            .get_all_keys::<JsValue>()
-            .build()
-            .map_err(backend)?;
-        let times = finalized.get_all().build().map_err(backend)?;
-        let ids: std::collections::HashSet<String> =
-            all(ids.await)?.into_iter().filter_map(|k| k.as_string()).collect();
-        let (keys, times) = (all(keys.await)?, all(times.await)?);
-        let mut waiting: Vec<Waiting> = keys
-            .into_iter()
-            .zip(times)
-            .filter_map(|(key, time)| {
-                let instance_id = key.as_string().filter(|id| ids.contains(id))?;
-                Some(Waiting {
-                    finalized: time.as_string(),
-                    instance_id,
-                })
-            })
-            .collect();
-        waiting.sort();
-        Ok(waiting)
+            .await)?;
+        Ok(keys.iter().filter_map(waiting_of_key).collect())
     }
 
     /// One read of `outbox`: the records waiting, never those sent.
@@ -1102,17 +1143,15 @@ impl Store for IdbStore {
         let tx = self.read(OUTBOX)?;
         let rows = all(tx.object_store(OUTBOX).map_err(backend)?.get_all().await)?;
         crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
-        let mut waiting = Vec::with_capacity(rows.len());
-        for json in rows {
+        // In the store's order, which is the outbox's.
+        let mut waiting = Vec::with_capacity(rows.len().min(limit));
+        for json in rows.into_iter().take(limit) {
             waiting.push(
-                serde_json::from_str::<Submission>(&json.as_string().unwrap_or_default())
-                    .map_err(|e| StoreError::Backend(format!("a stored record cannot be read: {e}")))?,
+                serde_json::from_str::<Submission>(&json.as_string().unwrap_or_default()).map_err(
+                    |e| StoreError::Backend(format!("a stored record cannot be read: {e}")),
+                )?,
             );
         }
-        waiting.sort_by(|a, b| {
-            (a.finalized.as_deref(), &a.instance_id).cmp(&(b.finalized.as_deref(), &b.instance_id))
-        });
-        waiting.truncate(limit);
         crate::perf::add("__dalaOutboxMs", crate::perf::now_ms() - t);
         Ok(waiting)
     }
@@ -1125,24 +1164,31 @@ impl Store for IdbStore {
         }
         let t = crate::perf::now_ms();
         let tx = self.write_relaxed(&[FINALIZED, RECEIPTS, OUTBOX])?;
-        let finalized: std::collections::HashSet<String> = all(tx
-            .object_store(FINALIZED)
-            .map_err(backend)?
+        let finalized = tx.object_store(FINALIZED).map_err(backend)?;
+        let keys = finalized
             .get_all_keys::<JsValue>()
-            .await)?
-        .into_iter()
-        .filter_map(|k| k.as_string())
-        .collect();
+            .build()
+            .map_err(backend)?;
+        let times = finalized.get_all().build().map_err(backend)?;
+        let finalized: std::collections::HashMap<String, Option<String>> = all(keys.await)?
+            .into_iter()
+            .zip(all(times.await)?)
+            .filter_map(|(key, time)| Some((key.as_string()?, time.as_string())))
+            .collect();
         // One unknown record refuses them all (the transaction is never committed).
-        if let Some(unknown) = receipts
-            .iter()
-            .find(|r| !finalized.contains(&r.instance_id))
-        {
-            return Err(StoreError::NotFound(unknown.instance_id.clone()));
+        let mut leaving = Vec::with_capacity(receipts.len());
+        for receipt in receipts {
+            let Some(time) = finalized.get(&receipt.instance_id) else {
+                return Err(StoreError::NotFound(receipt.instance_id.clone()));
+            };
+            leaving.push(Waiting {
+                finalized: time.clone(),
+                instance_id: receipt.instance_id.clone(),
+            });
         }
         let json =
             serde_json::to_string(receipts).map_err(|e| StoreError::Backend(e.to_string()))?;
-        // The row's key is the store's next number; the records leave the outbox.
+        // The row's key is the store's next number.
         drop(
             tx.object_store(RECEIPTS)
                 .map_err(backend)?
@@ -1150,15 +1196,7 @@ impl Store for IdbStore {
                 .build()
                 .map_err(backend)?,
         );
-        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
-        for receipt in receipts {
-            drop(
-                outbox
-                    .delete(JsValue::from_str(&receipt.instance_id))
-                    .build()
-                    .map_err(backend)?,
-            );
-        }
+        leave_outbox(&tx.object_store(OUTBOX).map_err(backend)?, leaving).await?;
         let committed = tx.commit().await.map_err(backend);
         crate::perf::add("__dalaAcknowledgeMs", crate::perf::now_ms() - t);
         committed
