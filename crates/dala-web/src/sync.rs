@@ -164,7 +164,13 @@ where
     // transaction costs more than a request), and whatever is left when the drain ends.
     let mut pending: Vec<Receipt> = Vec::new();
     let mut failed = None;
+    // Receipts being stored while the drain goes on: a store's write takes longer than a
+    // request, and waiting for it would hold the next ones back.
+    let mut storing = Background::default();
     loop {
+        if let Err(e) = storing.outcome() {
+            failed.get_or_insert(e);
+        }
         // Requests leave until IN_FLIGHT are on their way (none once one has failed); the
         // bundle after each is made while it travels.
         while failed.is_none() && in_flight.len() < IN_FLIGHT {
@@ -174,11 +180,12 @@ where
                 enrolment.token.clone(),
                 body,
             ));
-            let (answer, next) = both(
-                started(request.as_mut()),
-                next_bundle(store, &mut slices, &mut queued, device_id, now),
-            )
-            .await;
+            let (answer, next) = storing
+                .alongside(both(
+                    started(request.as_mut()),
+                    next_bundle(store, &mut slices, &mut queued, device_id, now),
+                ))
+                .await;
             in_flight.push_back(answer.map_or(Sent::Waiting(request), Sent::Answered));
             match next {
                 Ok(next) => ready = next,
@@ -188,18 +195,15 @@ where
         let Some(oldest) = in_flight.pop_front() else {
             break;
         };
-        let due = if pending.len() >= ACKNOWLEDGE_EVERY {
-            std::mem::take(&mut pending)
-        } else {
-            Vec::new()
-        };
-        // While it is on its way, the receipts due are stored.
-        let (answer, acknowledged) = both(oldest.answer(), store.acknowledge(&due)).await;
-        acknowledged?;
+        let answer = storing.alongside(oldest.answer()).await;
         match read_answer(answer, enrolment, &mut drained) {
             Ok(receipts) => {
                 drained.sent += receipts.len();
                 pending.extend(receipts);
+                if pending.len() >= ACKNOWLEDGE_EVERY && storing.is_idle() {
+                    let due = std::mem::take(&mut pending);
+                    storing.start(async move { store.acknowledge(&due).await });
+                }
             }
             // The requests already on their way are still answered: their receipts count.
             Err(stopped) => {
@@ -208,7 +212,9 @@ where
             }
         }
     }
+    let stored = storing.finish().await;
     store.acknowledge(&pending).await?;
+    stored?;
     if let Some(e) = failed {
         return Err(e);
     }
@@ -216,6 +222,72 @@ where
         store.set_setting(LAST_SENT_SETTING, now).await?;
     }
     Ok(drained)
+}
+
+/// One piece of work (a store's write) that goes on while the drain awaits other things, and
+/// what became of the last one that ended.
+struct Background<'a> {
+    task: Option<std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + 'a>>>,
+    outcome: Result<(), StoreError>,
+}
+
+impl Default for Background<'_> {
+    fn default() -> Self {
+        Background {
+            task: None,
+            outcome: Ok(()),
+        }
+    }
+}
+
+impl<'a> Background<'a> {
+    fn is_idle(&self) -> bool {
+        self.task.is_none()
+    }
+
+    fn start(&mut self, task: impl std::future::Future<Output = Result<(), StoreError>> + 'a) {
+        self.task = Some(Box::pin(task));
+    }
+
+    /// What the last task that ended came to (taken: an error is reported once).
+    fn outcome(&mut self) -> Result<(), StoreError> {
+        std::mem::replace(&mut self.outcome, Ok(()))
+    }
+
+    fn poll_task(&mut self, cx: &mut std::task::Context<'_>) {
+        if let Some(task) = self.task.as_mut()
+            && let std::task::Poll::Ready(outcome) = task.as_mut().poll(cx)
+        {
+            self.task = None;
+            if self.outcome.is_ok() {
+                self.outcome = outcome;
+            }
+        }
+    }
+
+    /// Runs `future` to its end, the task going on meanwhile.
+    async fn alongside<F: std::future::Future>(&mut self, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            self.poll_task(cx);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// Waits for the task to end: what it and any before it came to.
+    async fn finish(&mut self) -> Result<(), StoreError> {
+        std::future::poll_fn(|cx| {
+            self.poll_task(cx);
+            if self.is_idle() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        self.outcome()
+    }
 }
 
 /// A request started: waiting for its answer, or answered already.

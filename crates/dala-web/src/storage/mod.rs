@@ -81,40 +81,39 @@ fn waiting_of_key(key: &JsValue) -> Option<Waiting> {
     })
 }
 
-/// Takes records out of `outbox`. A drain acknowledges a run of the outbox in its order: when
-/// the store's keys from the first to the last are exactly those, they go as one range (one
-/// request, not one per record); otherwise each present one goes by its key.
-async fn leave_outbox(
+/// Takes records out of `outbox`, given by their places in `waiting` (its keys, in order).
+/// A drain acknowledges a run of the outbox: places that follow each other go as one range
+/// (one request, not one per record).
+fn leave_outbox(
     outbox: &indexed_db_futures::object_store::ObjectStore<'_>,
-    mut leaving: Vec<Waiting>,
+    waiting: &[Waiting],
+    mut leaving: Vec<usize>,
 ) -> Result<(), StoreError> {
-    leaving.sort();
-    let (Some(first), Some(last)) = (leaving.first(), leaving.last()) else {
-        return Ok(());
+    leaving.sort_unstable();
+    leaving.dedup();
+    let key = |i: usize| {
+        let w = &waiting[i];
+        outbox_key(w.finalized.as_deref(), &w.instance_id)
     };
-    let range = || {
-        indexed_db_futures::KeyRange::Bound(
-            outbox_key(first.finalized.as_deref(), &first.instance_id),
-            false,
-            outbox_key(last.finalized.as_deref(), &last.instance_id),
-            false,
-        )
-    };
-    let present: Vec<Waiting> = all(outbox
-        .get_all_keys::<JsValue>()
-        .with_query::<JsValue, _>(range())
-        .await)?
-    .iter()
-    .filter_map(waiting_of_key)
-    .collect();
-    if present == leaving {
-        return outbox.delete::<JsValue, _>(range()).await.map_err(backend);
-    }
-    for gone in present.iter().filter(|w| leaving.binary_search(w).is_ok()) {
+    let mut runs = leaving.iter().peekable();
+    while let Some(&first) = runs.next() {
+        let mut last = first;
+        while let Some(&&next) = runs.peek() {
+            if next != last + 1 {
+                break;
+            }
+            last = next;
+            runs.next();
+        }
         // The request goes out when built; its outcome is the transaction's.
         drop(
             outbox
-                .delete(outbox_key(gone.finalized.as_deref(), &gone.instance_id))
+                .delete::<JsValue, _>(indexed_db_futures::KeyRange::Bound(
+                    key(first),
+                    false,
+                    key(last),
+                    false,
+                ))
                 .build()
                 .map_err(backend)?,
         );
@@ -1164,27 +1163,34 @@ impl Store for IdbStore {
         }
         let t = crate::perf::now_ms();
         let tx = self.write_relaxed(&[FINALIZED, RECEIPTS, OUTBOX])?;
-        let finalized = tx.object_store(FINALIZED).map_err(backend)?;
-        let keys = finalized
-            .get_all_keys::<JsValue>()
-            .build()
-            .map_err(backend)?;
-        let times = finalized.get_all().build().map_err(backend)?;
-        let finalized: std::collections::HashMap<String, Option<String>> = all(keys.await)?
-            .into_iter()
-            .zip(all(times.await)?)
-            .filter_map(|(key, time)| Some((key.as_string()?, time.as_string())))
+        let outbox = tx.object_store(OUTBOX).map_err(backend)?;
+        let waiting: Vec<Waiting> = all(outbox.get_all_keys::<JsValue>().await)?
+            .iter()
+            .filter_map(waiting_of_key)
             .collect();
-        // One unknown record refuses them all (the transaction is never committed).
+        let position: std::collections::HashMap<&str, usize> = waiting
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.instance_id.as_str(), i))
+            .collect();
+        // A receipt for a record not waiting (acknowledged before) needs it finalized; one
+        // unknown record refuses them all (the transaction is never committed).
+        let finalized = tx.object_store(FINALIZED).map_err(backend)?;
         let mut leaving = Vec::with_capacity(receipts.len());
         for receipt in receipts {
-            let Some(time) = finalized.get(&receipt.instance_id) else {
-                return Err(StoreError::NotFound(receipt.instance_id.clone()));
-            };
-            leaving.push(Waiting {
-                finalized: time.clone(),
-                instance_id: receipt.instance_id.clone(),
-            });
+            match position.get(receipt.instance_id.as_str()) {
+                Some(&i) => leaving.push(i),
+                None => {
+                    let known = finalized
+                        .count()
+                        .with_query(JsValue::from_str(&receipt.instance_id))
+                        .await
+                        .map_err(backend)?;
+                    if known == 0 {
+                        return Err(StoreError::NotFound(receipt.instance_id.clone()));
+                    }
+                }
+            }
         }
         let json =
             serde_json::to_string(receipts).map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -1196,7 +1202,7 @@ impl Store for IdbStore {
                 .build()
                 .map_err(backend)?,
         );
-        leave_outbox(&tx.object_store(OUTBOX).map_err(backend)?, leaving).await?;
+        leave_outbox(&outbox, &waiting, leaving)?;
         let committed = tx.commit().await.map_err(backend);
         crate::perf::add("__dalaAcknowledgeMs", crate::perf::now_ms() - t);
         committed
