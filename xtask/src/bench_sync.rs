@@ -36,7 +36,9 @@ window.__bare = null;
       const body = bodies[next++];
       const r = await fetch(url, {method: 'POST', body,
         headers: {'Authorization': 'Bearer ' + token, 'Content-Type': 'application/x-ndjson'}});
-      stored += (await r.json()).added;
+      // Read before it is added: `stored += await ...` would add to the value of before.
+      const added = (await r.json()).added;
+      stored += added;
     }
   };
   await Promise.all(Array.from({length: lanes}, lane));
