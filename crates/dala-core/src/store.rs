@@ -206,8 +206,17 @@ pub trait Store {
     /// count. A store answers it without reading the records themselves.
     async fn waiting(&self) -> Result<Vec<Waiting>, StoreError>;
     /// Up to `limit` records of the outbox (see [`Store::waiting`]) with their data, in its
-    /// order: what a sync sends.
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError>;
+    /// order, from the one after `after` (None: from the first): what a sync sends next. A
+    /// sync pages through it so that its first request leaves before the rest is read.
+    async fn outbox_after(
+        &self,
+        after: Option<&Waiting>,
+        limit: usize,
+    ) -> Result<Vec<Submission>, StoreError>;
+    /// The first `limit` records of the outbox.
+    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+        self.outbox_after(None, limit).await
+    }
     /// Keeps servers' receipts with their records, which leave the outbox: all in one
     /// transaction (a drain acknowledges a slice of records at once). A receipt for a record
     /// not stored, or for a draft (only finalized records are sent), refuses them all.
@@ -589,12 +598,17 @@ impl Store for MemoryStore {
         Ok(waiting)
     }
 
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+    async fn outbox_after(
+        &self,
+        after: Option<&Waiting>,
+        limit: usize,
+    ) -> Result<Vec<Submission>, StoreError> {
         let records = self.records.borrow();
         Ok(self
             .waiting()
             .await?
             .into_iter()
+            .filter(|w| after.is_none_or(|after| w > after))
             .take(limit)
             .filter_map(|w| records.get(&w.instance_id).map(|r| r.submission.clone()))
             .collect())
@@ -1395,6 +1409,16 @@ pub mod conformance {
             failures,
             ids(store.outbox(1).await) == ["g"],
             "the outbox a slice at a time",
+        );
+        let first = Waiting {
+            finalized: early.finalized.clone(),
+            instance_id: "g".into(),
+        };
+        check(
+            failures,
+            ids(store.outbox_after(Some(&first), 10).await) == ["f"]
+                && ids(store.outbox_after(Some(&first), 0).await).is_empty(),
+            "the outbox a page at a time, from the record after the last one read",
         );
         check(
             failures,

@@ -153,10 +153,11 @@ where
     F: std::future::Future<Output = Result<Answer, String>>,
 {
     let mut drained = Drained::default();
-    // The outbox is read once: a record finalized during the drain is the next drain's (the
-    // runner drains again when one is finalized while it runs).
-    let outbox = store.outbox(usize::MAX).await?;
-    let mut slices = outbox.chunks(SLICE);
+    // The outbox is read a slice at a time, in its order, so that the first request leaves
+    // before the rest is read. A record refused stays behind the page read past it: it is
+    // not sent again in this drain. One finalized during the drain is sent by it if it
+    // comes after the last page read, else by the next (the runner drains again then).
+    let mut slices = Pages::default();
     let mut queued: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
     let mut ready = next_bundle(store, &mut slices, &mut queued, device_id, now).await?;
     let mut in_flight = std::collections::VecDeque::new();
@@ -290,6 +291,34 @@ impl<'a> Background<'a> {
     }
 }
 
+/// Where a drain is in the outbox: after the last record of the page read last.
+#[derive(Default)]
+struct Pages {
+    after: Option<dala_core::store::Waiting>,
+    done: bool,
+}
+
+impl Pages {
+    /// The next slice of the outbox; empty once it is all read.
+    async fn next<S: Store>(
+        &mut self,
+        store: &S,
+    ) -> Result<Vec<dala_core::Submission>, StoreError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let page = store.outbox_after(self.after.as_ref(), SLICE).await?;
+        self.done = page.len() < SLICE;
+        if let Some(last) = page.last() {
+            self.after = Some(dala_core::store::Waiting {
+                finalized: last.finalized.clone(),
+                instance_id: last.instance_id.clone(),
+            });
+        }
+        Ok(page)
+    }
+}
+
 /// A request started: waiting for its answer, or answered already.
 enum Sent<F: std::future::Future> {
     Waiting(std::pin::Pin<Box<F>>),
@@ -321,15 +350,17 @@ async fn started<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> O
 /// (a slice makes a bundle per instrument version), with their files read from the store.
 async fn next_bundle<S: Store>(
     store: &S,
-    slices: &mut std::slice::Chunks<'_, dala_core::Submission>,
+    slices: &mut Pages,
     queued: &mut std::collections::VecDeque<Vec<u8>>,
     device_id: &str,
     now: &str,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     while queued.is_empty() {
-        let Some(waiting) = slices.next() else {
+        let waiting = slices.next(store).await?;
+        if waiting.is_empty() {
             return Ok(None);
-        };
+        }
+        let waiting = waiting.as_slice();
         let mut stored = BTreeMap::new();
         for record in waiting {
             for described in &record.files {

@@ -1136,15 +1136,35 @@ impl Store for IdbStore {
         Ok(keys.iter().filter_map(waiting_of_key).collect())
     }
 
-    /// One read of `outbox`: the records waiting, never those sent.
-    async fn outbox(&self, limit: usize) -> Result<Vec<Submission>, StoreError> {
+    /// One read of `outbox`: the records waiting, never those sent, in the store's order
+    /// (which is the outbox's).
+    async fn outbox_after(
+        &self,
+        after: Option<&Waiting>,
+        limit: usize,
+    ) -> Result<Vec<Submission>, StoreError> {
+        // A limit of 0 would mean none to IndexedDB.
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let t = crate::perf::now_ms();
         let tx = self.read(OUTBOX)?;
-        let rows = all(tx.object_store(OUTBOX).map_err(backend)?.get_all().await)?;
+        let store = tx.object_store(OUTBOX).map_err(backend)?;
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let rows = match after {
+            None => all(store.get_all().with_limit(limit).await)?,
+            Some(after) => all(store
+                .get_all()
+                .with_query::<JsValue, _>(indexed_db_futures::KeyRange::LowerBound(
+                    outbox_key(after.finalized.as_deref(), &after.instance_id),
+                    true,
+                ))
+                .with_limit(limit)
+                .await)?,
+        };
         crate::perf::add("__dalaOutboxRowsMs", crate::perf::now_ms() - t);
-        // In the store's order, which is the outbox's.
-        let mut waiting = Vec::with_capacity(rows.len().min(limit));
-        for json in rows.into_iter().take(limit) {
+        let mut waiting = Vec::with_capacity(rows.len());
+        for json in rows {
             waiting.push(
                 serde_json::from_str::<Submission>(&json.as_string().unwrap_or_default()).map_err(
                     |e| StoreError::Backend(format!("a stored record cannot be read: {e}")),
