@@ -153,10 +153,10 @@ where
     F: std::future::Future<Output = Result<Answer, String>>,
 {
     let mut drained = Drained::default();
-    // The outbox is read a slice at a time, in its order, so that the first request leaves
-    // before the rest is read. A record refused stays behind the page read past it: it is
-    // not sent again in this drain. One finalized during the drain is sent by it if it
-    // comes after the last page read, else by the next (the runner drains again then).
+    // The outbox is read in its order, its first slice alone so that the first request
+    // leaves before the rest is read. A record refused stays behind the read: it is not
+    // sent again in this drain. One finalized during the drain is sent by the next (the
+    // runner drains again then), or by this one if finalized before the second read.
     let mut slices = Pages::default();
     let mut queued: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
     let mut ready = next_bundle(store, &mut slices, &mut queued, device_id, now).await?;
@@ -291,31 +291,40 @@ impl<'a> Background<'a> {
     }
 }
 
-/// Where a drain is in the outbox: after the last record of the page read last.
+/// Where a drain is in the outbox: the first slice is read alone, so that the first request
+/// leaves at once, then the rest in one read while it travels (each read is a transaction,
+/// which costs more than its rows); the records not sent yet are kept here.
 #[derive(Default)]
 struct Pages {
+    read: std::collections::VecDeque<dala_core::Submission>,
     after: Option<dala_core::store::Waiting>,
     done: bool,
 }
 
 impl Pages {
-    /// The next slice of the outbox; empty once it is all read.
+    /// The next slice of the outbox; empty once it is all sent.
     async fn next<S: Store>(
         &mut self,
         store: &S,
     ) -> Result<Vec<dala_core::Submission>, StoreError> {
-        if self.done {
-            return Ok(Vec::new());
+        if self.read.is_empty() && !self.done {
+            let limit = if self.after.is_none() {
+                SLICE
+            } else {
+                usize::MAX
+            };
+            let page = store.outbox_after(self.after.as_ref(), limit).await?;
+            self.done = page.len() < limit;
+            if let Some(last) = page.last() {
+                self.after = Some(dala_core::store::Waiting {
+                    finalized: last.finalized.clone(),
+                    instance_id: last.instance_id.clone(),
+                });
+            }
+            self.read.extend(page);
         }
-        let page = store.outbox_after(self.after.as_ref(), SLICE).await?;
-        self.done = page.len() < SLICE;
-        if let Some(last) = page.last() {
-            self.after = Some(dala_core::store::Waiting {
-                finalized: last.finalized.clone(),
-                instance_id: last.instance_id.clone(),
-            });
-        }
-        Ok(page)
+        let n = self.read.len().min(SLICE);
+        Ok(self.read.drain(..n).collect())
     }
 }
 
