@@ -16,6 +16,11 @@ pub const LAST_SENT_SETTING: &str = "last_sent";
 /// Records sent in one request at most.
 pub const SLICE: usize = 50;
 
+/// Receipts stored together at least this many at a time during a drain (the rest when it
+/// ends). A tab closed in the middle of a drain sends at most these again, and the server
+/// answers a record it holds with the receipt it gave.
+pub const ACKNOWLEDGE_EVERY: usize = 4 * SLICE;
+
 /// Requests on their way at once during a drain. Two keep the line busy while the device
 /// reads an answer and stores its receipts; more would only queue at a server that commits
 /// them one after the other.
@@ -196,10 +201,7 @@ where
             Ok(receipts) => {
                 drained.sent += receipts.len();
                 pending.extend(receipts);
-                // Stored as soon as the store is free: the receipts answered while one write
-                // goes on make the next. A tab closed in the middle sends those again, and
-                // the server answers a record it holds with the receipt it gave.
-                if storing.is_idle() {
+                if pending.len() >= ACKNOWLEDGE_EVERY && storing.is_idle() {
                     let due = std::mem::take(&mut pending);
                     storing.start(async move { store.acknowledge(&due).await });
                 }
@@ -992,7 +994,7 @@ pub(crate) mod tests {
     #[test]
     fn a_drain_cut_short_keeps_the_receipts_of_every_slice_the_server_answered() {
         // 500 records, 10 slices; the network goes at the 7th request. Receipts are stored
-        // while the drain goes on, and those left when it stops.
+        // 200 at a time: the first 200 mid-drain, the next 100 when the drain stops.
         let store = store_with(500);
         let mut server = FakeServer::new();
         server.down_from = 7;
