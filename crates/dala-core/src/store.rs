@@ -603,10 +603,9 @@ impl Store for MemoryStore {
         after: Option<&Waiting>,
         limit: usize,
     ) -> Result<Vec<Submission>, StoreError> {
+        let waiting = self.waiting().await?;
         let records = self.records.borrow();
-        Ok(self
-            .waiting()
-            .await?
+        Ok(waiting
             .into_iter()
             .filter(|w| after.is_none_or(|after| w > after))
             .take(limit)

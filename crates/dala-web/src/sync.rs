@@ -225,10 +225,14 @@ where
     Ok(drained)
 }
 
+/// A store's write going on by itself.
+type StoreTask<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + 'a>>;
+
 /// One piece of work (a store's write) that goes on while the drain awaits other things, and
 /// what became of the last one that ended.
 struct Background<'a> {
-    task: Option<std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + 'a>>>,
+    task: Option<StoreTask<'a>>,
     outcome: Result<(), StoreError>,
 }
 
