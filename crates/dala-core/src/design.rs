@@ -388,7 +388,17 @@ impl Design {
         if self.instrument.settings.default_language.as_deref() == Some(language) {
             edits.push(Edit::SetSetting {
                 setting: Setting::DefaultLanguage,
-                value: languages.iter().find(|l| *l != language).cloned(),
+                // A language the title is in is one the form is written in; another may
+                // have a few choice names only (a translation begun).
+                value: self
+                    .instrument
+                    .settings
+                    .title
+                    .0
+                    .keys()
+                    .chain(&languages)
+                    .find(|l| *l != language)
+                    .cloned(),
             });
         }
         fn visit(items: &[Item], at: &mut ItemPath, lang: &str, edits: &mut Vec<Edit>) {
