@@ -160,6 +160,16 @@ pub fn run(root: &Path) -> Result<()> {
         .map_err(browser_err)?;
     wait("return document.querySelector('.outbox') !== null", 60)?;
     let (mut ours, mut peer, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    // How many records a project holds on the server.
+    let held = |project: usize| {
+        let page = call(
+            "GET",
+            &format!("{base}/api/v1/projects/{project}/submissions?limit=10000"),
+            &token,
+            None,
+        );
+        page["submissions"].as_array().map_or(0, Vec::len)
+    };
     for round in 0..ROUNDS {
         // 1,000 finalized records simulated through the engine (a seed a round: new ids).
         let (bundle, bodies) = records(&dala, &dist, &dir, round)?;
@@ -225,24 +235,12 @@ pub fn run(root: &Path) -> Result<()> {
             if bare["stored"].as_u64() != Some(RECORDS as u64) {
                 bail!("the bare loop ({lanes} at once) stored {}", bare["stored"]);
             }
-            let page = call(
-                "GET",
-                &format!("{base}/api/v1/projects/{project}/submissions?limit=10000"),
-                &token,
-                None,
-            );
-            let held = page["submissions"].as_array().map_or(0, Vec::len);
+            let held = held(project);
             if held != RECORDS {
                 bail!("project {project} holds {held} records, not {RECORDS}");
             }
         }
-        let page = call(
-            "GET",
-            &format!("{base}/api/v1/projects/1/submissions?limit=10000"),
-            &token,
-            None,
-        );
-        let held = page["submissions"].as_array().map_or(0, Vec::len);
+        let held = held(1);
         if held != RECORDS * (round + 1) {
             bail!("the tablet's project holds {held} records");
         }

@@ -71,6 +71,20 @@ fn finalized_value(submission: &Submission) -> JsValue {
         .map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// Receipts written as one row of `receipts`, its key the store's next number; the request's
+/// outcome is the transaction's.
+fn add_receipts(tx: &Transaction<'_>, receipts: &[Receipt]) -> Result<(), StoreError> {
+    let json = serde_json::to_string(receipts).map_err(|e| StoreError::Backend(e.to_string()))?;
+    drop(
+        tx.object_store(RECEIPTS)
+            .map_err(backend)?
+            .add(JsValue::from_str(&json))
+            .build()
+            .map_err(backend)?,
+    );
+    Ok(())
+}
+
 /// A key of `outbox` as the record it names.
 fn waiting_of_key(key: &JsValue) -> Option<Waiting> {
     let key = Array::from(key);
@@ -416,15 +430,7 @@ impl IdbStore {
             }
         }
         if !from_rows.is_empty() {
-            let json = serde_json::to_string(&from_rows)
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-            drop(
-                tx.object_store(RECEIPTS)
-                    .map_err(backend)?
-                    .add(JsValue::from_str(&json))
-                    .build()
-                    .map_err(backend)?,
-            );
+            add_receipts(&tx, &from_rows)?;
         }
         let meta = tx.object_store(META).map_err(backend)?;
         meta.put(JsValue::from_str("1"))
@@ -1212,16 +1218,7 @@ impl Store for IdbStore {
                 }
             }
         }
-        let json =
-            serde_json::to_string(receipts).map_err(|e| StoreError::Backend(e.to_string()))?;
-        // The row's key is the store's next number.
-        drop(
-            tx.object_store(RECEIPTS)
-                .map_err(backend)?
-                .add(JsValue::from_str(&json))
-                .build()
-                .map_err(backend)?,
-        );
+        add_receipts(&tx, receipts)?;
         leave_outbox(&outbox, &waiting, leaving)?;
         let committed = tx.commit().await.map_err(backend);
         crate::perf::add("__dalaAcknowledgeMs", crate::perf::now_ms() - t);
