@@ -664,10 +664,11 @@ mod tests {
     fn a_form_opens_in_the_interface_language_by_code_or_by_xlsform_name() {
         let police = police().engine().form().instrument.clone();
         assert_eq!(form_language_for(&police, "ru"), "ru");
+        assert_eq!(form_language_for(&police, "ky"), "ky");
         assert_eq!(
-            form_language_for(&police, "ky"),
+            form_language_for(&police, "uz"),
             "en",
-            "not there: the default"
+            "not there (only its regions and districts are): the default"
         );
         let mut named = police;
         named.settings.title = dala_core::Text(
@@ -685,6 +686,6 @@ mod tests {
     #[test]
     fn the_default_language_comes_first() {
         let s = police();
-        assert_eq!(s.engine().form().instrument.languages(), ["en", "ru"]);
+        assert_eq!(s.engine().form().instrument.languages(), ["en", "ky", "ru"]);
     }
 }
