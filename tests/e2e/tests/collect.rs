@@ -520,6 +520,66 @@ fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
     no_errors(&app);
 }
 
+/// The police survey in Kyrgyz (its own translation, issue 23), on a tablet and on a phone: the
+/// form's language switch offers it, labels and choices read in it, and the districts follow
+/// the region from Kyrgyzstan's full list. The expected words are the instrument's Kyrgyz texts.
+#[test]
+fn the_police_survey_runs_in_kyrgyz_with_the_districts_of_each_region() {
+    let _one = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let server = StaticServer::start(&dist(), "127.0.0.1:0").expect("server");
+    for (width, height, size) in [(1280, 800, "tablet"), (390, 844, "phone")] {
+        let browser = Browser::start(width, height).unwrap_or_else(|e| panic!("{e}"));
+        let app = Collect::new(&browser);
+        app.home(&server.url());
+        app.set_interface_language("ru");
+        app.set_enumerator("Айгуль");
+        app.start("police_gender_representation");
+        app.wait_for_selector(".question[data-name=\"wave\"]");
+        let offered = app.js(
+            "return [...document.querySelectorAll('.form-lang option')].map(o => o.value)",
+            json!([]),
+        );
+        assert_eq!(offered, json!(["en", "ky", "ru"]), "uz names only places");
+        app.js(
+            "const s = document.querySelector('.form-lang select'); s.value = 'ky'; s.dispatchEvent(new Event('change'))",
+            json!([]),
+        );
+        app.wait("return document.querySelector('.question-label').textContent.includes('Сурамжылоонун толкуну')");
+        app.page_of(&[("wave", "2015_spring")]);
+        app.page_of(&[("consent", "yes")]);
+        app.answer("region", "naryn");
+        assert!(
+            app.text(".question[data-name=\"region\"]")
+                .contains("Нарын облусу")
+        );
+        app.next();
+        let districts = app.js(
+            "return [...document.querySelectorAll('.question[data-name=\"district\"] input[type=radio]')].map(i => i.value)",
+            json!([]),
+        );
+        assert_eq!(
+            districts,
+            json!([
+                "naryn_city",
+                "ak_talaa",
+                "at_bashy",
+                "jumgal",
+                "kochkor",
+                "naryn_district"
+            ])
+        );
+        assert!(
+            app.text(".question[data-name=\"district\"]")
+                .contains("Кочкор району")
+        );
+        app.assert_fits_screen();
+        screenshot(&browser, &format!("collect-police-ky-{size}"));
+        no_errors(&app);
+    }
+}
+
 /// A FAST interview's first pages and its roster of three (a mother of 38, a father of 36, a
 /// son of 9), each roster page checked to say which member it is (issue 16).
 fn fast_family_of_three(app: &Collect, family: &str) {
