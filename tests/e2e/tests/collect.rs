@@ -520,11 +520,12 @@ fn on_a_phone_in_russian_the_first_question_starts_within_120_px() {
     no_errors(&app);
 }
 
-/// The police survey in Kyrgyz (its own translation, issue 23), on a tablet and on a phone: the
-/// form's language switch offers it, labels and choices read in it, and the districts follow
-/// the region from Kyrgyzstan's full list. The expected words are the instrument's Kyrgyz texts.
+/// The police survey in Kyrgyz and the FAST form in Uzbek (their own translations, issue 23),
+/// on a tablet and on a phone: the form's language switch offers them, labels, choices and
+/// messages read in them, and the districts follow the region from Kyrgyzstan's full list. The
+/// expected words are the instruments' own texts.
 #[test]
-fn the_police_survey_runs_in_kyrgyz_with_the_districts_of_each_region() {
+fn the_police_survey_runs_in_kyrgyz_and_the_fast_form_in_uzbek() {
     let _one = ONE_BROWSER
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -576,6 +577,23 @@ fn the_police_survey_runs_in_kyrgyz_with_the_districts_of_each_region() {
         );
         app.assert_fits_screen();
         screenshot(&browser, &format!("collect-police-ky-{size}"));
+        no_errors(&app);
+
+        // The FAST form in Uzbek, from its own translation.
+        app.home(&server.url());
+        app.start("fast_family_outcomes");
+        app.wait_for_selector(".question[data-name=\"family_id\"]");
+        app.js(
+            "const s = document.querySelector('.form-lang select'); s.value = 'uz'; s.dispatchEvent(new Event('change'))",
+            json!([]),
+        );
+        app.wait("return document.querySelector('.question-label').textContent.includes('Dastur reyestridagi oila kodi')");
+        app.answer("family_id", "14");
+        assert_eq!(
+            app.error("family_id").as_deref(),
+            Some("Uch raqam, masalan 014")
+        );
+        screenshot(&browser, &format!("collect-fast-uz-{size}"));
         no_errors(&app);
     }
 }
