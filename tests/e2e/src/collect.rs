@@ -122,6 +122,14 @@ impl<'a> Collect<'a> {
         );
     }
 
+    /// Chooses the form's language in an open interview (its switch in the interview's head).
+    pub fn set_form_language(&self, code: &str) {
+        self.js(
+            "const s = document.querySelector('.form-lang select'); s.value = arguments[0]; s.dispatchEvent(new Event('change'))",
+            json!([code]),
+        );
+    }
+
     pub fn set_enumerator(&self, name: &str) {
         self.js(
             "const i = document.querySelector('#enumerator'); i.value = arguments[0]; i.dispatchEvent(new Event('input')); document.querySelector('.setup button[type=submit]').click()",

@@ -543,10 +543,7 @@ fn the_police_survey_runs_in_kyrgyz_and_the_fast_form_in_uzbek() {
             json!([]),
         );
         assert_eq!(offered, json!(["en", "ky", "ru"]), "uz names only places");
-        app.js(
-            "const s = document.querySelector('.form-lang select'); s.value = 'ky'; s.dispatchEvent(new Event('change'))",
-            json!([]),
-        );
+        app.set_form_language("ky");
         app.wait("return document.querySelector('.question-label').textContent.includes('Сурамжылоонун толкуну')");
         app.page_of(&[("wave", "2015_spring")]);
         app.page_of(&[("consent", "yes")]);
@@ -583,10 +580,7 @@ fn the_police_survey_runs_in_kyrgyz_and_the_fast_form_in_uzbek() {
         app.home(&server.url());
         app.start("fast_family_outcomes");
         app.wait_for_selector(".question[data-name=\"family_id\"]");
-        app.js(
-            "const s = document.querySelector('.form-lang select'); s.value = 'uz'; s.dispatchEvent(new Event('change'))",
-            json!([]),
-        );
+        app.set_form_language("uz");
         app.wait("return document.querySelector('.question-label').textContent.includes('Dastur reyestridagi oila kodi')");
         app.answer("family_id", "14");
         assert_eq!(
